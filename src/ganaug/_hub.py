@@ -1,0 +1,200 @@
+"""Private: where weights come from, and loading them strictly (safetensors only)."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import tempfile
+from pathlib import Path
+from typing import Any, TypeVar
+
+import torch
+
+T = TypeVar("T", bound="StrictHubMixin")
+
+WEIGHTS_DIR = Path(__file__).parent / "weights"
+DEFAULT_GENERATOR = WEIGHTS_DIR / "generator"
+DEFAULT_CLASSIFIER = WEIGHTS_DIR / "classifier"
+CONFIG_NAME = "config.json"
+WEIGHTS_NAME = "model.safetensors"
+_REPO_ID = re.compile(r"^[A-Za-z0-9][\w.-]*(/[\w.-]+)?$")
+
+OFFLINE_HELP = (
+    "Offline options: use the generator shipped with ganaug (generator=None), a local folder written by "
+    "save_pretrained, or a repo already in the Hugging Face cache with HF_HUB_OFFLINE=1."
+)
+
+
+def _atomic_write(path: Path, write: Any) -> None:
+    """Write through a temporary file in the same folder, then rename: readers never see half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def resolve_files(
+    source: str | os.PathLike,
+    *,
+    revision: str | None = None,
+    cache_dir: str | os.PathLike | None = None,
+    local_files_only: bool = False,
+    token: str | bool | None = None,
+    force_download: bool = False,
+) -> tuple[Path, Path, str]:
+    """Return (config.json, model.safetensors, description) for a local folder or a Hub repo id."""
+    path = Path(source)
+    if path.is_dir():
+        return path / CONFIG_NAME, path / WEIGHTS_NAME, str(path)
+    text = str(source)
+    if path.exists():
+        raise ValueError(f"{text} is a file; pass the folder that holds config.json and model.safetensors.")
+    if not _REPO_ID.match(text) or text.startswith((".", "/", "~")) or text.count("/") > 1:
+        raise FileNotFoundError(
+            f"No folder at {text!r}, and it is not a Hugging Face repo id ('org/name'). "
+            "Pass an existing save_pretrained folder, a repo id, or None for the shipped generator."
+        )
+    from huggingface_hub import hf_hub_download
+    from huggingface_hub.errors import (
+        EntryNotFoundError,
+        LocalEntryNotFoundError,
+        RepositoryNotFoundError,
+        RevisionNotFoundError,
+    )
+
+    where = f"{text}@{revision}" if revision else text
+    files = []
+    for name in (CONFIG_NAME, WEIGHTS_NAME):
+        try:
+            files.append(
+                Path(
+                    hf_hub_download(
+                        repo_id=text,
+                        filename=name,
+                        revision=revision,
+                        cache_dir=cache_dir,
+                        local_files_only=local_files_only,
+                        token=token,
+                        force_download=force_download,
+                    )
+                )
+            )
+        except RevisionNotFoundError as e:
+            raise ValueError(f"Revision {revision!r} not found in Hub repo {text!r}. Check the branch, tag or commit.") from e
+        except RepositoryNotFoundError as e:
+            raise ValueError(
+                f"Hub repo {text!r} not found (or private: set HF_TOKEN or run `hf auth login`). "
+                "If you meant a local folder, check the path."
+            ) from e
+        except EntryNotFoundError as e:
+            if name == WEIGHTS_NAME:
+                raise ValueError(
+                    f"Hub repo {where!r} has no {WEIGHTS_NAME}. ganaug loads safetensors weights only "
+                    "(no pickle); re-save the model with save_pretrained."
+                ) from e
+            raise ValueError(f"Hub repo {where!r} has no {CONFIG_NAME}; it was not written by save_pretrained.") from e
+        except LocalEntryNotFoundError as e:
+            raise ConnectionError(
+                f"Cannot get {name} of Hub repo {where!r}: the Hub is unreachable or offline mode is on, "
+                f"and the file is not in the local cache. {OFFLINE_HELP}"
+            ) from e
+    return files[0], files[1], where
+
+
+def read_config(config_path: Path) -> dict:
+    if not config_path.is_file():
+        raise FileNotFoundError(
+            f"{config_path} is missing. A ganaug model folder needs config.json beside model.safetensors; "
+            "write both with save_pretrained()."
+        )
+    try:
+        config = json.loads(config_path.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise ValueError(f"{config_path} is not valid JSON ({e}). Re-save the model with save_pretrained().") from e
+    if not isinstance(config, dict):
+        raise ValueError(f"{config_path} must hold a JSON object of constructor arguments.")
+    return config
+
+
+def load_state(weights_path: Path, device: str | torch.device = "cpu") -> dict[str, torch.Tensor]:
+    from safetensors import SafetensorError
+    from safetensors.torch import load_file
+
+    if not weights_path.is_file():
+        raise FileNotFoundError(
+            f"{weights_path} is missing. ganaug loads safetensors weights only; write them with save_pretrained()."
+        )
+    try:
+        return load_file(str(weights_path), device=str(device))
+    except (SafetensorError, OSError, ValueError) as e:
+        raise ValueError(
+            f"{weights_path} is truncated or corrupt ({e}). Download it again "
+            "(force_download=True for a Hub repo) or re-save it with save_pretrained()."
+        ) from e
+
+
+class StrictHubMixin:
+    """Overrides of the Hub mixin: strict, safetensors-only loading with errors that say what to do,
+    atomic weight files, and a model card given as text."""
+
+    @classmethod
+    def from_pretrained(  # type: ignore[override]
+        cls: type[T],
+        pretrained_model_name_or_path: str | os.PathLike,
+        *,
+        revision: str | None = None,
+        cache_dir: str | os.PathLike | None = None,
+        local_files_only: bool = False,
+        token: str | bool | None = None,
+        force_download: bool = False,
+        map_location: str | torch.device = "cpu",
+    ) -> T:
+        config_path, weights_path, where = resolve_files(
+            pretrained_model_name_or_path,
+            revision=revision,
+            cache_dir=cache_dir,
+            local_files_only=local_files_only,
+            token=token,
+            force_download=force_download,
+        )
+        return cls._from_files(config_path, weights_path, map_location=map_location)
+
+    @classmethod
+    def _from_files(cls: type[T], config_path: Path, weights_path: Path, map_location: str | torch.device = "cpu") -> T:
+        config = read_config(config_path)
+        try:
+            model = cls(**config)
+        except TypeError as e:
+            raise ValueError(
+                f"{config_path} does not match {cls.__name__}: {e}. It was written for another model class "
+                "or version; load it with the class that saved it."
+            ) from e
+        state = load_state(weights_path, map_location)
+        try:
+            model.load_state_dict(state, strict=True)  # type: ignore[attr-defined]
+        except RuntimeError as e:
+            raise ValueError(
+                f"{weights_path} does not match the model described by {config_path}: {e}. "
+                "Keep config.json and model.safetensors from the same save_pretrained() call."
+            ) from e
+        model.to(map_location).eval()  # type: ignore[attr-defined]
+        return model
+
+    def _save_pretrained(self, save_directory: Path) -> None:
+        from safetensors.torch import save_model
+
+        _atomic_write(Path(save_directory) / WEIGHTS_NAME, lambda tmp: save_model(self, tmp))  # type: ignore[arg-type]
+
+    def generate_model_card(self, *args: Any, **kwargs: Any):  # type: ignore[no-untyped-def]
+        """With ``card=<markdown>`` (via ``model_card_kwargs``), use that rendered card as is."""
+        from huggingface_hub import ModelCard
+
+        if "card" in kwargs:
+            return ModelCard(kwargs["card"])
+        return super().generate_model_card(*args, **kwargs)  # type: ignore[misc]

@@ -1,0 +1,35 @@
+"""Private: writing MNIST's IDX files (big-endian header, uint8 payload)."""
+
+from __future__ import annotations
+
+import struct
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from ganaug._hub import _atomic_write
+
+
+def write_idx(path: str | Path, array: torch.Tensor | np.ndarray) -> None:
+    """Write a uint8 array as an IDX file (magic 0x0000 08 ndim, then each dim as big-endian int32)."""
+    a = np.ascontiguousarray(array.numpy() if isinstance(array, torch.Tensor) else array)
+    if a.dtype != np.uint8 or not 1 <= a.ndim <= 3:
+        raise ValueError(f"IDX export takes uint8 arrays of 1 to 3 dimensions, got {a.dtype} of {a.ndim}.")
+    header = struct.pack(">I", 0x0800 | a.ndim) + struct.pack(f">{a.ndim}I", *a.shape)
+
+    def write(tmp: str) -> None:
+        with open(tmp, "wb") as f:
+            f.write(header)
+            f.write(a.tobytes())
+
+    _atomic_write(Path(path), write)
+
+
+def export_mnist(root: str | Path, train: tuple[torch.Tensor, torch.Tensor], test: tuple[torch.Tensor, torch.Tensor]) -> Path:
+    """Write ``root/MNIST/raw/{train,t10k}-{images-idx3,labels-idx1}-ubyte``: torchvision's MNIST(root) opens it."""
+    raw = Path(root) / "MNIST" / "raw"
+    for split, (images, labels) in (("train", train), ("t10k", test)):
+        write_idx(raw / f"{split}-images-idx3-ubyte", images)
+        write_idx(raw / f"{split}-labels-idx1-ubyte", labels.to(torch.uint8))
+    return raw

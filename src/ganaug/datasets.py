@@ -1,0 +1,482 @@
+"""SyntheticMNIST (a torchvision-style dataset of generated digits) and GANAugmentedDataset.
+
+Sample ``i`` of a SyntheticMNIST is a pure function of (weights, seed, epoch, class counts, i):
+latents come from fixed-size chunks of counter-seeded CPU random streams, so neither the
+generation batch size, the device nor DataLoader workers change which digit index ``i`` holds.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import os
+from pathlib import Path
+from typing import Any, Callable, Iterator, Sequence
+
+import numpy as np
+import torch
+from PIL import Image
+from torch import nn
+from torch.utils.data import ConcatDataset, Dataset, Sampler, Subset
+from torchvision.datasets import VisionDataset
+
+from ganaug._hub import DEFAULT_CLASSIFIER, DEFAULT_GENERATOR
+from ganaug.models import Classifier, Generator
+
+__all__ = ["SyntheticMNIST", "GANAugmentedDataset", "RatioSampler", "load_generator", "load_classifier"]
+
+CLASSES = ["0 - zero", "1 - one", "2 - two", "3 - three", "4 - four",
+           "5 - five", "6 - six", "7 - seven", "8 - eight", "9 - nine"]
+_CHUNK = 4096  # latents are drawn in chunks of this many rows, whatever the batch size
+_MAIN_STREAM = 1_000  # stream id of the plain conditional path; filters use one stream per class
+
+
+def load_generator(source: str | os.PathLike | Generator | None = None, *, revision: str | None = None,
+                   device: str | torch.device = "cpu") -> Generator:
+    """None: the generator shipped with ganaug; a folder from save_pretrained; or a Hub repo id."""
+    if isinstance(source, Generator):
+        return source.to(device).eval()
+    if isinstance(source, nn.Module):
+        raise TypeError(f"generator must be a ganaug.Generator, a folder or a Hub repo id, not {type(source).__name__}.")
+    if source is None:
+        if not (DEFAULT_GENERATOR / "model.safetensors").is_file():
+            raise FileNotFoundError(
+                f"The shipped generator is missing from {DEFAULT_GENERATOR}; reinstall ganaug, "
+                "or pass generator='org/name' or a local folder."
+            )
+        source = DEFAULT_GENERATOR
+    return Generator.from_pretrained(source, revision=revision, map_location=device)
+
+
+def load_classifier(source: str | os.PathLike | Classifier | None = None, *, revision: str | None = None,
+                    device: str | torch.device = "cpu") -> Classifier:
+    """None or "reference": ganaug's shipped reference classifier; else a folder or Hub repo id."""
+    if isinstance(source, Classifier):
+        return source.to(device).eval()
+    if source is None or source == "reference":
+        if not (DEFAULT_CLASSIFIER / "model.safetensors").is_file():
+            raise FileNotFoundError(f"The reference classifier is missing from {DEFAULT_CLASSIFIER}; reinstall ganaug.")
+        source = DEFAULT_CLASSIFIER
+    return Classifier.from_pretrained(source, revision=revision, map_location=device)
+
+
+def _positive_int(name: str, value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value <= 0:
+        raise ValueError(f"{name} must be a positive integer, got {value!r}.")
+    return int(value)
+
+
+def class_counts_from(num_samples: int, weights: Sequence[float] | None, counts: Sequence[int] | None,
+                      num_classes: int = 10) -> list[int]:
+    """Exact per-class counts: balanced by default; from weights by largest remainder."""
+    if weights is not None and counts is not None:
+        raise ValueError("Pass class_weights or class_counts, not both.")
+    if counts is not None:
+        counts = list(counts)
+        if len(counts) != num_classes or any(isinstance(c, bool) or not isinstance(c, numbers.Integral) or c < 0
+                                             for c in counts):
+            raise ValueError(f"class_counts must be {num_classes} non-negative integers, got {counts!r}.")
+        if sum(counts) != num_samples:
+            raise ValueError(f"class_counts sum to {sum(counts)} but num_samples is {num_samples}; make them agree.")
+        return [int(c) for c in counts]
+    if weights is None:
+        weights = [1.0] * num_classes
+    w = list(weights)
+    if len(w) != num_classes:
+        raise ValueError(f"class_weights must have {num_classes} entries (one per digit), got {len(w)}.")
+    if any(isinstance(v, bool) or not isinstance(v, numbers.Real) or not math.isfinite(v) or v < 0 for v in w) \
+            or sum(w) <= 0:
+        raise ValueError(f"class_weights must be finite, non-negative and not all zero, got {w!r}.")
+    exact = [num_samples * v / sum(w) for v in w]
+    out = [int(math.floor(e)) for e in exact]
+    for k in sorted(range(num_classes), key=lambda k: (out[k] - exact[k], k))[: num_samples - sum(out)]:
+        out[k] += 1
+    return out
+
+
+def _stream_seed(*keys: int) -> int:
+    return int(np.random.SeedSequence([int(k) & 0xFFFFFFFF for k in keys]).generate_state(2, np.uint64)[0] >> 1)
+
+
+def _latents(latent_dim: int, seed: int, epoch: int, stream: int, start: int, stop: int) -> torch.Tensor:
+    """Rows [start, stop) of a counter-seeded standard-normal stream (CPU, so any device agrees)."""
+    parts = []
+    for k in range(start // _CHUNK, (stop - 1) // _CHUNK + 1):
+        g = torch.Generator().manual_seed(_stream_seed(seed, epoch, stream, k))
+        chunk = torch.randn(_CHUNK, latent_dim, generator=g)
+        lo, hi = max(start - k * _CHUNK, 0), min(stop - k * _CHUNK, _CHUNK)
+        parts.append(chunk[lo:hi])
+    return torch.cat(parts)
+
+
+class SyntheticMNIST(VisionDataset):
+    """Labelled digits from a pretrained generator, with torchvision's MNIST interface.
+
+    Args:
+        num_samples: how many digits.
+        generator: None (the generator shipped with ganaug), a ``save_pretrained`` folder, a Hub
+            repo id ("org/name"), or a ``ganaug.Generator``.
+        revision: Hub branch, tag or commit (pin a commit for reproducible weights).
+        seed: which set of digits; sample ``i`` depends only on weights, seed, epoch, counts and ``i``.
+        class_weights / class_counts: label distribution (default: exactly balanced).
+        transform / target_transform: as in torchvision; samples are ``(PIL "L" image, int)`` before them.
+        device: where generation runs (default: CUDA when available, else CPU).
+        batch_size: generation batch size (changes speed and memory, never the samples).
+        labeller: for unconditional generators (the ``seed`` preset), the classifier that labels
+            samples: "reference" (ganaug's) or a ``ganaug.Classifier``.
+        min_confidence: the "rejecting network": keep only samples to which the labeller (the
+            reference classifier by default) gives at least this probability for their label.
+            ``acceptance_rate`` reports the fraction kept.
+        root: unused (kept for torchvision's signature); nothing is read or written.
+    """
+
+    classes = CLASSES
+
+    def __init__(
+        self,
+        num_samples: int = 60_000,
+        *,
+        generator: str | os.PathLike | Generator | None = None,
+        revision: str | None = None,
+        seed: int = 0,
+        class_weights: Sequence[float] | None = None,
+        class_counts: Sequence[int] | None = None,
+        transform: Callable | None = None,
+        target_transform: Callable | None = None,
+        device: str | torch.device | None = None,
+        batch_size: int = 1024,
+        labeller: str | Classifier | None = None,
+        min_confidence: float | None = None,
+        root: str | Path | None = None,
+    ) -> None:
+        super().__init__(root, transform=transform, target_transform=target_transform)
+        self.num_samples = _positive_int("num_samples", num_samples)
+        self.batch_size = _positive_int("batch_size", batch_size)
+        if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
+            raise ValueError(f"seed must be an integer, got {seed!r}.")
+        self.seed = int(seed)
+        if min_confidence is not None and (not isinstance(min_confidence, numbers.Real)
+                                           or not 0.0 <= float(min_confidence) < 1.0):
+            raise ValueError(f"min_confidence must be a probability in [0, 1), got {min_confidence!r}.")
+        self.min_confidence = None if min_confidence is None else float(min_confidence)
+        self.device = torch.device(device if device is not None else ("cuda" if torch.cuda.is_available() else "cpu"))
+        self.class_counts = class_counts_from(self.num_samples, class_weights, class_counts, len(CLASSES))
+        self.generator_source = "ganaug default" if generator is None else (
+            type(generator).__name__ if isinstance(generator, nn.Module) else str(generator))
+        self.revision = revision
+        self.generator = load_generator(generator, revision=revision, device=self.device)
+        if self.generator.image_shape != (1, 28, 28):
+            raise ValueError(f"SyntheticMNIST needs 1x28x28 images; this generator makes {self.generator.image_shape}.")
+        if not self.generator.conditional and labeller is None:
+            raise ValueError(
+                "This generator is unconditional (e.g. the paper's 'seed' preset): its digits carry no label. "
+                "Pass labeller='reference' (ganaug's reference classifier) or a ganaug.Classifier to label them."
+            )
+        if self.generator.conditional and self.generator.num_classes != len(CLASSES):
+            raise ValueError(f"The generator has {self.generator.num_classes} classes; MNIST has {len(CLASSES)}.")
+        needs_labeller = labeller is not None or self.min_confidence is not None
+        self.labeller = load_classifier(labeller, device=self.device) if needs_labeller else None
+        self.epoch = 0
+        self.acceptance_rate = 1.0
+        self._generate()
+
+    # ---------------------------------------------------------------- generation
+    def set_epoch(self, epoch: int) -> None:
+        """Draw the fresh, reproducible set for ``epoch`` (same labels, new images)."""
+        if isinstance(epoch, bool) or not isinstance(epoch, numbers.Integral) or epoch < 0:
+            raise ValueError(f"epoch must be a non-negative integer, got {epoch!r}.")
+        if int(epoch) != self.epoch:
+            self.epoch = int(epoch)
+            self._generate()
+
+    def _labels(self) -> torch.Tensor:
+        labels = torch.repeat_interleave(torch.arange(len(CLASSES)), torch.tensor(self.class_counts))
+        perm = torch.randperm(self.num_samples, generator=torch.Generator().manual_seed(_stream_seed(self.seed, 7)))
+        return labels[perm]
+
+    @torch.inference_mode()
+    def _run(self, z: torch.Tensor, labels: torch.Tensor | None) -> torch.Tensor:
+        """Images in [0, 1] (n, 1, 28, 28) on the device, in batches of ``batch_size``."""
+        out = []
+        for s in range(0, z.shape[0], self.batch_size):
+            zb = z[s:s + self.batch_size].to(self.device, non_blocking=True)
+            yb = None if labels is None else labels[s:s + self.batch_size].to(self.device, non_blocking=True)
+            out.append(self.generator(zb, yb if self.generator.conditional else None))
+        return torch.cat(out)
+
+    @staticmethod
+    def _to_uint8(x: torch.Tensor) -> torch.Tensor:
+        return x.squeeze(1).mul(255).round_().clamp_(0, 255).to(torch.uint8)
+
+    def _generate(self) -> None:
+        targets = self._labels()
+        latent = self.generator.latent_dim
+        if self.generator.conditional and self.min_confidence is None:
+            data = torch.empty(self.num_samples, 28, 28, dtype=torch.uint8,
+                               pin_memory=self.device.type == "cuda")
+            step = max(_CHUNK, self.batch_size)
+            for s in range(0, self.num_samples, step):
+                e = min(s + step, self.num_samples)
+                z = _latents(latent, self.seed, self.epoch, _MAIN_STREAM, s, e)
+                data[s:e].copy_(self._to_uint8(self._run(z, targets[s:e])), non_blocking=True)
+            if self.device.type == "cuda":
+                torch.cuda.synchronize(self.device)
+            self.acceptance_rate = 1.0
+        else:
+            data = self._generate_filtered(targets)
+        self.data, self.targets = data, targets
+
+    @torch.inference_mode()
+    def _generate_filtered(self, targets: torch.Tensor) -> torch.Tensor:
+        """Candidates from per-class streams (or one stream if unconditional), kept when the labeller accepts."""
+        if self.labeller is None:
+            raise RuntimeError("internal: a filtered generation needs a labeller")
+        latent = self.generator.latent_dim
+        thr = self.min_confidence if self.min_confidence is not None else 0.0
+        need = {c: n for c, n in enumerate(self.class_counts) if n > 0}
+        kept: dict[int, list[torch.Tensor]] = {c: [] for c in need}
+        have = dict.fromkeys(need, 0)
+        examined = 0
+        limit = 100 * self.num_samples + _CHUNK
+        streams = list(need) if self.generator.conditional else [len(CLASSES)]
+        for stream in streams:
+            pos = 0
+            while any(have[c] < need[c] for c in (need if not self.generator.conditional else [stream])):
+                if examined >= limit:
+                    raise RuntimeError(
+                        f"Only {sum(have.values())} of {self.num_samples} samples accepted after {examined} candidates "
+                        f"(min_confidence={self.min_confidence}). Lower min_confidence or use a better generator."
+                    )
+                z = _latents(latent, self.seed, self.epoch, stream, pos, pos + _CHUNK)
+                y = torch.full((_CHUNK,), stream, dtype=torch.long) if self.generator.conditional else None
+                imgs = self._run(z, y)
+                q = self._to_uint8(imgs)
+                probs = torch.softmax(self.labeller(q.unsqueeze(1).float().div(255)), dim=1).cpu()
+                conf, pred = probs.max(1)
+                if self.generator.conditional:
+                    conf, pred = probs[:, stream], torch.full_like(pred, stream)
+                accept = conf >= thr
+                for j in torch.nonzero(accept).flatten().tolist():
+                    c = int(pred[j])
+                    examined_here = pos + j + 1
+                    if c in need and have[c] < need[c]:
+                        kept[c].append(q[j].cpu())
+                        have[c] += 1
+                        if all(have[k] >= need[k] for k in (need if not self.generator.conditional else [stream])):
+                            break
+                else:
+                    examined_here = pos + _CHUNK
+                examined += examined_here - pos
+                pos += _CHUNK
+        self.acceptance_rate = self.num_samples / max(examined, 1)
+        data = torch.empty(self.num_samples, 28, 28, dtype=torch.uint8)
+        for c in need:
+            data[targets == c] = torch.stack(kept[c])
+        return data
+
+    # ---------------------------------------------------------------- the torchvision contract
+    @property
+    def class_to_idx(self) -> dict[str, int]:
+        return {c: i for i, c in enumerate(self.classes)}
+
+    def __len__(self) -> int:
+        return self.num_samples
+
+    def _raw(self, index: int) -> tuple[Image.Image, int]:
+        if not -self.num_samples <= index < self.num_samples:
+            raise IndexError(f"index {index} is out of range for SyntheticMNIST of {self.num_samples} samples")
+        return Image.fromarray(self.data[index].numpy(), mode="L"), int(self.targets[index])
+
+    def __getitem__(self, index: int) -> tuple[Any, Any]:
+        img, target = self._raw(index)
+        if self.transform is not None:
+            img = self.transform(img)
+        if self.target_transform is not None:
+            target = self.target_transform(target)
+        return img, target
+
+    def extra_repr(self) -> str:
+        lines = [
+            f"Generator: {self.generator_source}" + (f" @ {self.revision}" if self.revision else ""),
+            f"Conditional: {self.generator.conditional}",
+            f"Seed: {self.seed}, epoch: {self.epoch}",
+            f"Class counts: {self.class_counts}",
+            f"Device: {self.device}, batch size: {self.batch_size}",
+        ]
+        if self.min_confidence is not None or self.labeller is not None:
+            lines.append(f"Filter: min_confidence={self.min_confidence}, acceptance rate {self.acceptance_rate:.3f}")
+        return "\n".join(lines)
+
+
+# ---------------------------------------------------------------- mixing real and synthetic
+
+def _leaves(ds: Dataset) -> list[Dataset]:
+    if isinstance(ds, Subset):
+        return _leaves(ds.dataset)
+    if isinstance(ds, ConcatDataset):
+        return [leaf for d in ds.datasets for leaf in _leaves(d)]
+    return [ds]
+
+
+def find_transforms(ds: Dataset) -> tuple[Callable | None, Callable | None]:
+    """The transform / target_transform of a dataset, looking through Subset and ConcatDataset."""
+    found = {(getattr(d, "transform", None), getattr(d, "target_transform", None)) for d in _leaves(ds)}
+    if len(found) > 1:
+        raise ValueError(
+            "The parts of this ConcatDataset use different transforms, so synthetic samples cannot take 'the' "
+            "transform of the real data. Pass synthetic=SyntheticMNIST(..., transform=...) explicitly."
+        )
+    return found.pop()
+
+
+def _is_label(y: Any) -> bool:
+    if isinstance(y, bool):
+        return False
+    if isinstance(y, numbers.Integral):
+        return True
+    return isinstance(y, torch.Tensor) and y.numel() == 1 and not y.is_floating_point()
+
+
+def _raw_image_hw(ds: Dataset) -> tuple[int, int] | None:
+    leaves = _leaves(ds)
+    data = getattr(leaves[0], "data", None)
+    if isinstance(data, (torch.Tensor, np.ndarray)) and data.ndim >= 3:
+        return tuple(int(s) for s in data.shape[-2:])  # type: ignore[return-value]
+    return None
+
+
+class GANAugmentedDataset(Dataset):
+    """Every real sample once, plus synthetic ones, so that a fraction ``ratio`` of items are synthetic.
+
+    Index ``j`` is synthetic when ``floor((j+1)·S/T) > floor(j·S/T)`` (S synthetic of T items), so any
+    run of consecutive indices holds the ratio to within one item. Synthetic samples go through the
+    real dataset's own ``transform`` / ``target_transform`` (found through Subset / ConcatDataset).
+    For shuffled batches that keep the ratio too, use ``RatioSampler``.
+
+    Args:
+        real: a map-style dataset of (image, int label) items, e.g. torchvision's MNIST or a Subset of it.
+        ratio: fraction of synthetic items, in [0, 1).
+        synthetic: a SyntheticMNIST to draw from (at least the needed number of samples); made if None.
+        generator: generator for the SyntheticMNIST made here (None: the shipped default).
+        seed: its seed.
+    """
+
+    def __init__(self, real: Dataset, ratio: float = 0.5, *, synthetic: SyntheticMNIST | None = None,
+                 generator: str | os.PathLike | Generator | None = None, seed: int = 0) -> None:
+        if isinstance(ratio, bool) or not isinstance(ratio, numbers.Real) or not math.isfinite(ratio) \
+                or not 0.0 <= ratio < 1.0:
+            raise ValueError(f"ratio must be a number in [0, 1) (the fraction of synthetic items), got {ratio!r}.")
+        try:
+            n_real = len(real)  # type: ignore[arg-type]
+        except TypeError as e:
+            raise TypeError("real must be a map-style dataset with __len__ (e.g. torchvision's MNIST).") from e
+        if n_real == 0:
+            raise ValueError("real is empty; GANAugmentedDataset needs at least one real sample.")
+        first = real[0]
+        if not (isinstance(first, (tuple, list)) and len(first) == 2 and _is_label(first[1])):
+            raise ValueError(
+                "real must yield (image, int label) pairs like torchvision's MNIST; its first item is "
+                f"{type(first).__name__}{'' if not isinstance(first, (tuple, list)) else f' of length {len(first)}'}"
+                ". Wrap it so that __getitem__ returns (image, label)."
+            )
+        if synthetic is not None and generator is not None:
+            raise ValueError("Pass synthetic= or generator=, not both.")
+        self.real = real
+        self.ratio = float(ratio)
+        self.num_real = n_real
+        self.num_synthetic = int(round(n_real * self.ratio / (1.0 - self.ratio)))
+        self.transform, self.target_transform = find_transforms(real)
+        self._owns_synthetic = synthetic is None
+        if synthetic is None and self.num_synthetic > 0:
+            synthetic = SyntheticMNIST(self.num_synthetic, generator=generator, seed=seed)
+        if synthetic is not None and len(synthetic) < self.num_synthetic:
+            raise ValueError(
+                f"synthetic holds {len(synthetic)} samples but ratio={ratio} with {n_real} real needs "
+                f"{self.num_synthetic}; make a larger SyntheticMNIST."
+            )
+        self.synthetic = synthetic
+        hw = _raw_image_hw(real)
+        if hw is not None and hw != (28, 28):
+            raise ValueError(
+                f"The real images are {hw[0]}x{hw[1]} but the generator makes 28x28 images. Use real data of "
+                "28x28 digits, or a generator trained on images of the real data's size."
+            )
+        # apply the real transform to synthetic samples unless the user gave synthetic its own
+        self._syn_plain = isinstance(synthetic, SyntheticMNIST) and synthetic.transform is None \
+            and synthetic.target_transform is None
+
+    def __len__(self) -> int:
+        return self.num_real + self.num_synthetic
+
+    def is_synthetic(self, index: int) -> bool:
+        total, s = len(self), self.num_synthetic
+        return (index + 1) * s // total > index * s // total
+
+    def set_epoch(self, epoch: int) -> None:
+        """Regenerate the synthetic part for ``epoch`` (only if this dataset made it)."""
+        if self.synthetic is not None and hasattr(self.synthetic, "set_epoch"):
+            self.synthetic.set_epoch(epoch)
+
+    def __getitem__(self, index: int) -> tuple[Any, Any]:
+        total = len(self)
+        if not -total <= index < total:
+            raise IndexError(f"index {index} is out of range for GANAugmentedDataset of {total} items")
+        index %= total
+        s = self.num_synthetic
+        k = (index + 1) * s // total
+        if k > index * s // total:  # synthetic slot k - 1
+            if not self._syn_plain:
+                return self.synthetic[k - 1]  # type: ignore[index]
+            img, target = self.synthetic._raw(k - 1)  # type: ignore[union-attr]
+            if self.transform is not None:
+                img = self.transform(img)
+            if self.target_transform is not None:
+                target = self.target_transform(target)
+            return img, target
+        return self.real[index - k]
+
+    def __repr__(self) -> str:
+        return (f"GANAugmentedDataset\n    Real: {self.num_real} ({type(self.real).__name__})\n"
+                f"    Synthetic: {self.num_synthetic} (ratio {self.ratio})\n    Transform: {self.transform}")
+
+
+class RatioSampler(Sampler[int]):
+    """Shuffles real and synthetic items separately and interleaves them, so that every run of
+    consecutive draws (so every batch) holds the dataset's ratio to within one item. With
+    ``num_replicas`` > 1 each rank gets a disjoint contiguous block of that order (DDP)."""
+
+    def __init__(self, dataset: GANAugmentedDataset, *, shuffle: bool = True, seed: int = 0,
+                 num_replicas: int | None = None, rank: int | None = None) -> None:
+        if num_replicas is None or rank is None:
+            import torch.distributed as dist
+
+            ready = dist.is_available() and dist.is_initialized()
+            num_replicas = num_replicas if num_replicas is not None else (dist.get_world_size() if ready else 1)
+            rank = rank if rank is not None else (dist.get_rank() if ready else 0)
+        if not 0 <= rank < num_replicas:
+            raise ValueError(f"rank must be in [0, {num_replicas}), got {rank}.")
+        self.dataset, self.shuffle, self.seed = dataset, shuffle, seed
+        self.num_replicas, self.rank, self.epoch = num_replicas, rank, 0
+        self.num_samples = len(dataset) // num_replicas  # drop the tail so ranks get equal shares
+
+    def set_epoch(self, epoch: int) -> None:
+        self.epoch = epoch
+
+    def __len__(self) -> int:
+        return self.num_samples
+
+    def __iter__(self) -> Iterator[int]:
+        ds = self.dataset
+        total = len(ds)
+        j = np.arange(total)
+        syn = (j + 1) * ds.num_synthetic // total > j * ds.num_synthetic // total
+        real_pos, syn_pos = j[~syn], j[syn]
+        if self.shuffle:
+            rng = np.random.default_rng([self.seed, self.epoch])
+            real_pos, syn_pos = rng.permutation(real_pos), rng.permutation(syn_pos)
+        order = np.empty(total, dtype=np.int64)
+        order[~syn], order[syn] = real_pos, syn_pos
+        block = order[self.rank * self.num_samples:(self.rank + 1) * self.num_samples]
+        return iter(block.tolist())
+
+

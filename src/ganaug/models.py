@@ -1,0 +1,240 @@
+"""Networks only: the generators, discriminators and the reference classifier.
+
+No file I/O, no argparse, no prints. Every constructor argument is JSON-serialisable and is
+the model's config (saved as ``config.json`` beside ``model.safetensors`` by the Hub mixin).
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from huggingface_hub import PyTorchModelHubMixin
+from torch import nn
+
+from ganaug._hub import StrictHubMixin
+
+__all__ = ["Generator", "Discriminator", "Classifier", "SmallCNN", "PRESETS", "preset_config", "flops_per_image"]
+
+IMAGE_SHAPE = (1, 28, 28)
+
+# The two released designs. ``seed`` is the paper's Keras DCGAN, layer for layer;
+# ``default`` is ours: class-conditional, ~5x fewer FLOPs per image than ``seed``.
+PRESETS: dict[str, dict[str, dict]] = {
+    "seed": {
+        "generator": {"arch": "seed", "latent_dim": 100, "num_classes": 0, "width": 128},
+        "discriminator": {"arch": "seed", "num_classes": 0, "width": 64},
+        "training": {"loss": "bce", "lr_g": 2e-4, "lr_d": 2e-4, "betas": (0.5, 0.999), "batch_size": 128, "ema": 0.0},
+    },
+    "default": {
+        "generator": {"arch": "cdcgan", "latent_dim": 100, "num_classes": 10, "width": 32},
+        "discriminator": {"arch": "projection", "num_classes": 10, "width": 64},
+        "training": {"loss": "hinge", "lr_g": 2e-4, "lr_d": 2e-4, "betas": (0.5, 0.999), "batch_size": 64, "ema": 0.999},
+    },
+}
+
+
+def preset_config(name: str) -> dict[str, dict]:
+    """Return a copy of a preset's configs; unknown names raise with the list of choices."""
+    if name not in PRESETS:
+        raise ValueError(f"Unknown preset {name!r}. Choose one of: {', '.join(sorted(PRESETS))}.")
+    return {k: dict(v) for k, v in PRESETS[name].items()}
+
+
+class ConditionalBatchNorm2d(nn.Module):
+    """BatchNorm whose scale and shift are looked up per class (class-conditional generators)."""
+
+    def __init__(self, channels: int, num_classes: int) -> None:
+        super().__init__()
+        self.bn = nn.BatchNorm2d(channels, affine=False)
+        self.gamma = nn.Embedding(num_classes, channels)
+        self.beta = nn.Embedding(num_classes, channels)
+        nn.init.ones_(self.gamma.weight)
+        nn.init.zeros_(self.beta.weight)
+
+    def forward(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        h = self.bn(x)
+        return h * self.gamma(y)[:, :, None, None] + self.beta(y)[:, :, None, None]
+
+
+class Generator(
+    nn.Module,
+    StrictHubMixin,
+    PyTorchModelHubMixin,
+    library_name="ganaug",
+    license="mit",
+    tags=["gan", "mnist", "image-generation", "ganaug"],
+    pipeline_tag="unconditional-image-generation",
+    repo_url="https://github.com/ganaug/ganaug",
+):
+    """Latent (and, if conditional, a digit label) in; a (N, 1, 28, 28) image in [0, 1] out.
+
+    Args:
+        arch: ``"seed"`` (the paper's DCGAN, unconditional) or ``"cdcgan"`` (class-conditional).
+        latent_dim: size of the standard-normal latent.
+        num_classes: 0 for an unconditional generator, else the number of labels.
+        width: channels of the last feature map (``seed``: all maps; ``cdcgan``: 4w, 2w, w).
+    """
+
+    def __init__(self, arch: str = "cdcgan", latent_dim: int = 100, num_classes: int = 10, width: int = 32) -> None:
+        super().__init__()
+        if arch not in ("seed", "cdcgan"):
+            raise ValueError(f"Unknown generator arch {arch!r}; use 'seed' or 'cdcgan'.")
+        if arch == "cdcgan" and num_classes < 1:
+            raise ValueError("arch='cdcgan' is class-conditional: num_classes must be >= 1.")
+        if latent_dim < 1 or width < 1:
+            raise ValueError("latent_dim and width must be positive integers.")
+        self.arch, self.latent_dim, self.num_classes, self.width = arch, latent_dim, num_classes, width
+        self.image_shape = IMAGE_SHAPE
+        if arch == "seed":
+            w = width
+            self.fc = nn.Linear(latent_dim, w * 7 * 7)
+            self.up1 = nn.ConvTranspose2d(w, w, 4, stride=2, padding=1)  # Keras padding='same'
+            self.up2 = nn.ConvTranspose2d(w, w, 4, stride=2, padding=1)
+            self.out = nn.Conv2d(w, 1, 7, padding=3)
+        else:
+            w = width
+            self.embed = nn.Embedding(num_classes, latent_dim)
+            self.fc = nn.Linear(2 * latent_dim, 4 * w * 7 * 7)
+            self.bn0 = ConditionalBatchNorm2d(4 * w, num_classes)
+            self.up1 = nn.ConvTranspose2d(4 * w, 2 * w, 4, stride=2, padding=1)
+            self.bn1 = ConditionalBatchNorm2d(2 * w, num_classes)
+            self.up2 = nn.ConvTranspose2d(2 * w, w, 4, stride=2, padding=1)
+            self.bn2 = ConditionalBatchNorm2d(w, num_classes)
+            self.out = nn.Conv2d(w, 1, 3, padding=1)
+
+    @property
+    def conditional(self) -> bool:
+        return self.num_classes > 0
+
+    def forward(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
+        if self.arch == "seed":
+            h = F.leaky_relu(self.fc(z), 0.2).view(-1, self.width, 7, 7)  # (N, 128, 7, 7)
+            h = F.leaky_relu(self.up1(h), 0.2)  # (N, 128, 14, 14)
+            h = F.leaky_relu(self.up2(h), 0.2)  # (N, 128, 28, 28)
+            return torch.sigmoid(self.out(h))  # (N, 1, 28, 28)
+        if labels is None:
+            raise ValueError("This generator is class-conditional: pass labels (N,) of ints in [0, num_classes).")
+        w = self.width
+        h = self.fc(torch.cat([z, self.embed(labels)], dim=1)).view(-1, 4 * w, 7, 7)  # (N, 4w, 7, 7)
+        h = F.relu(self.bn0(h, labels))
+        h = F.relu(self.bn1(self.up1(h), labels))  # (N, 2w, 14, 14)
+        h = F.relu(self.bn2(self.up2(h), labels))  # (N, w, 28, 28)
+        return torch.sigmoid(self.out(h))  # (N, 1, 28, 28)
+
+
+class Discriminator(
+    nn.Module,
+    StrictHubMixin,
+    PyTorchModelHubMixin,
+    library_name="ganaug",
+    license="mit",
+    tags=["gan", "mnist", "ganaug"],
+):
+    """Image (and label, if conditional) in; one real/fake logit per image out.
+
+    ``seed``: the paper's two stride-2 convs with dropout. ``projection``: spectrally normalised
+    convs with a class-projection term (Miyato & Koyama 2018).
+    """
+
+    def __init__(self, arch: str = "projection", num_classes: int = 10, width: int = 64) -> None:
+        super().__init__()
+        if arch not in ("seed", "projection"):
+            raise ValueError(f"Unknown discriminator arch {arch!r}; use 'seed' or 'projection'.")
+        if arch == "projection" and num_classes < 1:
+            raise ValueError("arch='projection' is class-conditional: num_classes must be >= 1.")
+        self.arch, self.num_classes, self.width = arch, num_classes, width
+        w = width
+        if arch == "seed":
+            self.features = nn.Sequential(
+                nn.Conv2d(1, w, 3, stride=2, padding=1), nn.LeakyReLU(0.2), nn.Dropout(0.4),  # (N, 64, 14, 14)
+                nn.Conv2d(w, w, 3, stride=2, padding=1), nn.LeakyReLU(0.2), nn.Dropout(0.4),  # (N, 64, 7, 7)
+                nn.Flatten(),
+            )
+            feat = w * 7 * 7
+        else:
+            sn = nn.utils.parametrizations.spectral_norm
+            self.features = nn.Sequential(
+                sn(nn.Conv2d(1, w, 4, stride=2, padding=1)), nn.LeakyReLU(0.2),  # (N, w, 14, 14)
+                sn(nn.Conv2d(w, 2 * w, 4, stride=2, padding=1)), nn.LeakyReLU(0.2),  # (N, 2w, 7, 7)
+                nn.Flatten(),
+            )
+            feat = 2 * w * 7 * 7
+            self.embed = sn(nn.Embedding(num_classes, feat))
+        self.head = nn.Linear(feat, 1) if arch == "seed" else nn.utils.parametrizations.spectral_norm(nn.Linear(feat, 1))
+
+    def forward(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
+        h = self.features(x * 2 - 1) if self.arch == "projection" else self.features(x)
+        out = self.head(h).squeeze(1)  # (N,)
+        if self.arch == "projection":
+            if labels is None:
+                raise ValueError("This discriminator is class-conditional: pass labels.")
+            out = out + (self.embed(labels) * h).sum(1)
+        return out
+
+
+class Classifier(
+    nn.Module,
+    StrictHubMixin,
+    PyTorchModelHubMixin,
+    library_name="ganaug",
+    license="mit",
+    tags=["mnist", "image-classification", "ganaug"],
+):
+    """The reference digit classifier: metric feature space, labeller and quality filter.
+
+    Input (N, 1, 28, 28) in [0, 1]; ``features`` gives the (N, feature_dim) penultimate layer.
+    """
+
+    def __init__(self, width: int = 32, feature_dim: int = 128, num_classes: int = 10) -> None:
+        super().__init__()
+        self.width, self.feature_dim, self.num_classes = width, feature_dim, num_classes
+        w = width
+
+        def block(cin: int, cout: int) -> list[nn.Module]:
+            return [nn.Conv2d(cin, cout, 3, padding=1, bias=False), nn.BatchNorm2d(cout), nn.ReLU()]
+
+        self.body = nn.Sequential(
+            *block(1, w), *block(w, w), nn.MaxPool2d(2),  # (N, w, 14, 14)
+            *block(w, 2 * w), *block(2 * w, 2 * w), nn.MaxPool2d(2),  # (N, 2w, 7, 7)
+            *block(2 * w, 4 * w), nn.AdaptiveAvgPool2d(1), nn.Flatten(),  # (N, 4w)
+            nn.Linear(4 * w, feature_dim), nn.BatchNorm1d(feature_dim), nn.ReLU(),
+        )
+        self.drop = nn.Dropout(0.3)
+        self.fc = nn.Linear(feature_dim, num_classes)
+
+    def features(self, x: torch.Tensor) -> torch.Tensor:
+        return self.body((x - 0.1307) / 0.3081)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.fc(self.drop(self.features(x)))
+
+
+class SmallCNN(nn.Module):
+    """The downstream classifier of the evaluation protocol: pytorch/examples' MNIST ``Net``."""
+
+    def __init__(self, num_classes: int = 10) -> None:
+        super().__init__()
+        self.conv1 = nn.Conv2d(1, 32, 3)
+        self.conv2 = nn.Conv2d(32, 64, 3)
+        self.drop1 = nn.Dropout(0.25)
+        self.drop2 = nn.Dropout(0.5)
+        self.fc1 = nn.Linear(64 * 12 * 12, 128)
+        self.fc2 = nn.Linear(128, num_classes)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = (x - 0.1307) / 0.3081
+        h = F.relu(self.conv1(x))  # (N, 32, 26, 26)
+        h = F.max_pool2d(F.relu(self.conv2(h)), 2)  # (N, 64, 12, 12)
+        h = self.drop1(torch.flatten(h, 1))
+        h = self.drop2(F.relu(self.fc1(h)))  # (N, 128)
+        return self.fc2(h)
+
+
+def flops_per_image(model: nn.Module, *inputs: torch.Tensor) -> float:
+    """FLOPs of one forward pass per image, counted by torch.utils.flop_counter."""
+    from torch.utils.flop_counter import FlopCounterMode
+
+    with torch.no_grad(), FlopCounterMode(display=False) as counter:
+        model(*inputs)
+    return counter.get_total_flops() / inputs[0].shape[0]
+

@@ -1,0 +1,425 @@
+"""GAN training: losses, DiffAugment, the train loop, checkpoints, release and model card.
+
+Used by ``scripts/train_gan.py``; runs on one CPU/GPU or under ``torchrun`` (DDP: gloo on CPU,
+nccl on GPU). Only rank 0 logs, writes grids, checkpoints and releases.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import json
+import math
+import os
+import string
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from ganaug import __version__
+from ganaug._hub import _atomic_write
+from ganaug.models import Discriminator, Generator, preset_config
+
+__all__ = ["TrainConfig", "train", "diff_augment", "recalibrate_batchnorm", "render_card", "load_checkpoint"]
+
+CHECKPOINT_NAME = "checkpoint.pt"
+
+
+@dataclass
+class TrainConfig:
+    """Everything a training run depends on. Defaults of None come from the preset."""
+
+    preset: str = "default"
+    epochs: int = 10
+    batch_size: int | None = None
+    lr_g: float | None = None
+    lr_d: float | None = None
+    ema: float | None = None
+    diffaug: str = ""  # comma list of "translation", "cutout"; the small-data recipe
+    seed: int = 0
+    output_dir: str = "runs/gan"
+    indices: list[int] | None = None  # train on this subset of the MNIST training set
+    data_root: str | None = None
+    device: str = "cpu"
+    max_steps: int | None = None  # stop early (smoke runs and tests)
+    resume: bool = False
+    width: int | None = None  # override the preset's generator width
+    grid_every: int = 1  # epochs between sample grids
+    extra: dict = field(default_factory=dict)
+
+    def resolved(self) -> dict:
+        p = preset_config(self.preset)
+        t = p["training"]
+        g = dict(p["generator"])
+        if self.width is not None:
+            g["width"] = self.width
+        return {
+            "generator": g,
+            "discriminator": p["discriminator"],
+            "loss": t["loss"],
+            "batch_size": self.batch_size or t["batch_size"],
+            "lr_g": self.lr_g or t["lr_g"],
+            "lr_d": self.lr_d or t["lr_d"],
+            "betas": list(t["betas"]),
+            "ema": t["ema"] if self.ema is None else self.ema,
+        }
+
+
+# ---------------------------------------------------------------- losses and augmentation
+
+def d_loss(loss: str, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
+    if loss == "hinge":
+        return F.relu(1 - real).mean() + F.relu(1 + fake).mean()
+    return F.binary_cross_entropy_with_logits(real, torch.ones_like(real)) + F.binary_cross_entropy_with_logits(
+        fake, torch.zeros_like(fake)
+    )
+
+
+def g_loss(loss: str, fake: torch.Tensor) -> torch.Tensor:
+    if loss == "hinge":
+        return -fake.mean()
+    return F.binary_cross_entropy_with_logits(fake, torch.ones_like(fake))  # non-saturating
+
+
+def diff_augment(x: torch.Tensor, policy: str, generator: torch.Generator | None = None) -> torch.Tensor:
+    """Differentiable augmentation (Zhao et al. 2020) applied to real and fake alike before D."""
+    if not policy:
+        return x
+    n, _, h, w = x.shape
+    dev = x.device
+    for p in policy.split(","):
+        if p == "translation":  # shift by up to 1/8 of the size, zero fill
+            s = max(1, h // 8)
+            sx = torch.randint(-s, s + 1, (n, 1, 1), generator=generator).to(dev)
+            sy = torch.randint(-s, s + 1, (n, 1, 1), generator=generator).to(dev)
+            gy, gx = torch.meshgrid(torch.arange(h, device=dev), torch.arange(w, device=dev), indexing="ij")
+            gy = (gy[None] + sy).clamp(-1, h)
+            gx = (gx[None] + sx).clamp(-1, w)
+            pad = F.pad(x, (1, 1, 1, 1))
+            x = pad[torch.arange(n, device=dev)[:, None, None], :, gy + 1, gx + 1].permute(0, 3, 1, 2)
+        elif p == "cutout":  # zero a random square of half the size
+            ch, cw = h // 2, w // 2
+            oy = torch.randint(0, h - ch + 1, (n, 1, 1), generator=generator).to(dev)
+            ox = torch.randint(0, w - cw + 1, (n, 1, 1), generator=generator).to(dev)
+            gy, gx = torch.meshgrid(torch.arange(h, device=dev), torch.arange(w, device=dev), indexing="ij")
+            keep = ~((gy[None] >= oy) & (gy[None] < oy + ch) & (gx[None] >= ox) & (gx[None] < ox + cw))
+            x = x * keep[:, None].to(x.dtype)
+        else:
+            raise ValueError(f"Unknown DiffAugment policy {p!r}; use 'translation' and/or 'cutout'.")
+    return x
+
+
+@torch.no_grad()
+def recalibrate_batchnorm(g: Generator, *, batches: int = 40, batch_size: int = 500, seed: int = 0) -> None:
+    """Replace BatchNorm running statistics by exact averages over fresh samples ("standing stats").
+
+    An EMA generator's running statistics lag its weights; eval-mode samples (which are
+    per-index reproducible, unlike train-mode ones) need statistics that match the weights.
+    """
+    bns = [m for m in g.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
+    if not bns:
+        return
+    was_training = g.training
+    dev = next(g.parameters()).device
+    gen = torch.Generator().manual_seed(seed)
+    for m in bns:
+        m.reset_running_stats()
+        m.momentum = None  # cumulative average
+    g.train()
+    for _ in range(batches):
+        z = torch.randn(batch_size, g.latent_dim, generator=gen).to(dev)
+        y = torch.randint(0, max(g.num_classes, 1), (batch_size,), generator=gen).to(dev)
+        g(z, y if g.conditional else None)
+    for m in bns:
+        m.momentum = 0.1
+    g.train(was_training)
+
+
+@torch.no_grad()
+def ema_update(ema: nn.Module, model: nn.Module, decay: float) -> None:
+    for pe, pm in zip(ema.parameters(), model.parameters()):
+        pe.lerp_(pm, 1 - decay)
+    for be, bm in zip(ema.buffers(), model.buffers()):
+        be.copy_(bm)
+
+
+# ---------------------------------------------------------------- checkpoints
+
+def save_checkpoint(path: Path, state: dict) -> None:
+    _atomic_write(path, lambda tmp: torch.save(state, tmp))
+
+
+def load_checkpoint(path: str | os.PathLike) -> dict:
+    """Load a training checkpoint (tensors and plain containers only: weights_only=True)."""
+    path = Path(path)
+    try:
+        return torch.load(path, map_location="cpu", weights_only=True)
+    except FileNotFoundError:
+        raise
+    except Exception as e:  # a truncated or foreign file
+        raise ValueError(f"{path} is not a readable ganaug checkpoint ({e}). Delete it to start over.") from e
+
+
+# ---------------------------------------------------------------- model card
+
+def render_card(template: str, **fields: object) -> str:
+    """Fill a ``string.Template`` model card ($name placeholders); unknown names raise."""
+    return string.Template(template).substitute({k: str(v) for k, v in fields.items()})
+
+
+# ---------------------------------------------------------------- the loop
+
+def _dist_info() -> tuple[int, int, bool]:
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    rank = int(os.environ.get("RANK", "0"))
+    return rank, world, world > 1
+
+
+def _load_training_tensors(cfg: TrainConfig) -> tuple[torch.Tensor, torch.Tensor]:
+    from ganaug._data import load_mnist
+
+    mnist = load_mnist(train=True, root=cfg.data_root)
+    x = mnist.data.unsqueeze(1).float().div_(255)  # (60000, 1, 28, 28)
+    y = mnist.targets.clone()
+    if cfg.indices is not None:
+        idx = torch.as_tensor(cfg.indices, dtype=torch.long)
+        if idx.numel() == 0 or int(idx.min()) < 0 or int(idx.max()) >= len(y):
+            raise ValueError(f"indices must be non-empty and within [0, {len(y)}) of the MNIST training set.")
+        x, y = x[idx], y[idx]
+    return x, y
+
+
+def train(cfg: TrainConfig, data: tuple[torch.Tensor, torch.Tensor] | None = None, *, progress: bool = True,
+          card_template: str | None = None) -> Path:
+    """Train a GAN; return the folder of the released generator (``output_dir/generator``).
+
+    ``data`` (images (N, 1, 28, 28) in [0, 1], labels (N,)) overrides MNIST (tests use tiny sets).
+    """
+    from torch.utils.data import DataLoader, DistributedSampler, RandomSampler, TensorDataset
+    from torchvision.utils import save_image
+    from tqdm.auto import tqdm
+
+    rank, world, distributed = _dist_info()
+    device = torch.device(cfg.device)
+    if distributed:
+        import torch.distributed as dist
+
+        if not dist.is_initialized():
+            backend = "nccl" if device.type == "cuda" else "gloo"
+            dist.init_process_group(backend)
+        if device.type == "cuda":
+            device = torch.device("cuda", int(os.environ.get("LOCAL_RANK", "0")))
+            torch.cuda.set_device(device)
+    r = cfg.resolved()
+    out = Path(cfg.output_dir)
+    ckpt_path = out / CHECKPOINT_NAME
+    if rank == 0:
+        out.mkdir(parents=True, exist_ok=True)
+
+    x, y = data if data is not None else _load_training_tensors(cfg)
+    torch.manual_seed(cfg.seed)
+    G = Generator(**r["generator"]).to(device)
+    D = Discriminator(**r["discriminator"]).to(device)
+    G_ema = copy.deepcopy(G).eval() if r["ema"] > 0 else None
+    opt_g = torch.optim.Adam(G.parameters(), lr=r["lr_g"], betas=tuple(r["betas"]))
+    opt_d = torch.optim.Adam(D.parameters(), lr=r["lr_d"], betas=tuple(r["betas"]))
+    noise = torch.Generator().manual_seed(cfg.seed + 1000 * rank)
+    start_epoch, step = 0, 0
+    if cfg.resume and ckpt_path.is_file():
+        ck = load_checkpoint(ckpt_path)
+        G.load_state_dict(ck["G"])
+        D.load_state_dict(ck["D"])
+        if G_ema is not None:
+            G_ema.load_state_dict(ck["G_ema"])
+        opt_g.load_state_dict(ck["opt_g"])
+        opt_d.load_state_dict(ck["opt_d"])
+        noise.set_state(ck["rng"]["noise"][rank] if world > 1 else ck["rng"]["noise"][0])
+        torch.set_rng_state(ck["rng"]["torch"])
+        start_epoch, step = ck["epoch"], ck["step"]
+    elif cfg.resume and rank == 0:
+        print(f"--resume: no checkpoint at {ckpt_path}; starting from scratch.")
+
+    g_model: nn.Module = G
+    d_model: nn.Module = D
+    if distributed:
+        from torch.nn.parallel import DistributedDataParallel as DDP
+
+        ids = [device.index] if device.type == "cuda" else None
+        g_model = DDP(G, device_ids=ids)
+        d_model = DDP(D, device_ids=ids)
+
+    bs = r["batch_size"]
+    ds = TensorDataset(x, y)
+    if len(ds) < bs * world:
+        # small subsets: repeat so an epoch holds at least one full batch per rank
+        reps = math.ceil(bs * world / len(ds))
+        ds = TensorDataset(x.repeat(reps, 1, 1, 1), y.repeat(reps))
+    sampler = (
+        DistributedSampler(ds, num_replicas=world, rank=rank, shuffle=True, seed=cfg.seed, drop_last=True)
+        if distributed
+        else RandomSampler(ds, generator=torch.Generator())
+    )
+    loader = DataLoader(ds, batch_size=bs, sampler=sampler, drop_last=True)
+    conditional = G.conditional
+    ncls = max(G.num_classes, 1)
+    fixed_z = torch.randn(100, G.latent_dim, generator=torch.Generator().manual_seed(1234)).to(device)
+    fixed_y = torch.arange(10).repeat_interleave(10).to(device) if conditional else None
+    g_batch = bs if r["loss"] == "hinge" else 2 * bs  # the paper's G step uses the full 256
+    t0 = time.time()
+    images_seen = 0
+    last_losses = (float("nan"), float("nan"))
+
+    for epoch in range(start_epoch, cfg.epochs):
+        if distributed:
+            sampler.set_epoch(epoch)
+        else:
+            sampler.generator.manual_seed(cfg.seed * 100003 + epoch)
+        G.train()
+        D.train()
+        bar = tqdm(loader, desc=f"epoch {epoch + 1}/{cfg.epochs}", disable=not progress or rank != 0, leave=False)
+        for xr, yr in bar:
+            xr, yr = xr.to(device, non_blocking=True), yr.to(device, non_blocking=True)
+            n = xr.shape[0]
+            # --- discriminator: n real + n fake in one forward (one DDP all-reduce)
+            z = torch.randn(n, G.latent_dim, generator=noise).to(device)
+            yf = torch.randint(0, ncls, (n,), generator=noise).to(device)
+            with torch.no_grad():
+                xf = g_model(z, yf if conditional else None)
+            xd = diff_augment(torch.cat([xr, xf]), cfg.diffaug, noise)
+            yd = torch.cat([yr, yf]) if conditional else None
+            logits = d_model(xd, yd)
+            ld = d_loss(r["loss"], logits[:n], logits[n:])
+            opt_d.zero_grad(set_to_none=True)
+            ld.backward()
+            opt_d.step()
+            # --- generator
+            z = torch.randn(g_batch, G.latent_dim, generator=noise).to(device)
+            yf = torch.randint(0, ncls, (g_batch,), generator=noise).to(device)
+            xf = g_model(z, yf if conditional else None)
+            lg = g_loss(r["loss"], d_model(diff_augment(xf, cfg.diffaug, noise), yf if conditional else None))
+            opt_g.zero_grad(set_to_none=True)
+            lg.backward()
+            opt_g.step()
+            if G_ema is not None:
+                ema_update(G_ema, G, r["ema"])
+            step += 1
+            images_seen += n * world
+            if not (torch.isfinite(ld) and torch.isfinite(lg)):
+                raise RuntimeError(
+                    f"Training diverged at step {step} (epoch {epoch + 1}): loss_d={ld.item()}, loss_g={lg.item()}. "
+                    f"The last good checkpoint is kept at {ckpt_path}; lower --lr-g/--lr-d or change --seed, "
+                    "then run again with --resume."
+                )
+            last_losses = (ld.item(), lg.item())
+            if step % 20 == 0:
+                bar.set_postfix(d=f"{last_losses[0]:.3f}", g=f"{last_losses[1]:.3f}")
+            if cfg.max_steps is not None and step >= cfg.max_steps:
+                break
+        stopped_early = cfg.max_steps is not None and step >= cfg.max_steps
+        done_epoch = epoch + 1
+        if rank == 0:
+            sample_model = G_ema if G_ema is not None else G
+            if G_ema is not None and G_ema.conditional:
+                recalibrate_batchnorm(G_ema, batches=10, batch_size=256, seed=epoch)
+            if (done_epoch % cfg.grid_every == 0 or done_epoch == cfg.epochs) and not stopped_early:
+                sample_model.eval()
+                with torch.no_grad():
+                    grid = sample_model(fixed_z, fixed_y)
+                save_image(grid.cpu(), out / f"samples_epoch{done_epoch:03d}.png", nrow=10, padding=1)
+            state = {
+                "version": __version__,
+                "config": dataclasses.asdict(cfg),
+                "epoch": done_epoch if not stopped_early else epoch,
+                "step": step,
+                "G": G.state_dict(),
+                "D": D.state_dict(),
+                "G_ema": G_ema.state_dict() if G_ema is not None else {},
+                "opt_g": opt_g.state_dict(),
+                "opt_d": opt_d.state_dict(),
+                "rng": {"torch": torch.get_rng_state(), "noise": [noise.get_state()]},
+            }
+            if not stopped_early:
+                save_checkpoint(ckpt_path, state)
+            elapsed = time.time() - t0
+            print(
+                f"epoch {done_epoch}/{cfg.epochs} step {step} loss_d {last_losses[0]:.4f} loss_g {last_losses[1]:.4f} "
+                f"{images_seen / max(elapsed, 1e-9):.0f} img/s",
+                flush=True,
+            )
+        if stopped_early:
+            break
+
+    elapsed = time.time() - t0
+    release = out / "generator"
+    if rank == 0:
+        final = G_ema if G_ema is not None else G
+        if G_ema is not None and G_ema.conditional:
+            recalibrate_batchnorm(G_ema)
+        final = final.cpu().eval()
+        hparams = {k: v for k, v in r.items()}
+        hparams.update(epochs=cfg.epochs, steps=step, seed=cfg.seed, diffaug=cfg.diffaug or "none", preset=cfg.preset)
+        card = None
+        if card_template is not None:
+            card = render_card(
+                card_template,
+                preset=cfg.preset,
+                data=(f"{len(x)} images of the MNIST training set (indices given)" if cfg.indices is not None
+                      else "the 60 000 images of the MNIST training set (no test images)") if data is None
+                else f"{len(x)} images given in memory",
+                hyperparameters="\n".join(f"| {k} | {json.dumps(v)} |" for k, v in sorted(hparams.items())),
+                train_time=f"{elapsed:.0f} s on {cfg.device} ({world} process{'es' if world > 1 else ''})",
+                metrics=json.dumps(cfg.extra.get("metrics", {})),
+                conditional="class-conditional" if final.conditional else "unconditional (labels from a classifier)",
+                version=__version__,
+            )
+        final.save_pretrained(release, model_card_kwargs={"card": card} if card else None)
+        (release / "training.json").write_text(
+            json.dumps({"hyperparameters": hparams, "seconds": round(elapsed, 1), "images_seen": images_seen}, indent=2)
+        )
+    if distributed:
+        import torch.distributed as dist
+
+        dist.barrier()
+        dist.destroy_process_group()
+    return release
+
+
+def parse_indices(path: str | os.PathLike | None) -> list[int] | None:
+    """Read a subset of training indices: a JSON list, or one integer per line."""
+    if path is None:
+        return None
+    text = Path(path).read_text().strip()
+    try:
+        vals = json.loads(text) if text.startswith("[") else [int(t) for t in text.split()]
+    except ValueError as e:
+        raise ValueError(f"{path}: indices must be a JSON list of ints or one int per line ({e}).") from e
+    return [int(v) for v in vals]
+
+
+
+
+def push_release(release: str | os.PathLike, repo_id: str, *, revision: str | None = None,
+                 token: str | None = None) -> str | None:
+    """Publish a released generator folder with the mixin's ``push_to_hub`` (rank 0 only).
+
+    The card in the folder (README.md) goes up as is. The token comes from ``token``, HF_TOKEN,
+    or the usual ``hf auth login``.
+    """
+    if _dist_info()[0] != 0:
+        return None
+    release = Path(release)
+    g = Generator.from_pretrained(release)
+    card_path = release / "README.md"
+    kwargs = {"card": card_path.read_text()} if card_path.is_file() else None
+    if revision:
+        from huggingface_hub import HfApi
+
+        api = HfApi(token=token)
+        rid = api.create_repo(repo_id, exist_ok=True).repo_id
+        api.create_branch(rid, branch=revision, exist_ok=True)
+    return str(g.push_to_hub(repo_id, branch=revision, token=token, model_card_kwargs=kwargs))

@@ -1,0 +1,257 @@
+"""SyntheticMNIST and GANAugmentedDataset: the torchvision contract, reproducibility, mixing, bad input."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+from torch.utils.data import ConcatDataset, DataLoader, DistributedSampler, Subset, TensorDataset
+from torchvision import transforms
+
+from ganaug import GANAugmentedDataset, RatioSampler, SyntheticMNIST
+
+
+@pytest.fixture(scope="module")
+def syn(tiny_generator_dir):
+    return SyntheticMNIST(50, generator=tiny_generator_dir, seed=3, device="cpu")
+
+
+# ---------------------------------------------------------------- the torchvision contract
+def test_contract(syn):
+    img, target = syn[0]
+    assert isinstance(img, Image.Image) and img.mode == "L" and img.size == (28, 28)
+    assert type(target) is int and 0 <= target < 10
+    assert len(syn) == 50
+    assert syn.data.dtype == torch.uint8 and syn.data.shape == (50, 28, 28)
+    assert syn.targets.dtype == torch.int64 and syn.targets.shape == (50,)
+    assert syn.classes[3] == "3 - three" and syn.class_to_idx["3 - three"] == 3
+    assert np.array_equal(np.asarray(img), syn.data[0].numpy())
+    text = repr(syn)
+    assert "SyntheticMNIST" in text and "Number of datapoints: 50" in text and "Seed: 3" in text
+
+
+def test_transforms_are_applied(tiny_generator_dir):
+    calls = []
+    ds = SyntheticMNIST(20, generator=tiny_generator_dir, transform=transforms.ToTensor(),
+                        target_transform=lambda y: calls.append(y) or y + 100, device="cpu")
+    x, y = ds[5]
+    assert isinstance(x, torch.Tensor) and x.shape == (1, 28, 28) and x.dtype == torch.float32
+    assert 0.0 <= float(x.min()) and float(x.max()) <= 1.0
+    assert y == int(ds.targets[5]) + 100 and calls == [int(ds.targets[5])]
+
+
+def test_balanced_by_default_and_counts(tiny_generator_dir):
+    ds = SyntheticMNIST(1000, generator=tiny_generator_dir, device="cpu")
+    assert torch.bincount(ds.targets, minlength=10).tolist() == [100] * 10
+    ds = SyntheticMNIST(13, generator=tiny_generator_dir, device="cpu")
+    counts = torch.bincount(ds.targets, minlength=10)
+    assert counts.sum() == 13 and counts.max() - counts.min() <= 1
+    ds = SyntheticMNIST(10, generator=tiny_generator_dir, class_counts=[0, 0, 0, 10, 0, 0, 0, 0, 0, 0], device="cpu")
+    assert ds.targets.tolist() == [3] * 10
+    ds = SyntheticMNIST(100, generator=tiny_generator_dir, class_weights=[3, 1, 0, 0, 0, 0, 0, 0, 0, 0], device="cpu")
+    assert torch.bincount(ds.targets, minlength=10).tolist()[:3] == [75, 25, 0]
+
+
+def test_reproducible_per_index_across_batch_sizes(tiny_generator_dir):
+    a = SyntheticMNIST(300, generator=tiny_generator_dir, seed=11, batch_size=7, device="cpu")
+    b = SyntheticMNIST(300, generator=tiny_generator_dir, seed=11, batch_size=1024, device="cpu")
+    assert torch.equal(a.targets, b.targets)
+    diff = (a.data.int() - b.data.int()).abs()
+    # float kernels may round the last bit differently per batch size; at most one grey level
+    assert int(diff.max()) <= 1 and float((diff > 0).float().mean()) < 1e-3
+    c = SyntheticMNIST(300, generator=tiny_generator_dir, seed=12, device="cpu")
+    assert not torch.equal(a.data, c.data)
+
+
+def test_same_items_through_dataloader_workers(syn):
+    direct = torch.stack([transforms.functional.pil_to_tensor(syn[i][0]) for i in range(len(syn))])
+    syn.transform = transforms.PILToTensor()
+    try:
+        loaded = torch.cat([x for x, _ in DataLoader(syn, batch_size=8, num_workers=2)])
+    finally:
+        syn.transform = None
+    assert torch.equal(direct, loaded)
+
+
+def test_set_epoch_fresh_and_reproducible(tiny_generator_dir):
+    ds = SyntheticMNIST(64, generator=tiny_generator_dir, device="cpu")
+    first = ds.data.clone()
+    ds.set_epoch(1)
+    assert not torch.equal(first, ds.data)
+    other = SyntheticMNIST(64, generator=tiny_generator_dir, device="cpu")
+    other.set_epoch(1)
+    assert torch.equal(ds.data, other.data)
+    ds.set_epoch(0)
+    assert torch.equal(first, ds.data)
+
+
+def test_unconditional_needs_labeller(tiny_seed_generator_dir, tiny_classifier):
+    with pytest.raises(ValueError, match="unconditional.*labeller"):
+        SyntheticMNIST(10, generator=tiny_seed_generator_dir, device="cpu")
+    # a random tiny classifier labels almost everything one way: ask for the labels it gives
+    from ganaug import load_generator
+
+    g = load_generator(tiny_seed_generator_dir)
+    common = int(tiny_classifier(g(torch.randn(256, 16))).argmax(1).mode().values)
+    counts = [0] * 10
+    counts[common] = 20
+    ds = SyntheticMNIST(20, generator=tiny_seed_generator_dir, labeller=tiny_classifier, device="cpu",
+                        class_counts=counts)
+    probs = torch.softmax(tiny_classifier(ds.data.unsqueeze(1).float() / 255), 1)
+    assert torch.equal(probs.argmax(1), ds.targets)
+    assert 0 < ds.acceptance_rate <= 1
+    rare = [2] * 10  # labels this classifier (almost) never gives: a clear error, not a hang
+    with pytest.raises(RuntimeError, match="accepted after"):
+        SyntheticMNIST(20, generator=tiny_seed_generator_dir, labeller=tiny_classifier, device="cpu", class_counts=rare)
+
+
+def test_min_confidence_filter(tiny_generator_dir, tiny_classifier):
+    from ganaug import load_generator
+
+    g = load_generator(tiny_generator_dir)
+    y = torch.zeros(512, dtype=torch.long)
+    p0 = torch.softmax(tiny_classifier(g(torch.randn(512, 16), y)), 1)
+    c = int(p0.mean(0).argmax())
+    thr = float(torch.softmax(tiny_classifier(g(torch.randn(512, 16), y + c)), 1)[:, c].median())
+    counts = [0] * 10
+    counts[c] = 30
+    ds = SyntheticMNIST(30, generator=tiny_generator_dir, labeller=tiny_classifier, min_confidence=thr,
+                        class_counts=counts, device="cpu")
+    probs = torch.softmax(tiny_classifier(ds.data.unsqueeze(1).float() / 255), 1)
+    assert bool((probs[torch.arange(30), ds.targets] >= thr - 1e-4).all())
+    assert 0.2 < ds.acceptance_rate < 0.8  # about half pass a median threshold
+    assert "acceptance rate" in repr(ds)
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"num_samples": 0}, "num_samples"),
+    ({"num_samples": -5}, "num_samples"),
+    ({"num_samples": 2.5}, "num_samples"),
+    ({"num_samples": 10, "class_weights": [1, 2, 3]}, "10 entries"),
+    ({"num_samples": 10, "class_weights": [1] * 9 + [-1]}, "non-negative"),
+    ({"num_samples": 10, "class_weights": [0] * 10}, "not all zero"),
+    ({"num_samples": 10, "class_counts": [1] * 10 + [0]}, "class_counts"),
+    ({"num_samples": 11, "class_counts": [1] * 10}, "sum to 10"),
+    ({"num_samples": 10, "batch_size": 0}, "batch_size"),
+    ({"num_samples": 10, "min_confidence": 1.5}, "min_confidence"),
+])
+def test_bad_input(tiny_generator_dir, kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        SyntheticMNIST(generator=tiny_generator_dir, device="cpu", **kwargs)
+
+
+def test_index_out_of_range(syn):
+    with pytest.raises(IndexError):
+        syn[50]
+    with pytest.raises(IndexError):
+        syn[-51]
+    assert syn[-1][1] == int(syn.targets[-1])
+
+
+# ---------------------------------------------------------------- GANAugmentedDataset
+def _fake_real(n: int, transform=None):
+    class Real(torch.utils.data.Dataset):
+        def __init__(self):
+            self.data = torch.zeros(n, 28, 28, dtype=torch.uint8)
+            self.transform, self.target_transform = transform, None
+
+        def __len__(self):
+            return n
+
+        def __getitem__(self, i):
+            img = Image.fromarray(np.full((28, 28), 255, np.uint8), mode="L")
+            return (self.transform(img) if self.transform else img), 10 + i % 3  # labels >= 10 mark "real"
+
+    return Real()
+
+
+@pytest.mark.parametrize("n_real, ratio", [(100, 0.5), (37, 0.25), (10, 0.9), (50, 0.0), (7, 0.3)])
+def test_ratio_and_interleaving(tiny_generator_dir, n_real, ratio):
+    aug = GANAugmentedDataset(_fake_real(n_real), ratio=ratio, generator=tiny_generator_dir)
+    labels = [aug[j][1] for j in range(len(aug))]
+    is_syn = np.array([y < 10 for y in labels])
+    assert (~is_syn).sum() == n_real  # every real sample once
+    assert sorted(y for y in labels if y >= 10) == sorted(10 + i % 3 for i in range(n_real))
+    assert is_syn.sum() == round(n_real * ratio / (1 - ratio))
+    frac = is_syn.mean()
+    # every window of consecutive indices holds the ratio to within one item
+    c = np.concatenate([[0], np.cumsum(is_syn)])
+    for length in range(1, len(aug) + 1):
+        w = c[length:] - c[:-length]
+        assert np.all(np.abs(w - length * frac) <= 1 + 1e-9), length
+    assert [aug.is_synthetic(j) for j in range(len(aug))] == is_syn.tolist()
+
+
+def test_real_items_unchanged_and_synthetic_transformed(tiny_generator_dir, mnist_train):
+    mnist = type(mnist_train)(mnist_train.root, train=True, transform=transforms.ToTensor())
+    few = Subset(mnist, list(range(0, 600, 3)))
+    aug = GANAugmentedDataset(few, ratio=0.5, generator=tiny_generator_dir, seed=1)
+    assert len(aug) == 400 and aug.num_synthetic == 200
+    reals = [aug[j] for j in range(len(aug)) if not aug.is_synthetic(j)]
+    for k, (x, y) in enumerate(reals[:20]):
+        xr, yr = few[k]
+        assert torch.equal(x, xr) and y == yr
+    syn_items = [aug[j] for j in range(len(aug)) if aug.is_synthetic(j)]
+    x, y = syn_items[0]
+    assert isinstance(x, torch.Tensor) and x.shape == (1, 28, 28) and x.dtype == torch.float32
+    assert torch.equal(x, transforms.ToTensor()(aug.synthetic._raw(0)[0]))
+    batch_x, batch_y = next(iter(DataLoader(aug, batch_size=64, shuffle=True, num_workers=2)))
+    assert batch_x.shape == (64, 1, 28, 28) and batch_y.dtype == torch.int64
+
+
+def test_transform_found_through_concat(tiny_generator_dir):
+    t = transforms.Compose([transforms.ToTensor(), transforms.Normalize((0.5,), (0.5,))])
+    real = ConcatDataset([Subset(_fake_real(10, t), [0, 1, 2]), _fake_real(5, t)])
+    aug = GANAugmentedDataset(real, ratio=0.5, generator=tiny_generator_dir)
+    j = next(j for j in range(len(aug)) if aug.is_synthetic(j))
+    x, _ = aug[j]
+    assert float(x.min()) >= -1.0 and x.shape == (1, 28, 28)
+    assert torch.allclose(x, t(aug.synthetic._raw(0)[0]))
+    with pytest.raises(ValueError, match="different transforms"):
+        GANAugmentedDataset(ConcatDataset([_fake_real(3, t), _fake_real(3, None)]), generator=tiny_generator_dir)
+
+
+def test_distributed_sampler_shards(tiny_generator_dir):
+    aug = GANAugmentedDataset(_fake_real(60), ratio=0.5, generator=tiny_generator_dir)
+    shards = [list(DistributedSampler(aug, num_replicas=2, rank=r, shuffle=True, seed=0)) for r in range(2)]
+    assert not set(shards[0]) & set(shards[1]) and len(set(shards[0]) | set(shards[1])) == len(aug)
+    ratio_shards = [list(RatioSampler(aug, num_replicas=2, rank=r, seed=0)) for r in range(2)]
+    assert not set(ratio_shards[0]) & set(ratio_shards[1])
+    assert len(set(ratio_shards[0]) | set(ratio_shards[1])) == len(aug)
+    for shard in ratio_shards:  # each rank, and every run of its draws, holds the ratio
+        flags = np.array([aug.is_synthetic(j) for j in shard], dtype=float)
+        c = np.concatenate([[0], np.cumsum(flags)])
+        for length in (1, 2, 5, 16, len(flags)):
+            assert np.all(np.abs((c[length:] - c[:-length]) - 0.5 * length) <= 1)
+
+
+@pytest.mark.parametrize("ratio", [-0.1, 1.0, 1.5, float("nan"), "0.5", None, True])
+def test_bad_ratio(tiny_generator_dir, ratio):
+    with pytest.raises(ValueError, match=r"ratio must be a number in \[0, 1\)"):
+        GANAugmentedDataset(_fake_real(4), ratio=ratio, generator=tiny_generator_dir)
+
+
+def test_bad_real(tiny_generator_dir):
+    with pytest.raises(ValueError, match=r"\(image, int label\)"):
+        GANAugmentedDataset(TensorDataset(torch.zeros(4, 1, 28, 28)), generator=tiny_generator_dir)
+    with pytest.raises(ValueError, match=r"\(image, int label\)"):
+        GANAugmentedDataset(TensorDataset(torch.zeros(4, 1, 28, 28), torch.rand(4)), generator=tiny_generator_dir)
+    with pytest.raises(ValueError, match="empty"):
+        GANAugmentedDataset(TensorDataset(torch.zeros(0, 1, 28, 28), torch.zeros(0)), generator=tiny_generator_dir)
+
+
+def test_image_shape_mismatch(tiny_generator_dir):
+    real = _fake_real(4)
+    real.data = torch.zeros(4, 32, 32, dtype=torch.uint8)
+    with pytest.raises(ValueError, match="32x32.*28x28"):
+        GANAugmentedDataset(real, generator=tiny_generator_dir)
+
+
+def test_index_out_of_range_aug(tiny_generator_dir):
+    aug = GANAugmentedDataset(_fake_real(4), ratio=0.5, generator=tiny_generator_dir)
+    with pytest.raises(IndexError):
+        aug[len(aug)]
+    assert math.isclose(aug.num_synthetic / len(aug), 0.5)
