@@ -69,6 +69,8 @@ def parse(argv: list[str] | None = None) -> Args:
 
 def main(argv: list[str] | None = None) -> int:
     a = parse(argv)
+    import torch
+
     from ganaug.training import TrainConfig, parse_indices, push_release, train
 
     cfg = TrainConfig(
@@ -76,6 +78,7 @@ def main(argv: list[str] | None = None) -> int:
         width=a.width, diffaug=a.diffaug, seed=a.seed, output_dir=a.output_dir, indices=parse_indices(a.indices),
         data_root=a.data_root, device=a.device, resume=a.resume, max_steps=5 if a.dry_run else None,
     )
+    torch.set_flush_denormal(True)  # denormal floats slow CPU kernels many times over
     release = train(cfg, card_template=CARD_TEMPLATE.read_text())
     print(f"generator saved to {release}")
     if a.push_to_hub:

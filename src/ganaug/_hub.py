@@ -92,6 +92,11 @@ def resolve_files(
                 f"Hub repo {text!r} not found (or private: set HF_TOKEN or run `hf auth login`). "
                 "If you meant a local folder, check the path."
             ) from e
+        except LocalEntryNotFoundError as e:
+            raise ConnectionError(
+                f"Cannot get {name} of Hub repo {where!r}: the Hub is unreachable or offline mode is on, "
+                f"and the file is not in the local cache. {OFFLINE_HELP}"
+            ) from e
         except EntryNotFoundError as e:
             if name == WEIGHTS_NAME:
                 raise ValueError(
@@ -99,11 +104,6 @@ def resolve_files(
                     "(no pickle); re-save the model with save_pretrained."
                 ) from e
             raise ValueError(f"Hub repo {where!r} has no {CONFIG_NAME}; it was not written by save_pretrained.") from e
-        except LocalEntryNotFoundError as e:
-            raise ConnectionError(
-                f"Cannot get {name} of Hub repo {where!r}: the Hub is unreachable or offline mode is on, "
-                f"and the file is not in the local cache. {OFFLINE_HELP}"
-            ) from e
     return files[0], files[1], where
 
 
@@ -137,6 +137,26 @@ def load_state(weights_path: Path, device: str | torch.device = "cpu") -> dict[s
             f"{weights_path} is truncated or corrupt ({e}). Download it again "
             "(force_download=True for a Hub repo) or re-save it with save_pretrained()."
         ) from e
+
+
+def _mismatches(expected: dict[str, torch.Tensor], found: dict[str, torch.Tensor], limit: int = 4) -> str:
+    """A short description of missing, unexpected and mis-shaped keys ("" when the two agree)."""
+
+    def short(keys: list[str]) -> str:
+        return ", ".join(keys[:limit]) + (f" and {len(keys) - limit} more" if len(keys) > limit else "")
+
+    missing = sorted(set(expected) - set(found))
+    unexpected = sorted(set(found) - set(expected))
+    shapes = [f"{k} {tuple(found[k].shape)} in the file vs {tuple(expected[k].shape)} in the model"
+              for k in sorted(set(expected) & set(found)) if found[k].shape != expected[k].shape]
+    parts = []
+    if missing:
+        parts.append(f"missing keys {short(missing)}")
+    if unexpected:
+        parts.append(f"unexpected keys {short(unexpected)}")
+    if shapes:
+        parts.append(f"size mismatch for {short(shapes)}")
+    return "; ".join(parts)
 
 
 class StrictHubMixin:
@@ -176,13 +196,14 @@ class StrictHubMixin:
                 "or version; load it with the class that saved it."
             ) from e
         state = load_state(weights_path, map_location)
-        try:
-            model.load_state_dict(state, strict=True)  # type: ignore[attr-defined]
-        except RuntimeError as e:
+        expected = model.state_dict()  # type: ignore[attr-defined]
+        problems = _mismatches(expected, state)
+        if problems:
             raise ValueError(
-                f"{weights_path} does not match the model described by {config_path}: {e}. "
+                f"{weights_path} does not match the model described by {config_path}: {problems}. "
                 "Keep config.json and model.safetensors from the same save_pretrained() call."
-            ) from e
+            )
+        model.load_state_dict(state, strict=True)  # type: ignore[attr-defined]
         model.to(map_location).eval()  # type: ignore[attr-defined]
         return model
 

@@ -27,8 +27,8 @@ PRESETS: dict[str, dict[str, dict]] = {
     },
     "default": {
         "generator": {"arch": "cdcgan", "latent_dim": 100, "num_classes": 10, "width": 32},
-        "discriminator": {"arch": "projection", "num_classes": 10, "width": 64},
-        "training": {"loss": "hinge", "lr_g": 2e-4, "lr_d": 2e-4, "betas": (0.5, 0.999), "batch_size": 64, "ema": 0.999},
+        "discriminator": {"arch": "projection", "num_classes": 10, "width": 64, "spectral_norm": False},
+        "training": {"loss": "bce", "lr_g": 2e-4, "lr_d": 2e-4, "betas": (0.5, 0.999), "batch_size": 64, "ema": 0.999},
     },
 }
 
@@ -136,13 +136,15 @@ class Discriminator(
     convs with a class-projection term (Miyato & Koyama 2018).
     """
 
-    def __init__(self, arch: str = "projection", num_classes: int = 10, width: int = 64) -> None:
+    def __init__(self, arch: str = "projection", num_classes: int = 10, width: int = 64,
+                 spectral_norm: bool = True, minibatch_std: bool = False) -> None:
         super().__init__()
         if arch not in ("seed", "projection"):
             raise ValueError(f"Unknown discriminator arch {arch!r}; use 'seed' or 'projection'.")
         if arch == "projection" and num_classes < 1:
             raise ValueError("arch='projection' is class-conditional: num_classes must be >= 1.")
         self.arch, self.num_classes, self.width = arch, num_classes, width
+        self.spectral_norm, self.minibatch_std = spectral_norm, minibatch_std
         w = width
         if arch == "seed":
             self.features = nn.Sequential(
@@ -151,25 +153,33 @@ class Discriminator(
                 nn.Flatten(),
             )
             feat = w * 7 * 7
+            self.head = nn.Linear(feat, 1)
         else:
-            sn = nn.utils.parametrizations.spectral_norm
-            self.features = nn.Sequential(
-                sn(nn.Conv2d(1, w, 4, stride=2, padding=1)), nn.LeakyReLU(0.2),  # (N, w, 14, 14)
-                sn(nn.Conv2d(w, 2 * w, 4, stride=2, padding=1)), nn.LeakyReLU(0.2),  # (N, 2w, 7, 7)
-                nn.Flatten(),
-            )
+            sn = nn.utils.parametrizations.spectral_norm if spectral_norm else (lambda m: m)
+            self.conv1 = sn(nn.Conv2d(1, w, 4, stride=2, padding=1))  # (N, w, 14, 14)
+            self.conv2 = sn(nn.Conv2d(w, 2 * w, 4, stride=2, padding=1))  # (N, 2w, 7, 7)
+            self.conv3 = sn(nn.Conv2d(2 * w, 2 * w, 3, padding=1))  # (N, 2w, 7, 7)
             feat = 2 * w * 7 * 7
             self.embed = sn(nn.Embedding(num_classes, feat))
-        self.head = nn.Linear(feat, 1) if arch == "seed" else nn.utils.parametrizations.spectral_norm(nn.Linear(feat, 1))
+            self.head = sn(nn.Linear(feat + (1 if minibatch_std else 0), 1))
 
     def forward(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
-        h = self.features(x * 2 - 1) if self.arch == "projection" else self.features(x)
-        out = self.head(h).squeeze(1)  # (N,)
-        if self.arch == "projection":
-            if labels is None:
-                raise ValueError("This discriminator is class-conditional: pass labels.")
-            out = out + (self.embed(labels) * h).sum(1)
-        return out
+        if self.arch == "seed":
+            return self.head(self.features(x)).squeeze(1)  # (N,)
+        if labels is None:
+            raise ValueError("This discriminator is class-conditional: pass labels.")
+        h = F.leaky_relu(self.conv1(x * 2 - 1), 0.2)
+        h = F.leaky_relu(self.conv2(h), 0.2)
+        h = torch.flatten(F.leaky_relu(self.conv3(h), 0.2), 1)  # (N, 2w*49)
+        proj = (self.embed(labels) * h).sum(1)
+        if self.minibatch_std:
+            # the batch's mean per-feature std as one more feature: lets D see a lack of variety
+            # (Karras et al. 2018); over contiguous groups of 4, so a batch's real half and fake half never mix
+            n = h.shape[0]
+            g = 4 if n % 4 == 0 else 1
+            s = h.view(n // g, g, -1).std(1, unbiased=False).mean(1).repeat_interleave(g)  # (N,)
+            h = torch.cat([h, s[:, None]], 1)
+        return self.head(h).squeeze(1) + proj
 
 
 class Classifier(

@@ -49,6 +49,9 @@ class TrainConfig:
     max_steps: int | None = None  # stop early (smoke runs and tests)
     resume: bool = False
     width: int | None = None  # override the preset's generator width
+    betas: tuple[float, float] | None = None
+    loss: str | None = None  # "hinge" or "bce" (preset's if unset)
+    discriminator: dict | None = None  # overrides of the preset's discriminator arguments
     grid_every: int = 1  # epochs between sample grids
     extra: dict = field(default_factory=dict)
 
@@ -60,12 +63,12 @@ class TrainConfig:
             g["width"] = self.width
         return {
             "generator": g,
-            "discriminator": p["discriminator"],
-            "loss": t["loss"],
+            "discriminator": {**p["discriminator"], **(self.discriminator or {})},
+            "loss": self.loss or t["loss"],
             "batch_size": self.batch_size or t["batch_size"],
             "lr_g": self.lr_g or t["lr_g"],
             "lr_d": self.lr_d or t["lr_d"],
-            "betas": list(t["betas"]),
+            "betas": list(self.betas or t["betas"]),
             "ema": t["ema"] if self.ema is None else self.ema,
         }
 

@@ -1,0 +1,52 @@
+"""The ganaug command: sample grid and IDX export read back by torchvision; MNIST lookup errors."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from PIL import Image
+from torchvision.datasets import MNIST
+
+from ganaug import SyntheticMNIST
+from ganaug._data import find_mnist_root
+from ganaug.cli import main
+
+
+def test_sample_grid_and_idx_export(tmp_path, tiny_generator_dir):
+    out = tmp_path / "grid.png"
+    rc = main(["sample", "--generator", str(tiny_generator_dir), "--device", "cpu", "--out", str(out),
+               "--per-class", "4", "--idx-dir", str(tmp_path / "export"), "--num-samples", "50", "--test-samples", "20"])
+    assert rc == 0
+    with Image.open(out) as im:
+        assert im.size == (4 * 29 + 1, 10 * 29 + 1)  # 4 columns, a row per class, 1-pixel padding
+    train = MNIST(str(tmp_path / "export"), train=True)
+    test = MNIST(str(tmp_path / "export"), train=False)
+    assert len(train) == 50 and len(test) == 20
+    ref = SyntheticMNIST(50, generator=tiny_generator_dir, device="cpu", seed=0)
+    assert torch.equal(train.data, ref.data) and torch.equal(train.targets, ref.targets)
+    img, label = train[3]
+    assert img.mode == "L" and label == int(ref.targets[3])
+
+
+def test_cli_error_is_clear(capsys, tmp_path):
+    rc = main(["sample", "--generator", str(tmp_path / "nowhere" / "x" / "y"), "--out", str(tmp_path / "g.png")])
+    assert rc == 2
+    assert "No folder at" in capsys.readouterr().err
+
+
+def test_mnist_not_found(tmp_path, monkeypatch):
+    monkeypatch.setenv("GANAUG_DATA", str(tmp_path / "empty"))
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    with pytest.raises(FileNotFoundError, match="MNIST not found.*GANAUG_DATA.*download=True"):
+        find_mnist_root()
+    with pytest.raises(FileNotFoundError, match="MNIST not found under"):
+        find_mnist_root(tmp_path)
+
+
+def test_mnist_found_via_env(tmp_path, monkeypatch):
+    import os
+
+    root = os.environ["GANAUG_DATA"]
+    monkeypatch.chdir(tmp_path)
+    assert find_mnist_root() == __import__("pathlib").Path(root)

@@ -1,0 +1,129 @@
+"""Models: presets, save/load round trip, strict loading and its errors."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import torch
+
+from ganaug import Classifier, Discriminator, Generator
+from ganaug.models import PRESETS, flops_per_image, preset_config
+
+
+def test_seed_preset_is_the_papers_network():
+    c = preset_config("seed")
+    g, d = Generator(**c["generator"]), Discriminator(**c["discriminator"])
+    assert not g.conditional
+    assert g.fc.in_features == 100 and g.fc.out_features == 128 * 7 * 7
+    for up in (g.up1, g.up2):
+        assert (up.in_channels, up.out_channels, up.kernel_size, up.stride) == (128, 128, (4, 4), (2, 2))
+    assert (g.out.out_channels, g.out.kernel_size) == (1, (7, 7))
+    convs = [m for m in d.features if isinstance(m, torch.nn.Conv2d)]
+    assert [(m.out_channels, m.kernel_size, m.stride) for m in convs] == [(64, (3, 3), (2, 2))] * 2
+    assert sum(isinstance(m, torch.nn.Dropout) and m.p == 0.4 for m in d.features) == 2
+    assert c["training"]["lr_g"] == 2e-4 and c["training"]["betas"] == (0.5, 0.999) and c["training"]["batch_size"] == 128
+    z = torch.randn(3, 100)
+    x = g(z)
+    assert x.shape == (3, 1, 28, 28) and float(x.min()) >= 0 and float(x.max()) <= 1
+    assert d(x).shape == (3,)
+    assert abs(flops_per_image(g.eval(), z) - 139.5e6) < 0.1e6  # the paper's 139.5 MFLOP per image
+
+
+def test_default_preset_conditional_and_cheaper():
+    c = preset_config("default")
+    g, d = Generator(**c["generator"]).eval(), Discriminator(**c["discriminator"])
+    z, y = torch.randn(4, 100), torch.arange(4)
+    x = g(z, y)
+    assert x.shape == (4, 1, 28, 28) and g.conditional and d(x, y).shape == (4,)
+    assert flops_per_image(g, z, y) < 139.5e6 / 4
+    with pytest.raises(ValueError, match="labels"):
+        g(z)
+
+
+def test_unknown_preset():
+    with pytest.raises(ValueError, match="Unknown preset 'nope'. Choose one of: default, seed"):
+        preset_config("nope")
+    assert set(PRESETS) >= {"seed", "default"}
+
+
+def test_save_load_round_trip_exact_files(tmp_path):
+    g = Generator(latent_dim=8, width=4)
+    g.save_pretrained(tmp_path / "g")
+    assert sorted(p.name for p in (tmp_path / "g").iterdir()) == ["README.md", "config.json", "model.safetensors"]
+    config = json.loads((tmp_path / "g" / "config.json").read_text())
+    assert config == {"arch": "cdcgan", "latent_dim": 8, "num_classes": 10, "width": 4}
+    h = Generator.from_pretrained(tmp_path / "g")
+    assert not h.training
+    for (k, a), (k2, b) in zip(g.state_dict().items(), h.state_dict().items()):
+        assert k == k2 and torch.equal(a, b)
+    c = Classifier(width=4, feature_dim=8)
+    c.save_pretrained(tmp_path / "c")
+    assert torch.equal(Classifier.from_pretrained(tmp_path / "c").fc.weight, c.fc.weight)
+
+
+@pytest.fixture()
+def saved(tmp_path):
+    Generator(latent_dim=8, width=4).save_pretrained(tmp_path)
+    return tmp_path
+
+
+def test_truncated_weights(saved):
+    f = saved / "model.safetensors"
+    f.write_bytes(f.read_bytes()[:100])
+    with pytest.raises(ValueError, match="model.safetensors is truncated or corrupt.*save_pretrained"):
+        Generator.from_pretrained(saved)
+
+
+def test_corrupted_weights(saved):
+    f = saved / "model.safetensors"
+    f.write_bytes(b"\xff" * 64 + f.read_bytes()[64:])
+    with pytest.raises(ValueError, match="model.safetensors"):
+        Generator.from_pretrained(saved)
+
+
+def test_missing_config(saved):
+    (saved / "config.json").unlink()
+    with pytest.raises(FileNotFoundError, match="config.json is missing"):
+        Generator.from_pretrained(saved)
+
+
+def test_config_for_another_class(saved):
+    (saved / "config.json").write_text(json.dumps({"arch": "cdcgan", "dropout": 0.1}))
+    with pytest.raises(ValueError, match="config.json does not match Generator"):
+        Generator.from_pretrained(saved)
+
+
+def test_config_not_json(saved):
+    (saved / "config.json").write_text("{not json")
+    with pytest.raises(ValueError, match="not valid JSON"):
+        Generator.from_pretrained(saved)
+
+
+def test_weights_do_not_match_config(saved):
+    (saved / "config.json").write_text(json.dumps({"arch": "cdcgan", "latent_dim": 8, "num_classes": 10, "width": 8}))
+    with pytest.raises(ValueError, match="does not match the model described by.*size mismatch"):
+        Generator.from_pretrained(saved)
+
+
+def test_missing_weights_no_pickle_fallback(saved):
+    (saved / "model.safetensors").unlink()
+    torch.save(Generator(latent_dim=8, width=4).state_dict(), saved / "pytorch_model.bin")
+    with pytest.raises(FileNotFoundError, match="safetensors weights only"):
+        Generator.from_pretrained(saved)
+
+
+def test_not_a_folder_nor_repo_id(tmp_path):
+    with pytest.raises(FileNotFoundError, match="No folder at"):
+        Generator.from_pretrained(tmp_path / "does" / "not" / "exist")
+
+
+def test_offline_uncached_repo_fails_fast(tmp_path, monkeypatch):
+    import time
+
+    from ganaug import SyntheticMNIST
+
+    t = time.time()
+    with pytest.raises(ConnectionError, match="someone/not-cached.*shipped with ganaug.*HF_HUB_OFFLINE"):
+        SyntheticMNIST(10, generator="someone/not-cached", device="cpu")
+    assert time.time() - t < 30

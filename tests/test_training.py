@@ -1,0 +1,92 @@
+"""GAN training: a few steps on tiny data, resume determinism, NaN stop, release and card."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import torch
+
+from ganaug.models import Generator
+from ganaug.training import CHECKPOINT_NAME, TrainConfig, diff_augment, load_checkpoint, render_card, train
+
+TEMPLATE = (Path(__file__).resolve().parent.parent / "model_cards" / "template.md").read_text()
+
+
+def _data(n=128, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    return torch.rand(n, 1, 28, 28, generator=g), torch.randint(0, 10, (n,), generator=g)
+
+
+def _cfg(out, **kw):
+    base = dict(preset="default", epochs=2, batch_size=32, width=4, seed=0, output_dir=str(out), ema=0.9)
+    base.update(kw)
+    return TrainConfig(**base)
+
+
+def _weights(folder):
+    return Generator.from_pretrained(folder).state_dict()
+
+
+def test_train_release_checkpoint_and_card(tmp_path):
+    release = train(_cfg(tmp_path), _data(), progress=False, card_template=TEMPLATE)
+    files = sorted(p.name for p in release.iterdir())
+    assert files == ["README.md", "config.json", "model.safetensors", "training.json"]
+    assert sorted(p.name for p in tmp_path.glob("samples_epoch*.png")) == ["samples_epoch001.png", "samples_epoch002.png"]
+    card = (release / "README.md").read_text()
+    assert "library_name: ganaug" in card and "| lr_g | 0.0002 |" in card and "Limitations" in card
+    ck = load_checkpoint(tmp_path / CHECKPOINT_NAME)  # weights_only=True inside
+    assert ck["epoch"] == 2 and ck["step"] == 8 and {"G", "D", "G_ema", "opt_g", "opt_d", "rng"} <= set(ck)
+    assert json.loads((release / "training.json").read_text())["hyperparameters"]["steps"] == 8
+    g = Generator.from_pretrained(release)
+    assert g(torch.randn(2, 100), torch.tensor([1, 2])).shape == (2, 1, 28, 28)
+
+
+def test_resume_gives_the_same_weights(tmp_path):
+    data = _data()
+    straight = train(_cfg(tmp_path / "a", epochs=3), data, progress=False)
+    train(_cfg(tmp_path / "b", epochs=1), data, progress=False)  # "killed" after epoch 1
+    resumed = train(_cfg(tmp_path / "b", epochs=3, resume=True), data, progress=False)
+    a, b = _weights(straight), _weights(resumed)
+    assert all(torch.equal(a[k], b[k]) for k in a)
+    assert load_checkpoint(tmp_path / "b" / CHECKPOINT_NAME)["step"] == 12
+
+
+def test_seed_preset_trains(tmp_path):
+    release = train(_cfg(tmp_path, preset="seed", epochs=1, width=None, ema=None, batch_size=16, max_steps=2),
+                    _data(64), progress=False)
+    g = Generator.from_pretrained(release)
+    assert g.arch == "seed" and not g.conditional
+
+
+def test_nan_stops_and_keeps_last_good_checkpoint(tmp_path):
+    x, y = _data()
+    train(_cfg(tmp_path, epochs=1), (x, y), progress=False)
+    good = load_checkpoint(tmp_path / CHECKPOINT_NAME)
+    x_bad = x.clone()
+    x_bad[:] = float("nan")
+    with pytest.raises(RuntimeError, match="diverged.*last good checkpoint is kept"):
+        train(_cfg(tmp_path, epochs=2, resume=True), (x_bad, y), progress=False)
+    kept = load_checkpoint(tmp_path / CHECKPOINT_NAME)
+    assert kept["step"] == good["step"] and all(torch.equal(kept["G"][k], good["G"][k]) for k in good["G"])
+
+
+def test_diffaug_shapes_and_policy():
+    x = torch.rand(8, 1, 28, 28, requires_grad=True)
+    y = diff_augment(x, "translation,cutout", torch.Generator().manual_seed(0))
+    assert y.shape == x.shape
+    y.sum().backward()  # differentiable
+    assert x.grad is not None
+    with pytest.raises(ValueError, match="Unknown DiffAugment policy"):
+        diff_augment(x, "colour")
+
+
+def test_render_card_missing_field():
+    with pytest.raises(KeyError):
+        render_card("$preset and $other", preset="x")
+
+
+def test_unknown_preset_in_config(tmp_path):
+    with pytest.raises(ValueError, match="Unknown preset"):
+        train(_cfg(tmp_path, preset="big"), _data(), progress=False)
