@@ -132,3 +132,76 @@ def run_demo(*, per_class: int = 10, steps: int = 500, seed: int = 0, ratio: flo
         results[name] = accuracy(model, xt, yt)
         print(f"  {name:<32} {len(ds):>6} items  test accuracy {results[name]:.2%}  ({secs:.0f} s)")
     return results
+
+
+# ---------------------------------------------------------------- the downstream protocol
+
+ARMS = ("real", "affine", "trivialaugment", "gan", "gan+affine", "tstr")
+STEPS = {10: 500, 100: 600, 1000: 1500, 6000: 3000}  # per real-set size (images per class); 6000 ~ all 60 000
+
+
+def _trivial_augment(xb: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
+    from torchvision.transforms import v2
+
+    ta = v2.TrivialAugmentWide()
+    seed = int(torch.randint(0, 2**31 - 1, (1,), generator=gen))
+    torch.manual_seed(seed)  # TrivialAugmentWide draws from the global RNG; seed it from ours
+    u8 = (xb * 255).round().to(torch.uint8)
+    return torch.stack([ta(img) for img in u8]).float() / 255
+
+
+def protocol_run(*, arm: str, per_class: int, seed: int, subset_seed: int, steps: int, batch_size: int = 64,
+                 generator=None, generator_id: str = "default", mnist=None, test=None, progress: bool = False) -> dict:
+    """One classifier trained for ``steps`` batches on one arm's data; tested on the real test set."""
+    from ganaug.datasets import SyntheticMNIST
+    from ganaug.models import SmallCNN
+
+    if arm not in ARMS:
+        raise ValueError(f"Unknown arm {arm!r}; choose from {ARMS}.")
+    x_all = mnist.data.unsqueeze(1).float() / 255
+    if per_class * 10 >= len(x_all):
+        idx = torch.arange(len(x_all))
+    else:
+        idx = class_balanced_subset(mnist.targets, per_class, subset_seed)
+    x, y = x_all[idx], mnist.targets[idx]
+    augment = None
+    if arm in ("gan", "gan+affine", "tstr"):
+        n_syn = len(y)  # ratio 0.5 for the mixed arms; the same size for TSTR
+        syn = SyntheticMNIST(n_syn, generator=generator, seed=1000 + seed, device="cpu")
+        xs, ys = syn.data.unsqueeze(1).float() / 255, syn.targets
+        x, y = (xs, ys) if arm == "tstr" else (torch.cat([x, xs]), torch.cat([y, ys]))
+    if arm in ("affine", "gan+affine"):
+        augment = random_affine
+    elif arm == "trivialaugment":
+        augment = _trivial_augment
+    model = SmallCNN()
+    secs = fit(model, x, y, steps=steps, batch_size=batch_size, lr=1e-3, augment=augment, seed=seed, progress=progress)
+    acc = accuracy(model, test.data.unsqueeze(1).float() / 255, test.targets)
+    return {"arm": arm, "per_class": per_class, "real_images": int(len(idx)), "seed": seed, "subset_seed": subset_seed,
+            "steps": steps, "batch_size": batch_size, "train_items": int(len(y)), "accuracy": acc,
+            "seconds": round(secs, 1), "generator": generator_id if arm in ("gan", "gan+affine", "tstr") else None}
+
+
+def summarise(rows: list[dict]) -> str:
+    """Markdown table: mean ± std of test accuracy (%) per arm and real-set size."""
+    import statistics
+
+    sizes = sorted({r["per_class"] for r in rows})
+    arms = [a for a in ARMS if any(r["arm"] == a for r in rows)]
+    gens = sorted({r.get("generator") or "" for r in rows} - {""})
+    head = "| arm | " + " | ".join(f"{s} / class" if s < 6000 else "all 60 000" for s in sizes) + " |"
+    lines = [head, "|---" * (len(sizes) + 1) + "|"]
+    for arm in arms:
+        for gen in (gens if arm in ("gan", "gan+affine", "tstr") else [None]):
+            cells = []
+            for s in sizes:
+                acc = [100 * r["accuracy"] for r in rows if r["arm"] == arm and r["per_class"] == s
+                       and (gen is None or r.get("generator") == gen)]
+                if not acc:
+                    cells.append("–")
+                else:
+                    sd = statistics.stdev(acc) if len(acc) > 1 else 0.0
+                    cells.append(f"{statistics.mean(acc):.2f} ± {sd:.2f} (n={len(acc)})")
+            name = arm if gen is None else f"{arm} [{gen}]"
+            lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)

@@ -27,7 +27,7 @@ PRESETS: dict[str, dict[str, dict]] = {
     },
     "default": {
         "generator": {"arch": "cdcgan", "latent_dim": 100, "num_classes": 10, "width": 32},
-        "discriminator": {"arch": "projection", "num_classes": 10, "width": 64, "spectral_norm": False},
+        "discriminator": {"arch": "conditional", "num_classes": 10, "width": 64},
         "training": {"loss": "bce", "lr_g": 2e-4, "lr_d": 2e-4, "betas": (0.5, 0.999), "batch_size": 64, "ema": 0.999},
     },
 }
@@ -38,22 +38,6 @@ def preset_config(name: str) -> dict[str, dict]:
     if name not in PRESETS:
         raise ValueError(f"Unknown preset {name!r}. Choose one of: {', '.join(sorted(PRESETS))}.")
     return {k: dict(v) for k, v in PRESETS[name].items()}
-
-
-class ConditionalBatchNorm2d(nn.Module):
-    """BatchNorm whose scale and shift are looked up per class (class-conditional generators)."""
-
-    def __init__(self, channels: int, num_classes: int) -> None:
-        super().__init__()
-        self.bn = nn.BatchNorm2d(channels, affine=False)
-        self.gamma = nn.Embedding(num_classes, channels)
-        self.beta = nn.Embedding(num_classes, channels)
-        nn.init.ones_(self.gamma.weight)
-        nn.init.zeros_(self.beta.weight)
-
-    def forward(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-        h = self.bn(x)
-        return h * self.gamma(y)[:, :, None, None] + self.beta(y)[:, :, None, None]
 
 
 class Generator(
@@ -92,14 +76,13 @@ class Generator(
             self.up2 = nn.ConvTranspose2d(w, w, 4, stride=2, padding=1)
             self.out = nn.Conv2d(w, 1, 7, padding=3)
         else:
+            # the conditional Keras DCGAN (label -> one extra 7x7 map), narrowed for FLOPs: 2w, 2w, w channels
             w = width
-            self.embed = nn.Embedding(num_classes, latent_dim)
-            self.fc = nn.Linear(2 * latent_dim, 4 * w * 7 * 7)
-            self.bn0 = ConditionalBatchNorm2d(4 * w, num_classes)
-            self.up1 = nn.ConvTranspose2d(4 * w, 2 * w, 4, stride=2, padding=1)
-            self.bn1 = ConditionalBatchNorm2d(2 * w, num_classes)
+            self.embed = nn.Embedding(num_classes, 50)
+            self.label_map = nn.Linear(50, 7 * 7)
+            self.fc = nn.Linear(latent_dim, 2 * w * 7 * 7)
+            self.up1 = nn.ConvTranspose2d(2 * w + 1, 2 * w, 4, stride=2, padding=1)
             self.up2 = nn.ConvTranspose2d(2 * w, w, 4, stride=2, padding=1)
-            self.bn2 = ConditionalBatchNorm2d(w, num_classes)
             self.out = nn.Conv2d(w, 1, 3, padding=1)
 
     @property
@@ -115,10 +98,10 @@ class Generator(
         if labels is None:
             raise ValueError("This generator is class-conditional: pass labels (N,) of ints in [0, num_classes).")
         w = self.width
-        h = self.fc(torch.cat([z, self.embed(labels)], dim=1)).view(-1, 4 * w, 7, 7)  # (N, 4w, 7, 7)
-        h = F.relu(self.bn0(h, labels))
-        h = F.relu(self.bn1(self.up1(h), labels))  # (N, 2w, 14, 14)
-        h = F.relu(self.bn2(self.up2(h), labels))  # (N, w, 28, 28)
+        h = F.leaky_relu(self.fc(z), 0.2).view(-1, 2 * w, 7, 7)  # (N, 2w, 7, 7)
+        lab = self.label_map(self.embed(labels)).view(-1, 1, 7, 7)  # (N, 1, 7, 7)
+        h = F.leaky_relu(self.up1(torch.cat([h, lab], 1)), 0.2)  # (N, 2w, 14, 14)
+        h = F.leaky_relu(self.up2(h), 0.2)  # (N, w, 28, 28)
         return torch.sigmoid(self.out(h))  # (N, 1, 28, 28)
 
 
@@ -136,50 +119,31 @@ class Discriminator(
     convs with a class-projection term (Miyato & Koyama 2018).
     """
 
-    def __init__(self, arch: str = "projection", num_classes: int = 10, width: int = 64,
-                 spectral_norm: bool = True, minibatch_std: bool = False) -> None:
+    def __init__(self, arch: str = "conditional", num_classes: int = 10, width: int = 64) -> None:
         super().__init__()
-        if arch not in ("seed", "projection"):
-            raise ValueError(f"Unknown discriminator arch {arch!r}; use 'seed' or 'projection'.")
-        if arch == "projection" and num_classes < 1:
-            raise ValueError("arch='projection' is class-conditional: num_classes must be >= 1.")
+        if arch not in ("seed", "conditional"):
+            raise ValueError(f"Unknown discriminator arch {arch!r}; use 'seed' or 'conditional'.")
+        if arch == "conditional" and num_classes < 1:
+            raise ValueError("arch='conditional' needs num_classes >= 1.")
         self.arch, self.num_classes, self.width = arch, num_classes, width
-        self.spectral_norm, self.minibatch_std = spectral_norm, minibatch_std
         w = width
-        if arch == "seed":
-            self.features = nn.Sequential(
-                nn.Conv2d(1, w, 3, stride=2, padding=1), nn.LeakyReLU(0.2), nn.Dropout(0.4),  # (N, 64, 14, 14)
-                nn.Conv2d(w, w, 3, stride=2, padding=1), nn.LeakyReLU(0.2), nn.Dropout(0.4),  # (N, 64, 7, 7)
-                nn.Flatten(),
-            )
-            feat = w * 7 * 7
-            self.head = nn.Linear(feat, 1)
-        else:
-            sn = nn.utils.parametrizations.spectral_norm if spectral_norm else (lambda m: m)
-            self.conv1 = sn(nn.Conv2d(1, w, 4, stride=2, padding=1))  # (N, w, 14, 14)
-            self.conv2 = sn(nn.Conv2d(w, 2 * w, 4, stride=2, padding=1))  # (N, 2w, 7, 7)
-            self.conv3 = sn(nn.Conv2d(2 * w, 2 * w, 3, padding=1))  # (N, 2w, 7, 7)
-            feat = 2 * w * 7 * 7
-            self.embed = sn(nn.Embedding(num_classes, feat))
-            self.head = sn(nn.Linear(feat + (1 if minibatch_std else 0), 1))
+        extra = 1 if arch == "conditional" else 0  # the label, as one more 28x28 input map
+        if extra:
+            self.embed = nn.Embedding(num_classes, 50)
+            self.label_map = nn.Linear(50, 28 * 28)
+        self.features = nn.Sequential(
+            nn.Conv2d(1 + extra, w, 3, stride=2, padding=1), nn.LeakyReLU(0.2), nn.Dropout(0.4),  # (N, w, 14, 14)
+            nn.Conv2d(w, w, 3, stride=2, padding=1), nn.LeakyReLU(0.2), nn.Dropout(0.4),  # (N, w, 7, 7)
+            nn.Flatten(),
+        )
+        self.head = nn.Linear(w * 7 * 7, 1)
 
     def forward(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
-        if self.arch == "seed":
-            return self.head(self.features(x)).squeeze(1)  # (N,)
-        if labels is None:
-            raise ValueError("This discriminator is class-conditional: pass labels.")
-        h = F.leaky_relu(self.conv1(x * 2 - 1), 0.2)
-        h = F.leaky_relu(self.conv2(h), 0.2)
-        h = torch.flatten(F.leaky_relu(self.conv3(h), 0.2), 1)  # (N, 2w*49)
-        proj = (self.embed(labels) * h).sum(1)
-        if self.minibatch_std:
-            # the batch's mean per-feature std as one more feature: lets D see a lack of variety
-            # (Karras et al. 2018); over contiguous groups of 4, so a batch's real half and fake half never mix
-            n = h.shape[0]
-            g = 4 if n % 4 == 0 else 1
-            s = h.view(n // g, g, -1).std(1, unbiased=False).mean(1).repeat_interleave(g)  # (N,)
-            h = torch.cat([h, s[:, None]], 1)
-        return self.head(h).squeeze(1) + proj
+        if self.arch == "conditional":
+            if labels is None:
+                raise ValueError("This discriminator is class-conditional: pass labels.")
+            x = torch.cat([x, self.label_map(self.embed(labels)).view(-1, 1, 28, 28)], 1)
+        return self.head(self.features(x)).squeeze(1)  # (N,)
 
 
 class Classifier(

@@ -52,13 +52,14 @@ class TrainConfig:
     betas: tuple[float, float] | None = None
     loss: str | None = None  # "hinge" or "bce" (preset's if unset)
     discriminator: dict | None = None  # overrides of the preset's discriminator arguments
+    generator: dict | None = None  # overrides of the preset's generator arguments
     grid_every: int = 1  # epochs between sample grids
     extra: dict = field(default_factory=dict)
 
     def resolved(self) -> dict:
         p = preset_config(self.preset)
         t = p["training"]
-        g = dict(p["generator"])
+        g = {**p["generator"], **(self.generator or {})}
         if self.width is not None:
             g["width"] = self.width
         return {

@@ -1,0 +1,127 @@
+"""Generator metrics in the reference classifier's feature space, and memorisation in pixel space.
+
+- ``fid_c``: Fréchet distance between Gaussian fits of penultimate-layer features ("FID-C");
+  the matrix square root is scipy's ``linalg.sqrtm`` (as pytorch-fid uses).
+- ``precision_recall``: Kynkäänniemi et al. 2019, k-NN balls (k = 3) in the same features.
+- ``class_consistency``: fraction of samples the classifier assigns to their conditioned label.
+- ``memorisation``: fraction of samples closer (pixel L2) to their nearest training image than
+  the 1st percentile of nearest-neighbour distances among real training images.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from torch import nn
+
+__all__ = ["extract_features", "fid_c", "frechet_distance", "precision_recall", "class_consistency",
+           "memorisation", "nn_distances"]
+
+
+@torch.inference_mode()
+def extract_features(classifier: nn.Module, images: torch.Tensor, batch_size: int = 2000) -> torch.Tensor:
+    """Penultimate features (N, D) of images (N, 1, 28, 28) in [0, 1] (uint8 (N, 28, 28) accepted)."""
+    if images.dtype == torch.uint8:
+        images = images.float().div(255)
+    if images.ndim == 3:
+        images = images.unsqueeze(1)
+    classifier.eval()
+    dev = next(classifier.parameters()).device
+    feats = [classifier.features(images[i:i + batch_size].to(dev)).double().cpu()  # type: ignore[operator]
+             for i in range(0, len(images), batch_size)]
+    return torch.cat(feats)
+
+
+def frechet_distance(a: torch.Tensor, b: torch.Tensor) -> float:
+    """||mu_a - mu_b||^2 + Tr(S_a + S_b - 2 (S_a S_b)^1/2) for feature sets (N, D)."""
+    from scipy import linalg
+
+    a64, b64 = a.double().numpy(), b.double().numpy()
+    mu1, mu2 = a64.mean(0), b64.mean(0)
+    s1, s2 = np.cov(a64, rowvar=False), np.cov(b64, rowvar=False)
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", linalg.LinAlgWarning)
+        covmean = linalg.sqrtm(s1 @ s2)
+    if not np.isfinite(covmean).all():  # singular product: the standard offset (pytorch-fid)
+        off = np.eye(s1.shape[0]) * 1e-6
+        covmean = linalg.sqrtm((s1 + off) @ (s2 + off))
+    covmean = covmean.real
+    return float(max(((mu1 - mu2) ** 2).sum() + np.trace(s1) + np.trace(s2) - 2 * np.trace(covmean), 0.0))
+
+
+def fid_c(classifier: nn.Module, images: torch.Tensor, reference: torch.Tensor) -> float:
+    """FID-C between two image sets, in the classifier's penultimate features."""
+    return frechet_distance(extract_features(classifier, images), extract_features(classifier, reference))
+
+
+def _kth_nn_radius(x: torch.Tensor, k: int, chunk: int = 2048) -> torch.Tensor:
+    out = []
+    for i in range(0, len(x), chunk):
+        d = torch.cdist(x[i:i + chunk], x)
+        out.append(d.kthvalue(k + 1, dim=1).values)  # +1: a point is its own nearest neighbour
+    return torch.cat(out)
+
+
+def _covered(points: torch.Tensor, centres: torch.Tensor, radii: torch.Tensor, chunk: int = 2048) -> torch.Tensor:
+    out = []
+    for i in range(0, len(points), chunk):
+        d = torch.cdist(points[i:i + chunk], centres)
+        out.append((d <= radii[None, :]).any(1))
+    return torch.cat(out)
+
+
+def precision_recall(real_features: torch.Tensor, fake_features: torch.Tensor, k: int = 3) -> tuple[float, float]:
+    """Improved precision and recall (Kynkäänniemi et al. 2019) with k-NN balls."""
+    r = real_features.float()
+    f = fake_features.float()
+    precision = float(_covered(f, r, _kth_nn_radius(r, k)).float().mean())
+    recall = float(_covered(r, f, _kth_nn_radius(f, k)).float().mean())
+    return precision, recall
+
+
+@torch.inference_mode()
+def class_consistency(classifier: nn.Module, images: torch.Tensor, labels: torch.Tensor, batch_size: int = 2000) -> float:
+    """Fraction of images the classifier assigns to their given label."""
+    if images.dtype == torch.uint8:
+        images = images.float().div(255)
+    if images.ndim == 3:
+        images = images.unsqueeze(1)
+    classifier.eval()
+    dev = next(classifier.parameters()).device
+    pred = torch.cat([classifier(images[i:i + batch_size].to(dev)).argmax(1).cpu()
+                      for i in range(0, len(images), batch_size)])
+    return float((pred == labels).float().mean())
+
+
+def nn_distances(queries: torch.Tensor, bank: torch.Tensor, *, exclude_self: bool = False, chunk: int = 1024) -> torch.Tensor:
+    """Pixel-L2 distance from each query (N, 28, 28) to its nearest image in ``bank``.
+
+    With ``exclude_self`` the queries are the first N rows of the bank, and each query's own row
+    is skipped.
+    """
+    q = queries.reshape(len(queries), -1).float()
+    b = bank.reshape(len(bank), -1).float()
+    if q.max() > 1.5:
+        q, b = q / 255, b / 255
+    out = []
+    for i in range(0, len(q), chunk):
+        d = torch.cdist(q[i:i + chunk], b)
+        if exclude_self:
+            rows = torch.arange(d.shape[0])
+            d[rows, rows + i] = float("inf")
+        out.append(d.min(1).values)
+    return torch.cat(out)
+
+
+def memorisation(samples: torch.Tensor, train: torch.Tensor, *, reference_size: int = 5000, percentile: float = 1.0,
+                 seed: int = 0) -> tuple[float, float]:
+    """(fraction memorised, threshold): samples nearer their nearest training image than the
+    ``percentile``-th percentile of nearest-neighbour distances among ``reference_size`` training images."""
+    g = torch.Generator().manual_seed(seed)
+    perm = torch.randperm(len(train), generator=g)
+    ref = train[perm]  # the reference images come first, so exclude_self skips their own rows
+    thr = float(torch.quantile(nn_distances(ref[:reference_size], ref, exclude_self=True), percentile / 100))
+    d = nn_distances(samples, train)
+    return float((d < thr).float().mean()), thr

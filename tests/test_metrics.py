@@ -1,0 +1,53 @@
+"""Metrics on cases with known answers."""
+
+from __future__ import annotations
+
+import torch
+
+from ganaug.metrics import class_consistency, fid_c, frechet_distance, memorisation, precision_recall
+
+
+def _feats(n=600, d=8, shift=0.0, seed=0):
+    return torch.randn(n, d, generator=torch.Generator().manual_seed(seed)).double() + shift
+
+
+def test_frechet_identical_and_shifted():
+    a = _feats()
+    assert frechet_distance(a, a) < 1e-6
+    b = _feats(seed=1)
+    near, far = frechet_distance(a, b), frechet_distance(a, _feats(seed=1, shift=1.0))
+    assert near < 0.5 < far
+    assert abs(far - near - 8.0) < 1.0  # a mean shift of 1 in 8 dims adds ||1||^2 = 8
+
+
+def test_fid_c_on_images(tiny_classifier):
+    x = torch.rand(300, 1, 28, 28, generator=torch.Generator().manual_seed(0))
+    assert fid_c(tiny_classifier, x, x) < 1e-6
+    assert fid_c(tiny_classifier, x.clamp(0.5, 1.0), x) > fid_c(tiny_classifier, x[:150], x[150:])
+
+
+def test_precision_recall():
+    a = _feats()
+    assert precision_recall(a, a, k=3) == (1.0, 1.0)
+    p, r = precision_recall(a, _feats(seed=1, shift=3.0), k=3)
+    assert p < 0.2 and r < 0.2
+    # fakes that cover only part of the real set: high precision, low recall
+    half = a[a[:, 0] > 0.5]
+    p, r = precision_recall(a, half, k=3)
+    assert p > 0.95 and r < 0.75
+
+
+def test_class_consistency_of_own_labels(tiny_classifier):
+    x = torch.rand(200, 1, 28, 28, generator=torch.Generator().manual_seed(1))
+    with torch.no_grad():
+        own = tiny_classifier(x).argmax(1)
+    assert class_consistency(tiny_classifier, x, own) == 1.0
+    assert class_consistency(tiny_classifier, x, (own + 1) % 10) == 0.0
+
+
+def test_memorisation_counts_exact_copies(mnist_train):
+    train = mnist_train.data[:3000]
+    copies = train[:10].clone()
+    fresh = torch.randint(0, 256, (10, 28, 28), dtype=torch.uint8, generator=torch.Generator().manual_seed(0))
+    frac, thr = memorisation(torch.cat([copies, fresh]), train, reference_size=500)
+    assert thr > 0 and frac == 0.5  # the 10 copies, not the 10 noise images
