@@ -388,8 +388,17 @@ def train(cfg: TrainConfig, data: tuple[torch.Tensor, torch.Tensor] | None = Non
     if distributed:
         import torch.distributed as dist
 
+        # every rank must end with the same weights; compare exactly, once, at the end
+        flat = torch.cat([p.detach().flatten() for p in G.parameters()]).to(device)
+        gathered = [torch.empty_like(flat) for _ in range(world)]
+        dist.all_gather(gathered, flat)
+        same = all(torch.equal(gathered[0], t) for t in gathered[1:])
+        if rank == 0:
+            print(f"DDP: {world} ranks, generator weights identical across ranks: {same}", flush=True)
         dist.barrier()
         dist.destroy_process_group()
+        if not same:
+            raise RuntimeError("DDP ranks ended with different generator weights; this is a bug, please report it.")
     return release
 
 
