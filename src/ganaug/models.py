@@ -23,12 +23,14 @@ PRESETS: dict[str, dict[str, dict]] = {
     "seed": {
         "generator": {"arch": "seed", "latent_dim": 100, "num_classes": 0, "width": 128},
         "discriminator": {"arch": "seed", "num_classes": 0, "width": 64},
-        "training": {"loss": "bce", "lr_g": 2e-4, "lr_d": 2e-4, "betas": (0.5, 0.999), "batch_size": 128, "ema": 0.0},
+        "training": {"loss": "bce", "lr_g": 2e-4, "lr_d": 2e-4, "betas": (0.5, 0.999), "batch_size": 128, "ema": 0.0,
+                     "aux_weight": 0.0},
     },
     "default": {
         "generator": {"arch": "cdcgan", "latent_dim": 100, "num_classes": 10, "width": 32},
-        "discriminator": {"arch": "conditional", "num_classes": 10, "width": 64},
-        "training": {"loss": "bce", "lr_g": 2e-4, "lr_d": 2e-4, "betas": (0.5, 0.999), "batch_size": 64, "ema": 0.999},
+        "discriminator": {"arch": "conditional", "num_classes": 10, "width": 64, "aux_classifier": True},
+        "training": {"loss": "bce", "lr_g": 2e-4, "lr_d": 2e-4, "betas": (0.5, 0.999), "batch_size": 64, "ema": 0.999,
+                     "aux_weight": 1.0},
     },
 }
 
@@ -119,13 +121,16 @@ class Discriminator(
     convs with a class-projection term (Miyato & Koyama 2018).
     """
 
-    def __init__(self, arch: str = "conditional", num_classes: int = 10, width: int = 64) -> None:
+    def __init__(self, arch: str = "conditional", num_classes: int = 10, width: int = 64,
+                 aux_classifier: bool = False) -> None:
         super().__init__()
         if arch not in ("seed", "conditional"):
             raise ValueError(f"Unknown discriminator arch {arch!r}; use 'seed' or 'conditional'.")
         if arch == "conditional" and num_classes < 1:
             raise ValueError("arch='conditional' needs num_classes >= 1.")
-        self.arch, self.num_classes, self.width = arch, num_classes, width
+        if aux_classifier and num_classes < 1:
+            raise ValueError("aux_classifier=True needs num_classes >= 1.")
+        self.arch, self.num_classes, self.width, self.aux_classifier = arch, num_classes, width, aux_classifier
         w = width
         extra = 1 if arch == "conditional" else 0  # the label, as one more 28x28 input map
         if extra:
@@ -137,13 +142,22 @@ class Discriminator(
             nn.Flatten(),
         )
         self.head = nn.Linear(w * 7 * 7, 1)
+        if aux_classifier:  # AC-GAN: a digit classifier on D's features, trained on real images
+            self.aux_head = nn.Linear(w * 7 * 7, num_classes)
 
-    def forward(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, labels: torch.Tensor | None = None, aux: bool = False):
+        """Real/fake logits (N,); with ``aux=True`` also class logits (N, num_classes)."""
         if self.arch == "conditional":
             if labels is None:
                 raise ValueError("This discriminator is class-conditional: pass labels.")
             x = torch.cat([x, self.label_map(self.embed(labels)).view(-1, 1, 28, 28)], 1)
-        return self.head(self.features(x)).squeeze(1)  # (N,)
+        h = self.features(x)
+        out = self.head(h).squeeze(1)  # (N,)
+        if aux:
+            if not self.aux_classifier:
+                raise ValueError("This discriminator has no auxiliary classifier (aux_classifier=False).")
+            return out, self.aux_head(h)
+        return out
 
 
 class Classifier(

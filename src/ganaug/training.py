@@ -51,6 +51,7 @@ class TrainConfig:
     width: int | None = None  # override the preset's generator width
     betas: tuple[float, float] | None = None
     loss: str | None = None  # "hinge" or "bce" (preset's if unset)
+    aux_weight: float | None = None  # AC-GAN class loss weight (needs D's aux_classifier)
     discriminator: dict | None = None  # overrides of the preset's discriminator arguments
     generator: dict | None = None  # overrides of the preset's generator arguments
     grid_every: int = 1  # epochs between sample grids
@@ -71,6 +72,7 @@ class TrainConfig:
             "lr_d": self.lr_d or t["lr_d"],
             "betas": list(self.betas or t["betas"]),
             "ema": t["ema"] if self.ema is None else self.ema,
+            "aux_weight": t["aux_weight"] if self.aux_weight is None else self.aux_weight,
         }
 
 
@@ -273,7 +275,8 @@ def train(cfg: TrainConfig, data: tuple[torch.Tensor, torch.Tensor] | None = Non
     ncls = max(G.num_classes, 1)
     fixed_z = torch.randn(100, G.latent_dim, generator=torch.Generator().manual_seed(1234)).to(device)
     fixed_y = torch.arange(10).repeat_interleave(10).to(device) if conditional else None
-    g_batch = bs if r["loss"] == "hinge" else 2 * bs  # the paper's G step uses the full 256
+    g_batch = 2 * bs if cfg.preset == "seed" else bs  # the paper's G step uses the full 256
+    aux_w = r["aux_weight"] if getattr(D, "aux_classifier", False) else 0.0
     t0 = time.time()
     images_seen = 0
     last_losses = (float("nan"), float("nan"))
@@ -296,8 +299,13 @@ def train(cfg: TrainConfig, data: tuple[torch.Tensor, torch.Tensor] | None = Non
                 xf = g_model(z, yf if conditional else None)
             xd = diff_augment(torch.cat([xr, xf]), cfg.diffaug, noise)
             yd = torch.cat([yr, yf]) if conditional else None
-            logits = d_model(xd, yd)
-            ld = d_loss(r["loss"], logits[:n], logits[n:])
+            if aux_w > 0:
+                logits, cls = d_model(xd, yd, aux=True)
+                # the class head learns from real images only (their labels are true)
+                ld = d_loss(r["loss"], logits[:n], logits[n:]) + aux_w * F.cross_entropy(cls[:n], yr)
+            else:
+                logits = d_model(xd, yd)
+                ld = d_loss(r["loss"], logits[:n], logits[n:])
             opt_d.zero_grad(set_to_none=True)
             ld.backward()
             opt_d.step()
@@ -305,7 +313,12 @@ def train(cfg: TrainConfig, data: tuple[torch.Tensor, torch.Tensor] | None = Non
             z = torch.randn(g_batch, G.latent_dim, generator=noise).to(device)
             yf = torch.randint(0, ncls, (g_batch,), generator=noise).to(device)
             xf = g_model(z, yf if conditional else None)
-            lg = g_loss(r["loss"], d_model(diff_augment(xf, cfg.diffaug, noise), yf if conditional else None))
+            xg = diff_augment(xf, cfg.diffaug, noise)
+            if aux_w > 0:
+                logits, cls = d_model(xg, yf, aux=True)
+                lg = g_loss(r["loss"], logits) + aux_w * F.cross_entropy(cls, yf)
+            else:
+                lg = g_loss(r["loss"], d_model(xg, yf if conditional else None))
             opt_g.zero_grad(set_to_none=True)
             lg.backward()
             opt_g.step()
