@@ -121,7 +121,8 @@ class SyntheticMNIST(VisionDataset):
         class_weights / class_counts: label distribution (default: exactly balanced).
         transform / target_transform: as in torchvision; samples are ``(PIL "L" image, int)`` before them.
         device: where generation runs (default: CUDA when available, else CPU).
-        batch_size: generation batch size (changes speed and memory, never the samples).
+        batch_size: generation batch size (changes speed and memory, never the samples); default
+            64 on CPU, 8192 on GPU.
         labeller: for unconditional generators (the ``seed`` preset), the classifier that labels
             samples: "reference" (ganaug's) or a ``ganaug.Classifier``.
         min_confidence: the "rejecting network": keep only samples to which the labeller (the
@@ -144,13 +145,17 @@ class SyntheticMNIST(VisionDataset):
         transform: Callable | None = None,
         target_transform: Callable | None = None,
         device: str | torch.device | None = None,
-        batch_size: int = 1024,
+        batch_size: int | None = None,
         labeller: str | Classifier | None = None,
         min_confidence: float | None = None,
         root: str | Path | None = None,
     ) -> None:
         super().__init__(root, transform=transform, target_transform=target_transform)
         self.num_samples = _positive_int("num_samples", num_samples)
+        # small batches stay in CPU caches (measured: 7.3k img/s at 64 vs 3.2k at 1024); GPUs want big ones
+        self.device = torch.device(device if device is not None else ("cuda" if torch.cuda.is_available() else "cpu"))
+        if batch_size is None:
+            batch_size = 64 if self.device.type == "cpu" else 8192
         self.batch_size = _positive_int("batch_size", batch_size)
         if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
             raise ValueError(f"seed must be an integer, got {seed!r}.")
@@ -159,7 +164,6 @@ class SyntheticMNIST(VisionDataset):
                                            or not 0.0 <= float(min_confidence) < 1.0):
             raise ValueError(f"min_confidence must be a probability in [0, 1), got {min_confidence!r}.")
         self.min_confidence = None if min_confidence is None else float(min_confidence)
-        self.device = torch.device(device if device is not None else ("cuda" if torch.cuda.is_available() else "cpu"))
         self.class_counts = class_counts_from(self.num_samples, class_weights, class_counts, len(CLASSES))
         self.generator_source = "ganaug default" if generator is None else (
             type(generator).__name__ if isinstance(generator, nn.Module) else str(generator))
