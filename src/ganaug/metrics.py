@@ -18,13 +18,17 @@ __all__ = ["extract_features", "fid_c", "frechet_distance", "precision_recall", 
            "memorisation", "nn_distances"]
 
 
+def _as_images(images: torch.Tensor) -> torch.Tensor:
+    """uint8 (N, 28, 28) or float (N, 1, 28, 28) -> float (N, 1, 28, 28) in [0, 1]."""
+    if images.dtype == torch.uint8:
+        images = images.float().div(255)
+    return images.unsqueeze(1) if images.ndim == 3 else images
+
+
 @torch.inference_mode()
 def extract_features(classifier: nn.Module, images: torch.Tensor, batch_size: int = 2000) -> torch.Tensor:
     """Penultimate features (N, D) of images (N, 1, 28, 28) in [0, 1] (uint8 (N, 28, 28) accepted)."""
-    if images.dtype == torch.uint8:
-        images = images.float().div(255)
-    if images.ndim == 3:
-        images = images.unsqueeze(1)
+    images = _as_images(images)
     classifier.eval()
     dev = next(classifier.parameters()).device
     feats = [classifier.features(images[i:i + batch_size].to(dev)).double().cpu()  # type: ignore[operator]
@@ -84,10 +88,7 @@ def precision_recall(real_features: torch.Tensor, fake_features: torch.Tensor, k
 @torch.inference_mode()
 def class_consistency(classifier: nn.Module, images: torch.Tensor, labels: torch.Tensor, batch_size: int = 2000) -> float:
     """Fraction of images the classifier assigns to their given label."""
-    if images.dtype == torch.uint8:
-        images = images.float().div(255)
-    if images.ndim == 3:
-        images = images.unsqueeze(1)
+    images = _as_images(images)
     classifier.eval()
     dev = next(classifier.parameters()).device
     pred = torch.cat([classifier(images[i:i + batch_size].to(dev)).argmax(1).cpu()
