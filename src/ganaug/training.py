@@ -25,7 +25,7 @@ from ganaug import __version__
 from ganaug._hub import _atomic_write
 from ganaug.models import Discriminator, Generator, preset_config
 
-__all__ = ["TrainConfig", "train", "diff_augment", "recalibrate_batchnorm", "render_card", "load_checkpoint"]
+__all__ = ["TrainConfig", "train", "diff_augment", "render_card", "load_checkpoint"]
 
 CHECKPOINT_NAME = "checkpoint.pt"
 
@@ -118,32 +118,6 @@ def diff_augment(x: torch.Tensor, policy: str, generator: torch.Generator | None
         else:
             raise ValueError(f"Unknown DiffAugment policy {p!r}; use 'translation' and/or 'cutout'.")
     return x
-
-
-@torch.no_grad()
-def recalibrate_batchnorm(g: Generator, *, batches: int = 40, batch_size: int = 500, seed: int = 0) -> None:
-    """Replace BatchNorm running statistics by exact averages over fresh samples ("standing stats").
-
-    An EMA generator's running statistics lag its weights; eval-mode samples (which are
-    per-index reproducible, unlike train-mode ones) need statistics that match the weights.
-    """
-    bns = [m for m in g.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
-    if not bns:
-        return
-    was_training = g.training
-    dev = next(g.parameters()).device
-    gen = torch.Generator().manual_seed(seed)
-    for m in bns:
-        m.reset_running_stats()
-        m.momentum = None  # cumulative average
-    g.train()
-    for _ in range(batches):
-        z = torch.randn(batch_size, g.latent_dim, generator=gen).to(dev)
-        y = torch.randint(0, max(g.num_classes, 1), (batch_size,), generator=gen).to(dev)
-        g(z, y if g.conditional else None)
-    for m in bns:
-        m.momentum = 0.1
-    g.train(was_training)
 
 
 @torch.no_grad()
@@ -341,8 +315,6 @@ def train(cfg: TrainConfig, data: tuple[torch.Tensor, torch.Tensor] | None = Non
         done_epoch = epoch + 1
         if rank == 0:
             sample_model = G_ema if G_ema is not None else G
-            if G_ema is not None and G_ema.conditional:
-                recalibrate_batchnorm(G_ema, batches=10, batch_size=256, seed=epoch)
             if (done_epoch % cfg.grid_every == 0 or done_epoch == cfg.epochs) and not stopped_early:
                 sample_model.eval()
                 with torch.no_grad():
@@ -375,8 +347,6 @@ def train(cfg: TrainConfig, data: tuple[torch.Tensor, torch.Tensor] | None = Non
     release = out / "generator"
     if rank == 0:
         final = G_ema if G_ema is not None else G
-        if G_ema is not None and G_ema.conditional:
-            recalibrate_batchnorm(G_ema)
         final = final.cpu().eval()
         hparams = {k: v for k, v in r.items()}
         hparams.update(epochs=cfg.epochs, steps=step, seed=cfg.seed, diffaug=cfg.diffaug or "none", preset=cfg.preset)
