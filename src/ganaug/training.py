@@ -221,6 +221,8 @@ def train(cfg: TrainConfig, data: tuple[torch.Tensor, torch.Tensor] | None = Non
         noise.set_state(ck["rng"]["noise"][rank] if world > 1 else ck["rng"]["noise"][0])
         torch.set_rng_state(ck["rng"]["torch"])
         start_epoch, step = ck["epoch"], ck["step"]
+        if rank == 0:
+            print(f"Resumed from epoch {start_epoch} (step {step}) of {ckpt_path}.")
     elif cfg.resume and rank == 0:
         print(f"--resume: no checkpoint at {ckpt_path}; starting from scratch.")
 

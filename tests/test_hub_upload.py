@@ -1,0 +1,182 @@
+"""Publishing: ``Generator.push_to_hub`` and ``train_gan.py --push-to-hub`` against loopback servers.
+
+The uploads go to ``hub_upload_server.UploadHub``, which speaks the Hub's classic LFS commit
+protocol (repo create, validate-yaml, preupload, LFS batch, PUT, NDJSON commit) and writes real git
+commits, with LFS pointers and objects, where olah serves them. The real client then reads the
+upload back through olah and ``SyntheticMNIST(generator=..., revision=...)``.
+
+**The Xet upload path is not covered**: huggingface_hub 2.x uploads through Xet storage whenever
+hf_xet is installed, and no local server offers Xet, so every client here runs with
+HF_HUB_DISABLE_XET=1.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+from safetensors.torch import load_file
+
+from hub_upload_server import UploadHub
+from test_hub_olah import TINY, Olah, _client_env, _git, _olah_cli, _run_client
+
+ROOT = Path(__file__).resolve().parent.parent
+TOKEN = "hf_loopback_test_token"
+CLIENT_TIMEOUT = 180
+
+# Runs in a subprocess (huggingface_hub must import with HF_ENDPOINT pointing at the upload server).
+PUSHER = r"""
+import json, sys
+from pathlib import Path
+import torch
+from huggingface_hub.errors import HfHubHTTPError
+from safetensors.torch import save_file
+from ganaug.models import Generator
+
+torch.set_num_threads(1)
+out, tiny = Path(sys.argv[1]), json.loads(sys.argv[2])
+report = {}
+torch.manual_seed(5)
+g = Generator(**tiny)
+try:
+    g.push_to_hub("org/pushed", token="hf_wrong_token")
+    report["wrong_token"] = "accepted"
+except HfHubHTTPError as e:
+    report["wrong_token"] = e.response.status_code
+try:  # a card whose metadata the Hub refuses: refused before any file is uploaded
+    g.push_to_hub("org/pushed", model_card_kwargs={"card": "---\nlicense: my-own-licence\n---\n# card\n"})
+    report["bad_card"] = "accepted"
+except ValueError as e:
+    report["bad_card"] = str(e)
+oids = []
+for seed in (5, 6):
+    torch.manual_seed(seed)
+    g = Generator(**tiny)
+    save_file({k: v.contiguous() for k, v in g.state_dict().items()}, str(out / f"seed{seed}.safetensors"))
+    info = g.push_to_hub("org/pushed", commit_message=f"generator seed {seed}")
+    oids.append(info.oid)
+report["oids"] = oids
+print("REPORT " + json.dumps(report))
+"""
+
+
+def _upload_env(endpoint: str, hf_home: Path) -> dict[str, str]:
+    env = _client_env(endpoint, hf_home, offline=False)
+    env["HF_TOKEN"] = TOKEN
+    return env
+
+
+@pytest.fixture(scope="module")
+def uploaded(tmp_path_factory):
+    """Push twice with the mixin and once through the training script; then serve it all with olah."""
+    cli = _olah_cli()
+    base = tmp_path_factory.mktemp("upload")
+    mirrors = base / "mirrors"
+    mirrors.mkdir()
+    with UploadHub(mirrors, token=TOKEN) as hub:
+        env = _upload_env(hub.endpoint, base / "hf-home-upload")
+        script = base / "pusher.py"
+        script.write_text(PUSHER)
+        done = subprocess.run([sys.executable, str(script), str(base), json.dumps(TINY)], env=env,
+                              capture_output=True, text=True, timeout=CLIENT_TIMEOUT)
+        lines = [x for x in done.stdout.splitlines() if x.startswith("REPORT ")]
+        assert done.returncode == 0 and lines, f"pusher failed\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
+        pushed = json.loads(lines[-1][len("REPORT "):])
+        mixin_requests = list(hub.requests)
+        mixin_payloads = list(hub.commit_payloads)
+
+        run_dir = base / "train-run"
+        done = subprocess.run(
+            [sys.executable, str(ROOT / "scripts" / "train_gan.py"), "--dry-run", "--width", "4",
+             "--batch-size", "8", "--output-dir", str(run_dir), "--push-to-hub", "org/trained", "--revision", "v1"],
+            env=env, capture_output=True, text=True, timeout=CLIENT_TIMEOUT, cwd=base,
+        )
+        assert done.returncode == 0, f"train_gan.py --push-to-hub failed\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
+        script_requests = hub.requests[len(mixin_requests):]
+        script_stdout = done.stdout
+
+    server = Olah(cli, mirrors, base)
+    try:
+        server.wait_ready("/api/models/org/pushed/revision/main")
+        yield {
+            "base": base, "mirrors": mirrors, "olah": server, "pushed": pushed,
+            "mixin_requests": mixin_requests, "mixin_payloads": mixin_payloads,
+            "script_requests": script_requests, "script_stdout": script_stdout, "run_dir": run_dir,
+        }
+    finally:
+        server.stop()
+
+
+def _calls(requests: list[tuple[str, str]], repo: str, rev: str) -> dict[str, int]:
+    kinds = {
+        "create": ("POST", "/api/repos/create"),
+        "preupload": ("POST", f"/api/models/{repo}/preupload/{rev}"),
+        "lfs-batch": ("POST", f"/{repo}.git/info/lfs/objects/batch"),
+        "commit": ("POST", f"/api/models/{repo}/commit/{rev}"),
+        "validate-yaml": ("POST", "/api/validate-yaml"),
+        "branch": ("POST", f"/api/models/{repo}/branch/{rev}"),
+    }
+    counts = {k: requests.count(v) for k, v in kinds.items()}
+    counts["put"] = sum(1 for m, p in requests if m == "PUT" and p.startswith(f"/lfs-objects/{repo}/"))
+    return counts
+
+
+def test_push_to_hub_speaks_the_lfs_commit_protocol(uploaded):
+    assert uploaded["pushed"]["wrong_token"] == 401
+    bad_card = uploaded["pushed"]["bad_card"]
+    assert "Invalid metadata in README.md" in bad_card and "my-own-licence" in bad_card, bad_card
+    calls = _calls(uploaded["mixin_requests"], "org/pushed", "main")
+    # A wrong token (refused at create), a broken card (refused at validate-yaml, nothing uploaded)
+    # and two real pushes. Every call of the protocol was made.
+    assert calls["create"] == 4 and calls["validate-yaml"] >= 3, calls  # the client validates README.md per push
+    assert calls["preupload"] == 2 and calls["commit"] == 2, calls
+    assert calls["lfs-batch"] == 2 and calls["put"] == 2, calls  # the two weight files differ: two objects
+    for payload in uploaded["mixin_payloads"]:
+        assert payload[0]["key"] == "header"
+        by_path = {line["value"]["path"]: line["key"] for line in payload[1:]}
+        assert by_path == {"model.safetensors": "lfsFile", "config.json": "file", "README.md": "file"}, by_path
+
+
+def test_pushed_commits_read_back_through_olah_by_revision(uploaded):
+    oid5, oid6 = uploaded["pushed"]["oids"]
+    repo = uploaded["mirrors"] / "models" / "org" / "pushed"
+    assert _git(repo, "rev-parse", "refs/heads/main") == oid6
+    assert _git(repo, "rev-list", "--count", "main") == "3"  # the Hub's initial commit + two pushes
+    pointer = _git(repo, "show", f"{oid5}:model.safetensors")
+    assert pointer.startswith("version https://git-lfs.github.com/spec/v1\noid sha256:"), pointer
+
+    out = uploaded["base"] / "readback"
+    report = _run_client([("s5", "org/pushed", oid5), ("s6", "org/pushed", oid6), ("main", "org/pushed", "main")],
+                         endpoint=uploaded["olah"].endpoint, hf_home=uploaded["base"] / "hf-home-read",
+                         offline=False, out=out)
+    assert all(report["loads"][k]["ok"] for k in ("s5", "s6", "main")), report
+    for label, seed in (("s5", 5), ("s6", 6), ("main", 6)):
+        got, want = load_file(str(out / f"{label}.safetensors")), load_file(str(uploaded["base"] / f"seed{seed}.safetensors"))
+        assert sorted(got) == sorted(want)
+        assert all(torch.equal(got[k], want[k]) for k in want), f"{label} is not seed {seed}'s generator"
+
+
+def test_train_script_push_validates_card_and_publishes_to_a_branch(uploaded):
+    assert "pushed to" in uploaded["script_stdout"], uploaded["script_stdout"][-2000:]
+    calls = _calls(uploaded["script_requests"], "org/trained", "v1")
+    assert calls["validate-yaml"] >= 1 and calls["branch"] == 1, calls
+    assert calls["preupload"] == 1 and calls["lfs-batch"] == 1 and calls["put"] == 1 and calls["commit"] == 1, calls
+
+    repo = uploaded["mirrors"] / "models" / "org" / "trained"
+    v1 = _git(repo, "rev-parse", "refs/heads/v1")
+    assert _git(repo, "rev-parse", "refs/heads/main") != v1  # the branch moved, main did not
+    card = _git(repo, "show", f"{v1}:README.md")
+    assert card.startswith("---") and "ganaug" in card
+
+    out = uploaded["base"] / "readback-trained"
+    report = _run_client([("v1", "org/trained", "v1")], endpoint=uploaded["olah"].endpoint,
+                         hf_home=uploaded["base"] / "hf-home-read2", offline=False, out=out)
+    assert report["loads"]["v1"]["ok"], report
+    release = uploaded["run_dir"] / "generator" / "model.safetensors"
+    got, want = load_file(str(out / "v1.safetensors")), load_file(str(release))
+    assert sorted(got) == sorted(want) and all(torch.equal(got[k], want[k]) for k in want)
