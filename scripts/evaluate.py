@@ -6,6 +6,10 @@ all 10 000 real test images. Every run is a JSON file in --output-dir; finished 
 restart. Commands:
     python scripts/evaluate.py --sizes 10 100 --seeds 0 1 2 --output-dir results
     python scripts/evaluate.py --quick --output-dir /tmp/eval      # smoke run, a few minutes
+    # a generator trained on the 100-per-class subset only, and the default behind the quality filter
+    python scripts/evaluate.py --sizes 100 --arms gan gan+affine tstr --generator runs/sub100/generator \
+        --generator-id subset-gan
+    python scripts/evaluate.py --arms gan gan+affine tstr --min-confidence 0.9 --generator-id default-filtered
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ class Args:
     subset_seed: int
     generator: str | None
     generator_id: str
+    min_confidence: float | None
     output_dir: str
     quick: bool
 
@@ -39,6 +44,8 @@ def parse(argv: list[str] | None = None) -> Args:
     p.add_argument("--subset-seed", type=int, default=0, help="fixes which real images each subset holds")
     p.add_argument("--generator", default=None, help="folder or Hub id (default: the shipped generator)")
     p.add_argument("--generator-id", default="default", help="name of the generator in results")
+    p.add_argument("--min-confidence", type=float, default=None,
+                   help="keep only synthetic samples the reference classifier gives this confidence in their label")
     p.add_argument("--output-dir", default="results")
     p.add_argument("--quick", action="store_true", help="smoke run: 10 per class, 1 seed, 30 steps")
     return Args(**vars(p.parse_args(argv)))
@@ -63,7 +70,8 @@ def main(argv: list[str] | None = None) -> int:
             continue  # resumable: finished runs are not recomputed
         steps = 30 if a.quick else STEPS.get(s, 1000)
         row = protocol_run(arm=arm, per_class=s, seed=seed, subset_seed=a.subset_seed, steps=steps,
-                           generator=a.generator, generator_id=a.generator_id, mnist=mnist, test=test)
+                           generator=a.generator, generator_id=a.generator_id, min_confidence=a.min_confidence,
+                           mnist=mnist, test=test)
         path.write_text(json.dumps(row, indent=2))
         tqdm.write(f"{arm:>15} {s:>5}/class seed {seed}: {row['accuracy']:.2%} ({row['seconds']} s)")
     rows = [json.loads(p.read_text()) for p in sorted((out / "runs").glob("*.json"))]

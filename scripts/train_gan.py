@@ -7,6 +7,8 @@ Commands (this repo's root):
     python scripts/train_gan.py --preset seed --epochs 100 --output-dir runs/seed
     # a subset (indices file: JSON list or one int per line), the small-data recipe
     python scripts/train_gan.py --indices subset.json --diffaug translation,cutout --epochs 200
+    # the subset scripts/evaluate.py uses for 100 images per class (--subset-seed 0)
+    python scripts/train_gan.py --per-class 100 --diffaug translation,cutout --epochs 200
     # resume after an interruption / publish
     python scripts/train_gan.py ... --resume
     python scripts/train_gan.py ... --push-to-hub you/ganaug-mnist --revision main
@@ -35,6 +37,8 @@ class Args:
     width: int | None
     diffaug: str
     indices: str | None
+    per_class: int | None
+    subset_seed: int
     data_root: str | None
     seed: int
     device: str
@@ -56,6 +60,10 @@ def parse(argv: list[str] | None = None) -> Args:
     p.add_argument("--width", type=int, default=None, help="generator width (preset's if unset)")
     p.add_argument("--diffaug", default="", help="DiffAugment policy: 'translation,cutout' for small sets")
     p.add_argument("--indices", default=None, help="file of MNIST training indices to train on")
+    p.add_argument("--per-class", type=int, default=None,
+                   help="train on the class-balanced subset of this many images per digit that "
+                        "scripts/evaluate.py uses (chosen by --subset-seed)")
+    p.add_argument("--subset-seed", type=int, default=0, help="which subset --per-class takes")
     p.add_argument("--data-root", default=None, help="folder holding MNIST/raw ($GANAUG_DATA, ./data, ../shared/data)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--device", default="cpu")
@@ -73,9 +81,20 @@ def main(argv: list[str] | None = None) -> int:
 
     from ganaug.training import TrainConfig, parse_indices, push_release, train
 
+    if a.indices and a.per_class:
+        print("error: give either --indices or --per-class, not both.", file=sys.stderr)
+        return 2
+    indices = parse_indices(a.indices)
+    if a.per_class:
+        from ganaug._data import load_mnist
+        from ganaug.evaluation import class_balanced_subset
+
+        targets = load_mnist(train=True, root=a.data_root).targets
+        indices = class_balanced_subset(targets, a.per_class, a.subset_seed).tolist()
+
     cfg = TrainConfig(
         preset=a.preset, epochs=a.epochs, batch_size=a.batch_size, lr_g=a.lr_g, lr_d=a.lr_d, ema=a.ema,
-        width=a.width, diffaug=a.diffaug, seed=a.seed, output_dir=a.output_dir, indices=parse_indices(a.indices),
+        width=a.width, diffaug=a.diffaug, seed=a.seed, output_dir=a.output_dir, indices=indices,
         data_root=a.data_root, device=a.device, resume=a.resume, max_steps=5 if a.dry_run else None,
     )
     torch.set_flush_denormal(True)  # denormal floats slow CPU kernels many times over
