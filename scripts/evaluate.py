@@ -30,6 +30,7 @@ class Args:
     generator: str | None
     generator_id: str
     min_confidence: float | None
+    truncation: float
     output_dir: str
     quick: bool
 
@@ -46,6 +47,7 @@ def parse(argv: list[str] | None = None) -> Args:
     p.add_argument("--generator-id", default="default", help="name of the generator in results")
     p.add_argument("--min-confidence", type=float, default=None,
                    help="keep only synthetic samples the reference classifier gives this confidence in their label")
+    p.add_argument("--truncation", type=float, default=1.0, help="latent truncation of the synthetic arms")
     p.add_argument("--output-dir", default="results")
     p.add_argument("--quick", action="store_true", help="smoke run: 10 per class, 1 seed, 30 steps")
     return Args(**vars(p.parse_args(argv)))
@@ -71,7 +73,7 @@ def main(argv: list[str] | None = None) -> int:
         steps = 30 if a.quick else STEPS.get(s, 1000)
         row = protocol_run(arm=arm, per_class=s, seed=seed, subset_seed=a.subset_seed, steps=steps,
                            generator=a.generator, generator_id=a.generator_id, min_confidence=a.min_confidence,
-                           mnist=mnist, test=test)
+                           truncation=a.truncation, mnist=mnist, test=test)
         path.write_text(json.dumps(row, indent=2))
         tqdm.write(f"{arm:>15} {s:>5}/class seed {seed}: {row['accuracy']:.2%} ({row['seconds']} s)")
     rows = [json.loads(p.read_text()) for p in sorted((out / "runs").glob("*.json"))]

@@ -2,6 +2,7 @@
 
     python scripts/gen_metrics.py                                   # the shipped default
     python scripts/gen_metrics.py --generator runs/seed/generator --labeller reference --name seed
+    python scripts/gen_metrics.py --truncation 0.8                  # the truncation trick
 Prints the figures and, with --json, writes them. FID-C(real train, real test) is printed beside
 FID-C(generated, test) so that its scale is visible. Uses only MNIST training images for
 memorisation; the test set is used for FID-C/precision/recall as the measurement reference only.
@@ -25,6 +26,7 @@ class Args:
     name: str
     json: str | None
     min_confidence: float | None
+    truncation: float
 
 
 def parse(argv: list[str] | None = None) -> Args:
@@ -37,6 +39,7 @@ def parse(argv: list[str] | None = None) -> Args:
     p.add_argument("--name", default="default")
     p.add_argument("--json", default=None, help="write the figures to this file")
     p.add_argument("--min-confidence", type=float, default=None, help="measure the filtered set")
+    p.add_argument("--truncation", type=float, default=1.0, help="latent truncation in (0, 1]; 1 is off")
     return Args(**vars(p.parse_args(argv)))
 
 
@@ -52,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
     train, test = load_mnist(train=True), load_mnist(train=False)
     n = a.num_samples
     syn = SyntheticMNIST(n, generator=a.generator, revision=a.revision, labeller=a.labeller, seed=a.seed,
-                         min_confidence=a.min_confidence, device="cpu")
+                         min_confidence=a.min_confidence, truncation=a.truncation, device="cpu")
     g = torch.Generator().manual_seed(a.seed)
     real_train = train.data[torch.randperm(len(train.data), generator=g)[:n]]
     f_test = extract_features(clf, test.data[:n])
@@ -68,8 +71,9 @@ def main(argv: list[str] | None = None) -> int:
         "fid_c_ratio": fid_gen / fid_real, "precision": precision, "recall": recall,
         "class_consistency": consistency, "memorisation": mem, "memorisation_threshold": thr,
         "acceptance_rate": syn.acceptance_rate, "min_confidence": a.min_confidence,
+        "truncation": a.truncation,
     }
-    print(f"[{a.name}] {n} samples")
+    print(f"[{a.name}] {n} samples" + (f", truncation {a.truncation}" if a.truncation != 1.0 else ""))
     print(f"  FID-C(generated, test) {fid_gen:.3f}   FID-C(real train, test) {fid_real:.3f}   ratio {fid_gen / fid_real:.1f}")
     print(f"  precision {precision:.3f}  recall {recall:.3f}  (k=3, reference-classifier features)")
     print(f"  class consistency {consistency:.2%}   memorisation {mem:.2%} (pixel-L2 threshold {thr:.3f})")

@@ -137,6 +137,9 @@ def test_min_confidence_filter(tiny_generator_dir, tiny_classifier):
     ({"num_samples": 11, "class_counts": [1] * 10}, "sum to 10"),
     ({"num_samples": 10, "batch_size": 0}, "batch_size"),
     ({"num_samples": 10, "min_confidence": 1.5}, "min_confidence"),
+    ({"num_samples": 10, "truncation": 0}, "truncation"),
+    ({"num_samples": 10, "truncation": 1.5}, "truncation"),
+    ({"num_samples": 10, "truncation": True}, "truncation"),
 ])
 def test_bad_input(tiny_generator_dir, kwargs, match):
     with pytest.raises(ValueError, match=match):
@@ -255,3 +258,19 @@ def test_index_out_of_range_aug(tiny_generator_dir):
     with pytest.raises(IndexError):
         aug[len(aug)]
     assert math.isclose(aug.num_synthetic / len(aug), 0.5)
+
+
+def test_truncation_scales_the_latents(tiny_generator_dir):
+    plain = SyntheticMNIST(50, generator=tiny_generator_dir, device="cpu", seed=4)
+    same = SyntheticMNIST(50, generator=tiny_generator_dir, device="cpu", seed=4, truncation=1.0)
+    assert torch.equal(plain.data, same.data)
+    half = SyntheticMNIST(50, generator=tiny_generator_dir, device="cpu", seed=4, truncation=0.5)
+    assert torch.equal(half.targets, plain.targets) and not torch.equal(half.data, plain.data)
+    # sample 0 is the generator applied to half of plain's latent for sample 0
+    g = half.generator
+    from ganaug.datasets import _MAIN_STREAM, _latents
+    z = _latents(g.latent_dim, 4, 0, _MAIN_STREAM, 0, 50)
+    with torch.inference_mode():
+        want = SyntheticMNIST._to_uint8(g(z * 0.5, half.targets))
+    assert torch.equal(half.data, want)
+    assert "truncation: 0.5" in repr(half)
