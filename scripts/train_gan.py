@@ -8,7 +8,7 @@ Commands (this repo's root):
     # a subset (indices file: JSON list or one int per line), the small-data recipe
     python scripts/train_gan.py --indices subset.json --diffaug translation,cutout --epochs 200
     # the subset scripts/evaluate.py uses for 100 images per class (--subset-seed 0)
-    python scripts/train_gan.py --per-class 100 --diffaug translation,cutout --epochs 200
+    python scripts/train_gan.py --per-class 100 --diffaug translation,cutout --epochs 170 --grid-every 10
     # resume after an interruption / publish
     python scripts/train_gan.py ... --resume
     python scripts/train_gan.py ... --push-to-hub you/ganaug-mnist --revision main
@@ -45,6 +45,7 @@ class Args:
     output_dir: str
     resume: bool
     dry_run: bool
+    grid_every: int
     push_to_hub: str | None
     revision: str | None
 
@@ -70,6 +71,7 @@ def parse(argv: list[str] | None = None) -> Args:
     p.add_argument("--output-dir", default="runs/gan")
     p.add_argument("--resume", action="store_true", help="continue from output-dir/checkpoint.pt")
     p.add_argument("--dry-run", action="store_true", help="a few steps only, to check the set-up")
+    p.add_argument("--grid-every", type=int, default=1, help="epochs between sample grids (small subsets: more)")
     p.add_argument("--push-to-hub", default=None, metavar="REPO_ID", help="publish the generator (HF_TOKEN or login)")
     p.add_argument("--revision", default=None, help="branch to push to")
     return Args(**vars(p.parse_args(argv)))
@@ -96,6 +98,7 @@ def main(argv: list[str] | None = None) -> int:
         preset=a.preset, epochs=a.epochs, batch_size=a.batch_size, lr_g=a.lr_g, lr_d=a.lr_d, ema=a.ema,
         width=a.width, diffaug=a.diffaug, seed=a.seed, output_dir=a.output_dir, indices=indices,
         data_root=a.data_root, device=a.device, resume=a.resume, max_steps=5 if a.dry_run else None,
+        grid_every=a.grid_every,
     )
     torch.set_flush_denormal(True)  # denormal floats slow CPU kernels many times over
     release = train(cfg, card_template=CARD_TEMPLATE.read_text())

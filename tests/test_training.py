@@ -142,3 +142,9 @@ def test_kill_9_then_resume_matches_an_uninterrupted_run(tmp_path):
     assert a.keys() == b.keys()
     for k in a:
         assert torch.equal(a[k], b[k]), f"{k} differs after kill -9 and --resume"
+
+
+@pytest.mark.parametrize("field", ["epochs", "grid_every"])
+def test_bad_epoch_counts(tmp_path, field):
+    with pytest.raises(ValueError, match=f"{field} must be a positive integer"):
+        train(_cfg(tmp_path, **{field: 0}), _data(), progress=False)

@@ -184,6 +184,10 @@ def train(cfg: TrainConfig, data: tuple[torch.Tensor, torch.Tensor] | None = Non
     from torchvision.utils import save_image
     from tqdm.auto import tqdm
 
+    for name in ("epochs", "grid_every"):
+        value = getattr(cfg, name)
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ValueError(f"{name} must be a positive integer, got {value!r}.")
     rank, world, distributed = _dist_info()
     device = torch.device(cfg.device)
     if distributed:
