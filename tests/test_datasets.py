@@ -274,3 +274,24 @@ def test_truncation_scales_the_latents(tiny_generator_dir):
         want = SyntheticMNIST._to_uint8(g(z * 0.5, half.targets))
     assert torch.equal(half.data, want)
     assert "truncation: 0.5" in repr(half)
+
+
+def test_channels_last_matches_nchw_and_leaves_the_callers_generator_alone(tiny_generator_dir):
+    from ganaug.models import Generator
+
+    g = Generator.from_pretrained(tiny_generator_dir)
+    before = {k: (v.clone(), v.stride()) for k, v in g.state_dict().items()}
+    fast = SyntheticMNIST(300, generator=g, device="cpu", seed=2)
+    slow = SyntheticMNIST(300, generator=g, device="cpu", seed=2, channels_last=False)
+    assert fast.channels_last and not slow.channels_last
+    assert torch.equal(fast.targets, slow.targets)
+    assert (fast.data.int() - slow.data.int()).abs().max() <= 1  # float rounding, at most one grey level
+    for k, v in g.state_dict().items():
+        assert torch.equal(v, before[k][0]) and v.stride() == before[k][1], k
+
+
+def test_bf16_generation_is_close(tiny_generator_dir):
+    fp32 = SyntheticMNIST(100, generator=tiny_generator_dir, device="cpu", seed=1)
+    bf16 = SyntheticMNIST(100, generator=tiny_generator_dir, device="cpu", seed=1, bf16=True)
+    assert bf16.data.dtype == torch.uint8 and torch.equal(fp32.targets, bf16.targets)
+    assert (fp32.data.float() - bf16.data.float()).abs().mean() < 3  # grey levels, on average

@@ -7,6 +7,7 @@ generation batch size, the device nor DataLoader workers change which digit inde
 
 from __future__ import annotations
 
+import copy
 import math
 import numbers
 import os
@@ -128,6 +129,9 @@ class SyntheticMNIST(VisionDataset):
         min_confidence: the "rejecting network": keep only samples to which the labeller (the
             reference classifier by default) gives at least this probability for their label.
             ``acceptance_rate`` reports the fraction kept.
+        channels_last: run the generator's convolutions in channels-last layout (default on: about
+            2x faster on CPU here; samples can differ from the NCHW path by one grey level).
+        bf16: generate under bfloat16 autocast (for GPUs; images differ slightly from fp32).
         truncation: the truncation trick: latents are scaled by this factor in (0, 1] (1: off).
             Lower values trade variety for cleaner, more clearly labelled digits (measured for the
             shipped default in model_cards/default.md).
@@ -152,6 +156,8 @@ class SyntheticMNIST(VisionDataset):
         labeller: str | Classifier | None = None,
         min_confidence: float | None = None,
         truncation: float = 1.0,
+        channels_last: bool = True,
+        bf16: bool = False,
         root: str | Path | None = None,
     ) -> None:
         super().__init__(root, transform=transform, target_transform=target_transform)
@@ -188,6 +194,10 @@ class SyntheticMNIST(VisionDataset):
             raise ValueError(f"The generator has {self.generator.num_classes} classes; MNIST has {len(CLASSES)}.")
         needs_labeller = labeller is not None or self.min_confidence is not None
         self.labeller = load_classifier(labeller, device=self.device) if needs_labeller else None
+        self.channels_last, self.bf16 = bool(channels_last), bool(bf16)
+        # a private copy in the fast layout, so a Generator passed in is left as it was
+        self._net = (copy.deepcopy(self.generator).to(memory_format=torch.channels_last)
+                     if self.channels_last else self.generator)
         self.epoch = 0
         self.acceptance_rate = 1.0
         self._generate()
@@ -215,7 +225,9 @@ class SyntheticMNIST(VisionDataset):
             if self.truncation != 1.0:
                 zb = zb * self.truncation
             yb = None if labels is None else labels[s:s + self.batch_size].to(self.device, non_blocking=True)
-            out.append(self.generator(zb, yb if self.generator.conditional else None))
+            with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.bf16):
+                xb = self._net(zb, yb if self.generator.conditional else None)
+            out.append(xb.float().contiguous())
         return torch.cat(out)
 
     @staticmethod
