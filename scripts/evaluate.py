@@ -3,19 +3,23 @@
 For each real-set size (class-balanced subsets fixed by --subset-seed) and arm, a pytorch/examples
 MNIST Net is trained for a fixed number of steps (the same for every arm of a size) and tested on
 all 10 000 real test images. Every run is a JSON file in --output-dir; finished runs are skipped on
-restart. Commands:
+restart, and several processes can share one job list (each run is claimed with a lock file holding
+the owner's PID). Commands:
     python scripts/evaluate.py --sizes 10 100 --seeds 0 1 2 --output-dir results
     python scripts/evaluate.py --quick --output-dir /tmp/eval      # smoke run, a few minutes
     # a generator trained on the 100-per-class subset only, and the default behind the quality filter
     python scripts/evaluate.py --sizes 100 --arms gan gan+affine tstr --generator runs/sub100/generator \
         --generator-id subset-gan
     python scripts/evaluate.py --arms gan gan+affine tstr --min-confidence 0.9 --generator-id default-filtered
+    python scripts/evaluate.py --arms gan gan+affine tstr --generator runs/seed/generator --labeller reference \
+        --generator-id seed
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +35,7 @@ class Args:
     generator_id: str
     min_confidence: float | None
     truncation: float
+    labeller: str | None
     output_dir: str
     quick: bool
 
@@ -48,9 +53,35 @@ def parse(argv: list[str] | None = None) -> Args:
     p.add_argument("--min-confidence", type=float, default=None,
                    help="keep only synthetic samples the reference classifier gives this confidence in their label")
     p.add_argument("--truncation", type=float, default=1.0, help="latent truncation of the synthetic arms")
+    p.add_argument("--labeller", default=None, help="'reference' to label an unconditional generator's samples")
     p.add_argument("--output-dir", default="results")
     p.add_argument("--quick", action="store_true", help="smoke run: 10 per class, 1 seed, 30 steps")
     return Args(**vars(p.parse_args(argv)))
+
+
+def _claim(path: Path) -> bool:
+    """Take the run at ``path`` for this process (several evaluate.py processes can share a job list).
+
+    The lock holds the owner's PID; a lock left by a process that died is taken over.
+    """
+    lock = path.with_suffix(".lock")
+    for _ in range(2):
+        try:
+            fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+        except FileExistsError:
+            try:
+                pid = int(lock.read_text() or 0)
+                os.kill(pid, 0)
+                return False  # alive: its run
+            except (ValueError, ProcessLookupError, FileNotFoundError):
+                lock.unlink(missing_ok=True)  # stale
+                continue
+            except PermissionError:
+                return False
+        with os.fdopen(fd, "w") as f:
+            f.write(str(os.getpid()))
+        return True
+    return False
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -68,13 +99,18 @@ def main(argv: list[str] | None = None) -> int:
     for s, arm, seed in tqdm(jobs, desc="runs"):
         tag = a.generator_id if arm in ("gan", "gan+affine", "tstr") else "none"
         path = out / "runs" / f"{arm}_{s}_{seed}_{tag}{'_quick' if a.quick else ''}.json"
-        if path.is_file():
-            continue  # resumable: finished runs are not recomputed
-        steps = 30 if a.quick else STEPS.get(s, 1000)
-        row = protocol_run(arm=arm, per_class=s, seed=seed, subset_seed=a.subset_seed, steps=steps,
-                           generator=a.generator, generator_id=a.generator_id, min_confidence=a.min_confidence,
-                           truncation=a.truncation, mnist=mnist, test=test)
-        path.write_text(json.dumps(row, indent=2))
+        if path.is_file() or not _claim(path):
+            continue  # resumable: finished runs are not recomputed; another process has this one
+        try:
+            steps = 30 if a.quick else STEPS.get(s, 1000)
+            row = protocol_run(arm=arm, per_class=s, seed=seed, subset_seed=a.subset_seed, steps=steps,
+                               generator=a.generator, generator_id=a.generator_id, min_confidence=a.min_confidence,
+                               truncation=a.truncation, labeller=a.labeller, mnist=mnist, test=test)
+            tmp = path.with_suffix(".json.tmp")
+            tmp.write_text(json.dumps(row, indent=2))
+            os.replace(tmp, path)  # atomic: an interrupted run leaves no half-written result
+        finally:
+            path.with_suffix(".lock").unlink(missing_ok=True)
         tqdm.write(f"{arm:>15} {s:>5}/class seed {seed}: {row['accuracy']:.2%} ({row['seconds']} s)")
     rows = [json.loads(p.read_text()) for p in sorted((out / "runs").glob("*.json"))]
     rows = [r for r in rows if (r["steps"] == 30) == a.quick]

@@ -152,11 +152,12 @@ def _trivial_augment(xb: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
 
 def protocol_run(*, arm: str, per_class: int, seed: int, subset_seed: int, steps: int, batch_size: int = 64,
                  generator=None, generator_id: str = "default", min_confidence: float | None = None,
-                 truncation: float = 1.0, mnist=None, test=None, progress: bool = False) -> dict:
+                 truncation: float = 1.0, labeller=None, mnist=None, test=None, progress: bool = False) -> dict:
     """One classifier trained for ``steps`` batches on one arm's data; tested on the real test set.
 
     ``min_confidence`` turns on SyntheticMNIST's filter (the reference classifier's confidence in the
-    conditioned label) for the synthetic arms; ``truncation`` scales their latents.
+    conditioned label) for the synthetic arms; ``truncation`` scales their latents; ``labeller``
+    ("reference") labels the samples of unconditional generators (the ``seed`` preset).
     """
     from ganaug.datasets import SyntheticMNIST
     from ganaug.models import SmallCNN
@@ -173,7 +174,7 @@ def protocol_run(*, arm: str, per_class: int, seed: int, subset_seed: int, steps
     if arm in ("gan", "gan+affine", "tstr"):
         n_syn = len(y)  # ratio 0.5 for the mixed arms; the same size for TSTR
         syn = SyntheticMNIST(n_syn, generator=generator, seed=1000 + seed, device="cpu", min_confidence=min_confidence,
-                             truncation=truncation)
+                             truncation=truncation, labeller=labeller)
         xs, ys = syn.data.unsqueeze(1).float() / 255, syn.targets
         x, y = (xs, ys) if arm == "tstr" else (torch.cat([x, xs]), torch.cat([y, ys]))
     if arm in ("affine", "gan+affine"):
