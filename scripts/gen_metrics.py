@@ -3,6 +3,7 @@
     python scripts/gen_metrics.py                                   # the shipped default
     python scripts/gen_metrics.py --generator runs/seed/generator --labeller reference --name seed
     python scripts/gen_metrics.py --truncation 0.8                  # the truncation trick
+    python scripts/gen_metrics.py --card model_cards/default.md --name "default"   # into the card
 Prints the figures and, with --json, writes them. FID-C(real train, real test) is printed beside
 FID-C(generated, test) so that its scale is visible. Uses only MNIST training images for
 memorisation; the test set is used for FID-C/precision/recall as the measurement reference only.
@@ -27,6 +28,7 @@ class Args:
     json: str | None
     min_confidence: float | None
     truncation: float
+    card: str | None
 
 
 def parse(argv: list[str] | None = None) -> Args:
@@ -40,6 +42,8 @@ def parse(argv: list[str] | None = None) -> Args:
     p.add_argument("--json", default=None, help="write the figures to this file")
     p.add_argument("--min-confidence", type=float, default=None, help="measure the filtered set")
     p.add_argument("--truncation", type=float, default=1.0, help="latent truncation in (0, 1]; 1 is off")
+    p.add_argument("--card", default=None, help="record the figures in this model card (metadata and table), "
+                                                "under --name")
     return Args(**vars(p.parse_args(argv)))
 
 
@@ -82,6 +86,11 @@ def main(argv: list[str] | None = None) -> int:
     if a.json:
         with open(a.json, "w") as f:
             json.dump(out, f, indent=2)
+    if a.card:
+        from ganaug._hub import update_card_metrics
+
+        update_card_metrics(a.card, a.name, out)
+        print(f"  recorded in {a.card} as {a.name!r}")
     return 0
 
 

@@ -51,3 +51,22 @@ def test_memorisation_counts_exact_copies(mnist_train):
     fresh = torch.randint(0, 256, (10, 28, 28), dtype=torch.uint8, generator=torch.Generator().manual_seed(0))
     frac, thr = memorisation(torch.cat([copies, fresh]), train, reference_size=500)
     assert thr > 0 and frac == 0.5  # the 10 copies, not the 10 noise images
+
+
+def test_update_card_metrics_writes_metadata_and_table(tmp_path):
+    from huggingface_hub import ModelCard
+
+    from ganaug._hub import update_card_metrics
+
+    card = tmp_path / "README.md"
+    card.write_text("---\nlicense: mit\nganaug_metrics: {}\n---\n\n# gen\n\n## Evaluation\nold: {}\n\n## Limitations\n- x\n")
+    update_card_metrics(card, "default", {"num_samples": 100, "fid_c": 1.23456, "class_consistency": 0.95})
+    update_card_metrics(card, "default, truncation 0.8", {"num_samples": 100, "fid_c": 2.0, "class_consistency": 0.99})
+    loaded = ModelCard(card.read_text())
+    meta = loaded.data.to_dict()["ganaug_metrics"]
+    assert meta["default"]["fid_c"] == 1.23456 and meta["default, truncation 0.8"]["class_consistency"] == 0.99
+    text = card.read_text()
+    assert "old: {}" not in text and "## Limitations\n- x" in text
+    assert "| default | 100 | 1.235 |" in text and "| 95.00% |" in text
+    assert "| default, truncation 0.8 | 100 | 2.000 |" in text
+    assert loaded.data.to_dict()["license"] == "mit"

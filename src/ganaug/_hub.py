@@ -220,3 +220,45 @@ class StrictHubMixin:
         if "card" in kwargs:
             return ModelCard(kwargs["card"])
         return super().generate_model_card(*args, **kwargs)  # type: ignore[misc]
+
+
+_METRIC_COLUMNS = (
+    ("fid_c", "FID-C(gen, test)", "{:.3f}"),
+    ("fid_c_real_train_vs_test", "FID-C(real train, test)", "{:.3f}"),
+    ("fid_c_ratio", "ratio", "{:.1f}"),
+    ("precision", "precision", "{:.3f}"),
+    ("recall", "recall", "{:.3f}"),
+    ("class_consistency", "class consistency", "{:.2%}"),
+    ("memorisation", "memorisation", "{:.2%}"),
+    ("acceptance_rate", "accepted", "{:.2%}"),
+)
+
+
+def update_card_metrics(card_path: str | os.PathLike, name: str, figures: dict[str, Any]) -> None:
+    """Record measured generator figures in a model card: under ``ganaug_metrics[name]`` in its YAML
+    metadata, and as the table of its "## Evaluation" section (rebuilt from all recorded entries)."""
+    from huggingface_hub import ModelCard
+
+    path = Path(card_path)
+    if not path.is_file():
+        raise FileNotFoundError(f"No model card at {path}; render one with scripts/train_gan.py first.")
+    card = ModelCard(path.read_text())
+    recorded = dict(card.data.to_dict().get("ganaug_metrics") or {})
+    recorded[name] = {k: (round(v, 6) if isinstance(v, float) else v) for k, v in figures.items()}
+    card.data.ganaug_metrics = recorded
+    head = "| variant | samples | " + " | ".join(label for _, label, _ in _METRIC_COLUMNS) + " |"
+    rows = [head, "|---" * (len(_METRIC_COLUMNS) + 2) + "|"]
+    for variant, f in recorded.items():
+        cells = [fmt.format(f[k]) if isinstance(f.get(k), (int, float)) else "–" for k, _, fmt in _METRIC_COLUMNS]
+        rows.append(f"| {variant} | {f.get('num_samples', '–')} | " + " | ".join(cells) + " |")
+    section = (
+        "## Evaluation\n"
+        "Measured with `scripts/gen_metrics.py` (features of ganaug's reference classifier; FID-C beside its\n"
+        "real-train-vs-test value for scale; precision/recall k=3; memorisation: share of samples closer to a\n"
+        "training image than the 1st percentile of real nearest-neighbour distances). Also in the metadata\n"
+        "above, `ganaug_metrics`.\n\n" + "\n".join(rows) + "\n"
+    )
+    text = str(card)
+    match = re.search(r"^## Evaluation\n.*?(?=^## |\Z)", text, flags=re.M | re.S)
+    text = text[:match.start()] + section + "\n" + text[match.end():] if match else text.rstrip() + "\n\n" + section
+    _atomic_write(path, lambda tmp: Path(tmp).write_text(text))
