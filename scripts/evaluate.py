@@ -132,16 +132,20 @@ def _plot(rows: list[dict], path: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(6, 4))
-    for arm in sorted({r["arm"] for r in rows}):
-        sizes = sorted({r["per_class"] for r in rows if r["arm"] == arm})
-        acc = [[100 * r["accuracy"] for r in rows if r["arm"] == arm and r["per_class"] == s] for s in sizes]
+    fig, ax = plt.subplots(figsize=(9, 5))
+    lines = sorted({(r["arm"], r.get("generator") or "") for r in rows})
+    for arm, gen in lines:
+        mine = [r for r in rows if r["arm"] == arm and (r.get("generator") or "") == gen]
+        sizes = sorted({r["per_class"] for r in mine})
+        acc = [[100 * r["accuracy"] for r in mine if r["per_class"] == s] for s in sizes]
         ax.errorbar(sizes, [statistics.mean(a) for a in acc],
-                    yerr=[statistics.stdev(a) if len(a) > 1 else 0 for a in acc], label=arm, capsize=3, marker="o")
+                    yerr=[statistics.stdev(a) if len(a) > 1 else 0 for a in acc],
+                    label=f"{arm} [{gen}]" if gen else arm, capsize=3, marker="o",
+                    linestyle="-" if not gen else ("--" if gen == "default" else ":"))
     ax.set_xscale("log")
     ax.set_xlabel("real training images per class")
     ax.set_ylabel("test accuracy (%)")
-    ax.legend()
+    ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), fontsize=8)
     ax.grid(alpha=0.3)
     fig.tight_layout()
     fig.savefig(path, dpi=120)

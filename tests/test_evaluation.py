@@ -38,6 +38,9 @@ def test_quick_protocol_runs_and_resumes(tmp_path, tiny_generator_dir):
     assert {"arm", "per_class", "seed", "steps", "accuracy", "seconds", "generator"} <= set(row)
     assert 0.0 <= row["accuracy"] <= 1.0
     assert "| real |" in (tmp_path / "table_quick.md").read_text()
+    assert "| gan [tiny] |" in (tmp_path / "table_quick.md").read_text()
+    assert (tmp_path / "accuracy_quick.png").stat().st_size > 0
+    assert not list((tmp_path / "runs").glob("*.lock")) and not list((tmp_path / "runs").glob("*.tmp"))
     mtimes = [p.stat().st_mtime for p in runs]
     res = subprocess.run(cmd, capture_output=True, text=True, timeout=600)  # finished runs are skipped
     assert res.returncode == 0 and [p.stat().st_mtime for p in runs] == mtimes
