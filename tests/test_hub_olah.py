@@ -157,6 +157,7 @@ def _run_client(loads: list[tuple[str, str, str | None]], *, endpoint: str, hf_h
     # The environment reached huggingface_hub (conftest's HF_HUB_OFFLINE=1 did not leak in).
     assert report["endpoint"] == endpoint
     assert report["offline"] is offline
+    report["stderr"] = done.stderr
     return report
 
 
@@ -319,6 +320,8 @@ def test_cached_revisions_load_without_server_and_uncached_repo_fails_clearly(hu
     assert report["loads"]["main"]["ok"], report["loads"]["main"]
     _assert_same_weights(out / "main.safetensors", hub["gen_b"])
 
+    # no retry loop against a dead endpoint: the cache answers, or the error comes at once
+    assert "Retrying" not in report["stderr"], report["stderr"][-2000:]
     missing = report["loads"]["missing"]
     assert missing["ok"] is False
     assert missing["type"] == "ConnectionError", missing

@@ -40,6 +40,27 @@ def _atomic_write(path: Path, write: Any) -> None:
         raise
 
 
+def _endpoint_reachable(timeout: float = 3.0) -> bool:
+    """One TCP connect to the Hub endpoint (HF_ENDPOINT). True when behind a proxy (not ours to probe)."""
+    import socket
+    import urllib.request
+    from urllib.parse import urlsplit
+
+    from huggingface_hub import constants
+
+    if constants.HF_HUB_OFFLINE:
+        return False
+    url = urlsplit(constants.ENDPOINT)
+    if url.scheme in urllib.request.getproxies() and not urllib.request.proxy_bypass(url.hostname or ""):
+        return True
+    port = url.port or (443 if url.scheme == "https" else 80)
+    try:
+        with socket.create_connection((url.hostname, port), timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
 def resolve_files(
     source: str | os.PathLike,
     *,
@@ -70,6 +91,9 @@ def resolve_files(
     )
 
     where = f"{text}@{revision}" if revision else text
+    if not local_files_only and not _endpoint_reachable():
+        # huggingface_hub would retry the connection for about 25 s per file; the cache answers at once
+        local_files_only = True
     files = []
     for name in (CONFIG_NAME, WEIGHTS_NAME):
         try:
