@@ -34,7 +34,7 @@ class Args:
     generator: str | None
     generator_id: str
     min_confidence: float | None
-    truncation: float
+    truncation: float | None
     labeller: str | None
     output_dir: str
     quick: bool
@@ -52,7 +52,8 @@ def parse(argv: list[str] | None = None) -> Args:
     p.add_argument("--generator-id", default="default", help="name of the generator in results")
     p.add_argument("--min-confidence", type=float, default=None,
                    help="keep only synthetic samples the reference classifier gives this confidence in their label")
-    p.add_argument("--truncation", type=float, default=1.0, help="latent truncation of the synthetic arms")
+    p.add_argument("--truncation", type=float, default=None,
+                   help="latent truncation of the synthetic arms (default: the generator's config)")
     p.add_argument("--labeller", default=None, help="'reference' to label an unconditional generator's samples")
     p.add_argument("--output-dir", default="results")
     p.add_argument("--quick", action="store_true", help="smoke run: 10 per class, 1 seed, 30 steps")

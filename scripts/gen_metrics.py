@@ -27,7 +27,7 @@ class Args:
     name: str
     json: str | None
     min_confidence: float | None
-    truncation: float
+    truncation: float | None
     card: str | None
 
 
@@ -41,7 +41,8 @@ def parse(argv: list[str] | None = None) -> Args:
     p.add_argument("--name", default="default")
     p.add_argument("--json", default=None, help="write the figures to this file")
     p.add_argument("--min-confidence", type=float, default=None, help="measure the filtered set")
-    p.add_argument("--truncation", type=float, default=1.0, help="latent truncation in (0, 1]; 1 is off")
+    p.add_argument("--truncation", type=float, default=None,
+                   help="latent truncation in (0, 1]; 1 is off (default: the generator's config)")
     p.add_argument("--card", default=None, help="record the figures in this model card (metadata and table), "
                                                 "under --name")
     return Args(**vars(p.parse_args(argv)))
@@ -75,9 +76,9 @@ def main(argv: list[str] | None = None) -> int:
         "fid_c_ratio": fid_gen / fid_real, "precision": precision, "recall": recall,
         "class_consistency": consistency, "memorisation": mem, "memorisation_threshold": thr,
         "acceptance_rate": syn.acceptance_rate, "min_confidence": a.min_confidence,
-        "truncation": a.truncation,
+        "truncation": syn.truncation,
     }
-    print(f"[{a.name}] {n} samples" + (f", truncation {a.truncation}" if a.truncation != 1.0 else ""))
+    print(f"[{a.name}] {n} samples, truncation {syn.truncation}")
     print(f"  FID-C(generated, test) {fid_gen:.3f}   FID-C(real train, test) {fid_real:.3f}   ratio {fid_gen / fid_real:.1f}")
     print(f"  precision {precision:.3f}  recall {recall:.3f}  (k=3, reference-classifier features)")
     print(f"  class consistency {consistency:.2%}   memorisation {mem:.2%} (pixel-L2 threshold {thr:.3f})")

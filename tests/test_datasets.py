@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 
 import numpy as np
@@ -295,3 +296,24 @@ def test_bf16_generation_is_close(tiny_generator_dir):
     bf16 = SyntheticMNIST(100, generator=tiny_generator_dir, device="cpu", seed=1, bf16=True)
     assert bf16.data.dtype == torch.uint8 and torch.equal(fp32.targets, bf16.targets)
     assert (fp32.data.float() - bf16.data.float()).abs().mean() < 3  # grey levels, on average
+
+
+def test_generator_config_recommends_the_truncation(tmp_path, tiny_generator_dir):
+    from ganaug.models import Generator
+
+    g = Generator.from_pretrained(tiny_generator_dir)
+    assert g.truncation == 1.0  # configs written before the field existed load as "no truncation"
+    cfg = json.loads((tiny_generator_dir / "config.json").read_text())
+    Generator(**{**cfg, "truncation": 0.5}).save_pretrained(tmp_path / "t05")
+    sd = g.state_dict()
+    g05 = Generator.from_pretrained(tmp_path / "t05")
+    g05.load_state_dict(sd)
+    g05.save_pretrained(tmp_path / "t05")
+    assert json.loads((tmp_path / "t05" / "config.json").read_text())["truncation"] == 0.5
+    by_config = SyntheticMNIST(40, generator=tmp_path / "t05", device="cpu", seed=3)
+    explicit = SyntheticMNIST(40, generator=tiny_generator_dir, device="cpu", seed=3, truncation=0.5)
+    assert by_config.truncation == 0.5 and torch.equal(by_config.data, explicit.data)
+    override = SyntheticMNIST(40, generator=tmp_path / "t05", device="cpu", seed=3, truncation=1.0)
+    assert torch.equal(override.data, SyntheticMNIST(40, generator=tiny_generator_dir, device="cpu", seed=3).data)
+    with pytest.raises(ValueError, match="truncation"):
+        Generator(**{**cfg, "truncation": 0.0})

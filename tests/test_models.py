@@ -52,7 +52,7 @@ def test_save_load_round_trip_exact_files(tmp_path):
     g.save_pretrained(tmp_path / "g")
     assert sorted(p.name for p in (tmp_path / "g").iterdir()) == ["README.md", "config.json", "model.safetensors"]
     config = json.loads((tmp_path / "g" / "config.json").read_text())
-    assert config == {"arch": "cdcgan", "latent_dim": 8, "num_classes": 10, "width": 4}
+    assert config == {"arch": "cdcgan", "latent_dim": 8, "num_classes": 10, "width": 4, "truncation": 1.0}
     h = Generator.from_pretrained(tmp_path / "g")
     assert not h.training
     for (k, a), (k2, b) in zip(g.state_dict().items(), h.state_dict().items()):

@@ -148,3 +148,14 @@ def test_kill_9_then_resume_matches_an_uninterrupted_run(tmp_path):
 def test_bad_epoch_counts(tmp_path, field):
     with pytest.raises(ValueError, match=f"{field} must be a positive integer"):
         train(_cfg(tmp_path, **{field: 0}), _data(), progress=False)
+
+
+def test_resumed_release_gets_a_fresh_card_and_total_time(tmp_path):
+    data = _data()
+    train(_cfg(tmp_path, epochs=1), data, progress=False, card_template=TEMPLATE)
+    assert "| epochs | 1 |" in (tmp_path / "generator" / "README.md").read_text()
+    train(_cfg(tmp_path, epochs=2, resume=True), data, progress=False, card_template=TEMPLATE)
+    card = (tmp_path / "generator" / "README.md").read_text()
+    assert "| epochs | 2 |" in card and "after the last resume" in card
+    info = json.loads((tmp_path / "generator" / "training.json").read_text())
+    assert info["seconds"] > info["seconds_since_resume"] > 0

@@ -133,8 +133,9 @@ class SyntheticMNIST(VisionDataset):
             2x faster on CPU here; samples can differ from the NCHW path by one grey level).
         bf16: generate under bfloat16 autocast (for GPUs; images differ slightly from fp32).
         truncation: the truncation trick: latents are scaled by this factor in (0, 1] (1: off).
-            Lower values trade variety for cleaner, more clearly labelled digits (measured for the
-            shipped default in model_cards/default.md).
+            Lower values trade variety for cleaner, more clearly labelled digits. Default: the value
+            the generator's config recommends (``Generator.truncation``; 0.8 for the shipped one,
+            measured in model_cards/default.md).
         root: unused (kept for torchvision's signature); nothing is read or written.
     """
 
@@ -155,7 +156,7 @@ class SyntheticMNIST(VisionDataset):
         batch_size: int | None = None,
         labeller: str | Classifier | None = None,
         min_confidence: float | None = None,
-        truncation: float = 1.0,
+        truncation: float | None = None,
         channels_last: bool = True,
         bf16: bool = False,
         root: str | Path | None = None,
@@ -174,15 +175,15 @@ class SyntheticMNIST(VisionDataset):
                                            or not 0.0 <= float(min_confidence) < 1.0):
             raise ValueError(f"min_confidence must be a probability in [0, 1), got {min_confidence!r}.")
         self.min_confidence = None if min_confidence is None else float(min_confidence)
-        if isinstance(truncation, bool) or not isinstance(truncation, numbers.Real) \
-                or not 0.0 < float(truncation) <= 1.0:
+        if truncation is not None and (isinstance(truncation, bool) or not isinstance(truncation, numbers.Real)
+                                       or not 0.0 < float(truncation) <= 1.0):
             raise ValueError(f"truncation must be a number in (0, 1] (1 turns it off), got {truncation!r}.")
-        self.truncation = float(truncation)
         self.class_counts = class_counts_from(self.num_samples, class_weights, class_counts, len(CLASSES))
         self.generator_source = "ganaug default" if generator is None else (
             type(generator).__name__ if isinstance(generator, nn.Module) else str(generator))
         self.revision = revision
         self.generator = load_generator(generator, revision=revision, device=self.device)
+        self.truncation = float(truncation) if truncation is not None else self.generator.truncation
         if self.generator.image_shape != (1, 28, 28):
             raise ValueError(f"SyntheticMNIST needs 1x28x28 images; this generator makes {self.generator.image_shape}.")
         if not self.generator.conditional and labeller is None:

@@ -152,11 +152,11 @@ def _trivial_augment(xb: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
 
 def protocol_run(*, arm: str, per_class: int, seed: int, subset_seed: int, steps: int, batch_size: int = 64,
                  generator=None, generator_id: str = "default", min_confidence: float | None = None,
-                 truncation: float = 1.0, labeller=None, mnist=None, test=None, progress: bool = False) -> dict:
+                 truncation: float | None = None, labeller=None, mnist=None, test=None, progress: bool = False) -> dict:
     """One classifier trained for ``steps`` batches on one arm's data; tested on the real test set.
 
     ``min_confidence`` turns on SyntheticMNIST's filter (the reference classifier's confidence in the
-    conditioned label) for the synthetic arms; ``truncation`` scales their latents; ``labeller``
+    conditioned label) for the synthetic arms; ``truncation`` scales their latents (None: the generator's own); ``labeller``
     ("reference") labels the samples of unconditional generators (the ``seed`` preset).
     """
     from ganaug.datasets import SyntheticMNIST
@@ -188,7 +188,7 @@ def protocol_run(*, arm: str, per_class: int, seed: int, subset_seed: int, steps
             "steps": steps, "batch_size": batch_size, "train_items": int(len(y)), "accuracy": acc,
             "seconds": round(secs, 1), "generator": generator_id if arm in ("gan", "gan+affine", "tstr") else None,
             "min_confidence": min_confidence if arm in ("gan", "gan+affine", "tstr") else None,
-            "truncation": truncation if arm in ("gan", "gan+affine", "tstr") else None}
+            "truncation": syn.truncation if arm in ("gan", "gan+affine", "tstr") else None}
 
 
 def summarise(rows: list[dict]) -> str:

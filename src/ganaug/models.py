@@ -59,9 +59,12 @@ class Generator(
         latent_dim: size of the standard-normal latent.
         num_classes: 0 for an unconditional generator, else the number of labels.
         width: channels of the last feature map (``seed``: all maps; ``cdcgan``: 4w, 2w, w).
+        truncation: the latent truncation recommended for sampling from these weights, in (0, 1]
+            (1: none). ``SyntheticMNIST`` uses it unless given another; ``forward`` ignores it.
     """
 
-    def __init__(self, arch: str = "cdcgan", latent_dim: int = 100, num_classes: int = 10, width: int = 32) -> None:
+    def __init__(self, arch: str = "cdcgan", latent_dim: int = 100, num_classes: int = 10, width: int = 32,
+                 truncation: float = 1.0) -> None:
         super().__init__()
         if arch not in ("seed", "cdcgan"):
             raise ValueError(f"Unknown generator arch {arch!r}; use 'seed' or 'cdcgan'.")
@@ -69,7 +72,10 @@ class Generator(
             raise ValueError("arch='cdcgan' is class-conditional: num_classes must be >= 1.")
         if latent_dim < 1 or width < 1:
             raise ValueError("latent_dim and width must be positive integers.")
+        if isinstance(truncation, bool) or not isinstance(truncation, (int, float)) or not 0 < truncation <= 1:
+            raise ValueError(f"truncation must be a number in (0, 1] (1: none), got {truncation!r}.")
         self.arch, self.latent_dim, self.num_classes, self.width = arch, latent_dim, num_classes, width
+        self.truncation = float(truncation)
         self.image_shape = IMAGE_SHAPE
         if arch == "seed":
             w = width

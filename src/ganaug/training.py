@@ -214,6 +214,7 @@ def train(cfg: TrainConfig, data: tuple[torch.Tensor, torch.Tensor] | None = Non
     opt_d = torch.optim.Adam(D.parameters(), lr=r["lr_d"], betas=tuple(r["betas"]))
     noise = torch.Generator().manual_seed(cfg.seed + 1000 * rank)
     start_epoch, step = 0, 0
+    seconds_before = 0.0  # training time of earlier (resumed-from) runs
     if cfg.resume and ckpt_path.is_file():
         ck = load_checkpoint(ckpt_path)
         G.load_state_dict(ck["G"])
@@ -225,6 +226,7 @@ def train(cfg: TrainConfig, data: tuple[torch.Tensor, torch.Tensor] | None = Non
         noise.set_state(ck["rng"]["noise"][rank] if world > 1 else ck["rng"]["noise"][0])
         torch.set_rng_state(ck["rng"]["torch"])
         start_epoch, step = ck["epoch"], ck["step"]
+        seconds_before = float(ck.get("seconds", 0.0))
         if rank == 0:
             print(f"Resumed from epoch {start_epoch} (step {step}) of {ckpt_path}.")
     elif cfg.resume and rank == 0:
@@ -331,6 +333,7 @@ def train(cfg: TrainConfig, data: tuple[torch.Tensor, torch.Tensor] | None = Non
                 "config": dataclasses.asdict(cfg),
                 "epoch": done_epoch if not stopped_early else epoch,
                 "step": step,
+                "seconds": seconds_before + time.time() - t0,
                 "G": G.state_dict(),
                 "D": D.state_dict(),
                 "G_ema": G_ema.state_dict() if G_ema is not None else {},
@@ -350,6 +353,7 @@ def train(cfg: TrainConfig, data: tuple[torch.Tensor, torch.Tensor] | None = Non
             break
 
     elapsed = time.time() - t0
+    total_seconds = seconds_before + elapsed
     release = out / "generator"
     if rank == 0:
         final = G_ema if G_ema is not None else G
@@ -365,15 +369,18 @@ def train(cfg: TrainConfig, data: tuple[torch.Tensor, torch.Tensor] | None = Non
                       else "the 60 000 images of the MNIST training set (no test images)") if data is None
                 else f"{len(x)} images given in memory",
                 hyperparameters="\n".join(f"| {k} | {json.dumps(v)} |" for k, v in sorted(hparams.items())),
-                train_time=f"{elapsed:.0f} s on {cfg.device} ({world} process{'es' if world > 1 else ''})",
+                train_time=f"{total_seconds:.0f} s on {cfg.device} ({world} process{'es' if world > 1 else ''})"
+                + (f", of which {elapsed:.0f} s after the last resume" if seconds_before else ""),
                 metrics=json.dumps(cfg.extra.get("metrics", {})),
                 conditional="class-conditional" if final.conditional else "unconditional (labels from a classifier)",
                 version=__version__,
             )
+        # huggingface_hub keeps an existing README.md; a new release gets a new card
+        (release / "README.md").unlink(missing_ok=True)
         final.save_pretrained(release, model_card_kwargs={"card": card} if card else None)
-        (release / "training.json").write_text(
-            json.dumps({"hyperparameters": hparams, "seconds": round(elapsed, 1), "images_seen": images_seen}, indent=2)
-        )
+        (release / "training.json").write_text(json.dumps(
+            {"hyperparameters": hparams, "seconds": round(total_seconds, 1),
+             "seconds_since_resume": round(elapsed, 1), "images_seen_since_resume": images_seen}, indent=2))
     if distributed:
         import torch.distributed as dist
 
