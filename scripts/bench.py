@@ -27,7 +27,7 @@ class Args:
 def parse(argv: list[str] | None = None) -> Args:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     p.add_argument("--device", default="cpu")
-    p.add_argument("--batch-sizes", type=int, nargs="+", default=[64, 256, 1024])
+    p.add_argument("--batch-sizes", type=int, nargs="+", default=[32, 64, 128, 256, 1024])
     p.add_argument("--bf16", action="store_true", help="autocast generation to bfloat16")
     p.add_argument("--skip", nargs="*", default=[], choices=["generate", "dataset", "loader", "train"])
     p.add_argument("--repeats", type=int, default=3)
@@ -123,6 +123,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\nDataLoader epoch, per sample (ToTensor, batch 128, 0 workers): MNIST {base * 1e6:.1f} us; "
               f"GANAugmentedDataset(ratio=0.5) {mixed * 1e6:.1f} us = {mixed / base:.2f}x; "
               f"with set_epoch regeneration {regen * 1e6:.1f} us = {regen / base:.2f}x")
+        z8, y8 = torch.randn(8, 100, device=dev), torch.randint(0, 10, (8,), device=dev)
+        f_default = flops_per_image(gens["default"], z8, y8)
+        floor = mixed + 0.5 * f_default / ceiling  # half the items are synthetic, each regenerated at the ceiling
+        print(f"  floor for regeneration at 100% of the FLOP ceiling: {floor * 1e6:.1f} us = {floor / base:.2f}x "
+              f"(generation alone costs {f_default / ceiling * 1e6:.1f} us per synthetic image at the ceiling)")
 
     if "train" not in a.skip:
         from ganaug.training import TrainConfig, train
