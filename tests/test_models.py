@@ -127,3 +127,14 @@ def test_offline_uncached_repo_fails_fast(tmp_path, monkeypatch):
     with pytest.raises(ConnectionError, match="someone/not-cached.*shipped with ganaug.*HF_HUB_OFFLINE"):
         SyntheticMNIST(10, generator="someone/not-cached", device="cpu")
     assert time.time() - t < 30
+
+
+def test_seed_preset_uses_keras_initialisation():
+    torch.manual_seed(0)
+    for m in (Generator(**preset_config("seed")["generator"]), Discriminator(**preset_config("seed")["discriminator"])):
+        for layer in m.modules():
+            if isinstance(layer, (torch.nn.Conv2d, torch.nn.ConvTranspose2d, torch.nn.Linear)):
+                fan_in, fan_out = torch.nn.init._calculate_fan_in_and_fan_out(layer.weight)
+                bound = (6 / (fan_in + fan_out)) ** 0.5  # Glorot-uniform, Keras's default
+                assert float(layer.weight.abs().max()) <= bound and float(layer.weight.abs().max()) > 0.9 * bound
+                assert not layer.bias.any()

@@ -42,6 +42,20 @@ def preset_config(name: str) -> dict[str, dict]:
     return {k: dict(v) for k, v in PRESETS[name].items()}
 
 
+def keras_init(module: nn.Module) -> None:
+    """Keras's default initialisation (Glorot-uniform weights, zero biases), part of the paper's network.
+
+    With PyTorch's default initialisation the paper's DCGAN lost to its discriminator within about 60
+    steps here (D loss 0.12, then 0.001 and black images after one epoch); with this one D's loss
+    was 0.66 at step 60, as in Keras.
+    """
+    for m in module.modules():
+        if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d, nn.Linear)):
+            nn.init.xavier_uniform_(m.weight)
+            if m.bias is not None:
+                nn.init.zeros_(m.bias)
+
+
 class Generator(
     nn.Module,
     StrictHubMixin,
@@ -83,6 +97,7 @@ class Generator(
             self.up1 = nn.ConvTranspose2d(w, w, 4, stride=2, padding=1)  # Keras padding='same'
             self.up2 = nn.ConvTranspose2d(w, w, 4, stride=2, padding=1)
             self.out = nn.Conv2d(w, 1, 7, padding=3)
+            keras_init(self)
         else:
             # the conditional Keras DCGAN (label -> one extra 7x7 map), narrowed for FLOPs: 2w, 2w, w channels
             w = width
@@ -150,6 +165,8 @@ class Discriminator(
         self.head = nn.Linear(w * 7 * 7, 1)
         if aux_classifier:  # AC-GAN: a digit classifier on D's features, trained on real images
             self.aux_head = nn.Linear(w * 7 * 7, num_classes)
+        if arch == "seed":
+            keras_init(self)
 
     def forward(self, x: torch.Tensor, labels: torch.Tensor | None = None, aux: bool = False):
         """Real/fake logits (N,); with ``aux=True`` also class logits (N, num_classes)."""
