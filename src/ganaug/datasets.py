@@ -270,9 +270,12 @@ class SyntheticMNIST(VisionDataset):
             pos = 0
             while any(have[c] < need[c] for c in (need if not self.generator.conditional else [stream])):
                 if examined >= limit:
+                    short = {CLASSES[c]: need[c] - have[c] for c in need if have[c] < need[c]}
                     raise RuntimeError(
                         f"Only {sum(have.values())} of {self.num_samples} samples accepted after {examined} candidates "
-                        f"(min_confidence={self.min_confidence}). Lower min_confidence or use a better generator."
+                        f"(min_confidence={self.min_confidence}); still missing {short}. The generator rarely makes "
+                        "those classes (or the filter rejects them): lower min_confidence, ask for fewer of them with "
+                        "class_counts=, or use a better generator."
                     )
                 z = _latents(latent, self.seed, self.epoch, stream, pos, pos + _CHUNK)
                 y = torch.full((_CHUNK,), stream, dtype=torch.long) if self.generator.conditional else None
