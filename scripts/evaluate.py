@@ -90,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
     from tqdm.auto import tqdm
 
     from ganaug._data import load_mnist
-    from ganaug.evaluation import STEPS, protocol_run, summarise
+    from ganaug.evaluation import STEPS, SYNTHETIC_ARMS, protocol_run, summarise
 
     mnist, test = load_mnist(train=True), load_mnist(train=False)
     sizes, seeds = ([10], [0]) if a.quick else (a.sizes, a.seeds)
@@ -98,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
     (out / "runs").mkdir(parents=True, exist_ok=True)
     jobs = [(s, arm, seed) for s in sizes for arm in a.arms for seed in seeds]
     for s, arm, seed in tqdm(jobs, desc="runs"):
-        tag = a.generator_id if arm in ("gan", "gan+affine", "tstr") else "none"
+        tag = a.generator_id if arm in SYNTHETIC_ARMS else "none"
         path = out / "runs" / f"{arm}_{s}_{seed}_{tag}{'_quick' if a.quick else ''}.json"
         if path.is_file() or not _claim(path):
             continue  # resumable: finished runs are not recomputed; another process has this one

@@ -22,7 +22,7 @@ from torch.utils.data import ConcatDataset, Dataset, Sampler, Subset
 from torchvision.datasets import VisionDataset
 
 from ganaug._hub import DEFAULT_CLASSIFIER, DEFAULT_GENERATOR
-from ganaug.models import Classifier, Generator
+from ganaug.models import Classifier, Generator, check_truncation
 
 __all__ = ["SyntheticMNIST", "GANAugmentedDataset", "RatioSampler", "load_generator", "load_classifier"]
 
@@ -175,15 +175,14 @@ class SyntheticMNIST(VisionDataset):
                                            or not 0.0 <= float(min_confidence) < 1.0):
             raise ValueError(f"min_confidence must be a probability in [0, 1), got {min_confidence!r}.")
         self.min_confidence = None if min_confidence is None else float(min_confidence)
-        if truncation is not None and (isinstance(truncation, bool) or not isinstance(truncation, numbers.Real)
-                                       or not 0.0 < float(truncation) <= 1.0):
-            raise ValueError(f"truncation must be a number in (0, 1] (1 turns it off), got {truncation!r}.")
+        if truncation is not None:
+            truncation = check_truncation(truncation)  # before the (slow) generator load
         self.class_counts = class_counts_from(self.num_samples, class_weights, class_counts, len(CLASSES))
         self.generator_source = "ganaug default" if generator is None else (
             type(generator).__name__ if isinstance(generator, nn.Module) else str(generator))
         self.revision = revision
         self.generator = load_generator(generator, revision=revision, device=self.device)
-        self.truncation = float(truncation) if truncation is not None else self.generator.truncation
+        self.truncation = truncation if truncation is not None else self.generator.truncation
         if self.generator.image_shape != (1, 28, 28):
             raise ValueError(f"SyntheticMNIST needs 1x28x28 images; this generator makes {self.generator.image_shape}.")
         if not self.generator.conditional and labeller is None:

@@ -137,6 +137,7 @@ def run_demo(*, per_class: int = 10, steps: int = 500, seed: int = 0, ratio: flo
 # ---------------------------------------------------------------- the downstream protocol
 
 ARMS = ("real", "affine", "trivialaugment", "gan", "gan+affine", "tstr")
+SYNTHETIC_ARMS = ("gan", "gan+affine", "tstr")  # the arms that draw from a generator
 STEPS = {10: 500, 100: 600, 1000: 1500, 6000: 3000}  # per real-set size (images per class); 6000 ~ all 60 000
 
 
@@ -171,7 +172,8 @@ def protocol_run(*, arm: str, per_class: int, seed: int, subset_seed: int, steps
         idx = class_balanced_subset(mnist.targets, per_class, subset_seed)
     x, y = x_all[idx], mnist.targets[idx]
     augment = None
-    if arm in ("gan", "gan+affine", "tstr"):
+    synthetic = arm in SYNTHETIC_ARMS
+    if synthetic:
         n_syn = len(y)  # ratio 0.5 for the mixed arms; the same size for TSTR
         syn = SyntheticMNIST(n_syn, generator=generator, seed=1000 + seed, device="cpu", min_confidence=min_confidence,
                              truncation=truncation, labeller=labeller)
@@ -186,9 +188,9 @@ def protocol_run(*, arm: str, per_class: int, seed: int, subset_seed: int, steps
     acc = accuracy(model, test.data.unsqueeze(1).float() / 255, test.targets)
     return {"arm": arm, "per_class": per_class, "real_images": int(len(idx)), "seed": seed, "subset_seed": subset_seed,
             "steps": steps, "batch_size": batch_size, "train_items": int(len(y)), "accuracy": acc,
-            "seconds": round(secs, 1), "generator": generator_id if arm in ("gan", "gan+affine", "tstr") else None,
-            "min_confidence": min_confidence if arm in ("gan", "gan+affine", "tstr") else None,
-            "truncation": syn.truncation if arm in ("gan", "gan+affine", "tstr") else None}
+            "seconds": round(secs, 1), "generator": generator_id if synthetic else None,
+            "min_confidence": min_confidence if synthetic else None,
+            "truncation": syn.truncation if synthetic else None}
 
 
 def summarise(rows: list[dict]) -> str:
@@ -201,7 +203,7 @@ def summarise(rows: list[dict]) -> str:
     head = "| arm | " + " | ".join(f"{s} / class" if s < 6000 else "all 60 000" for s in sizes) + " |"
     lines = [head, "|---" * (len(sizes) + 1) + "|"]
     for arm in arms:
-        for gen in (gens if arm in ("gan", "gan+affine", "tstr") else [None]):
+        for gen in (gens if arm in SYNTHETIC_ARMS else [None]):
             cells = []
             for s in sizes:
                 acc = [100 * r["accuracy"] for r in rows if r["arm"] == arm and r["per_class"] == s

@@ -42,6 +42,13 @@ def preset_config(name: str) -> dict[str, dict]:
     return {k: dict(v) for k, v in PRESETS[name].items()}
 
 
+def check_truncation(value: object) -> float:
+    """A latent truncation factor: a number in (0, 1], 1 meaning none."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= 1:
+        raise ValueError(f"truncation must be a number in (0, 1] (1 turns it off), got {value!r}.")
+    return float(value)
+
+
 def keras_init(module: nn.Module) -> None:
     """Keras's default initialisation (Glorot-uniform weights, zero biases), part of the paper's network.
 
@@ -86,10 +93,8 @@ class Generator(
             raise ValueError("arch='cdcgan' is class-conditional: num_classes must be >= 1.")
         if latent_dim < 1 or width < 1:
             raise ValueError("latent_dim and width must be positive integers.")
-        if isinstance(truncation, bool) or not isinstance(truncation, (int, float)) or not 0 < truncation <= 1:
-            raise ValueError(f"truncation must be a number in (0, 1] (1: none), got {truncation!r}.")
         self.arch, self.latent_dim, self.num_classes, self.width = arch, latent_dim, num_classes, width
-        self.truncation = float(truncation)
+        self.truncation = check_truncation(truncation)
         self.image_shape = IMAGE_SHAPE
         if arch == "seed":
             w = width
