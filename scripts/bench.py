@@ -3,7 +3,7 @@ overhead of GANAugmentedDataset, and GAN training speed. Prints figures; asserts
 
 CPU figures are only meaningful as ratios from one run (this machine is noisy, ±10-20%).
     python scripts/bench.py                      # CPU, all sections
-    python scripts/bench.py --device cuda --bf16 --batch-sizes 4096 16384 65536
+    python scripts/bench.py --device cuda --batch-sizes 4096 16384 65536
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ from dataclasses import dataclass
 class Args:
     device: str
     batch_sizes: list[int]
-    bf16: bool
     skip: list[str]
     repeats: int
 
@@ -28,7 +27,6 @@ def parse(argv: list[str] | None = None) -> Args:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     p.add_argument("--device", default="cpu")
     p.add_argument("--batch-sizes", type=int, nargs="+", default=[32, 64, 128, 256, 1024])
-    p.add_argument("--bf16", action="store_true", help="autocast generation to bfloat16")
     p.add_argument("--skip", nargs="*", default=[], choices=["generate", "dataset", "loader", "train"])
     p.add_argument("--repeats", type=int, default=3)
     return Args(**vars(p.parse_args(argv)))
@@ -41,10 +39,10 @@ def _sync(device):
         torch.cuda.synchronize(device)
 
 
-def matmul_flops(device, n: int = 2048, repeats: int = 10) -> float:
+def matmul_flops(device, n: int = 2048, repeats: int = 10, dtype=None) -> float:
     import torch
 
-    a, b = torch.randn(n, n, device=device), torch.randn(n, n, device=device)
+    a, b = torch.randn(n, n, device=device, dtype=dtype), torch.randn(n, n, device=device, dtype=dtype)
     a @ b
     _sync(device)
     t = time.perf_counter()
@@ -65,6 +63,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"device {dev}, torch {torch.__version__}, threads {torch.get_num_threads()}")
     ceiling = matmul_flops(dev)
     print(f"fp32 matmul 2048^2: {ceiling / 1e9:.1f} GFLOP/s (the ceiling's basis)")
+    ceiling_bf16 = matmul_flops(dev, dtype=torch.bfloat16)
+    print(f"bf16 matmul 2048^2: {ceiling_bf16 / 1e9:.1f} GFLOP/s (the basis for bf16 rows)")
     gens, flops = {}, {}
     for name in ("default", "seed"):
         g = Generator(**preset_config(name)["generator"]).to(dev).eval()
@@ -74,12 +74,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\n[{name}] {f / 1e6:.1f} MFLOP per image (counted); ceiling {ceiling / f:,.0f} images/s")
         if "generate" in a.skip:
             continue
-        layouts = {"NCHW": g, "channels_last": copy.deepcopy(g).to(memory_format=torch.channels_last)}
+        cl = copy.deepcopy(g).to(memory_format=torch.channels_last)
+        variants = [("NCHW", g, False), ("channels_last", cl, False), ("channels_last bf16", cl, True)]
         for bs in a.batch_sizes:
             z = torch.randn(bs, 100, device=dev)
             y = torch.randint(0, 10, (bs,), device=dev) if g.conditional else None
-            for layout, net in layouts.items():
-                with torch.inference_mode(), torch.autocast(dev.type, dtype=torch.bfloat16, enabled=a.bf16):
+            for label, net, bf16 in variants:
+                with torch.inference_mode(), torch.autocast(dev.type, dtype=torch.bfloat16, enabled=bf16):
                     net(z, y)
                     _sync(dev)
                     best = float("inf")
@@ -89,17 +90,21 @@ def main(argv: list[str] | None = None) -> int:
                         _sync(dev)
                         best = min(best, time.perf_counter() - t)
                 rate = bs / best
-                print(f"  batch {bs:>6} {layout:>13}: {rate:>12,.0f} images/s = {rate * f / 1e9:6.1f} GFLOP/s = "
-                      f"{rate * f / ceiling:.0%} of the ceiling")
+                basis = ceiling_bf16 if bf16 else ceiling
+                print(f"  batch {bs:>6} {label:>18}: {rate:>12,.0f} images/s = {rate * f / 1e9:6.1f} GFLOP/s = "
+                      f"{rate * f / basis:.0%} of the {'bf16' if bf16 else 'fp32'} ceiling")
 
     from ganaug import GANAugmentedDataset, SyntheticMNIST
     from ganaug._data import load_mnist
 
     if "dataset" not in a.skip:
-        t = time.perf_counter()
-        built = SyntheticMNIST(60_000, device=dev, bf16=a.bf16)
-        print(f"\nSyntheticMNIST(60_000) built in {time.perf_counter() - t:.2f} s on {dev} (channels_last, "
-              f"batch {built.batch_size})")
+        print()
+        for bf16 in (False, True):
+            t = time.perf_counter()
+            built = SyntheticMNIST(60_000, device=dev, bf16=bf16)
+            print(f"SyntheticMNIST(60_000{', bf16=True' if bf16 else ''}) built in {time.perf_counter() - t:.2f} s "
+                  f"on {dev} (channels_last, batch {built.batch_size})")
+            del built
 
     if "loader" not in a.skip:
         from torch.utils.data import DataLoader
@@ -119,14 +124,22 @@ def main(argv: list[str] | None = None) -> int:
         aug = GANAugmentedDataset(mnist, ratio=0.5)
         base = epoch(mnist)
         mixed = epoch(aug)
-        regen = epoch(aug, regen=True)
         print(f"\nDataLoader epoch, per sample (ToTensor, batch 128, 0 workers): MNIST {base * 1e6:.1f} us; "
-              f"GANAugmentedDataset(ratio=0.5) {mixed * 1e6:.1f} us = {mixed / base:.2f}x; "
-              f"with set_epoch regeneration {regen * 1e6:.1f} us = {regen / base:.2f}x")
+              f"GANAugmentedDataset(ratio=0.5) {mixed * 1e6:.1f} us = {mixed / base:.2f}x")
+        print("  with set_epoch regeneration every epoch (mean of epochs 2-3; epoch 1 cannot have been prefetched):")
+        for prefetch in (False, True):
+            for bf16 in (False, True):
+                syn = SyntheticMNIST(aug.num_synthetic, device=dev, bf16=bf16, prefetch=prefetch)
+                regen_ds = GANAugmentedDataset(mnist, ratio=0.5, synthetic=syn)
+                epoch(regen_ds, regen=True)
+                regen = (epoch(regen_ds, regen=True) + epoch(regen_ds, regen=True)) / 2
+                print(f"    prefetch={prefetch!s:5} bf16={bf16!s:5}: {regen * 1e6:6.1f} us = {regen / base:.2f}x")
+                del syn, regen_ds
         f_default = flops["default"]
         floor = mixed + 0.5 * f_default / ceiling  # half the items are synthetic, each regenerated at the ceiling
-        print(f"  floor for regeneration at 100% of the FLOP ceiling: {floor * 1e6:.1f} us = {floor / base:.2f}x "
-              f"(generation alone costs {f_default / ceiling * 1e6:.1f} us per synthetic image at the ceiling)")
+        print(f"  floor for generation in the same thread at 100% of the fp32 ceiling: {floor * 1e6:.1f} us = "
+              f"{floor / base:.2f}x (generation alone costs {f_default / ceiling * 1e6:.1f} us per synthetic image "
+              "at the ceiling); prefetch overlaps it with reading the previous epoch")
 
     if "train" not in a.skip:
         from ganaug.training import TrainConfig, train
@@ -136,15 +149,17 @@ def main(argv: list[str] | None = None) -> int:
         import tempfile
 
         for name in ("default", "seed"):
-            with tempfile.TemporaryDirectory() as tmp:
-                steps = 12
-                cfg = TrainConfig(preset=name, epochs=1, output_dir=tmp, device=str(dev), max_steps=steps)
-                bs = cfg.resolved()["batch_size"]
-                t = time.perf_counter()
-                train(cfg, (x, y), progress=False)
-                secs = time.perf_counter() - t
-            print(f"GAN training [{name}]: {steps * bs / secs:,.0f} real images/s (batch {bs}, {steps} steps, "
-                  "includes start-up)")
+            for bf16 in (False, True):
+                with tempfile.TemporaryDirectory() as tmp:
+                    steps = 12
+                    cfg = TrainConfig(preset=name, epochs=1, output_dir=tmp, device=str(dev), max_steps=steps,
+                                      bf16=bf16)
+                    bs = cfg.resolved()["batch_size"]
+                    t = time.perf_counter()
+                    train(cfg, (x, y), progress=False)
+                    secs = time.perf_counter() - t
+                print(f"GAN training [{name}{', bf16' if bf16 else ''}]: {steps * bs / secs:,.0f} real images/s "
+                      f"(batch {bs}, {steps} steps, includes start-up)")
     return 0
 
 

@@ -3,6 +3,7 @@
     python scripts/gen_metrics.py                                   # the shipped default
     python scripts/gen_metrics.py --generator runs/seed/generator --labeller reference --name seed
     python scripts/gen_metrics.py --truncation 0.8                  # the truncation trick
+    python scripts/gen_metrics.py --bf16                            # bfloat16 generation (AMX CPUs, GPUs)
     python scripts/gen_metrics.py --card model_cards/default.md --name "default"   # into the card
 Prints the figures and, with --json, writes them. FID-C(real train, real test) is printed beside
 FID-C(generated, test) so that its scale is visible. Uses only MNIST training images for
@@ -29,6 +30,7 @@ class Args:
     min_confidence: float | None
     truncation: float | None
     card: str | None
+    bf16: bool
 
 
 def parse(argv: list[str] | None = None) -> Args:
@@ -45,6 +47,7 @@ def parse(argv: list[str] | None = None) -> Args:
                    help="latent truncation in (0, 1]; 1 is off (default: the generator's config)")
     p.add_argument("--card", default=None, help="record the figures in this model card (metadata and table), "
                                                 "under --name")
+    p.add_argument("--bf16", action="store_true", help="generate under bfloat16 autocast")
     return Args(**vars(p.parse_args(argv)))
 
 
@@ -60,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
     train, test = load_mnist(train=True), load_mnist(train=False)
     n = a.num_samples
     syn = SyntheticMNIST(n, generator=a.generator, revision=a.revision, labeller=a.labeller, seed=a.seed,
-                         min_confidence=a.min_confidence, truncation=a.truncation, device="cpu")
+                         min_confidence=a.min_confidence, truncation=a.truncation, device="cpu", bf16=a.bf16)
     g = torch.Generator().manual_seed(a.seed)
     real_train = train.data[torch.randperm(len(train.data), generator=g)[:n]]
     f_test = extract_features(clf, test.data[:n])
@@ -76,9 +79,9 @@ def main(argv: list[str] | None = None) -> int:
         "fid_c_ratio": fid_gen / fid_real, "precision": precision, "recall": recall,
         "class_consistency": consistency, "memorisation": mem, "memorisation_threshold": thr,
         "acceptance_rate": syn.acceptance_rate, "min_confidence": a.min_confidence,
-        "truncation": syn.truncation,
+        "truncation": syn.truncation, "bf16": a.bf16,
     }
-    print(f"[{a.name}] {n} samples, truncation {syn.truncation}")
+    print(f"[{a.name}] {n} samples, truncation {syn.truncation}{', bf16' if a.bf16 else ''}")
     print(f"  FID-C(generated, test) {fid_gen:.3f}   FID-C(real train, test) {fid_real:.3f}   ratio {fid_gen / fid_real:.1f}")
     print(f"  precision {precision:.3f}  recall {recall:.3f}  (k=3, reference-classifier features)")
     print(f"  class consistency {consistency:.2%}   memorisation {mem:.2%} (pixel-L2 threshold {thr:.3f})")

@@ -46,6 +46,7 @@ class Args:
     resume: bool
     dry_run: bool
     grid_every: int
+    bf16: bool
     push_to_hub: str | None
     revision: str | None
 
@@ -72,6 +73,8 @@ def parse(argv: list[str] | None = None) -> Args:
     p.add_argument("--resume", action="store_true", help="continue from output-dir/checkpoint.pt")
     p.add_argument("--dry-run", action="store_true", help="a few steps only, to check the set-up")
     p.add_argument("--grid-every", type=int, default=1, help="epochs between sample grids (small subsets: more)")
+    p.add_argument("--bf16", action="store_true",
+                   help="bfloat16 autocast (2-3x faster on AMX CPUs and recent GPUs; weights stay fp32)")
     p.add_argument("--push-to-hub", default=None, metavar="REPO_ID", help="publish the generator (HF_TOKEN or login)")
     p.add_argument("--revision", default=None, help="branch to push to")
     return Args(**vars(p.parse_args(argv)))
@@ -98,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
         preset=a.preset, epochs=a.epochs, batch_size=a.batch_size, lr_g=a.lr_g, lr_d=a.lr_d, ema=a.ema,
         width=a.width, diffaug=a.diffaug, seed=a.seed, output_dir=a.output_dir, indices=indices,
         data_root=a.data_root, device=a.device, resume=a.resume, max_steps=5 if a.dry_run else None,
-        grid_every=a.grid_every,
+        grid_every=a.grid_every, bf16=a.bf16,
     )
     torch.set_flush_denormal(True)  # denormal floats slow CPU kernels many times over
     release = train(cfg, card_template=CARD_TEMPLATE.read_text())

@@ -89,6 +89,46 @@ def test_set_epoch_fresh_and_reproducible(tiny_generator_dir):
     assert torch.equal(first, ds.data)
 
 
+def test_prefetch_gives_the_same_samples(tiny_generator_dir):
+    eager = SyntheticMNIST(96, generator=tiny_generator_dir, device="cpu", prefetch=False)
+    ahead = SyntheticMNIST(96, generator=tiny_generator_dir, device="cpu")
+    for epoch in (1, 2, 3, 5, 6, 2):  # in order (prefetched), skipping ahead and back (not)
+        eager.set_epoch(epoch)
+        ahead.set_epoch(epoch)
+        assert torch.equal(eager.data, ahead.data) and torch.equal(eager.targets, ahead.targets)
+        assert ahead._pending is not None and ahead._pending["epoch"] == epoch + 1
+        assert eager._pending is None
+    # DataLoader workers (pickled copies) get the current set and no thread
+    import pickle
+
+    copy_ = pickle.loads(pickle.dumps(ahead))
+    assert copy_._pending is None and torch.equal(copy_.data, ahead.data)
+
+
+def test_prefetch_filtered_and_errors(tiny_seed_generator_dir, tiny_classifier, monkeypatch):
+    from ganaug import load_generator
+
+    g = load_generator(tiny_seed_generator_dir)
+    common = int(tiny_classifier(g(torch.randn(256, 16))).argmax(1).mode().values)
+    counts = [0] * 10
+    counts[common] = 8
+    kw = dict(generator=tiny_seed_generator_dir, labeller=tiny_classifier, class_counts=counts, device="cpu")
+    eager = SyntheticMNIST(8, prefetch=False, **kw)
+    ahead = SyntheticMNIST(8, **kw)
+    for epoch in (1, 2):
+        eager.set_epoch(epoch)
+        ahead.set_epoch(epoch)
+        assert torch.equal(eager.data, ahead.data)
+        assert ahead.acceptance_rate == eager.acceptance_rate
+    # an error in the background generation surfaces in the set_epoch that needs it, and the old set stays
+    before = ahead.data.clone()
+    ahead._pending["thread"].join()
+    ahead._pending["error"] = RuntimeError("boom")
+    with pytest.raises(RuntimeError, match="boom"):
+        ahead.set_epoch(3)
+    assert ahead.epoch == 2 and torch.equal(ahead.data, before)
+
+
 def test_unconditional_needs_labeller(tiny_seed_generator_dir, tiny_classifier):
     with pytest.raises(ValueError, match="unconditional.*labeller"):
         SyntheticMNIST(10, generator=tiny_seed_generator_dir, device="cpu")

@@ -65,6 +65,27 @@ def test_seed_preset_trains(tmp_path):
     assert g.arch == "seed" and not g.conditional
 
 
+def test_bf16_training_runs_in_bfloat16_and_keeps_fp32_weights(tmp_path, monkeypatch):
+    seen = []
+    real_conv = torch.nn.functional.conv2d
+
+    def spy(x, w, *a, **k):  # under autocast the convolutions see bfloat16 operands
+        out = real_conv(x, w, *a, **k)
+        seen.append(out.dtype)
+        return out
+
+    monkeypatch.setattr(torch.nn.functional, "conv2d", spy)
+    fp32 = train(_cfg(tmp_path / "fp32", epochs=1), _data(64), progress=False)
+    n_fp32 = len(seen)
+    bf16 = train(_cfg(tmp_path / "bf16", epochs=1, bf16=True), _data(64), progress=False)
+    assert set(seen[:n_fp32]) == {torch.float32} and torch.bfloat16 in set(seen[n_fp32:])
+    a, b = _weights(fp32), _weights(bf16)
+    assert all(v.dtype == torch.float32 for v in b.values())
+    assert all(torch.isfinite(v).all() for v in b.values())
+    assert not all(torch.equal(a[k], b[k]) for k in a)  # a different (lower-precision) path was taken
+    assert json.loads((bf16 / "training.json").read_text())["hyperparameters"]["bf16"] is True
+
+
 def test_nan_stops_and_keeps_last_good_checkpoint(tmp_path):
     x, y = _data()
     train(_cfg(tmp_path, epochs=1), (x, y), progress=False)

@@ -55,6 +55,7 @@ class TrainConfig:
     discriminator: dict | None = None  # overrides of the preset's discriminator arguments
     generator: dict | None = None  # overrides of the preset's generator arguments
     grid_every: int = 1  # epochs between sample grids
+    bf16: bool = False  # bfloat16 autocast of forward passes (AMX CPUs, recent GPUs); weights stay fp32
     extra: dict = field(default_factory=dict)
 
     def resolved(self) -> dict:
@@ -259,6 +260,9 @@ def train(cfg: TrainConfig, data: tuple[torch.Tensor, torch.Tensor] | None = Non
     fixed_y = torch.arange(10).repeat_interleave(10).to(device) if conditional else None
     g_batch = 2 * bs if cfg.preset == "seed" else bs  # the paper's G step uses the full 256
     aux_w = r["aux_weight"] if getattr(D, "aux_classifier", False) else 0.0
+    def autocast():
+        return torch.autocast(device.type, dtype=torch.bfloat16, enabled=cfg.bf16)
+
     t0 = time.time()
     images_seen = 0
     last_losses = (float("nan"), float("nan"))
@@ -277,30 +281,34 @@ def train(cfg: TrainConfig, data: tuple[torch.Tensor, torch.Tensor] | None = Non
             # --- discriminator: n real + n fake in one forward (one DDP all-reduce)
             z = torch.randn(n, G.latent_dim, generator=noise).to(device)
             yf = torch.randint(0, ncls, (n,), generator=noise).to(device)
-            with torch.no_grad():
-                xf = g_model(z, yf if conditional else None)
+            with torch.no_grad(), autocast():
+                xf = g_model(z, yf if conditional else None).float()
             xd = diff_augment(torch.cat([xr, xf]), cfg.diffaug, noise)
             yd = torch.cat([yr, yf]) if conditional else None
-            if aux_w > 0:
-                logits, cls = d_model(xd, yd, aux=True)
-                # the class head learns from real images only (their labels are true)
-                ld = d_loss(r["loss"], logits[:n], logits[n:]) + aux_w * F.cross_entropy(cls[:n], yr)
-            else:
-                logits = d_model(xd, yd)
-                ld = d_loss(r["loss"], logits[:n], logits[n:])
+            with autocast():
+                if aux_w > 0:
+                    logits, cls = d_model(xd, yd, aux=True)
+                    # the class head learns from real images only (their labels are true)
+                    ld = d_loss(r["loss"], logits[:n].float(), logits[n:].float()) + aux_w * F.cross_entropy(
+                        cls[:n].float(), yr)
+                else:
+                    logits = d_model(xd, yd).float()
+                    ld = d_loss(r["loss"], logits[:n], logits[n:])
             opt_d.zero_grad(set_to_none=True)
             ld.backward()
             opt_d.step()
             # --- generator
             z = torch.randn(g_batch, G.latent_dim, generator=noise).to(device)
             yf = torch.randint(0, ncls, (g_batch,), generator=noise).to(device)
-            xf = g_model(z, yf if conditional else None)
+            with autocast():
+                xf = g_model(z, yf if conditional else None).float()
             xg = diff_augment(xf, cfg.diffaug, noise)
-            if aux_w > 0:
-                logits, cls = d_model(xg, yf, aux=True)
-                lg = g_loss(r["loss"], logits) + aux_w * F.cross_entropy(cls, yf)
-            else:
-                lg = g_loss(r["loss"], d_model(xg, yf if conditional else None))
+            with autocast():
+                if aux_w > 0:
+                    logits, cls = d_model(xg, yf, aux=True)
+                    lg = g_loss(r["loss"], logits.float()) + aux_w * F.cross_entropy(cls.float(), yf)
+                else:
+                    lg = g_loss(r["loss"], d_model(xg, yf if conditional else None).float())
             opt_g.zero_grad(set_to_none=True)
             lg.backward()
             opt_g.step()
@@ -359,7 +367,8 @@ def train(cfg: TrainConfig, data: tuple[torch.Tensor, torch.Tensor] | None = Non
         final = G_ema if G_ema is not None else G
         final = final.cpu().eval()
         hparams = {k: v for k, v in r.items()}
-        hparams.update(epochs=cfg.epochs, steps=step, seed=cfg.seed, diffaug=cfg.diffaug or "none", preset=cfg.preset)
+        hparams.update(epochs=cfg.epochs, steps=step, seed=cfg.seed, diffaug=cfg.diffaug or "none", preset=cfg.preset,
+                       bf16=cfg.bf16)
         card = None
         if card_template is not None:
             card = render_card(
