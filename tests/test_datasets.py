@@ -90,8 +90,8 @@ def test_set_epoch_fresh_and_reproducible(tiny_generator_dir):
 
 
 def test_prefetch_gives_the_same_samples(tiny_generator_dir):
-    eager = SyntheticMNIST(96, generator=tiny_generator_dir, device="cpu", prefetch=False)
-    ahead = SyntheticMNIST(96, generator=tiny_generator_dir, device="cpu")
+    eager = SyntheticMNIST(96, generator=tiny_generator_dir, device="cpu")
+    ahead = SyntheticMNIST(96, generator=tiny_generator_dir, device="cpu", prefetch=True)
     for epoch in (1, 2, 3, 5, 6, 2):  # in order (prefetched), skipping ahead and back (not)
         eager.set_epoch(epoch)
         ahead.set_epoch(epoch)
@@ -113,8 +113,8 @@ def test_prefetch_filtered_and_errors(tiny_seed_generator_dir, tiny_classifier, 
     counts = [0] * 10
     counts[common] = 8
     kw = dict(generator=tiny_seed_generator_dir, labeller=tiny_classifier, class_counts=counts, device="cpu")
-    eager = SyntheticMNIST(8, prefetch=False, **kw)
-    ahead = SyntheticMNIST(8, **kw)
+    eager = SyntheticMNIST(8, **kw)
+    ahead = SyntheticMNIST(8, prefetch=True, **kw)
     for epoch in (1, 2):
         eager.set_epoch(epoch)
         ahead.set_epoch(epoch)
