@@ -130,19 +130,27 @@ def _plot(rows: list[dict], path: Path) -> None:
 
     import matplotlib
 
+    from ganaug.evaluation import ARMS
+
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(9, 5))
-    lines = sorted({(r["arm"], r.get("generator") or "") for r in rows})
+    fig, ax = plt.subplots(figsize=(10, 5.5))
+    # colour = arm, line style and marker = generator, so that 15+ lines stay tellable apart
+    colours = dict(zip(ARMS, plt.get_cmap("tab10").colors))
+    gens = sorted({r.get("generator") or "" for r in rows} - {""})
+    styles = [("--", "s"), (":", "^"), ("-.", "D"), ((0, (1, 3)), "v"), ((0, (5, 1)), "P")]
+    style = {"": ("-", "o"), **{g: styles[i % len(styles)] for i, g in enumerate(gens)}}
+    lines = sorted({(r["arm"], r.get("generator") or "") for r in rows}, key=lambda k: (ARMS.index(k[0]), k[1]))
     for arm, gen in lines:
         mine = [r for r in rows if r["arm"] == arm and (r.get("generator") or "") == gen]
         sizes = sorted({r["per_class"] for r in mine})
         acc = [[100 * r["accuracy"] for r in mine if r["per_class"] == s] for s in sizes]
+        ls, marker = style[gen]
         ax.errorbar(sizes, [statistics.mean(a) for a in acc],
                     yerr=[statistics.stdev(a) if len(a) > 1 else 0 for a in acc],
-                    label=f"{arm} [{gen}]" if gen else arm, capsize=3, marker="o",
-                    linestyle="-" if not gen else ("--" if gen == "default" else ":"))
+                    label=f"{arm} [{gen}]" if gen else arm, capsize=3, marker=marker, linestyle=ls,
+                    color=colours.get(arm))
     ax.set_xscale("log")
     ax.set_xlabel("real training images per class")
     ax.set_ylabel("test accuracy (%)")
