@@ -21,6 +21,7 @@ class Args:
     batch_sizes: list[int]
     skip: list[str]
     repeats: int
+    compile: bool
 
 
 def parse(argv: list[str] | None = None) -> Args:
@@ -29,6 +30,8 @@ def parse(argv: list[str] | None = None) -> Args:
     p.add_argument("--batch-sizes", type=int, nargs="+", default=[32, 64, 128, 256, 1024])
     p.add_argument("--skip", nargs="*", default=[], choices=["generate", "dataset", "loader", "train"])
     p.add_argument("--repeats", type=int, default=3)
+    p.add_argument("--no-compile", dest="compile", action="store_false",
+                   help="skip the torch.compile rows (they need a C++ compiler on CPU)")
     return Args(**vars(p.parse_args(argv)))
 
 
@@ -76,6 +79,9 @@ def main(argv: list[str] | None = None) -> int:
             continue
         cl = copy.deepcopy(g).to(memory_format=torch.channels_last)
         variants = [("NCHW", g, False), ("channels_last", cl, False), ("channels_last bf16", cl, True)]
+        if a.compile:
+            compiled = torch.compile(copy.deepcopy(cl))
+            variants += [("compiled", compiled, False), ("compiled bf16", compiled, True)]
         for bs in a.batch_sizes:
             z = torch.randn(bs, 100, device=dev)
             y = torch.randint(0, 10, (bs,), device=dev) if g.conditional else None
@@ -99,11 +105,12 @@ def main(argv: list[str] | None = None) -> int:
 
     if "dataset" not in a.skip:
         print()
-        for bf16 in (False, True):
+        for opts in ({}, {"bf16": True}) + (({"compile": True}, {"compile": True, "bf16": True}) if a.compile else ()):
             t = time.perf_counter()
-            built = SyntheticMNIST(60_000, device=dev, bf16=bf16)
-            print(f"SyntheticMNIST(60_000{', bf16=True' if bf16 else ''}) built in {time.perf_counter() - t:.2f} s "
-                  f"on {dev} (channels_last, batch {built.batch_size})")
+            built = SyntheticMNIST(60_000, device=dev, **opts)
+            shown = "".join(f", {k}=True" for k in opts)
+            print(f"SyntheticMNIST(60_000{shown}) built in {time.perf_counter() - t:.2f} s "
+                  f"on {dev} (channels_last, batch {built.batch_size}{'; includes compiling' if opts.get('compile') else ''})")
             del built
 
     if "loader" not in a.skip:
@@ -127,14 +134,17 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\nDataLoader epoch, per sample (ToTensor, batch 128, 0 workers): MNIST {base * 1e6:.1f} us; "
               f"GANAugmentedDataset(ratio=0.5) {mixed * 1e6:.1f} us = {mixed / base:.2f}x")
         print("  with set_epoch regeneration every epoch (mean of epochs 2-3; epoch 1 cannot have been prefetched):")
-        for prefetch in (False, True):
-            for bf16 in (False, True):
-                syn = SyntheticMNIST(aug.num_synthetic, device=dev, bf16=bf16, prefetch=prefetch)
-                regen_ds = GANAugmentedDataset(mnist, ratio=0.5, synthetic=syn)
-                epoch(regen_ds, regen=True)
-                regen = (epoch(regen_ds, regen=True) + epoch(regen_ds, regen=True)) / 2
-                print(f"    prefetch={prefetch!s:5} bf16={bf16!s:5}: {regen * 1e6:6.1f} us = {regen / base:.2f}x")
-                del syn, regen_ds
+        settings = [(p, b, False) for p in (False, True) for b in (False, True)]
+        if a.compile:
+            settings += [(False, False, True), (True, True, True)]
+        for prefetch, bf16, comp in settings:
+            syn = SyntheticMNIST(aug.num_synthetic, device=dev, bf16=bf16, prefetch=prefetch, compile=comp)
+            regen_ds = GANAugmentedDataset(mnist, ratio=0.5, synthetic=syn)
+            epoch(regen_ds, regen=True)
+            regen = (epoch(regen_ds, regen=True) + epoch(regen_ds, regen=True)) / 2
+            print(f"    prefetch={prefetch!s:5} bf16={bf16!s:5} compile={comp!s:5}: {regen * 1e6:6.1f} us = "
+                  f"{regen / base:.2f}x")
+            del syn, regen_ds
         f_default = flops["default"]
         floor = mixed + 0.5 * f_default / ceiling  # half the items are synthetic, each regenerated at the ceiling
         print(f"  floor for generation in the same thread at 100% of the fp32 ceiling: {floor * 1e6:.1f} us = "

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import math
+import shutil
 
 import numpy as np
+
 import pytest
 import torch
 from PIL import Image
@@ -103,6 +105,20 @@ def test_prefetch_gives_the_same_samples(tiny_generator_dir):
 
     copy_ = pickle.loads(pickle.dumps(ahead))
     assert copy_._pending is None and torch.equal(copy_.data, ahead.data)
+
+
+@pytest.mark.skipif(shutil.which("g++") is None and shutil.which("c++") is None,
+                    reason="torch.compile on CPU needs a C++ compiler")
+def test_compile_matches_eager(tiny_generator_dir):
+    eager = SyntheticMNIST(40, generator=tiny_generator_dir, device="cpu", batch_size=16)
+    compiled = SyntheticMNIST(40, generator=tiny_generator_dir, device="cpu", batch_size=16, compile=True)
+    assert compiled._net is not compiled.generator and hasattr(compiled._net, "_orig_mod")
+    assert torch.equal(eager.targets, compiled.targets)
+    assert (eager.data.int() - compiled.data.int()).abs().max() <= 1  # float kernels may round differently
+    import pickle
+
+    clone = pickle.loads(pickle.dumps(compiled))  # DataLoader workers with spawn
+    assert torch.equal(clone.data, compiled.data) and not hasattr(clone._net, "_orig_mod")
 
 
 def test_prefetch_filtered_and_errors(tiny_seed_generator_dir, tiny_classifier, monkeypatch):

@@ -135,6 +135,9 @@ class SyntheticMNIST(VisionDataset):
         bf16: generate under bfloat16 autocast: 2-3x faster on GPUs and on CPUs with AMX (measured
             in the README's performance section); images differ slightly from fp32 and between kinds
             of hardware, so leave it off where samples must match bit for bit across machines.
+        compile: run the generator through ``torch.compile`` (needs a C/C++ compiler on CPU). The
+            first batch waits for compilation (tens of seconds), so it pays only for long or repeated
+            generation (``set_epoch`` every epoch); images can differ from eager mode by a grey level.
         prefetch: after ``set_epoch(e)``, generate epoch ``e + 1`` in a background thread (see
             ``set_epoch``). Worth it where cores are idle while a loader reads (a GPU training loop,
             a many-core host); costs the memory of a second set. On the 2-core CPU of the README's
@@ -167,6 +170,7 @@ class SyntheticMNIST(VisionDataset):
         channels_last: bool = True,
         bf16: bool = False,
         prefetch: bool = False,
+        compile: bool = False,
         root: str | Path | None = None,
     ) -> None:
         super().__init__(root, transform=transform, target_transform=target_transform)
@@ -206,6 +210,9 @@ class SyntheticMNIST(VisionDataset):
         # a private copy in the fast layout, so a Generator passed in is left as it was
         self._net = (copy.deepcopy(self.generator).to(memory_format=torch.channels_last)
                      if self.channels_last else self.generator)
+        self.compile = bool(compile)
+        if self.compile:
+            self._net = torch.compile(self._net)
         self.prefetch = bool(prefetch)
         self._pending: dict[str, Any] | None = None
         self.epoch = 0
@@ -261,6 +268,8 @@ class SyntheticMNIST(VisionDataset):
         # DataLoader workers get the current set, never the background thread
         state = self.__dict__.copy()
         state["_pending"] = None
+        # a compiled module cannot be pickled; workers only read the set, so they get the plain one
+        state["_net"] = getattr(self._net, "_orig_mod", self._net)
         return state
 
     def _labels(self) -> torch.Tensor:
