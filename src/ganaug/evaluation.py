@@ -213,6 +213,8 @@ def summarise(rows: list[dict]) -> str:
                 else:
                     sd = statistics.stdev(acc) if len(acc) > 1 else 0.0
                     cells.append(f"{statistics.mean(acc):.2f} ± {sd:.2f} (n={len(acc)})")
+            if all(c == "–" for c in cells):
+                continue  # an arm never run with this generator
             name = arm if gen is None else f"{arm} [{gen}]"
             lines.append(f"| {name} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
