@@ -68,11 +68,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"fp32 matmul 2048^2: {ceiling / 1e9:.1f} GFLOP/s (the ceiling's basis)")
     ceiling_bf16 = matmul_flops(dev, dtype=torch.bfloat16)
     print(f"bf16 matmul 2048^2: {ceiling_bf16 / 1e9:.1f} GFLOP/s (the basis for bf16 rows)")
-    gens, flops = {}, {}
+    flops = {}
     for name in ("default", "seed"):
         g = Generator(**preset_config(name)["generator"]).to(dev).eval()
         z, y = torch.randn(8, 100, device=dev), torch.randint(0, 10, (8,), device=dev)
-        gens[name] = g
         f = flops[name] = flops_per_image(g, z, y if g.conditional else None)
         print(f"\n[{name}] {f / 1e6:.1f} MFLOP per image (counted); ceiling {ceiling / f:,.0f} images/s")
         if "generate" in a.skip:

@@ -216,7 +216,8 @@ class SyntheticMNIST(VisionDataset):
         self.prefetch = bool(prefetch)
         self._pending: dict[str, Any] | None = None
         self.epoch = 0
-        self.data, self.targets, self.acceptance_rate = self._make(0)
+        self.targets = self._labels()  # the same in every epoch; only the images change
+        self.data, self.acceptance_rate = self._make(0)
 
     # ---------------------------------------------------------------- generation
     def set_epoch(self, epoch: int) -> None:
@@ -233,7 +234,7 @@ class SyntheticMNIST(VisionDataset):
             return
         made = self._take_prefetched(epoch)
         self.epoch = epoch
-        self.data, self.targets, self.acceptance_rate = made if made is not None else self._make(epoch)
+        self.data, self.acceptance_rate = made if made is not None else self._make(epoch)
         if self.prefetch:
             self._start_prefetch(epoch + 1)
 
@@ -251,7 +252,7 @@ class SyntheticMNIST(VisionDataset):
         self._pending = box
         thread.start()
 
-    def _take_prefetched(self, epoch: int) -> tuple[torch.Tensor, torch.Tensor, float] | None:
+    def _take_prefetched(self, epoch: int) -> tuple[torch.Tensor, float] | None:
         """Wait for the background generation (the generator is not shared between threads);
         return its result if it made ``epoch``."""
         box, self._pending = self._pending, None
@@ -295,9 +296,9 @@ class SyntheticMNIST(VisionDataset):
     def _to_uint8(x: torch.Tensor) -> torch.Tensor:
         return x.squeeze(1).mul(255).round_().clamp_(0, 255).to(torch.uint8)
 
-    def _make(self, epoch: int) -> tuple[torch.Tensor, torch.Tensor, float]:
-        """(images uint8 (N, 28, 28), labels (N,), acceptance rate) for ``epoch``; changes nothing."""
-        targets = self._labels()
+    def _make(self, epoch: int) -> tuple[torch.Tensor, float]:
+        """(images uint8 (N, 28, 28) for ``self.targets``, acceptance rate) for ``epoch``; changes nothing."""
+        targets = self.targets
         latent = self.generator.latent_dim
         if self.generator.conditional and self.min_confidence is None:
             data = torch.empty(self.num_samples, 28, 28, dtype=torch.uint8,
@@ -309,11 +310,11 @@ class SyntheticMNIST(VisionDataset):
                 data[s:e].copy_(self._to_uint8(self._run(z, targets[s:e])), non_blocking=True)
             if self.device.type == "cuda":
                 torch.cuda.synchronize(self.device)
-            return data, targets, 1.0
+            return data, 1.0
         return self._generate_filtered(targets, epoch)
 
     @torch.inference_mode()
-    def _generate_filtered(self, targets: torch.Tensor, epoch: int) -> tuple[torch.Tensor, torch.Tensor, float]:
+    def _generate_filtered(self, targets: torch.Tensor, epoch: int) -> tuple[torch.Tensor, float]:
         """Candidates from per-class streams (or one stream if unconditional), kept when the labeller accepts."""
         if self.labeller is None:
             raise RuntimeError("internal: a filtered generation needs a labeller")
@@ -360,7 +361,7 @@ class SyntheticMNIST(VisionDataset):
         data = torch.empty(self.num_samples, 28, 28, dtype=torch.uint8)
         for c in need:
             data[targets == c] = torch.stack(kept[c])
-        return data, targets, self.num_samples / max(examined, 1)
+        return data, self.num_samples / max(examined, 1)
 
     # ---------------------------------------------------------------- the torchvision contract
     @property

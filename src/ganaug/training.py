@@ -260,7 +260,8 @@ def train(cfg: TrainConfig, data: tuple[torch.Tensor, torch.Tensor] | None = Non
     fixed_y = torch.arange(10).repeat_interleave(10).to(device) if conditional else None
     g_batch = 2 * bs if cfg.preset == "seed" else bs  # the paper's G step uses the full 256
     aux_w = r["aux_weight"] if getattr(D, "aux_classifier", False) else 0.0
-    def autocast():
+
+    def autocast():  # forward passes only; the losses take fp32 logits
         return torch.autocast(device.type, dtype=torch.bfloat16, enabled=cfg.bf16)
 
     t0 = time.time()
@@ -285,7 +286,7 @@ def train(cfg: TrainConfig, data: tuple[torch.Tensor, torch.Tensor] | None = Non
                 xf = g_model(z, yf if conditional else None).float()
             xd = diff_augment(torch.cat([xr, xf]), cfg.diffaug, noise)
             yd = torch.cat([yr, yf]) if conditional else None
-            with autocast():
+            with autocast():  # D step
                 if aux_w > 0:
                     logits, cls = d_model(xd, yd, aux=True)
                     # the class head learns from real images only (their labels are true)
@@ -300,10 +301,8 @@ def train(cfg: TrainConfig, data: tuple[torch.Tensor, torch.Tensor] | None = Non
             # --- generator
             z = torch.randn(g_batch, G.latent_dim, generator=noise).to(device)
             yf = torch.randint(0, ncls, (g_batch,), generator=noise).to(device)
-            with autocast():
-                xf = g_model(z, yf if conditional else None).float()
-            xg = diff_augment(xf, cfg.diffaug, noise)
-            with autocast():
+            with autocast():  # G step; diff_augment works on the fp32 images
+                xg = diff_augment(g_model(z, yf if conditional else None).float(), cfg.diffaug, noise)
                 if aux_w > 0:
                     logits, cls = d_model(xg, yf, aux=True)
                     lg = g_loss(r["loss"], logits.float()) + aux_w * F.cross_entropy(cls.float(), yf)
