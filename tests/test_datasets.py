@@ -121,6 +121,19 @@ def test_compile_matches_eager(tiny_generator_dir):
     assert torch.equal(clone.data, compiled.data) and not hasattr(clone._net, "_orig_mod")
 
 
+def test_exit_with_a_prefetch_in_flight_is_clean(tiny_generator_dir):
+    # a daemon thread killed inside a torch kernel at interpreter exit aborted the process (rc 134)
+    import subprocess
+    import sys
+
+    code = (f"from ganaug import SyntheticMNIST\n"
+            f"ds = SyntheticMNIST(4096, generator={str(tiny_generator_dir)!r}, device='cpu', prefetch=True)\n"
+            "ds.set_epoch(1)\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "terminate called" not in done.stderr
+
+
 def test_prefetch_filtered_and_errors(tiny_seed_generator_dir, tiny_classifier, monkeypatch):
     from ganaug import load_generator
 

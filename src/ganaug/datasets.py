@@ -247,7 +247,8 @@ class SyntheticMNIST(VisionDataset):
             except BaseException as e:  # re-raised by the set_epoch that wants this epoch
                 box["error"] = e
 
-        thread = threading.Thread(target=work, name=f"SyntheticMNIST-prefetch-{epoch}", daemon=True)
+        # not a daemon: at exit Python waits for it; a daemon thread killed inside a torch kernel aborts the process
+        thread = threading.Thread(target=work, name=f"SyntheticMNIST-prefetch-{epoch}")
         box["thread"] = thread
         self._pending = box
         thread.start()
