@@ -64,10 +64,14 @@ def main(argv: list[str] | None = None) -> int:
     dev = torch.device(a.device)
     torch.set_flush_denormal(True)
     print(f"device {dev}, torch {torch.__version__}, threads {torch.get_num_threads()}")
-    ceiling = matmul_flops(dev)
-    print(f"fp32 matmul 2048^2: {ceiling / 1e9:.1f} GFLOP/s (the ceiling's basis)")
-    ceiling_bf16 = matmul_flops(dev, dtype=torch.bfloat16)
-    print(f"bf16 matmul 2048^2: {ceiling_bf16 / 1e9:.1f} GFLOP/s (the basis for bf16 rows)")
+    if dev.type == "cuda":
+        print(f"card: {torch.cuda.get_device_name(dev)}")
+    n = 8192 if dev.type == "cuda" else 2048  # a GPU needs a large product to reach its rate
+    ceiling = matmul_flops(dev, n)
+    print(f"fp32 matmul {n}^2: {ceiling / 1e9:.1f} GFLOP/s (the ceiling's basis; TF32 "
+          f"{'on' if dev.type == 'cuda' and torch.backends.cuda.matmul.allow_tf32 else 'off'})")
+    ceiling_bf16 = matmul_flops(dev, n, dtype=torch.bfloat16)
+    print(f"bf16 matmul {n}^2: {ceiling_bf16 / 1e9:.1f} GFLOP/s (the basis for bf16 rows)")
     flops = {}
     for name in ("default", "seed"):
         g = Generator(**preset_config(name)["generator"]).to(dev).eval()
@@ -85,15 +89,21 @@ def main(argv: list[str] | None = None) -> int:
             z = torch.randn(bs, 100, device=dev)
             y = torch.randint(0, 10, (bs,), device=dev) if g.conditional else None
             for label, net, bf16 in variants:
-                with torch.inference_mode(), torch.autocast(dev.type, dtype=torch.bfloat16, enabled=bf16):
-                    net(z, y)
-                    _sync(dev)
-                    best = float("inf")
-                    for _ in range(a.repeats):
-                        t = time.perf_counter()
+                try:
+                    with torch.inference_mode(), torch.autocast(dev.type, dtype=torch.bfloat16, enabled=bf16):
                         net(z, y)
                         _sync(dev)
-                        best = min(best, time.perf_counter() - t)
+                        best = float("inf")
+                        for _ in range(a.repeats):
+                            t = time.perf_counter()
+                            net(z, y)
+                            _sync(dev)
+                            best = min(best, time.perf_counter() - t)
+                except torch.OutOfMemoryError:
+                    print(f"  batch {bs:>6} {label:>18}: out of device memory (use a smaller batch)")
+                    if dev.type == "cuda":
+                        torch.cuda.empty_cache()
+                    continue
                 rate = bs / best
                 basis = ceiling_bf16 if bf16 else ceiling
                 print(f"  batch {bs:>6} {label:>18}: {rate:>12,.0f} images/s = {rate * f / 1e9:6.1f} GFLOP/s = "

@@ -35,6 +35,7 @@ class Args:
     lr_d: float | None
     ema: float | None
     width: int | None
+    d_width: int | None
     diffaug: str
     indices: str | None
     per_class: int | None
@@ -47,6 +48,7 @@ class Args:
     dry_run: bool
     grid_every: int
     bf16: bool
+    max_seconds: float | None
     push_to_hub: str | None
     revision: str | None
 
@@ -60,6 +62,7 @@ def parse(argv: list[str] | None = None) -> Args:
     p.add_argument("--lr-d", type=float, default=None)
     p.add_argument("--ema", type=float, default=None, help="EMA decay of the released generator (0: off)")
     p.add_argument("--width", type=int, default=None, help="generator width (preset's if unset)")
+    p.add_argument("--d-width", type=int, default=None, help="discriminator width (preset's if unset)")
     p.add_argument("--diffaug", default="", help="DiffAugment policy: 'translation,cutout' for small sets")
     p.add_argument("--indices", default=None, help="file of MNIST training indices to train on")
     p.add_argument("--per-class", type=int, default=None,
@@ -75,6 +78,9 @@ def parse(argv: list[str] | None = None) -> Args:
     p.add_argument("--grid-every", type=int, default=1, help="epochs between sample grids (small subsets: more)")
     p.add_argument("--bf16", action="store_true",
                    help="bfloat16 autocast (2-3x faster on AMX CPUs and recent GPUs; weights stay fp32)")
+    p.add_argument("--max-seconds", type=float, default=None,
+                   help="time budget: stop at the first epoch end past this many seconds and release (epochs done "
+                        "are recorded)")
     p.add_argument("--push-to-hub", default=None, metavar="REPO_ID", help="publish the generator (HF_TOKEN or login)")
     p.add_argument("--revision", default=None, help="branch to push to")
     return Args(**vars(p.parse_args(argv)))
@@ -101,7 +107,8 @@ def main(argv: list[str] | None = None) -> int:
         preset=a.preset, epochs=a.epochs, batch_size=a.batch_size, lr_g=a.lr_g, lr_d=a.lr_d, ema=a.ema,
         width=a.width, diffaug=a.diffaug, seed=a.seed, output_dir=a.output_dir, indices=indices,
         data_root=a.data_root, device=a.device, resume=a.resume, max_steps=5 if a.dry_run else None,
-        grid_every=a.grid_every, bf16=a.bf16,
+        grid_every=a.grid_every, bf16=a.bf16, max_seconds=a.max_seconds,
+        discriminator={"width": a.d_width} if a.d_width else None,
     )
     torch.set_flush_denormal(True)  # denormal floats slow CPU kernels many times over
     release = train(cfg, card_template=CARD_TEMPLATE.read_text())

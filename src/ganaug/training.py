@@ -47,6 +47,7 @@ class TrainConfig:
     data_root: str | None = None
     device: str = "cpu"
     max_steps: int | None = None  # stop early (smoke runs and tests)
+    max_seconds: float | None = None  # stop at the first epoch end past this much training time (a time budget)
     resume: bool = False
     width: int | None = None  # override the preset's generator width
     betas: tuple[float, float] | None = None
@@ -189,6 +190,8 @@ def train(cfg: TrainConfig, data: tuple[torch.Tensor, torch.Tensor] | None = Non
         value = getattr(cfg, name)
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise ValueError(f"{name} must be a positive integer, got {value!r}.")
+    if cfg.max_seconds is not None and not (isinstance(cfg.max_seconds, (int, float)) and cfg.max_seconds > 0):
+        raise ValueError(f"max_seconds must be a positive number of seconds (or None), got {cfg.max_seconds!r}.")
     rank, world, distributed = _dist_info()
     device = torch.device(cfg.device)
     if distributed:
@@ -267,6 +270,7 @@ def train(cfg: TrainConfig, data: tuple[torch.Tensor, torch.Tensor] | None = Non
     t0 = time.time()
     images_seen = 0
     last_losses = (float("nan"), float("nan"))
+    epochs_done = start_epoch
 
     for epoch in range(start_epoch, cfg.epochs):
         if distributed:
@@ -328,9 +332,19 @@ def train(cfg: TrainConfig, data: tuple[torch.Tensor, torch.Tensor] | None = Non
                 break
         stopped_early = cfg.max_steps is not None and step >= cfg.max_steps
         done_epoch = epoch + 1
+        out_of_time = cfg.max_seconds is not None and time.time() - t0 >= cfg.max_seconds
+        if distributed:  # every rank stops after the same epoch: rank 0's clock decides
+            import torch.distributed as dist
+
+            flag = torch.tensor([float(out_of_time)], device=device if device.type == "cuda" else "cpu")
+            dist.broadcast(flag, 0)
+            out_of_time = bool(flag.item())
+        if not stopped_early:
+            epochs_done = done_epoch
         if rank == 0:
             sample_model = G_ema if G_ema is not None else G
-            if (done_epoch % cfg.grid_every == 0 or done_epoch == cfg.epochs) and not stopped_early:
+            last = done_epoch == cfg.epochs or out_of_time
+            if (done_epoch % cfg.grid_every == 0 or last) and not stopped_early:
                 sample_model.eval()
                 with torch.no_grad():
                     grid = sample_model(fixed_z, fixed_y)
@@ -358,6 +372,11 @@ def train(cfg: TrainConfig, data: tuple[torch.Tensor, torch.Tensor] | None = Non
             )
         if stopped_early:
             break
+        if out_of_time:
+            if rank == 0:
+                print(f"Stopped after epoch {done_epoch} of {cfg.epochs}: the time budget of {cfg.max_seconds:g} s "
+                      "(max_seconds) is spent. --resume with more epochs continues.", flush=True)
+            break
 
     elapsed = time.time() - t0
     total_seconds = seconds_before + elapsed
@@ -366,7 +385,7 @@ def train(cfg: TrainConfig, data: tuple[torch.Tensor, torch.Tensor] | None = Non
         final = G_ema if G_ema is not None else G
         final = final.cpu().eval()
         hparams = {k: v for k, v in r.items()}
-        hparams.update(epochs=cfg.epochs, steps=step, seed=cfg.seed, diffaug=cfg.diffaug or "none", preset=cfg.preset,
+        hparams.update(epochs=epochs_done, steps=step, seed=cfg.seed, diffaug=cfg.diffaug or "none", preset=cfg.preset,
                        bf16=cfg.bf16)
         card = None
         if card_template is not None:
