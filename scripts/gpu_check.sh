@@ -14,7 +14,7 @@ for f in .mnist_gz/*.gz; do gunzip -c "$f" > ".mnist/MNIST/raw/$(basename "$f" .
 nvidia-smi --query-gpu=name,memory.total,driver_version,clocks.sm --format=csv
 python3 -c "import torch, torchvision, huggingface_hub, safetensors; print('torch', torch.__version__, 'torchvision', torchvision.__version__, 'hf_hub', huggingface_hub.__version__)"
 echo "== bench, eager $(date +%T)"
-timeout 120 python3 scripts/bench.py --device cuda --batch-sizes 1024 4096 16384 65536 --no-compile 2>&1 | tee "$OUT/bench_cuda.log"
+timeout 180 python3 scripts/bench.py --device cuda --batch-sizes 1024 4096 16384 65536 --no-compile 2>&1 | tee "$OUT/bench_cuda.log"
 echo "== bench, compiled $(date +%T)"
 timeout 90 python3 scripts/bench.py --device cuda --batch-sizes 4096 65536 --skip dataset loader train 2>&1 | tee "$OUT/bench_cuda_compile.log"
 echo "== training candidates $(date +%T)"
@@ -28,5 +28,6 @@ done
 wait
 echo "== done $(date +%T)"
 for f in gpu_runs/*.log; do echo "-- $f"; tr '\r' '\n' < "$f" | grep -E "^epoch|Stopped|saved|Error|error" | tail -4; done
-tar czf "$OUT/gpu_runs.tgz" gpu_runs
+# releases, logs and grids only: checkpoints (optimizer state) would pass the 16 MiB a returned file may hold
+tar czf "$OUT/gpu_runs.tgz" --exclude=checkpoint.pt gpu_runs
 ls -la "$OUT"
