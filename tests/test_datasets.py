@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import shutil
+import time
 
 import numpy as np
 
@@ -134,8 +136,13 @@ def test_exit_with_a_prefetch_in_flight_is_clean(tiny_generator_dir):
     assert "terminate called" not in done.stderr
 
 
-def test_prefetch_filtered_and_errors(tiny_seed_generator_dir, tiny_classifier, monkeypatch):
-    from ganaug import load_generator
+@pytest.mark.parametrize("process", [True, False], ids=["process", "thread"])
+def test_prefetch_filtered_and_errors(tiny_seed_generator_dir, tiny_classifier, monkeypatch, process):
+    from ganaug import datasets, load_generator
+
+    if process and not datasets._FORK_OK:
+        pytest.skip("the helper process needs fork (Linux)")
+    monkeypatch.setattr(datasets, "_FORK_OK", process)
 
     g = load_generator(tiny_seed_generator_dir)
     common = int(tiny_classifier(g(torch.randn(256, 16))).argmax(1).mode().values)
@@ -149,6 +156,9 @@ def test_prefetch_filtered_and_errors(tiny_seed_generator_dir, tiny_classifier, 
         ahead.set_epoch(epoch)
         assert torch.equal(eager.data, ahead.data)
         assert ahead.acceptance_rate == eager.acceptance_rate
+    assert ("process" in ahead._pending) == process
+    if process:
+        return  # errors in the helper process: the next test
     # an error in the background generation surfaces in the set_epoch that needs it, and the old set stays
     before = ahead.data.clone()
     ahead._pending["thread"].join()
@@ -156,6 +166,46 @@ def test_prefetch_filtered_and_errors(tiny_seed_generator_dir, tiny_classifier, 
     with pytest.raises(RuntimeError, match="boom"):
         ahead.set_epoch(3)
     assert ahead.epoch == 2 and torch.equal(ahead.data, before)
+
+
+def test_prefetch_process_errors_and_death(tiny_generator_dir, monkeypatch):
+    from ganaug import datasets
+
+    if not datasets._FORK_OK:
+        pytest.skip("the helper process needs fork (Linux)")
+    real_make = SyntheticMNIST._make
+
+    def make(self, epoch):
+        if epoch == 3:
+            raise RuntimeError("boom in the helper")
+        if epoch == 5 and os.getpid() != parent:
+            time.sleep(60)  # the helper is still busy when it is killed
+        return real_make(self, epoch)
+
+    parent = os.getpid()
+
+    monkeypatch.setattr(SyntheticMNIST, "_make", make)  # before the fork: the helper inherits it
+    eager = SyntheticMNIST(40, generator=tiny_generator_dir, device="cpu")
+    ahead = SyntheticMNIST(40, generator=tiny_generator_dir, device="cpu", prefetch=True)
+    ahead.set_epoch(1)
+    ahead.set_epoch(2)  # made by the helper, which now works on epoch 3
+    eager.set_epoch(2)
+    assert "process" in ahead._pending and torch.equal(ahead.data, eager.data)
+    before = ahead.data.clone()
+    with pytest.raises(RuntimeError, match="boom in the helper"):
+        ahead.set_epoch(3)
+    assert ahead.epoch == 2 and torch.equal(ahead.data, before)
+    # a helper killed mid-way: a clear error, the old set stays, and the next call works in-process
+    ahead.set_epoch(4)  # epoch 4 in this process; the helper starts on 5
+    worker = ahead._pending["process"]
+    worker.proc.kill()
+    worker.proc.join()
+    with pytest.raises(RuntimeError, match="prefetch process ended"):
+        ahead.set_epoch(5)
+    assert ahead.epoch == 4
+    ahead.set_epoch(5)
+    eager.set_epoch(5)
+    assert torch.equal(ahead.data, eager.data)
 
 
 def test_unconditional_needs_labeller(tiny_seed_generator_dir, tiny_classifier):
