@@ -641,7 +641,7 @@ class _PrefetchProcess:
         ctx = multiprocessing.get_context("fork")
         self.buf = torch.empty_like(ds.data).share_memory_()
         self.conn, child = ctx.Pipe()
-        threads = max(1, torch.get_num_threads() // 2)
+        threads = 1  # more OpenMP threads in a forked child hang in libgomp (seen here with 2)
         self.proc = ctx.Process(target=_prefetch_main, args=(child, ds, self.buf, threads, os.getpid()),
                                 name="SyntheticMNIST-prefetch", daemon=True)
         self.proc.start()
