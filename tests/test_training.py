@@ -180,3 +180,15 @@ def test_resumed_release_gets_a_fresh_card_and_total_time(tmp_path):
     assert "| epochs | 2 |" in card and "after the last resume" in card
     info = json.loads((tmp_path / "generator" / "training.json").read_text())
     assert info["seconds"] > info["seconds_since_resume"] > 0
+
+
+def test_max_seconds_stops_at_an_epoch_end_and_records_it(tmp_path, capsys):
+    release = train(_cfg(tmp_path, epochs=50, max_seconds=1e-6, discriminator={"width": 8}), _data(),
+                    progress=False, card_template=TEMPLATE)
+    info = json.loads((release / "training.json").read_text())["hyperparameters"]
+    assert info["epochs"] == 1 and info["steps"] == 4 and info["discriminator"]["width"] == 8
+    assert load_checkpoint(tmp_path / CHECKPOINT_NAME)["epoch"] == 1
+    assert (tmp_path / "samples_epoch001.png").is_file()  # the last epoch gets its grid
+    assert "time budget" in capsys.readouterr().out
+    with pytest.raises(ValueError, match="max_seconds must be a positive number"):
+        train(_cfg(tmp_path, max_seconds=0), _data(), progress=False)
