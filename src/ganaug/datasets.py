@@ -143,10 +143,10 @@ class SyntheticMNIST(VisionDataset):
             generation (``set_epoch`` every epoch); images can differ from eager mode by a grey level.
         prefetch: after ``set_epoch(e)``, generate epoch ``e + 1`` in the background while epoch
             ``e`` is read (see ``set_epoch``); costs the memory of a second set. On CPU (Linux) the
-            work runs in one forked helper process with half of torch's threads: a thread would wait
-            on the GIL whenever the loader runs Python code (measured: 2.7x slower beside a Python
-            loop). On GPU, and where fork is unsafe (macOS, Windows), it runs in a thread. The
-            samples are the same either way.
+            work runs in one forked, single-threaded helper process: a thread would wait on the GIL
+            whenever the loader runs Python code (measured: 2.7x slower beside a Python loop). On
+            GPU, and where fork is unsafe (macOS, Windows), it runs in a thread. The samples are the
+            same either way.
         truncation: the truncation trick: latents are scaled by this factor in (0, 1] (1: off).
             Lower values trade variety for cleaner, more clearly labelled digits. Default: the value
             the generator's config recommends (``Generator.truncation``; 0.8 for the shipped one,
@@ -229,9 +229,9 @@ class SyntheticMNIST(VisionDataset):
     def set_epoch(self, epoch: int) -> None:
         """Draw the fresh, reproducible set for ``epoch`` (same labels, new images).
 
-        With ``prefetch=True`` the set for ``epoch + 1`` is then generated in the
-        background (a helper process on CPU, a thread on GPU) while this epoch is read, and the next ``set_epoch(epoch + 1)`` only
-        waits for what is left of it. The samples are the same either way.
+        With ``prefetch=True`` the set for ``epoch + 1`` is then generated in the background (a
+        helper process on CPU, a thread on GPU) while this epoch is read, and the next
+        ``set_epoch(epoch + 1)`` only waits for what is left of it. The samples are the same either way.
         """
         if isinstance(epoch, bool) or not isinstance(epoch, numbers.Integral) or epoch < 0:
             raise ValueError(f"epoch must be a non-negative integer, got {epoch!r}.")
@@ -586,8 +586,6 @@ class RatioSampler(Sampler[int]):
         return iter(block.tolist())
 
 
-
-
 # ---------------------------------------------------------------- background generation in a process
 
 # fork keeps the dataset (no pickling, no re-import of the user's __main__), as DataLoader workers do;
@@ -595,9 +593,9 @@ class RatioSampler(Sampler[int]):
 _FORK_OK = sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods()
 
 
-def _prefetch_main(conn: Any, ds: SyntheticMNIST, buf: torch.Tensor, threads: int, parent: int) -> None:
+def _prefetch_main(conn: Any, ds: SyntheticMNIST, buf: torch.Tensor, parent: int) -> None:
     """The helper process: make each requested epoch into the shared buffer, one at a time."""
-    torch.set_num_threads(threads)
+    torch.set_num_threads(1)  # more OpenMP threads in a forked child hang in libgomp (seen here with 2)
     while True:
         while not conn.poll(1.0):
             if os.getppid() != parent:  # the parent died without closing us
@@ -641,8 +639,7 @@ class _PrefetchProcess:
         ctx = multiprocessing.get_context("fork")
         self.buf = torch.empty_like(ds.data).share_memory_()
         self.conn, child = ctx.Pipe()
-        threads = 1  # more OpenMP threads in a forked child hang in libgomp (seen here with 2)
-        self.proc = ctx.Process(target=_prefetch_main, args=(child, ds, self.buf, threads, os.getpid()),
+        self.proc = ctx.Process(target=_prefetch_main, args=(child, ds, self.buf, os.getpid()),
                                 name="SyntheticMNIST-prefetch", daemon=True)
         self.proc.start()
         child.close()

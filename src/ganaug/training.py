@@ -333,7 +333,7 @@ def train(cfg: TrainConfig, data: tuple[torch.Tensor, torch.Tensor] | None = Non
         stopped_early = cfg.max_steps is not None and step >= cfg.max_steps
         done_epoch = epoch + 1
         out_of_time = cfg.max_seconds is not None and time.time() - t0 >= cfg.max_seconds
-        if distributed:  # every rank stops after the same epoch: rank 0's clock decides
+        if distributed and cfg.max_seconds is not None:  # every rank stops after the same epoch: rank 0's clock decides
             import torch.distributed as dist
 
             flag = torch.tensor([float(out_of_time)], device=device if device.type == "cuda" else "cpu")
