@@ -36,6 +36,7 @@ class Args:
     min_confidence: float | None
     truncation: float | None
     labeller: str | None
+    relabel: bool
     output_dir: str
     quick: bool
 
@@ -55,6 +56,8 @@ def parse(argv: list[str] | None = None) -> Args:
     p.add_argument("--truncation", type=float, default=None,
                    help="latent truncation of the synthetic arms (default: the generator's config)")
     p.add_argument("--labeller", default=None, help="'reference' to label an unconditional generator's samples")
+    p.add_argument("--relabel", action="store_true",
+                   help="label a conditional generator's samples by the labeller (default: the reference classifier)")
     p.add_argument("--output-dir", default="results")
     p.add_argument("--quick", action="store_true", help="smoke run: 10 per class, 1 seed, 30 steps")
     return Args(**vars(p.parse_args(argv)))
@@ -106,7 +109,7 @@ def main(argv: list[str] | None = None) -> int:
             steps = 30 if a.quick else STEPS.get(s, 1000)
             row = protocol_run(arm=arm, per_class=s, seed=seed, subset_seed=a.subset_seed, steps=steps,
                                generator=a.generator, generator_id=a.generator_id, min_confidence=a.min_confidence,
-                               truncation=a.truncation, labeller=a.labeller, mnist=mnist, test=test)
+                               truncation=a.truncation, labeller=a.labeller, relabel=a.relabel, mnist=mnist, test=test)
             tmp = path.with_suffix(".json.tmp")
             tmp.write_text(json.dumps(row, indent=2))
             os.replace(tmp, path)  # atomic: an interrupted run leaves no half-written result

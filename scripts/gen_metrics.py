@@ -23,6 +23,7 @@ class Args:
     generator: str | None
     revision: str | None
     labeller: str | None
+    relabel: bool
     num_samples: int
     seed: int
     name: str
@@ -38,6 +39,8 @@ def parse(argv: list[str] | None = None) -> Args:
     p.add_argument("--generator", default=None)
     p.add_argument("--revision", default=None)
     p.add_argument("--labeller", default=None, help="'reference' for unconditional generators")
+    p.add_argument("--relabel", action="store_true",
+                   help="label a conditional generator's samples by the labeller (default: the reference classifier)")
     p.add_argument("--num-samples", type=int, default=10_000)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--name", default="default")
@@ -62,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
     clf = load_classifier()
     train, test = load_mnist(train=True), load_mnist(train=False)
     n = a.num_samples
-    syn = SyntheticMNIST(n, generator=a.generator, revision=a.revision, labeller=a.labeller, seed=a.seed,
+    syn = SyntheticMNIST(n, generator=a.generator, revision=a.revision, labeller=a.labeller, relabel=a.relabel, seed=a.seed,
                          min_confidence=a.min_confidence, truncation=a.truncation, device="cpu", bf16=a.bf16)
     g = torch.Generator().manual_seed(a.seed)
     real_train = train.data[torch.randperm(len(train.data), generator=g)[:n]]
@@ -79,13 +82,13 @@ def main(argv: list[str] | None = None) -> int:
         "fid_c_ratio": fid_gen / fid_real, "precision": precision, "recall": recall,
         "class_consistency": consistency, "memorisation": mem, "memorisation_threshold": thr,
         "acceptance_rate": syn.acceptance_rate, "min_confidence": a.min_confidence,
-        "truncation": syn.truncation, "bf16": a.bf16,
+        "truncation": syn.truncation, "bf16": a.bf16, "relabel": syn.relabel,
     }
     print(f"[{a.name}] {n} samples, truncation {syn.truncation}{', bf16' if a.bf16 else ''}")
     print(f"  FID-C(generated, test) {fid_gen:.3f}   FID-C(real train, test) {fid_real:.3f}   ratio {fid_gen / fid_real:.1f}")
     print(f"  precision {precision:.3f}  recall {recall:.3f}  (k=3, reference-classifier features)")
     print(f"  class consistency {consistency:.2%}   memorisation {mem:.2%} (pixel-L2 threshold {thr:.3f})")
-    if a.min_confidence is not None or a.labeller is not None:
+    if a.min_confidence is not None or a.labeller is not None or a.relabel:
         print(f"  acceptance rate {syn.acceptance_rate:.2%}")
     if a.json:
         with open(a.json, "w") as f:

@@ -2,6 +2,10 @@
 
 Command that made the shipped one (this repo's root):
     python scripts/train_classifier.py --epochs 3 --output-dir src/ganaug/weights/classifier
+
+A labeller for the low-data protocol, trained only on the subset scripts/evaluate.py uses for 10
+images per class (the same images a subset GAN is trained on), for SyntheticMNIST's filter:
+    python scripts/train_classifier.py --per-class 10 --output-dir runs/clf10
 """
 
 from __future__ import annotations
@@ -15,6 +19,9 @@ from dataclasses import dataclass
 @dataclass
 class Args:
     epochs: int
+    steps: int | None
+    per_class: int | None
+    subset_seed: int
     batch_size: int
     lr: float
     width: int
@@ -27,6 +34,12 @@ class Args:
 def parse(argv: list[str] | None = None) -> Args:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     p.add_argument("--epochs", type=int, default=5)
+    p.add_argument("--steps", type=int, default=None,
+                   help="optimizer steps (overrides --epochs; default with --per-class: the protocol's steps for that size)")
+    p.add_argument("--per-class", type=int, default=None,
+                   help="train only on the class-balanced subset of this many images per digit that "
+                        "scripts/evaluate.py uses (chosen by --subset-seed)")
+    p.add_argument("--subset-seed", type=int, default=0, help="which subset --per-class takes")
     p.add_argument("--batch-size", type=int, default=128)
     p.add_argument("--lr", type=float, default=3e-3)
     p.add_argument("--width", type=int, default=32)
@@ -42,14 +55,23 @@ def main(argv: list[str] | None = None) -> int:
     import torch
 
     from ganaug._data import load_mnist
-    from ganaug.evaluation import accuracy, fit, random_affine
+    from ganaug.evaluation import STEPS, accuracy, class_balanced_subset, fit, random_affine
     from ganaug.models import Classifier
 
     train, test = load_mnist(train=True), load_mnist(train=False)
-    x = train.data.unsqueeze(1).float() / 255
-    steps = 5 if a.dry_run else a.epochs * (len(x) // a.batch_size)
+    x, y = train.data.unsqueeze(1).float() / 255, train.targets
+    if a.per_class is not None:
+        if not 0 < a.per_class < 6000:
+            print(f"error: --per-class must be between 1 and 5999 (got {a.per_class}); leave it out for all "
+                  "60 000 images.", file=sys.stderr)
+            return 2
+        idx = class_balanced_subset(y, a.per_class, a.subset_seed)
+        x, y = x[idx], y[idx]
+    steps = a.steps if a.steps is not None else (
+        STEPS.get(a.per_class, 1000) if a.per_class is not None else a.epochs * (len(x) // a.batch_size))
+    steps = 5 if a.dry_run else steps
     model = Classifier(width=a.width)
-    secs = fit(model, x, train.targets, steps=steps, batch_size=a.batch_size, lr=a.lr, seed=a.seed,
+    secs = fit(model, x, y, steps=steps, batch_size=a.batch_size, lr=a.lr, seed=a.seed,
                augment=lambda b, g: random_affine(b, g, 8.0, 0.08, (0.92, 1.08)), schedule="onecycle",
                weight_decay=5e-4, progress=True, device=a.device)
     model.cpu()
@@ -58,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
     model.save_pretrained(a.output_dir)
     with open(f"{a.output_dir}/training.json", "w") as f:
         json.dump({"command": "python scripts/train_classifier.py " + " ".join(sys.argv[1:]),
-                   "test_accuracy": acc, "steps": steps, "seconds": round(secs, 1)}, f, indent=2)
+                   "test_accuracy": acc, "train_images": len(y), "steps": steps, "seconds": round(secs, 1)}, f, indent=2)
     return 0
 
 

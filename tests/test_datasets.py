@@ -246,6 +246,39 @@ def test_min_confidence_filter(tiny_generator_dir, tiny_classifier):
     assert "acceptance rate" in repr(ds)
 
 
+@torch.no_grad()
+def test_relabel_conditional(tiny_generator_dir, tiny_classifier):
+    """relabel=True: a conditional generator's samples carry the labeller's prediction, reproducibly."""
+    from ganaug import load_generator
+
+    g = load_generator(tiny_generator_dir)
+    y = torch.arange(512) % 10
+    probs = torch.softmax(tiny_classifier(g(torch.randn(512, 16), y)), 1)
+    common = int(probs.argmax(1).mode().values)  # the random tiny classifier favours one class
+    counts = [0] * 10
+    counts[common] = 24
+    kw = dict(generator=tiny_generator_dir, labeller=tiny_classifier, class_counts=counts, device="cpu", relabel=True)
+    ds = SyntheticMNIST(24, **kw)
+    p = torch.softmax(tiny_classifier(ds.data.unsqueeze(1).float() / 255), 1)
+    assert torch.equal(p.argmax(1), ds.targets)
+    assert 0 < ds.acceptance_rate <= 1
+    assert "relabelled" in repr(ds)
+    again = SyntheticMNIST(24, **kw)
+    assert torch.equal(again.data, ds.data) and torch.equal(again.targets, ds.targets)
+    ds.set_epoch(1)
+    assert not torch.equal(again.data, ds.data)
+    assert torch.equal(torch.softmax(tiny_classifier(ds.data.unsqueeze(1).float() / 255), 1).argmax(1), ds.targets)
+    # the candidates cycle through all ten conditioning labels, so a class fills faster than from its own stream
+    own = SyntheticMNIST(24, generator=tiny_generator_dir, labeller=tiny_classifier, class_counts=counts,
+                         device="cpu", min_confidence=0.0)
+    assert not torch.equal(own.data, again.data)
+    thr = float(p.max(1).values.median())
+    strict = SyntheticMNIST(24, min_confidence=thr, **kw)
+    ps = torch.softmax(tiny_classifier(strict.data.unsqueeze(1).float() / 255), 1)
+    assert bool((ps.max(1).values >= thr - 1e-4).all()) and torch.equal(ps.argmax(1), strict.targets)
+    assert strict.acceptance_rate < ds.acceptance_rate
+
+
 @pytest.mark.parametrize("kwargs, match", [
     ({"num_samples": 0}, "num_samples"),
     ({"num_samples": -5}, "num_samples"),
@@ -257,6 +290,7 @@ def test_min_confidence_filter(tiny_generator_dir, tiny_classifier):
     ({"num_samples": 11, "class_counts": [1] * 10}, "sum to 10"),
     ({"num_samples": 10, "batch_size": 0}, "batch_size"),
     ({"num_samples": 10, "min_confidence": 1.5}, "min_confidence"),
+    ({"num_samples": 10, "relabel": "yes"}, "relabel"),
     ({"num_samples": 10, "truncation": 0}, "truncation"),
     ({"num_samples": 10, "truncation": 1.5}, "truncation"),
     ({"num_samples": 10, "truncation": True}, "truncation"),

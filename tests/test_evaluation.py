@@ -49,3 +49,21 @@ def test_quick_protocol_runs_and_resumes(tmp_path, tiny_generator_dir):
 def test_summarise_mean_std():
     rows = [{"arm": "real", "per_class": 10, "accuracy": a, "generator": None} for a in (0.5, 0.7)]
     assert "60.00 ± 14.14 (n=2)" in summarise(rows)
+
+
+def test_train_classifier_on_a_subset(tmp_path):
+    """scripts/train_classifier.py --per-class: a labeller that saw only the protocol's subset."""
+    from ganaug import load_classifier
+
+    script = str(ROOT / "scripts" / "train_classifier.py")
+    out = tmp_path / "clf10"
+    res = subprocess.run([sys.executable, script, "--per-class", "10", "--width", "4", "--dry-run",
+                          "--output-dir", str(out)], capture_output=True, text=True, timeout=600)
+    assert res.returncode == 0, res.stderr[-2000:]
+    info = json.loads((out / "training.json").read_text())
+    assert info["train_images"] == 100 and info["steps"] == 5
+    clf = load_classifier(out)
+    assert clf(torch.zeros(2, 1, 28, 28)).shape == (2, 10)
+    bad = subprocess.run([sys.executable, script, "--per-class", "0", "--output-dir", str(tmp_path / "x")],
+                         capture_output=True, text=True, timeout=600)
+    assert bad.returncode == 2 and "--per-class" in bad.stderr and not (tmp_path / "x").exists()

@@ -23,7 +23,7 @@ def cmd_sample(a: argparse.Namespace) -> int:
     from ganaug.datasets import SyntheticMNIST
 
     common = dict(generator=a.generator, revision=a.revision, device=a.device, labeller=a.labeller,
-                  min_confidence=a.min_confidence, truncation=a.truncation)
+                  min_confidence=a.min_confidence, relabel=a.relabel, truncation=a.truncation)
     grid = SyntheticMNIST(10 * a.per_class, seed=a.seed, **common)
     order = torch.argsort(grid.targets, stable=True)  # a row per class
     out = Path(a.out)
@@ -62,6 +62,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--num-samples", type=int, default=60_000, help="training split size of the IDX export")
     s.add_argument("--test-samples", type=int, default=10_000, help="t10k split size of the IDX export (synthetic)")
     s.add_argument("--min-confidence", type=float, default=None, help="keep only samples the reference classifier accepts")
+    s.add_argument("--relabel", action="store_true",
+                   help="label a conditional generator's digits by the labeller (default: reference classifier)")
     s.add_argument("--truncation", type=float, default=None, help="latent truncation in (0, 1] (default: the generator's)")
     s.set_defaults(func=cmd_sample)
 

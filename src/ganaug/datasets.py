@@ -133,6 +133,12 @@ class SyntheticMNIST(VisionDataset):
         min_confidence: the "rejecting network": keep only samples to which the labeller (the
             reference classifier by default) gives at least this probability for their label.
             ``acceptance_rate`` reports the fraction kept.
+        relabel: for conditional generators: label each sample with the labeller's prediction (the
+            reference classifier by default) instead of the class it was generated for. Samples are
+            drawn for all classes in turn and fill whichever class they are assigned to, so digits
+            that look like another class are kept under that class rather than mislabelled or
+            thrown away. With ``min_confidence``, the threshold applies to the predicted class.
+            Unconditional generators are always labelled this way.
         channels_last: run the generator's convolutions in channels-last layout (default on: about
             2x faster on CPU here; samples can differ from the NCHW path by one grey level).
         bf16: generate under bfloat16 autocast: 2-3x faster on GPUs and on CPUs with AMX (measured
@@ -171,6 +177,7 @@ class SyntheticMNIST(VisionDataset):
         batch_size: int | None = None,
         labeller: str | Classifier | None = None,
         min_confidence: float | None = None,
+        relabel: bool = False,
         truncation: float | None = None,
         channels_last: bool = True,
         bf16: bool = False,
@@ -194,6 +201,8 @@ class SyntheticMNIST(VisionDataset):
         self.min_confidence = None if min_confidence is None else float(min_confidence)
         if truncation is not None:
             truncation = check_truncation(truncation)  # before the (slow) generator load
+        if not isinstance(relabel, bool):
+            raise ValueError(f"relabel must be True or False, got {relabel!r}.")
         self.class_counts = class_counts_from(self.num_samples, class_weights, class_counts, len(CLASSES))
         self.generator_source = "ganaug default" if generator is None else (
             type(generator).__name__ if isinstance(generator, nn.Module) else str(generator))
@@ -209,7 +218,8 @@ class SyntheticMNIST(VisionDataset):
             )
         if self.generator.conditional and self.generator.num_classes != len(CLASSES):
             raise ValueError(f"The generator has {self.generator.num_classes} classes; MNIST has {len(CLASSES)}.")
-        needs_labeller = labeller is not None or self.min_confidence is not None
+        self.relabel = relabel or not self.generator.conditional
+        needs_labeller = labeller is not None or self.min_confidence is not None or self.relabel
         self.labeller = load_classifier(labeller, device=self.device) if needs_labeller else None
         self.channels_last, self.bf16 = bool(channels_last), bool(bf16)
         # a private copy in the fast layout, so a Generator passed in is left as it was
@@ -317,7 +327,7 @@ class SyntheticMNIST(VisionDataset):
         """(images uint8 (N, 28, 28) for ``self.targets``, acceptance rate) for ``epoch``; changes nothing."""
         targets = self.targets
         latent = self.generator.latent_dim
-        if self.generator.conditional and self.min_confidence is None:
+        if not self.relabel and self.min_confidence is None:
             data = torch.empty(self.num_samples, 28, 28, dtype=torch.uint8,
                                pin_memory=self.device.type == "cuda")
             step = max(_CHUNK, self.batch_size)
@@ -332,7 +342,13 @@ class SyntheticMNIST(VisionDataset):
 
     @torch.inference_mode()
     def _generate_filtered(self, targets: torch.Tensor, epoch: int) -> tuple[torch.Tensor, float]:
-        """Candidates from per-class streams (or one stream if unconditional), kept when the labeller accepts."""
+        """Candidates from per-class streams (or one stream when relabelling), kept when the labeller accepts.
+
+        Without ``relabel`` a candidate of class c is kept for c when the labeller gives c at least
+        ``min_confidence``; with it, candidates come from one stream whose conditioning labels cycle
+        through the classes (none for unconditional generators) and each fills the class the labeller
+        predicts, when its confidence is at least ``min_confidence``.
+        """
         if self.labeller is None:
             raise RuntimeError("internal: a filtered generation needs a labeller")
         latent = self.generator.latent_dim
@@ -342,10 +358,11 @@ class SyntheticMNIST(VisionDataset):
         have = dict.fromkeys(need, 0)
         examined = 0
         limit = 100 * self.num_samples + _CHUNK
-        streams = list(need) if self.generator.conditional else [len(CLASSES)]
+        per_class = not self.relabel  # candidates of stream c are only ever labelled c
+        streams = list(need) if per_class else [len(CLASSES)]
         for stream in streams:
             pos = 0
-            while any(have[c] < need[c] for c in (need if not self.generator.conditional else [stream])):
+            while any(have[c] < need[c] for c in ([stream] if per_class else need)):
                 if examined >= limit:
                     short = {CLASSES[c]: need[c] - have[c] for c in need if have[c] < need[c]}
                     raise RuntimeError(
@@ -355,12 +372,17 @@ class SyntheticMNIST(VisionDataset):
                         "class_counts=, or use a better generator."
                     )
                 z = _latents(latent, self.seed, epoch, stream, pos, pos + _CHUNK)
-                y = torch.full((_CHUNK,), stream, dtype=torch.long) if self.generator.conditional else None
+                if per_class:
+                    y = torch.full((_CHUNK,), stream, dtype=torch.long)
+                elif self.generator.conditional:
+                    y = torch.arange(pos, pos + _CHUNK) % len(CLASSES)
+                else:
+                    y = None
                 imgs = self._run(z, y)
                 q = self._to_uint8(imgs)
                 probs = torch.softmax(self.labeller(q.unsqueeze(1).float().div(255)), dim=1).cpu()
                 conf, pred = probs.max(1)
-                if self.generator.conditional:
+                if per_class:
                     conf, pred = probs[:, stream], torch.full_like(pred, stream)
                 accept = conf >= thr
                 for j in torch.nonzero(accept).flatten().tolist():
@@ -369,7 +391,7 @@ class SyntheticMNIST(VisionDataset):
                     if c in need and have[c] < need[c]:
                         kept[c].append(q[j].cpu())
                         have[c] += 1
-                        if all(have[k] >= need[k] for k in (need if not self.generator.conditional else [stream])):
+                        if all(have[k] >= need[k] for k in ([stream] if per_class else need)):
                             break
                 else:
                     examined_here = pos + _CHUNK
@@ -409,6 +431,8 @@ class SyntheticMNIST(VisionDataset):
             f"Class counts: {self.class_counts}",
             f"Device: {self.device}, batch size: {self.batch_size}",
         ]
+        if self.relabel:
+            lines.append("Labels: the labeller's predictions" + (" (relabelled)" if self.generator.conditional else ""))
         if self.min_confidence is not None or self.labeller is not None:
             lines.append(f"Filter: min_confidence={self.min_confidence}, acceptance rate {self.acceptance_rate:.3f}")
         return "\n".join(lines)

@@ -153,12 +153,13 @@ def _trivial_augment(xb: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
 
 def protocol_run(*, arm: str, per_class: int, seed: int, subset_seed: int, steps: int, batch_size: int = 64,
                  generator=None, generator_id: str = "default", min_confidence: float | None = None,
-                 truncation: float | None = None, labeller=None, mnist=None, test=None, progress: bool = False) -> dict:
+                 truncation: float | None = None, labeller=None, relabel: bool = False, mnist=None, test=None, progress: bool = False) -> dict:
     """One classifier trained for ``steps`` batches on one arm's data; tested on the real test set.
 
     ``min_confidence`` turns on SyntheticMNIST's filter (the reference classifier's confidence in the
     conditioned label) for the synthetic arms; ``truncation`` scales their latents (None: the generator's own); ``labeller``
-    ("reference") labels the samples of unconditional generators (the ``seed`` preset).
+    ("reference") labels the samples of unconditional generators (the ``seed`` preset); ``relabel``
+    labels a conditional generator's samples by the labeller too (see ``SyntheticMNIST``).
     """
     from ganaug.datasets import SyntheticMNIST
     from ganaug.models import SmallCNN
@@ -176,7 +177,7 @@ def protocol_run(*, arm: str, per_class: int, seed: int, subset_seed: int, steps
     if synthetic:
         n_syn = len(y)  # ratio 0.5 for the mixed arms; the same size for TSTR
         syn = SyntheticMNIST(n_syn, generator=generator, seed=1000 + seed, device="cpu", min_confidence=min_confidence,
-                             truncation=truncation, labeller=labeller)
+                             truncation=truncation, labeller=labeller, relabel=relabel)
         xs, ys = syn.data.unsqueeze(1).float() / 255, syn.targets
         x, y = (xs, ys) if arm == "tstr" else (torch.cat([x, xs]), torch.cat([y, ys]))
     if arm in ("affine", "gan+affine"):
@@ -190,7 +191,8 @@ def protocol_run(*, arm: str, per_class: int, seed: int, subset_seed: int, steps
             "steps": steps, "batch_size": batch_size, "train_items": int(len(y)), "accuracy": acc,
             "seconds": round(secs, 1), "generator": generator_id if synthetic else None,
             "min_confidence": min_confidence if synthetic else None,
-            "truncation": syn.truncation if synthetic else None}
+            "truncation": syn.truncation if synthetic else None,
+            "relabel": syn.relabel if synthetic else None}
 
 
 def summarise(rows: list[dict]) -> str:
