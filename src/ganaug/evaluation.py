@@ -192,7 +192,8 @@ def protocol_run(*, arm: str, per_class: int, seed: int, subset_seed: int, steps
             "seconds": round(secs, 1), "generator": generator_id if synthetic else None,
             "min_confidence": min_confidence if synthetic else None,
             "truncation": syn.truncation if synthetic else None,
-            "relabel": syn.relabel if synthetic else None}
+            "relabel": syn.relabel if synthetic else None,
+            "acceptance_rate": syn.acceptance_rate if synthetic else None}
 
 
 def summarise(rows: list[dict]) -> str:
