@@ -235,7 +235,7 @@ def test_min_confidence_filter(tiny_generator_dir, tiny_classifier):
     y = torch.zeros(512, dtype=torch.long)
     p0 = torch.softmax(tiny_classifier(g(torch.randn(512, 16), y)), 1)
     c = int(p0.mean(0).argmax())
-    thr = float(torch.softmax(tiny_classifier(g(torch.randn(512, 16), y + c)), 1)[:, c].median())
+    thr = float(torch.softmax(tiny_classifier(g(torch.randn(512, 16), y + c)), 1)[:, c].median().detach())
     counts = [0] * 10
     counts[c] = 30
     ds = SyntheticMNIST(30, generator=tiny_generator_dir, labeller=tiny_classifier, min_confidence=thr,
