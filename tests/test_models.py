@@ -136,7 +136,7 @@ def test_seed_preset_uses_keras_initialisation():
             if isinstance(layer, (torch.nn.Conv2d, torch.nn.ConvTranspose2d, torch.nn.Linear)):
                 fan_in, fan_out = torch.nn.init._calculate_fan_in_and_fan_out(layer.weight)
                 bound = (6 / (fan_in + fan_out)) ** 0.5  # Glorot-uniform, Keras's default
-                assert float(layer.weight.abs().max()) <= bound and float(layer.weight.abs().max()) > 0.9 * bound
+                assert float(layer.weight.detach().abs().max()) <= bound and float(layer.weight.detach().abs().max()) > 0.9 * bound
                 assert not layer.bias.any()
 
 
