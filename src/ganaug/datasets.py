@@ -362,7 +362,8 @@ class SyntheticMNIST(VisionDataset):
         streams = list(need) if per_class else [len(CLASSES)]
         for stream in streams:
             pos = 0
-            while any(have[c] < need[c] for c in ([stream] if per_class else need)):
+            wanted = [stream] if per_class else list(need)  # the classes this stream fills
+            while any(have[c] < need[c] for c in wanted):
                 if examined >= limit:
                     short = {CLASSES[c]: need[c] - have[c] for c in need if have[c] < need[c]}
                     raise RuntimeError(
@@ -391,7 +392,7 @@ class SyntheticMNIST(VisionDataset):
                     if c in need and have[c] < need[c]:
                         kept[c].append(q[j].cpu())
                         have[c] += 1
-                        if all(have[k] >= need[k] for k in ([stream] if per_class else need)):
+                        if all(have[k] >= need[k] for k in wanted):
                             break
                 else:
                     examined_here = pos + _CHUNK
