@@ -52,7 +52,8 @@ def test_save_load_round_trip_exact_files(tmp_path):
     g.save_pretrained(tmp_path / "g")
     assert sorted(p.name for p in (tmp_path / "g").iterdir()) == ["README.md", "config.json", "model.safetensors"]
     config = json.loads((tmp_path / "g" / "config.json").read_text())
-    assert config == {"arch": "cdcgan", "latent_dim": 8, "num_classes": 10, "width": 4, "truncation": 1.0}
+    assert config == {"arch": "cdcgan", "latent_dim": 8, "num_classes": 10, "width": 4, "truncation": 1.0,
+                      "channels": None}
     h = Generator.from_pretrained(tmp_path / "g")
     assert not h.training
     for (k, a), (k2, b) in zip(g.state_dict().items(), h.state_dict().items()):
@@ -171,3 +172,25 @@ def test_in_place_activations_match_out_of_place_values_and_gradients(arch):
     assert len(got_grads) == len(want_grads) > 0
     for a, b in zip(got_grads, want_grads):
         torch.testing.assert_close(a, b, rtol=0, atol=0)
+
+
+def test_narrower_channels_cost_less_and_round_trip(tmp_path):
+    z, y = torch.randn(3, 100), torch.tensor([0, 5, 9])
+    wide, narrow = Generator(width=32).eval(), Generator(channels=[64, 48, 16]).eval()
+    assert wide.channels == [64, 64, 32] and narrow.width == 16
+    assert narrow(z, y).shape == (3, 1, 28, 28)
+    assert flops_per_image(narrow, z, y) < 0.55 * flops_per_image(wide, z, y)
+    narrow.save_pretrained(tmp_path / "g")
+    again = Generator.from_pretrained(tmp_path / "g")
+    assert again.channels == [64, 48, 16] and torch.equal(again(z, y), narrow(z, y))
+
+
+@pytest.mark.parametrize("kw, match", [
+    (dict(channels=[64, 48]), "three positive ints"),
+    (dict(channels=[64, 0, 16]), "three positive ints"),
+    (dict(channels="64,48,16"), "three positive ints"),
+    (dict(arch="seed", num_classes=0, channels=[8, 8, 8]), "arch='cdcgan' only"),
+])
+def test_bad_channels(kw, match):
+    with pytest.raises(ValueError, match=match):
+        Generator(**kw)
