@@ -9,6 +9,8 @@ Commands (this repo's root):
     python scripts/train_gan.py --indices subset.json --diffaug translation,cutout --epochs 200
     # the subset scripts/evaluate.py uses for 100 images per class (--subset-seed 0)
     python scripts/train_gan.py --per-class 100 --diffaug translation,cutout --epochs 170 --grid-every 10
+    # adaptive augmentation (ADA): the ops apply only as often as D's overfitting calls for
+    python scripts/train_gan.py --per-class 100 --diffaug translation,affine,cutout --ada-target 0.6 --epochs 500
     # resume after an interruption / publish
     python scripts/train_gan.py ... --resume
     python scripts/train_gan.py ... --push-to-hub you/ganaug-mnist --revision main
@@ -37,6 +39,8 @@ class Args:
     width: int | None
     d_width: int | None
     diffaug: str
+    ada_target: float | None
+    ada_images: int
     indices: str | None
     per_class: int | None
     subset_seed: int
@@ -63,7 +67,13 @@ def parse(argv: list[str] | None = None) -> Args:
     p.add_argument("--ema", type=float, default=None, help="EMA decay of the released generator (0: off)")
     p.add_argument("--width", type=int, default=None, help="generator width (preset's if unset)")
     p.add_argument("--d-width", type=int, default=None, help="discriminator width (preset's if unset)")
-    p.add_argument("--diffaug", default="", help="DiffAugment policy: 'translation,cutout' for small sets")
+    p.add_argument("--diffaug", default="", help="DiffAugment policy: 'translation,cutout' for small sets "
+                                                 "(ops: translation, affine, cutout)")
+    p.add_argument("--ada-target", type=float, default=None,
+                   help="adaptive augmentation (ADA): apply each --diffaug op with a probability tuned so that "
+                        "the mean sign of D's real logits stays at this value (0.6 in Karras et al. 2020)")
+    p.add_argument("--ada-images", type=int, default=100_000,
+                   help="ADA: real images over which the probability can move from 0 to 1")
     p.add_argument("--indices", default=None, help="file of MNIST training indices to train on")
     p.add_argument("--per-class", type=int, default=None,
                    help="train on the class-balanced subset of this many images per digit that "
@@ -105,7 +115,8 @@ def main(argv: list[str] | None = None) -> int:
 
     cfg = TrainConfig(
         preset=a.preset, epochs=a.epochs, batch_size=a.batch_size, lr_g=a.lr_g, lr_d=a.lr_d, ema=a.ema,
-        width=a.width, diffaug=a.diffaug, seed=a.seed, output_dir=a.output_dir, indices=indices,
+        width=a.width, diffaug=a.diffaug, ada_target=a.ada_target, ada_images=a.ada_images, seed=a.seed,
+        output_dir=a.output_dir, indices=indices,
         data_root=a.data_root, device=a.device, resume=a.resume, max_steps=5 if a.dry_run else None,
         grid_every=a.grid_every, bf16=a.bf16, max_seconds=a.max_seconds,
         discriminator={"width": a.d_width} if a.d_width else None,

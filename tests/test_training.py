@@ -108,6 +108,42 @@ def test_diffaug_shapes_and_policy():
         diff_augment(x, "colour")
 
 
+def test_diffaug_probability_and_affine():
+    x = torch.rand(64, 1, 28, 28, requires_grad=True)
+    assert torch.equal(diff_augment(x, "translation,affine,cutout", torch.Generator().manual_seed(0), p=0.0), x)
+    y = diff_augment(x, "affine", torch.Generator().manual_seed(0), p=0.5)
+    changed = (y - x).flatten(1).abs().amax(1) > 1e-6
+    assert 10 < int(changed.sum()) < 54  # about half of the 64 images, each whole or not at all
+    y.sum().backward()
+    assert x.grad is not None and torch.isfinite(x.grad).all()
+
+
+def test_ada_resume_matches_and_records_p(tmp_path):
+    data = _data()
+    kw = dict(diffaug="translation,affine,cutout", ada_target=0.6, ada_images=512)
+    straight = train(_cfg(tmp_path / "a", epochs=3, **kw), data, progress=False)
+    train(_cfg(tmp_path / "b", epochs=1, **kw), data, progress=False)
+    resumed = train(_cfg(tmp_path / "b", epochs=3, resume=True, **kw), data, progress=False)
+    a, b = _weights(straight), _weights(resumed)
+    assert all(torch.equal(a[k], b[k]) for k in a)
+    ck_a, ck_b = load_checkpoint(tmp_path / "a" / CHECKPOINT_NAME), load_checkpoint(tmp_path / "b" / CHECKPOINT_NAME)
+    assert torch.equal(ck_a["ada"], ck_b["ada"])
+    p = json.loads((straight / "training.json").read_text())["hyperparameters"]["ada_p_final"]
+    assert 0.0 <= p <= 1.0 and p == round(float(ck_a["ada"][0]), 4)
+    # 12 steps = 3 updates of 4 x 32 real images each, each moving p by 128/512 (then clamped to [0, 1])
+    assert p in (0.0, 0.25, 0.5, 0.75)
+
+
+@pytest.mark.parametrize("kw, match", [
+    (dict(diffaug="translation", ada_target=1.5), "ada_target must be a number in \\(0, 1\\)"),
+    (dict(ada_target=0.6), "give diffaug too"),
+    (dict(diffaug="translation", ada_target=0.6, ada_images=0), "ada_images must be a positive integer"),
+])
+def test_bad_ada_settings(tmp_path, kw, match):
+    with pytest.raises(ValueError, match=match):
+        train(_cfg(tmp_path, **kw), _data(), progress=False)
+
+
 def test_render_card_missing_field():
     with pytest.raises(KeyError):
         render_card("$preset and $other", preset="x")
@@ -192,3 +228,34 @@ def test_max_seconds_stops_at_an_epoch_end_and_records_it(tmp_path, capsys):
     assert "time budget" in capsys.readouterr().out
     with pytest.raises(ValueError, match="max_seconds must be a positive number"):
         train(_cfg(tmp_path, max_seconds=0), _data(), progress=False)
+
+
+def test_distill_moves_a_narrower_student_towards_its_teacher(tmp_path):
+    from ganaug.training import DistillConfig, distill
+
+    torch.manual_seed(0)
+    Generator(latent_dim=100, width=8).save_pretrained(tmp_path / "teacher")
+    release = distill(DistillConfig(teacher=str(tmp_path / "teacher"), channels=[16, 8, 4], steps=40, batch_size=32,
+                                    lr=5e-3, output_dir=str(tmp_path / "out")), progress=False,
+                      card_template=TEMPLATE)
+    info = json.loads((release / "training.json").read_text())["hyperparameters"]
+    assert info["steps"] == 40 and info["channels"] == [16, 8, 4]
+    assert info["final_l1"] < 0.5 * info["initial_l1"]
+    assert {"fc.weight", "embed.weight", "label_map.weight"} <= set(info["copied_from_teacher"])
+    teacher, student = Generator.from_pretrained(tmp_path / "teacher"), Generator.from_pretrained(release)
+    assert student.channels == [16, 8, 4] and student.truncation == teacher.truncation
+    assert "distilled" in (release / "README.md").read_text()
+    z, y = torch.randn(64, 100), torch.arange(64) % 10
+    with torch.no_grad():
+        err = (student(z, y) - teacher(z, y)).abs().mean().item()
+    assert err < info["initial_l1"]  # on latents it never saw
+
+
+def test_distill_needs_a_conditional_teacher(tmp_path):
+    from ganaug.training import DistillConfig, distill
+
+    Generator(arch="seed", num_classes=0, width=4).save_pretrained(tmp_path / "seed")
+    with pytest.raises(ValueError, match="class-conditional"):
+        distill(DistillConfig(teacher=str(tmp_path / "seed"), steps=1, output_dir=str(tmp_path / "o")), progress=False)
+    with pytest.raises(ValueError, match="steps must be a positive integer"):
+        distill(DistillConfig(teacher=str(tmp_path / "seed"), steps=0, output_dir=str(tmp_path / "o")), progress=False)

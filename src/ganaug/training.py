@@ -25,7 +25,7 @@ from ganaug import __version__
 from ganaug._hub import _atomic_write
 from ganaug.models import Discriminator, Generator, preset_config
 
-__all__ = ["TrainConfig", "train", "diff_augment", "render_card", "load_checkpoint"]
+__all__ = ["TrainConfig", "train", "DistillConfig", "distill", "diff_augment", "render_card", "load_checkpoint"]
 
 CHECKPOINT_NAME = "checkpoint.pt"
 
@@ -40,7 +40,9 @@ class TrainConfig:
     lr_g: float | None = None
     lr_d: float | None = None
     ema: float | None = None
-    diffaug: str = ""  # comma list of "translation", "cutout"; the small-data recipe
+    diffaug: str = ""  # comma list of "translation", "affine", "cutout"; the small-data recipe
+    ada_target: float | None = None  # ADA: apply each diffaug op with probability p, tuned so E[sign(D(real))] ~ this
+    ada_images: int = 100_000  # ADA: real images over which p can move from 0 to 1
     seed: int = 0
     output_dir: str = "runs/gan"
     indices: list[int] | None = None  # train on this subset of the MNIST training set
@@ -94,14 +96,25 @@ def g_loss(loss: str, fake: torch.Tensor) -> torch.Tensor:
     return F.binary_cross_entropy_with_logits(fake, torch.ones_like(fake))  # non-saturating
 
 
-def diff_augment(x: torch.Tensor, policy: str, generator: torch.Generator | None = None) -> torch.Tensor:
-    """Differentiable augmentation (Zhao et al. 2020) applied to real and fake alike before D."""
-    if not policy:
+def diff_augment(x: torch.Tensor, policy: str, generator: torch.Generator | None = None,
+                 p: float = 1.0) -> torch.Tensor:
+    """Differentiable augmentation (Zhao et al. 2020) applied to real and fake alike before D.
+
+    ``p`` < 1 applies each op to each image with probability ``p`` (ADA, Karras et al. 2020).
+    """
+    if not policy or p <= 0:
         return x
     n, _, h, w = x.shape
     dev = x.device
-    for p in policy.split(","):
-        if p == "translation":  # shift by up to 1/8 of the size, zero fill
+
+    def chosen(out: torch.Tensor) -> torch.Tensor:  # keep the op's result on a random p-fraction of images
+        if p >= 1:
+            return out
+        pick = (torch.rand(n, generator=generator) < p).to(dev)[:, None, None, None]
+        return torch.where(pick, out, x)
+
+    for op in policy.split(","):
+        if op == "translation":  # shift by up to 1/8 of the size, zero fill
             s = max(1, h // 8)
             sx = torch.randint(-s, s + 1, (n, 1, 1), generator=generator).to(dev)
             sy = torch.randint(-s, s + 1, (n, 1, 1), generator=generator).to(dev)
@@ -109,16 +122,24 @@ def diff_augment(x: torch.Tensor, policy: str, generator: torch.Generator | None
             gy = (gy[None] + sy).clamp(-1, h)
             gx = (gx[None] + sx).clamp(-1, w)
             pad = F.pad(x, (1, 1, 1, 1))
-            x = pad[torch.arange(n, device=dev)[:, None, None], :, gy + 1, gx + 1].permute(0, 3, 1, 2)
-        elif p == "cutout":  # zero a random square of half the size
+            x = chosen(pad[torch.arange(n, device=dev)[:, None, None], :, gy + 1, gx + 1].permute(0, 3, 1, 2))
+        elif op == "affine":  # rotate by up to 15 degrees and scale by 0.9-1.1 (bilinear, zero fill)
+            angle = (torch.rand(n, generator=generator) * 2 - 1) * math.radians(15)
+            scale = 0.9 + 0.2 * torch.rand(n, generator=generator)
+            cos, sin = torch.cos(angle) / scale, torch.sin(angle) / scale
+            theta = torch.stack([torch.stack([cos, -sin, torch.zeros(n)], 1),
+                                 torch.stack([sin, cos, torch.zeros(n)], 1)], 1).to(dev, x.dtype)
+            grid = F.affine_grid(theta, list(x.shape), align_corners=False)
+            x = chosen(F.grid_sample(x, grid, mode="bilinear", padding_mode="zeros", align_corners=False))
+        elif op == "cutout":  # zero a random square of half the size
             ch, cw = h // 2, w // 2
             oy = torch.randint(0, h - ch + 1, (n, 1, 1), generator=generator).to(dev)
             ox = torch.randint(0, w - cw + 1, (n, 1, 1), generator=generator).to(dev)
             gy, gx = torch.meshgrid(torch.arange(h, device=dev), torch.arange(w, device=dev), indexing="ij")
             keep = ~((gy[None] >= oy) & (gy[None] < oy + ch) & (gx[None] >= ox) & (gx[None] < ox + cw))
-            x = x * keep[:, None].to(x.dtype)
+            x = chosen(x * keep[:, None].to(x.dtype))
         else:
-            raise ValueError(f"Unknown DiffAugment policy {p!r}; use 'translation' and/or 'cutout'.")
+            raise ValueError(f"Unknown DiffAugment policy {op!r}; use 'translation', 'affine' and/or 'cutout'.")
     return x
 
 
@@ -192,6 +213,15 @@ def train(cfg: TrainConfig, data: tuple[torch.Tensor, torch.Tensor] | None = Non
             raise ValueError(f"{name} must be a positive integer, got {value!r}.")
     if cfg.max_seconds is not None and not (isinstance(cfg.max_seconds, (int, float)) and cfg.max_seconds > 0):
         raise ValueError(f"max_seconds must be a positive number of seconds (or None), got {cfg.max_seconds!r}.")
+    if cfg.ada_target is not None:
+        if isinstance(cfg.ada_target, bool) or not isinstance(cfg.ada_target, (int, float)) \
+                or not 0 < cfg.ada_target < 1:
+            raise ValueError(f"ada_target must be a number in (0, 1) (0.6 in the ADA paper), got {cfg.ada_target!r}.")
+        if not cfg.diffaug:
+            raise ValueError("ada_target tunes how often the diffaug ops apply: give diffaug too, e.g. "
+                             "'translation,affine,cutout'.")
+        if isinstance(cfg.ada_images, bool) or not isinstance(cfg.ada_images, int) or cfg.ada_images < 1:
+            raise ValueError(f"ada_images must be a positive integer, got {cfg.ada_images!r}.")
     rank, world, distributed = _dist_info()
     device = torch.device(cfg.device)
     if distributed:
@@ -219,6 +249,8 @@ def train(cfg: TrainConfig, data: tuple[torch.Tensor, torch.Tensor] | None = Non
     noise = torch.Generator().manual_seed(cfg.seed + 1000 * rank)
     start_epoch, step = 0, 0
     seconds_before = 0.0  # training time of earlier (resumed-from) runs
+    # ADA state: augmentation probability, then the sum of sign(D(real)) and its count since the last update
+    ada = torch.tensor([0.0 if cfg.ada_target is not None else 1.0, 0.0, 0.0], dtype=torch.float64)
     if cfg.resume and ckpt_path.is_file():
         ck = load_checkpoint(ckpt_path)
         G.load_state_dict(ck["G"])
@@ -230,6 +262,8 @@ def train(cfg: TrainConfig, data: tuple[torch.Tensor, torch.Tensor] | None = Non
         noise.set_state(ck["rng"]["noise"][rank] if world > 1 else ck["rng"]["noise"][0])
         torch.set_rng_state(ck["rng"]["torch"])
         start_epoch, step = ck["epoch"], ck["step"]
+        if "ada" in ck:
+            ada = ck["ada"].clone()
         seconds_before = float(ck.get("seconds", 0.0))
         if rank == 0:
             print(f"Resumed from epoch {start_epoch} (step {step}) of {ckpt_path}.")
@@ -288,7 +322,7 @@ def train(cfg: TrainConfig, data: tuple[torch.Tensor, torch.Tensor] | None = Non
             yf = torch.randint(0, ncls, (n,), generator=noise).to(device)
             with torch.no_grad(), autocast():
                 xf = g_model(z, yf if conditional else None).float()
-            xd = diff_augment(torch.cat([xr, xf]), cfg.diffaug, noise)
+            xd = diff_augment(torch.cat([xr, xf]), cfg.diffaug, noise, p=float(ada[0]))
             yd = torch.cat([yr, yf]) if conditional else None
             with autocast():  # D step
                 if aux_w > 0:
@@ -302,11 +336,26 @@ def train(cfg: TrainConfig, data: tuple[torch.Tensor, torch.Tensor] | None = Non
             opt_d.zero_grad(set_to_none=True)
             ld.backward()
             opt_d.step()
+            if cfg.ada_target is not None:  # every 4 steps, move p towards E[sign(D(real))] = ada_target
+                ada[1] += logits[:n].detach().float().sign().sum().item()
+                ada[2] += n
+                if step % 4 == 3:
+                    sums = ada[1:].clone()
+                    if distributed:
+                        import torch.distributed as dist
+
+                        sums = sums.to(device)
+                        dist.all_reduce(sums)
+                        sums = sums.cpu()
+                    rt = float(sums[0] / sums[1])
+                    ada[0] = min(1.0, max(0.0, float(ada[0]) + math.copysign(float(sums[1]), rt - cfg.ada_target)
+                                          / cfg.ada_images))
+                    ada[1:] = 0.0
             # --- generator
             z = torch.randn(g_batch, G.latent_dim, generator=noise).to(device)
             yf = torch.randint(0, ncls, (g_batch,), generator=noise).to(device)
             with autocast():  # G step; diff_augment works on the fp32 images
-                xg = diff_augment(g_model(z, yf if conditional else None).float(), cfg.diffaug, noise)
+                xg = diff_augment(g_model(z, yf if conditional else None).float(), cfg.diffaug, noise, p=float(ada[0]))
                 if aux_w > 0:
                     logits, cls = d_model(xg, yf, aux=True)
                     lg = g_loss(r["loss"], logits.float()) + aux_w * F.cross_entropy(cls.float(), yf)
@@ -361,13 +410,15 @@ def train(cfg: TrainConfig, data: tuple[torch.Tensor, torch.Tensor] | None = Non
                 "opt_g": opt_g.state_dict(),
                 "opt_d": opt_d.state_dict(),
                 "rng": {"torch": torch.get_rng_state(), "noise": [noise.get_state()]},
+                "ada": ada.clone(),
             }
             if not stopped_early:
                 save_checkpoint(ckpt_path, state)
             elapsed = time.time() - t0
             print(
                 f"epoch {done_epoch}/{cfg.epochs} step {step} loss_d {last_losses[0]:.4f} loss_g {last_losses[1]:.4f} "
-                f"{images_seen / max(elapsed, 1e-9):.0f} img/s",
+                f"{images_seen / max(elapsed, 1e-9):.0f} img/s"
+                + (f" ada_p {float(ada[0]):.3f}" if cfg.ada_target is not None else ""),
                 flush=True,
             )
         if stopped_early:
@@ -387,6 +438,8 @@ def train(cfg: TrainConfig, data: tuple[torch.Tensor, torch.Tensor] | None = Non
         hparams = {k: v for k, v in r.items()}
         hparams.update(epochs=epochs_done, steps=step, seed=cfg.seed, diffaug=cfg.diffaug or "none", preset=cfg.preset,
                        bf16=cfg.bf16)
+        if cfg.ada_target is not None:
+            hparams.update(ada_target=cfg.ada_target, ada_images=cfg.ada_images, ada_p_final=round(float(ada[0]), 4))
         card = None
         if card_template is not None:
             card = render_card(
@@ -422,6 +475,106 @@ def train(cfg: TrainConfig, data: tuple[torch.Tensor, torch.Tensor] | None = Non
         dist.destroy_process_group()
         if not same:
             raise RuntimeError("DDP ranks ended with different generator weights; this is a bug, please report it.")
+    return release
+
+
+@dataclass
+class DistillConfig:
+    """A cheaper generator taught to draw what a trained one draws, for the same latent and label.
+
+    The student sees no images: each step draws latents (standard normal) and labels, runs the
+    teacher on them, and moves the student's images towards the teacher's (mean absolute error).
+    The layers whose shapes match the teacher's (label embedding, fc) start from its weights.
+    """
+
+    teacher: str | None = None  # a generator folder or Hub id; None: the shipped default
+    revision: str | None = None  # the teacher's Hub revision
+    channels: list[int] = field(default_factory=lambda: [64, 48, 16])  # the student's (7x7, 14x14, 28x28) maps
+    steps: int = 6000
+    batch_size: int = 128
+    lr: float = 2e-3  # Adam; cosine decay to 0 over the steps
+    seed: int = 0
+    output_dir: str = "runs/distill"
+    device: str = "cpu"
+    max_seconds: float | None = None  # stop early past this much time (the release is still written)
+
+
+def distill(cfg: DistillConfig, *, progress: bool = True, card_template: str | None = None) -> Path:
+    """Distil ``cfg.teacher`` into a generator with ``cfg.channels``; return the release folder."""
+    from tqdm.auto import tqdm
+
+    from ganaug.datasets import load_generator
+
+    for name in ("steps", "batch_size"):
+        value = getattr(cfg, name)
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ValueError(f"{name} must be a positive integer, got {value!r}.")
+    device = torch.device(cfg.device)
+    teacher = load_generator(cfg.teacher, revision=cfg.revision).to(device).eval()
+    if not teacher.conditional or teacher.arch != "cdcgan":
+        raise ValueError("distill needs a class-conditional ('cdcgan') teacher, such as the shipped default.")
+    torch.manual_seed(cfg.seed)
+    student = Generator(arch="cdcgan", latent_dim=teacher.latent_dim, num_classes=teacher.num_classes,
+                        width=cfg.channels[-1], channels=list(cfg.channels),
+                        truncation=teacher.truncation).to(device)
+    t_state, copied = teacher.state_dict(), []
+    with torch.no_grad():
+        for k, v in student.state_dict().items():
+            if k in t_state and t_state[k].shape == v.shape:
+                v.copy_(t_state[k])
+                copied.append(k)
+    opt = torch.optim.Adam(student.parameters(), lr=cfg.lr, betas=(0.9, 0.99))
+    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, cfg.steps)
+    noise = torch.Generator().manual_seed(cfg.seed)
+    out = Path(cfg.output_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    t0, losses, step = time.time(), [], 0
+    bar = tqdm(range(cfg.steps), desc="distill", disable=not progress)
+    for step in range(1, cfg.steps + 1):
+        z = torch.randn(cfg.batch_size, teacher.latent_dim, generator=noise).to(device)
+        y = torch.randint(0, teacher.num_classes, (cfg.batch_size,), generator=noise).to(device)
+        with torch.no_grad():
+            target = teacher(z, y)
+        loss = F.l1_loss(student(z, y), target)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        sched.step()
+        if not torch.isfinite(loss):
+            raise RuntimeError(f"Distillation diverged at step {step} (loss {loss.item()}); lower lr and run again.")
+        losses.append(loss.item())
+        bar.update()
+        if step % 100 == 0:
+            bar.set_postfix(l1=f"{sum(losses[-100:]) / 100:.4f}")
+            if progress and step % 1000 == 0:
+                print(f"step {step}/{cfg.steps} l1 {sum(losses[-100:]) / 100:.5f} "
+                      f"{step * cfg.batch_size / (time.time() - t0):.0f} img/s", flush=True)
+        if cfg.max_seconds is not None and time.time() - t0 >= cfg.max_seconds:
+            print(f"Stopped at step {step} of {cfg.steps}: the time budget of {cfg.max_seconds:g} s is spent.")
+            break
+    bar.close()
+    seconds = time.time() - t0
+    student = student.cpu().eval()
+    release = out / "generator"
+    tail = losses[-max(1, min(100, len(losses) // 10)):]  # the last 10% of steps, at most 100
+    last_l1 = sum(tail) / len(tail)
+    hparams = {"distilled_from": cfg.teacher or "ganaug's shipped default", "teacher_revision": cfg.revision,
+               "channels": list(cfg.channels), "steps": step, "batch_size": cfg.batch_size, "lr": cfg.lr,
+               "seed": cfg.seed, "copied_from_teacher": copied, "initial_l1": round(losses[0], 6),
+               "final_l1": round(last_l1, 6)}
+    card = None
+    if card_template is not None:
+        card = render_card(
+            card_template, preset="distilled",
+            data=f"no images: the outputs of {cfg.teacher or 'the shipped default generator'} for random latents "
+                 "and labels (knowledge distillation, mean absolute error)",
+            hyperparameters="\n".join(f"| {k} | {json.dumps(v)} |" for k, v in sorted(hparams.items())),
+            train_time=f"{seconds:.0f} s on {cfg.device}", metrics="{}",
+            conditional="class-conditional", version=__version__)
+    (release / "README.md").unlink(missing_ok=True)
+    student.save_pretrained(release, model_card_kwargs={"card": card} if card else None)
+    (release / "training.json").write_text(json.dumps({"hyperparameters": hparams, "seconds": round(seconds, 1)},
+                                                      indent=2))
     return release
 
 
