@@ -4,6 +4,7 @@ overhead of GANAugmentedDataset, and GAN training speed. Prints figures; asserts
 CPU figures are only meaningful as ratios from one run (this machine is noisy, ±10-20%).
     python scripts/bench.py                      # CPU, all sections
     python scripts/bench.py --device cuda --batch-sizes 4096 16384 65536
+    python scripts/bench.py --generator runs/x/generator   # another generator in place of the shipped one
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ class Args:
     skip: list[str]
     repeats: int
     compile: bool
+    generator: str | None
 
 
 def parse(argv: list[str] | None = None) -> Args:
@@ -32,6 +34,9 @@ def parse(argv: list[str] | None = None) -> Args:
     p.add_argument("--repeats", type=int, default=3)
     p.add_argument("--no-compile", dest="compile", action="store_false",
                    help="skip the torch.compile rows (they need a C++ compiler on CPU)")
+    p.add_argument("--generator", default=None,
+                   help="generator folder or Hub id for the 'shipped' rows, the dataset and the loader "
+                        "(default: the one shipped in the package)")
     return Args(**vars(p.parse_args(argv)))
 
 
@@ -59,6 +64,7 @@ def main(argv: list[str] | None = None) -> int:
     a = parse(argv)
     import torch
 
+    from ganaug.datasets import load_generator
     from ganaug.models import Generator, flops_per_image, preset_config
 
     dev = torch.device(a.device)
@@ -73,8 +79,13 @@ def main(argv: list[str] | None = None) -> int:
     ceiling_bf16 = matmul_flops(dev, n, dtype=torch.bfloat16)
     print(f"bf16 matmul {n}^2: {ceiling_bf16 / 1e9:.1f} GFLOP/s (the basis for bf16 rows)")
     flops = {}
-    for name in ("default", "seed"):
-        g = Generator(**preset_config(name)["generator"]).to(dev).eval()
+    shipped = load_generator(a.generator)
+    nets = {"shipped": shipped, "seed": Generator(**preset_config("seed")["generator"])}
+    trained_default = Generator(**preset_config("default")["generator"])
+    if trained_default.channels != shipped.channels:  # the shipped one is narrower: also time the trained design
+        nets = {"shipped": shipped, "default preset": trained_default, "seed": nets["seed"]}
+    for name, g in nets.items():
+        g = g.to(dev).eval()
         z, y = torch.randn(8, 100, device=dev), torch.randint(0, 10, (8,), device=dev)
         f = flops[name] = flops_per_image(g, z, y if g.conditional else None)
         print(f"\n[{name}] {f / 1e6:.1f} MFLOP per image (counted); ceiling {ceiling / f:,.0f} images/s")
@@ -116,7 +127,7 @@ def main(argv: list[str] | None = None) -> int:
         print()
         for opts in ({}, {"bf16": True}) + (({"compile": True}, {"compile": True, "bf16": True}) if a.compile else ()):
             t = time.perf_counter()
-            built = SyntheticMNIST(60_000, device=dev, **opts)
+            built = SyntheticMNIST(60_000, generator=shipped, device=dev, **opts)
             shown = "".join(f", {k}=True" for k in opts)
             print(f"SyntheticMNIST(60_000{shown}) built in {time.perf_counter() - t:.2f} s "
                   f"on {dev} (channels_last, batch {built.batch_size}{'; includes compiling' if opts.get('compile') else ''})")
@@ -137,7 +148,7 @@ def main(argv: list[str] | None = None) -> int:
                 n += len(xb)
             return (time.perf_counter() - t) / n
 
-        aug = GANAugmentedDataset(mnist, ratio=0.5)
+        aug = GANAugmentedDataset(mnist, ratio=0.5, generator=shipped)
         base = epoch(mnist)
         mixed = epoch(aug)
         print(f"\nDataLoader epoch, per sample (ToTensor, batch 128, 0 workers): MNIST {base * 1e6:.1f} us; "
@@ -147,14 +158,15 @@ def main(argv: list[str] | None = None) -> int:
         if a.compile:
             settings += [(False, False, True), (True, True, True)]
         for prefetch, bf16, comp in settings:
-            syn = SyntheticMNIST(aug.num_synthetic, device=dev, bf16=bf16, prefetch=prefetch, compile=comp)
+            syn = SyntheticMNIST(aug.num_synthetic, generator=shipped, device=dev, bf16=bf16, prefetch=prefetch,
+                                 compile=comp)
             regen_ds = GANAugmentedDataset(mnist, ratio=0.5, synthetic=syn)
             epoch(regen_ds, regen=True)
             regen = (epoch(regen_ds, regen=True) + epoch(regen_ds, regen=True)) / 2
             print(f"    prefetch={prefetch!s:5} bf16={bf16!s:5} compile={comp!s:5}: {regen * 1e6:6.1f} us = "
                   f"{regen / base:.2f}x")
             del syn, regen_ds
-        f_default = flops["default"]
+        f_default = flops["shipped"]
         floor = mixed + 0.5 * f_default / ceiling  # half the items are synthetic, each regenerated at the ceiling
         print(f"  floor for generation in the same thread at 100% of the fp32 ceiling: {floor * 1e6:.1f} us = "
               f"{floor / base:.2f}x (generation alone costs {f_default / ceiling * 1e6:.1f} us per synthetic image "
