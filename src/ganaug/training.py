@@ -445,6 +445,7 @@ def train(cfg: TrainConfig, data: tuple[torch.Tensor, torch.Tensor] | None = Non
             card = render_card(
                 card_template,
                 preset=cfg.preset,
+                script="scripts/train_gan.py",
                 data=(f"{len(x)} images of the MNIST training set (indices given)" if cfg.indices is not None
                       else "the 60 000 images of the MNIST training set (no test images)") if data is None
                 else f"{len(x)} images given in memory",
@@ -565,7 +566,7 @@ def distill(cfg: DistillConfig, *, progress: bool = True, card_template: str | N
     card = None
     if card_template is not None:
         card = render_card(
-            card_template, preset="distilled",
+            card_template, preset="distilled", script="scripts/distill_gan.py",
             data=f"no images: the outputs of {cfg.teacher or 'the shipped default generator'} for random latents "
                  "and labels (knowledge distillation, mean absolute error)",
             hyperparameters="\n".join(f"| {k} | {json.dumps(v)} |" for k, v in sorted(hparams.items())),
