@@ -260,3 +260,5 @@ def test_distill_needs_a_conditional_teacher(tmp_path):
         distill(DistillConfig(teacher=str(tmp_path / "seed"), steps=1, output_dir=str(tmp_path / "o")), progress=False)
     with pytest.raises(ValueError, match="steps must be a positive integer"):
         distill(DistillConfig(teacher=str(tmp_path / "seed"), steps=0, output_dir=str(tmp_path / "o")), progress=False)
+    with pytest.raises(ValueError, match="three positive ints"):
+        distill(DistillConfig(teacher=str(tmp_path / "seed"), channels=[], output_dir=str(tmp_path / "o")), progress=False)

@@ -510,6 +510,8 @@ def distill(cfg: DistillConfig, *, progress: bool = True, card_template: str | N
         value = getattr(cfg, name)
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise ValueError(f"{name} must be a positive integer, got {value!r}.")
+    if not isinstance(cfg.channels, (list, tuple)) or len(cfg.channels) != 3:
+        raise ValueError(f"channels must be three positive ints (the 7x7, 14x14 and 28x28 maps), got {cfg.channels!r}.")
     device = torch.device(cfg.device)
     teacher = load_generator(cfg.teacher, revision=cfg.revision).to(device).eval()
     if not teacher.conditional or teacher.arch != "cdcgan":
