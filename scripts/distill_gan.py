@@ -1,7 +1,9 @@
 """Distil a trained class-conditional generator into a cheaper one (fewer FLOPs per image).
 
-    # the shipped default (20.5 MFLOP/image) into a (64, 48, 16)-channel student (10.6 MFLOP/image)
-    python scripts/distill_gan.py --channels 64 48 16 --steps 6000 --output-dir runs/distill
+    # how the shipped generator was made: the D-128 generator (20.5 MFLOP/image) into a
+    # (64, 48, 16)-channel student (10.6 MFLOP/image)
+    python scripts/distill_gan.py --teacher results/default-v2/generator --channels 64 48 16 --steps 12000 \
+        --output-dir runs/distill
     python scripts/gen_metrics.py --generator runs/distill/generator --name distilled   # then measure it
 
 The student needs no images: it learns to map each (latent, label) to the teacher's image.
