@@ -177,6 +177,14 @@ def render_card(template: str, **fields: object) -> str:
 
 # ---------------------------------------------------------------- the loop
 
+def _write_release(model: Generator, release: Path, card: str | None, info: dict) -> None:
+    """save_pretrained (config, safetensors weights, card) plus training.json, in ``release``."""
+    # huggingface_hub keeps an existing README.md; a new release gets a new card
+    (release / "README.md").unlink(missing_ok=True)
+    model.save_pretrained(release, model_card_kwargs={"card": card} if card else None)
+    (release / "training.json").write_text(json.dumps(info, indent=2))
+
+
 def _dist_info() -> tuple[int, int, bool]:
     world = int(os.environ.get("WORLD_SIZE", "1"))
     rank = int(os.environ.get("RANK", "0"))
@@ -207,10 +215,10 @@ def train(cfg: TrainConfig, data: tuple[torch.Tensor, torch.Tensor] | None = Non
     from torchvision.utils import save_image
     from tqdm.auto import tqdm
 
+    from ganaug.datasets import _positive_int
+
     for name in ("epochs", "grid_every"):
-        value = getattr(cfg, name)
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise ValueError(f"{name} must be a positive integer, got {value!r}.")
+        _positive_int(name, getattr(cfg, name))
     if cfg.max_seconds is not None and not (isinstance(cfg.max_seconds, (int, float)) and cfg.max_seconds > 0):
         raise ValueError(f"max_seconds must be a positive number of seconds (or None), got {cfg.max_seconds!r}.")
     if cfg.ada_target is not None:
@@ -220,8 +228,7 @@ def train(cfg: TrainConfig, data: tuple[torch.Tensor, torch.Tensor] | None = Non
         if not cfg.diffaug:
             raise ValueError("ada_target tunes how often the diffaug ops apply: give diffaug too, e.g. "
                              "'translation,affine,cutout'.")
-        if isinstance(cfg.ada_images, bool) or not isinstance(cfg.ada_images, int) or cfg.ada_images < 1:
-            raise ValueError(f"ada_images must be a positive integer, got {cfg.ada_images!r}.")
+        _positive_int("ada_images", cfg.ada_images)
     rank, world, distributed = _dist_info()
     device = torch.device(cfg.device)
     if distributed:
@@ -456,12 +463,9 @@ def train(cfg: TrainConfig, data: tuple[torch.Tensor, torch.Tensor] | None = Non
                 conditional="class-conditional" if final.conditional else "unconditional (labels from a classifier)",
                 version=__version__,
             )
-        # huggingface_hub keeps an existing README.md; a new release gets a new card
-        (release / "README.md").unlink(missing_ok=True)
-        final.save_pretrained(release, model_card_kwargs={"card": card} if card else None)
-        (release / "training.json").write_text(json.dumps(
-            {"hyperparameters": hparams, "seconds": round(total_seconds, 1),
-             "seconds_since_resume": round(elapsed, 1), "images_seen_since_resume": images_seen}, indent=2))
+        _write_release(final, release, card, {"hyperparameters": hparams, "seconds": round(total_seconds, 1),
+                                              "seconds_since_resume": round(elapsed, 1),
+                                              "images_seen_since_resume": images_seen})
     if distributed:
         import torch.distributed as dist
 
@@ -504,12 +508,10 @@ def distill(cfg: DistillConfig, *, progress: bool = True, card_template: str | N
     """Distil ``cfg.teacher`` into a generator with ``cfg.channels``; return the release folder."""
     from tqdm.auto import tqdm
 
-    from ganaug.datasets import load_generator
+    from ganaug.datasets import _positive_int, load_generator
 
     for name in ("steps", "batch_size"):
-        value = getattr(cfg, name)
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise ValueError(f"{name} must be a positive integer, got {value!r}.")
+        _positive_int(name, getattr(cfg, name))
     if not isinstance(cfg.channels, (list, tuple)) or len(cfg.channels) != 3:
         raise ValueError(f"channels must be three positive ints (the 7x7, 14x14 and 28x28 maps), got {cfg.channels!r}.")
     device = torch.device(cfg.device)
@@ -574,10 +576,7 @@ def distill(cfg: DistillConfig, *, progress: bool = True, card_template: str | N
             hyperparameters="\n".join(f"| {k} | {json.dumps(v)} |" for k, v in sorted(hparams.items())),
             train_time=f"{seconds:.0f} s on {cfg.device}", metrics="{}",
             conditional="class-conditional", version=__version__)
-    (release / "README.md").unlink(missing_ok=True)
-    student.save_pretrained(release, model_card_kwargs={"card": card} if card else None)
-    (release / "training.json").write_text(json.dumps({"hyperparameters": hparams, "seconds": round(seconds, 1)},
-                                                      indent=2))
+    _write_release(student, release, card, {"hyperparameters": hparams, "seconds": round(seconds, 1)})
     return release
 
 
