@@ -37,6 +37,8 @@ class Args:
     truncation: float | None
     labeller: str | None
     relabel: bool
+    ratio: float
+    val: bool
     output_dir: str
     quick: bool
 
@@ -58,6 +60,11 @@ def parse(argv: list[str] | None = None) -> Args:
     p.add_argument("--labeller", default=None, help="'reference' to label an unconditional generator's samples")
     p.add_argument("--relabel", action="store_true",
                    help="label a conditional generator's samples by the labeller (default: the reference classifier)")
+    p.add_argument("--ratio", type=float, default=0.5,
+                   help="fraction of synthetic items in the gan and gan+affine arms (0.9: nine synthetic per real)")
+    p.add_argument("--val", action="store_true",
+                   help="test on 10 000 training images outside each subset, not the test set: for choosing "
+                        "settings (sizes below 6000 only)")
     p.add_argument("--output-dir", default="results")
     p.add_argument("--quick", action="store_true", help="smoke run: 10 per class, 1 seed, 30 steps")
     return Args(**vars(p.parse_args(argv)))
@@ -90,6 +97,12 @@ def _claim(path: Path) -> bool:
 
 def main(argv: list[str] | None = None) -> int:
     a = parse(argv)
+    if not 0 < a.ratio < 1:
+        print(f"error: --ratio must be in (0, 1) (the fraction of synthetic items), got {a.ratio}.", file=sys.stderr)
+        return 2
+    if a.val and any(s * 10 >= 60_000 for s in a.sizes):
+        print("error: --val tests on training images outside the subset: give --sizes below 6000.", file=sys.stderr)
+        return 2
     from tqdm.auto import tqdm
 
     from ganaug._data import load_mnist
@@ -102,14 +115,17 @@ def main(argv: list[str] | None = None) -> int:
     jobs = [(s, arm, seed) for s in sizes for arm in a.arms for seed in seeds]
     for s, arm, seed in tqdm(jobs, desc="runs"):
         tag = a.generator_id if arm in SYNTHETIC_ARMS else "none"
-        path = out / "runs" / f"{arm}_{s}_{seed}_{tag}{'_quick' if a.quick else ''}.json"
+        if arm in ("gan", "gan+affine") and a.ratio != 0.5:
+            tag += f"_r{a.ratio:g}"
+        path = out / "runs" / f"{arm}_{s}_{seed}_{tag}{'_val' if a.val else ''}{'_quick' if a.quick else ''}.json"
         if path.is_file() or not _claim(path):
             continue  # resumable: finished runs are not recomputed; another process has this one
         try:
             steps = 30 if a.quick else STEPS.get(s, 1000)
             row = protocol_run(arm=arm, per_class=s, seed=seed, subset_seed=a.subset_seed, steps=steps,
                                generator=a.generator, generator_id=a.generator_id, min_confidence=a.min_confidence,
-                               truncation=a.truncation, labeller=a.labeller, relabel=a.relabel, mnist=mnist, test=test)
+                               truncation=a.truncation, labeller=a.labeller, relabel=a.relabel, mnist=mnist, test=test,
+                               ratio=a.ratio, eval_set="val" if a.val else "test")
             tmp = path.with_suffix(".json.tmp")
             tmp.write_text(json.dumps(row, indent=2))
             os.replace(tmp, path)  # atomic: an interrupted run leaves no half-written result
@@ -117,23 +133,24 @@ def main(argv: list[str] | None = None) -> int:
             path.with_suffix(".lock").unlink(missing_ok=True)
         tqdm.write(f"{arm:>15} {s:>5}/class seed {seed}: {row['accuracy']:.2%} ({row['seconds']} s)")
     rows = [json.loads(p.read_text()) for p in sorted((out / "runs").glob("*.json"))]
-    rows = [r for r in rows if (r["steps"] == 30) == a.quick]
+    rows = [r for r in rows if (r["steps"] == 30) == a.quick and r.get("eval_set", "test") == ("val" if a.val else "test")]
     table = summarise(rows)
-    (out / ("table_quick.md" if a.quick else "table.md")).write_text(table + "\n")
+    name = ("_quick" if a.quick else "") + ("_val" if a.val else "")
+    (out / f"table{name}.md").write_text(table + "\n")
     print(table)
     try:
-        _plot(rows, out / ("accuracy_quick.png" if a.quick else "accuracy.png"))
+        _plot(rows, out / f"accuracy{name}.png", "validation" if a.val else "test")
     except ImportError:
         print("matplotlib is not installed: no plot (pip install matplotlib)")
     return 0
 
 
-def _plot(rows: list[dict], path: Path) -> None:
+def _plot(rows: list[dict], path: Path, eval_set: str = "test") -> None:
     import statistics
 
     import matplotlib
 
-    from ganaug.evaluation import ARMS
+    from ganaug.evaluation import ARMS, run_label
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -141,12 +158,12 @@ def _plot(rows: list[dict], path: Path) -> None:
     fig, ax = plt.subplots(figsize=(10, 5.5))
     # colour = arm, line style and marker = generator, so that 15+ lines stay tellable apart
     colours = dict(zip(ARMS, plt.get_cmap("tab10").colors))
-    gens = sorted({r.get("generator") or "" for r in rows} - {""})
+    gens = sorted({run_label(r) for r in rows} - {""})
     styles = [("--", "s"), (":", "^"), ("-.", "D"), ((0, (1, 3)), "v"), ((0, (5, 1)), "P")]
     style = {"": ("-", "o"), **{g: styles[i % len(styles)] for i, g in enumerate(gens)}}
-    lines = sorted({(r["arm"], r.get("generator") or "") for r in rows}, key=lambda k: (ARMS.index(k[0]), k[1]))
+    lines = sorted({(r["arm"], run_label(r)) for r in rows}, key=lambda k: (ARMS.index(k[0]), k[1]))
     for arm, gen in lines:
-        mine = [r for r in rows if r["arm"] == arm and (r.get("generator") or "") == gen]
+        mine = [r for r in rows if r["arm"] == arm and run_label(r) == gen]
         sizes = sorted({r["per_class"] for r in mine})
         acc = [[100 * r["accuracy"] for r in mine if r["per_class"] == s] for s in sizes]
         ls, marker = style[gen]
@@ -156,7 +173,7 @@ def _plot(rows: list[dict], path: Path) -> None:
                     color=colours.get(arm))
     ax.set_xscale("log")
     ax.set_xlabel("real training images per class")
-    ax.set_ylabel("test accuracy (%)")
+    ax.set_ylabel(f"{eval_set} accuracy (%)")
     ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), fontsize=8)
     ax.grid(alpha=0.3)
     fig.tight_layout()

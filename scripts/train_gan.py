@@ -38,6 +38,8 @@ class Args:
     ema: float | None
     width: int | None
     d_width: int | None
+    d_dropout: float | None
+    r1_gamma: float
     diffaug: str
     ada_target: float | None
     ada_images: int
@@ -67,6 +69,10 @@ def parse(argv: list[str] | None = None) -> Args:
     p.add_argument("--ema", type=float, default=None, help="EMA decay of the released generator (0: off)")
     p.add_argument("--width", type=int, default=None, help="generator width (preset's if unset)")
     p.add_argument("--d-width", type=int, default=None, help="discriminator width (preset's if unset)")
+    p.add_argument("--d-dropout", type=float, default=None,
+                   help="discriminator dropout (preset's 0.4 if unset; 0 lets --ada-target and --r1-gamma regularise)")
+    p.add_argument("--r1-gamma", type=float, default=0.0,
+                   help="R1 gradient penalty on real images (Mescheder et al. 2018); 0: off")
     p.add_argument("--diffaug", default="", help="DiffAugment policy: 'translation,cutout' for small sets "
                                                  "(ops: translation, affine, cutout)")
     p.add_argument("--ada-target", type=float, default=None,
@@ -119,7 +125,8 @@ def main(argv: list[str] | None = None) -> int:
         output_dir=a.output_dir, indices=indices,
         data_root=a.data_root, device=a.device, resume=a.resume, max_steps=5 if a.dry_run else None,
         grid_every=a.grid_every, bf16=a.bf16, max_seconds=a.max_seconds,
-        discriminator={"width": a.d_width} if a.d_width else None,
+        discriminator={k: v for k, v in (("width", a.d_width), ("dropout", a.d_dropout)) if v is not None} or None,
+        r1_gamma=a.r1_gamma,
     )
     torch.set_flush_denormal(True)  # denormal floats slow CPU kernels many times over
     release = train(cfg, card_template=CARD_TEMPLATE.read_text())

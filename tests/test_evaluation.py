@@ -7,9 +7,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import torch
 
-from ganaug.evaluation import class_balanced_subset, random_affine, summarise
+from ganaug.evaluation import VAL_SIZE, class_balanced_subset, protocol_run, random_affine, summarise, \
+    validation_indices
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -44,6 +46,30 @@ def test_quick_protocol_runs_and_resumes(tmp_path, tiny_generator_dir):
     mtimes = [p.stat().st_mtime for p in runs]
     res = subprocess.run(cmd, capture_output=True, text=True, timeout=600)  # finished runs are skipped
     assert res.returncode == 0 and [p.stat().st_mtime for p in runs] == mtimes
+
+
+def test_validation_set_is_outside_the_subset_and_fixed():
+    subset = class_balanced_subset(torch.arange(60_000) % 10, 10, seed=0)
+    val = validation_indices(60_000, subset, 0)
+    assert len(val) == VAL_SIZE and len(set(val.tolist())) == VAL_SIZE
+    assert not set(val.tolist()) & set(subset.tolist())
+    assert torch.equal(val, validation_indices(60_000, subset, 0))
+    assert not torch.equal(val, validation_indices(60_000, subset, 1))
+
+
+def test_protocol_ratio_and_validation_set(mnist_train, tiny_generator_dir):
+    from ganaug import Generator
+
+    g = Generator.from_pretrained(tiny_generator_dir)
+    row = protocol_run(arm="gan", per_class=10, seed=0, subset_seed=0, steps=2, generator=g, generator_id="tiny",
+                       mnist=mnist_train, test=None, ratio=0.9, eval_set="val")
+    assert row["train_items"] == 100 + 900 and row["ratio"] == 0.9 and row["eval_set"] == "val"
+    assert 0.0 <= row["accuracy"] <= 1.0
+    assert "| gan [tiny, ratio 0.9] |" in summarise([row])
+    with pytest.raises(ValueError, match="ratio must be a number in \\(0, 1\\)"):
+        protocol_run(arm="gan", per_class=10, seed=0, subset_seed=0, steps=2, mnist=mnist_train, ratio=1.0)
+    with pytest.raises(ValueError, match="use per_class <= 1000"):
+        protocol_run(arm="real", per_class=6000, seed=0, subset_seed=0, steps=2, mnist=mnist_train, eval_set="val")
 
 
 def test_summarise_mean_std():

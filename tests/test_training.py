@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from ganaug.models import Generator
+from ganaug.models import Discriminator, Generator
 from ganaug.training import CHECKPOINT_NAME, TrainConfig, diff_augment, load_checkpoint, render_card, train
 
 TEMPLATE = (Path(__file__).resolve().parent.parent / "model_cards" / "template.md").read_text()
@@ -134,7 +134,22 @@ def test_ada_resume_matches_and_records_p(tmp_path):
     assert p in (0.0, 0.25, 0.5, 0.75)
 
 
+def test_r1_and_no_dropout_change_training_and_are_recorded(tmp_path):
+    data = _data()
+    plain = _weights(train(_cfg(tmp_path / "a", discriminator={"dropout": 0.0}), data, progress=False))
+    release = train(_cfg(tmp_path / "b", discriminator={"dropout": 0.0}, r1_gamma=10.0), data, progress=False)
+    with_r1 = _weights(release)
+    assert any(not torch.equal(plain[k], with_r1[k]) for k in plain)  # the penalty moved D, so G differs
+    hp = json.loads((release / "training.json").read_text())["hyperparameters"]
+    assert hp["r1_gamma"] == 10.0 and hp["r1_every"] == 16 and hp["discriminator"]["dropout"] == 0.0
+    D = Discriminator(dropout=0.0).train()  # no dropout: train mode is deterministic
+    x, y = torch.rand(4, 1, 28, 28), torch.arange(4)
+    assert torch.equal(D(x, y), D(x, y))
+
+
 @pytest.mark.parametrize("kw, match", [
+    (dict(r1_gamma=-1.0), "r1_gamma must be a number >= 0"),
+    (dict(discriminator={"dropout": 1.0}), "dropout must be a number in \\[0, 1\\)"),
     (dict(diffaug="translation", ada_target=1.5), "ada_target must be a number in \\(0, 1\\)"),
     (dict(ada_target=0.6), "give diffaug too"),
     (dict(diffaug="translation", ada_target=0.6, ada_images=0), "ada_images must be a positive integer"),

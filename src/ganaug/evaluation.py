@@ -139,6 +139,7 @@ def run_demo(*, per_class: int = 10, steps: int = 500, seed: int = 0, ratio: flo
 ARMS = ("real", "affine", "trivialaugment", "gan", "gan+affine", "tstr")
 SYNTHETIC_ARMS = ("gan", "gan+affine", "tstr")  # the arms that draw from a generator
 STEPS = {10: 500, 100: 600, 1000: 1500, 6000: 3000}  # per real-set size (images per class); 6000 ~ all 60 000
+VAL_SIZE, VAL_SEED = 10_000, 777  # eval_set="val": this many training images outside the subset
 
 
 def _trivial_augment(xb: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
@@ -151,31 +152,56 @@ def _trivial_augment(xb: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
     return torch.stack([ta(img) for img in u8]).float() / 255
 
 
+def validation_indices(n: int, subset: torch.Tensor, subset_seed: int) -> torch.Tensor:
+    """``VAL_SIZE`` (or all remaining) indices of ``range(n)`` outside ``subset``, fixed by ``subset_seed``."""
+    outside = torch.ones(n, dtype=torch.bool)
+    outside[subset] = False
+    rest = outside.nonzero().squeeze(1)
+    order = torch.randperm(len(rest), generator=torch.Generator().manual_seed(VAL_SEED + subset_seed))
+    return rest[order[:VAL_SIZE]]
+
+
 def protocol_run(*, arm: str, per_class: int, seed: int, subset_seed: int, steps: int, batch_size: int = 64,
                  generator=None, generator_id: str = "default", min_confidence: float | None = None,
-                 truncation: float | None = None, labeller=None, relabel: bool = False, mnist=None, test=None, progress: bool = False) -> dict:
+                 truncation: float | None = None, labeller=None, relabel: bool = False, mnist=None, test=None,
+                 ratio: float = 0.5, eval_set: str = "test", progress: bool = False) -> dict:
     """One classifier trained for ``steps`` batches on one arm's data; tested on the real test set.
 
     ``min_confidence`` turns on SyntheticMNIST's filter (the reference classifier's confidence in the
     conditioned label) for the synthetic arms; ``truncation`` scales their latents (None: the generator's own); ``labeller``
     ("reference") labels the samples of unconditional generators (the ``seed`` preset); ``relabel``
     labels a conditional generator's samples by the labeller too (see ``SyntheticMNIST``).
+    ``ratio`` is the fraction of synthetic items in the mixed arms (``gan``, ``gan+affine``; TSTR uses as
+    many synthetic samples as the subset has real ones). ``eval_set="val"`` tests on ``VAL_SIZE`` training
+    images outside the subset instead of the test set, for choosing settings without touching the test set.
     """
     from ganaug.datasets import SyntheticMNIST
     from ganaug.models import SmallCNN
 
     if arm not in ARMS:
         raise ValueError(f"Unknown arm {arm!r}; choose from {ARMS}.")
+    if isinstance(ratio, bool) or not isinstance(ratio, (int, float)) or not 0 < ratio < 1:
+        raise ValueError(f"ratio must be a number in (0, 1) (the fraction of synthetic items), got {ratio!r}.")
+    if eval_set not in ("test", "val"):
+        raise ValueError(f"eval_set must be 'test' or 'val', got {eval_set!r}.")
     x_all = mnist.data.unsqueeze(1).float() / 255
     if per_class * 10 >= len(x_all):
+        if eval_set == "val":
+            raise ValueError("eval_set='val' needs a subset smaller than the training set (it tests on training "
+                             "images outside the subset); use per_class <= 1000.")
         idx = torch.arange(len(x_all))
     else:
         idx = class_balanced_subset(mnist.targets, per_class, subset_seed)
     x, y = x_all[idx], mnist.targets[idx]
+    if eval_set == "val":
+        val_idx = validation_indices(len(x_all), idx, subset_seed)
+        x_eval, y_eval = x_all[val_idx], mnist.targets[val_idx]
+    else:
+        x_eval, y_eval = test.data.unsqueeze(1).float() / 255, test.targets
     augment = None
     synthetic = arm in SYNTHETIC_ARMS
     if synthetic:
-        n_syn = len(y)  # ratio 0.5 for the mixed arms; the same size for TSTR
+        n_syn = len(y) if arm == "tstr" else int(round(len(y) * ratio / (1 - ratio)))
         syn = SyntheticMNIST(n_syn, generator=generator, seed=1000 + seed, device="cpu", min_confidence=min_confidence,
                              truncation=truncation, labeller=labeller, relabel=relabel)
         xs, ys = syn.data.unsqueeze(1).float() / 255, syn.targets
@@ -186,23 +212,31 @@ def protocol_run(*, arm: str, per_class: int, seed: int, subset_seed: int, steps
         augment = _trivial_augment
     model = SmallCNN()
     secs = fit(model, x, y, steps=steps, batch_size=batch_size, lr=1e-3, augment=augment, seed=seed, progress=progress)
-    acc = accuracy(model, test.data.unsqueeze(1).float() / 255, test.targets)
+    acc = accuracy(model, x_eval, y_eval)
     return {"arm": arm, "per_class": per_class, "real_images": int(len(idx)), "seed": seed, "subset_seed": subset_seed,
             "steps": steps, "batch_size": batch_size, "train_items": int(len(y)), "accuracy": acc,
             "seconds": round(secs, 1), "generator": generator_id if synthetic else None,
             "min_confidence": min_confidence if synthetic else None,
             "truncation": syn.truncation if synthetic else None,
             "relabel": syn.relabel if synthetic else None,
-            "acceptance_rate": syn.acceptance_rate if synthetic else None}
+            "acceptance_rate": syn.acceptance_rate if synthetic else None,
+            "ratio": ratio if arm in ("gan", "gan+affine") else None, "eval_set": eval_set}
+
+
+def run_label(row: dict) -> str:
+    """How results tables name a row's generator: its id, plus the ratio when it is not 0.5."""
+    gen = row.get("generator") or ""
+    r = row.get("ratio")
+    return f"{gen}, ratio {r:g}" if gen and r is not None and r != 0.5 else gen
 
 
 def summarise(rows: list[dict]) -> str:
-    """Markdown table: mean ± std of test accuracy (%) per arm and real-set size."""
+    """Markdown table: mean ± std of accuracy (%) on the rows' eval set, per arm and real-set size."""
     import statistics
 
     sizes = sorted({r["per_class"] for r in rows})
     arms = [a for a in ARMS if any(r["arm"] == a for r in rows)]
-    gens = sorted({r.get("generator") or "" for r in rows} - {""})
+    gens = sorted({run_label(r) for r in rows} - {""})
     head = "| arm | " + " | ".join(f"{s} / class" if s < 6000 else "all 60 000" for s in sizes) + " |"
     lines = [head, "|---" * (len(sizes) + 1) + "|"]
     for arm in arms:
@@ -210,7 +244,7 @@ def summarise(rows: list[dict]) -> str:
             cells = []
             for s in sizes:
                 acc = [100 * r["accuracy"] for r in rows if r["arm"] == arm and r["per_class"] == s
-                       and (gen is None or r.get("generator") == gen)]
+                       and (gen is None or run_label(r) == gen)]
                 if not acc:
                     cells.append("–")
                 else:

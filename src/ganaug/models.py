@@ -157,12 +157,13 @@ class Discriminator(
 ):
     """Image (and label, if conditional) in; one real/fake logit per image out.
 
-    ``seed``: the paper's two stride-2 convs with dropout. ``projection``: spectrally normalised
-    convs with a class-projection term (Miyato & Koyama 2018).
+    ``seed``: the paper's two stride-2 convs, each followed by LeakyReLU and dropout. ``conditional``:
+    the same with the label as one more input map. ``aux_classifier`` adds an AC-GAN class head;
+    ``dropout`` (the paper's 0.4) can be set to 0 when another regulariser (R1, ADA) takes its place.
     """
 
     def __init__(self, arch: str = "conditional", num_classes: int = 10, width: int = 64,
-                 aux_classifier: bool = False) -> None:
+                 aux_classifier: bool = False, dropout: float = 0.4) -> None:
         super().__init__()
         if arch not in ("seed", "conditional"):
             raise ValueError(f"Unknown discriminator arch {arch!r}; use 'seed' or 'conditional'.")
@@ -170,15 +171,18 @@ class Discriminator(
             raise ValueError("arch='conditional' needs num_classes >= 1.")
         if aux_classifier and num_classes < 1:
             raise ValueError("aux_classifier=True needs num_classes >= 1.")
+        if isinstance(dropout, bool) or not isinstance(dropout, (int, float)) or not 0 <= dropout < 1:
+            raise ValueError(f"dropout must be a number in [0, 1) (0.4 in the paper, 0 for no dropout), got {dropout!r}.")
         self.arch, self.num_classes, self.width, self.aux_classifier = arch, num_classes, width, aux_classifier
+        self.dropout = float(dropout)
         w = width
         extra = 1 if arch == "conditional" else 0  # the label, as one more 28x28 input map
         if extra:
             self.embed = nn.Embedding(num_classes, 50)
             self.label_map = nn.Linear(50, 28 * 28)
         self.features = nn.Sequential(
-            nn.Conv2d(1 + extra, w, 3, stride=2, padding=1), nn.LeakyReLU(0.2), nn.Dropout(0.4),  # (N, w, 14, 14)
-            nn.Conv2d(w, w, 3, stride=2, padding=1), nn.LeakyReLU(0.2), nn.Dropout(0.4),  # (N, w, 7, 7)
+            nn.Conv2d(1 + extra, w, 3, stride=2, padding=1), nn.LeakyReLU(0.2), nn.Dropout(dropout),  # (N, w, 14, 14)
+            nn.Conv2d(w, w, 3, stride=2, padding=1), nn.LeakyReLU(0.2), nn.Dropout(dropout),  # (N, w, 7, 7)
             nn.Flatten(),
         )
         self.head = nn.Linear(w * 7 * 7, 1)

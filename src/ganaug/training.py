@@ -28,6 +28,7 @@ from ganaug.models import Discriminator, Generator, preset_config
 __all__ = ["TrainConfig", "train", "DistillConfig", "distill", "diff_augment", "render_card", "load_checkpoint"]
 
 CHECKPOINT_NAME = "checkpoint.pt"
+R1_EVERY = 16  # lazy R1 regularisation interval (StyleGAN2)
 
 
 @dataclass
@@ -43,6 +44,7 @@ class TrainConfig:
     diffaug: str = ""  # comma list of "translation", "affine", "cutout"; the small-data recipe
     ada_target: float | None = None  # ADA: apply each diffaug op with probability p, tuned so E[sign(D(real))] ~ this
     ada_images: int = 100_000  # ADA: real images over which p can move from 0 to 1
+    r1_gamma: float = 0.0  # R1 penalty (gamma/2) E|grad_x D(real)|^2, applied every R1_EVERY D steps (0: off)
     seed: int = 0
     output_dir: str = "runs/gan"
     indices: list[int] | None = None  # train on this subset of the MNIST training set
@@ -229,7 +231,12 @@ def train(cfg: TrainConfig, data: tuple[torch.Tensor, torch.Tensor] | None = Non
             raise ValueError("ada_target tunes how often the diffaug ops apply: give diffaug too, e.g. "
                              "'translation,affine,cutout'.")
         _positive_int("ada_images", cfg.ada_images)
+    if isinstance(cfg.r1_gamma, bool) or not isinstance(cfg.r1_gamma, (int, float)) or not cfg.r1_gamma >= 0:
+        raise ValueError(f"r1_gamma must be a number >= 0 (0: off; 0.1-10 are usual), got {cfg.r1_gamma!r}.")
     rank, world, distributed = _dist_info()
+    if distributed and cfg.r1_gamma > 0:
+        raise ValueError("r1_gamma needs a double backward, which DistributedDataParallel does not support: train "
+                         "with R1 in one process, or set r1_gamma=0.")
     device = torch.device(cfg.device)
     if distributed:
         import torch.distributed as dist
@@ -342,6 +349,11 @@ def train(cfg: TrainConfig, data: tuple[torch.Tensor, torch.Tensor] | None = Non
                     ld = d_loss(r["loss"], logits[:n], logits[n:])
             opt_d.zero_grad(set_to_none=True)
             ld.backward()
+            if cfg.r1_gamma > 0 and step % R1_EVERY == 0:  # lazy R1 (StyleGAN2): gamma * R1_EVERY, every R1_EVERY
+                xr_aug = xd[:n].detach().requires_grad_(True)  # the augmented reals D just saw; fp32
+                (grad,) = torch.autograd.grad(d_model(xr_aug, yr if conditional else None).float().sum(), xr_aug,
+                                              create_graph=True)
+                (cfg.r1_gamma / 2 * R1_EVERY * grad.square().sum((1, 2, 3)).mean()).backward()
             opt_d.step()
             if cfg.ada_target is not None:  # every 4 steps, move p towards E[sign(D(real))] = ada_target
                 ada[1] += logits[:n].detach().float().sign().sum().item()
@@ -447,6 +459,8 @@ def train(cfg: TrainConfig, data: tuple[torch.Tensor, torch.Tensor] | None = Non
                        bf16=cfg.bf16)
         if cfg.ada_target is not None:
             hparams.update(ada_target=cfg.ada_target, ada_images=cfg.ada_images, ada_p_final=round(float(ada[0]), 4))
+        if cfg.r1_gamma > 0:
+            hparams.update(r1_gamma=cfg.r1_gamma, r1_every=R1_EVERY)
         card = None
         if card_template is not None:
             card = render_card(
