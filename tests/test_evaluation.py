@@ -68,6 +68,9 @@ def test_protocol_ratio_and_validation_set(mnist_train, tiny_generator_dir):
     assert "| gan [tiny, ratio 0.9] |" in summarise([row])
     with pytest.raises(ValueError, match="ratio must be a number in \\(0, 1\\)"):
         protocol_run(arm="gan", per_class=10, seed=0, subset_seed=0, steps=2, mnist=mnist_train, ratio=1.0)
+    row = protocol_run(arm="tstr", per_class=6000, seed=0, subset_seed=0, steps=1, generator=g, mnist=mnist_train,
+                       eval_set="val")  # TSTR sees no real image: validation on the full set is allowed
+    assert row["eval_set"] == "val" and row["train_items"] == 60_000
     with pytest.raises(ValueError, match="use per_class <= 1000"):
         protocol_run(arm="real", per_class=6000, seed=0, subset_seed=0, steps=2, mnist=mnist_train, eval_set="val")
 

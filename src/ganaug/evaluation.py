@@ -173,7 +173,8 @@ def protocol_run(*, arm: str, per_class: int, seed: int, subset_seed: int, steps
     labels a conditional generator's samples by the labeller too (see ``SyntheticMNIST``).
     ``ratio`` is the fraction of synthetic items in the mixed arms (``gan``, ``gan+affine``; TSTR uses as
     many synthetic samples as the subset has real ones). ``eval_set="val"`` tests on ``VAL_SIZE`` training
-    images outside the subset instead of the test set, for choosing settings without touching the test set.
+    images outside the subset instead of the test set, for choosing settings without touching the test set
+    (TSTR trains on no real image, so there any training images will do, also at the full size).
     """
     from ganaug.datasets import SyntheticMNIST
     from ganaug.models import SmallCNN
@@ -186,15 +187,16 @@ def protocol_run(*, arm: str, per_class: int, seed: int, subset_seed: int, steps
         raise ValueError(f"eval_set must be 'test' or 'val', got {eval_set!r}.")
     x_all = mnist.data.unsqueeze(1).float() / 255
     if per_class * 10 >= len(x_all):
-        if eval_set == "val":
+        if eval_set == "val" and arm != "tstr":
             raise ValueError("eval_set='val' needs a subset smaller than the training set (it tests on training "
-                             "images outside the subset); use per_class <= 1000.")
+                             "images outside the subset); use per_class <= 1000, or arm='tstr', whose classifier "
+                             "sees no real image.")
         idx = torch.arange(len(x_all))
     else:
         idx = class_balanced_subset(mnist.targets, per_class, subset_seed)
     x, y = x_all[idx], mnist.targets[idx]
-    if eval_set == "val":
-        val_idx = validation_indices(len(x_all), idx, subset_seed)
+    if eval_set == "val":  # TSTR on the full set: its classifier sees no real image, so any may validate it
+        val_idx = validation_indices(len(x_all), idx if arm != "tstr" else idx[:0], subset_seed)
         x_eval, y_eval = x_all[val_idx], mnist.targets[val_idx]
     else:
         x_eval, y_eval = test.data.unsqueeze(1).float() / 255, test.targets
