@@ -165,7 +165,7 @@ def protocol_run(*, arm: str, per_class: int, seed: int, subset_seed: int, steps
                  generator=None, generator_id: str = "default", min_confidence: float | None = None,
                  truncation: float | None = None, labeller=None, relabel: bool = False, mnist=None, test=None,
                  ratio: float = 0.5, eval_set: str = "test", progress: bool = False) -> dict:
-    """One classifier trained for ``steps`` batches on one arm's data; tested on the real test set.
+    """One classifier trained for ``steps`` batches on one arm's data; tested on the real test set (or ``eval_set``).
 
     ``min_confidence`` turns on SyntheticMNIST's filter (the reference classifier's confidence in the
     conditioned label) for the synthetic arms; ``truncation`` scales their latents (None: the generator's own); ``labeller``
