@@ -147,6 +147,14 @@ def test_r1_and_no_dropout_change_training_and_are_recorded(tmp_path):
     assert torch.equal(D(x, y), D(x, y))
 
 
+def test_r1_under_ddp_is_refused_before_anything_starts(tmp_path, monkeypatch):
+    monkeypatch.setenv("WORLD_SIZE", "2")
+    monkeypatch.setenv("RANK", "0")
+    with pytest.raises(ValueError, match="train with R1 in one process"):
+        train(_cfg(tmp_path / "out", r1_gamma=1.0), _data(), progress=False)
+    assert not (tmp_path / "out").exists()
+
+
 @pytest.mark.parametrize("kw, match", [
     (dict(r1_gamma=-1.0), "r1_gamma must be a number >= 0"),
     (dict(discriminator={"dropout": 1.0}), "dropout must be a number in \\[0, 1\\)"),
