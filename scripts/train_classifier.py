@@ -6,6 +6,8 @@ Command that made the shipped one (this repo's root):
 A labeller for the low-data protocol, trained only on the subset scripts/evaluate.py uses for 10
 images per class (the same images a subset GAN is trained on), for SyntheticMNIST's filter:
     python scripts/train_classifier.py --per-class 10 --output-dir runs/clf10
+Your own subset (a JSON list of training-set indices, or one per line; the same file train_gan.py takes):
+    python scripts/train_classifier.py --indices few.json --output-dir runs/clf-few
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ class Args:
     epochs: int
     steps: int | None
     per_class: int | None
+    indices: str | None
     subset_seed: int
     batch_size: int
     lr: float
@@ -39,6 +42,8 @@ def parse(argv: list[str] | None = None) -> Args:
     p.add_argument("--per-class", type=int, default=None,
                    help="train only on the class-balanced subset of this many images per digit that "
                         "scripts/evaluate.py uses (chosen by --subset-seed)")
+    p.add_argument("--indices", default=None,
+                   help="file of MNIST training indices to train on (as train_gan.py --indices)")
     p.add_argument("--subset-seed", type=int, default=0, help="which subset --per-class takes")
     p.add_argument("--batch-size", type=int, default=128)
     p.add_argument("--lr", type=float, default=3e-3)
@@ -58,8 +63,24 @@ def main(argv: list[str] | None = None) -> int:
     from ganaug.evaluation import STEPS, accuracy, class_balanced_subset, fit, random_affine
     from ganaug.models import Classifier
 
+    from ganaug.training import parse_indices
+
+    if a.indices and a.per_class:
+        print("error: give either --indices or --per-class, not both.", file=sys.stderr)
+        return 2
+    try:
+        chosen = parse_indices(a.indices)
+    except (OSError, ValueError) as e:
+        print(f"error: --indices: {e}", file=sys.stderr)
+        return 2
     train, test = load_mnist(train=True), load_mnist(train=False)
     x, y = train.data.unsqueeze(1).float() / 255, train.targets
+    if chosen is not None:
+        if not chosen or min(chosen) < 0 or max(chosen) >= len(y):
+            print(f"error: --indices must list between 1 and {len(y)} training indices in [0, {len(y) - 1}].",
+                  file=sys.stderr)
+            return 2
+        x, y = x[chosen], y[chosen]
     if a.per_class is not None:
         if not 0 < a.per_class < 6000:
             print(f"error: --per-class must be between 1 and 5999 (got {a.per_class}); leave it out for all "
@@ -67,8 +88,9 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         idx = class_balanced_subset(y, a.per_class, a.subset_seed)
         x, y = x[idx], y[idx]
+    per_class = a.per_class if chosen is None else len(y) // 10  # the protocol's steps for a set of this size
     steps = a.steps if a.steps is not None else (
-        STEPS.get(a.per_class, 1000) if a.per_class is not None else a.epochs * (len(x) // a.batch_size))
+        STEPS.get(per_class, 1000) if per_class is not None else a.epochs * (len(x) // a.batch_size))
     steps = 5 if a.dry_run else steps
     model = Classifier(width=a.width)
     secs = fit(model, x, y, steps=steps, batch_size=a.batch_size, lr=a.lr, seed=a.seed,

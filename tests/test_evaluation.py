@@ -93,6 +93,16 @@ def test_train_classifier_on_a_subset(tmp_path):
     assert info["train_images"] == 100 and info["steps"] == 5
     clf = load_classifier(out)
     assert clf(torch.zeros(2, 1, 28, 28)).shape == (2, 10)
+    few = tmp_path / "few.json"
+    few.write_text(json.dumps(list(range(0, 300, 3))))
+    res = subprocess.run([sys.executable, script, "--indices", str(few), "--width", "4", "--dry-run",
+                          "--output-dir", str(tmp_path / "clf-few")], capture_output=True, text=True, timeout=600)
+    assert res.returncode == 0, res.stderr[-2000:]
+    assert json.loads((tmp_path / "clf-few" / "training.json").read_text())["train_images"] == 100
+    few.write_text("[1, 60000]")
+    bad = subprocess.run([sys.executable, script, "--indices", str(few), "--output-dir", str(tmp_path / "x")],
+                         capture_output=True, text=True, timeout=600)
+    assert bad.returncode == 2 and "--indices" in bad.stderr and not (tmp_path / "x").exists()
     bad = subprocess.run([sys.executable, script, "--per-class", "0", "--output-dir", str(tmp_path / "x")],
                          capture_output=True, text=True, timeout=600)
     assert bad.returncode == 2 and "--per-class" in bad.stderr and not (tmp_path / "x").exists()
