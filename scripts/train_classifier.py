@@ -62,8 +62,7 @@ def main(argv: list[str] | None = None) -> int:
     from ganaug._data import load_mnist
     from ganaug.evaluation import STEPS, accuracy, class_balanced_subset, fit, random_affine
     from ganaug.models import Classifier
-
-    from ganaug.training import parse_indices
+    from ganaug.training import check_indices, parse_indices
 
     if a.indices and a.per_class:
         print("error: give either --indices or --per-class, not both.", file=sys.stderr)
@@ -76,11 +75,12 @@ def main(argv: list[str] | None = None) -> int:
     train, test = load_mnist(train=True), load_mnist(train=False)
     x, y = train.data.unsqueeze(1).float() / 255, train.targets
     if chosen is not None:
-        if not chosen or min(chosen) < 0 or max(chosen) >= len(y):
-            print(f"error: --indices must list between 1 and {len(y)} training indices in [0, {len(y) - 1}].",
-                  file=sys.stderr)
+        try:
+            idx = check_indices(chosen, len(y))
+        except ValueError as e:
+            print(f"error: --indices: {e}", file=sys.stderr)
             return 2
-        x, y = x[chosen], y[chosen]
+        x, y = x[idx], y[idx]
     if a.per_class is not None:
         if not 0 < a.per_class < 6000:
             print(f"error: --per-class must be between 1 and 5999 (got {a.per_class}); leave it out for all "

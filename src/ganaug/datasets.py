@@ -99,6 +99,11 @@ def class_counts_from(num_samples: int, weights: Sequence[float] | None, counts:
     return out
 
 
+def synthetic_count(n_real: int, ratio: float) -> int:
+    """How many synthetic items make a fraction ``ratio`` of a mix with ``n_real`` real ones."""
+    return int(round(n_real * ratio / (1.0 - ratio)))
+
+
 def _stream_seed(*keys: int) -> int:
     return int(np.random.SeedSequence([int(k) & 0xFFFFFFFF for k in keys]).generate_state(2, np.uint64)[0] >> 1)
 
@@ -515,7 +520,7 @@ class GANAugmentedDataset(Dataset):
         self.real = real
         self.ratio = float(ratio)
         self.num_real = n_real
-        self.num_synthetic = int(round(n_real * self.ratio / (1.0 - self.ratio)))
+        self.num_synthetic = synthetic_count(n_real, self.ratio)
         self.transform, self.target_transform = find_transforms(real)
         self._owns_synthetic = synthetic is None
         if synthetic is None and self.num_synthetic > 0:

@@ -176,7 +176,7 @@ def protocol_run(*, arm: str, per_class: int, seed: int, subset_seed: int, steps
     images outside the subset instead of the test set, for choosing settings without touching the test set
     (TSTR trains on no real image, so there any training images will do, also at the full size).
     """
-    from ganaug.datasets import SyntheticMNIST
+    from ganaug.datasets import SyntheticMNIST, synthetic_count
     from ganaug.models import SmallCNN
 
     if arm not in ARMS:
@@ -203,7 +203,7 @@ def protocol_run(*, arm: str, per_class: int, seed: int, subset_seed: int, steps
     augment = None
     synthetic = arm in SYNTHETIC_ARMS
     if synthetic:
-        n_syn = len(y) if arm == "tstr" else int(round(len(y) * ratio / (1 - ratio)))
+        n_syn = len(y) if arm == "tstr" else synthetic_count(len(y), ratio)  # as GANAugmentedDataset mixes
         syn = SyntheticMNIST(n_syn, generator=generator, seed=1000 + seed, device="cpu", min_confidence=min_confidence,
                              truncation=truncation, labeller=labeller, relabel=relabel)
         xs, ys = syn.data.unsqueeze(1).float() / 255, syn.targets

@@ -200,11 +200,17 @@ def _load_training_tensors(cfg: TrainConfig) -> tuple[torch.Tensor, torch.Tensor
     x = mnist.data.unsqueeze(1).float().div_(255)  # (60000, 1, 28, 28)
     y = mnist.targets.clone()
     if cfg.indices is not None:
-        idx = torch.as_tensor(cfg.indices, dtype=torch.long)
-        if idx.numel() == 0 or int(idx.min()) < 0 or int(idx.max()) >= len(y):
-            raise ValueError(f"indices must be non-empty and within [0, {len(y)}) of the MNIST training set.")
+        idx = check_indices(cfg.indices, len(y))
         x, y = x[idx], y[idx]
     return x, y
+
+
+def check_indices(indices: list[int], n: int) -> torch.Tensor:
+    """``indices`` as a tensor, after checking that they are non-empty and within the training set's ``n``."""
+    idx = torch.as_tensor(indices, dtype=torch.long)
+    if idx.numel() == 0 or int(idx.min()) < 0 or int(idx.max()) >= n:
+        raise ValueError(f"indices must be non-empty and within [0, {n}) of the MNIST training set.")
+    return idx
 
 
 def train(cfg: TrainConfig, data: tuple[torch.Tensor, torch.Tensor] | None = None, *, progress: bool = True,
