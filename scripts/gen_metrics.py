@@ -8,6 +8,9 @@
 Prints the figures and, with --json, writes them. FID-C(real train, real test) is printed beside
 FID-C(generated, test) so that its scale is visible. Uses only MNIST training images for
 memorisation; the test set is used for FID-C/precision/recall as the measurement reference only.
+To choose between checkpoints or truncations, compare them with `--reference train` (FID-C,
+precision and recall against training images the real baseline does not use), so that the test set
+measures only the final choice.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ class Args:
     truncation: float | None
     card: str | None
     bf16: bool
+    reference: str
 
 
 def parse(argv: list[str] | None = None) -> Args:
@@ -51,11 +55,22 @@ def parse(argv: list[str] | None = None) -> Args:
     p.add_argument("--card", default=None, help="record the figures in this model card (metadata and table), "
                                                 "under --name")
     p.add_argument("--bf16", action="store_true", help="generate under bfloat16 autocast")
+    p.add_argument("--reference", choices=("test", "train"), default="test",
+                   help="real images that FID-C, precision and recall compare against: the test set (final "
+                        "figures) or training images outside the real baseline's (for choosing settings)")
     return Args(**vars(p.parse_args(argv)))
 
 
 def main(argv: list[str] | None = None) -> int:
     a = parse(argv)
+    if a.card and a.reference != "test":
+        print("--card records final figures, which are measured against the test set; drop --card or "
+              "--reference train.", file=sys.stderr)
+        return 2
+    if a.reference == "train" and 2 * a.num_samples > 60_000:
+        print(f"--reference train needs 2 x --num-samples of the 60 000 training images (baseline and reference "
+              f"apart); pass --num-samples 30000 or fewer, not {a.num_samples}.", file=sys.stderr)
+        return 2
     import torch
 
     from ganaug import SyntheticMNIST, load_classifier
@@ -63,13 +78,19 @@ def main(argv: list[str] | None = None) -> int:
     from ganaug.metrics import class_consistency, extract_features, frechet_distance, memorisation, precision_recall
 
     clf = load_classifier()
-    train, test = load_mnist(train=True), load_mnist(train=False)
+    train = load_mnist(train=True)
     n = a.num_samples
     syn = SyntheticMNIST(n, generator=a.generator, revision=a.revision, labeller=a.labeller, relabel=a.relabel, seed=a.seed,
                          min_confidence=a.min_confidence, truncation=a.truncation, device="cpu", bf16=a.bf16)
     g = torch.Generator().manual_seed(a.seed)
-    real_train = train.data[torch.randperm(len(train.data), generator=g)[:n]]
-    f_test = extract_features(clf, test.data[:n])
+    perm = torch.randperm(len(train.data), generator=g)
+    real_train = train.data[perm[:n]]
+    if a.reference == "train":  # training images the baseline does not use: for choosing settings
+        reference = train.data[perm[n:2 * n]]
+    else:
+        reference = load_mnist(train=False).data[:n]
+    ref_name = "test" if a.reference == "test" else "held-out train"
+    f_test = extract_features(clf, reference)
     f_train = extract_features(clf, real_train)
     f_syn = extract_features(clf, syn.data)
     fid_real = frechet_distance(f_train, f_test)
@@ -82,10 +103,11 @@ def main(argv: list[str] | None = None) -> int:
         "fid_c_ratio": fid_gen / fid_real, "precision": precision, "recall": recall,
         "class_consistency": consistency, "memorisation": mem, "memorisation_threshold": thr,
         "acceptance_rate": syn.acceptance_rate, "min_confidence": a.min_confidence,
-        "truncation": syn.truncation, "bf16": a.bf16, "relabel": syn.relabel,
+        "truncation": syn.truncation, "bf16": a.bf16, "relabel": syn.relabel, "reference": a.reference,
     }
     print(f"[{a.name}] {n} samples, truncation {syn.truncation}{', bf16' if a.bf16 else ''}")
-    print(f"  FID-C(generated, test) {fid_gen:.3f}   FID-C(real train, test) {fid_real:.3f}   ratio {fid_gen / fid_real:.1f}")
+    print(f"  FID-C(generated, {ref_name}) {fid_gen:.3f}   FID-C(real train, {ref_name}) {fid_real:.3f}   "
+          f"ratio {fid_gen / fid_real:.1f}")
     print(f"  precision {precision:.3f}  recall {recall:.3f}  (k=3, reference-classifier features)")
     print(f"  class consistency {consistency:.2%}   memorisation {mem:.2%} (pixel-L2 threshold {thr:.3f})")
     if a.min_confidence is not None or a.labeller is not None or a.relabel:

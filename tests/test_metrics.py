@@ -70,3 +70,45 @@ def test_update_card_metrics_writes_metadata_and_table(tmp_path):
     assert "| default | 100 | 1.235 |" in text and "| 95.00% |" in text
     assert "| default, truncation 0.8 | 100 | 2.000 |" in text
     assert loaded.data.to_dict()["license"] == "mit"
+
+
+def test_gen_metrics_reference_train_keeps_the_test_set_out(tmp_path, tiny_generator_dir, monkeypatch):
+    """scripts/gen_metrics.py --reference train: figures for choosing settings, without the test set."""
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import ganaug._data as data
+
+    script = str(Path(__file__).resolve().parent.parent / "scripts" / "gen_metrics.py")
+    out = tmp_path / "m.json"
+    res = subprocess.run([sys.executable, script, "--generator", str(tiny_generator_dir), "--num-samples", "200",
+                          "--reference", "train", "--json", str(out)], capture_output=True, text=True, timeout=600)
+    assert res.returncode == 0, res.stderr[-2000:]
+    m = json.loads(out.read_text())
+    assert m["reference"] == "train" and m["fid_c"] > 0 and m["fid_c_real_train_vs_test"] > 0
+    assert "held-out train" in res.stdout
+
+    # in-process: the test split is never loaded under --reference train
+    sys.path.insert(0, str(Path(script).parent))
+    try:
+        import gen_metrics
+    finally:
+        sys.path.pop(0)
+    loaded = []
+    real_load = data.load_mnist
+
+    def recording_load(train=True, **kw):
+        loaded.append(train)
+        return real_load(train=train, **kw)
+
+    monkeypatch.setattr(data, "load_mnist", recording_load)
+    assert gen_metrics.main(["--generator", str(tiny_generator_dir), "--num-samples", "100", "--reference", "train"]) == 0
+    assert loaded == [True]
+
+    for bad, says in ((["--reference", "train", "--card", str(tmp_path / "c.md")], "drop --card"),
+                      (["--reference", "train", "--num-samples", "40000"], "--num-samples 30000 or fewer")):
+        res = subprocess.run([sys.executable, script, *bad], capture_output=True, text=True, timeout=120)
+        assert res.returncode == 2 and says in res.stderr
+        assert not (tmp_path / "c.md").exists()
