@@ -58,6 +58,26 @@ def test_resume_gives_the_same_weights(tmp_path):
     assert load_checkpoint(tmp_path / "b" / CHECKPOINT_NAME)["step"] == 12
 
 
+def test_resume_with_a_lower_lr_anneals_and_records_the_phases(tmp_path):
+    data = _data()
+    train(_cfg(tmp_path, epochs=1), data, progress=False)
+    train(_cfg(tmp_path / "same", epochs=2), data, progress=False)  # epochs 1-2 at the preset's lr
+    release = train(_cfg(tmp_path, epochs=3, resume=True, lr_g=5e-5, lr_d=1e-4), data, progress=False)
+    ck = load_checkpoint(tmp_path / CHECKPOINT_NAME)
+    assert [g["lr"] for g in ck["opt_g"]["param_groups"]] == [5e-5]  # the new config, not the checkpoint's
+    assert [g["lr"] for g in ck["opt_d"]["param_groups"]] == [1e-4]
+    phases = [{"from_epoch": 0, "to_epoch": 1, "lr_g": 2e-4, "lr_d": 2e-4},
+              {"from_epoch": 1, "to_epoch": 3, "lr_g": 5e-5, "lr_d": 1e-4}]
+    assert ck["phases"] == phases
+    hp = json.loads((release / "training.json").read_text())["hyperparameters"]
+    assert hp["lr_phases"] == phases and hp["lr_g"] == 5e-5 and hp["epochs"] == 3
+    # a plain resume at unchanged rates merges into one phase and writes no lr_phases
+    train(_cfg(tmp_path / "same", epochs=3, resume=True), data, progress=False)
+    assert load_checkpoint(tmp_path / "same" / CHECKPOINT_NAME)["phases"] == [
+        {"from_epoch": 0, "to_epoch": 3, "lr_g": 2e-4, "lr_d": 2e-4}]
+    assert "lr_phases" not in json.loads((tmp_path / "same" / "generator" / "training.json").read_text())["hyperparameters"]
+
+
 def test_seed_preset_trains(tmp_path):
     release = train(_cfg(tmp_path, preset="seed", epochs=1, width=None, ema=None, batch_size=16, max_steps=2),
                     _data(64), progress=False)

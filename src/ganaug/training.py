@@ -213,6 +213,18 @@ def check_indices(indices: list[int], n: int) -> torch.Tensor:
     return idx
 
 
+def _lr_phases(earlier: list[dict], start: int, end: int, lr_g: float, lr_d: float) -> list[dict]:
+    """The learning rates by epoch range, this run's range appended (merged into the last if they match)."""
+    phases = [dict(p) for p in earlier]
+    if end <= start:
+        return phases
+    if phases and (phases[-1]["lr_g"], phases[-1]["lr_d"]) == (lr_g, lr_d) and phases[-1]["to_epoch"] == start:
+        phases[-1]["to_epoch"] = end
+    else:
+        phases.append({"from_epoch": start, "to_epoch": end, "lr_g": lr_g, "lr_d": lr_d})
+    return phases
+
+
 def train(cfg: TrainConfig, data: tuple[torch.Tensor, torch.Tensor] | None = None, *, progress: bool = True,
           card_template: str | None = None) -> Path:
     """Train a GAN; return the folder of the released generator (``output_dir/generator``).
@@ -268,6 +280,7 @@ def train(cfg: TrainConfig, data: tuple[torch.Tensor, torch.Tensor] | None = Non
     opt_d = torch.optim.Adam(D.parameters(), lr=r["lr_d"], betas=tuple(r["betas"]))
     noise = torch.Generator().manual_seed(cfg.seed + 1000 * rank)
     start_epoch, step = 0, 0
+    phases: list[dict] = []  # learning rates of earlier (resumed-from) runs, by epoch range
     seconds_before = 0.0  # training time of earlier (resumed-from) runs
     # ADA state: augmentation probability, then the sum of sign(D(real)) and its count since the last update
     ada = torch.tensor([0.0 if cfg.ada_target is not None else 1.0, 0.0, 0.0], dtype=torch.float64)
@@ -279,6 +292,14 @@ def train(cfg: TrainConfig, data: tuple[torch.Tensor, torch.Tensor] | None = Non
             G_ema.load_state_dict(ck["G_ema"])
         opt_g.load_state_dict(ck["opt_g"])
         opt_d.load_state_dict(ck["opt_d"])
+        # the learning rates are this run's config, not the checkpoint's: resuming with a lower
+        # --lr-g/--lr-d is how a run is annealed
+        old_lrs = (opt_g.param_groups[0]["lr"], opt_d.param_groups[0]["lr"])
+        for opt, lr in ((opt_g, r["lr_g"]), (opt_d, r["lr_d"])):
+            for group in opt.param_groups:
+                group["lr"] = lr
+        phases = list(ck.get("phases") or [{"from_epoch": 0, "to_epoch": ck["epoch"], "lr_g": old_lrs[0],
+                                             "lr_d": old_lrs[1]}])
         noise.set_state(ck["rng"]["noise"][rank] if world > 1 else ck["rng"]["noise"][0])
         torch.set_rng_state(ck["rng"]["torch"])
         start_epoch, step = ck["epoch"], ck["step"]
@@ -287,6 +308,9 @@ def train(cfg: TrainConfig, data: tuple[torch.Tensor, torch.Tensor] | None = Non
         seconds_before = float(ck.get("seconds", 0.0))
         if rank == 0:
             print(f"Resumed from epoch {start_epoch} (step {step}) of {ckpt_path}.")
+            if old_lrs != (r["lr_g"], r["lr_d"]):
+                print(f"Learning rates now lr_g {r['lr_g']:g}, lr_d {r['lr_d']:g} (the checkpoint ran at "
+                      f"{old_lrs[0]:g}, {old_lrs[1]:g}).")
     elif cfg.resume and rank == 0:
         print(f"--resume: no checkpoint at {ckpt_path}; starting from scratch.")
 
@@ -436,6 +460,7 @@ def train(cfg: TrainConfig, data: tuple[torch.Tensor, torch.Tensor] | None = Non
                 "opt_d": opt_d.state_dict(),
                 "rng": {"torch": torch.get_rng_state(), "noise": [noise.get_state()]},
                 "ada": ada.clone(),
+                "phases": _lr_phases(phases, start_epoch, done_epoch, r["lr_g"], r["lr_d"]),
             }
             if not stopped_early:
                 save_checkpoint(ckpt_path, state)
@@ -467,6 +492,9 @@ def train(cfg: TrainConfig, data: tuple[torch.Tensor, torch.Tensor] | None = Non
             hparams.update(ada_target=cfg.ada_target, ada_images=cfg.ada_images, ada_p_final=round(float(ada[0]), 4))
         if cfg.r1_gamma > 0:
             hparams.update(r1_gamma=cfg.r1_gamma, r1_every=R1_EVERY)
+        lr_phases = _lr_phases(phases, start_epoch, epochs_done, r["lr_g"], r["lr_d"])
+        if len(lr_phases) > 1:  # resumed with other learning rates: lr_g/lr_d above are the last phase's
+            hparams.update(lr_phases=lr_phases)
         card = None
         if card_template is not None:
             card = render_card(
