@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
+from pathlib import Path
+
 import torch
 
 from ganaug.metrics import class_consistency, fid_c, frechet_distance, memorisation, precision_recall
@@ -74,11 +79,6 @@ def test_update_card_metrics_writes_metadata_and_table(tmp_path):
 
 def test_gen_metrics_reference_train_keeps_the_test_set_out(tmp_path, tiny_generator_dir, monkeypatch):
     """scripts/gen_metrics.py --reference train: figures for choosing settings, without the test set."""
-    import json
-    import subprocess
-    import sys
-    from pathlib import Path
-
     import ganaug._data as data
 
     script = str(Path(__file__).resolve().parent.parent / "scripts" / "gen_metrics.py")

@@ -298,8 +298,7 @@ def train(cfg: TrainConfig, data: tuple[torch.Tensor, torch.Tensor] | None = Non
         for opt, lr in ((opt_g, r["lr_g"]), (opt_d, r["lr_d"])):
             for group in opt.param_groups:
                 group["lr"] = lr
-        phases = list(ck.get("phases") or [{"from_epoch": 0, "to_epoch": ck["epoch"], "lr_g": old_lrs[0],
-                                             "lr_d": old_lrs[1]}])
+        phases = list(ck.get("phases") or _lr_phases([], 0, ck["epoch"], *old_lrs))  # older checkpoints: one phase
         noise.set_state(ck["rng"]["noise"][rank] if world > 1 else ck["rng"]["noise"][0])
         torch.set_rng_state(ck["rng"]["torch"])
         start_epoch, step = ck["epoch"], ck["step"]
