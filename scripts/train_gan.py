@@ -9,6 +9,8 @@ Commands (this repo's root):
     python scripts/train_gan.py --indices subset.json --diffaug translation,cutout --epochs 200
     # the subset scripts/evaluate.py uses for 100 images per class (--subset-seed 0)
     python scripts/train_gan.py --per-class 100 --diffaug translation,cutout --epochs 170 --grid-every 10
+    # a projection discriminator with spectral normalisation and the hinge loss
+    python scripts/train_gan.py --d-arch projection --spectral-norm --d-dropout 0 --loss hinge --epochs 30
     # adaptive augmentation (ADA): the ops apply only as often as D's overfitting calls for
     python scripts/train_gan.py --per-class 100 --diffaug translation,affine,cutout --ada-target 0.6 --epochs 500
     # resume after an interruption / publish
@@ -39,6 +41,9 @@ class Args:
     width: int | None
     d_width: int | None
     d_dropout: float | None
+    d_arch: str | None
+    spectral_norm: bool
+    loss: str | None
     r1_gamma: float
     diffaug: str
     ada_target: float | None
@@ -71,6 +76,12 @@ def parse(argv: list[str] | None = None) -> Args:
     p.add_argument("--d-width", type=int, default=None, help="discriminator width (preset's if unset)")
     p.add_argument("--d-dropout", type=float, default=None,
                    help="discriminator dropout (preset's 0.4 if unset; 0 lets --ada-target and --r1-gamma regularise)")
+    p.add_argument("--d-arch", default=None, choices=("seed", "conditional", "projection"),
+                   help="discriminator design (preset's if unset): 'projection' takes the label as a class "
+                        "embedding's inner product with D's features (Miyato & Koyama 2018)")
+    p.add_argument("--spectral-norm", action="store_true",
+                   help="spectral normalisation on D's real/fake layers (Miyato et al. 2018); pair it with --loss hinge")
+    p.add_argument("--loss", default=None, choices=("bce", "hinge"), help="GAN loss (preset's if unset)")
     p.add_argument("--r1-gamma", type=float, default=0.0,
                    help="R1 gradient penalty on real images (Mescheder et al. 2018); 0: off")
     p.add_argument("--diffaug", default="", help="DiffAugment policy: 'translation,cutout' for small sets "
@@ -125,8 +136,9 @@ def main(argv: list[str] | None = None) -> int:
         output_dir=a.output_dir, indices=indices,
         data_root=a.data_root, device=a.device, resume=a.resume, max_steps=5 if a.dry_run else None,
         grid_every=a.grid_every, bf16=a.bf16, max_seconds=a.max_seconds,
-        discriminator={k: v for k, v in (("width", a.d_width), ("dropout", a.d_dropout)) if v is not None} or None,
-        r1_gamma=a.r1_gamma,
+        discriminator={k: v for k, v in (("width", a.d_width), ("dropout", a.d_dropout), ("arch", a.d_arch),
+                                         ("spectral_norm", a.spectral_norm or None)) if v is not None} or None,
+        r1_gamma=a.r1_gamma, loss=a.loss,
     )
     torch.set_flush_denormal(True)  # denormal floats slow CPU kernels many times over
     release = train(cfg, card_template=CARD_TEMPLATE.read_text())

@@ -194,3 +194,32 @@ def test_narrower_channels_cost_less_and_round_trip(tmp_path):
 def test_bad_channels(kw, match):
     with pytest.raises(ValueError, match=match):
         Generator(**kw)
+
+
+def test_projection_discriminator_uses_the_label_and_spectral_norm_bounds_its_layers():
+    torch.manual_seed(0)
+    d = Discriminator(arch="projection", width=8, aux_classifier=True, dropout=0.0, spectral_norm=True)
+    x = torch.rand(3, 1, 28, 28)
+    out, cls = d(x, torch.tensor([0, 1, 2]), aux=True)
+    assert out.shape == (3,) and cls.shape == (3, 10)
+    assert not torch.allclose(out, d(x, torch.tensor([3, 4, 5])))  # the label changes the logit
+    with pytest.raises(ValueError, match="pass labels"):
+        d(x)
+    for _ in range(30):  # the power iteration runs once per forward in train mode
+        d(x, torch.tensor([0, 1, 2]))
+    for layer in (d.features[0], d.features[3], d.head):  # the real/fake path: largest singular value ~1
+        assert torch.linalg.matrix_norm(layer.weight.flatten(1), ord=2).item() == pytest.approx(1.0, abs=0.05)
+    assert not hasattr(d.aux_head, "parametrizations")  # the AC-GAN head keeps plain weights
+    again = Discriminator(arch="projection", width=8, aux_classifier=True, dropout=0.0, spectral_norm=True)
+    again.load_state_dict(d.state_dict())
+    assert torch.equal(again.eval()(x, torch.tensor([0, 1, 2])), d.eval()(x, torch.tensor([0, 1, 2])))
+
+
+@pytest.mark.parametrize("kw, match", [
+    (dict(arch="proj"), "use one of: seed, conditional, projection"),
+    (dict(arch="projection", num_classes=0), "needs num_classes >= 1"),
+    (dict(spectral_norm="yes"), "spectral_norm must be True or False"),
+])
+def test_bad_discriminator_settings(kw, match):
+    with pytest.raises(ValueError, match=match):
+        Discriminator(**kw)

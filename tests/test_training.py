@@ -167,6 +167,34 @@ def test_r1_and_no_dropout_change_training_and_are_recorded(tmp_path):
     assert torch.equal(D(x, y), D(x, y))
 
 
+def test_projection_spectral_norm_hinge_trains_resumes_and_is_recorded(tmp_path):
+    data = _data()
+    kw = dict(discriminator={"arch": "projection", "spectral_norm": True, "dropout": 0.0}, loss="hinge")
+    straight = train(_cfg(tmp_path / "a", epochs=2, **kw), data, progress=False)
+    train(_cfg(tmp_path / "b", epochs=1, **kw), data, progress=False)
+    resumed = train(_cfg(tmp_path / "b", epochs=2, resume=True, **kw), data, progress=False)
+    a, b = _weights(straight), _weights(resumed)
+    assert all(torch.equal(a[k], b[k]) for k in a)  # the power-iteration vectors are saved and restored
+    plain = _weights(train(_cfg(tmp_path / "c", epochs=2), data, progress=False))
+    assert any(not torch.equal(plain[k], a[k]) for k in a)
+    hp = json.loads((straight / "training.json").read_text())["hyperparameters"]
+    assert hp["loss"] == "hinge" and hp["discriminator"]["arch"] == "projection"
+    assert hp["discriminator"]["spectral_norm"] is True
+    D = Discriminator(**hp["discriminator"])
+    D.load_state_dict(load_checkpoint(tmp_path / "a" / CHECKPOINT_NAME)["D"])  # the checkpoint's D rebuilds
+
+
+@pytest.mark.parametrize("kw, match", [
+    (dict(loss="wasserstein"), "Unknown loss 'wasserstein'; use one of: bce, hinge"),
+    (dict(preset="seed", discriminator={"arch": "projection"}), "with the 'seed' preset keep arch 'seed'"),
+    (dict(discriminator={"arch": "seed", "num_classes": 0}), "use 'conditional' or 'projection'"),
+])
+def test_loss_and_discriminator_mismatches_fail_before_training(tmp_path, kw, match):
+    with pytest.raises(ValueError, match=match):
+        train(_cfg(tmp_path / "out", **kw), _data(), progress=False)
+    assert not (tmp_path / "out").exists()
+
+
 def test_r1_under_ddp_is_refused_before_anything_starts(tmp_path, monkeypatch):
     monkeypatch.setenv("WORLD_SIZE", "2")
     monkeypatch.setenv("RANK", "0")
@@ -305,3 +333,20 @@ def test_distill_needs_a_conditional_teacher(tmp_path):
         distill(DistillConfig(teacher=str(tmp_path / "seed"), steps=0, output_dir=str(tmp_path / "o")), progress=False)
     with pytest.raises(ValueError, match="three positive ints"):
         distill(DistillConfig(teacher=str(tmp_path / "seed"), channels=[], output_dir=str(tmp_path / "o")), progress=False)
+
+
+def test_train_gan_script_passes_the_discriminator_design_and_loss_through(tmp_path):
+    indices = tmp_path / "indices.json"
+    indices.write_text(json.dumps(list(range(0, 320, 10))))  # 32 real MNIST images
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    cmd = _train_cmd(tmp_path / "out", indices, 1, "--d-arch", "projection", "--spectral-norm", "--d-dropout", "0",
+                     "--loss", "hinge", "--d-width", "8")
+    done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    hp = json.loads((tmp_path / "out" / "generator" / "training.json").read_text())["hyperparameters"]
+    assert hp["loss"] == "hinge"
+    assert hp["discriminator"] == {"arch": "projection", "num_classes": 10, "width": 8, "aux_classifier": True,
+                                   "dropout": 0.0, "spectral_norm": True}
+    bad = subprocess.run(_train_cmd(tmp_path / "bad", indices, 1, "--d-arch", "proj"), env=env, capture_output=True,
+                         text=True, timeout=300)
+    assert bad.returncode == 2 and "invalid choice: 'proj'" in bad.stderr and not (tmp_path / "bad").exists()

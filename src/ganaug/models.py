@@ -158,23 +158,31 @@ class Discriminator(
     """Image (and label, if conditional) in; one real/fake logit per image out.
 
     ``seed``: the paper's two stride-2 convs, each followed by LeakyReLU and dropout. ``conditional``:
-    the same with the label as one more input map. ``aux_classifier`` adds an AC-GAN class head;
-    ``dropout`` (the paper's 0.4) can be set to 0 when another regulariser (R1, ADA) takes its place.
+    the same with the label as one more input map. ``projection`` (Miyato & Koyama 2018): the image
+    alone goes through the convs and the label enters as an inner product of a class embedding with
+    the features, added to the logit. ``aux_classifier`` adds an AC-GAN class head; ``dropout`` (the
+    paper's 0.4) can be set to 0 when another regulariser (R1, ADA, spectral norm) takes its place;
+    ``spectral_norm`` puts spectral normalisation (Miyato et al. 2018) on every layer of the real/fake
+    path (the AC-GAN head keeps plain weights), usually with the hinge loss.
     """
 
+    ARCHS = ("seed", "conditional", "projection")
+
     def __init__(self, arch: str = "conditional", num_classes: int = 10, width: int = 64,
-                 aux_classifier: bool = False, dropout: float = 0.4) -> None:
+                 aux_classifier: bool = False, dropout: float = 0.4, spectral_norm: bool = False) -> None:
         super().__init__()
-        if arch not in ("seed", "conditional"):
-            raise ValueError(f"Unknown discriminator arch {arch!r}; use 'seed' or 'conditional'.")
-        if arch == "conditional" and num_classes < 1:
-            raise ValueError("arch='conditional' needs num_classes >= 1.")
+        if arch not in self.ARCHS:
+            raise ValueError(f"Unknown discriminator arch {arch!r}; use one of: {', '.join(self.ARCHS)}.")
+        if arch in ("conditional", "projection") and num_classes < 1:
+            raise ValueError(f"arch={arch!r} needs num_classes >= 1.")
+        if not isinstance(spectral_norm, bool):
+            raise ValueError(f"spectral_norm must be True or False, got {spectral_norm!r}.")
         if aux_classifier and num_classes < 1:
             raise ValueError("aux_classifier=True needs num_classes >= 1.")
         if isinstance(dropout, bool) or not isinstance(dropout, (int, float)) or not 0 <= dropout < 1:
             raise ValueError(f"dropout must be a number in [0, 1) (0.4 in the paper, 0 for no dropout), got {dropout!r}.")
         self.arch, self.num_classes, self.width, self.aux_classifier = arch, num_classes, width, aux_classifier
-        self.dropout = float(dropout)
+        self.dropout, self.spectral_norm = float(dropout), spectral_norm
         w = width
         extra = 1 if arch == "conditional" else 0  # the label, as one more 28x28 input map
         if extra:
@@ -186,10 +194,20 @@ class Discriminator(
             nn.Flatten(),
         )
         self.head = nn.Linear(w * 7 * 7, 1)
+        if arch == "projection":  # the logit gains <embed(y), features>
+            self.class_embed = nn.Embedding(num_classes, w * 7 * 7)
+            nn.init.normal_(self.class_embed.weight, std=0.02)
         if aux_classifier:  # AC-GAN: a digit classifier on D's features, trained on real images
             self.aux_head = nn.Linear(w * 7 * 7, num_classes)
         if arch == "seed":
             keras_init(self)
+        if spectral_norm:
+            from torch.nn.utils.parametrizations import spectral_norm as sn
+
+            for module in (*self.features, self.head, getattr(self, "label_map", None),
+                           getattr(self, "class_embed", None)):
+                if isinstance(module, (nn.Conv2d, nn.Linear, nn.Embedding)):
+                    sn(module)
 
     def forward(self, x: torch.Tensor, labels: torch.Tensor | None = None, aux: bool = False):
         """Real/fake logits (N,); with ``aux=True`` also class logits (N, num_classes)."""
@@ -197,8 +215,13 @@ class Discriminator(
             if labels is None:
                 raise ValueError("This discriminator is class-conditional: pass labels.")
             x = torch.cat([x, self.label_map(self.embed(labels)).view(-1, 1, 28, 28)], 1)
+        elif self.arch == "projection":
+            if labels is None:
+                raise ValueError("This discriminator is class-conditional (projection): pass labels.")
         h = self.features(x)
         out = self.head(h).squeeze(1)  # (N,)
+        if self.arch == "projection":
+            out = out + (self.class_embed(labels) * h).sum(1)
         if aux:
             if not self.aux_classifier:
                 raise ValueError("This discriminator has no auxiliary classifier (aux_classifier=False).")

@@ -84,6 +84,9 @@ class TrainConfig:
 
 # ---------------------------------------------------------------- losses and augmentation
 
+LOSSES = ("bce", "hinge")
+
+
 def d_loss(loss: str, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
     if loss == "hinge":
         return F.relu(1 - real).mean() + F.relu(1 + fake).mean()
@@ -266,6 +269,14 @@ def train(cfg: TrainConfig, data: tuple[torch.Tensor, torch.Tensor] | None = Non
             device = torch.device("cuda", int(os.environ.get("LOCAL_RANK", "0")))
             torch.cuda.set_device(device)
     r = cfg.resolved()
+    if r["loss"] not in LOSSES:
+        raise ValueError(f"Unknown loss {r['loss']!r}; use one of: {', '.join(LOSSES)}.")
+    g_cond = r["generator"].get("num_classes", 0) > 0
+    d_cond = r["discriminator"].get("arch") in ("conditional", "projection")
+    if g_cond != d_cond:
+        raise ValueError(f"The generator is {'' if g_cond else 'un'}conditional but discriminator arch "
+                         f"{r['discriminator'].get('arch')!r} is {'' if d_cond else 'un'}conditional: with the "
+                         "'seed' preset keep arch 'seed'; with 'default' use 'conditional' or 'projection'.")
     out = Path(cfg.output_dir)
     ckpt_path = out / CHECKPOINT_NAME
     if rank == 0:
