@@ -160,7 +160,7 @@ class SyntheticMNIST(VisionDataset):
             same either way.
         truncation: the truncation trick: latents are scaled by this factor in (0, 1] (1: off).
             Lower values trade variety for cleaner, more clearly labelled digits. Default: the value
-            the generator's config recommends (``Generator.truncation``; 0.85 for the shipped one,
+            the generator's config recommends (``Generator.truncation``; 1.0 for the shipped one,
             measured in model_cards/default.md).
         root: unused (kept for torchvision's signature); nothing is read or written.
     """
