@@ -9,8 +9,8 @@ Commands (this repo's root):
     python scripts/train_gan.py --indices subset.json --diffaug translation,cutout --epochs 200
     # the subset scripts/evaluate.py uses for 100 images per class (--subset-seed 0)
     python scripts/train_gan.py --per-class 100 --diffaug translation,cutout --epochs 170 --grid-every 10
-    # a projection discriminator with spectral normalisation and the hinge loss
-    python scripts/train_gan.py --d-arch projection --spectral-norm --d-dropout 0 --loss hinge --epochs 30
+    # the shipped generator's teacher: a projection discriminator with spectral normalisation
+    python scripts/train_gan.py --d-width 128 --d-arch projection --spectral-norm --d-dropout 0 --epochs 30 --bf16
     # adaptive augmentation (ADA): the ops apply only as often as D's overfitting calls for
     python scripts/train_gan.py --per-class 100 --diffaug translation,affine,cutout --ada-target 0.6 --epochs 500
     # resume after an interruption / publish
@@ -80,7 +80,7 @@ def parse(argv: list[str] | None = None) -> Args:
                    help="discriminator design (preset's if unset): 'projection' takes the label as a class "
                         "embedding's inner product with D's features (Miyato & Koyama 2018)")
     p.add_argument("--spectral-norm", action="store_true",
-                   help="spectral normalisation on D's real/fake layers (Miyato et al. 2018); pair it with --loss hinge")
+                   help="spectral normalisation on D's real/fake layers (Miyato et al. 2018), usually with --d-dropout 0")
     p.add_argument("--loss", default=None, choices=("bce", "hinge"), help="GAN loss (preset's if unset)")
     p.add_argument("--r1-gamma", type=float, default=0.0,
                    help="R1 gradient penalty on real images (Mescheder et al. 2018); 0: off")
