@@ -168,13 +168,14 @@ class Discriminator(
     """
 
     ARCHS = ("seed", "conditional", "projection")
+    CONDITIONAL_ARCHS = ("conditional", "projection")  # the ones that take labels
 
     def __init__(self, arch: str = "conditional", num_classes: int = 10, width: int = 64,
                  aux_classifier: bool = False, dropout: float = 0.4, spectral_norm: bool = False) -> None:
         super().__init__()
         if arch not in self.ARCHS:
             raise ValueError(f"Unknown discriminator arch {arch!r}; use one of: {', '.join(self.ARCHS)}.")
-        if arch in ("conditional", "projection") and num_classes < 1:
+        if arch in self.CONDITIONAL_ARCHS and num_classes < 1:
             raise ValueError(f"arch={arch!r} needs num_classes >= 1.")
         if not isinstance(spectral_norm, bool):
             raise ValueError(f"spectral_norm must be True or False, got {spectral_norm!r}.")
@@ -212,13 +213,10 @@ class Discriminator(
 
     def forward(self, x: torch.Tensor, labels: torch.Tensor | None = None, aux: bool = False):
         """Real/fake logits (N,); with ``aux=True`` also class logits (N, num_classes)."""
+        if self.arch in self.CONDITIONAL_ARCHS and labels is None:
+            raise ValueError(f"This discriminator is class-conditional ({self.arch}): pass labels.")
         if self.arch == "conditional":
-            if labels is None:
-                raise ValueError("This discriminator is class-conditional: pass labels.")
             x = torch.cat([x, self.label_map(self.embed(labels)).view(-1, 1, 28, 28)], 1)
-        elif self.arch == "projection":
-            if labels is None:
-                raise ValueError("This discriminator is class-conditional (projection): pass labels.")
         h = self.features(x)
         out = self.head(h).squeeze(1)  # (N,)
         if self.arch == "projection":

@@ -272,7 +272,7 @@ def train(cfg: TrainConfig, data: tuple[torch.Tensor, torch.Tensor] | None = Non
     if r["loss"] not in LOSSES:
         raise ValueError(f"Unknown loss {r['loss']!r}; use one of: {', '.join(LOSSES)}.")
     g_cond = r["generator"].get("num_classes", 0) > 0
-    d_cond = r["discriminator"].get("arch") in ("conditional", "projection")
+    d_cond = r["discriminator"].get("arch") in Discriminator.CONDITIONAL_ARCHS
     if g_cond != d_cond:
         raise ValueError(f"The generator is {'' if g_cond else 'un'}conditional but discriminator arch "
                          f"{r['discriminator'].get('arch')!r} is {'' if d_cond else 'un'}conditional: with the "

@@ -12,21 +12,17 @@ import sys
 import torch
 
 from ganaug import Generator
-from ganaug._data import load_mnist
 from ganaug.training import TrainConfig, load_checkpoint, train
 
 torch.set_flush_denormal(True)
-ds = load_mnist(train=True)
-x = ds.data[:12800].float().div(255).unsqueeze(1)
-y = ds.targets[:12800]
 name, d, loss = sys.argv[1], json.loads(sys.argv[2]), sys.argv[3]
 out = f"/tmp/probe/{name}"
 train(TrainConfig(preset="default", epochs=int(sys.argv[4]), output_dir=out, discriminator={"width": 128, **d},
-                  loss=loss, bf16=True, seed=0), (x, y), progress=False)
+                  loss=loss, bf16=True, seed=0, indices=list(range(12800))), progress=False)
 ck = load_checkpoint(f"{out}/checkpoint.pt")
 G = Generator(arch="cdcgan", width=32)
 G.load_state_dict(ck["G"])
 G.eval()
 with torch.no_grad():
     img = G(torch.randn(200, 100), torch.arange(10).repeat(20))
-print(name, "mean pixel", round(img.mean().item(), 3), "real", round(x.mean().item(), 3))
+print(name, "mean pixel", round(img.mean().item(), 3))
