@@ -7,6 +7,11 @@
     python scripts/gen_metrics.py --generator runs/distill/generator --name distilled   # then measure it
 
 The student needs no images: it learns to map each (latent, label) to the teacher's image.
+--adversarial W adds a GAN term against a discriminator that tells the teacher's images from the
+student's (L1 alone blurs where the student cannot copy the teacher exactly); with --init it
+fine-tunes an earlier student:
+    python scripts/distill_gan.py --teacher results/default-v4/generator --init src/ganaug/weights/generator \
+        --adversarial 0.01 --lr 5e-4 --steps 2000 --output-dir runs/distill-adv
 """
 
 from __future__ import annotations
@@ -31,6 +36,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--device", default="cpu")
     p.add_argument("--max-seconds", type=float, default=None, help="stop early past this many seconds")
     p.add_argument("--output-dir", default="runs/distill")
+    p.add_argument("--init", default=None,
+                   help="start the student from this generator folder or Hub id (same --channels): fine-tuning")
+    p.add_argument("--adversarial", type=float, default=0.0,
+                   help="weight of a GAN term (a discriminator tells the teacher's images from the student's); 0: L1 only")
+    p.add_argument("--lr-d", type=float, default=2e-4, help="the discriminator's learning rate, with --adversarial")
     a = p.parse_args(argv)
     import torch
 

@@ -335,6 +335,45 @@ def test_distill_needs_a_conditional_teacher(tmp_path):
         distill(DistillConfig(teacher=str(tmp_path / "seed"), channels=[], output_dir=str(tmp_path / "o")), progress=False)
 
 
+def test_distill_adversarial_fine_tunes_an_earlier_student(tmp_path):
+    from ganaug.training import DistillConfig, distill
+
+    torch.manual_seed(0)
+    Generator(latent_dim=100, width=8).save_pretrained(tmp_path / "teacher")
+    first = distill(DistillConfig(teacher=str(tmp_path / "teacher"), channels=[16, 8, 4], steps=30, batch_size=32,
+                                  lr=5e-3, output_dir=str(tmp_path / "l1")), progress=False)
+    l1_only = json.loads((first / "training.json").read_text())["hyperparameters"]
+    release = distill(DistillConfig(teacher=str(tmp_path / "teacher"), channels=[16, 8, 4], steps=20, batch_size=32,
+                                    lr=1e-3, init=str(first), adversarial=0.05, discriminator={"width": 8},
+                                    output_dir=str(tmp_path / "adv")), progress=False, card_template=TEMPLATE)
+    info = json.loads((release / "training.json").read_text())["hyperparameters"]
+    assert info["init"] == str(first) and info["copied_from_teacher"] == ["all (from init)"]
+    assert info["adversarial"] == 0.05 and info["discriminator"]["arch"] == "projection"
+    assert info["discriminator"]["width"] == 8 and info["discriminator"]["spectral_norm"] is True
+    # it starts where the first student ended, not from scratch
+    assert info["initial_l1"] < 0.8 * l1_only["initial_l1"]
+    assert abs(info["initial_l1"] - l1_only["final_l1"]) < 0.5 * l1_only["final_l1"]
+    start, student = Generator.from_pretrained(first), Generator.from_pretrained(release)
+    assert not torch.equal(start.up2.weight, student.up2.weight)  # the GAN + L1 steps moved it
+    assert "teacher-vs-student discriminator" in (release / "README.md").read_text()
+
+
+def test_distill_rejects_bad_adversarial_settings(tmp_path):
+    from ganaug.training import DistillConfig, distill
+
+    Generator(latent_dim=100, width=8).save_pretrained(tmp_path / "teacher")
+    Generator(latent_dim=100, channels=[8, 8, 4]).save_pretrained(tmp_path / "other")
+    base = {"teacher": str(tmp_path / "teacher"), "channels": [16, 8, 4], "steps": 1, "batch_size": 4,
+            "output_dir": str(tmp_path / "o")}
+    with pytest.raises(ValueError, match="adversarial must be a number >= 0"):
+        distill(DistillConfig(**base, adversarial=-1), progress=False)
+    with pytest.raises(ValueError, match=r"Pass --channels 8 8 4 or another init"):
+        distill(DistillConfig(**base, init=str(tmp_path / "other")), progress=False)
+    with pytest.raises(ValueError, match="must take labels"):
+        distill(DistillConfig(**base, adversarial=0.1, discriminator={"arch": "seed"}), progress=False)
+    assert not (tmp_path / "o" / "generator").exists()  # nothing written on bad input
+
+
 def test_train_gan_script_passes_the_discriminator_design_and_loss_through(tmp_path):
     indices = tmp_path / "indices.json"
     indices.write_text(json.dumps(list(range(0, 320, 10))))  # 32 real MNIST images

@@ -547,7 +547,14 @@ class DistillConfig:
 
     The student sees no images: each step draws latents (standard normal) and labels, runs the
     teacher on them, and moves the student's images towards the teacher's (mean absolute error).
-    The layers whose shapes match the teacher's (label embedding, fc) start from its weights.
+    The layers whose shapes match the teacher's (label embedding, fc) start from its weights, or,
+    with ``init``, every layer starts from an earlier student (fine-tuning).
+
+    ``adversarial`` > 0 adds a GAN term (as in GAN Compression, Li et al. 2020): a discriminator
+    (``DISTILL_DISCRIMINATOR``, the teacher's SN projection design, or ``discriminator``'s
+    arguments) learns to tell the teacher's images from the student's for the same latent and label,
+    and the student minimises L1 + ``adversarial`` * its non-saturating loss. L1 alone averages where
+    the student cannot copy the teacher, which blurs; the GAN term penalises the blur.
     """
 
     teacher: str | None = None  # a generator folder or Hub id; None: the shipped default
@@ -560,6 +567,14 @@ class DistillConfig:
     output_dir: str = "runs/distill"
     device: str = "cpu"
     max_seconds: float | None = None  # stop early past this much time (the release is still written)
+    init: str | None = None  # start the student from this generator folder or Hub id (same channels)
+    adversarial: float = 0.0  # weight of the GAN term (0: L1 only)
+    lr_d: float = 2e-4  # the discriminator's Adam rate (betas 0.5, 0.999), with adversarial > 0
+    discriminator: dict | None = None  # overrides of DISTILL_DISCRIMINATOR's arguments
+
+
+# the discriminator of the adversarial term: the shipped teacher's (which trained stably with bce)
+DISTILL_DISCRIMINATOR = {"arch": "projection", "width": 128, "dropout": 0.0, "spectral_norm": True}
 
 
 def distill(cfg: DistillConfig, *, progress: bool = True, card_template: str | None = None) -> Path:
@@ -570,6 +585,10 @@ def distill(cfg: DistillConfig, *, progress: bool = True, card_template: str | N
 
     for name in ("steps", "batch_size"):
         _positive_int(name, getattr(cfg, name))
+    for name in ("adversarial", "lr_d"):
+        v = getattr(cfg, name)
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or not v >= 0:
+            raise ValueError(f"{name} must be a number >= 0, got {v!r}.")
     if not isinstance(cfg.channels, (list, tuple)) or len(cfg.channels) != 3:
         raise ValueError(f"channels must be three positive ints (the 7x7, 14x14 and 28x28 maps), got {cfg.channels!r}.")
     device = torch.device(cfg.device)
@@ -580,37 +599,72 @@ def distill(cfg: DistillConfig, *, progress: bool = True, card_template: str | N
     student = Generator(arch="cdcgan", latent_dim=teacher.latent_dim, num_classes=teacher.num_classes,
                         width=cfg.channels[-1], channels=list(cfg.channels),
                         truncation=teacher.truncation).to(device)
-    t_state, copied = teacher.state_dict(), []
-    with torch.no_grad():
-        for k, v in student.state_dict().items():
-            if k in t_state and t_state[k].shape == v.shape:
-                v.copy_(t_state[k])
-                copied.append(k)
+    if cfg.init is not None:
+        start = load_generator(cfg.init)
+        if start.arch != "cdcgan" or list(start.channels) != list(cfg.channels) \
+                or (start.latent_dim, start.num_classes) != (teacher.latent_dim, teacher.num_classes):
+            raise ValueError(f"init {cfg.init!r} has channels {start.channels}, latent {start.latent_dim}, "
+                             f"{start.num_classes} classes; the student needs channels {list(cfg.channels)}, latent "
+                             f"{teacher.latent_dim}, {teacher.num_classes} classes. Pass --channels "
+                             f"{' '.join(map(str, start.channels or []))} or another init.")
+        student.load_state_dict(start.state_dict())
+        copied = ["all (from init)"]
+    else:
+        t_state, copied = teacher.state_dict(), []
+        with torch.no_grad():
+            for k, v in student.state_dict().items():
+                if k in t_state and t_state[k].shape == v.shape:
+                    v.copy_(t_state[k])
+                    copied.append(k)
     opt = torch.optim.Adam(student.parameters(), lr=cfg.lr, betas=(0.9, 0.99))
+    D = opt_d = None
+    if cfg.adversarial > 0:
+        D = Discriminator(**{**DISTILL_DISCRIMINATOR, **(cfg.discriminator or {}),
+                             "num_classes": teacher.num_classes}).to(device)
+        if D.arch not in Discriminator.CONDITIONAL_ARCHS:
+            raise ValueError(f"The distillation discriminator must take labels: use arch "
+                             f"{' or '.join(map(repr, Discriminator.CONDITIONAL_ARCHS))}, not {D.arch!r}.")
+        opt_d = torch.optim.Adam(D.parameters(), lr=cfg.lr_d, betas=(0.5, 0.999))
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, cfg.steps)
     noise = torch.Generator().manual_seed(cfg.seed)
     out = Path(cfg.output_dir)
     out.mkdir(parents=True, exist_ok=True)
-    t0, losses, step = time.time(), [], 0
+    t0, losses, d_losses, step = time.time(), [], [], 0
     bar = tqdm(range(cfg.steps), desc="distill", disable=not progress)
     for step in range(1, cfg.steps + 1):
         z = torch.randn(cfg.batch_size, teacher.latent_dim, generator=noise).to(device)
         y = torch.randint(0, teacher.num_classes, (cfg.batch_size,), generator=noise).to(device)
         with torch.no_grad():
             target = teacher(z, y)
-        loss = F.l1_loss(student(z, y), target)
+        fake = student(z, y)
+        loss = l1 = F.l1_loss(fake, target)
+        if D is not None:  # D: teacher's images real, student's fake (same latents and labels)
+            logits = D(torch.cat([target, fake.detach()]), torch.cat([y, y])).float()
+            ld = d_loss("bce", logits[:cfg.batch_size], logits[cfg.batch_size:])
+            opt_d.zero_grad(set_to_none=True)
+            ld.backward()
+            opt_d.step()
+            lg = g_loss("bce", D(fake, y).float())
+            loss = l1 + cfg.adversarial * lg
+            d_losses.append((ld.item(), lg.item()))
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
         sched.step()
         if not torch.isfinite(loss):
-            raise RuntimeError(f"Distillation diverged at step {step} (loss {loss.item()}); lower lr and run again.")
-        losses.append(loss.item())
+            raise RuntimeError(f"Distillation diverged at step {step} (loss {loss.item()}); lower lr"
+                               f"{' or adversarial' if D is not None else ''} and run again.")
+        losses.append(l1.item())
         bar.update()
         if step % 100 == 0:
             bar.set_postfix(l1=f"{sum(losses[-100:]) / 100:.4f}")
             if progress and step % 1000 == 0:
-                print(f"step {step}/{cfg.steps} l1 {sum(losses[-100:]) / 100:.5f} "
+                gan = ""
+                if d_losses:
+                    tail = d_losses[-100:]
+                    gan = (f" loss_d {sum(t[0] for t in tail) / len(tail):.4f}"
+                           f" loss_g {sum(t[1] for t in tail) / len(tail):.4f}")
+                print(f"step {step}/{cfg.steps} l1 {sum(losses[-100:]) / 100:.5f}{gan} "
                       f"{step * cfg.batch_size / (time.time() - t0):.0f} img/s", flush=True)
         if cfg.max_seconds is not None and time.time() - t0 >= cfg.max_seconds:
             print(f"Stopped at step {step} of {cfg.steps}: the time budget of {cfg.max_seconds:g} s is spent.")
@@ -625,12 +679,18 @@ def distill(cfg: DistillConfig, *, progress: bool = True, card_template: str | N
                "channels": list(cfg.channels), "steps": step, "batch_size": cfg.batch_size, "lr": cfg.lr,
                "seed": cfg.seed, "copied_from_teacher": copied, "initial_l1": round(losses[0], 6),
                "final_l1": round(last_l1, 6)}
+    if cfg.init is not None:
+        hparams["init"] = cfg.init
+    if D is not None:
+        hparams.update(adversarial=cfg.adversarial, lr_d=cfg.lr_d,
+                       discriminator={**DISTILL_DISCRIMINATOR, **(cfg.discriminator or {})})
     card = None
     if card_template is not None:
         card = render_card(
             card_template, preset="distilled", script="scripts/distill_gan.py",
             data=f"no images: the outputs of {cfg.teacher or 'the shipped default generator'} for random latents "
-                 "and labels (knowledge distillation, mean absolute error)",
+                 "and labels (knowledge distillation, mean absolute error"
+                 f"{' plus a GAN term against a teacher-vs-student discriminator' if D is not None else ''})",
             hyperparameters="\n".join(f"| {k} | {json.dumps(v)} |" for k, v in sorted(hparams.items())),
             train_time=f"{seconds:.0f} s on {cfg.device}", metrics="{}",
             conditional="class-conditional", version=__version__)
