@@ -249,7 +249,7 @@ class StrictHubMixin:
 _METRIC_COLUMNS = (
     ("fid_c", "FID-C(gen, test)", "{:.3f}"),
     ("fid_c_real_train_vs_test", "FID-C(real train, test)", "{:.3f}"),
-    ("fid_c_ratio", "ratio", "{:.1f}"),
+    ("fid_c_ratio", "ratio", "{:.3f}"),
     ("precision", "precision", "{:.3f}"),
     ("recall", "recall", "{:.3f}"),
     ("class_consistency", "class consistency", "{:.2%}"),

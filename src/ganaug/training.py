@@ -551,8 +551,8 @@ class DistillConfig:
     with ``init``, every layer starts from an earlier student (fine-tuning).
 
     ``adversarial`` > 0 adds a GAN term (as in GAN Compression, Li et al. 2020): a discriminator
-    (``DISTILL_DISCRIMINATOR``, the teacher's SN projection design, or ``discriminator``'s
-    arguments) learns to tell the teacher's images from the student's for the same latent and label,
+    (``DISTILL_DISCRIMINATOR``: the shipped teacher's SN projection design without its class head,
+    or ``discriminator``'s arguments) learns to tell the teacher's images from the student's for the same latent and label,
     and the student minimises L1 + ``adversarial`` * its non-saturating loss. L1 alone averages where
     the student cannot copy the teacher, which blurs; the GAN term penalises the blur.
     """
@@ -573,7 +573,7 @@ class DistillConfig:
     discriminator: dict | None = None  # overrides of DISTILL_DISCRIMINATOR's arguments
 
 
-# the discriminator of the adversarial term: the shipped teacher's (which trained stably with bce)
+# the discriminator of the adversarial term: the shipped teacher's real/fake path (it trained stably with bce)
 DISTILL_DISCRIMINATOR = {"arch": "projection", "width": 128, "dropout": 0.0, "spectral_norm": True}
 
 
