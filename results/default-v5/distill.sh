@@ -2,7 +2,7 @@
 # How the generator shipped from 2026-11-29 (eighth session) was made. The teacher is
 # results/default-v4/generator (its training: results/default-v4/train_teacher_e47_e55.sh). The first
 # command made results/default-v4/student (the copy shipped before; 527 s on a 2-core CPU); the second
-# fine-tunes it with a GAN term (a teacher-vs-student SN projection discriminator; 508 s).
+# fine-tunes it with a GAN term (a teacher-vs-student SN projection discriminator; 517 s).
 set -ex
 cd "$(dirname "$0")/../.."; . .venv/bin/activate; export GANAUG_DATA=${GANAUG_DATA:-../shared/data}
 T="--teacher results/default-v4/generator"

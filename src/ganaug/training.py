@@ -552,9 +552,10 @@ class DistillConfig:
 
     ``adversarial`` > 0 adds a GAN term (as in GAN Compression, Li et al. 2020): a discriminator
     (``DISTILL_DISCRIMINATOR``: the shipped teacher's SN projection design without its class head,
-    or ``discriminator``'s arguments) learns to tell the teacher's images from the student's for the same latent and label,
-    and the student minimises L1 + ``adversarial`` * its non-saturating loss. L1 alone averages where
-    the student cannot copy the teacher, which blurs; the GAN term penalises the blur.
+    or ``discriminator``'s arguments) learns to tell the teacher's images from the student's for
+    the same latent and label, and the student minimises L1 + ``adversarial`` * its non-saturating
+    loss. L1 alone averages where the student cannot copy the teacher, which blurs; the GAN term
+    penalises the blur.
     """
 
     teacher: str | None = None  # a generator folder or Hub id; None: the shipped default
