@@ -21,3 +21,12 @@ for n in 0 001 005 02; do
         --json results/metrics/sn-projection/ref_dadv${n}_seed${s}_t1.0.json
   done
 done
+# two probes after the choice (not shipped; results/metrics/README.md, last section)
+python scripts/distill_gan.py $F --adversarial 0.1 --lr-d 1e-3 --output-dir runs/dadv-01
+python scripts/distill_gan.py ${F/--steps 2000/--steps 4000} --adversarial 0.05 --lr-d 1e-3 --output-dir runs/dadv-005-4k
+for n in 01 005-4k; do
+  for s in 0 1; do
+    python scripts/gen_metrics.py --generator runs/dadv-$n/generator --reference train --seed $s --name dadv$n-s$s \
+        --json results/metrics/sn-projection/ref_dadv${n}_seed${s}_t1.0.json
+  done
+done
