@@ -30,3 +30,9 @@ for n in 01 005-4k; do
         --json results/metrics/sn-projection/ref_dadv${n}_seed${s}_t1.0.json
   done
 done
+# the shipped fine-tuning with another seed (the seed spread; results/metrics/README.md, last section)
+python scripts/distill_gan.py $F --adversarial 0.05 --lr-d 1e-3 --seed 1 --output-dir runs/dadv-005-s1
+for s in 0 1; do
+  python scripts/gen_metrics.py --generator runs/dadv-005-s1/generator --reference train --seed $s \
+      --name dadv005-train1-s$s --json results/metrics/sn-projection/ref_dadv005-train1_seed${s}_t1.0.json
+done
