@@ -190,6 +190,12 @@ def _write_release(model: Generator, release: Path, card: str | None, info: dict
     (release / "training.json").write_text(json.dumps(info, indent=2))
 
 
+def _non_negative(name: str, value: object, hint: str = "") -> None:
+    """Refuse anything but a real number >= 0 (bools too), naming the setting."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0:
+        raise ValueError(f"{name} must be a number >= 0{hint}, got {value!r}.")
+
+
 def _dist_info() -> tuple[int, int, bool]:
     world = int(os.environ.get("WORLD_SIZE", "1"))
     rank = int(os.environ.get("RANK", "0"))
@@ -252,8 +258,7 @@ def train(cfg: TrainConfig, data: tuple[torch.Tensor, torch.Tensor] | None = Non
             raise ValueError("ada_target tunes how often the diffaug ops apply: give diffaug too, e.g. "
                              "'translation,affine,cutout'.")
         _positive_int("ada_images", cfg.ada_images)
-    if isinstance(cfg.r1_gamma, bool) or not isinstance(cfg.r1_gamma, (int, float)) or not cfg.r1_gamma >= 0:
-        raise ValueError(f"r1_gamma must be a number >= 0 (0: off; 0.1-10 are usual), got {cfg.r1_gamma!r}.")
+    _non_negative("r1_gamma", cfg.r1_gamma, " (0: off; 0.1-10 are usual)")
     rank, world, distributed = _dist_info()
     if distributed and cfg.r1_gamma > 0:
         raise ValueError("r1_gamma needs a double backward, which DistributedDataParallel does not support: train "
@@ -587,9 +592,7 @@ def distill(cfg: DistillConfig, *, progress: bool = True, card_template: str | N
     for name in ("steps", "batch_size"):
         _positive_int(name, getattr(cfg, name))
     for name in ("adversarial", "lr_d"):
-        v = getattr(cfg, name)
-        if isinstance(v, bool) or not isinstance(v, (int, float)) or not v >= 0:
-            raise ValueError(f"{name} must be a number >= 0, got {v!r}.")
+        _non_negative(name, getattr(cfg, name))
     if not isinstance(cfg.channels, (list, tuple)) or len(cfg.channels) != 3:
         raise ValueError(f"channels must be three positive ints (the 7x7, 14x14 and 28x28 maps), got {cfg.channels!r}.")
     device = torch.device(cfg.device)
@@ -619,9 +622,9 @@ def distill(cfg: DistillConfig, *, progress: bool = True, card_template: str | N
                     copied.append(k)
     opt = torch.optim.Adam(student.parameters(), lr=cfg.lr, betas=(0.9, 0.99))
     D = opt_d = None
+    d_args = {**DISTILL_DISCRIMINATOR, **(cfg.discriminator or {})}
     if cfg.adversarial > 0:
-        D = Discriminator(**{**DISTILL_DISCRIMINATOR, **(cfg.discriminator or {}),
-                             "num_classes": teacher.num_classes}).to(device)
+        D = Discriminator(**{**d_args, "num_classes": teacher.num_classes}).to(device)
         if D.arch not in Discriminator.CONDITIONAL_ARCHS:
             raise ValueError(f"The distillation discriminator must take labels: use arch "
                              f"{' or '.join(map(repr, Discriminator.CONDITIONAL_ARCHS))}, not {D.arch!r}.")
@@ -683,8 +686,7 @@ def distill(cfg: DistillConfig, *, progress: bool = True, card_template: str | N
     if cfg.init is not None:
         hparams["init"] = cfg.init
     if D is not None:
-        hparams.update(adversarial=cfg.adversarial, lr_d=cfg.lr_d,
-                       discriminator={**DISTILL_DISCRIMINATOR, **(cfg.discriminator or {})})
+        hparams.update(adversarial=cfg.adversarial, lr_d=cfg.lr_d, discriminator=d_args)
     card = None
     if card_template is not None:
         card = render_card(
