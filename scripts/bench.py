@@ -1,4 +1,4 @@
-"""Benchmark: generation speed against the hardware's FLOP ceiling, dataset build time, DataLoader
+r"""Benchmark: generation speed against the hardware's FLOP ceiling, dataset build time, DataLoader
 overhead of GANAugmentedDataset, and GAN training speed. Prints figures; asserts nothing.
 
 CPU figures are only meaningful as ratios from one run (this machine is noisy, ±10-20%).
@@ -15,6 +15,8 @@ import sys
 import time
 from dataclasses import dataclass
 
+from ganaug.cli import HelpFormatter
+
 
 @dataclass
 class Args:
@@ -27,7 +29,7 @@ class Args:
 
 
 def parse(argv: list[str] | None = None) -> Args:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=HelpFormatter)
     p.add_argument("--device", default="cpu")
     p.add_argument("--batch-sizes", type=int, nargs="+", default=[32, 64, 128, 256, 1024])
     p.add_argument("--skip", nargs="*", default=[], choices=["generate", "dataset", "loader", "train"])

@@ -1,4 +1,4 @@
-"""Distil a trained class-conditional generator into a cheaper one (fewer FLOPs per image).
+r"""Distil a trained class-conditional generator into a cheaper one (fewer FLOPs per image).
 
     # the first step of the shipped generator: its 20.5 MFLOP/image teacher into a
     # (64, 48, 16)-channel student (10.6 MFLOP/image)
@@ -20,11 +20,13 @@ import argparse
 import sys
 from pathlib import Path
 
+from ganaug.cli import HelpFormatter
+
 CARD_TEMPLATE = Path(__file__).resolve().parent.parent / "model_cards" / "template.md"
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=HelpFormatter)
     p.add_argument("--teacher", default=None, help="generator folder or Hub id (default: the shipped generator)")
     p.add_argument("--revision", default=None, help="the teacher's Hub revision")
     p.add_argument("--channels", type=int, nargs=3, default=[64, 48, 16], metavar=("C7", "C14", "C28"),

@@ -1,4 +1,4 @@
-"""The downstream CNN protocol: does mixing synthetic digits into training help a classifier?
+r"""The downstream CNN protocol: does mixing synthetic digits into training help a classifier?
 
 For each real-set size (class-balanced subsets fixed by --subset-seed) and arm, a pytorch/examples
 MNIST Net is trained for a fixed number of steps (the same for every arm of a size) and tested on
@@ -16,6 +16,9 @@ the owner's PID). Commands:
     # choose a ratio on training images outside the subset (validation), then test the choice once
     python scripts/evaluate.py --sizes 10 --arms gan+affine --generator runs/sub10/generator --ratio 0.25 --val \
         --generator-id subset-gan --output-dir results/val
+    # the same for the full set: 5000 per class with the full set's steps leaves 10 000 images to validate on
+    python scripts/evaluate.py --sizes 5000 --steps 3000 --val --arms real gan --relabel --generator-id relabel \
+        --output-dir results/val-full
 """
 
 from __future__ import annotations
@@ -26,6 +29,8 @@ import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+
+from ganaug.cli import HelpFormatter
 
 
 @dataclass
@@ -42,6 +47,7 @@ class Args:
     relabel: bool
     ratio: float
     val: bool
+    steps: int | None
     output_dir: str
     quick: bool
 
@@ -49,7 +55,7 @@ class Args:
 def parse(argv: list[str] | None = None) -> Args:
     from ganaug.evaluation import ARMS
 
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=HelpFormatter)
     p.add_argument("--sizes", type=int, nargs="+", default=[10, 100, 1000, 6000], help="real images per class")
     p.add_argument("--arms", nargs="+", default=list(ARMS), choices=ARMS)
     p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
@@ -68,6 +74,9 @@ def parse(argv: list[str] | None = None) -> Args:
     p.add_argument("--val", action="store_true",
                    help="test on 10 000 training images outside each subset, not the test set: for choosing "
                         "settings (sizes below 6000, or any size with --arms tstr)")
+    p.add_argument("--steps", type=int, default=None,
+                   help="classifier steps for every size and arm (default: the protocol's steps per size, 3000 at "
+                        "6000 per class); e.g. --sizes 5000 --val --steps 3000 validates a choice for the full set")
     p.add_argument("--output-dir", default="results")
     p.add_argument("--quick", action="store_true", help="smoke run: 10 per class, 1 seed, 30 steps")
     return Args(**vars(p.parse_args(argv)))
@@ -103,6 +112,9 @@ def main(argv: list[str] | None = None) -> int:
     if not 0 < a.ratio < 1:
         print(f"error: --ratio must be in (0, 1) (the fraction of synthetic items), got {a.ratio}.", file=sys.stderr)
         return 2
+    if a.steps is not None and a.steps < 1:
+        print(f"error: --steps must be a positive number of classifier steps, got {a.steps}.", file=sys.stderr)
+        return 2
     if a.val and any(s * 10 >= 60_000 for s in a.sizes) and set(a.arms) != {"tstr"}:
         print("error: --val tests on training images outside the subset: give --sizes below 6000 "
               "(or --arms tstr, whose classifier sees no real image).", file=sys.stderr)
@@ -121,11 +133,13 @@ def main(argv: list[str] | None = None) -> int:
         tag = a.generator_id if arm in SYNTHETIC_ARMS else "none"
         if arm in ("gan", "gan+affine") and a.ratio != 0.5:
             tag += f"_r{a.ratio:g}"
+        if a.steps is not None:
+            tag += f"_s{a.steps}"
         path = out / "runs" / f"{arm}_{s}_{seed}_{tag}{'_val' if a.val else ''}{'_quick' if a.quick else ''}.json"
         if path.is_file() or not _claim(path):
             continue  # resumable: finished runs are not recomputed; another process has this one
         try:
-            steps = 30 if a.quick else STEPS.get(s, 1000)
+            steps = 30 if a.quick else a.steps or STEPS.get(s, 1000)
             row = protocol_run(arm=arm, per_class=s, seed=seed, subset_seed=a.subset_seed, steps=steps,
                                generator=a.generator, generator_id=a.generator_id, min_confidence=a.min_confidence,
                                truncation=a.truncation, labeller=a.labeller, relabel=a.relabel, mnist=mnist, test=test,
@@ -137,7 +151,8 @@ def main(argv: list[str] | None = None) -> int:
             path.with_suffix(".lock").unlink(missing_ok=True)
         tqdm.write(f"{arm:>15} {s:>5}/class seed {seed}: {row['accuracy']:.2%} ({row['seconds']} s)")
     rows = [json.loads(p.read_text()) for p in sorted((out / "runs").glob("*.json"))]
-    rows = [r for r in rows if (r["steps"] == 30) == a.quick and r.get("eval_set", "test") == ("val" if a.val else "test")]
+    rows = [r for r in rows if (r["steps"] == 30 if a.quick else r["steps"] == (a.steps or STEPS.get(r["per_class"], 1000)))
+            and r.get("eval_set", "test") == ("val" if a.val else "test")]  # the table holds this command's kind of run
     table = summarise(rows)
     name = ("_quick" if a.quick else "") + ("_val" if a.val else "")
     (out / f"table{name}.md").write_text(table + "\n")

@@ -1,4 +1,4 @@
-"""Generator metrics (FID-C, precision/recall, class consistency, memorisation) for any generator.
+r"""Generator metrics (FID-C, precision/recall, class consistency, memorisation) for any generator.
 
     python scripts/gen_metrics.py                                   # the shipped default
     python scripts/gen_metrics.py --generator runs/seed/generator --labeller reference --name seed
@@ -20,6 +20,8 @@ import json
 import sys
 from dataclasses import dataclass
 
+from ganaug.cli import HelpFormatter
+
 
 @dataclass
 class Args:
@@ -39,7 +41,7 @@ class Args:
 
 
 def parse(argv: list[str] | None = None) -> Args:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=HelpFormatter)
     p.add_argument("--generator", default=None)
     p.add_argument("--revision", default=None)
     p.add_argument("--labeller", default=None, help="'reference' for unconditional generators")

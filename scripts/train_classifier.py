@@ -1,4 +1,4 @@
-"""Train ganaug's reference classifier on the MNIST training set only; test once on the test set.
+r"""Train ganaug's reference classifier on the MNIST training set only; test once on the test set.
 
 Command that made the shipped one (this repo's root):
     python scripts/train_classifier.py --epochs 3 --output-dir src/ganaug/weights/classifier
@@ -16,6 +16,8 @@ import argparse
 import json
 import sys
 from dataclasses import dataclass
+
+from ganaug.cli import HelpFormatter
 
 
 @dataclass
@@ -35,7 +37,7 @@ class Args:
 
 
 def parse(argv: list[str] | None = None) -> Args:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=HelpFormatter)
     p.add_argument("--epochs", type=int, default=5)
     p.add_argument("--steps", type=int, default=None,
                    help="optimizer steps (overrides --epochs; default with --per-class: the protocol's steps for that size)")

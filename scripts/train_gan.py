@@ -1,4 +1,4 @@
-"""Train a ganaug GAN on MNIST (or a subset) and release the generator with its model card.
+r"""Train a ganaug GAN on MNIST (or a subset) and release the generator with its model card.
 
 Commands (this repo's root):
     # the shipped default generator (class-conditional), 2-core CPU
@@ -26,6 +26,8 @@ import argparse
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+
+from ganaug.cli import HelpFormatter
 
 CARD_TEMPLATE = Path(__file__).resolve().parent.parent / "model_cards" / "template.md"
 
@@ -65,7 +67,7 @@ class Args:
 
 
 def parse(argv: list[str] | None = None) -> Args:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=HelpFormatter)
     p.add_argument("--preset", default="default", help="'default' (ours, conditional) or 'seed' (the paper's DCGAN)")
     p.add_argument("--epochs", type=int, default=8)
     p.add_argument("--batch-size", type=int, default=None, help="real images per D step (preset's if unset)")

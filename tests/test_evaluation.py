@@ -106,3 +106,24 @@ def test_train_classifier_on_a_subset(tmp_path):
     bad = subprocess.run([sys.executable, script, "--per-class", "0", "--output-dir", str(tmp_path / "x")],
                          capture_output=True, text=True, timeout=600)
     assert bad.returncode == 2 and "--per-class" in bad.stderr and not (tmp_path / "x").exists()
+
+
+def test_steps_override_is_checked_and_named(tmp_path):
+    cmd = [sys.executable, str(ROOT / "scripts" / "evaluate.py"), "--output-dir", str(tmp_path / "x")]
+    bad = subprocess.run(cmd + ["--steps", "0"], capture_output=True, text=True, timeout=120)
+    assert bad.returncode == 2 and "--steps must be a positive" in bad.stderr and not (tmp_path / "x").exists()
+    res = subprocess.run(cmd + ["--sizes", "10", "--arms", "real", "--seeds", "0", "--steps", "2"],
+                         capture_output=True, text=True, timeout=600)
+    assert res.returncode == 0, res.stderr[-2000:]
+    row = json.loads((tmp_path / "x" / "runs" / "real_10_0_none_s2.json").read_text())  # apart from protocol runs
+    assert row["steps"] == 2 and row["per_class"] == 10
+    assert "| real | " in (tmp_path / "x" / "table.md").read_text()
+
+
+def test_help_keeps_the_example_commands_as_written():
+    res = subprocess.run([sys.executable, str(ROOT / "scripts" / "evaluate.py"), "--help"],
+                         capture_output=True, text=True, timeout=120)
+    assert res.returncode == 0
+    # one command per line, continuation backslashes kept, so the examples can be pasted into a shell
+    assert "--val \\\n        --generator-id subset-gan --output-dir results/val\n" in res.stdout
+    assert "(default: 0.5)" in res.stdout  # defaults still shown

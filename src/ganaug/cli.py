@@ -7,6 +7,10 @@ import sys
 from pathlib import Path
 
 
+class HelpFormatter(argparse.RawDescriptionHelpFormatter, argparse.ArgumentDefaultsHelpFormatter):
+    """``--help`` that keeps a script docstring's example commands line by line, and shows defaults."""
+
+
 def _add_generator_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--generator", default=None, help="folder or Hub repo id (default: the shipped generator)")
     p.add_argument("--revision", default=None, help="Hub branch, tag or commit (pin a commit)")
@@ -54,7 +58,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
 
     s = sub.add_parser("sample", help="write a sample grid PNG, and optionally a synthetic MNIST as IDX files",
-                       formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+                       formatter_class=HelpFormatter)
     _add_generator_args(s)
     s.add_argument("--out", default="samples.png", help="grid PNG path")
     s.add_argument("--per-class", type=int, default=10, help="grid columns (samples per class)")
@@ -68,7 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.set_defaults(func=cmd_sample)
 
     d = sub.add_parser("demo", help="train a small CNN on a few real digits, with and without synthetic ones",
-                       formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+                       formatter_class=HelpFormatter)
     d.add_argument("--per-class", type=int, default=10, help="real training images per class")
     d.add_argument("--steps", type=int, default=500, help="optimiser steps (the same for both arms)")
     d.add_argument("--ratio", type=float, default=0.5)
