@@ -2,15 +2,15 @@ r"""Distil a trained class-conditional generator into a cheaper one (fewer FLOPs
 
     # the first step of the shipped generator: its 20.5 MFLOP/image teacher into a
     # (64, 48, 16)-channel student (10.6 MFLOP/image)
-    python scripts/distill_gan.py --teacher results/default-v4/generator --channels 64 48 16 --steps 6000 \
+    python scripts/distill_gan.py --teacher results/default-v4/generator --channels 64 48 16 --steps 12000 \
         --output-dir runs/distill
     python scripts/gen_metrics.py --generator runs/distill/generator --name distilled   # then measure it
 
 The student needs no images: it learns to map each (latent, label) to the teacher's image.
 --adversarial W adds a GAN term against a discriminator that tells the teacher's images from the
 student's (L1 alone blurs where the student cannot copy the teacher exactly); with --init it
-fine-tunes an earlier student (the second step of the shipped generator; results/default-v5/distill.sh):
-    python scripts/distill_gan.py --teacher results/default-v4/generator --init results/default-v4/student \
+fine-tunes an earlier student (the second step of the shipped generator; results/default-v6/distill.sh):
+    python scripts/distill_gan.py --teacher results/default-v4/generator --init runs/distill/generator \
         --adversarial 0.05 --lr-d 1e-3 --lr 5e-4 --steps 2000 --output-dir runs/distill-adv
 """
 
