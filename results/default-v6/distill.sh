@@ -1,6 +1,8 @@
 #!/bin/bash
 # How the generator shipped from 2026-11-29 (ninth session) was made: the recipe of results/default-v5/distill.sh
 # with a copy twice as long before the GAN-term fine-tuning. The teacher is results/default-v4/generator.
+# The 12 000-step copy is kept in results/default-v6/l1-copy (the shipped weights' training.json names its
+# runs/ path), so the second command can be repeated alone with --init results/default-v6/l1-copy.
 # Seconds: 996 s for the L1 copy (two threads, alone, eighth session); 1239 s for the fine-tuning (one
 # thread, beside two other jobs; the same fine-tuning from the 6000-step copy took 517 s on two threads).
 set -ex
