@@ -124,6 +124,9 @@ def main(argv: list[str] | None = None) -> int:
     from ganaug._data import load_mnist
     from ganaug.evaluation import STEPS, SYNTHETIC_ARMS, protocol_run, summarise
 
+    def steps_for(size: int) -> int:  # the classifier steps of this command's runs of a size
+        return 30 if a.quick else a.steps or STEPS.get(size, 1000)
+
     mnist, test = load_mnist(train=True), load_mnist(train=False)
     sizes, seeds = ([10], [0]) if a.quick else (a.sizes, a.seeds)
     out = Path(a.output_dir)
@@ -139,8 +142,7 @@ def main(argv: list[str] | None = None) -> int:
         if path.is_file() or not _claim(path):
             continue  # resumable: finished runs are not recomputed; another process has this one
         try:
-            steps = 30 if a.quick else a.steps or STEPS.get(s, 1000)
-            row = protocol_run(arm=arm, per_class=s, seed=seed, subset_seed=a.subset_seed, steps=steps,
+            row = protocol_run(arm=arm, per_class=s, seed=seed, subset_seed=a.subset_seed, steps=steps_for(s),
                                generator=a.generator, generator_id=a.generator_id, min_confidence=a.min_confidence,
                                truncation=a.truncation, labeller=a.labeller, relabel=a.relabel, mnist=mnist, test=test,
                                ratio=a.ratio, eval_set="val" if a.val else "test")
@@ -151,8 +153,8 @@ def main(argv: list[str] | None = None) -> int:
             path.with_suffix(".lock").unlink(missing_ok=True)
         tqdm.write(f"{arm:>15} {s:>5}/class seed {seed}: {row['accuracy']:.2%} ({row['seconds']} s)")
     rows = [json.loads(p.read_text()) for p in sorted((out / "runs").glob("*.json"))]
-    rows = [r for r in rows if (r["steps"] == 30 if a.quick else r["steps"] == (a.steps or STEPS.get(r["per_class"], 1000)))
-            and r.get("eval_set", "test") == ("val" if a.val else "test")]  # the table holds this command's kind of run
+    rows = [r for r in rows if r["steps"] == steps_for(r["per_class"])  # the table holds this command's kind of run
+            and r.get("eval_set", "test") == ("val" if a.val else "test")]
     table = summarise(rows)
     name = ("_quick" if a.quick else "") + ("_val" if a.val else "")
     (out / f"table{name}.md").write_text(table + "\n")
