@@ -1,0 +1,65 @@
+r"""Does labelling GAN samples with the subset labeller's soft probabilities help, and is it the GAN that helps?
+
+Validation only (10 000 training images outside the subset, as ``evaluate.py --val``); the test set is
+not touched. The protocol's SmallCNN, 600 steps of batch 64, Adam 1e-3, RandomAffine, as evaluate.py.
+Modes:
+  hard    real + GAN at RATIO, GAN samples relabelled by the labeller (= evaluate.py --relabel)
+  soft    the same, but GAN samples carry the labeller's softmax(logits / T) instead of its argmax
+  kdreal  no GAN: each affine-augmented real batch is labelled by softmax(labeller / T) (distillation)
+  kdmix   kdreal on real + GAN images (RATIO of them GAN)
+Run from the repo root (GANAUG_DATA set), one thread each:
+  G=results/lowdata/weights/sub100-ada L=results/lowdata/weights/clf100
+  python results/kd-val/kd_val.py 100 MODE RATIO SEED T $G $L     # appends a line to results/kd-val/results.jsonl
+"""
+import json, sys, time
+import torch, torch.nn.functional as F
+from ganaug._data import load_mnist
+from ganaug.datasets import SyntheticMNIST, synthetic_count, load_classifier
+from ganaug.evaluation import class_balanced_subset, validation_indices, fit, random_affine, accuracy, predict, STEPS
+from ganaug.models import SmallCNN
+
+per_class, mode, ratio, seed, T = int(sys.argv[1]), sys.argv[2], float(sys.argv[3]), int(sys.argv[4]), float(sys.argv[5])
+gen_path = sys.argv[6]; lab_path = sys.argv[7]
+torch.set_num_threads(1)
+mnist = load_mnist(train=True)
+x_all = mnist.data.unsqueeze(1).float() / 255
+idx = class_balanced_subset(mnist.targets, per_class, 0)
+x, y = x_all[idx], mnist.targets[idx]
+vi = validation_indices(len(x_all), idx, 0)
+xv, yv = x_all[vi], mnist.targets[vi]
+lab = load_classifier(lab_path, device="cpu")
+def soft(imgs):
+    with torch.no_grad():
+        lab.eval()
+        return torch.cat([torch.softmax(lab(imgs[i:i+2000]) / T, 1) for i in range(0, len(imgs), 2000)])
+yr = F.one_hot(y, 10).float()
+if mode in ("soft", "hard"):
+    n = synthetic_count(len(y), ratio)
+    syn = SyntheticMNIST(n, generator=gen_path, seed=1000 + seed, device="cpu", labeller=lab, relabel=True)
+    xs = syn.data.unsqueeze(1).float() / 255
+    ys = soft(xs) if mode == "soft" else F.one_hot(syn.targets, 10).float()
+    X, Y = torch.cat([x, xs]), torch.cat([yr, ys])
+    aug = random_affine
+elif mode == "affine":
+    X, Y, aug = x, yr, random_affine
+model = SmallCNN()
+if mode == "kdmix":  # online distillation on affine-augmented real + GAN images
+    n = synthetic_count(len(y), ratio)
+    syn = SyntheticMNIST(n, generator=gen_path, seed=1000 + seed, device="cpu", labeller=lab, relabel=True)
+    x = torch.cat([x, syn.data.unsqueeze(1).float() / 255]); y = torch.cat([y, syn.targets])
+if mode in ("kdreal", "kdmix"):  # online distillation on affine-augmented real images: no GAN
+    g = torch.Generator().manual_seed(seed); torch.manual_seed(seed)
+    opt = torch.optim.AdamW(model.parameters(), lr=1e-3, weight_decay=0.0); model.train()
+    perm = torch.empty(0, dtype=torch.long); t0 = time.time()
+    for _ in range(STEPS[per_class]):
+        if perm.numel() < 64: perm = torch.cat([perm, torch.randperm(len(y), generator=g)])
+        b, perm = perm[:64], perm[64:]
+        xb = random_affine(x[b], g)
+        loss = F.cross_entropy(model(xb), soft(xb))
+        opt.zero_grad(); loss.backward(); opt.step()
+    model.eval()
+else:
+    fit(model, X, Y, steps=STEPS[per_class], batch_size=64, lr=1e-3, augment=aug, seed=seed)
+acc = accuracy(model, xv, yv)
+rec = dict(per_class=per_class, mode=mode, ratio=ratio, seed=seed, T=T, gen=gen_path, lab=lab_path, val=acc)
+print(json.dumps(rec)); open("results/kd-val/results.jsonl", "a").write(json.dumps(rec) + "\n")
