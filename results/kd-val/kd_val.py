@@ -10,6 +10,8 @@ Modes:
 Run from the repo root (GANAUG_DATA set), one thread each:
   G=results/lowdata/weights/sub100-ada L=results/lowdata/weights/clf100
   python results/kd-val/kd_val.py 100 MODE RATIO SEED T $G $L     # appends a line to results/kd-val/results.jsonl
+An eighth argument ``test`` measures on the real test set instead (final measurement, after the choice;
+appends to results/kd-val/results_test.jsonl).
 """
 import json, sys, time
 import torch, torch.nn.functional as F
@@ -20,6 +22,7 @@ from ganaug.models import SmallCNN
 
 per_class, mode, ratio, seed, T = int(sys.argv[1]), sys.argv[2], float(sys.argv[3]), int(sys.argv[4]), float(sys.argv[5])
 gen_path = sys.argv[6]; lab_path = sys.argv[7]
+on_test = sys.argv[8:] == ["test"]
 torch.set_num_threads(1)
 mnist = load_mnist(train=True)
 x_all = mnist.data.unsqueeze(1).float() / 255
@@ -27,6 +30,9 @@ idx = class_balanced_subset(mnist.targets, per_class, 0)
 x, y = x_all[idx], mnist.targets[idx]
 vi = validation_indices(len(x_all), idx, 0)
 xv, yv = x_all[vi], mnist.targets[vi]
+if on_test:
+    test = load_mnist(train=False)
+    xv, yv = test.data.unsqueeze(1).float() / 255, test.targets
 lab = load_classifier(lab_path, device="cpu")
 def soft(imgs):
     with torch.no_grad():
@@ -61,5 +67,7 @@ if mode in ("kdreal", "kdmix"):  # online distillation on affine-augmented real 
 else:
     fit(model, X, Y, steps=STEPS[per_class], batch_size=64, lr=1e-3, augment=aug, seed=seed)
 acc = accuracy(model, xv, yv)
-rec = dict(per_class=per_class, mode=mode, ratio=ratio, seed=seed, T=T, gen=gen_path, lab=lab_path, val=acc)
-print(json.dumps(rec)); open("results/kd-val/results.jsonl", "a").write(json.dumps(rec) + "\n")
+rec = dict(per_class=per_class, mode=mode, ratio=ratio, seed=seed, T=T, gen=gen_path, lab=lab_path,
+           **{"test" if on_test else "val": acc})
+out = "results/kd-val/results_test.jsonl" if on_test else "results/kd-val/results.jsonl"
+print(json.dumps(rec)); open(out, "a").write(json.dumps(rec) + "\n")
