@@ -17,7 +17,7 @@ import json, sys, time
 import torch, torch.nn.functional as F
 from ganaug._data import load_mnist
 from ganaug.datasets import SyntheticMNIST, synthetic_count, load_classifier
-from ganaug.evaluation import class_balanced_subset, validation_indices, fit, random_affine, accuracy, predict, STEPS
+from ganaug.evaluation import class_balanced_subset, validation_indices, fit, random_affine, accuracy, STEPS
 from ganaug.models import SmallCNN
 
 per_class, mode, ratio, seed, T = int(sys.argv[1]), sys.argv[2], float(sys.argv[3]), int(sys.argv[4]), float(sys.argv[5])
@@ -53,7 +53,7 @@ if mode == "kdmix":  # online distillation on affine-augmented real + GAN images
     n = synthetic_count(len(y), ratio)
     syn = SyntheticMNIST(n, generator=gen_path, seed=1000 + seed, device="cpu", labeller=lab, relabel=True)
     x = torch.cat([x, syn.data.unsqueeze(1).float() / 255]); y = torch.cat([y, syn.targets])
-if mode in ("kdreal", "kdmix"):  # online distillation on affine-augmented real images: no GAN
+if mode in ("kdreal", "kdmix"):  # as fit(), but each augmented batch is labelled by the labeller
     g = torch.Generator().manual_seed(seed); torch.manual_seed(seed)
     opt = torch.optim.AdamW(model.parameters(), lr=1e-3, weight_decay=0.0); model.train()
     perm = torch.empty(0, dtype=torch.long); t0 = time.time()
