@@ -94,6 +94,7 @@ def main(argv: list[str] | None = None) -> int:
     steps = a.steps if a.steps is not None else (
         STEPS.get(per_class, 1000) if per_class is not None else a.epochs * (len(x) // a.batch_size))
     steps = 5 if a.dry_run else steps
+    torch.manual_seed(a.seed)  # initial weights: torch seeds its global RNG at random in each process
     model = Classifier(width=a.width)
     secs = fit(model, x, y, steps=steps, batch_size=a.batch_size, lr=a.lr, seed=a.seed,
                augment=lambda b, g: random_affine(b, g, 8.0, 0.08, (0.92, 1.08)), schedule="onecycle",

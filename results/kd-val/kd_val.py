@@ -48,6 +48,7 @@ if mode in ("soft", "hard"):
     aug = random_affine
 elif mode == "affine":
     X, Y, aug = x, yr, random_affine
+torch.manual_seed(seed)  # added after the recorded runs, whose initial weights were unseeded (as evaluate.py's were)
 model = SmallCNN()
 if mode == "kdmix":  # online distillation on affine-augmented real + GAN images
     n = synthetic_count(len(y), ratio)

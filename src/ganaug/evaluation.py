@@ -127,6 +127,7 @@ def run_demo(*, per_class: int = 10, steps: int = 500, seed: int = 0, ratio: flo
           f"tested on {len(yt)} real test images")
     for name, ds in arms.items():
         loader = DataLoader(ds, batch_size=batch_size, shuffle=True, generator=torch.Generator().manual_seed(seed))
+        torch.manual_seed(seed)  # the same initial weights for both arms, and in every run
         model = SmallCNN()
         secs = fit_loader(model, loader, steps=steps, seed=seed)
         results[name] = accuracy(model, xt, yt)
@@ -212,6 +213,7 @@ def protocol_run(*, arm: str, per_class: int, seed: int, subset_seed: int, steps
         augment = random_affine
     elif arm == "trivialaugment":
         augment = _trivial_augment
+    torch.manual_seed(seed)  # the initial weights too: torch seeds its global RNG at random in each process
     model = SmallCNN()
     secs = fit(model, x, y, steps=steps, batch_size=batch_size, lr=1e-3, augment=augment, seed=seed, progress=progress)
     acc = accuracy(model, x_eval, y_eval)
