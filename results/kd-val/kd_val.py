@@ -1,7 +1,7 @@
 r"""Does labelling GAN samples with the subset labeller's soft probabilities help, and is it the GAN that helps?
 
-Validation only (10 000 training images outside the subset, as ``evaluate.py --val``); the test set is
-not touched. The protocol's SmallCNN, 600 steps of batch 64, Adam 1e-3, RandomAffine, as evaluate.py.
+Measured on validation (10 000 training images outside the subset, as ``evaluate.py --val``) unless
+``test`` is given (below). The protocol's SmallCNN, 600 steps of batch 64, Adam 1e-3, RandomAffine, as evaluate.py.
 Modes:
   hard    real + GAN at RATIO, GAN samples relabelled by the labeller (= evaluate.py --relabel)
   soft    the same, but GAN samples carry the labeller's softmax(logits / T) instead of its argmax
@@ -13,7 +13,7 @@ Run from the repo root (GANAUG_DATA set), one thread each:
 An eighth argument ``test`` measures on the real test set instead (final measurement, after the choice;
 appends to results/kd-val/results_test.jsonl).
 """
-import json, sys, time
+import json, sys
 import torch, torch.nn.functional as F
 from ganaug._data import load_mnist
 from ganaug.datasets import SyntheticMNIST, synthetic_count, load_classifier
@@ -38,35 +38,31 @@ def soft(imgs):
     with torch.no_grad():
         lab.eval()
         return torch.cat([torch.softmax(lab(imgs[i:i+2000]) / T, 1) for i in range(0, len(imgs), 2000)])
-yr = F.one_hot(y, 10).float()
-if mode in ("soft", "hard"):
-    n = synthetic_count(len(y), ratio)
-    syn = SyntheticMNIST(n, generator=gen_path, seed=1000 + seed, device="cpu", labeller=lab, relabel=True)
+if mode not in ("hard", "soft", "kdreal", "kdmix"):
+    sys.exit(f"unknown mode {mode!r}: choose hard, soft, kdreal or kdmix")
+if mode != "kdreal":  # the GAN samples, drawn as evaluate.py's protocol_run draws them for this seed
+    syn = SyntheticMNIST(synthetic_count(len(y), ratio), generator=gen_path, seed=1000 + seed, device="cpu",
+                         labeller=lab, relabel=True)
     xs = syn.data.unsqueeze(1).float() / 255
-    ys = soft(xs) if mode == "soft" else F.one_hot(syn.targets, 10).float()
-    X, Y = torch.cat([x, xs]), torch.cat([yr, ys])
-    aug = random_affine
-elif mode == "affine":
-    X, Y, aug = x, yr, random_affine
 torch.manual_seed(seed)  # added after the recorded runs, whose initial weights were unseeded (as evaluate.py's were)
 model = SmallCNN()
-if mode == "kdmix":  # online distillation on affine-augmented real + GAN images
-    n = synthetic_count(len(y), ratio)
-    syn = SyntheticMNIST(n, generator=gen_path, seed=1000 + seed, device="cpu", labeller=lab, relabel=True)
-    x = torch.cat([x, syn.data.unsqueeze(1).float() / 255]); y = torch.cat([y, syn.targets])
-if mode in ("kdreal", "kdmix"):  # as fit(), but each augmented batch is labelled by the labeller
+if mode in ("hard", "soft"):
+    ys = soft(xs) if mode == "soft" else F.one_hot(syn.targets, 10).float()
+    fit(model, torch.cat([x, xs]), torch.cat([F.one_hot(y, 10).float(), ys]), steps=STEPS[per_class], batch_size=64,
+        lr=1e-3, augment=random_affine, seed=seed)
+else:  # fit()'s loop (same optimiser, batch order and augmentation), but each augmented batch is labelled by the labeller
+    if mode == "kdmix":
+        x = torch.cat([x, xs])
     g = torch.Generator().manual_seed(seed); torch.manual_seed(seed)
     opt = torch.optim.AdamW(model.parameters(), lr=1e-3, weight_decay=0.0); model.train()
-    perm = torch.empty(0, dtype=torch.long); t0 = time.time()
+    perm = torch.empty(0, dtype=torch.long)
     for _ in range(STEPS[per_class]):
-        if perm.numel() < 64: perm = torch.cat([perm, torch.randperm(len(y), generator=g)])
+        if perm.numel() < 64: perm = torch.cat([perm, torch.randperm(len(x), generator=g)])
         b, perm = perm[:64], perm[64:]
         xb = random_affine(x[b], g)
         loss = F.cross_entropy(model(xb), soft(xb))
         opt.zero_grad(); loss.backward(); opt.step()
     model.eval()
-else:
-    fit(model, X, Y, steps=STEPS[per_class], batch_size=64, lr=1e-3, augment=aug, seed=seed)
 acc = accuracy(model, xv, yv)
 rec = dict(per_class=per_class, mode=mode, ratio=ratio, seed=seed, T=T, gen=gen_path, lab=lab_path,
            **{"test" if on_test else "val": acc})
