@@ -53,7 +53,8 @@ def parse(argv: list[str] | None = None) -> Args:
     p.add_argument("--json", default=None, help="write the figures to this file")
     p.add_argument("--min-confidence", type=float, default=None, help="measure the filtered set")
     p.add_argument("--truncation", type=float, default=None,
-                   help="latent truncation in (0, 1]; 1 is off (default: the generator's config)")
+                   help="latent scale in (0, 3]; 1 is off, below 1 truncates, above 1 widens "
+                        "(default: the generator's config)")
     p.add_argument("--card", default=None, help="record the figures in this model card (metadata and table), "
                                                 "under --name")
     p.add_argument("--bf16", action="store_true", help="generate under bfloat16 autocast")

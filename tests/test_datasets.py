@@ -292,7 +292,8 @@ def test_relabel_conditional(tiny_generator_dir, tiny_classifier):
     ({"num_samples": 10, "min_confidence": 1.5}, "min_confidence"),
     ({"num_samples": 10, "relabel": "yes"}, "relabel"),
     ({"num_samples": 10, "truncation": 0}, "truncation"),
-    ({"num_samples": 10, "truncation": 1.5}, "truncation"),
+    ({"num_samples": 10, "truncation": 3.5}, "truncation"),
+    ({"num_samples": 10, "truncation": float("nan")}, "truncation"),
     ({"num_samples": 10, "truncation": True}, "truncation"),
 ])
 def test_bad_input(tiny_generator_dir, kwargs, match):
@@ -428,6 +429,9 @@ def test_truncation_scales_the_latents(tiny_generator_dir):
         want = SyntheticMNIST._to_uint8(g(z * 0.5, half.targets))
     assert torch.equal(half.data, want)
     assert "truncation: 0.5" in repr(half)
+    wide = SyntheticMNIST(50, generator=tiny_generator_dir, device="cpu", seed=4, truncation=1.5)  # above 1 widens
+    with torch.inference_mode():
+        assert torch.equal(wide.data, SyntheticMNIST._to_uint8(g(z * 1.5, wide.targets)))
 
 
 def test_channels_last_matches_nchw_and_leaves_the_callers_generator_alone(tiny_generator_dir):

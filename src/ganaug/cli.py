@@ -68,7 +68,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--min-confidence", type=float, default=None, help="keep only samples the reference classifier accepts")
     s.add_argument("--relabel", action="store_true",
                    help="label a conditional generator's digits by the labeller (default: reference classifier)")
-    s.add_argument("--truncation", type=float, default=None, help="latent truncation in (0, 1] (default: the generator's)")
+    s.add_argument("--truncation", type=float, default=None,
+                   help="latent scale in (0, 3]: below 1 truncates, above 1 widens (default: the generator's)")
     s.set_defaults(func=cmd_sample)
 
     d = sub.add_parser("demo", help="train a small CNN on a few real digits, with and without synthetic ones",

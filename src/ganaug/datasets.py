@@ -158,8 +158,10 @@ class SyntheticMNIST(VisionDataset):
             whenever the loader runs Python code (measured: 2.7x slower beside a Python loop). On
             GPU, and where fork is unsafe (macOS, Windows), it runs in a thread. The samples are the
             same either way.
-        truncation: the truncation trick: latents are scaled by this factor in (0, 1] (1: off).
-            Lower values trade variety for cleaner, more clearly labelled digits. Default: the value
+        truncation: latents are scaled by this factor, in (0, 3] (1: off). Below 1 (the truncation
+            trick) trades variety for cleaner, more clearly labelled digits; above 1 widens the
+            latent: more varied, rougher digits whose conditioned label is less reliable, so pair it
+            with ``relabel=True`` (for synthetic-only training, see the README). Default: the value
             the generator's config recommends (``Generator.truncation``; 1.0 for the shipped one,
             measured in model_cards/default.md).
         root: unused (kept for torchvision's signature); nothing is read or written.
