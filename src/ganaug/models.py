@@ -46,7 +46,7 @@ MAX_TRUNCATION = 3.0  # latents scaled further give broken strokes (see Syntheti
 
 
 def check_truncation(value: object) -> float:
-    """A latent scale: a number in (0, MAX_TRUNCATION]; 1 leaves latents as drawn, below 1 truncates, above widens."""
+    """A latent scale in (0, MAX_TRUNCATION]: 1 leaves latents as drawn, below 1 truncates, above 1 widens."""
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= MAX_TRUNCATION:
         raise ValueError(f"truncation must be a number in (0, {MAX_TRUNCATION:g}] (1 turns it off; below 1 gives "
                          f"cleaner digits, above 1 more varied ones), got {value!r}.")
@@ -87,7 +87,7 @@ class Generator(
         channels: ``cdcgan`` only: the channels of the 7x7, 14x14 and 28x28 maps, for a narrower
             (cheaper) network than ``width`` gives, e.g. ``[64, 48, 16]``; ``width`` is then ignored.
         truncation: the latent scale recommended for sampling from these weights, in (0, 3]
-            (1: none; see ``SyntheticMNIST``). ``SyntheticMNIST`` uses it unless given another; ``forward`` ignores it.
+            (1: none). ``SyntheticMNIST`` uses it unless given another; ``forward`` ignores it.
     """
 
     def __init__(self, arch: str = "cdcgan", latent_dim: int = 100, num_classes: int = 10, width: int = 32,
