@@ -1,15 +1,17 @@
 r"""TSTR of the shipped default: does a wider latent (scale > 1) or RandomAffine on the samples help?
 
 TSTR as evaluate.py's ``tstr`` arm: 60 000 samples of the default (seed 1000 + SEED), relabelled by the
-reference classifier (``relabel=True``, the best way measured to sample it for TSTR; not in mode cond), the
+reference classifier (``relabel=True``, the best way measured to sample it for TSTR; not in modes cond and filter), the
 protocol's SmallCNN, 3000 steps of batch 64, Adam 1e-3, no real image. Measured on validation (10 000
 training images, as ``evaluate.py --val`` does for tstr) unless a fourth argument ``test`` is given (final
 measurement, after the choice; appends to results_test.jsonl). Modes plain and cond run evaluate.py's
 ``protocol_run`` tstr arm itself; affine repeats it with RandomAffine, which that arm does not offer.
   SCALE  SyntheticMNIST's ``truncation``: latents are multiplied by this (1: as shipped). It allowed only
          (0, 1] before these runs; the first ones lifted the check here, and it now allows (0, 3].
-  MODE   plain | affine | cond   (affine: the protocol's RandomAffine on each synthetic batch; cond: the
-         generator's own conditioning labels, no reference classifier, i.e. evaluate.py's tstr as configured)
+  MODE   plain | affine | cond | filter   (affine: the protocol's RandomAffine on each synthetic batch; cond: the
+         generator's own conditioning labels, no reference classifier, i.e. evaluate.py's tstr as configured;
+         filter: cond behind the paper's rejecting network, SyntheticMNIST(min_confidence=0.9): the generator's
+         own labels, keeping only samples the reference classifier gives >= 0.9 for the conditioned digit)
 Run from the repo root (GANAUG_DATA set):  python results/tstr-val/tstr_val.py SCALE MODE SEED [test]
 """
 import json, sys
@@ -21,16 +23,17 @@ from ganaug.models import SmallCNN
 
 scale, mode, seed = float(sys.argv[1]), sys.argv[2], int(sys.argv[3])
 on_test = sys.argv[4:] == ["test"]
-if mode not in ("plain", "affine", "cond"):
-    sys.exit(f"unknown mode {mode!r}: choose plain, affine or cond")
+if mode not in ("plain", "affine", "cond", "filter"):
+    sys.exit(f"unknown mode {mode!r}: choose plain, affine, cond or filter")
 torch.set_num_threads(1)
 mnist = load_mnist(train=True)
 test = load_mnist(train=False) if on_test else None
-relabel = mode != "cond"
+relabel = mode in ("plain", "affine")
+min_confidence = 0.9 if mode == "filter" else None
 labeller = "reference" if relabel else None
 if mode != "affine":  # evaluate.py's tstr arm itself
     row = protocol_run(arm="tstr", per_class=6000, seed=seed, subset_seed=0, steps=STEPS[6000], truncation=scale,
-                       labeller=labeller, relabel=relabel, mnist=mnist, test=test,
+                       labeller=labeller, relabel=relabel, min_confidence=min_confidence, mnist=mnist, test=test,
                        eval_set="test" if on_test else "val")
     acc, acceptance, secs = row["accuracy"], row["acceptance_rate"], row["seconds"]
 else:  # the same arm with RandomAffine on each batch, which protocol_run's tstr arm does not offer
@@ -45,7 +48,7 @@ else:  # the same arm with RandomAffine on each batch, which protocol_run's tstr
     secs = fit(model, syn.data.unsqueeze(1).float() / 255, syn.targets, steps=STEPS[6000], batch_size=64, lr=1e-3,
                augment=random_affine, seed=seed)
     acc, acceptance = accuracy(model, xv, yv), syn.acceptance_rate
-rec = dict(scale=scale, mode=mode, relabel=relabel, seed=seed, acceptance_rate=round(acceptance, 4),
+rec = dict(scale=scale, mode=mode, relabel=relabel, min_confidence=min_confidence, seed=seed, acceptance_rate=round(acceptance, 4),
            seconds=round(secs), **{"test" if on_test else "val": acc})
 out = f"results/tstr-val/results{'_test' if on_test else ''}.jsonl"
 print(json.dumps(rec)); open(out, "a").write(json.dumps(rec) + "\n")
