@@ -5,7 +5,7 @@
 # Same proxy as sweep.sh: 5000 real per class, the full set's 3000 steps, validated on the 10 000 training
 # images left (evaluate.py --val; the test set is not touched). Then the same real and as-configured arms
 # at twice the steps, to see whether the gap is the real images' share of a fixed step budget.
-# Two processes of one thread share the job list.  Usage: bash results/val-full/sweep_wide.sh
+# Two processes of one thread share the job list (about 40 min).  Usage: bash results/val-full/sweep_wide.sh
 set -e
 cd "$(dirname "$0")/../.."; . .venv/bin/activate; export GANAUG_DATA=${GANAUG_DATA:-../shared/data} OMP_NUM_THREADS=1
 O="--sizes 5000 --val --seeds 0 1 --output-dir results/val-full/seeded"
@@ -19,3 +19,12 @@ sweep > runs/logs/valwide_a.log 2>&1 &
 sleep 20
 sweep > runs/logs/valwide_b.log 2>&1
 wait
+# tables per step budget (evaluate.py's own table_val.md holds only its last command's budget; removed)
+python - <<'PY'
+import json, glob
+from ganaug.evaluation import summarise
+rows = [json.load(open(f)) for f in sorted(glob.glob("results/val-full/seeded/runs/*.json"))]
+for s in (3000, 6000):
+    open(f"results/val-full/seeded/table_val_s{s}.md", "w").write(summarise([r for r in rows if r["steps"] == s]) + "\n")
+PY
+rm -f results/val-full/seeded/table_val.md
