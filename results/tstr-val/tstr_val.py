@@ -4,7 +4,7 @@ TSTR as evaluate.py's ``tstr`` arm: 60 000 samples of the default (seed 1000 + S
 reference classifier (``relabel=True``, the best way measured to sample it for TSTR; not in modes cond and filter), the
 protocol's SmallCNN, 3000 steps of batch 64, Adam 1e-3, no real image. Measured on validation (10 000
 training images, as ``evaluate.py --val`` does for tstr) unless a fourth argument ``test`` is given (final
-measurement, after the choice; appends to results_test.jsonl). Modes plain and cond run evaluate.py's
+measurement, after the choice; appends to results_test.jsonl). Modes plain, cond and filter run evaluate.py's
 ``protocol_run`` tstr arm itself; affine repeats it with RandomAffine, which that arm does not offer.
   SCALE  SyntheticMNIST's ``truncation``: latents are multiplied by this (1: as shipped). It allowed only
          (0, 1] before these runs; the first ones lifted the check here, and it now allows (0, 3].
