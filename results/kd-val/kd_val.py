@@ -17,7 +17,7 @@ import json, sys
 import torch, torch.nn.functional as F
 from ganaug._data import load_mnist
 from ganaug.datasets import SyntheticMNIST, synthetic_count, load_classifier
-from ganaug.evaluation import class_balanced_subset, validation_indices, fit, random_affine, accuracy, STEPS
+from ganaug.evaluation import class_balanced_subset, eval_images, fit, random_affine, accuracy, STEPS
 from ganaug.models import SmallCNN
 
 per_class, mode, ratio, seed, T = int(sys.argv[1]), sys.argv[2], float(sys.argv[3]), int(sys.argv[4]), float(sys.argv[5])
@@ -28,11 +28,7 @@ mnist = load_mnist(train=True)
 x_all = mnist.data.unsqueeze(1).float() / 255
 idx = class_balanced_subset(mnist.targets, per_class, 0)
 x, y = x_all[idx], mnist.targets[idx]
-vi = validation_indices(len(x_all), idx, 0)
-xv, yv = x_all[vi], mnist.targets[vi]
-if on_test:
-    test = load_mnist(train=False)
-    xv, yv = test.data.unsqueeze(1).float() / 255, test.targets
+xv, yv = eval_images(mnist, load_mnist(train=False) if on_test else None, "test" if on_test else "val", idx, 0)
 lab = load_classifier(lab_path, device="cpu")
 def soft(imgs):
     with torch.no_grad():

@@ -18,7 +18,7 @@ import json, sys
 import torch
 from ganaug._data import load_mnist
 from ganaug.datasets import SyntheticMNIST
-from ganaug.evaluation import validation_indices, fit, random_affine, accuracy, protocol_run, STEPS
+from ganaug.evaluation import eval_images, fit, random_affine, accuracy, protocol_run, STEPS
 from ganaug.models import SmallCNN
 
 scale, mode, seed = float(sys.argv[1]), sys.argv[2], int(sys.argv[3])
@@ -37,11 +37,7 @@ if mode != "affine":  # evaluate.py's tstr arm itself
                        eval_set="test" if on_test else "val")
     acc, acceptance, secs = row["accuracy"], row["acceptance_rate"], row["seconds"]
 else:  # the same arm with RandomAffine on each batch, which protocol_run's tstr arm does not offer
-    if on_test:
-        xv, yv = test.data.unsqueeze(1).float() / 255, test.targets
-    else:
-        vi = validation_indices(len(mnist.targets), torch.arange(0), 0)
-        xv, yv = mnist.data[vi].unsqueeze(1).float() / 255, mnist.targets[vi]
+    xv, yv = eval_images(mnist, test, "test" if on_test else "val", torch.arange(0), 0)
     syn = SyntheticMNIST(60_000, seed=1000 + seed, device="cpu", truncation=scale, labeller=labeller, relabel=relabel)
     torch.manual_seed(seed)
     model = SmallCNN()

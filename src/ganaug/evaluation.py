@@ -162,6 +162,15 @@ def validation_indices(n: int, subset: torch.Tensor, subset_seed: int) -> torch.
     return rest[order[:VAL_SIZE]]
 
 
+def eval_images(mnist, test, eval_set: str, exclude: torch.Tensor, subset_seed: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Images (N, 1, 28, 28) in [0, 1] and labels a protocol run is tested on: ``test``'s for ``eval_set="test"``,
+    else ``validation_indices`` of ``mnist`` outside ``exclude`` (the training images the classifier saw)."""
+    if eval_set == "test":
+        return test.data.unsqueeze(1).float() / 255, test.targets
+    val_idx = validation_indices(len(mnist.targets), exclude, subset_seed)
+    return mnist.data[val_idx].unsqueeze(1).float() / 255, mnist.targets[val_idx]
+
+
 def protocol_run(*, arm: str, per_class: int, seed: int, subset_seed: int, steps: int, batch_size: int = 64,
                  generator=None, generator_id: str = "default", min_confidence: float | None = None,
                  truncation: float | None = None, labeller=None, relabel: bool = False, mnist=None, test=None,
@@ -196,11 +205,8 @@ def protocol_run(*, arm: str, per_class: int, seed: int, subset_seed: int, steps
     else:
         idx = class_balanced_subset(mnist.targets, per_class, subset_seed)
     x, y = x_all[idx], mnist.targets[idx]
-    if eval_set == "val":  # TSTR on the full set: its classifier sees no real image, so any may validate it
-        val_idx = validation_indices(len(x_all), idx if arm != "tstr" else idx[:0], subset_seed)
-        x_eval, y_eval = x_all[val_idx], mnist.targets[val_idx]
-    else:
-        x_eval, y_eval = test.data.unsqueeze(1).float() / 255, test.targets
+    # TSTR's classifier sees no real image, so any may validate it (also on the full set)
+    x_eval, y_eval = eval_images(mnist, test, eval_set, idx if arm != "tstr" else idx[:0], subset_seed)
     augment = None
     synthetic = arm in SYNTHETIC_ARMS
     if synthetic:
