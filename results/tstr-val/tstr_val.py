@@ -8,37 +8,45 @@ measurement, after the choice; appends to results_test.jsonl). Modes plain, cond
 ``protocol_run`` tstr arm itself; affine repeats it with RandomAffine, which that arm does not offer.
   SCALE  SyntheticMNIST's ``truncation``: latents are multiplied by this (1: as shipped). It allowed only
          (0, 1] before these runs; the first ones lifted the check here, and it now allows (0, 3].
-  MODE   plain | affine | cond | filter   (affine: the protocol's RandomAffine on each synthetic batch; cond: the
+  MODE   plain | affine | cond | filter | filter-affine   (affine: the protocol's RandomAffine on each synthetic batch; cond: the
          generator's own conditioning labels, no reference classifier, i.e. evaluate.py's tstr as configured;
          filter: cond behind the paper's rejecting network, SyntheticMNIST(min_confidence=0.9): the generator's
-         own labels, keeping only samples the reference classifier gives >= 0.9 for the conditioned digit)
-Run from the repo root (GANAUG_DATA set):  python results/tstr-val/tstr_val.py SCALE MODE SEED [test]
+         own labels, keeping only samples the reference classifier gives >= 0.9 for the conditioned digit;
+         filter-affine: filter with RandomAffine on each batch, as affine)
+  --min-confidence  the filter's threshold in modes filter and filter-affine (default 0.9, the default's own)
+Run from the repo root (GANAUG_DATA set):
+  python results/tstr-val/tstr_val.py SCALE MODE SEED [test] [--min-confidence P]
 """
-import json, sys
+import argparse, json
 import torch
 from ganaug._data import load_mnist
 from ganaug.datasets import SyntheticMNIST
 from ganaug.evaluation import eval_images, fit, random_affine, accuracy, protocol_run, STEPS
 from ganaug.models import SmallCNN
 
-scale, mode, seed = float(sys.argv[1]), sys.argv[2], int(sys.argv[3])
-on_test = sys.argv[4:] == ["test"]
-if mode not in ("plain", "affine", "cond", "filter"):
-    sys.exit(f"unknown mode {mode!r}: choose plain, affine, cond or filter")
+ap = argparse.ArgumentParser(description="TSTR of the shipped default on validation (or, with 'test', the test set).")
+ap.add_argument("scale", type=float)
+ap.add_argument("mode", choices=["plain", "affine", "cond", "filter", "filter-affine"])
+ap.add_argument("seed", type=int)
+ap.add_argument("which", nargs="?", choices=["test"], help="measure on the test set (after the choice)")
+ap.add_argument("--min-confidence", type=float, default=0.9)
+a = ap.parse_args()
+scale, mode, seed, on_test = a.scale, a.mode, a.seed, a.which == "test"
 torch.set_num_threads(1)
 mnist = load_mnist(train=True)
 test = load_mnist(train=False) if on_test else None
 relabel = mode in ("plain", "affine")
-min_confidence = 0.9 if mode == "filter" else None
+min_confidence = a.min_confidence if mode.startswith("filter") else None
 labeller = "reference" if relabel else None
-if mode != "affine":  # evaluate.py's tstr arm itself
+if not mode.endswith("affine"):  # evaluate.py's tstr arm itself
     row = protocol_run(arm="tstr", per_class=6000, seed=seed, subset_seed=0, steps=STEPS[6000], truncation=scale,
                        labeller=labeller, relabel=relabel, min_confidence=min_confidence, mnist=mnist, test=test,
                        eval_set="test" if on_test else "val")
     acc, acceptance, secs = row["accuracy"], row["acceptance_rate"], row["seconds"]
 else:  # the same arm with RandomAffine on each batch, which protocol_run's tstr arm does not offer
     xv, yv = eval_images(mnist, test, "test" if on_test else "val", torch.arange(0), 0)
-    syn = SyntheticMNIST(60_000, seed=1000 + seed, device="cpu", truncation=scale, labeller=labeller, relabel=relabel)
+    syn = SyntheticMNIST(60_000, seed=1000 + seed, device="cpu", truncation=scale, labeller=labeller, relabel=relabel,
+                         min_confidence=min_confidence)
     torch.manual_seed(seed)
     model = SmallCNN()
     secs = fit(model, syn.data.unsqueeze(1).float() / 255, syn.targets, steps=STEPS[6000], batch_size=64, lr=1e-3,
