@@ -48,6 +48,7 @@ class Args:
     ratio: float
     val: bool
     steps: int | None
+    synthetic_affine: bool
     output_dir: str
     quick: bool
 
@@ -77,6 +78,8 @@ def parse(argv: list[str] | None = None) -> Args:
     p.add_argument("--steps", type=int, default=None,
                    help="classifier steps for every size and arm (default: the protocol's steps per size, 3000 at "
                         "6000 per class); e.g. --sizes 5000 --val --steps 3000 validates a choice for the full set")
+    p.add_argument("--synthetic-affine", action="store_true",
+                   help="RandomAffine on the synthetic items only, in the gan and tstr arms (the real ones as they are)")
     p.add_argument("--output-dir", default="results")
     p.add_argument("--quick", action="store_true", help="smoke run: 10 per class, 1 seed, 30 steps")
     return Args(**vars(p.parse_args(argv)))
@@ -136,6 +139,8 @@ def main(argv: list[str] | None = None) -> int:
         tag = a.generator_id if arm in SYNTHETIC_ARMS else "none"
         if arm in ("gan", "gan+affine") and a.ratio != 0.5:
             tag += f"_r{a.ratio:g}"
+        if a.synthetic_affine and arm in ("gan", "tstr"):
+            tag += "_saffine"
         if a.steps is not None:
             tag += f"_s{a.steps}"
         path = out / "runs" / f"{arm}_{s}_{seed}_{tag}{'_val' if a.val else ''}{'_quick' if a.quick else ''}.json"
@@ -145,7 +150,8 @@ def main(argv: list[str] | None = None) -> int:
             row = protocol_run(arm=arm, per_class=s, seed=seed, subset_seed=a.subset_seed, steps=steps_for(s),
                                generator=a.generator, generator_id=a.generator_id, min_confidence=a.min_confidence,
                                truncation=a.truncation, labeller=a.labeller, relabel=a.relabel, mnist=mnist, test=test,
-                               ratio=a.ratio, eval_set="val" if a.val else "test")
+                               ratio=a.ratio, eval_set="val" if a.val else "test",
+                               synthetic_affine=a.synthetic_affine and arm in ("gan", "tstr"))
             tmp = path.with_suffix(".json.tmp")
             tmp.write_text(json.dumps(row, indent=2))
             os.replace(tmp, path)  # atomic: an interrupted run leaves no half-written result

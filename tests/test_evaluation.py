@@ -136,3 +136,39 @@ def test_protocol_run_is_fixed_by_its_seed(mnist_train):
     a = protocol_run(seed=0, **kw)["accuracy"]
     torch.rand(7)  # move the global RNG on, as other work in the process would
     assert protocol_run(seed=0, **kw)["accuracy"] == a
+
+
+def test_fit_augments_only_the_items_the_mask_marks():
+    from ganaug.evaluation import fit
+
+    x = torch.arange(10.0).view(10, 1, 1, 1).expand(10, 1, 2, 2).contiguous()  # item i holds the value i
+    y = torch.arange(10) % 2
+    mask = torch.arange(10) >= 6
+    seen = []
+
+    def augment(xb, gen):
+        seen.append(xb[:, 0, 0, 0].tolist())
+        return xb + 100
+
+    model = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(4, 2))
+    fit(model, x, y, steps=6, batch_size=4, augment=augment, augment_mask=mask)
+    got = [v for batch in seen for v in batch]
+    # 24 draws hold two full reshuffled epochs: every marked item is augmented at least twice, no other ever
+    assert set(got) == {6.0, 7.0, 8.0, 9.0} and len(got) >= 8
+    with pytest.raises(ValueError, match="augment_mask must be a bool tensor"):
+        fit(model, x, y, steps=1, batch_size=4, augment=augment, augment_mask=mask[:5])
+    with pytest.raises(ValueError, match="needs augment"):
+        fit(model, x, y, steps=1, batch_size=4, augment_mask=mask)
+
+
+def test_synthetic_affine_is_for_the_gan_and_tstr_arms(mnist_train):
+    with pytest.raises(ValueError, match="synthetic_affine applies to arms 'gan' and 'tstr'"):
+        protocol_run(arm="gan+affine", per_class=10, seed=0, subset_seed=0, steps=1, mnist=mnist_train,
+                     eval_set="val", synthetic_affine=True)
+
+
+def test_tables_keep_synthetic_affine_runs_apart():
+    rows = [{"arm": "gan", "per_class": 10, "accuracy": a, "generator": "g", "ratio": 0.5, "synthetic_affine": s}
+            for a, s in ((0.5, False), (0.7, True))]
+    table = summarise(rows)
+    assert "| gan [g] | 50.00 ± 0.00 (n=1) |" in table and "| gan [g, synthetic affine] | 70.00 ± 0.00 (n=1) |" in table

@@ -30,10 +30,17 @@ def random_affine(x: torch.Tensor, generator: torch.Generator, degrees: float = 
 def fit(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, steps: int, batch_size: int, lr: float = 1e-3,
         augment: Callable[[torch.Tensor, torch.Generator], torch.Tensor] | None = None, seed: int = 0,
         schedule: str = "constant", weight_decay: float = 0.0, progress: bool = False,
-        device: str | torch.device = "cpu") -> float:
-    """Train ``model`` with Adam for exactly ``steps`` batches drawn by reshuffled epochs; return seconds."""
+        device: str | torch.device = "cpu", augment_mask: torch.Tensor | None = None) -> float:
+    """Train ``model`` with Adam for exactly ``steps`` batches drawn by reshuffled epochs; return seconds.
+
+    ``augment_mask`` (bool, one per item of ``x``) applies ``augment`` only to the items it marks.
+    """
     from tqdm.auto import tqdm
 
+    if augment_mask is not None and (augment is None or augment_mask.dtype != torch.bool
+                                     or augment_mask.shape != (len(y),)):
+        raise ValueError(f"augment_mask must be a bool tensor of shape ({len(y)},), one per item, and needs augment; "
+                         f"got {(augment_mask.dtype, tuple(augment_mask.shape))} with augment={augment!r}.")
     gen = torch.Generator().manual_seed(seed)
     torch.manual_seed(seed)  # dropout
     model.to(device).train()
@@ -47,8 +54,13 @@ def fit(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, steps: int, batch
             perm = torch.cat([perm, torch.randperm(len(y), generator=gen)])
         idx, perm = perm[:batch_size], perm[batch_size:]
         xb, yb = x[idx], y[idx]
-        if augment is not None:
+        if augment is not None and augment_mask is None:
             xb = augment(xb, gen)
+        elif augment is not None:
+            m = augment_mask[idx]
+            if m.any():
+                xb = xb.clone()
+                xb[m] = augment(xb[m], gen)
         loss = F.cross_entropy(model(xb.to(device)), yb.to(device))
         opt.zero_grad(set_to_none=True)
         loss.backward()
@@ -174,7 +186,8 @@ def eval_images(mnist, test, eval_set: str, exclude: torch.Tensor, subset_seed: 
 def protocol_run(*, arm: str, per_class: int, seed: int, subset_seed: int, steps: int, batch_size: int = 64,
                  generator=None, generator_id: str = "default", min_confidence: float | None = None,
                  truncation: float | None = None, labeller=None, relabel: bool = False, mnist=None, test=None,
-                 ratio: float = 0.5, eval_set: str = "test", progress: bool = False) -> dict:
+                 ratio: float = 0.5, eval_set: str = "test", synthetic_affine: bool = False,
+                 progress: bool = False) -> dict:
     """One classifier trained for ``steps`` batches on one arm's data; tested on the real test set (or ``eval_set``).
 
     ``min_confidence`` turns on SyntheticMNIST's filter (the reference classifier's confidence in the
@@ -185,6 +198,8 @@ def protocol_run(*, arm: str, per_class: int, seed: int, subset_seed: int, steps
     many synthetic samples as the subset has real ones). ``eval_set="val"`` tests on ``VAL_SIZE`` training
     images outside the subset instead of the test set, for choosing settings without touching the test set
     (TSTR trains on no real image, so there any training images will do, also at the full size).
+    ``synthetic_affine`` applies RandomAffine to the synthetic items only (arms ``gan`` and ``tstr``; the real
+    items stay as they are).
     """
     from ganaug.datasets import SyntheticMNIST, synthetic_count
     from ganaug.models import SmallCNN
@@ -195,6 +210,9 @@ def protocol_run(*, arm: str, per_class: int, seed: int, subset_seed: int, steps
         raise ValueError(f"ratio must be a number in (0, 1) (the fraction of synthetic items), got {ratio!r}.")
     if eval_set not in ("test", "val"):
         raise ValueError(f"eval_set must be 'test' or 'val', got {eval_set!r}.")
+    if synthetic_affine and arm not in ("gan", "tstr"):
+        raise ValueError(f"synthetic_affine applies to arms 'gan' and 'tstr' only (arm {arm!r} has "
+                         f"{'every item augmented already' if arm in ('affine', 'gan+affine') else 'no synthetic items'}).")
     x_all = mnist.data.unsqueeze(1).float() / 255
     if per_class * 10 >= len(x_all):
         if eval_set == "val" and arm != "tstr":
@@ -215,13 +233,18 @@ def protocol_run(*, arm: str, per_class: int, seed: int, subset_seed: int, steps
                              truncation=truncation, labeller=labeller, relabel=relabel)
         xs, ys = syn.data.unsqueeze(1).float() / 255, syn.targets
         x, y = (xs, ys) if arm == "tstr" else (torch.cat([x, xs]), torch.cat([y, ys]))
+    augment_mask = None
     if arm in ("affine", "gan+affine"):
         augment = random_affine
     elif arm == "trivialaugment":
         augment = _trivial_augment
+    elif synthetic_affine:
+        augment = random_affine
+        augment_mask = torch.arange(len(y)) >= len(y) - len(ys)  # the synthetic items come last
     torch.manual_seed(seed)  # the initial weights too: torch seeds its global RNG at random in each process
     model = SmallCNN()
-    secs = fit(model, x, y, steps=steps, batch_size=batch_size, lr=1e-3, augment=augment, seed=seed, progress=progress)
+    secs = fit(model, x, y, steps=steps, batch_size=batch_size, lr=1e-3, augment=augment, seed=seed, progress=progress,
+               augment_mask=augment_mask)
     acc = accuracy(model, x_eval, y_eval)
     return {"arm": arm, "per_class": per_class, "real_images": int(len(idx)), "seed": seed, "subset_seed": subset_seed,
             "steps": steps, "batch_size": batch_size, "train_items": int(len(y)), "accuracy": acc,
@@ -230,14 +253,17 @@ def protocol_run(*, arm: str, per_class: int, seed: int, subset_seed: int, steps
             "truncation": syn.truncation if synthetic else None,
             "relabel": syn.relabel if synthetic else None,
             "acceptance_rate": syn.acceptance_rate if synthetic else None,
-            "ratio": ratio if arm in ("gan", "gan+affine") else None, "eval_set": eval_set}
+            "ratio": ratio if arm in ("gan", "gan+affine") else None, "eval_set": eval_set,
+            "synthetic_affine": bool(synthetic_affine)}
 
 
 def run_label(row: dict) -> str:
-    """How results tables name a row's generator: its id, plus the ratio when it is not 0.5."""
+    """How results tables name a row's generator: its id, plus the ratio when it is not 0.5, and
+    "synthetic affine" when only the synthetic items were augmented."""
     gen = row.get("generator") or ""
     r = row.get("ratio")
-    return f"{gen}, ratio {r:g}" if gen and r is not None and r != 0.5 else gen
+    label = f"{gen}, ratio {r:g}" if gen and r is not None and r != 0.5 else gen
+    return f"{label}, synthetic affine" if gen and row.get("synthetic_affine") else label
 
 
 def summarise(rows: list[dict]) -> str:
