@@ -118,6 +118,10 @@ def main(argv: list[str] | None = None) -> int:
     if a.steps is not None and a.steps < 1:
         print(f"error: --steps must be a positive number of classifier steps, got {a.steps}.", file=sys.stderr)
         return 2
+    if a.synthetic_affine and not {"gan", "tstr"} & set(a.arms):
+        print("error: --synthetic-affine augments the synthetic items of the gan and tstr arms: add --arms gan "
+              "and/or tstr (affine and gan+affine augment every item already).", file=sys.stderr)
+        return 2
     if a.val and any(s * 10 >= 60_000 for s in a.sizes) and set(a.arms) != {"tstr"}:
         print("error: --val tests on training images outside the subset: give --sizes below 6000 "
               "(or --arms tstr, whose classifier sees no real image).", file=sys.stderr)

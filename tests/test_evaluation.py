@@ -112,6 +112,9 @@ def test_steps_override_is_checked_and_named(tmp_path):
     cmd = [sys.executable, str(ROOT / "scripts" / "evaluate.py"), "--output-dir", str(tmp_path / "x")]
     bad = subprocess.run(cmd + ["--steps", "0"], capture_output=True, text=True, timeout=120)
     assert bad.returncode == 2 and "--steps must be a positive" in bad.stderr and not (tmp_path / "x").exists()
+    bad = subprocess.run(cmd + ["--arms", "real", "gan+affine", "--synthetic-affine"], capture_output=True, text=True,
+                         timeout=120)
+    assert bad.returncode == 2 and "--synthetic-affine augments" in bad.stderr and not (tmp_path / "x").exists()
     res = subprocess.run(cmd + ["--sizes", "10", "--arms", "real", "--seeds", "0", "--steps", "2"],
                          capture_output=True, text=True, timeout=600)
     assert res.returncode == 0, res.stderr[-2000:]

@@ -4,8 +4,8 @@ TSTR as evaluate.py's ``tstr`` arm: 60 000 samples of the default (seed 1000 + S
 reference classifier (``relabel=True``, the best way measured to sample it for TSTR; not in modes cond and filter), the
 protocol's SmallCNN, 3000 steps of batch 64, Adam 1e-3, no real image. Measured on validation (10 000
 training images, as ``evaluate.py --val`` does for tstr) unless a fourth argument ``test`` is given (final
-measurement, after the choice; appends to results_test.jsonl). Modes plain, cond and filter run evaluate.py's
-``protocol_run`` tstr arm itself; affine repeats it with RandomAffine, which that arm does not offer.
+measurement, after the choice; appends to results_test.jsonl). Every mode runs evaluate.py's ``protocol_run``
+tstr arm itself; the affine modes with ``synthetic_affine=True`` (evaluate.py --synthetic-affine).
   SCALE  SyntheticMNIST's ``truncation``: latents are multiplied by this (1: as shipped). It allowed only
          (0, 1] before these runs; the first ones lifted the check here, and it now allows (0, 3].
   MODE   plain | affine | cond | filter | filter-affine   (affine: the protocol's RandomAffine on each synthetic batch; cond: the
@@ -20,9 +20,7 @@ Run from the repo root (GANAUG_DATA set):
 import argparse, json
 import torch
 from ganaug._data import load_mnist
-from ganaug.datasets import SyntheticMNIST
-from ganaug.evaluation import eval_images, fit, random_affine, accuracy, protocol_run, STEPS
-from ganaug.models import SmallCNN
+from ganaug.evaluation import protocol_run, STEPS
 
 ap = argparse.ArgumentParser(description="TSTR of the shipped default on validation (or, with 'test', the test set).")
 ap.add_argument("scale", type=float)
@@ -38,20 +36,10 @@ test = load_mnist(train=False) if on_test else None
 relabel = mode in ("plain", "affine")
 min_confidence = a.min_confidence if mode.startswith("filter") else None
 labeller = "reference" if relabel else None
-if not mode.endswith("affine"):  # evaluate.py's tstr arm itself
-    row = protocol_run(arm="tstr", per_class=6000, seed=seed, subset_seed=0, steps=STEPS[6000], truncation=scale,
-                       labeller=labeller, relabel=relabel, min_confidence=min_confidence, mnist=mnist, test=test,
-                       eval_set="test" if on_test else "val")
-    acc, acceptance, secs = row["accuracy"], row["acceptance_rate"], row["seconds"]
-else:  # the same arm with RandomAffine on each batch, which protocol_run's tstr arm does not offer
-    xv, yv = eval_images(mnist, test, "test" if on_test else "val", torch.arange(0), 0)
-    syn = SyntheticMNIST(60_000, seed=1000 + seed, device="cpu", truncation=scale, labeller=labeller, relabel=relabel,
-                         min_confidence=min_confidence)
-    torch.manual_seed(seed)
-    model = SmallCNN()
-    secs = fit(model, syn.data.unsqueeze(1).float() / 255, syn.targets, steps=STEPS[6000], batch_size=64, lr=1e-3,
-               augment=random_affine, seed=seed)
-    acc, acceptance = accuracy(model, xv, yv), syn.acceptance_rate
+row = protocol_run(arm="tstr", per_class=6000, seed=seed, subset_seed=0, steps=STEPS[6000], truncation=scale,
+                   labeller=labeller, relabel=relabel, min_confidence=min_confidence, mnist=mnist, test=test,
+                   eval_set="test" if on_test else "val", synthetic_affine=mode.endswith("affine"))
+acc, acceptance, secs = row["accuracy"], row["acceptance_rate"], row["seconds"]
 rec = dict(scale=scale, mode=mode, relabel=relabel, min_confidence=min_confidence, seed=seed, acceptance_rate=round(acceptance, 4),
            seconds=round(secs), **{"test" if on_test else "val": acc})
 out = f"results/tstr-val/results{'_test' if on_test else ''}.jsonl"
