@@ -111,6 +111,8 @@ def _claim(path: Path) -> bool:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from ganaug.evaluation import STEPS, SYNTHETIC_AFFINE_ARMS, SYNTHETIC_ARMS, protocol_run, summarise
+
     a = parse(argv)
     if not 0 < a.ratio < 1:
         print(f"error: --ratio must be in (0, 1) (the fraction of synthetic items), got {a.ratio}.", file=sys.stderr)
@@ -118,7 +120,7 @@ def main(argv: list[str] | None = None) -> int:
     if a.steps is not None and a.steps < 1:
         print(f"error: --steps must be a positive number of classifier steps, got {a.steps}.", file=sys.stderr)
         return 2
-    if a.synthetic_affine and not {"gan", "tstr"} & set(a.arms):
+    if a.synthetic_affine and not set(SYNTHETIC_AFFINE_ARMS) & set(a.arms):
         print("error: --synthetic-affine augments the synthetic items of the gan and tstr arms: add --arms gan "
               "and/or tstr (affine and gan+affine augment every item already).", file=sys.stderr)
         return 2
@@ -129,7 +131,6 @@ def main(argv: list[str] | None = None) -> int:
     from tqdm.auto import tqdm
 
     from ganaug._data import load_mnist
-    from ganaug.evaluation import STEPS, SYNTHETIC_ARMS, protocol_run, summarise
 
     def steps_for(size: int) -> int:  # the classifier steps of this command's runs of a size
         return 30 if a.quick else a.steps or STEPS.get(size, 1000)
@@ -143,7 +144,8 @@ def main(argv: list[str] | None = None) -> int:
         tag = a.generator_id if arm in SYNTHETIC_ARMS else "none"
         if arm in ("gan", "gan+affine") and a.ratio != 0.5:
             tag += f"_r{a.ratio:g}"
-        if a.synthetic_affine and arm in ("gan", "tstr"):
+        saffine = a.synthetic_affine and arm in SYNTHETIC_AFFINE_ARMS
+        if saffine:
             tag += "_saffine"
         if a.steps is not None:
             tag += f"_s{a.steps}"
@@ -155,7 +157,7 @@ def main(argv: list[str] | None = None) -> int:
                                generator=a.generator, generator_id=a.generator_id, min_confidence=a.min_confidence,
                                truncation=a.truncation, labeller=a.labeller, relabel=a.relabel, mnist=mnist, test=test,
                                ratio=a.ratio, eval_set="val" if a.val else "test",
-                               synthetic_affine=a.synthetic_affine and arm in ("gan", "tstr"))
+                               synthetic_affine=saffine)
             tmp = path.with_suffix(".json.tmp")
             tmp.write_text(json.dumps(row, indent=2))
             os.replace(tmp, path)  # atomic: an interrupted run leaves no half-written result

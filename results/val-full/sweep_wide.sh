@@ -19,12 +19,4 @@ sweep > runs/logs/valwide_a.log 2>&1 &
 sleep 20
 sweep > runs/logs/valwide_b.log 2>&1
 wait
-# tables per step budget (evaluate.py's own table_val.md and accuracy_val.png hold only its last command's budget; removed)
-python - <<'PY'
-import json, glob
-from ganaug.evaluation import summarise
-rows = [json.load(open(f)) for f in sorted(glob.glob("results/val-full/seeded/runs/*.json"))]
-for s in (3000, 6000):
-    open(f"results/val-full/seeded/table_val_s{s}.md", "w").write(summarise([r for r in rows if r["steps"] == s]) + "\n")
-PY
-rm -f results/val-full/seeded/table_val.md results/val-full/seeded/accuracy_val.png
+python results/val-full/tables.py   # one table per step budget

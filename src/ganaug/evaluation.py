@@ -58,8 +58,7 @@ def fit(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, steps: int, batch
             xb = augment(xb, gen)
         elif augment is not None:
             m = augment_mask[idx]
-            if m.any():
-                xb = xb.clone()
+            if m.any():  # xb is already a copy (x[idx]), so x stays as it is
                 xb[m] = augment(xb[m], gen)
         loss = F.cross_entropy(model(xb.to(device)), yb.to(device))
         opt.zero_grad(set_to_none=True)
@@ -151,6 +150,7 @@ def run_demo(*, per_class: int = 10, steps: int = 500, seed: int = 0, ratio: flo
 
 ARMS = ("real", "affine", "trivialaugment", "gan", "gan+affine", "tstr")
 SYNTHETIC_ARMS = ("gan", "gan+affine", "tstr")  # the arms that draw from a generator
+SYNTHETIC_AFFINE_ARMS = ("gan", "tstr")  # the synthetic arms without augmentation, where synthetic_affine applies
 STEPS = {10: 500, 100: 600, 1000: 1500, 6000: 3000}  # per real-set size (images per class); 6000 ~ all 60 000
 VAL_SIZE, VAL_SEED = 10_000, 777  # eval_set="val": this many training images outside the subset
 
@@ -210,7 +210,7 @@ def protocol_run(*, arm: str, per_class: int, seed: int, subset_seed: int, steps
         raise ValueError(f"ratio must be a number in (0, 1) (the fraction of synthetic items), got {ratio!r}.")
     if eval_set not in ("test", "val"):
         raise ValueError(f"eval_set must be 'test' or 'val', got {eval_set!r}.")
-    if synthetic_affine and arm not in ("gan", "tstr"):
+    if synthetic_affine and arm not in SYNTHETIC_AFFINE_ARMS:
         raise ValueError(f"synthetic_affine applies to arms 'gan' and 'tstr' only (arm {arm!r} has "
                          f"{'every item augmented already' if arm in ('affine', 'gan+affine') else 'no synthetic items'}).")
     x_all = mnist.data.unsqueeze(1).float() / 255
@@ -240,7 +240,8 @@ def protocol_run(*, arm: str, per_class: int, seed: int, subset_seed: int, steps
         augment = _trivial_augment
     elif synthetic_affine:
         augment = random_affine
-        augment_mask = torch.arange(len(y)) >= len(y) - len(ys)  # the synthetic items come last
+        if arm == "gan":  # the synthetic items come last; tstr has no other kind, so needs no mask
+            augment_mask = torch.arange(len(y)) >= len(y) - len(ys)
     torch.manual_seed(seed)  # the initial weights too: torch seeds its global RNG at random in each process
     model = SmallCNN()
     secs = fit(model, x, y, steps=steps, batch_size=batch_size, lr=1e-3, augment=augment, seed=seed, progress=progress,
