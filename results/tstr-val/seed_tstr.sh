@@ -18,4 +18,4 @@ run() {  # SCALE [--synthetic-affine]
 run 1.0
 run 1.0 --synthetic-affine
 run 2.5
-# not run (out of session time): run 2.0 --synthetic-affine
+run 2.0 --synthetic-affine
