@@ -121,8 +121,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: --steps must be a positive number of classifier steps, got {a.steps}.", file=sys.stderr)
         return 2
     if a.synthetic_affine and not set(SYNTHETIC_AFFINE_ARMS) & set(a.arms):
-        print("error: --synthetic-affine augments the synthetic items of the gan and tstr arms: add --arms gan "
-              "and/or tstr (affine and gan+affine augment every item already).", file=sys.stderr)
+        arms = SYNTHETIC_AFFINE_ARMS
+        print(f"error: --synthetic-affine augments the synthetic items of the {' and '.join(arms)} arms: add --arms "
+              f"{' and/or '.join(arms)} (affine and gan+affine augment every item already).", file=sys.stderr)
         return 2
     if a.val and any(s * 10 >= 60_000 for s in a.sizes) and set(a.arms) != {"tstr"}:
         print("error: --val tests on training images outside the subset: give --sizes below 6000 "

@@ -211,7 +211,7 @@ def protocol_run(*, arm: str, per_class: int, seed: int, subset_seed: int, steps
     if eval_set not in ("test", "val"):
         raise ValueError(f"eval_set must be 'test' or 'val', got {eval_set!r}.")
     if synthetic_affine and arm not in SYNTHETIC_AFFINE_ARMS:
-        raise ValueError(f"synthetic_affine applies to arms 'gan' and 'tstr' only (arm {arm!r} has "
+        raise ValueError(f"synthetic_affine applies to arms {' and '.join(map(repr, SYNTHETIC_AFFINE_ARMS))} only (arm {arm!r} has "
                          f"{'every item augmented already' if arm in ('affine', 'gan+affine') else 'no synthetic items'}).")
     x_all = mnist.data.unsqueeze(1).float() / 255
     if per_class * 10 >= len(x_all):
