@@ -6,11 +6,8 @@
 #   2. bench.py on cuda, compiled generation rows
 #   3. three default-preset candidates trained side by side for a fixed time budget (--max-seconds)
 set -u
-OUT=${OUT:-/tmp/gpu_out}; mkdir -p "$OUT" gpu_runs
-export PYTHONPATH=$PWD/src PYTHONUNBUFFERED=1 GANAUG_DATA=$PWD/.mnist HF_HUB_OFFLINE=1
+. scripts/gpu_env.sh; mkdir -p gpu_runs
 TRAIN_SECONDS=${TRAIN_SECONDS:-210}
-mkdir -p .mnist/MNIST/raw
-for f in .mnist_gz/*.gz; do gunzip -c "$f" > ".mnist/MNIST/raw/$(basename "$f" .gz)"; done
 nvidia-smi --query-gpu=name,memory.total,driver_version,clocks.sm --format=csv
 python3 -c "import torch, torchvision, huggingface_hub, safetensors; print('torch', torch.__version__, 'torchvision', torchvision.__version__, 'hf_hub', huggingface_hub.__version__)"
 echo "== bench, eager $(date +%T)"

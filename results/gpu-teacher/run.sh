@@ -9,14 +9,11 @@
 #   w64b128: width 64, batch 128
 # Releases, logs and grids were to come back in $OUT/gpu_teacher.tgz (no checkpoints); at 18.6 MB it was over
 # the 16 MiB a returned file may be, and only the logs came back (run1_logs.txt). See run2.sh for the run that
-# made the weights kept here; archive each run apart next time.
+# made the weights kept here. The script now writes one archive per teacher (with its copies) instead.
 set -u
-OUT=${OUT:-/tmp/gpu_out}; mkdir -p "$OUT" gpu_runs
-export PYTHONPATH=$PWD/src PYTHONUNBUFFERED=1 GANAUG_DATA=$PWD/.mnist HF_HUB_OFFLINE=1
+. scripts/gpu_env.sh; mkdir -p gpu_runs
 TRAIN_SECONDS=${TRAIN_SECONDS:-270}; DEVICE=${DEVICE:-cuda}
 L1_STEPS=${L1_STEPS:-12000}; ADV_STEPS=${ADV_STEPS:-2000}
-mkdir -p .mnist/MNIST/raw
-for f in .mnist_gz/*.gz; do gunzip -c "$f" > ".mnist/MNIST/raw/$(basename "$f" .gz)"; done
 nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv 2>/dev/null
 python3 -c "import torch; print('torch', torch.__version__, 'cuda', torch.cuda.is_available())"
 RECIPE="--preset default --d-width 128 --d-arch projection --spectral-norm --d-dropout 0 --loss bce --seed 0"
@@ -39,7 +36,9 @@ for name in w64b256 w32b256 w64b128; do
 done
 wait
 echo "== done $(date +%T)"
-for f in gpu_runs/*.log; do echo "-- $f"; tr '\r' '\n' < "$f" | grep -E "^epoch|Stopped|saved|step|Error|error" | tail -3; done
-tar czf "$OUT/gpu_teacher.tgz" --exclude=checkpoint.pt gpu_runs
-for f in gpu_runs/*.log; do echo "-- $f"; tr "\r" "\n" < "$f" | grep -v "it/s"; done > "$OUT/logs.txt"
+for f in gpu_runs/*.log; do echo "-- $f"; tr '\r' '\n' < "$f" | grep -v "it/s"; done > "$OUT/logs.txt"
+grep -E "^-- |^epoch|Stopped|saved|Error|error" "$OUT/logs.txt"
+for name in w64b256 w32b256 w64b128; do   # one archive per teacher and its copies: each under the 16 MiB limit
+  tar czf "$OUT/$name.tgz" --exclude=checkpoint.pt -C gpu_runs "$name" "$name-l1" "$name-adv"
+done
 ls -la "$OUT"

@@ -5,9 +5,7 @@
 # (run1_logs.txt). This second call, with the device time left, trained the two batch-256 teachers again,
 # two sharing the card for 320 s, and returned one archive each (no checkpoints, no copies).
 # Run from the repo root on the GPU machine, with .mnist_gz/ carried (gzipped MNIST raw files).
-export PYTHONPATH=$PWD/src PYTHONUNBUFFERED=1 GANAUG_DATA=$PWD/.mnist HF_HUB_OFFLINE=1
-OUT=${OUT:-/tmp/gpu_out}; mkdir -p "$OUT" .mnist/MNIST/raw g
-for f in .mnist_gz/*.gz; do gunzip -c "$f" > ".mnist/MNIST/raw/$(basename "$f" .gz)"; done
+. scripts/gpu_env.sh; mkdir -p g
 R="--preset default --d-width 128 --d-arch projection --spectral-norm --d-dropout 0 --loss bce --seed 0 --batch-size 256 --epochs 1000 --max-seconds 320 --device cuda --grid-every 10"
 for w in 64 32; do
   # shellcheck disable=SC2086
