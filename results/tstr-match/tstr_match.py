@@ -64,10 +64,8 @@ for c in range(10):
         order = torch.randperm(len(fr), generator=gen)[:a.per_class - len(picked)]
         for s in range(0, len(order), 512):
             q = fr[order[s:s + 512]]
-            d = torch.cdist(q, fc)
-            d[:, used] = float("inf")
             # nearest unused per query; a candidate two queries in this block both want goes to the first
-            for row in d:
+            for row in torch.cdist(q, fc):
                 row[used] = float("inf")
                 j = int(row.argmin())
                 used[j] = True
