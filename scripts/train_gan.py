@@ -47,6 +47,8 @@ class Args:
     spectral_norm: bool
     loss: str | None
     r1_gamma: float
+    real_affine: bool
+    init_generator: str | None
     diffaug: str
     ada_target: float | None
     ada_images: int
@@ -86,6 +88,13 @@ def parse(argv: list[str] | None = None) -> Args:
     p.add_argument("--loss", default=None, choices=("bce", "hinge"), help="GAN loss (preset's if unset)")
     p.add_argument("--r1-gamma", type=float, default=0.0,
                    help="R1 gradient penalty on real images (Mescheder et al. 2018); 0: off")
+    p.add_argument("--real-affine", action="store_true",
+                   help="RandomAffine (degrees 10, translate 0.1, scale 0.9-1.1) on the real images D sees, and "
+                        "not on the fakes: the generator learns affine-varied digits (unlike --diffaug, which "
+                        "augments both and leaves the generator's target as it is)")
+    p.add_argument("--init-generator", default=None, metavar="PATH_OR_REPO",
+                   help="start the generator (and its EMA) from this release, e.g. results/default-v4/generator; "
+                        "the discriminator starts fresh (fine-tuning; --resume's checkpoint wins over it)")
     p.add_argument("--diffaug", default="", help="DiffAugment policy: 'translation,cutout' for small sets "
                                                  "(ops: translation, affine, cutout)")
     p.add_argument("--ada-target", type=float, default=None,
@@ -140,7 +149,7 @@ def main(argv: list[str] | None = None) -> int:
         grid_every=a.grid_every, bf16=a.bf16, max_seconds=a.max_seconds,
         discriminator={k: v for k, v in (("width", a.d_width), ("dropout", a.d_dropout), ("arch", a.d_arch),
                                          ("spectral_norm", a.spectral_norm or None)) if v is not None} or None,
-        r1_gamma=a.r1_gamma, loss=a.loss,
+        r1_gamma=a.r1_gamma, loss=a.loss, real_affine=a.real_affine, init_generator=a.init_generator,
     )
     torch.set_flush_denormal(True)  # denormal floats slow CPU kernels many times over
     release = train(cfg, card_template=CARD_TEMPLATE.read_text())

@@ -167,6 +167,50 @@ def test_r1_and_no_dropout_change_training_and_are_recorded(tmp_path):
     assert torch.equal(D(x, y), D(x, y))
 
 
+def test_init_generator_starts_from_a_release_and_must_fit(tmp_path):
+    data = _data()
+    first = train(_cfg(tmp_path / "a", epochs=1), data, progress=False)
+    params = lambda folder: dict(Generator.from_pretrained(folder).named_parameters())  # noqa: E731
+    # a learning rate too small to move a weight: what comes out is what it started from
+    kw = dict(epochs=1, lr_g=1e-30, seed=1)
+    started = params(train(_cfg(tmp_path / "b", init_generator=str(first), **kw), data, progress=False))
+    fresh = params(train(_cfg(tmp_path / "c", **kw), data, progress=False))
+    a = params(first)
+    assert all(torch.allclose(a[k], started[k], atol=1e-6) for k in a)
+    assert not all(torch.allclose(a[k], fresh[k], atol=1e-6) for k in a)  # without it: seed 1's random weights
+    hp = json.loads((tmp_path / "b" / "generator" / "training.json").read_text())["hyperparameters"]
+    assert hp["init_generator"] == str(first)
+    with pytest.raises(ValueError, match="give the preset and --width it was trained with"):
+        train(_cfg(tmp_path / "d", width=8, init_generator=str(first)), data, progress=False)
+    assert not (tmp_path / "d").exists()
+
+
+def test_real_affine_transforms_the_real_images_only(tmp_path, monkeypatch):
+    import ganaug.training as training
+
+    calls = []
+
+    def blank(x, generator):  # stands in for RandomAffine: blanks what it is given
+        calls.append(len(x))
+        return torch.zeros_like(x)
+
+    seen = []
+    forward = Discriminator.forward
+
+    def spy(self, x, labels=None, aux=False):
+        seen.append(x.detach().clone())
+        return forward(self, x, labels, aux)
+
+    monkeypatch.setattr(training, "random_affine", blank)
+    monkeypatch.setattr(Discriminator, "forward", spy)
+    release = train(_cfg(tmp_path, epochs=1, real_affine=True), _data(), progress=False)
+    assert calls == [32] * 4  # once per D step, on its 32 real images
+    d_step = seen[0]  # 32 real images, then 32 fakes
+    assert d_step.shape[0] == 64 and not d_step[:32].any() and d_step[32:].any()
+    hp = json.loads((release / "training.json").read_text())["hyperparameters"]
+    assert hp["real_affine"].startswith("RandomAffine(degrees=10")
+
+
 def test_projection_spectral_norm_hinge_trains_resumes_and_is_recorded(tmp_path):
     data = _data()
     kw = dict(discriminator={"arch": "projection", "spectral_norm": True, "dropout": 0.0}, loss="hinge")
@@ -379,11 +423,11 @@ def test_train_gan_script_passes_the_discriminator_design_and_loss_through(tmp_p
     indices.write_text(json.dumps(list(range(0, 320, 10))))  # 32 real MNIST images
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
     cmd = _train_cmd(tmp_path / "out", indices, 1, "--d-arch", "projection", "--spectral-norm", "--d-dropout", "0",
-                     "--loss", "hinge", "--d-width", "8")
+                     "--loss", "hinge", "--d-width", "8", "--real-affine")
     done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-3000:]
     hp = json.loads((tmp_path / "out" / "generator" / "training.json").read_text())["hyperparameters"]
-    assert hp["loss"] == "hinge"
+    assert hp["loss"] == "hinge" and hp["real_affine"].startswith("RandomAffine")
     assert hp["discriminator"] == {"arch": "projection", "num_classes": 10, "width": 8, "aux_classifier": True,
                                    "dropout": 0.0, "spectral_norm": True}
     bad = subprocess.run(_train_cmd(tmp_path / "bad", indices, 1, "--d-arch", "proj"), env=env, capture_output=True,

@@ -23,6 +23,7 @@ from torch import nn
 
 from ganaug import __version__
 from ganaug._hub import _atomic_write
+from ganaug.evaluation import random_affine
 from ganaug.models import Discriminator, Generator, preset_config
 
 __all__ = ["TrainConfig", "train", "DistillConfig", "distill", "diff_augment", "render_card", "load_checkpoint"]
@@ -45,6 +46,8 @@ class TrainConfig:
     ada_target: float | None = None  # ADA: apply each diffaug op with probability p, tuned so E[sign(D(real))] ~ this
     ada_images: int = 100_000  # ADA: real images over which p can move from 0 to 1
     r1_gamma: float = 0.0  # R1 penalty (gamma/2) E|grad_x D(real)|^2, applied every R1_EVERY D steps (0: off)
+    real_affine: bool = False  # RandomAffine on D's real images only: the generator learns affine-varied digits
+    init_generator: str | None = None  # start G (and its EMA) from this release (folder or Hub id); D starts fresh
     seed: int = 0
     output_dir: str = "runs/gan"
     indices: list[int] | None = None  # train on this subset of the MNIST training set
@@ -214,6 +217,20 @@ def _load_training_tensors(cfg: TrainConfig) -> tuple[torch.Tensor, torch.Tensor
     return x, y
 
 
+def _init_state(source: str, config: dict) -> dict[str, torch.Tensor]:
+    """The weights of the release ``source``, checked to fit the generator ``config`` builds."""
+    from ganaug.datasets import load_generator
+
+    src, ours = load_generator(source), Generator(**config)
+    theirs = {k: getattr(src, k) for k in ("arch", "latent_dim", "num_classes", "width")}
+    state, want = src.state_dict(), ours.state_dict()
+    if state.keys() != want.keys() or any(state[k].shape != want[k].shape for k in want):
+        raise ValueError(f"init_generator {str(source)!r} is a generator with {theirs} (channels "
+                         f"{getattr(src, 'channels', None)}), but this run builds {config}: give the preset and "
+                         "--width it was trained with.")
+    return state
+
+
 def check_indices(indices: list[int], n: int) -> torch.Tensor:
     """``indices`` as a tensor, after checking that they are non-empty and within the training set's ``n``."""
     idx = torch.as_tensor(indices, dtype=torch.long)
@@ -284,12 +301,17 @@ def train(cfg: TrainConfig, data: tuple[torch.Tensor, torch.Tensor] | None = Non
                          "'seed' preset keep arch 'seed'; with 'default' use 'conditional' or 'projection'.")
     out = Path(cfg.output_dir)
     ckpt_path = out / CHECKPOINT_NAME
+    init = None  # a resumed checkpoint wins over init_generator
+    if cfg.init_generator is not None and not (cfg.resume and ckpt_path.is_file()):
+        init = _init_state(cfg.init_generator, r["generator"])
     if rank == 0:
         out.mkdir(parents=True, exist_ok=True)
 
     x, y = data if data is not None else _load_training_tensors(cfg)
     torch.manual_seed(cfg.seed)
     G = Generator(**r["generator"]).to(device)
+    if init is not None:
+        G.load_state_dict(init)
     D = Discriminator(**r["discriminator"]).to(device)
     G_ema = copy.deepcopy(G).eval() if r["ema"] > 0 else None
     opt_g = torch.optim.Adam(G.parameters(), lr=r["lr_g"], betas=tuple(r["betas"]))
@@ -381,6 +403,8 @@ def train(cfg: TrainConfig, data: tuple[torch.Tensor, torch.Tensor] | None = Non
             yf = torch.randint(0, ncls, (n,), generator=noise).to(device)
             with torch.no_grad(), autocast():
                 xf = g_model(z, yf if conditional else None).float()
+            if cfg.real_affine:  # part of the data distribution, not of D's view: the generator is to match it
+                xr = random_affine(xr, noise)
             xd = diff_augment(torch.cat([xr, xf]), cfg.diffaug, noise, p=float(ada[0]))
             yd = torch.cat([yr, yf]) if conditional else None
             with autocast():  # D step
@@ -507,6 +531,10 @@ def train(cfg: TrainConfig, data: tuple[torch.Tensor, torch.Tensor] | None = Non
             hparams.update(ada_target=cfg.ada_target, ada_images=cfg.ada_images, ada_p_final=round(float(ada[0]), 4))
         if cfg.r1_gamma > 0:
             hparams.update(r1_gamma=cfg.r1_gamma, r1_every=R1_EVERY)
+        if cfg.real_affine:
+            hparams.update(real_affine="RandomAffine(degrees=10, translate=0.1, scale=(0.9, 1.1)) on real images")
+        if cfg.init_generator is not None:
+            hparams.update(init_generator=str(cfg.init_generator))
         lr_phases = _lr_phases(phases, start_epoch, epochs_done, r["lr_g"], r["lr_d"])
         if len(lr_phases) > 1:  # resumed with other learning rates: lr_g/lr_d above are the last phase's
             hparams.update(lr_phases=lr_phases)
