@@ -217,18 +217,16 @@ def _load_training_tensors(cfg: TrainConfig) -> tuple[torch.Tensor, torch.Tensor
     return x, y
 
 
-def _init_state(source: str, config: dict) -> dict[str, torch.Tensor]:
-    """The weights of the release ``source``, checked to fit the generator ``config`` builds."""
-    from ganaug.datasets import load_generator
-
-    src, ours = load_generator(source), Generator(**config)
-    theirs = {k: getattr(src, k) for k in ("arch", "latent_dim", "num_classes", "width")}
-    state, want = src.state_dict(), ours.state_dict()
+def _init_from(G: Generator, src: Generator, source: str) -> None:
+    """Load the release ``src`` (from ``source``) into ``G`` (built by this run's config), or say why it does not fit."""
+    state, want = src.state_dict(), G.state_dict()
     if state.keys() != want.keys() or any(state[k].shape != want[k].shape for k in want):
+        theirs = {k: getattr(src, k) for k in ("arch", "latent_dim", "num_classes", "width")}
+        ours = {k: getattr(G, k) for k in theirs}
         raise ValueError(f"init_generator {str(source)!r} is a generator with {theirs} (channels "
-                         f"{getattr(src, 'channels', None)}), but this run builds {config}: give the preset and "
-                         "--width it was trained with.")
-    return state
+                         f"{getattr(src, 'channels', None)}), but this run builds {ours} (channels "
+                         f"{getattr(G, 'channels', None)}): give the preset and --width it was trained with.")
+    G.load_state_dict(state)
 
 
 def check_indices(indices: list[int], n: int) -> torch.Tensor:
@@ -303,15 +301,17 @@ def train(cfg: TrainConfig, data: tuple[torch.Tensor, torch.Tensor] | None = Non
     ckpt_path = out / CHECKPOINT_NAME
     init = None  # a resumed checkpoint wins over init_generator
     if cfg.init_generator is not None and not (cfg.resume and ckpt_path.is_file()):
-        init = _init_state(cfg.init_generator, r["generator"])
+        from ganaug.datasets import load_generator
+
+        init = load_generator(cfg.init_generator)  # before the seed: building it draws from the global RNG
+    torch.manual_seed(cfg.seed)
+    G = Generator(**r["generator"]).to(device)
+    if init is not None:
+        _init_from(G, init, cfg.init_generator)  # a release that does not fit stops the run before it writes anything
     if rank == 0:
         out.mkdir(parents=True, exist_ok=True)
 
     x, y = data if data is not None else _load_training_tensors(cfg)
-    torch.manual_seed(cfg.seed)
-    G = Generator(**r["generator"]).to(device)
-    if init is not None:
-        G.load_state_dict(init)
     D = Discriminator(**r["discriminator"]).to(device)
     G_ema = copy.deepcopy(G).eval() if r["ema"] > 0 else None
     opt_g = torch.optim.Adam(G.parameters(), lr=r["lr_g"], betas=tuple(r["betas"]))
