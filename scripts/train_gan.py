@@ -49,6 +49,7 @@ class Args:
     r1_gamma: float
     real_affine: bool
     init_generator: str | None
+    d_warmup: int
     diffaug: str
     ada_target: float | None
     ada_images: int
@@ -95,6 +96,10 @@ def parse(argv: list[str] | None = None) -> Args:
     p.add_argument("--init-generator", default=None, metavar="PATH_OR_REPO",
                    help="start the generator (and its EMA) from this release, e.g. results/default-v4/generator; "
                         "the discriminator starts fresh (fine-tuning; --resume's checkpoint wins over it)")
+    p.add_argument("--d-warmup", type=int, default=0, metavar="STEPS",
+                   help="train the discriminator alone for the run's first STEPS steps, with the generator and its "
+                        "EMA frozen: a fresh discriminator learns the data before a released generator (see "
+                        "--init-generator) is trained against it (0: off; one MNIST epoch at batch 64 is 937 steps)")
     p.add_argument("--diffaug", default="", help="DiffAugment policy: 'translation,cutout' for small sets "
                                                  "(ops: translation, affine, cutout)")
     p.add_argument("--ada-target", type=float, default=None,
@@ -150,6 +155,7 @@ def main(argv: list[str] | None = None) -> int:
         discriminator={k: v for k, v in (("width", a.d_width), ("dropout", a.d_dropout), ("arch", a.d_arch),
                                          ("spectral_norm", a.spectral_norm or None)) if v is not None} or None,
         r1_gamma=a.r1_gamma, loss=a.loss, real_affine=a.real_affine, init_generator=a.init_generator,
+        d_warmup=a.d_warmup,
     )
     torch.set_flush_denormal(True)  # denormal floats slow CPU kernels many times over
     release = train(cfg, card_template=CARD_TEMPLATE.read_text())

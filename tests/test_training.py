@@ -185,6 +185,27 @@ def test_init_generator_starts_from_a_release_and_must_fit(tmp_path):
     assert not (tmp_path / "d").exists()
 
 
+def test_d_warmup_trains_the_discriminator_alone_first(tmp_path):
+    data = _data()  # 128 images at batch 32: 4 steps an epoch
+    first = train(_cfg(tmp_path / "a", epochs=1), data, progress=False)
+    a = _weights(first)
+    kw = dict(epochs=1, init_generator=str(first), seed=1)
+    warm = train(_cfg(tmp_path / "b", d_warmup=4, **kw), data, progress=False)  # the whole run is warm-up
+    w = _weights(warm)
+    assert all(torch.equal(a[k], w[k]) for k in a)  # G's EMA (the release) never moved
+    ck = load_checkpoint(tmp_path / "b" / CHECKPOINT_NAME)
+    assert all(torch.equal(ck["G"][k], ck["G_ema"][k]) for k in ck["G"])  # nor did G
+    assert ck["opt_d"]["state"] and not ck["opt_g"]["state"]  # D took steps, G none
+    after = _weights(train(_cfg(tmp_path / "c", d_warmup=3, **kw), data, progress=False))  # one G step after 3
+    assert not all(torch.equal(a[k], after[k]) for k in a)
+    hp = json.loads((tmp_path / "c" / "generator" / "training.json").read_text())["hyperparameters"]
+    assert hp["d_warmup"] == 3
+    for bad in (-1, 2.5, True):
+        with pytest.raises(ValueError, match="d_warmup must be a whole number of steps >= 0"):
+            train(_cfg(tmp_path / "d", d_warmup=bad), data, progress=False)
+    assert not (tmp_path / "d").exists()
+
+
 def test_real_affine_transforms_the_real_images_only(tmp_path, monkeypatch):
     import ganaug.training as training
 
@@ -423,11 +444,11 @@ def test_train_gan_script_passes_the_discriminator_design_and_loss_through(tmp_p
     indices.write_text(json.dumps(list(range(0, 320, 10))))  # 32 real MNIST images
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
     cmd = _train_cmd(tmp_path / "out", indices, 1, "--d-arch", "projection", "--spectral-norm", "--d-dropout", "0",
-                     "--loss", "hinge", "--d-width", "8", "--real-affine")
+                     "--loss", "hinge", "--d-width", "8", "--real-affine", "--d-warmup", "1")
     done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-3000:]
     hp = json.loads((tmp_path / "out" / "generator" / "training.json").read_text())["hyperparameters"]
-    assert hp["loss"] == "hinge" and hp["real_affine"].startswith("RandomAffine")
+    assert hp["loss"] == "hinge" and hp["real_affine"].startswith("RandomAffine") and hp["d_warmup"] == 1
     assert hp["discriminator"] == {"arch": "projection", "num_classes": 10, "width": 8, "aux_classifier": True,
                                    "dropout": 0.0, "spectral_norm": True}
     bad = subprocess.run(_train_cmd(tmp_path / "bad", indices, 1, "--d-arch", "proj"), env=env, capture_output=True,

@@ -48,6 +48,7 @@ class TrainConfig:
     r1_gamma: float = 0.0  # R1 penalty (gamma/2) E|grad_x D(real)|^2, applied every R1_EVERY D steps (0: off)
     real_affine: bool = False  # RandomAffine on D's real images only: the generator learns affine-varied digits
     init_generator: str | None = None  # start G (and its EMA) from this release (folder or Hub id); D starts fresh
+    d_warmup: int = 0  # the run's first this many steps train D alone (G and its EMA frozen); for init_generator
     seed: int = 0
     output_dir: str = "runs/gan"
     indices: list[int] | None = None  # train on this subset of the MNIST training set
@@ -274,6 +275,9 @@ def train(cfg: TrainConfig, data: tuple[torch.Tensor, torch.Tensor] | None = Non
                              "'translation,affine,cutout'.")
         _positive_int("ada_images", cfg.ada_images)
     _non_negative("r1_gamma", cfg.r1_gamma, " (0: off; 0.1-10 are usual)")
+    if isinstance(cfg.d_warmup, bool) or not isinstance(cfg.d_warmup, int) or cfg.d_warmup < 0:
+        raise ValueError(f"d_warmup must be a whole number of steps >= 0 (0: off; one epoch of MNIST at batch 64 is "
+                         f"937), got {cfg.d_warmup!r}.")
     rank, world, distributed = _dist_info()
     if distributed and cfg.r1_gamma > 0:
         raise ValueError("r1_gamma needs a double backward, which DistributedDataParallel does not support: train "
@@ -439,24 +443,29 @@ def train(cfg: TrainConfig, data: tuple[torch.Tensor, torch.Tensor] | None = Non
                     ada[0] = min(1.0, max(0.0, float(ada[0]) + math.copysign(float(sums[1]), rt - cfg.ada_target)
                                           / cfg.ada_images))
                     ada[1:] = 0.0
-            # --- generator
-            z = torch.randn(g_batch, G.latent_dim, generator=noise).to(device)
-            yf = torch.randint(0, ncls, (g_batch,), generator=noise).to(device)
-            with autocast():  # G step; diff_augment works on the fp32 images
-                xg = diff_augment(g_model(z, yf if conditional else None).float(), cfg.diffaug, noise, p=float(ada[0]))
-                if aux_w > 0:
-                    logits, cls = d_model(xg, yf, aux=True)
-                    lg = g_loss(r["loss"], logits.float()) + aux_w * F.cross_entropy(cls.float(), yf)
-                else:
-                    lg = g_loss(r["loss"], d_model(xg, yf if conditional else None).float())
-            opt_g.zero_grad(set_to_none=True)
-            lg.backward()
-            opt_g.step()
-            if G_ema is not None:
-                ema_update(G_ema, G, r["ema"])
+            # --- generator (not during the D warm-up: G and its EMA stay as they started)
+            warm = step < cfg.d_warmup
+            if warm:
+                lg = torch.full((), float("nan"))  # no G step, so no G loss
+            else:
+                z = torch.randn(g_batch, G.latent_dim, generator=noise).to(device)
+                yf = torch.randint(0, ncls, (g_batch,), generator=noise).to(device)
+                with autocast():  # G step; diff_augment works on the fp32 images
+                    xg = diff_augment(g_model(z, yf if conditional else None).float(), cfg.diffaug, noise,
+                                      p=float(ada[0]))
+                    if aux_w > 0:
+                        logits, cls = d_model(xg, yf, aux=True)
+                        lg = g_loss(r["loss"], logits.float()) + aux_w * F.cross_entropy(cls.float(), yf)
+                    else:
+                        lg = g_loss(r["loss"], d_model(xg, yf if conditional else None).float())
+                opt_g.zero_grad(set_to_none=True)
+                lg.backward()
+                opt_g.step()
+                if G_ema is not None:
+                    ema_update(G_ema, G, r["ema"])
             step += 1
             images_seen += n * world
-            if not (torch.isfinite(ld) and torch.isfinite(lg)):
+            if not (torch.isfinite(ld) and (warm or torch.isfinite(lg))):
                 raise RuntimeError(
                     f"Training diverged at step {step} (epoch {epoch + 1}): loss_d={ld.item()}, loss_g={lg.item()}. "
                     f"The last good checkpoint is kept at {ckpt_path}; lower --lr-g/--lr-d or change --seed, "
@@ -535,6 +544,8 @@ def train(cfg: TrainConfig, data: tuple[torch.Tensor, torch.Tensor] | None = Non
             hparams.update(real_affine="RandomAffine(degrees=10, translate=0.1, scale=(0.9, 1.1)) on real images")
         if cfg.init_generator is not None:
             hparams.update(init_generator=str(cfg.init_generator))
+        if cfg.d_warmup:
+            hparams.update(d_warmup=cfg.d_warmup)
         lr_phases = _lr_phases(phases, start_epoch, epochs_done, r["lr_g"], r["lr_d"])
         if len(lr_phases) > 1:  # resumed with other learning rates: lr_g/lr_d above are the last phase's
             hparams.update(lr_phases=lr_phases)
