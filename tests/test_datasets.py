@@ -455,6 +455,16 @@ def test_bf16_generation_is_close(tiny_generator_dir):
     assert (fp32.data.float() - bf16.data.float()).abs().mean() < 3  # grey levels, on average
 
 
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a GPU (run on a GPU machine)")
+def test_cuda_gives_the_cpu_digits(tiny_generator_dir):
+    # latents and labels are drawn on the CPU, so a GPU makes the same digits, up to its rounding
+    cpu = SyntheticMNIST(300, generator=tiny_generator_dir, device="cpu", seed=5, batch_size=64)
+    gpu = SyntheticMNIST(300, generator=tiny_generator_dir, device="cuda", seed=5, batch_size=64)
+    assert gpu.data.device.type == "cpu" and gpu.data.dtype == torch.uint8  # the images come back to the host
+    assert torch.equal(cpu.targets, gpu.targets)
+    assert (cpu.data.int() - gpu.data.int()).abs().max() <= 1  # grey levels
+
+
 def test_generator_config_recommends_the_truncation(tmp_path, tiny_generator_dir):
     from ganaug.models import Generator
 

@@ -112,7 +112,8 @@ def test_nan_stops_and_keeps_last_good_checkpoint(tmp_path):
     good = load_checkpoint(tmp_path / CHECKPOINT_NAME)
     x_bad = x.clone()
     x_bad[:] = float("nan")
-    with pytest.raises(RuntimeError, match="diverged.*last good checkpoint is kept"):
+    # losses are read back in blocks of steps, but the error names the first bad step: the epoch's first
+    with pytest.raises(RuntimeError, match=rf"diverged at step {good['step'] + 1} \(epoch 2\).*last good checkpoint is kept"):
         train(_cfg(tmp_path, epochs=2, resume=True), (x_bad, y), progress=False)
     kept = load_checkpoint(tmp_path / CHECKPOINT_NAME)
     assert kept["step"] == good["step"] and all(torch.equal(kept["G"][k], good["G"][k]) for k in good["G"])
@@ -454,3 +455,29 @@ def test_train_gan_script_passes_the_discriminator_design_and_loss_through(tmp_p
     bad = subprocess.run(_train_cmd(tmp_path / "bad", indices, 1, "--d-arch", "proj"), env=env, capture_output=True,
                          text=True, timeout=300)
     assert bad.returncode == 2 and "invalid choice: 'proj'" in bad.stderr and not (tmp_path / "bad").exists()
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a GPU (run on a GPU machine)")
+def test_cuda_training_draws_what_the_cpu_draws(tmp_path):
+    # every augmentation path, ADA moving p (target 0.05), R1 and real-image RandomAffine, on the GPU and the CPU;
+    # no dropout in D, whose masks come from each device's own generator
+    kw = dict(epochs=3, diffaug="translation,affine,cutout", ada_target=0.05, ada_images=100, r1_gamma=0.1,
+              real_affine=True, discriminator={"dropout": 0.0})
+    cpu = train(_cfg(tmp_path / "cpu", **kw), _data(), progress=False)
+    gpu = train(_cfg(tmp_path / "gpu", device="cuda", **kw), _data(), progress=False)
+    ck_cpu, ck_gpu = (load_checkpoint(tmp_path / d / CHECKPOINT_NAME) for d in ("cpu", "gpu"))
+    assert ck_gpu["step"] == ck_cpu["step"] == 12
+    # the random draws are made on the CPU in the same order, so the noise generator ends in the same state
+    assert torch.equal(ck_gpu["rng"]["noise"][0], ck_cpu["rng"]["noise"][0])
+    assert 0 < float(ck_gpu["ada"][0]) <= 1
+    torch.manual_seed(0)  # train's initial weights
+    start = Generator(**_cfg(tmp_path, **kw).resolved()["generator"]).state_dict()
+    a, b = _weights(cpu), _weights(gpu)
+    assert all(torch.isfinite(v).all() for v in b.values())
+    step_cpu = torch.cat([(a[k] - start[k]).flatten() for k in start if start[k].is_floating_point()])
+    step_gpu = torch.cat([(b[k] - start[k]).flatten() for k in start if start[k].is_floating_point()])
+    assert torch.nn.functional.cosine_similarity(step_cpu, step_gpu, dim=0) > 0.9  # the same training, GPU rounding aside
+    x_bad = _data()[0].clone()
+    x_bad[:] = float("nan")
+    with pytest.raises(RuntimeError, match=r"diverged at step 1 \(epoch 1\)"):
+        train(_cfg(tmp_path / "bad", device="cuda"), (x_bad, _data()[1]), progress=False)

@@ -10,6 +10,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ganaug._device import to_device
+
 __all__ = ["random_affine", "fit", "accuracy", "predict", "class_balanced_subset"]
 
 
@@ -22,7 +24,7 @@ def random_affine(x: torch.Tensor, generator: torch.Generator, degrees: float = 
     s = scale[0] + u[:, 1] * (scale[1] - scale[0])
     tx, ty = (u[:, 2] * 2 - 1) * translate * 2, (u[:, 3] * 2 - 1) * translate * 2  # grid units: 2 = full width
     cos, sin = torch.cos(ang) / s, torch.sin(ang) / s
-    theta = torch.stack([torch.stack([cos, -sin, -tx], 1), torch.stack([sin, cos, -ty], 1)], 1).to(x)
+    theta = to_device(torch.stack([torch.stack([cos, -sin, -tx], 1), torch.stack([sin, cos, -ty], 1)], 1), x.device, x.dtype)
     grid = F.affine_grid(theta, list(x.shape), align_corners=False)
     return F.grid_sample(x, grid, padding_mode="zeros", align_corners=False)
 

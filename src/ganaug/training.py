@@ -22,6 +22,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from ganaug import __version__
+from ganaug._device import to_device
 from ganaug._hub import _atomic_write
 from ganaug.evaluation import random_affine
 from ganaug.models import Discriminator, Generator, preset_config
@@ -30,6 +31,7 @@ __all__ = ["TrainConfig", "train", "DistillConfig", "distill", "diff_augment", "
 
 CHECKPOINT_NAME = "checkpoint.pt"
 R1_EVERY = 16  # lazy R1 regularisation interval (StyleGAN2)
+READ_EVERY = 20  # steps between reading the losses back (each read waits for the GPU); divergence is checked then
 
 
 @dataclass
@@ -119,14 +121,14 @@ def diff_augment(x: torch.Tensor, policy: str, generator: torch.Generator | None
     def chosen(out: torch.Tensor) -> torch.Tensor:  # keep the op's result on a random p-fraction of images
         if p >= 1:
             return out
-        pick = (torch.rand(n, generator=generator) < p).to(dev)[:, None, None, None]
+        pick = to_device(torch.rand(n, generator=generator) < p, dev)[:, None, None, None]
         return torch.where(pick, out, x)
 
     for op in policy.split(","):
         if op == "translation":  # shift by up to 1/8 of the size, zero fill
             s = max(1, h // 8)
-            sx = torch.randint(-s, s + 1, (n, 1, 1), generator=generator).to(dev)
-            sy = torch.randint(-s, s + 1, (n, 1, 1), generator=generator).to(dev)
+            sx = to_device(torch.randint(-s, s + 1, (n, 1, 1), generator=generator), dev)
+            sy = to_device(torch.randint(-s, s + 1, (n, 1, 1), generator=generator), dev)
             gy, gx = torch.meshgrid(torch.arange(h, device=dev), torch.arange(w, device=dev), indexing="ij")
             gy = (gy[None] + sy).clamp(-1, h)
             gx = (gx[None] + sx).clamp(-1, w)
@@ -136,14 +138,14 @@ def diff_augment(x: torch.Tensor, policy: str, generator: torch.Generator | None
             angle = (torch.rand(n, generator=generator) * 2 - 1) * math.radians(15)
             scale = 0.9 + 0.2 * torch.rand(n, generator=generator)
             cos, sin = torch.cos(angle) / scale, torch.sin(angle) / scale
-            theta = torch.stack([torch.stack([cos, -sin, torch.zeros(n)], 1),
-                                 torch.stack([sin, cos, torch.zeros(n)], 1)], 1).to(dev, x.dtype)
+            theta = to_device(torch.stack([torch.stack([cos, -sin, torch.zeros(n)], 1),
+                                           torch.stack([sin, cos, torch.zeros(n)], 1)], 1), dev, x.dtype)
             grid = F.affine_grid(theta, list(x.shape), align_corners=False)
             x = chosen(F.grid_sample(x, grid, mode="bilinear", padding_mode="zeros", align_corners=False))
         elif op == "cutout":  # zero a random square of half the size
             ch, cw = h // 2, w // 2
-            oy = torch.randint(0, h - ch + 1, (n, 1, 1), generator=generator).to(dev)
-            ox = torch.randint(0, w - cw + 1, (n, 1, 1), generator=generator).to(dev)
+            oy = to_device(torch.randint(0, h - ch + 1, (n, 1, 1), generator=generator), dev)
+            ox = to_device(torch.randint(0, w - cw + 1, (n, 1, 1), generator=generator), dev)
             gy, gx = torch.meshgrid(torch.arange(h, device=dev), torch.arange(w, device=dev), indexing="ij")
             keep = ~((gy[None] >= oy) & (gy[None] < oy + ch) & (gx[None] >= ox) & (gx[None] < ox + cw))
             x = chosen(x * keep[:, None].to(x.dtype))
@@ -154,10 +156,11 @@ def diff_augment(x: torch.Tensor, policy: str, generator: torch.Generator | None
 
 @torch.no_grad()
 def ema_update(ema: nn.Module, model: nn.Module, decay: float) -> None:
-    for pe, pm in zip(ema.parameters(), model.parameters()):
-        pe.lerp_(pm, 1 - decay)
-    for be, bm in zip(ema.buffers(), model.buffers()):
-        be.copy_(bm)
+    # one multi-tensor kernel per list on a GPU, not one per tensor; the same arithmetic as lerp_ and copy_
+    torch._foreach_lerp_(list(ema.parameters()), list(model.parameters()), 1 - decay)
+    ema_buffers, buffers = list(ema.buffers()), list(model.buffers())
+    if buffers:
+        torch._foreach_copy_(ema_buffers, buffers)
 
 
 # ---------------------------------------------------------------- checkpoints
@@ -256,7 +259,7 @@ def train(cfg: TrainConfig, data: tuple[torch.Tensor, torch.Tensor] | None = Non
 
     ``data`` (images (N, 1, 28, 28) in [0, 1], labels (N,)) overrides MNIST (tests use tiny sets).
     """
-    from torch.utils.data import DataLoader, DistributedSampler, RandomSampler, TensorDataset
+    from torch.utils.data import BatchSampler, DataLoader, DistributedSampler, RandomSampler, TensorDataset
     from torchvision.utils import save_image
     from tqdm.auto import tqdm
 
@@ -375,7 +378,10 @@ def train(cfg: TrainConfig, data: tuple[torch.Tensor, torch.Tensor] | None = Non
         if distributed
         else RandomSampler(ds, generator=torch.Generator())
     )
-    loader = DataLoader(ds, batch_size=bs, sampler=sampler, drop_last=True)
+    # whole batches by one gather (the same images, in the same order, as collating items), pinned for a GPU so
+    # that the copy does not wait
+    loader = DataLoader(ds, batch_size=None, sampler=BatchSampler(sampler, bs, drop_last=True),
+                        pin_memory=device.type == "cuda")
     conditional = G.conditional
     ncls = max(G.num_classes, 1)
     fixed_z = torch.randn(100, G.latent_dim, generator=torch.Generator().manual_seed(1234)).to(device)
@@ -385,6 +391,23 @@ def train(cfg: TrainConfig, data: tuple[torch.Tensor, torch.Tensor] | None = Non
 
     def autocast():  # forward passes only; the losses take fp32 logits
         return torch.autocast(device.type, dtype=torch.bfloat16, enabled=cfg.bf16)
+
+    losses: list[torch.Tensor] = []  # (loss_d, loss_g) of each step since the last read, on the device
+    ada_signs = None  # sum of sign(D(real)) since the last ADA update, on the device
+
+    def read_losses(epoch: int) -> tuple[float, float]:
+        """Read back the losses since the last read (one wait for the GPU), stop on a non-finite one, return the last."""
+        first = step - len(losses)  # the step index of losses[0]
+        values = torch.stack(losses).tolist()
+        losses.clear()
+        for i, (ld_, lg_) in enumerate(values):
+            if not (math.isfinite(ld_) and (first + i < cfg.d_warmup or math.isfinite(lg_))):
+                raise RuntimeError(
+                    f"Training diverged at step {first + i + 1} (epoch {epoch + 1}): loss_d={ld_}, loss_g={lg_}. "
+                    f"The last good checkpoint is kept at {ckpt_path}; lower --lr-g/--lr-d or change --seed, "
+                    "then run again with --resume."
+                )
+        return values[-1][0], values[-1][1]
 
     t0 = time.time()
     images_seen = 0
@@ -403,8 +426,8 @@ def train(cfg: TrainConfig, data: tuple[torch.Tensor, torch.Tensor] | None = Non
             xr, yr = xr.to(device, non_blocking=True), yr.to(device, non_blocking=True)
             n = xr.shape[0]
             # --- discriminator: n real + n fake in one forward (one DDP all-reduce)
-            z = torch.randn(n, G.latent_dim, generator=noise).to(device)
-            yf = torch.randint(0, ncls, (n,), generator=noise).to(device)
+            z = to_device(torch.randn(n, G.latent_dim, generator=noise), device)
+            yf = to_device(torch.randint(0, ncls, (n,), generator=noise), device)
             with torch.no_grad(), autocast():
                 xf = g_model(z, yf if conditional else None).float()
             if cfg.real_affine:  # part of the data distribution, not of D's view: the generator is to match it
@@ -429,9 +452,12 @@ def train(cfg: TrainConfig, data: tuple[torch.Tensor, torch.Tensor] | None = Non
                 (cfg.r1_gamma / 2 * R1_EVERY * grad.square().sum((1, 2, 3)).mean()).backward()
             opt_d.step()
             if cfg.ada_target is not None:  # every 4 steps, move p towards E[sign(D(real))] = ada_target
-                ada[1] += logits[:n].detach().float().sign().sum().item()
+                signs = logits[:n].detach().float().sign().sum()  # stays on the device until the update reads it
+                ada_signs = signs if ada_signs is None else ada_signs + signs  # whole numbers: exact in float32
                 ada[2] += n
                 if step % 4 == 3:
+                    ada[1] += ada_signs.item()
+                    ada_signs = None
                     sums = ada[1:].clone()
                     if distributed:
                         import torch.distributed as dist
@@ -446,10 +472,10 @@ def train(cfg: TrainConfig, data: tuple[torch.Tensor, torch.Tensor] | None = Non
             # --- generator (not during the D warm-up: G and its EMA stay as they started)
             warm = step < cfg.d_warmup
             if warm:
-                lg = torch.full((), float("nan"))  # no G step, so no G loss
+                lg = torch.full((), float("nan"), device=device)  # no G step, so no G loss
             else:
-                z = torch.randn(g_batch, G.latent_dim, generator=noise).to(device)
-                yf = torch.randint(0, ncls, (g_batch,), generator=noise).to(device)
+                z = to_device(torch.randn(g_batch, G.latent_dim, generator=noise), device)
+                yf = to_device(torch.randint(0, ncls, (g_batch,), generator=noise), device)
                 with autocast():  # G step; diff_augment works on the fp32 images
                     xg = diff_augment(g_model(z, yf if conditional else None).float(), cfg.diffaug, noise,
                                       p=float(ada[0]))
@@ -465,17 +491,17 @@ def train(cfg: TrainConfig, data: tuple[torch.Tensor, torch.Tensor] | None = Non
                     ema_update(G_ema, G, r["ema"])
             step += 1
             images_seen += n * world
-            if not (torch.isfinite(ld) and (warm or torch.isfinite(lg))):
-                raise RuntimeError(
-                    f"Training diverged at step {step} (epoch {epoch + 1}): loss_d={ld.item()}, loss_g={lg.item()}. "
-                    f"The last good checkpoint is kept at {ckpt_path}; lower --lr-g/--lr-d or change --seed, "
-                    "then run again with --resume."
-                )
-            last_losses = (ld.item(), lg.item())
-            if step % 20 == 0:
+            losses.append(torch.stack([ld.detach(), lg.detach()]))
+            if step % READ_EVERY == 0:
+                last_losses = read_losses(epoch)
                 bar.set_postfix(d=f"{last_losses[0]:.3f}", g=f"{last_losses[1]:.3f}")
             if cfg.max_steps is not None and step >= cfg.max_steps:
                 break
+        if losses:  # the epoch's last steps, checked before its checkpoint is written
+            last_losses = read_losses(epoch)
+        if ada_signs is not None:  # a part-filled 4-step window goes into the checkpoint, as its sum
+            ada[1] += ada_signs.item()
+            ada_signs = None
         stopped_early = cfg.max_steps is not None and step >= cfg.max_steps
         done_epoch = epoch + 1
         out_of_time = cfg.max_seconds is not None and time.time() - t0 >= cfg.max_seconds
