@@ -50,6 +50,7 @@ class Args:
     real_affine: bool
     init_generator: str | None
     d_warmup: int
+    mode_seeking: float
     diffaug: str
     ada_target: float | None
     ada_images: int
@@ -100,6 +101,10 @@ def parse(argv: list[str] | None = None) -> Args:
                    help="train the discriminator alone for the run's first STEPS steps, with the generator and its "
                         "EMA frozen: a fresh discriminator learns the data before a released generator (see "
                         "--init-generator) is trained against it (0: off; one MNIST epoch at batch 64 is 937 steps)")
+    p.add_argument("--mode-seeking", type=float, default=0.0, metavar="WEIGHT",
+                   help="add MSGAN's mode-seeking term (Mao et al. 2019) to the generator's loss with this weight: "
+                        "pairs of samples of one digit that differ little for different latents are penalised "
+                        "(0: off; 1 in the paper)")
     p.add_argument("--diffaug", default="", help="DiffAugment policy: 'translation,cutout' for small sets "
                                                  "(ops: translation, affine, cutout)")
     p.add_argument("--ada-target", type=float, default=None,
@@ -155,7 +160,7 @@ def main(argv: list[str] | None = None) -> int:
         discriminator={k: v for k, v in (("width", a.d_width), ("dropout", a.d_dropout), ("arch", a.d_arch),
                                          ("spectral_norm", a.spectral_norm or None)) if v is not None} or None,
         r1_gamma=a.r1_gamma, loss=a.loss, real_affine=a.real_affine, init_generator=a.init_generator,
-        d_warmup=a.d_warmup,
+        d_warmup=a.d_warmup, mode_seeking=a.mode_seeking,
     )
     torch.set_flush_denormal(True)  # denormal floats slow CPU kernels many times over
     release = train(cfg, card_template=CARD_TEMPLATE.read_text())

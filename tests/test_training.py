@@ -445,11 +445,13 @@ def test_train_gan_script_passes_the_discriminator_design_and_loss_through(tmp_p
     indices.write_text(json.dumps(list(range(0, 320, 10))))  # 32 real MNIST images
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
     cmd = _train_cmd(tmp_path / "out", indices, 1, "--d-arch", "projection", "--spectral-norm", "--d-dropout", "0",
-                     "--loss", "hinge", "--d-width", "8", "--real-affine", "--d-warmup", "1")
+                     "--loss", "hinge", "--d-width", "8", "--real-affine", "--d-warmup", "1",
+                     "--mode-seeking", "0.5")
     done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-3000:]
     hp = json.loads((tmp_path / "out" / "generator" / "training.json").read_text())["hyperparameters"]
     assert hp["loss"] == "hinge" and hp["real_affine"].startswith("RandomAffine") and hp["d_warmup"] == 1
+    assert hp["mode_seeking"] == 0.5
     assert hp["discriminator"] == {"arch": "projection", "num_classes": 10, "width": 8, "aux_classifier": True,
                                    "dropout": 0.0, "spectral_norm": True}
     bad = subprocess.run(_train_cmd(tmp_path / "bad", indices, 1, "--d-arch", "proj"), env=env, capture_output=True,
@@ -481,3 +483,37 @@ def test_cuda_training_draws_what_the_cpu_draws(tmp_path):
     x_bad[:] = float("nan")
     with pytest.raises(RuntimeError, match=r"diverged at step 1 \(epoch 1\)"):
         train(_cfg(tmp_path / "bad", device="cuda"), (x_bad, _data()[1]), progress=False)
+
+
+def test_mode_seeking_pairs_one_digit_and_changes_the_generator(tmp_path, monkeypatch):
+    from ganaug.training import mode_seeking_loss
+
+    z = torch.tensor([[0.0, 0.0], [1.0, 1.0], [2.0, 0.0], [1.0, 3.0]])  # pairs (0, 2) and (1, 3): mean |dz| 1
+    images = torch.zeros(4, 1, 2, 2)
+    images[2] += 3.0  # pair (0, 2) differs by 3 everywhere, pair (1, 3) not at all: mean |dx| 1.5
+    assert torch.isclose(mode_seeking_loss(images, z), torch.tensor(1 / (1.5 + 1e-5)))
+    assert mode_seeking_loss(torch.zeros(4, 1, 2, 2), z) > 1e4  # the same image for different latents: a large penalty
+
+    labels = []  # the labels of each G-step call (with grad; the D step's calls run without)
+    forward = Generator.forward
+
+    def spy(self, z, y=None):
+        if torch.is_grad_enabled():
+            labels.append(y.clone())
+        return forward(self, z, y)
+
+    data = _data(64)
+    plain = _weights(train(_cfg(tmp_path / "a", epochs=1), data, progress=False))
+    monkeypatch.setattr(Generator, "forward", spy)
+    release = train(_cfg(tmp_path / "b", epochs=1, mode_seeking=1.0), data, progress=False)
+    monkeypatch.undo()
+    assert len(labels) == 2 and all(torch.equal(y[:16], y[16:]) for y in labels)  # batch 32: 16 pairs of one digit
+    ms = _weights(release)
+    assert not all(torch.equal(plain[k], ms[k]) for k in plain)
+    assert json.loads((release / "training.json").read_text())["hyperparameters"]["mode_seeking"] == 1.0
+    for bad, match in ((-1.0, "mode_seeking must be a number >= 0"), ("1", "mode_seeking must be a number >= 0")):
+        with pytest.raises(ValueError, match=match):
+            train(_cfg(tmp_path / "c", mode_seeking=bad), data, progress=False)
+    with pytest.raises(ValueError, match="batch_size of at least 2"):
+        train(_cfg(tmp_path / "c", mode_seeking=1.0, batch_size=1), data, progress=False)
+    assert not (tmp_path / "c").exists()

@@ -27,7 +27,8 @@ from ganaug._hub import _atomic_write
 from ganaug.evaluation import random_affine
 from ganaug.models import Discriminator, Generator, preset_config
 
-__all__ = ["TrainConfig", "train", "DistillConfig", "distill", "diff_augment", "render_card", "load_checkpoint"]
+__all__ = ["TrainConfig", "train", "DistillConfig", "distill", "diff_augment", "mode_seeking_loss", "render_card",
+           "load_checkpoint"]
 
 CHECKPOINT_NAME = "checkpoint.pt"
 R1_EVERY = 16  # lazy R1 regularisation interval (StyleGAN2)
@@ -51,6 +52,7 @@ class TrainConfig:
     real_affine: bool = False  # RandomAffine on D's real images only: the generator learns affine-varied digits
     init_generator: str | None = None  # start G (and its EMA) from this release (folder or Hub id); D starts fresh
     d_warmup: int = 0  # the run's first this many steps train D alone (G and its EMA frozen); for init_generator
+    mode_seeking: float = 0.0  # weight of the MSGAN term (Mao et al. 2019) in G's loss (0: off; 1 in the paper)
     seed: int = 0
     output_dir: str = "runs/gan"
     indices: list[int] | None = None  # train on this subset of the MNIST training set
@@ -105,6 +107,17 @@ def g_loss(loss: str, fake: torch.Tensor) -> torch.Tensor:
     if loss == "hinge":
         return -fake.mean()
     return F.binary_cross_entropy_with_logits(fake, torch.ones_like(fake))  # non-saturating
+
+
+def mode_seeking_loss(images: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
+    """MSGAN's term (Mao et al. 2019): 1 / (mean|G(z1) - G(z2)| / mean|z1 - z2| + 1e-5), minimised by G.
+
+    The pairs are the batch's first and second halves (same labels, other latents); a generator that maps
+    different latents to the same digit pays for it, which is what it does when it drops modes.
+    """
+    h = images.shape[0] // 2
+    ratio = (images[:h] - images[h:2 * h]).abs().mean() / (z[:h] - z[h:2 * h]).abs().mean()
+    return 1 / (ratio + 1e-5)
 
 
 def diff_augment(x: torch.Tensor, policy: str, generator: torch.Generator | None = None,
@@ -281,6 +294,7 @@ def train(cfg: TrainConfig, data: tuple[torch.Tensor, torch.Tensor] | None = Non
     if isinstance(cfg.d_warmup, bool) or not isinstance(cfg.d_warmup, int) or cfg.d_warmup < 0:
         raise ValueError(f"d_warmup must be a whole number of steps >= 0 (0: off; one epoch of MNIST at batch 64 is "
                          f"937), got {cfg.d_warmup!r}.")
+    _non_negative("mode_seeking", cfg.mode_seeking, " (0: off; 1 in the MSGAN paper)")
     rank, world, distributed = _dist_info()
     if distributed and cfg.r1_gamma > 0:
         raise ValueError("r1_gamma needs a double backward, which DistributedDataParallel does not support: train "
@@ -296,6 +310,8 @@ def train(cfg: TrainConfig, data: tuple[torch.Tensor, torch.Tensor] | None = Non
             device = torch.device("cuda", int(os.environ.get("LOCAL_RANK", "0")))
             torch.cuda.set_device(device)
     r = cfg.resolved()
+    if cfg.mode_seeking > 0 and r["batch_size"] < 2:
+        raise ValueError("mode_seeking compares pairs of samples of one batch: use a batch_size of at least 2.")
     if r["loss"] not in LOSSES:
         raise ValueError(f"Unknown loss {r['loss']!r}; use one of: {', '.join(LOSSES)}.")
     g_cond = r["generator"].get("num_classes", 0) > 0
@@ -387,6 +403,7 @@ def train(cfg: TrainConfig, data: tuple[torch.Tensor, torch.Tensor] | None = Non
     fixed_z = torch.randn(100, G.latent_dim, generator=torch.Generator().manual_seed(1234)).to(device)
     fixed_y = torch.arange(10).repeat_interleave(10).to(device) if conditional else None
     g_batch = 2 * bs if cfg.preset == "seed" else bs  # the paper's G step uses the full 256
+    half = g_batch // 2  # mode_seeking's pairs: (i, half + i)
     aux_w = r["aux_weight"] if getattr(D, "aux_classifier", False) else 0.0
 
     def autocast():  # forward passes only; the losses take fp32 logits
@@ -476,14 +493,19 @@ def train(cfg: TrainConfig, data: tuple[torch.Tensor, torch.Tensor] | None = Non
             else:
                 z = to_device(torch.randn(g_batch, G.latent_dim, generator=noise), device)
                 yf = to_device(torch.randint(0, ncls, (g_batch,), generator=noise), device)
+                if cfg.mode_seeking > 0:  # MSGAN pairs: the second half takes the first half's labels
+                    yf[half:2 * half] = yf[:half]
                 with autocast():  # G step; diff_augment works on the fp32 images
-                    xg = diff_augment(g_model(z, yf if conditional else None).float(), cfg.diffaug, noise,
-                                      p=float(ada[0]))
+                    xg = g_model(z, yf if conditional else None).float()
+                    ms = cfg.mode_seeking * mode_seeking_loss(xg, z) if cfg.mode_seeking > 0 else None
+                    xg = diff_augment(xg, cfg.diffaug, noise, p=float(ada[0]))
                     if aux_w > 0:
                         logits, cls = d_model(xg, yf, aux=True)
                         lg = g_loss(r["loss"], logits.float()) + aux_w * F.cross_entropy(cls.float(), yf)
                     else:
                         lg = g_loss(r["loss"], d_model(xg, yf if conditional else None).float())
+                    if ms is not None:  # loss_g in the log includes it
+                        lg = lg + ms
                 opt_g.zero_grad(set_to_none=True)
                 lg.backward()
                 opt_g.step()
@@ -572,6 +594,8 @@ def train(cfg: TrainConfig, data: tuple[torch.Tensor, torch.Tensor] | None = Non
             hparams.update(init_generator=str(cfg.init_generator))
         if cfg.d_warmup:
             hparams.update(d_warmup=cfg.d_warmup)
+        if cfg.mode_seeking > 0:
+            hparams.update(mode_seeking=cfg.mode_seeking)
         lr_phases = _lr_phases(phases, start_epoch, epochs_done, r["lr_g"], r["lr_d"])
         if len(lr_phases) > 1:  # resumed with other learning rates: lr_g/lr_d above are the last phase's
             hparams.update(lr_phases=lr_phases)
