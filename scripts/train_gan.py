@@ -51,6 +51,7 @@ class Args:
     init_generator: str | None
     d_warmup: int
     mode_seeking: float
+    lecam: float
     diffaug: str
     ada_target: float | None
     ada_images: int
@@ -105,6 +106,10 @@ def parse(argv: list[str] | None = None) -> Args:
                    help="add MSGAN's mode-seeking term (Mao et al. 2019) to the generator's loss with this weight: "
                         "pairs of samples of one digit that differ little for different latents are penalised "
                         "(0: off; 1 in the paper)")
+    p.add_argument("--lecam", type=float, default=0.0, metavar="WEIGHT",
+                   help="add LeCam's regulariser (Tseng et al. 2021) to the discriminator's loss with this weight: "
+                        "D's logits on real and generated images are pulled towards moving averages of each other, "
+                        "against a discriminator that memorises a small training set (0: off; 0.3 in the paper)")
     p.add_argument("--diffaug", default="", help="DiffAugment policy: 'translation,cutout' for small sets "
                                                  "(ops: translation, affine, cutout)")
     p.add_argument("--ada-target", type=float, default=None,
@@ -160,7 +165,7 @@ def main(argv: list[str] | None = None) -> int:
         discriminator={k: v for k, v in (("width", a.d_width), ("dropout", a.d_dropout), ("arch", a.d_arch),
                                          ("spectral_norm", a.spectral_norm or None)) if v is not None} or None,
         r1_gamma=a.r1_gamma, loss=a.loss, real_affine=a.real_affine, init_generator=a.init_generator,
-        d_warmup=a.d_warmup, mode_seeking=a.mode_seeking,
+        d_warmup=a.d_warmup, mode_seeking=a.mode_seeking, lecam=a.lecam,
     )
     torch.set_flush_denormal(True)  # denormal floats slow CPU kernels many times over
     release = train(cfg, card_template=CARD_TEMPLATE.read_text())

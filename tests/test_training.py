@@ -446,12 +446,12 @@ def test_train_gan_script_passes_the_discriminator_design_and_loss_through(tmp_p
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
     cmd = _train_cmd(tmp_path / "out", indices, 1, "--d-arch", "projection", "--spectral-norm", "--d-dropout", "0",
                      "--loss", "hinge", "--d-width", "8", "--real-affine", "--d-warmup", "1",
-                     "--mode-seeking", "0.5")
+                     "--mode-seeking", "0.5", "--lecam", "0.3")
     done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-3000:]
     hp = json.loads((tmp_path / "out" / "generator" / "training.json").read_text())["hyperparameters"]
     assert hp["loss"] == "hinge" and hp["real_affine"].startswith("RandomAffine") and hp["d_warmup"] == 1
-    assert hp["mode_seeking"] == 0.5
+    assert hp["mode_seeking"] == 0.5 and hp["lecam"] == 0.3
     assert hp["discriminator"] == {"arch": "projection", "num_classes": 10, "width": 8, "aux_classifier": True,
                                    "dropout": 0.0, "spectral_norm": True}
     bad = subprocess.run(_train_cmd(tmp_path / "bad", indices, 1, "--d-arch", "proj"), env=env, capture_output=True,
@@ -517,3 +517,30 @@ def test_mode_seeking_pairs_one_digit_and_changes_the_generator(tmp_path, monkey
     with pytest.raises(ValueError, match="batch_size of at least 2"):
         train(_cfg(tmp_path / "c", mode_seeking=1.0, batch_size=1), data, progress=False)
     assert not (tmp_path / "c").exists()
+
+
+def test_lecam_pulls_d_towards_its_anchors_and_resumes_exactly(tmp_path):
+    from ganaug.training import lecam_loss
+
+    real, fake = torch.tensor([2.0, 0.0]), torch.tensor([-1.0, 1.0])
+    anchors = torch.tensor([1.0, -0.5])  # (a_real, a_fake)
+    # relu(real - a_fake)^2: 2.5^2, 0.5^2 -> mean 3.25; relu(a_real - fake)^2: 2^2, 0 -> mean 2
+    assert torch.isclose(lecam_loss(real, fake, anchors), torch.tensor(5.25))
+    assert lecam_loss(torch.tensor([-1.0]), torch.tensor([2.0]), anchors) == 0  # D already between the anchors
+
+    data = _data()
+    plain = _weights(train(_cfg(tmp_path / "a", epochs=1), data, progress=False))
+    straight = train(_cfg(tmp_path / "b", epochs=3, lecam=0.3), data, progress=False)
+    lc = _weights(straight)
+    assert not all(torch.equal(plain[k], lc[k]) for k in plain)
+    anchors = load_checkpoint(tmp_path / "b" / CHECKPOINT_NAME)["lecam_anchors"]
+    assert anchors.shape == (2,) and torch.isfinite(anchors).all()
+    assert json.loads((straight / "training.json").read_text())["hyperparameters"]["lecam"] == 0.3
+    # the anchors travel in the checkpoint: a resumed run ends where an uninterrupted one does
+    train(_cfg(tmp_path / "c", epochs=1, lecam=0.3), data, progress=False)
+    resumed = _weights(train(_cfg(tmp_path / "c", epochs=3, lecam=0.3, resume=True), data, progress=False))
+    assert all(torch.equal(lc[k], resumed[k]) for k in lc)
+    for bad in (-0.1, "0.3", float("nan")):
+        with pytest.raises(ValueError, match="lecam must be a number >= 0"):
+            train(_cfg(tmp_path / "d", lecam=bad), data, progress=False)
+    assert not (tmp_path / "d").exists()

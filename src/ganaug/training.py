@@ -27,7 +27,8 @@ from ganaug._hub import _atomic_write
 from ganaug.evaluation import random_affine
 from ganaug.models import Discriminator, Generator, preset_config
 
-__all__ = ["TrainConfig", "train", "DistillConfig", "distill", "diff_augment", "mode_seeking_loss", "render_card",
+__all__ = ["TrainConfig", "train", "DistillConfig", "distill", "diff_augment", "mode_seeking_loss", "lecam_loss",
+           "render_card",
            "load_checkpoint"]
 
 CHECKPOINT_NAME = "checkpoint.pt"
@@ -53,6 +54,7 @@ class TrainConfig:
     init_generator: str | None = None  # start G (and its EMA) from this release (folder or Hub id); D starts fresh
     d_warmup: int = 0  # the run's first this many steps train D alone (G and its EMA frozen); for init_generator
     mode_seeking: float = 0.0  # weight of the MSGAN term (Mao et al. 2019) in G's loss (0: off; 1 in the paper)
+    lecam: float = 0.0  # weight of the LeCam term (Tseng et al. 2021) in D's loss (0: off; 0.3 in the paper)
     seed: int = 0
     output_dir: str = "runs/gan"
     indices: list[int] | None = None  # train on this subset of the MNIST training set
@@ -118,6 +120,19 @@ def mode_seeking_loss(images: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
     h = images.shape[0] // 2
     ratio = (images[:h] - images[h:2 * h]).abs().mean() / (z[:h] - z[h:2 * h]).abs().mean()
     return 1 / (ratio + 1e-5)
+
+
+LECAM_DECAY = 0.99  # the LeCam anchors' moving-average decay (the paper's)
+
+
+def lecam_loss(real: torch.Tensor, fake: torch.Tensor, anchors: torch.Tensor) -> torch.Tensor:
+    """LeCam's regulariser (Tseng et al. 2021): mean(relu(D(real) - a_fake)^2) + mean(relu(a_real - D(fake))^2).
+
+    ``anchors`` holds (a_real, a_fake), moving averages of D's mean logit on real and on generated images. Added to
+    D's loss, it keeps D's outputs on the two from drifting apart, which is how a discriminator that has
+    memorised a small training set shows it.
+    """
+    return F.relu(real - anchors[1]).square().mean() + F.relu(anchors[0] - fake).square().mean()
 
 
 def diff_augment(x: torch.Tensor, policy: str, generator: torch.Generator | None = None,
@@ -295,6 +310,7 @@ def train(cfg: TrainConfig, data: tuple[torch.Tensor, torch.Tensor] | None = Non
         raise ValueError(f"d_warmup must be a whole number of steps >= 0 (0: off; one epoch of MNIST at batch 64 is "
                          f"937), got {cfg.d_warmup!r}.")
     _non_negative("mode_seeking", cfg.mode_seeking, " (0: off; 1 in the MSGAN paper)")
+    _non_negative("lecam", cfg.lecam, " (0: off; 0.3 in the LeCam paper, with DiffAugment)")
     rank, world, distributed = _dist_info()
     if distributed and cfg.r1_gamma > 0:
         raise ValueError("r1_gamma needs a double backward, which DistributedDataParallel does not support: train "
@@ -345,6 +361,7 @@ def train(cfg: TrainConfig, data: tuple[torch.Tensor, torch.Tensor] | None = Non
     seconds_before = 0.0  # training time of earlier (resumed-from) runs
     # ADA state: augmentation probability, then the sum of sign(D(real)) and its count since the last update
     ada = torch.tensor([0.0 if cfg.ada_target is not None else 1.0, 0.0, 0.0], dtype=torch.float64)
+    lecam_anchors = None  # LeCam: moving averages of D's mean logit on real and on generated images (None: unset)
     if cfg.resume and ckpt_path.is_file():
         ck = load_checkpoint(ckpt_path)
         G.load_state_dict(ck["G"])
@@ -365,6 +382,8 @@ def train(cfg: TrainConfig, data: tuple[torch.Tensor, torch.Tensor] | None = Non
         start_epoch, step = ck["epoch"], ck["step"]
         if "ada" in ck:
             ada = ck["ada"].clone()
+        if ck.get("lecam_anchors") is not None:
+            lecam_anchors = ck["lecam_anchors"].to(device)
         seconds_before = float(ck.get("seconds", 0.0))
         if rank == 0:
             print(f"Resumed from epoch {start_epoch} (step {step}) of {ckpt_path}.")
@@ -460,6 +479,10 @@ def train(cfg: TrainConfig, data: tuple[torch.Tensor, torch.Tensor] | None = Non
                 else:
                     logits = d_model(xd, yd).float()
                     ld = d_loss(r["loss"], logits[:n], logits[n:])
+            if cfg.lecam > 0:  # the anchors take this step's means first (the paper's order); the first step sets them
+                means = torch.stack([logits[:n].detach().float().mean(), logits[n:].detach().float().mean()])
+                lecam_anchors = means if lecam_anchors is None else lecam_anchors.lerp(means, 1 - LECAM_DECAY)
+                ld = ld + cfg.lecam * lecam_loss(logits[:n].float(), logits[n:].float(), lecam_anchors)
             opt_d.zero_grad(set_to_none=True)
             ld.backward()
             if cfg.r1_gamma > 0 and step % R1_EVERY == 0:  # lazy R1 (StyleGAN2): gamma * R1_EVERY, every R1_EVERY
@@ -556,6 +579,7 @@ def train(cfg: TrainConfig, data: tuple[torch.Tensor, torch.Tensor] | None = Non
                 "opt_d": opt_d.state_dict(),
                 "rng": {"torch": torch.get_rng_state(), "noise": [noise.get_state()]},
                 "ada": ada.clone(),
+                "lecam_anchors": lecam_anchors.cpu() if lecam_anchors is not None else None,
                 "phases": _lr_phases(phases, start_epoch, done_epoch, r["lr_g"], r["lr_d"]),
             }
             if not stopped_early:
@@ -596,6 +620,8 @@ def train(cfg: TrainConfig, data: tuple[torch.Tensor, torch.Tensor] | None = Non
             hparams.update(d_warmup=cfg.d_warmup)
         if cfg.mode_seeking > 0:
             hparams.update(mode_seeking=cfg.mode_seeking)
+        if cfg.lecam > 0:
+            hparams.update(lecam=cfg.lecam, lecam_decay=LECAM_DECAY)
         lr_phases = _lr_phases(phases, start_epoch, epochs_done, r["lr_g"], r["lr_d"])
         if len(lr_phases) > 1:  # resumed with other learning rates: lr_g/lr_d above are the last phase's
             hparams.update(lr_phases=lr_phases)
