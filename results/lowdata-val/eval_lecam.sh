@@ -13,12 +13,8 @@
 #   bash results/lowdata-val/eval_lecam.sh 10 "0.3 0.1";  bash results/lowdata-val/eval_lecam.sh 100 "0.3"
 set -e
 N=$1; WEIGHTS=$2
-W=results/lowdata/weights
-case $N in
-  10) L="--labeller $W/clf10 --min-confidence 0.9"; how=clf10-filtered ;;
-  100) L="--labeller $W/clf100 --relabel"; how=clf100-relabel ;;
-  *) echo "usage: eval_lecam.sh 10|100 \"WEIGHTS\"" >&2; exit 2 ;;
-esac
+USAGE="eval_lecam.sh 10|100 \"WEIGHTS\""
+. results/lowdata-val/chosen_arm.sh
 O="--sizes $N --seeds 0 1 --val --output-dir results/lowdata-val/lecam"
 bash results/pair.sh "lv_lc${N}_affine" $O --arms affine
 bash results/pair.sh "lv_lc_sub$N-ada" $O --arms gan+affine tstr --ratio 0.25 --generator $W/sub$N-ada \

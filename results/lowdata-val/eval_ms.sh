@@ -14,12 +14,8 @@
 #   bash results/lowdata-val/eval_ms.sh 10;  bash results/lowdata-val/eval_ms.sh 100
 set -e
 N=$1
-W=results/lowdata/weights
-case $N in
-  10) L="--labeller $W/clf10 --min-confidence 0.9"; how=clf10-filtered ;;
-  100) L="--labeller $W/clf100 --relabel"; how=clf100-relabel ;;
-  *) echo "usage: eval_ms.sh 10|100" >&2; exit 2 ;;
-esac
+USAGE="eval_ms.sh 10|100"
+. results/lowdata-val/chosen_arm.sh
 O="--sizes $N --seeds 0 1 --val --output-dir results/lowdata-val/ms"
 bash results/pair.sh "lv_ms${N}_affine" $O --arms affine
 for g in sub$N-ada sub$N-ada-ms0.1; do
