@@ -28,8 +28,7 @@ from ganaug.evaluation import random_affine
 from ganaug.models import Discriminator, Generator, preset_config
 
 __all__ = ["TrainConfig", "train", "DistillConfig", "distill", "diff_augment", "mode_seeking_loss", "lecam_loss",
-           "render_card",
-           "load_checkpoint"]
+           "render_card", "load_checkpoint"]
 
 CHECKPOINT_NAME = "checkpoint.pt"
 R1_EVERY = 16  # lazy R1 regularisation interval (StyleGAN2)
@@ -480,9 +479,10 @@ def train(cfg: TrainConfig, data: tuple[torch.Tensor, torch.Tensor] | None = Non
                     logits = d_model(xd, yd).float()
                     ld = d_loss(r["loss"], logits[:n], logits[n:])
             if cfg.lecam > 0:  # the anchors take this step's means first (the paper's order); the first step sets them
-                means = torch.stack([logits[:n].detach().float().mean(), logits[n:].detach().float().mean()])
+                real_logits, fake_logits = logits[:n].float(), logits[n:].float()
+                means = torch.stack([real_logits.mean(), fake_logits.mean()]).detach()
                 lecam_anchors = means if lecam_anchors is None else lecam_anchors.lerp(means, 1 - LECAM_DECAY)
-                ld = ld + cfg.lecam * lecam_loss(logits[:n].float(), logits[n:].float(), lecam_anchors)
+                ld = ld + cfg.lecam * lecam_loss(real_logits, fake_logits, lecam_anchors)
             opt_d.zero_grad(set_to_none=True)
             ld.backward()
             if cfg.r1_gamma > 0 and step % R1_EVERY == 0:  # lazy R1 (StyleGAN2): gamma * R1_EVERY, every R1_EVERY
