@@ -9,17 +9,6 @@
 # results/lowdata/subN-ada-lcW_training.json), against subN-ada itself and RandomAffine alone, all run here into
 # results/lowdata-val/lecam, in the chosen arm (GAN + affine, ratio 0.25; at 10 per class behind the clf10 filter
 # at 0.9, at 100 relabelled by clf100) and TSTR with the same labeller; validation only, 2 seeds.
-# Two processes of one thread each (results/pair.sh). Repo root, GANAUG_DATA set:
-#   bash results/lowdata-val/eval_lecam.sh 10 "0.3 0.1";  bash results/lowdata-val/eval_lecam.sh 100 "0.3"
-set -e
-N=$1; WEIGHTS=$2
-USAGE="eval_lecam.sh 10|100 \"WEIGHTS\""
-. results/lowdata-val/chosen_arm.sh
-O="--sizes $N --seeds 0 1 --val --output-dir results/lowdata-val/lecam"
-bash results/pair.sh "lv_lc${N}_affine" $O --arms affine
-bash results/pair.sh "lv_lc_sub$N-ada" $O --arms gan+affine tstr --ratio 0.25 --generator $W/sub$N-ada \
-  --generator-id "sub$N-ada-$how" $L
-for w in $WEIGHTS; do
-  bash results/pair.sh "lv_lc_sub$N-ada-lc$w" $O --arms gan+affine tstr --ratio 0.25 \
-    --generator "runs/sub$N-ada-lc$w/generator" --generator-id "sub$N-ada-lc$w-$how" $L
-done
+# Two processes of one thread each (results/pair.sh; the commands: eval_variants.sh). Repo root, GANAUG_DATA set:
+#   bash results/lowdata-val/eval_lecam.sh 10 "0.3 0.1";  bash results/lowdata-val/eval_lecam.sh 100 "0.3 0.1"
+exec bash results/lowdata-val/eval_variants.sh "$1" lecam lc $(for w in $2; do echo "lc$w"; done)

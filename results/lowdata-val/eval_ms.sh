@@ -10,15 +10,6 @@
 # against subN-ada itself, in the chosen arm (GAN + affine, ratio 0.25; at 10 per class behind the clf10
 # filter at 0.9, at 100 relabelled by clf100) and TSTR with the same labeller, with RandomAffine alone beside
 # them; validation only, 2 seeds, all re-run now (seeded initial weights) into results/lowdata-val/ms.
-# Two processes of one thread each (results/pair.sh). Repo root, GANAUG_DATA set:
+# Two processes of one thread each (results/pair.sh; the commands: eval_variants.sh). Repo root, GANAUG_DATA set:
 #   bash results/lowdata-val/eval_ms.sh 10;  bash results/lowdata-val/eval_ms.sh 100
-set -e
-N=$1
-USAGE="eval_ms.sh 10|100"
-. results/lowdata-val/chosen_arm.sh
-O="--sizes $N --seeds 0 1 --val --output-dir results/lowdata-val/ms"
-bash results/pair.sh "lv_ms${N}_affine" $O --arms affine
-for g in sub$N-ada sub$N-ada-ms0.1; do
-  G=$W/$g; [ "$g" = "sub$N-ada-ms0.1" ] && G=runs/$g/generator
-  bash results/pair.sh "lv_ms_$g" $O --arms gan+affine tstr --ratio 0.25 --generator "$G" --generator-id "$g-$how" $L
-done
+exec bash results/lowdata-val/eval_variants.sh "$1" ms ms ms0.1
