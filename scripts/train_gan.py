@@ -52,6 +52,7 @@ class Args:
     d_warmup: int
     mode_seeking: float
     lecam: float
+    bcr: float
     diffaug: str
     ada_target: float | None
     ada_images: int
@@ -110,6 +111,11 @@ def parse(argv: list[str] | None = None) -> Args:
                    help="add LeCam's regulariser (Tseng et al. 2021) to the discriminator's loss with this weight: "
                         "D's logits on real and generated images are pulled towards moving averages of each other, "
                         "against a discriminator that memorises a small training set (0: off; 0.3 in the paper)")
+    p.add_argument("--bcr", type=float, default=0.0, metavar="WEIGHT",
+                   help="add balanced consistency regularisation (bCR, Zhao et al. 2021) to the discriminator's loss "
+                        "with this weight: D must give real and generated images the same logit as their copies "
+                        "shifted by a few pixels, against a discriminator that memorises a small training set "
+                        "(0: off; 10 in the paper)")
     p.add_argument("--diffaug", default="", help="DiffAugment policy: 'translation,cutout' for small sets "
                                                  "(ops: translation, affine, cutout)")
     p.add_argument("--ada-target", type=float, default=None,
@@ -165,7 +171,7 @@ def main(argv: list[str] | None = None) -> int:
         discriminator={k: v for k, v in (("width", a.d_width), ("dropout", a.d_dropout), ("arch", a.d_arch),
                                          ("spectral_norm", a.spectral_norm or None)) if v is not None} or None,
         r1_gamma=a.r1_gamma, loss=a.loss, real_affine=a.real_affine, init_generator=a.init_generator,
-        d_warmup=a.d_warmup, mode_seeking=a.mode_seeking, lecam=a.lecam,
+        d_warmup=a.d_warmup, mode_seeking=a.mode_seeking, lecam=a.lecam, bcr=a.bcr,
     )
     torch.set_flush_denormal(True)  # denormal floats slow CPU kernels many times over
     release = train(cfg, card_template=CARD_TEMPLATE.read_text())

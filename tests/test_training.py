@@ -446,12 +446,12 @@ def test_train_gan_script_passes_the_discriminator_design_and_loss_through(tmp_p
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
     cmd = _train_cmd(tmp_path / "out", indices, 1, "--d-arch", "projection", "--spectral-norm", "--d-dropout", "0",
                      "--loss", "hinge", "--d-width", "8", "--real-affine", "--d-warmup", "1",
-                     "--mode-seeking", "0.5", "--lecam", "0.3")
+                     "--mode-seeking", "0.5", "--lecam", "0.3", "--bcr", "2")
     done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-3000:]
     hp = json.loads((tmp_path / "out" / "generator" / "training.json").read_text())["hyperparameters"]
     assert hp["loss"] == "hinge" and hp["real_affine"].startswith("RandomAffine") and hp["d_warmup"] == 1
-    assert hp["mode_seeking"] == 0.5 and hp["lecam"] == 0.3
+    assert hp["mode_seeking"] == 0.5 and hp["lecam"] == 0.3 and hp["bcr"] == 2
     assert hp["discriminator"] == {"arch": "projection", "num_classes": 10, "width": 8, "aux_classifier": True,
                                    "dropout": 0.0, "spectral_norm": True}
     bad = subprocess.run(_train_cmd(tmp_path / "bad", indices, 1, "--d-arch", "proj"), env=env, capture_output=True,
@@ -543,4 +543,29 @@ def test_lecam_pulls_d_towards_its_anchors_and_resumes_exactly(tmp_path):
     for bad in (-0.1, "0.3", float("nan")):
         with pytest.raises(ValueError, match="lecam must be a number >= 0"):
             train(_cfg(tmp_path / "d", lecam=bad), data, progress=False)
+    assert not (tmp_path / "d").exists()
+
+
+def test_bcr_asks_d_for_the_same_logit_on_shifted_images(tmp_path):
+    from ganaug.training import bcr_loss
+
+    logits, shifted = torch.tensor([1.0, 3.0, -2.0, 0.0]), torch.tensor([0.0, 3.0, -1.0, -2.0])
+    # real (first 2): (1^2 + 0) / 2 = 0.5; generated: (1^2 + 2^2) / 2 = 2.5
+    assert torch.isclose(bcr_loss(logits, shifted, 2), torch.tensor(3.0))
+    assert bcr_loss(logits, logits.clone(), 2) == 0
+
+    data = _data()
+    plain = _weights(train(_cfg(tmp_path / "a", epochs=2), data, progress=False))  # the same run without the term
+    with_bcr = train(_cfg(tmp_path / "b", epochs=2, bcr=10.0), data, progress=False)
+    w = _weights(with_bcr)
+    assert not all(torch.equal(plain[k], w[k]) for k in plain)
+    hp = json.loads((with_bcr / "training.json").read_text())["hyperparameters"]
+    assert hp["bcr"] == 10.0 and hp["bcr_transform"].startswith("translation")
+    assert "bcr" not in json.loads((tmp_path / "a" / "generator" / "training.json").read_text())["hyperparameters"]
+    # the same run again gives the same weights (the shifts come from the run's seeded noise)
+    again = _weights(train(_cfg(tmp_path / "c", epochs=2, bcr=10.0), data, progress=False))
+    assert all(torch.equal(w[k], again[k]) for k in w)
+    for bad in (-1, "10", float("nan")):
+        with pytest.raises(ValueError, match="bcr must be a number >= 0"):
+            train(_cfg(tmp_path / "d", bcr=bad), data, progress=False)
     assert not (tmp_path / "d").exists()

@@ -27,7 +27,7 @@ from ganaug._hub import _atomic_write
 from ganaug.evaluation import random_affine
 from ganaug.models import Discriminator, Generator, preset_config
 
-__all__ = ["TrainConfig", "train", "DistillConfig", "distill", "diff_augment", "mode_seeking_loss", "lecam_loss",
+__all__ = ["TrainConfig", "train", "DistillConfig", "distill", "diff_augment", "mode_seeking_loss", "lecam_loss", "bcr_loss",
            "render_card", "load_checkpoint"]
 
 CHECKPOINT_NAME = "checkpoint.pt"
@@ -54,6 +54,7 @@ class TrainConfig:
     d_warmup: int = 0  # the run's first this many steps train D alone (G and its EMA frozen); for init_generator
     mode_seeking: float = 0.0  # weight of the MSGAN term (Mao et al. 2019) in G's loss (0: off; 1 in the paper)
     lecam: float = 0.0  # weight of the LeCam term (Tseng et al. 2021) in D's loss (0: off; 0.3 in the paper)
+    bcr: float = 0.0  # weight of balanced consistency regularisation (Zhao et al. 2021) in D's loss (0: off; 10)
     seed: int = 0
     output_dir: str = "runs/gan"
     indices: list[int] | None = None  # train on this subset of the MNIST training set
@@ -132,6 +133,18 @@ def lecam_loss(real: torch.Tensor, fake: torch.Tensor, anchors: torch.Tensor) ->
     memorised a small training set shows it.
     """
     return F.relu(real - anchors[1]).square().mean() + F.relu(anchors[0] - fake).square().mean()
+
+
+def bcr_loss(logits: torch.Tensor, shifted: torch.Tensor, n: int) -> torch.Tensor:
+    """Balanced consistency regularisation (bCR, Zhao et al. 2021), with equal weights on real and generated images.
+
+    ``logits`` are D's outputs on a batch whose first ``n`` images are real and the rest generated, ``shifted`` its
+    outputs on the same images translated by a few pixels: mean((D(x) - D(T(x)))^2) over the real ones plus the same
+    over the generated ones. A discriminator that must not tell an image from its shifted copy cannot key on exact
+    pixel positions, which is how it memorises a small training set.
+    """
+    d = (logits - shifted).square()
+    return d[:n].mean() + d[n:].mean()
 
 
 def diff_augment(x: torch.Tensor, policy: str, generator: torch.Generator | None = None,
@@ -310,6 +323,7 @@ def train(cfg: TrainConfig, data: tuple[torch.Tensor, torch.Tensor] | None = Non
                          f"937), got {cfg.d_warmup!r}.")
     _non_negative("mode_seeking", cfg.mode_seeking, " (0: off; 1 in the MSGAN paper)")
     _non_negative("lecam", cfg.lecam, " (0: off; 0.3 in the LeCam paper, with DiffAugment)")
+    _non_negative("bcr", cfg.bcr, " (0: off; 10 in the bCR paper)")
     rank, world, distributed = _dist_info()
     if distributed and cfg.r1_gamma > 0:
         raise ValueError("r1_gamma needs a double backward, which DistributedDataParallel does not support: train "
@@ -483,6 +497,10 @@ def train(cfg: TrainConfig, data: tuple[torch.Tensor, torch.Tensor] | None = Non
                 means = torch.stack([real_logits.mean(), fake_logits.mean()]).detach()
                 lecam_anchors = means if lecam_anchors is None else lecam_anchors.lerp(means, 1 - LECAM_DECAY)
                 ld = ld + cfg.lecam * lecam_loss(real_logits, fake_logits, lecam_anchors)
+            if cfg.bcr > 0:  # bCR: the same images, shifted by up to 1/8 of their size, must get the same logits
+                with autocast():
+                    shifted = d_model(diff_augment(xd, "translation", noise), yd).float()
+                ld = ld + cfg.bcr * bcr_loss(logits.float(), shifted, n)
             opt_d.zero_grad(set_to_none=True)
             ld.backward()
             if cfg.r1_gamma > 0 and step % R1_EVERY == 0:  # lazy R1 (StyleGAN2): gamma * R1_EVERY, every R1_EVERY
@@ -622,6 +640,8 @@ def train(cfg: TrainConfig, data: tuple[torch.Tensor, torch.Tensor] | None = Non
             hparams.update(mode_seeking=cfg.mode_seeking)
         if cfg.lecam > 0:
             hparams.update(lecam=cfg.lecam, lecam_decay=LECAM_DECAY)
+        if cfg.bcr > 0:
+            hparams.update(bcr=cfg.bcr, bcr_transform="translation by up to 1/8 of the size, zero fill")
         lr_phases = _lr_phases(phases, start_epoch, epochs_done, r["lr_g"], r["lr_d"])
         if len(lr_phases) > 1:  # resumed with other learning rates: lr_g/lr_d above are the last phase's
             hparams.update(lr_phases=lr_phases)
