@@ -14,11 +14,13 @@ from ganaug.models import Generator
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def test_torchrun_two_cpu_processes(tmp_path):
+@pytest.mark.parametrize(("port", "extra"), [(29517, []), (29519, ["--bcr", "1", "--lecam", "0.3"])],
+                         ids=["plain", "bcr-lecam"])  # bCR's second D forward before one backward, under DDP
+def test_torchrun_two_cpu_processes(tmp_path, port, extra):
     out = tmp_path / "ddp"
-    cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node=2", "--master_port=29517",
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node=2", f"--master_port={port}",
            str(ROOT / "scripts" / "train_gan.py"), "--dry-run", "--epochs", "1", "--width", "4",
-           "--batch-size", "16", "--output-dir", str(out)]
+           "--batch-size", "16", "--output-dir", str(out), *extra]
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
     res = subprocess.run(cmd, capture_output=True, text=True, timeout=300, env=env)
     assert res.returncode == 0, res.stdout[-2000:] + res.stderr[-2000:]

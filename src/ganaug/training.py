@@ -27,8 +27,8 @@ from ganaug._hub import _atomic_write
 from ganaug.evaluation import random_affine
 from ganaug.models import Discriminator, Generator, preset_config
 
-__all__ = ["TrainConfig", "train", "DistillConfig", "distill", "diff_augment", "mode_seeking_loss", "lecam_loss", "bcr_loss",
-           "render_card", "load_checkpoint"]
+__all__ = ["TrainConfig", "train", "DistillConfig", "distill", "diff_augment", "mode_seeking_loss", "lecam_loss",
+           "bcr_loss", "render_card", "load_checkpoint"]
 
 CHECKPOINT_NAME = "checkpoint.pt"
 R1_EVERY = 16  # lazy R1 regularisation interval (StyleGAN2)
