@@ -3,7 +3,7 @@
 # runs/subN-ada-SUFFIX/generator) against subN-ada itself and RandomAffine alone, into results/lowdata-val/DIR: the
 # chosen arm (GAN + affine, ratio 0.25; at 10 per class behind the clf10 filter at 0.9, at 100 relabelled by clf100)
 # and TSTR with the same labeller; validation only, 2 seeds; two processes of one thread each (results/pair.sh),
-# logs runs/logs/lv_TAG*. Called by eval_ms.sh and eval_lecam.sh. Repo root, GANAUG_DATA set:
+# logs runs/logs/lv_TAG*. Called by eval_ms.sh, eval_lecam.sh and eval_bcr.sh. Repo root, GANAUG_DATA set:
 #   bash results/lowdata-val/eval_variants.sh 10|100 DIR TAG SUFFIX...
 set -e
 N=$1; DIR=$2; TAG=$3; shift 3
