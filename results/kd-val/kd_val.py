@@ -10,6 +10,8 @@ Modes:
 Run from the repo root (GANAUG_DATA set), one thread each:
   G=results/lowdata/weights/sub100-ada L=results/lowdata/weights/clf100
   python results/kd-val/kd_val.py 100 MODE RATIO SEED T $G $L     # appends a line to results/kd-val/results.jsonl
+L may name several labellers, comma-separated (an ensemble: the mean of their softmax(logits / T)); hard and
+the GAN samples' relabelling then use the first.
 An eighth argument ``test`` measures on the real test set instead (final measurement, after the choice;
 appends to results/kd-val/results_test.jsonl).
 """
@@ -29,11 +31,12 @@ x_all = mnist.data.unsqueeze(1).float() / 255
 idx = class_balanced_subset(mnist.targets, per_class, 0)
 x, y = x_all[idx], mnist.targets[idx]
 xv, yv = eval_images(mnist, load_mnist(train=False) if on_test else None, "test" if on_test else "val", idx, 0)
-lab = load_classifier(lab_path, device="cpu")
+labs = [load_classifier(p, device="cpu").eval() for p in lab_path.split(",")]  # several: their softmaxes averaged
+lab = labs[0]
 def soft(imgs):
     with torch.no_grad():
-        lab.eval()
-        return torch.cat([torch.softmax(lab(imgs[i:i+2000]) / T, 1) for i in range(0, len(imgs), 2000)])
+        return torch.stack([torch.cat([torch.softmax(m(imgs[i:i+2000]) / T, 1) for i in range(0, len(imgs), 2000)])
+                            for m in labs]).mean(0)
 if mode not in ("hard", "soft", "kdreal", "kdmix"):
     sys.exit(f"unknown mode {mode!r}: choose hard, soft, kdreal or kdmix")
 if mode != "kdreal":  # the GAN samples, drawn as evaluate.py's protocol_run draws them for this seed
