@@ -8,6 +8,12 @@ images per class (the same images a subset GAN is trained on), for SyntheticMNIS
     python scripts/train_classifier.py --per-class 10 --output-dir runs/clf10
 Your own subset (a JSON list of training-set indices, or one per line; the same file train_gan.py takes):
     python scripts/train_classifier.py --indices few.json --output-dir runs/clf-few
+Self-training through a GAN trained on the same subset only: 5000 of its samples join the subset, keeping
+those to which an earlier labeller (also trained on the subset only) gives >= 0.9 for their class; the real
+images are repeated so that half of every batch is real on average. Repeat with the new labeller as the
+filter for a second round (results/README.md, "Self-training the subset labeller through the GAN"):
+    python scripts/train_classifier.py --per-class 10 --generator runs/sub10 --filter-labeller runs/clf10 \
+        --output-dir runs/clf10-st1
 """
 
 from __future__ import annotations
@@ -32,6 +38,10 @@ class Args:
     width: int
     seed: int
     device: str
+    generator: str | None
+    synthetic: int
+    filter_labeller: str | None
+    min_confidence: float
     output_dir: str
     dry_run: bool
 
@@ -52,6 +62,16 @@ def parse(argv: list[str] | None = None) -> Args:
     p.add_argument("--width", type=int, default=32)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--device", default="cpu")
+    p.add_argument("--generator", default=None,
+                   help="add samples of this class-conditional generator (folder or Hub repo id), with the labels they "
+                        "were drawn for; for a labeller, one trained on the same subset only")
+    p.add_argument("--synthetic", type=int, default=5000,
+                   help="with --generator: how many samples (drawn with seed 2000 + --seed); the real images are "
+                        "repeated to about as many, so half of every batch is real on average")
+    p.add_argument("--filter-labeller", default=None,
+                   help="with --generator: keep only samples to which this classifier (folder or Hub repo id) gives "
+                        "at least --min-confidence for their class (SyntheticMNIST's filter)")
+    p.add_argument("--min-confidence", type=float, default=0.9)
     p.add_argument("--output-dir", default="runs/classifier")
     p.add_argument("--dry-run", action="store_true")
     return Args(**vars(p.parse_args(argv)))
@@ -68,6 +88,13 @@ def main(argv: list[str] | None = None) -> int:
 
     if a.indices and a.per_class:
         print("error: give either --indices or --per-class, not both.", file=sys.stderr)
+        return 2
+    if a.generator is None and a.filter_labeller is not None:
+        print("error: --filter-labeller filters a generator's samples; give --generator too.", file=sys.stderr)
+        return 2
+    if a.synthetic < 1 or not 0.0 < a.min_confidence < 1.0:
+        print(f"error: --synthetic must be a positive count (got {a.synthetic}) and --min-confidence between 0 "
+              f"and 1 (got {a.min_confidence}).", file=sys.stderr)
         return 2
     try:
         chosen = parse_indices(a.indices)
@@ -90,7 +117,21 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         idx = class_balanced_subset(y, a.per_class, a.subset_seed)
         x, y = x[idx], y[idx]
-    per_class = a.per_class if chosen is None else len(y) // 10  # the protocol's steps for a set of this size
+    n_real, acceptance = len(y), None
+    if a.generator is not None:
+        from ganaug.datasets import SyntheticMNIST, load_classifier
+        try:
+            kw = ({} if a.filter_labeller is None else
+                  dict(labeller=load_classifier(a.filter_labeller, device=a.device), min_confidence=a.min_confidence))
+            syn = SyntheticMNIST(a.synthetic, generator=a.generator, seed=2000 + a.seed, device=a.device, **kw)
+        except (OSError, ValueError) as e:
+            print(f"error: --generator / --filter-labeller: {e}", file=sys.stderr)
+            return 2
+        acceptance = syn.acceptance_rate if a.filter_labeller is not None else None
+        reps = max(1, round(len(syn) / n_real))  # real repeated: about half of every batch real
+        x = torch.cat([x.repeat(reps, 1, 1, 1), syn.data.unsqueeze(1).float() / 255])
+        y = torch.cat([y.repeat(reps), syn.targets])
+    per_class = a.per_class if chosen is None else n_real // 10  # the protocol's steps for a set of this size
     steps = a.steps if a.steps is not None else (
         STEPS.get(per_class, 1000) if per_class is not None else a.epochs * (len(x) // a.batch_size))
     steps = 5 if a.dry_run else steps
@@ -105,7 +146,11 @@ def main(argv: list[str] | None = None) -> int:
     model.save_pretrained(a.output_dir)
     with open(f"{a.output_dir}/training.json", "w") as f:
         json.dump({"command": "python scripts/train_classifier.py " + " ".join(sys.argv[1:]),
-                   "test_accuracy": acc, "train_images": len(y), "steps": steps, "seconds": round(secs, 1)}, f, indent=2)
+                   "test_accuracy": acc, "train_images": n_real, "steps": steps, "seconds": round(secs, 1),
+                   **({} if a.generator is None else
+                      {"generator": a.generator, "synthetic": a.synthetic, "filter_labeller": a.filter_labeller,
+                       "min_confidence": a.min_confidence if a.filter_labeller else None, "acceptance": acceptance})},
+                  f, indent=2)
     return 0
 
 

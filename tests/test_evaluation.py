@@ -108,6 +108,33 @@ def test_train_classifier_on_a_subset(tmp_path):
     assert bad.returncode == 2 and "--per-class" in bad.stderr and not (tmp_path / "x").exists()
 
 
+def test_train_classifier_self_trains_through_a_generator(tmp_path, tiny_generator_dir, tiny_classifier):
+    """--generator adds the generator's samples (filtered by --filter-labeller) to the subset; bad input is refused."""
+    from safetensors.torch import load_file
+
+    script = str(ROOT / "scripts" / "train_classifier.py")
+    tiny_classifier.save_pretrained(tmp_path / "lab")
+    base = [sys.executable, script, "--per-class", "10", "--width", "4", "--dry-run"]
+    runs = {"plain": [], "st": ["--generator", str(tiny_generator_dir), "--synthetic", "60",
+                                "--filter-labeller", str(tmp_path / "lab"), "--min-confidence", "0.05"]}
+    for name, extra in runs.items():
+        res = subprocess.run(base + extra + ["--output-dir", str(tmp_path / name)], capture_output=True, text=True,
+                             timeout=600)
+        assert res.returncode == 0, res.stderr[-2000:]
+    info = json.loads((tmp_path / "st" / "training.json").read_text())
+    assert info["train_images"] == 100 and info["synthetic"] == 60 and 0 < info["acceptance"] <= 1
+    assert info["filter_labeller"] == str(tmp_path / "lab") and info["min_confidence"] == 0.05
+    a, b = (load_file(tmp_path / n / "model.safetensors") for n in runs)
+    assert any(not torch.equal(a[k], b[k]) for k in a)  # same seed: only the synthetic samples differ
+    for extra, words in ((["--filter-labeller", str(tmp_path / "lab")], "give --generator too"),
+                         (["--generator", str(tmp_path / "nope")], "No folder at"),
+                         (["--generator", str(tiny_generator_dir), "--synthetic", "0"], "--synthetic must be"),
+                         (["--generator", str(tiny_generator_dir), "--min-confidence", "1.5"], "--min-confidence")):
+        bad = subprocess.run(base + extra + ["--output-dir", str(tmp_path / "x")], capture_output=True, text=True,
+                             timeout=600)
+        assert bad.returncode == 2 and words in bad.stderr and not (tmp_path / "x").exists(), bad.stderr[-500:]
+
+
 def test_steps_override_is_checked_and_named(tmp_path):
     cmd = [sys.executable, str(ROOT / "scripts" / "evaluate.py"), "--output-dir", str(tmp_path / "x")]
     bad = subprocess.run(cmd + ["--steps", "0"], capture_output=True, text=True, timeout=120)
