@@ -14,6 +14,7 @@ images are repeated so that half of every batch is real on average. Repeat with 
 filter for a second round (results/README.md, "Self-training the subset labeller through the GAN"):
     python scripts/train_classifier.py --per-class 10 --generator runs/sub10 --filter-labeller runs/clf10 \
         --output-dir runs/clf10-st1
+Add --val to score on 10 000 training images outside the subset instead of the test set, while choosing settings.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ class Args:
     synthetic: int
     filter_labeller: str | None
     min_confidence: float
+    val: bool
     output_dir: str
     dry_run: bool
 
@@ -72,6 +74,9 @@ def parse(argv: list[str] | None = None) -> Args:
                    help="with --generator: keep only samples to which this classifier (folder or Hub repo id) gives "
                         "at least --min-confidence for their class (SyntheticMNIST's filter)")
     p.add_argument("--min-confidence", type=float, default=0.9)
+    p.add_argument("--val", action="store_true",
+                   help="score on 10 000 training images outside the subset (evaluate.py --val's), not the test set: "
+                        "for choosing settings; needs --per-class or --indices")
     p.add_argument("--output-dir", default="runs/classifier")
     p.add_argument("--dry-run", action="store_true")
     return Args(**vars(p.parse_args(argv)))
@@ -82,8 +87,8 @@ def main(argv: list[str] | None = None) -> int:
     import torch
 
     from ganaug._data import load_mnist
-    from ganaug.evaluation import STEPS, accuracy, class_balanced_subset, fit, random_affine
-    from ganaug.models import Classifier
+    from ganaug.evaluation import (STEPS, accuracy, class_balanced_subset, eval_images, self_training_set,
+                                   train_reference_classifier)
     from ganaug.training import check_indices, parse_indices
 
     if a.indices and a.per_class:
@@ -91,6 +96,10 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if a.generator is None and a.filter_labeller is not None:
         print("error: --filter-labeller filters a generator's samples; give --generator too.", file=sys.stderr)
+        return 2
+    if a.val and a.per_class is None and a.indices is None:
+        print("error: --val scores on training images outside the subset; give --per-class or --indices (all 60 000 "
+              "leave none outside).", file=sys.stderr)
         return 2
     if a.synthetic < 1 or not 0.0 < a.min_confidence < 1.0:
         print(f"error: --synthetic must be a positive count (got {a.synthetic}) and --min-confidence between 0 "
@@ -101,52 +110,47 @@ def main(argv: list[str] | None = None) -> int:
     except (OSError, ValueError) as e:
         print(f"error: --indices: {e}", file=sys.stderr)
         return 2
-    train, test = load_mnist(train=True), load_mnist(train=False)
+    train = load_mnist(train=True)
+    test = None if a.val else load_mnist(train=False)  # --val: the test set is not even loaded
     x, y = train.data.unsqueeze(1).float() / 255, train.targets
+    seen = torch.arange(len(y))  # indices of the training images used
     if chosen is not None:
         try:
             idx = check_indices(chosen, len(y))
         except ValueError as e:
             print(f"error: --indices: {e}", file=sys.stderr)
             return 2
-        x, y = x[idx], y[idx]
+        x, y, seen = x[idx], y[idx], idx
     if a.per_class is not None:
         if not 0 < a.per_class < 6000:
             print(f"error: --per-class must be between 1 and 5999 (got {a.per_class}); leave it out for all "
                   "60 000 images.", file=sys.stderr)
             return 2
         idx = class_balanced_subset(y, a.per_class, a.subset_seed)
-        x, y = x[idx], y[idx]
+        x, y, seen = x[idx], y[idx], idx
     n_real, acceptance = len(y), None
     if a.generator is not None:
-        from ganaug.datasets import SyntheticMNIST, load_classifier
         try:
-            kw = ({} if a.filter_labeller is None else
-                  dict(labeller=load_classifier(a.filter_labeller, device=a.device), min_confidence=a.min_confidence))
-            syn = SyntheticMNIST(a.synthetic, generator=a.generator, seed=2000 + a.seed, device=a.device, **kw)
+            x, y, acceptance = self_training_set(x, y, a.generator, synthetic=a.synthetic, seed=a.seed,
+                                                 filter_labeller=a.filter_labeller, min_confidence=a.min_confidence,
+                                                 device=a.device)
         except (OSError, ValueError) as e:
             print(f"error: --generator / --filter-labeller: {e}", file=sys.stderr)
             return 2
-        acceptance = syn.acceptance_rate if a.filter_labeller is not None else None
-        reps = max(1, round(len(syn) / n_real))  # real repeated: about half of every batch real
-        x = torch.cat([x.repeat(reps, 1, 1, 1), syn.data.unsqueeze(1).float() / 255])
-        y = torch.cat([y.repeat(reps), syn.targets])
     per_class = a.per_class if chosen is None else n_real // 10  # the protocol's steps for a set of this size
     steps = a.steps if a.steps is not None else (
         STEPS.get(per_class, 1000) if per_class is not None else a.epochs * (len(x) // a.batch_size))
     steps = 5 if a.dry_run else steps
-    torch.manual_seed(a.seed)  # initial weights: torch seeds its global RNG at random in each process
-    model = Classifier(width=a.width)
-    secs = fit(model, x, y, steps=steps, batch_size=a.batch_size, lr=a.lr, seed=a.seed,
-               augment=lambda b, g: random_affine(b, g, 8.0, 0.08, (0.92, 1.08)), schedule="onecycle",
-               weight_decay=5e-4, progress=True, device=a.device)
+    model, secs = train_reference_classifier(x, y, steps=steps, seed=a.seed, width=a.width, batch_size=a.batch_size,
+                                             lr=a.lr, device=a.device, progress=True)
     model.cpu()
-    acc = accuracy(model, test.data.unsqueeze(1).float() / 255, test.targets)
-    print(f"test accuracy {acc:.4%} after {steps} steps in {secs:.0f} s")
+    eval_set = "val" if a.val else "test"
+    acc = accuracy(model, *eval_images(train, test, eval_set, seen, a.subset_seed))
+    print(f"{'validation' if a.val else 'test'} accuracy {acc:.4%} after {steps} steps in {secs:.0f} s")
     model.save_pretrained(a.output_dir)
     with open(f"{a.output_dir}/training.json", "w") as f:
         json.dump({"command": "python scripts/train_classifier.py " + " ".join(sys.argv[1:]),
-                   "test_accuracy": acc, "train_images": n_real, "steps": steps, "seconds": round(secs, 1),
+                   f"{eval_set}_accuracy": acc, "train_images": n_real, "steps": steps, "seconds": round(secs, 1),
                    **({} if a.generator is None else
                       {"generator": a.generator, "synthetic": a.synthetic, "filter_labeller": a.filter_labeller,
                        "min_confidence": a.min_confidence if a.filter_labeller else None, "acceptance": acceptance})},

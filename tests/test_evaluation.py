@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 import torch
 
-from ganaug.evaluation import VAL_SIZE, class_balanced_subset, protocol_run, random_affine, summarise, \
-    validation_indices
+from ganaug import SyntheticMNIST
+from ganaug.evaluation import VAL_SIZE, class_balanced_subset, protocol_run, random_affine, self_training_set, \
+    summarise, train_reference_classifier, validation_indices
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -106,6 +107,48 @@ def test_train_classifier_on_a_subset(tmp_path):
     bad = subprocess.run([sys.executable, script, "--per-class", "0", "--output-dir", str(tmp_path / "x")],
                          capture_output=True, text=True, timeout=600)
     assert bad.returncode == 2 and "--per-class" in bad.stderr and not (tmp_path / "x").exists()
+
+
+def test_self_training_set_is_half_real_and_filtered(tiny_generator_dir, tiny_classifier):
+    """The subset repeated to about as many images as the generator's samples, which keep their drawn labels."""
+    x, y = torch.rand(20, 1, 28, 28), torch.arange(20) % 10
+    xs, ys, acc = self_training_set(x, y, tiny_generator_dir, synthetic=60, seed=1)
+    assert acc is None and xs.shape == (120, 1, 28, 28) and len(ys) == 120
+    assert torch.equal(xs[:60], x.repeat(3, 1, 1, 1)) and torch.equal(ys[:60], y.repeat(3))
+    assert torch.bincount(ys[60:], minlength=10).tolist() == [6] * 10  # balanced, the labels they were drawn for
+    again = self_training_set(x, y, tiny_generator_dir, synthetic=60, seed=1)
+    assert torch.equal(again[0], xs)  # reproducible by seed
+    xf, yf, acc = self_training_set(x, y, tiny_generator_dir, synthetic=60, seed=1, filter_labeller=tiny_classifier,
+                                    min_confidence=0.05)
+    assert 0 < acc <= 1 and len(yf) == 120 and torch.equal(xf[:60], xs[:60])
+    syn = SyntheticMNIST(60, generator=tiny_generator_dir, seed=2001, device="cpu", labeller=tiny_classifier,
+                         min_confidence=0.05)  # SyntheticMNIST's filter, samples drawn with seed 2000 + seed
+    assert torch.equal(xf[60:], syn.data.unsqueeze(1).float() / 255) and torch.equal(yf[60:], syn.targets)
+    assert acc == syn.acceptance_rate
+
+
+def test_train_reference_classifier_is_seeded():
+    x, y = torch.rand(64, 1, 28, 28), torch.arange(64) % 10
+    a, secs = train_reference_classifier(x, y, steps=3, seed=4, width=4, batch_size=16)
+    b, _ = train_reference_classifier(x, y, steps=3, seed=4, width=4, batch_size=16)
+    c, _ = train_reference_classifier(x, y, steps=3, seed=5, width=4, batch_size=16)
+    assert secs >= 0 and not a.training
+    sa, sb, sc = a.state_dict(), b.state_dict(), c.state_dict()
+    assert all(torch.equal(sa[k], sb[k]) for k in sa) and any(not torch.equal(sa[k], sc[k]) for k in sa)
+
+
+def test_train_classifier_val_leaves_the_test_set_alone(tmp_path):
+    """--val scores on training images outside the subset and records val_accuracy; without a subset it is refused."""
+    script = str(ROOT / "scripts" / "train_classifier.py")
+    out = tmp_path / "clf10v"
+    res = subprocess.run([sys.executable, script, "--per-class", "10", "--width", "4", "--dry-run", "--val",
+                          "--output-dir", str(out)], capture_output=True, text=True, timeout=600)
+    assert res.returncode == 0, res.stderr[-2000:]
+    info = json.loads((out / "training.json").read_text())
+    assert "test_accuracy" not in info and 0 <= info["val_accuracy"] <= 1 and "validation accuracy" in res.stdout
+    bad = subprocess.run([sys.executable, script, "--val", "--dry-run", "--output-dir", str(tmp_path / "x")],
+                         capture_output=True, text=True, timeout=600)
+    assert bad.returncode == 2 and "--per-class or --indices" in bad.stderr and not (tmp_path / "x").exists()
 
 
 def test_train_classifier_self_trains_through_a_generator(tmp_path, tiny_generator_dir, tiny_classifier):

@@ -12,47 +12,40 @@ and samples of a GAN trained on that subset alone. Modes:
   ganf   the same, keeping only samples to which the labeller LAB (trained on the subset only) gives >= 0.9
          for the conditioned digit (SyntheticMNIST's filter, as evaluate.py's chosen recipe at 10 per class);
          with LAB a real-only labeller of this script, this is one round of self-training through the GAN
+The recipe and the training set are the package's (ganaug.evaluation.train_reference_classifier and
+self_training_set, which scripts/train_classifier.py calls too; since the 2026-12-02 session; the weights are
+bit-identical to those of this script's earlier, inlined copy, checked then).
 The labeller is scored on validation (10 000 training images outside the subset, as evaluate.py --val);
 the test set is not touched. Run from the repo root (GANAUG_DATA set), one thread each:
   python results/kd-val/labeller_gan.py 10 MODE SEED results/lowdata/weights/sub10-ada results/lowdata/weights/clf10
 Saves the labeller to runs/labellers/N-MODE-sSEED (or runs/labellers/NAME, a sixth argument) and appends a line to results/kd-val/labellers.jsonl.
 Then distil it as before: python results/kd-val/kd_val.py 10 kdreal 0 SEED 3 GEN runs/labellers/10-MODE-s0
 """
-import json, os, sys, time
+import json, os, sys
 import torch
 from ganaug._data import load_mnist
-from ganaug.datasets import SyntheticMNIST, load_classifier
-from ganaug.evaluation import STEPS, accuracy, class_balanced_subset, eval_images, fit, random_affine
-from ganaug.models import Classifier
+from ganaug.evaluation import STEPS, accuracy, class_balanced_subset, eval_images, self_training_set, \
+    train_reference_classifier
 
 per_class, mode, seed, gen_path, lab_path = int(sys.argv[1]), sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5]
 name = sys.argv[6] if len(sys.argv) > 6 else f"{per_class}-{mode}-s{seed}"
 if mode not in ("real", "gan", "ganf"):
     sys.exit(f"unknown mode {mode!r}: choose real, gan or ganf")
-N_SYN = 5000
 torch.set_num_threads(1)
 mnist = load_mnist(train=True)
 idx = class_balanced_subset(mnist.targets, per_class, 0)
 x, y = mnist.data[idx].unsqueeze(1).float() / 255, mnist.targets[idx]
 xv, yv = eval_images(mnist, None, "val", idx, 0)
 acceptance = None
-if mode != "real":
-    kw = dict(labeller=load_classifier(lab_path, device="cpu"), min_confidence=0.9) if mode == "ganf" else {}
-    syn = SyntheticMNIST(N_SYN, generator=gen_path, seed=2000 + seed, device="cpu", **kw)
-    acceptance = getattr(syn, "acceptance_rate", None)
-    xs, ys = syn.data.unsqueeze(1).float() / 255, syn.targets
-    reps = max(1, round(len(xs) / len(x)))  # real repeated: about half of every batch real
-    x, y = torch.cat([x.repeat(reps, 1, 1, 1), xs]), torch.cat([y.repeat(reps), ys])
-torch.manual_seed(seed)
-model = Classifier(width=32)
-t0 = time.time()
-fit(model, x, y, steps=STEPS[per_class], batch_size=128, lr=3e-3, seed=seed,
-    augment=lambda b, g: random_affine(b, g, 8.0, 0.08, (0.92, 1.08)), schedule="onecycle", weight_decay=5e-4)
+if mode != "real":  # the package's helper, as train_classifier.py --generator (5000 samples, filter at 0.9)
+    x, y, acceptance = self_training_set(x, y, gen_path, synthetic=5000, seed=seed,
+                                         filter_labeller=lab_path if mode == "ganf" else None, min_confidence=0.9)
+model, secs = train_reference_classifier(x, y, steps=STEPS[per_class], seed=seed)
 out = f"runs/labellers/{name}"
 os.makedirs(out, exist_ok=True)
 model.save_pretrained(out)
 rec = dict(per_class=per_class, mode=mode, seed=seed, gen=gen_path if mode != "real" else None,
            filter_by=lab_path if mode == "ganf" else None,
            acceptance=acceptance, train_items=len(y), val=accuracy(model, xv, yv), path=out,
-           seconds=round(time.time() - t0, 1))
+           seconds=round(secs, 1))
 print(json.dumps(rec)); open("results/kd-val/labellers.jsonl", "a").write(json.dumps(rec) + "\n")

@@ -12,7 +12,8 @@ from torch import nn
 
 from ganaug._device import to_device
 
-__all__ = ["random_affine", "fit", "accuracy", "predict", "class_balanced_subset"]
+__all__ = ["random_affine", "fit", "accuracy", "predict", "class_balanced_subset", "train_reference_classifier",
+           "self_training_set"]
 
 
 def random_affine(x: torch.Tensor, generator: torch.Generator, degrees: float = 10.0, translate: float = 0.1,
@@ -94,6 +95,48 @@ def class_balanced_subset(targets: torch.Tensor, per_class: int, seed: int) -> t
             raise ValueError(f"Only {len(pool)} images of class {c}; cannot take {per_class}.")
         out.append(pool[torch.randperm(len(pool), generator=gen)[:per_class]])
     return torch.cat(out).sort().values
+
+
+def train_reference_classifier(x: torch.Tensor, y: torch.Tensor, *, steps: int, seed: int = 0, width: int = 32,
+                               batch_size: int = 128, lr: float = 3e-3, device: str | torch.device = "cpu",
+                               progress: bool = False) -> tuple[nn.Module, float]:
+    """The reference classifier's recipe on images (N, 1, 28, 28) in [0, 1]: ``models.Classifier(width)``, AdamW
+    with a one-cycle schedule peaking at ``lr``, weight decay 5e-4, a mild RandomAffine (8 degrees, 0.08, 0.92-1.08).
+
+    The shipped reference classifier and the subset labellers (scripts/train_classifier.py) are trained by it.
+    Returns the model (in eval mode, on ``device``) and the seconds training took.
+    """
+    from ganaug.models import Classifier
+
+    torch.manual_seed(seed)  # initial weights: torch seeds its global RNG at random in each process
+    model = Classifier(width=width)
+    secs = fit(model, x, y, steps=steps, batch_size=batch_size, lr=lr, seed=seed,
+               augment=lambda b, g: random_affine(b, g, 8.0, 0.08, (0.92, 1.08)), schedule="onecycle",
+               weight_decay=5e-4, progress=progress, device=device)
+    return model, secs
+
+
+def self_training_set(x: torch.Tensor, y: torch.Tensor, generator, *, synthetic: int = 5000, seed: int = 0,
+                      filter_labeller=None, min_confidence: float = 0.9, device: str | torch.device = "cpu",
+                      ) -> tuple[torch.Tensor, torch.Tensor, float | None]:
+    """Real images (N, 1, 28, 28) in [0, 1] and labels, joined by ``synthetic`` samples of ``generator`` with the
+    labels they were drawn for: the training set of a labeller self-trained through a GAN.
+
+    For a subset labeller, ``generator`` should be trained on the same subset only. ``filter_labeller`` (a
+    classifier or its folder / Hub id) keeps only samples to which it gives at least ``min_confidence`` for their
+    class (SyntheticMNIST's filter, which draws until ``synthetic`` are kept). The samples are drawn with seed
+    2000 + ``seed``; the real images are repeated to about as many as the samples, so that about half of every
+    batch is real. Returns the images, the labels and the filter's acceptance rate (None without a filter).
+    """
+    from ganaug.datasets import SyntheticMNIST, load_classifier
+
+    kw = ({} if filter_labeller is None else
+          dict(labeller=load_classifier(filter_labeller, device=device), min_confidence=min_confidence))
+    syn = SyntheticMNIST(synthetic, generator=generator, seed=2000 + seed, device=device, **kw)
+    reps = max(1, round(len(syn) / len(y)))
+    return (torch.cat([x.repeat(reps, 1, 1, 1), syn.data.unsqueeze(1).float() / 255]),
+            torch.cat([y.repeat(reps), syn.targets]),
+            syn.acceptance_rate if filter_labeller is not None else None)
 
 
 def fit_loader(model: nn.Module, loader, *, steps: int, lr: float = 1e-3, seed: int = 0,
