@@ -7,6 +7,9 @@ Modes:
   soft    the same, but GAN samples carry the labeller's softmax(logits / T) instead of its argmax
   kdreal  no GAN: each affine-augmented real batch is labelled by softmax(labeller / T) (distillation)
   kdmix   kdreal on real + GAN images (RATIO of them GAN)
+  kdmixup kdreal, but half of each augmented batch (chosen at random) is mixed with other images of the batch
+          (mixup, weight ~ Beta(1, 1) per image) and the labeller labels the mixed images (function matching,
+          Beyer et al. 2022); no GAN images
 Run from the repo root (GANAUG_DATA set), one thread each:
   G=results/lowdata/weights/sub100-ada L=results/lowdata/weights/clf100
   python results/kd-val/kd_val.py 100 MODE RATIO SEED T $G $L     # appends a line to results/kd-val/results.jsonl
@@ -37,9 +40,9 @@ def soft(imgs):
     with torch.no_grad():
         return torch.stack([torch.cat([torch.softmax(m(imgs[i:i+2000]) / T, 1) for i in range(0, len(imgs), 2000)])
                             for m in labs]).mean(0)
-if mode not in ("hard", "soft", "kdreal", "kdmix"):
-    sys.exit(f"unknown mode {mode!r}: choose hard, soft, kdreal or kdmix")
-if mode != "kdreal":  # the GAN samples, drawn as evaluate.py's protocol_run draws them for this seed
+if mode not in ("hard", "soft", "kdreal", "kdmix", "kdmixup"):
+    sys.exit(f"unknown mode {mode!r}: choose hard, soft, kdreal, kdmix or kdmixup")
+if mode not in ("kdreal", "kdmixup"):  # the GAN samples, drawn as evaluate.py's protocol_run draws them for this seed
     syn = SyntheticMNIST(synthetic_count(len(y), ratio), generator=gen_path, seed=1000 + seed, device="cpu",
                          labeller=lab, relabel=True)
     xs = syn.data.unsqueeze(1).float() / 255
@@ -59,6 +62,10 @@ else:  # fit()'s loop (same optimiser, batch order and augmentation), but each a
         if perm.numel() < 64: perm = torch.cat([perm, torch.randperm(len(x), generator=g)])
         b, perm = perm[:64], perm[64:]
         xb = random_affine(x[b], g)
+        if mode == "kdmixup":  # added 2026-12-02; the other modes draw nothing more from g
+            lam = torch.rand(len(xb), 1, 1, 1, generator=g)
+            lam[torch.rand(len(xb), generator=g) < 0.5] = 1.0  # half stay clean
+            xb = lam * xb + (1 - lam) * xb[torch.randperm(len(xb), generator=g)]
         loss = F.cross_entropy(model(xb), soft(xb))
         opt.zero_grad(); loss.backward(); opt.step()
     model.eval()

@@ -11,7 +11,8 @@ and samples of a GAN trained on that subset alone. Modes:
          that half of every batch is real on average (a batch share of 0.5, as at ratio 0.5)
   ganf   the same, keeping only samples to which the labeller LAB (trained on the subset only) gives >= 0.9
          for the conditioned digit (SyntheticMNIST's filter, as evaluate.py's chosen recipe at 10 per class);
-         with LAB a real-only labeller of this script, this is one round of self-training through the GAN
+         with LAB a real-only labeller of this script, this is one round of self-training through the GAN;
+         LAB may name several labellers, comma-separated: the filter is then their mean softmax (2026-12-02)
 The recipe and the training set are the package's (ganaug.evaluation.train_reference_classifier and
 self_training_set, which scripts/train_classifier.py calls too; since the 2026-12-02 session; the weights are
 bit-identical to those of this script's earlier, inlined copy, checked then).
@@ -23,7 +24,10 @@ Then distil it as before: python results/kd-val/kd_val.py 10 kdreal 0 SEED 3 GEN
 """
 import json, os, sys
 import torch
+from torch import nn
 from ganaug._data import load_mnist
+from ganaug.datasets import load_classifier
+from ganaug.models import Classifier
 from ganaug.evaluation import STEPS, accuracy, class_balanced_subset, eval_images, self_training_set, \
     train_reference_classifier
 
@@ -37,9 +41,20 @@ idx = class_balanced_subset(mnist.targets, per_class, 0)
 x, y = mnist.data[idx].unsqueeze(1).float() / 255, mnist.targets[idx]
 xv, yv = eval_images(mnist, None, "val", idx, 0)
 acceptance = None
+class MeanOf(Classifier):
+    """Several classifiers as one filter: log of their mean softmax (SyntheticMNIST's filter takes a Classifier)."""
+    def __init__(self, members):
+        nn.Module.__init__(self)
+        self.members = nn.ModuleList(members)
+    def forward(self, x):
+        return torch.stack([torch.softmax(m(x), 1) for m in self.members]).mean(0).log()
+if "," in lab_path:
+    filt = MeanOf([load_classifier(p, device="cpu") for p in lab_path.split(",")]).eval()
+else:
+    filt = lab_path
 if mode != "real":  # the package's helper, as train_classifier.py --generator (5000 samples, filter at 0.9)
     x, y, acceptance = self_training_set(x, y, gen_path, synthetic=5000, seed=seed,
-                                         filter_labeller=lab_path if mode == "ganf" else None, min_confidence=0.9)
+                                         filter_labeller=filt if mode == "ganf" else None, min_confidence=0.9)
 model, secs = train_reference_classifier(x, y, steps=STEPS[per_class], seed=seed)
 out = f"runs/labellers/{name}"
 os.makedirs(out, exist_ok=True)
