@@ -14,8 +14,8 @@ import json, os, sys
 import torch
 from ganaug._data import load_mnist
 from ganaug.datasets import load_classifier
-from ganaug.evaluation import STEPS, _trivial_augment, accuracy, class_balanced_subset, eval_images, predict, \
-    self_training_set, train_reference_classifier
+from ganaug.evaluation import STEPS, _trivial_augment, accuracy, class_balanced_subset, eval_images, \
+    filtered_samples, half_real, predict, train_reference_classifier
 
 per_class, seed, lab_path = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
 gen_path = sys.argv[4] if len(sys.argv) > 4 else None
@@ -36,15 +36,14 @@ while sum(len(k) for k in kept_y) < N:
     kept_x.append(xa[ok]); kept_y.append(ya[ok]); drawn += len(ya)
 xs, ys = torch.cat(kept_x)[:N], torch.cat(kept_y)[:N]
 acceptance = sum(len(k) for k in kept_y) / drawn
-if gen_path is not None:  # the GAN's filtered samples too (labeller_gan.py's ganf), then real repeated to as many
-    xg, yg, _ = self_training_set(x, y, gen_path, synthetic=N, seed=seed, filter_labeller=lab_path)
-    xs, ys = torch.cat([xs, xg[-N:]]), torch.cat([ys, yg[-N:]])  # the last N are the samples
-r = max(1, round(len(ys) / len(y)))  # real repeated: about half of every batch real, as in self_training_set
-model, secs = train_reference_classifier(torch.cat([x.repeat(r, 1, 1, 1), xs]), torch.cat([y.repeat(r), ys]),
-                                         steps=STEPS[per_class], seed=seed)
+if gen_path is not None:  # the GAN's filtered samples too (labeller_gan.py's ganf)
+    xg, yg, _ = filtered_samples(gen_path, synthetic=N, seed=seed, filter_labeller=lab)
+    xs, ys = torch.cat([xs, xg]), torch.cat([ys, yg])
+xt, yt = half_real(x, y, xs, ys)  # real repeated: about half of every batch real, as in self_training_set
+model, secs = train_reference_classifier(xt, yt, steps=STEPS[per_class], seed=seed)
 out = f"runs/labellers/{per_class}-{'augf' if gen_path is None else 'augganf'}-s{seed}"
 os.makedirs(out, exist_ok=True)
 model.save_pretrained(out)
 rec = dict(per_class=per_class, mode="augf" if gen_path is None else "augganf", seed=seed, gen=gen_path, filter_by=lab_path, acceptance=acceptance,
-           train_items=len(ys) + r * len(y), val=accuracy(model, xv, yv), path=out, seconds=round(secs, 1))
+           train_items=len(yt), val=accuracy(model, xv, yv), path=out, seconds=round(secs, 1))
 print(json.dumps(rec)); open("results/kd-val/labellers.jsonl", "a").write(json.dumps(rec) + "\n")

@@ -13,7 +13,7 @@ from torch import nn
 from ganaug._device import to_device
 
 __all__ = ["random_affine", "fit", "accuracy", "predict", "class_balanced_subset", "train_reference_classifier",
-           "self_training_set"]
+           "self_training_set", "filtered_samples", "half_real"]
 
 
 def random_affine(x: torch.Tensor, generator: torch.Generator, degrees: float = 10.0, translate: float = 0.1,
@@ -116,27 +116,43 @@ def train_reference_classifier(x: torch.Tensor, y: torch.Tensor, *, steps: int, 
     return model, secs
 
 
-def self_training_set(x: torch.Tensor, y: torch.Tensor, generator, *, synthetic: int = 5000, seed: int = 0,
-                      filter_labeller=None, min_confidence: float = 0.9, device: str | torch.device = "cpu",
-                      ) -> tuple[torch.Tensor, torch.Tensor, float | None]:
-    """Real images (N, 1, 28, 28) in [0, 1] and labels, joined by ``synthetic`` samples of ``generator`` with the
-    labels they were drawn for: the training set of a labeller self-trained through a GAN.
+def half_real(x: torch.Tensor, y: torch.Tensor, xs: torch.Tensor, ys: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Real images and labels joined by extra ones (``xs``, ``ys``), the real repeated to about as many as the extra,
+    so that about half of every batch ``fit`` draws is real."""
+    reps = max(1, round(len(ys) / len(y)))
+    return torch.cat([x.repeat(reps, 1, 1, 1), xs]), torch.cat([y.repeat(reps), ys])
 
-    For a subset labeller, ``generator`` should be trained on the same subset only. ``filter_labeller`` (a
-    classifier or its folder / Hub id) keeps only samples to which it gives at least ``min_confidence`` for their
-    class (SyntheticMNIST's filter, which draws until ``synthetic`` are kept). The samples are drawn with seed
-    2000 + ``seed``; the real images are repeated to about as many as the samples, so that about half of every
-    batch is real. Returns the images, the labels and the filter's acceptance rate (None without a filter).
+
+def filtered_samples(generator, *, synthetic: int = 5000, seed: int = 0, filter_labeller=None,
+                     min_confidence: float = 0.9, device: str | torch.device = "cpu",
+                     ) -> tuple[torch.Tensor, torch.Tensor, float | None]:
+    """``synthetic`` samples (N, 1, 28, 28) in [0, 1] of a class-conditional ``generator``, drawn with seed 2000 +
+    ``seed``, with the labels they were drawn for.
+
+    ``filter_labeller`` (a classifier or its folder / Hub id) keeps only samples to which it gives at least
+    ``min_confidence`` for their class (SyntheticMNIST's filter, which draws until ``synthetic`` are kept).
+    Returns the images, the labels and the filter's acceptance rate (None without a filter).
     """
     from ganaug.datasets import SyntheticMNIST, load_classifier
 
     kw = ({} if filter_labeller is None else
           dict(labeller=load_classifier(filter_labeller, device=device), min_confidence=min_confidence))
     syn = SyntheticMNIST(synthetic, generator=generator, seed=2000 + seed, device=device, **kw)
-    reps = max(1, round(len(syn) / len(y)))
-    return (torch.cat([x.repeat(reps, 1, 1, 1), syn.data.unsqueeze(1).float() / 255]),
-            torch.cat([y.repeat(reps), syn.targets]),
-            syn.acceptance_rate if filter_labeller is not None else None)
+    return syn.data.unsqueeze(1).float() / 255, syn.targets, syn.acceptance_rate if filter_labeller is not None else None
+
+
+def self_training_set(x: torch.Tensor, y: torch.Tensor, generator, *, synthetic: int = 5000, seed: int = 0,
+                      filter_labeller=None, min_confidence: float = 0.9, device: str | torch.device = "cpu",
+                      ) -> tuple[torch.Tensor, torch.Tensor, float | None]:
+    """Real images (N, 1, 28, 28) in [0, 1] and labels, joined by ``filtered_samples`` of ``generator``: the
+    training set of a labeller self-trained through a GAN (``half_real``: about half of every batch real).
+
+    For a subset labeller, ``generator`` should be trained on the same subset only. Returns the images, the labels
+    and the filter's acceptance rate (None without a filter).
+    """
+    xs, ys, acceptance = filtered_samples(generator, synthetic=synthetic, seed=seed, filter_labeller=filter_labeller,
+                                          min_confidence=min_confidence, device=device)
+    return (*half_real(x, y, xs, ys), acceptance)
 
 
 def fit_loader(model: nn.Module, loader, *, steps: int, lr: float = 1e-3, seed: int = 0,
