@@ -19,6 +19,8 @@ the owner's PID). Commands:
     # the same for the full set: 5000 per class with the full set's steps leaves 10 000 images to validate on
     python scripts/evaluate.py --sizes 5000 --steps 3000 --val --arms real gan --relabel --generator-id relabel \
         --output-dir results/val-full
+    # the shipped generator's figures, also into its model card's metadata (ganaug_downstream)
+    python scripts/evaluate.py --sizes 10 100 --arms gan+affine --card model_cards/default.md
 """
 
 from __future__ import annotations
@@ -51,6 +53,7 @@ class Args:
     synthetic_affine: bool
     output_dir: str
     quick: bool
+    card: str | None
 
 
 def parse(argv: list[str] | None = None) -> Args:
@@ -82,6 +85,9 @@ def parse(argv: list[str] | None = None) -> Args:
                    help="RandomAffine on the synthetic items only, in the gan and tstr arms (the real ones as they are)")
     p.add_argument("--output-dir", default="results")
     p.add_argument("--quick", action="store_true", help="smoke run: 10 per class, 1 seed, 30 steps")
+    p.add_argument("--card", default=None, metavar="README.md",
+                   help="record this command's figures (test set; finished runs are read, not rerun) in this model "
+                        "card's metadata, under ganaug_downstream")
     return Args(**vars(p.parse_args(argv)))
 
 
@@ -129,6 +135,15 @@ def main(argv: list[str] | None = None) -> int:
         print("error: --val tests on training images outside the subset: give --sizes below 6000 "
               "(or --arms tstr, whose classifier sees no real image).", file=sys.stderr)
         return 2
+    if a.card is not None and (a.val or a.quick):
+        print(f"error: --card records test-set figures of the full protocol; drop --card with "
+              f"{'--val' if a.val else '--quick'} (those figures are for choosing settings and smoke runs).",
+              file=sys.stderr)
+        return 2
+    if a.card is not None and not Path(a.card).is_file():
+        print(f"error: no model card at {a.card}; give the README.md that scripts/train_gan.py wrote "
+              "(e.g. model_cards/default.md).", file=sys.stderr)
+        return 2
     from tqdm.auto import tqdm
 
     from ganaug._data import load_mnist
@@ -141,6 +156,7 @@ def main(argv: list[str] | None = None) -> int:
     out = Path(a.output_dir)
     (out / "runs").mkdir(parents=True, exist_ok=True)
     jobs = [(s, arm, seed) for s in sizes for arm in a.arms for seed in seeds]
+    done: list[Path] = []
     for s, arm, seed in tqdm(jobs, desc="runs"):
         tag = a.generator_id if arm in SYNTHETIC_ARMS else "none"
         if arm in ("gan", "gan+affine") and a.ratio != 0.5:
@@ -151,6 +167,7 @@ def main(argv: list[str] | None = None) -> int:
         if a.steps is not None:
             tag += f"_s{a.steps}"
         path = out / "runs" / f"{arm}_{s}_{seed}_{tag}{'_val' if a.val else ''}{'_quick' if a.quick else ''}.json"
+        done.append(path)
         if path.is_file() or not _claim(path):
             continue  # resumable: finished runs are not recomputed; another process has this one
         try:
@@ -176,6 +193,17 @@ def main(argv: list[str] | None = None) -> int:
         _plot(rows, out / f"accuracy{name}.png", "validation" if a.val else "test")
     except ImportError:
         print("matplotlib is not installed: no plot (pip install matplotlib)")
+    if a.card is not None:
+        from ganaug._hub import update_card_downstream
+
+        missing = [p.name for p in done if not p.is_file()]
+        if missing:  # another process still has them
+            print(f"error: {len(missing)} of this command's runs are not finished ({', '.join(missing[:3])}...); "
+                  f"the card is unchanged. Run the same command again once they are.", file=sys.stderr)
+            return 1
+        entries = update_card_downstream(a.card, [json.loads(p.read_text()) for p in done])
+        print(f"{a.card}: ganaug_downstream " + "; ".join(
+            f"{k} {100 * e['accuracy_mean']:.2f} ± {100 * e['accuracy_std']:.2f}" for k, e in entries.items()))
     return 0
 
 

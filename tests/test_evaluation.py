@@ -193,6 +193,43 @@ def test_steps_override_is_checked_and_named(tmp_path):
     assert "| real | " in (tmp_path / "x" / "table.md").read_text()
 
 
+def test_card_records_this_commands_test_figures(tmp_path, tiny_generator_dir):
+    from huggingface_hub import ModelCard
+
+    card = tmp_path / "README.md"
+    card.write_text("---\nlicense: mit\nganaug_downstream:\n  kept [old], all 60 000:\n    accuracy_mean: 0.9\n"
+                    "---\n\n# gen\n\nbody as written\n")
+    cmd = [sys.executable, str(ROOT / "scripts" / "evaluate.py"), "--output-dir", str(tmp_path / "x"), "--sizes", "10",
+           "--arms", "real", "gan", "--seeds", "0", "1", "--steps", "2", "--generator", str(tiny_generator_dir),
+           "--generator-id", "tiny"]
+    for extra, words in ((["--val"], "drop --card with --val"), (["--card", str(tmp_path / "none.md")], "no model card")):
+        bad = subprocess.run(cmd + ["--card", str(card)] + extra, capture_output=True, text=True, timeout=120)
+        assert bad.returncode == 2 and words in bad.stderr and not (tmp_path / "x").exists(), bad.stderr[-500:]
+    res = subprocess.run(cmd + ["--card", str(card)], capture_output=True, text=True, timeout=600)
+    assert res.returncode == 0, res.stderr[-2000:]
+    meta = ModelCard(card.read_text()).data.to_dict()
+    got = meta["ganaug_downstream"]
+    assert set(got) == {"kept [old], all 60 000", "real, 10 / class", "gan [tiny], 10 / class"}
+    rows = [json.loads(p.read_text()) for p in sorted((tmp_path / "x" / "runs").glob("gan_*.json"))]
+    accs = [r["accuracy"] for r in rows]
+    assert len(rows) == 2 and got["gan [tiny], 10 / class"]["seeds"] == [0, 1]
+    assert got["gan [tiny], 10 / class"]["accuracy_mean"] == pytest.approx(sum(accs) / 2, abs=1e-6)
+    assert got["gan [tiny], 10 / class"]["eval_set"] == "test" and got["gan [tiny], 10 / class"]["steps"] == 2
+    assert meta["license"] == "mit" and "body as written" in card.read_text()
+
+
+def test_card_refuses_validation_rows(tmp_path):
+    from ganaug._hub import update_card_downstream
+
+    card = tmp_path / "README.md"
+    card.write_text("---\nlicense: mit\n---\n\n# gen\n")
+    before = card.read_text()
+    row = {"arm": "real", "per_class": 10, "seed": 0, "steps": 500, "accuracy": 0.9, "eval_set": "val"}
+    with pytest.raises(ValueError, match="validation"):
+        update_card_downstream(card, [row])
+    assert card.read_text() == before
+
+
 def test_help_keeps_the_example_commands_as_written():
     res = subprocess.run([sys.executable, str(ROOT / "scripts" / "evaluate.py"), "--help"],
                          capture_output=True, text=True, timeout=120)

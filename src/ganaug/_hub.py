@@ -286,3 +286,43 @@ def update_card_metrics(card_path: str | os.PathLike, name: str, figures: dict[s
     match = re.search(r"^## Evaluation\n.*?(?=^## |\Z)", text, flags=re.M | re.S)
     text = text[:match.start()] + section + "\n" + text[match.end():] if match else text.rstrip() + "\n\n" + section
     _atomic_write(path, lambda tmp: Path(tmp).write_text(text))
+
+
+def update_card_downstream(card_path: str | os.PathLike, rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """Record downstream-protocol figures (``scripts/evaluate.py`` runs on the test set) in a model card's
+    YAML metadata, under ``ganaug_downstream``: one entry per arm, real-set size and generator setting,
+    with the mean and standard deviation of test accuracy over the runs' seeds. Entries with other keys
+    are kept; the card's text is left as written. Returns the entries written."""
+    import statistics
+
+    from huggingface_hub import ModelCard
+
+    from .evaluation import run_label
+
+    path = Path(card_path)
+    if not path.is_file():
+        raise FileNotFoundError(f"No model card at {path}; render one with scripts/train_gan.py first.")
+    if any(r.get("eval_set", "test") != "test" for r in rows):
+        raise ValueError("A card records test-set figures; these rows include validation runs (--val).")
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for r in rows:
+        size = "all 60 000" if r["per_class"] >= 6000 else f"{r['per_class']} / class"
+        label = run_label(r)
+        groups.setdefault(f"{r['arm']} [{label}], {size}" if label else f"{r['arm']}, {size}", []).append(r)
+    entries = {}
+    for key, rs in groups.items():
+        acc = [r["accuracy"] for r in rs]
+        first = rs[0]
+        entries[key] = {
+            "arm": first["arm"], "real_per_class": first["per_class"], "generator": first.get("generator"),
+            "ratio": first.get("ratio"), "steps": first["steps"], "eval_set": "test",
+            "seeds": sorted(r["seed"] for r in rs), "accuracy_mean": round(statistics.mean(acc), 6),
+            "accuracy_std": round(statistics.stdev(acc), 6) if len(acc) > 1 else 0.0,
+        }
+    card = ModelCard(path.read_text())
+    recorded = dict(card.data.to_dict().get("ganaug_downstream") or {})
+    recorded.update(entries)
+    card.data.ganaug_downstream = recorded
+    text = str(card)
+    _atomic_write(path, lambda tmp: Path(tmp).write_text(text))
+    return entries
