@@ -182,8 +182,8 @@ def main(argv: list[str] | None = None) -> int:
         finally:
             path.with_suffix(".lock").unlink(missing_ok=True)
         tqdm.write(f"{arm:>15} {s:>5}/class seed {seed}: {row['accuracy']:.2%} ({row['seconds']} s)")
-    rows = [json.loads(p.read_text()) for p in sorted((out / "runs").glob("*.json"))]
-    rows = [r for r in rows if r["steps"] == steps_for(r["per_class"])  # the table holds this command's kind of run
+    loaded = {p: json.loads(p.read_text()) for p in sorted((out / "runs").glob("*.json"))}
+    rows = [r for r in loaded.values() if r["steps"] == steps_for(r["per_class"])  # the table holds this command's kind of run
             and r.get("eval_set", "test") == ("val" if a.val else "test")]
     table = summarise(rows)
     name = ("_quick" if a.quick else "") + ("_val" if a.val else "")
@@ -196,12 +196,12 @@ def main(argv: list[str] | None = None) -> int:
     if a.card is not None:
         from ganaug._hub import update_card_downstream
 
-        missing = [p.name for p in done if not p.is_file()]
+        missing = [p.name for p in done if p not in loaded]
         if missing:  # another process still has them
             print(f"error: {len(missing)} of this command's runs are not finished ({', '.join(missing[:3])}...); "
                   f"the card is unchanged. Run the same command again once they are.", file=sys.stderr)
             return 1
-        entries = update_card_downstream(a.card, [json.loads(p.read_text()) for p in done])
+        entries = update_card_downstream(a.card, [loaded[p] for p in done])
         print(f"{a.card}: ganaug_downstream " + "; ".join(
             f"{k} {100 * e['accuracy_mean']:.2f} ± {100 * e['accuracy_std']:.2f}" for k, e in entries.items()))
     return 0

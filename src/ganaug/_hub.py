@@ -258,18 +258,26 @@ _METRIC_COLUMNS = (
 )
 
 
-def update_card_metrics(card_path: str | os.PathLike, name: str, figures: dict[str, Any]) -> None:
-    """Record measured generator figures in a model card: under ``ganaug_metrics[name]`` in its YAML
-    metadata, and as the table of its "## Evaluation" section (rebuilt from all recorded entries)."""
+def _card_metadata(card_path: str | os.PathLike, key: str, entries: dict[str, Any]) -> tuple[Path, Any, dict]:
+    """Load a model card and merge ``entries`` into its metadata's ``key`` (entries with other names are kept).
+    Returns the path, the card (not yet written) and the merged entries."""
     from huggingface_hub import ModelCard
 
     path = Path(card_path)
     if not path.is_file():
         raise FileNotFoundError(f"No model card at {path}; render one with scripts/train_gan.py first.")
     card = ModelCard(path.read_text())
-    recorded = dict(card.data.to_dict().get("ganaug_metrics") or {})
-    recorded[name] = {k: (round(v, 6) if isinstance(v, float) else v) for k, v in figures.items()}
-    card.data.ganaug_metrics = recorded
+    recorded = {**(card.data.to_dict().get(key) or {}), **entries}
+    setattr(card.data, key, recorded)
+    return path, card, recorded
+
+
+def update_card_metrics(card_path: str | os.PathLike, name: str, figures: dict[str, Any]) -> None:
+    """Record measured generator figures in a model card: under ``ganaug_metrics[name]`` in its YAML
+    metadata, and as the table of its "## Evaluation" section (rebuilt from all recorded entries)."""
+    path, card, recorded = _card_metadata(card_path, "ganaug_metrics",
+                                          {name: {k: (round(v, 6) if isinstance(v, float) else v)
+                                                  for k, v in figures.items()}})
     head = "| variant | samples | " + " | ".join(label for _, label, _ in _METRIC_COLUMNS) + " |"
     rows = [head, "|---" * (len(_METRIC_COLUMNS) + 2) + "|"]
     for variant, f in recorded.items():
@@ -293,36 +301,25 @@ def update_card_downstream(card_path: str | os.PathLike, rows: list[dict[str, An
     YAML metadata, under ``ganaug_downstream``: one entry per arm, real-set size and generator setting,
     with the mean and standard deviation of test accuracy over the runs' seeds. Entries with other keys
     are kept; the card's text is left as written. Returns the entries written."""
-    import statistics
+    from .evaluation import mean_std, run_label, size_label
 
-    from huggingface_hub import ModelCard
-
-    from .evaluation import run_label
-
-    path = Path(card_path)
-    if not path.is_file():
-        raise FileNotFoundError(f"No model card at {path}; render one with scripts/train_gan.py first.")
     if any(r.get("eval_set", "test") != "test" for r in rows):
         raise ValueError("A card records test-set figures; these rows include validation runs (--val).")
     groups: dict[str, list[dict[str, Any]]] = {}
     for r in rows:
-        size = "all 60 000" if r["per_class"] >= 6000 else f"{r['per_class']} / class"
-        label = run_label(r)
+        size, label = size_label(r["per_class"]), run_label(r)
         groups.setdefault(f"{r['arm']} [{label}], {size}" if label else f"{r['arm']}, {size}", []).append(r)
     entries = {}
     for key, rs in groups.items():
-        acc = [r["accuracy"] for r in rs]
+        mean, std = mean_std([r["accuracy"] for r in rs])
         first = rs[0]
         entries[key] = {
             "arm": first["arm"], "real_per_class": first["per_class"], "generator": first.get("generator"),
             "ratio": first.get("ratio"), "steps": first["steps"], "eval_set": "test",
-            "seeds": sorted(r["seed"] for r in rs), "accuracy_mean": round(statistics.mean(acc), 6),
-            "accuracy_std": round(statistics.stdev(acc), 6) if len(acc) > 1 else 0.0,
+            "seeds": sorted(r["seed"] for r in rs), "accuracy_mean": round(mean, 6),
+            "accuracy_std": round(std, 6),
         }
-    card = ModelCard(path.read_text())
-    recorded = dict(card.data.to_dict().get("ganaug_downstream") or {})
-    recorded.update(entries)
-    card.data.ganaug_downstream = recorded
+    path, card, _ = _card_metadata(card_path, "ganaug_downstream", entries)
     text = str(card)
     _atomic_write(path, lambda tmp: Path(tmp).write_text(text))
     return entries

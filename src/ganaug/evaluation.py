@@ -328,14 +328,24 @@ def run_label(row: dict) -> str:
     return f"{label}, synthetic affine" if gen and row.get("synthetic_affine") else label
 
 
-def summarise(rows: list[dict]) -> str:
-    """Markdown table: mean ± std of accuracy (%) on the rows' eval set, per arm and real-set size."""
+def size_label(per_class: int) -> str:
+    """How results tables and cards name a real-set size."""
+    return "all 60 000" if per_class >= 6000 else f"{per_class} / class"
+
+
+def mean_std(values: list[float]) -> tuple[float, float]:
+    """Mean and sample standard deviation over seeds (0 for a single run)."""
     import statistics
 
+    return statistics.mean(values), statistics.stdev(values) if len(values) > 1 else 0.0
+
+
+def summarise(rows: list[dict]) -> str:
+    """Markdown table: mean ± std of accuracy (%) on the rows' eval set, per arm and real-set size."""
     sizes = sorted({r["per_class"] for r in rows})
     arms = [a for a in ARMS if any(r["arm"] == a for r in rows)]
     gens = sorted({run_label(r) for r in rows} - {""})
-    head = "| arm | " + " | ".join(f"{s} / class" if s < 6000 else "all 60 000" for s in sizes) + " |"
+    head = "| arm | " + " | ".join(size_label(s) for s in sizes) + " |"
     lines = [head, "|---" * (len(sizes) + 1) + "|"]
     for arm in arms:
         for gen in (gens if arm in SYNTHETIC_ARMS else [None]):
@@ -346,8 +356,8 @@ def summarise(rows: list[dict]) -> str:
                 if not acc:
                     cells.append("–")
                 else:
-                    sd = statistics.stdev(acc) if len(acc) > 1 else 0.0
-                    cells.append(f"{statistics.mean(acc):.2f} ± {sd:.2f} (n={len(acc)})")
+                    mean, sd = mean_std(acc)
+                    cells.append(f"{mean:.2f} ± {sd:.2f} (n={len(acc)})")
             if all(c == "–" for c in cells):
                 continue  # an arm never run with this generator
             name = arm if gen is None else f"{arm} [{gen}]"
