@@ -17,6 +17,12 @@ L may name several labellers, comma-separated (an ensemble: the mean of their so
 the GAN samples' relabelling then use the first.
 An eighth argument ``test`` measures on the real test set instead (final measurement, after the choice;
 appends to results/kd-val/results_test.jsonl).
+
+All 60 000 (#4's "ratio 0.5" target; added 2026-12-02): PER_CLASS 6000 takes the whole training set (``test``
+only), and 5000 is val-full's proxy for it (50 000 real, validated on the 10 000 training images left). Both
+run the full set's 3000 steps with no augmentation, as evaluate.py's ``real`` and ``gan`` arms at that size,
+so kdreal differs from the ``real`` arm only in its labels. G may be ``default`` (the shipped generator):
+  python results/kd-val/kd_val.py 5000 kdmix 0.5 SEED 3 default runs/clf5000
 """
 import json, sys
 import torch, torch.nn.functional as F
@@ -31,7 +37,13 @@ on_test = sys.argv[8:] == ["test"]
 torch.set_num_threads(1)
 mnist = load_mnist(train=True)
 x_all = mnist.data.unsqueeze(1).float() / 255
-idx = class_balanced_subset(mnist.targets, per_class, 0)
+full = per_class >= 5000  # the full set or its proxy: the full set's steps, no augmentation (evaluate.py's real/gan)
+if per_class * 10 >= len(x_all) and not on_test:
+    sys.exit("the whole training set leaves no image to validate on: use 5000 (the proxy) or add `test`")
+idx = torch.arange(len(x_all)) if per_class * 10 >= len(x_all) else class_balanced_subset(mnist.targets, per_class, 0)
+steps = STEPS[6000] if full else STEPS[per_class]
+augment = (lambda xb, g: xb) if full else random_affine
+gen_arg = None if gen_path == "default" else gen_path
 x, y = x_all[idx], mnist.targets[idx]
 xv, yv = eval_images(mnist, load_mnist(train=False) if on_test else None, "test" if on_test else "val", idx, 0)
 labs = [load_classifier(p, device="cpu").eval() for p in lab_path.split(",")]  # several: their softmaxes averaged
@@ -43,25 +55,25 @@ def soft(imgs):
 if mode not in ("hard", "soft", "kdreal", "kdmix", "kdmixup"):
     sys.exit(f"unknown mode {mode!r}: choose hard, soft, kdreal, kdmix or kdmixup")
 if mode not in ("kdreal", "kdmixup"):  # the GAN samples, drawn as evaluate.py's protocol_run draws them for this seed
-    syn = SyntheticMNIST(synthetic_count(len(y), ratio), generator=gen_path, seed=1000 + seed, device="cpu",
+    syn = SyntheticMNIST(synthetic_count(len(y), ratio), generator=gen_arg, seed=1000 + seed, device="cpu",
                          labeller=lab, relabel=True)
     xs = syn.data.unsqueeze(1).float() / 255
 torch.manual_seed(seed)  # added after the recorded runs, whose initial weights were unseeded (as evaluate.py's were)
 model = SmallCNN()
 if mode in ("hard", "soft"):
     ys = soft(xs) if mode == "soft" else F.one_hot(syn.targets, 10).float()
-    fit(model, torch.cat([x, xs]), torch.cat([F.one_hot(y, 10).float(), ys]), steps=STEPS[per_class], batch_size=64,
-        lr=1e-3, augment=random_affine, seed=seed)
+    fit(model, torch.cat([x, xs]), torch.cat([F.one_hot(y, 10).float(), ys]), steps=steps, batch_size=64,
+        lr=1e-3, augment=None if full else random_affine, seed=seed)
 else:  # fit()'s loop (same optimiser, batch order and augmentation), but each augmented batch is labelled by the labeller
     if mode == "kdmix":
         x = torch.cat([x, xs])
     g = torch.Generator().manual_seed(seed); torch.manual_seed(seed)
     opt = torch.optim.AdamW(model.parameters(), lr=1e-3, weight_decay=0.0); model.train()
     perm = torch.empty(0, dtype=torch.long)
-    for _ in range(STEPS[per_class]):
+    for _ in range(steps):
         if perm.numel() < 64: perm = torch.cat([perm, torch.randperm(len(x), generator=g)])
         b, perm = perm[:64], perm[64:]
-        xb = random_affine(x[b], g)
+        xb = augment(x[b], g)
         if mode == "kdmixup":  # added 2026-12-02; the other modes draw nothing more from g
             lam = torch.rand(len(xb), 1, 1, 1, generator=g)
             lam[torch.rand(len(xb), generator=g) < 0.5] = 1.0  # half stay clean
