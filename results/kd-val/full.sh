@@ -23,3 +23,5 @@ wait
 #     python results/kd-val/kd_val.py 6000 kdreal 0 $s 3 default reference test &
 #     python results/kd-val/kd_val.py 6000 kdmix 0.5 $s 3 default reference test; wait
 #   done
+# and real only with the same code and seeds, for a same-machine reference (evaluate.py's real arm):
+#   bash results/pair.sh realtest --sizes 6000 --arms real --seeds 0 1 2 --output-dir results/kd-val/real-test

@@ -21,7 +21,8 @@ appends to results/kd-val/results_test.jsonl).
 All 60 000 (#4's "ratio 0.5" target; added 2026-12-02): PER_CLASS 6000 takes the whole training set (``test``
 only), and 5000 is val-full's proxy for it (50 000 real, validated on the 10 000 training images left). Both
 run the full set's 3000 steps with no augmentation, as evaluate.py's ``real`` and ``gan`` arms at that size,
-so kdreal differs from the ``real`` arm only in its labels. G may be ``default`` (the shipped generator):
+so kdreal differs from the ``real`` arm only in its labels. G may be ``default`` (the shipped generator), L
+``reference`` (the shipped reference classifier, trained on all 60 000: the teacher on the test set):
   python results/kd-val/kd_val.py 5000 kdmix 0.5 SEED 3 default runs/clf5000
 """
 import json, sys
