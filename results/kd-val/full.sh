@@ -7,14 +7,15 @@
 # kept as results/kd-val/labellers/5000 (the recorded lines name it runs/clf5000, where it was made).
 # Usage (repo root, venv active, GANAUG_DATA set): bash results/kd-val/full.sh   (lines in results/kd-val/results.jsonl)
 export OMP_NUM_THREADS=1
+L=results/kd-val/labellers/5000
 mkdir -p runs/logs
 for s in 0 1; do
-  python results/kd-val/kd_val.py 5000 kdreal 0 $s 3 default results/kd-val/labellers/5000 > runs/logs/kdfull_real_$s.log 2>&1 &
-  python results/kd-val/kd_val.py 5000 kdmix 0.5 $s 3 default results/kd-val/labellers/5000 > runs/logs/kdfull_mix_$s.log 2>&1
+  python results/kd-val/kd_val.py 5000 kdreal 0 $s 3 default $L > runs/logs/kdfull_real_$s.log 2>&1 &
+  python results/kd-val/kd_val.py 5000 kdmix 0.5 $s 3 default $L > runs/logs/kdfull_mix_$s.log 2>&1
   wait
 done
-python results/kd-val/kd_val.py 5000 soft 0.5 0 3 default results/kd-val/labellers/5000 > runs/logs/kdfull_soft_0.log 2>&1 &
-python results/kd-val/kd_val.py 5000 soft 0.5 1 3 default results/kd-val/labellers/5000 > runs/logs/kdfull_soft_1.log 2>&1
+python results/kd-val/kd_val.py 5000 soft 0.5 0 3 default $L > runs/logs/kdfull_soft_0.log 2>&1 &
+python results/kd-val/kd_val.py 5000 soft 0.5 1 3 default $L > runs/logs/kdfull_soft_1.log 2>&1
 wait
 # Then, after the choice (kdmix: within one std of real only on validation; soft no better), on the test set with
 # the shipped reference classifier (the same recipe on all 60 000) as teacher, 3 seeds, and kdreal as the control

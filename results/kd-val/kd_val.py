@@ -23,7 +23,7 @@ only), and 5000 is val-full's proxy for it (50 000 real, validated on the 10 000
 run the full set's 3000 steps with no augmentation, as evaluate.py's ``real`` and ``gan`` arms at that size,
 so kdreal differs from the ``real`` arm only in its labels. G may be ``default`` (the shipped generator), L
 ``reference`` (the shipped reference classifier, trained on all 60 000: the teacher on the test set):
-  python results/kd-val/kd_val.py 5000 kdmix 0.5 SEED 3 default runs/clf5000
+  python results/kd-val/kd_val.py 5000 kdmix 0.5 SEED 3 default results/kd-val/labellers/5000
 """
 import json, sys
 import torch, torch.nn.functional as F
@@ -39,11 +39,12 @@ torch.set_num_threads(1)
 mnist = load_mnist(train=True)
 x_all = mnist.data.unsqueeze(1).float() / 255
 full = per_class >= 5000  # the full set or its proxy: the full set's steps, no augmentation (evaluate.py's real/gan)
-if per_class * 10 >= len(x_all) and not on_test:
+whole = per_class * 10 >= len(x_all)
+if whole and not on_test:
     sys.exit("the whole training set leaves no image to validate on: use 5000 (the proxy) or add `test`")
-idx = torch.arange(len(x_all)) if per_class * 10 >= len(x_all) else class_balanced_subset(mnist.targets, per_class, 0)
+idx = torch.arange(len(x_all)) if whole else class_balanced_subset(mnist.targets, per_class, 0)
 steps = STEPS[6000] if full else STEPS[per_class]
-augment = (lambda xb, g: xb) if full else random_affine
+augment = None if full else random_affine
 gen_arg = None if gen_path == "default" else gen_path
 x, y = x_all[idx], mnist.targets[idx]
 xv, yv = eval_images(mnist, load_mnist(train=False) if on_test else None, "test" if on_test else "val", idx, 0)
@@ -64,7 +65,7 @@ model = SmallCNN()
 if mode in ("hard", "soft"):
     ys = soft(xs) if mode == "soft" else F.one_hot(syn.targets, 10).float()
     fit(model, torch.cat([x, xs]), torch.cat([F.one_hot(y, 10).float(), ys]), steps=steps, batch_size=64,
-        lr=1e-3, augment=None if full else random_affine, seed=seed)
+        lr=1e-3, augment=augment, seed=seed)
 else:  # fit()'s loop (same optimiser, batch order and augmentation), but each augmented batch is labelled by the labeller
     if mode == "kdmix":
         x = torch.cat([x, xs])
@@ -74,7 +75,7 @@ else:  # fit()'s loop (same optimiser, batch order and augmentation), but each a
     for _ in range(steps):
         if perm.numel() < 64: perm = torch.cat([perm, torch.randperm(len(x), generator=g)])
         b, perm = perm[:64], perm[64:]
-        xb = augment(x[b], g)
+        xb = x[b] if augment is None else augment(x[b], g)
         if mode == "kdmixup":  # added 2026-12-02; the other modes draw nothing more from g
             lam = torch.rand(len(xb), 1, 1, 1, generator=g)
             lam[torch.rand(len(xb), generator=g) < 0.5] = 1.0  # half stay clean
