@@ -136,7 +136,8 @@ def parse(argv: list[str] | None = None) -> Args:
     p.add_argument("--dry-run", action="store_true", help="a few steps only, to check the set-up")
     p.add_argument("--grid-every", type=int, default=1, help="epochs between sample grids (small subsets: more)")
     p.add_argument("--bf16", action="store_true",
-                   help="bfloat16 autocast (2-3x faster on AMX CPUs and recent GPUs; weights stay fp32)")
+                   help="bfloat16 autocast (2-3x faster on AMX CPUs and recent GPUs; weights stay fp32). "
+                        "On CPUs with neither AVX-512 nor AMX it is about 10x slower and warns: leave it off there")
     p.add_argument("--max-seconds", type=float, default=None,
                    help="time budget: stop at the first epoch end past this many seconds and release (epochs done "
                         "are recorded)")

@@ -7,6 +7,7 @@ import math
 import os
 import shutil
 import time
+import warnings
 
 import numpy as np
 
@@ -453,6 +454,21 @@ def test_bf16_generation_is_close(tiny_generator_dir):
     bf16 = SyntheticMNIST(100, generator=tiny_generator_dir, device="cpu", seed=1, bf16=True)
     assert bf16.data.dtype == torch.uint8 and torch.equal(fp32.targets, bf16.targets)
     assert (fp32.data.float() - bf16.data.float()).abs().mean() < 3  # grey levels, on average
+
+
+def test_bf16_on_a_cpu_without_bf16_kernels_warns(tiny_generator_dir, monkeypatch):
+    import ganaug._device as dev
+
+    assert dev.native_bf16("cuda") is True  # only the CPU is checked
+    assert dev.native_bf16("cpu") is bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
+    monkeypatch.setattr(dev, "native_bf16", lambda device: False)  # as on a CPU without AVX-512 or AMX
+    with pytest.warns(UserWarning, match=r"SyntheticMNIST\(bf16=True\).*Leave bf16 off"):
+        slow = SyntheticMNIST(10, generator=tiny_generator_dir, device="cpu", seed=1, bf16=True)
+    assert len(slow) == 10  # a warning, not an error: the samples are still made
+    monkeypatch.setattr(dev, "native_bf16", lambda device: True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        SyntheticMNIST(10, generator=tiny_generator_dir, device="cpu", seed=1, bf16=True)
 
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a GPU (run on a GPU machine)")

@@ -8,11 +8,13 @@ import signal
 import subprocess
 import sys
 import time
+import warnings
 from pathlib import Path
 
 import pytest
 import torch
 
+import ganaug._device
 from ganaug.models import Discriminator, Generator
 from ganaug.training import CHECKPOINT_NAME, TrainConfig, diff_augment, load_checkpoint, render_card, train
 
@@ -95,9 +97,14 @@ def test_bf16_training_runs_in_bfloat16_and_keeps_fp32_weights(tmp_path, monkeyp
         return out
 
     monkeypatch.setattr(torch.nn.functional, "conv2d", spy)
-    fp32 = train(_cfg(tmp_path / "fp32", epochs=1), _data(64), progress=False)
+    monkeypatch.setattr(ganaug._device, "native_bf16", lambda device: False)  # a CPU without AVX-512 or AMX
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fp32 = train(_cfg(tmp_path / "fp32", epochs=1), _data(64), progress=False)
+    assert not [w for w in caught if "bf16" in str(w.message)]  # fp32 is not warned about
     n_fp32 = len(seen)
-    bf16 = train(_cfg(tmp_path / "bf16", epochs=1, bf16=True), _data(64), progress=False)
+    with pytest.warns(UserWarning, match="--bf16.*Leave bf16 off"):  # still runs, but says what to do
+        bf16 = train(_cfg(tmp_path / "bf16", epochs=1, bf16=True), _data(64), progress=False)
     assert set(seen[:n_fp32]) == {torch.float32} and torch.bfloat16 in set(seen[n_fp32:])
     a, b = _weights(fp32), _weights(bf16)
     assert all(v.dtype == torch.float32 for v in b.values())

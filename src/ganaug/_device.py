@@ -1,6 +1,8 @@
-"""Private: host-to-device copies that do not make the host wait for the GPU."""
+"""Private: host-to-device copies that do not make the host wait for the GPU; bf16 on CPUs that emulate it."""
 
 from __future__ import annotations
+
+import warnings
 
 import torch
 
@@ -19,3 +21,26 @@ def to_device(t: torch.Tensor, device: torch.device | str, dtype: torch.dtype | 
     if device.type != "cuda" or t.device.type != "cpu":
         return t.to(device)
     return t.pin_memory().to(device, non_blocking=True)
+
+
+def native_bf16(device: torch.device | str) -> bool:
+    """Whether bfloat16 autocast on ``device`` runs on kernels made for it.
+
+    True off the CPU. On the CPU, oneDNN's own check: AVX-512 (BW, VL, DQ) or AMX on x86, BF16 on Arm.
+    Without them PyTorch falls back to slow reference kernels (measured on a 2-core AVX2 EPYC: the
+    ``seed`` preset trained at 35 s per step under bf16 against 3.3 s in fp32; generation 9.1 s against
+    0.44 s for 1000 digits). True where PyTorch lacks the check (no warning rather than a wrong one).
+    """
+    if torch.device(device).type != "cpu":
+        return True
+    try:
+        return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
+    except (AttributeError, RuntimeError):
+        return True
+
+
+def warn_if_emulated_bf16(device: torch.device | str, option: str) -> None:
+    """Warn that ``option`` (bf16 autocast) will be slower than fp32 on this CPU, and say what to do."""
+    if not native_bf16(device):
+        warnings.warn(f"{option} on this CPU: it has neither AVX-512 nor AMX, so bfloat16 runs on slow fallback "
+                      "kernels, often 10x slower than fp32. Leave bf16 off on this machine.", UserWarning, stacklevel=3)

@@ -25,6 +25,7 @@ from torch import nn
 from torch.utils.data import ConcatDataset, Dataset, Sampler, Subset
 from torchvision.datasets import VisionDataset
 
+from ganaug._device import warn_if_emulated_bf16
 from ganaug._hub import DEFAULT_CLASSIFIER, DEFAULT_GENERATOR
 from ganaug.models import Classifier, Generator, check_truncation
 
@@ -147,7 +148,8 @@ class SyntheticMNIST(VisionDataset):
         channels_last: run the generator's convolutions in channels-last layout (default on: about
             2x faster on CPU here; samples can differ from the NCHW path by one grey level).
         bf16: generate under bfloat16 autocast: 2-3x faster on GPUs and on CPUs with AMX (measured
-            in the README's performance section); images differ slightly from fp32 and between kinds
+            in the README's performance section), but about 20x slower on CPUs with neither AVX-512 nor
+            AMX (a warning says so); images differ slightly from fp32 and between kinds
             of hardware, so leave it off where samples must match bit for bit across machines.
         compile: run the generator through ``torch.compile`` (needs a C/C++ compiler on CPU). The
             first batch waits for compilation (tens of seconds), so it pays only for long or repeated
@@ -229,6 +231,8 @@ class SyntheticMNIST(VisionDataset):
         needs_labeller = labeller is not None or self.min_confidence is not None or self.relabel
         self.labeller = load_classifier(labeller, device=self.device) if needs_labeller else None
         self.channels_last, self.bf16 = bool(channels_last), bool(bf16)
+        if self.bf16:
+            warn_if_emulated_bf16(self.device, "SyntheticMNIST(bf16=True)")
         # a private copy in the fast layout, so a Generator passed in is left as it was
         self._net = (copy.deepcopy(self.generator).to(memory_format=torch.channels_last)
                      if self.channels_last else self.generator)

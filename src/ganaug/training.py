@@ -22,7 +22,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from ganaug import __version__
-from ganaug._device import to_device
+from ganaug._device import to_device, warn_if_emulated_bf16
 from ganaug._hub import _atomic_write
 from ganaug.evaluation import random_affine
 from ganaug.models import Discriminator, Generator, preset_config
@@ -338,6 +338,8 @@ def train(cfg: TrainConfig, data: tuple[torch.Tensor, torch.Tensor] | None = Non
         if device.type == "cuda":
             device = torch.device("cuda", int(os.environ.get("LOCAL_RANK", "0")))
             torch.cuda.set_device(device)
+    if cfg.bf16:
+        warn_if_emulated_bf16(device, "bf16 training (--bf16)")
     r = cfg.resolved()
     if cfg.mode_seeking > 0 and r["batch_size"] < 2:
         raise ValueError("mode_seeking compares pairs of samples of one batch: use a batch_size of at least 2.")
