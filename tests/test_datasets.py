@@ -449,6 +449,7 @@ def test_channels_last_matches_nchw_and_leaves_the_callers_generator_alone(tiny_
         assert torch.equal(v, before[k][0]) and v.stride() == before[k][1], k
 
 
+@pytest.mark.filterwarnings("ignore:SyntheticMNIST.bf16=True. on this CPU")  # tested below
 def test_bf16_generation_is_close(tiny_generator_dir):
     fp32 = SyntheticMNIST(100, generator=tiny_generator_dir, device="cpu", seed=1)
     bf16 = SyntheticMNIST(100, generator=tiny_generator_dir, device="cpu", seed=1, bf16=True)
