@@ -43,6 +43,7 @@ def test_train_release_checkpoint_and_card(tmp_path):
     assert sorted(p.name for p in tmp_path.glob("samples_epoch*.png")) == ["samples_epoch001.png", "samples_epoch002.png"]
     card = (release / "README.md").read_text()
     assert "library_name: ganaug" in card and "| lr_g | 0.0002 |" in card and "Limitations" in card
+    assert "A GAN generator (class-conditional) of 28×28" in card, card
     ck = load_checkpoint(tmp_path / CHECKPOINT_NAME)  # weights_only=True inside
     assert ck["epoch"] == 2 and ck["step"] == 8 and {"G", "D", "G_ema", "opt_g", "opt_d", "rng"} <= set(ck)
     assert json.loads((release / "training.json").read_text())["hyperparameters"]["steps"] == 8
@@ -82,9 +83,11 @@ def test_resume_with_a_lower_lr_anneals_and_records_the_phases(tmp_path):
 
 def test_seed_preset_trains(tmp_path):
     release = train(_cfg(tmp_path, preset="seed", epochs=1, width=None, ema=None, batch_size=16, max_steps=2),
-                    _data(64), progress=False)
+                    _data(64), progress=False, card_template=TEMPLATE)
     g = Generator.from_pretrained(release)
     assert g.arch == "seed" and not g.conditional
+    card = (release / "README.md").read_text()  # the card says how its digits get labels, in a sentence that reads
+    assert "A GAN generator (unconditional, labels from a classifier) of 28×28" in card, card
 
 
 def test_bf16_training_runs_in_bfloat16_and_keeps_fp32_weights(tmp_path, monkeypatch):

@@ -660,7 +660,7 @@ def train(cfg: TrainConfig, data: tuple[torch.Tensor, torch.Tensor] | None = Non
                 train_time=f"{total_seconds:.0f} s on {cfg.device} ({world} process{'es' if world > 1 else ''})"
                 + (f", of which {elapsed:.0f} s after the last resume" if seconds_before else ""),
                 metrics=json.dumps(cfg.extra.get("metrics", {})),
-                conditional="class-conditional" if final.conditional else "unconditional (labels from a classifier)",
+                conditional="class-conditional" if final.conditional else "unconditional, labels from a classifier",
                 version=__version__,
             )
         _write_release(final, release, card, {"hyperparameters": hparams, "seconds": round(total_seconds, 1),
