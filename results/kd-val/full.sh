@@ -26,8 +26,5 @@ wait
 #   done
 # and real only with the same code and seeds, for a same-machine reference (evaluate.py's real arm):
 #   bash results/pair.sh realtest --sizes 6000 --arms real --seeds 0 1 2 --output-dir results/kd-val/real-test
-# The paper's network in the same arm (2026-12-05): its generator from
-#   python scripts/train_gan.py --preset seed --epochs 10 --seed 0 --output-dir runs/seed --bf16   # 4662 s, AVX-512 BF16 CPU
-# kept as results/kd-val/generators/seed (G), then, two one-thread processes at a time,
-#   for s in 0 1; do python results/kd-val/kd_val.py 5000 kdmix 0.5 $s 3 $G results/kd-val/labellers/5000; done
-#   for s in 0 1 2; do python results/kd-val/kd_val.py 6000 kdmix 0.5 $s 3 $G reference test; done
+# The paper's network in the same arm (2026-12-05): its training and kd_val commands are in results/README.md,
+# "All 60 000 at ratio 0.5 with soft labels" (generator kept as results/kd-val/generators/seed).
