@@ -24,6 +24,17 @@ run the full set's 3000 steps with no augmentation, as evaluate.py's ``real`` an
 so kdreal differs from the ``real`` arm only in its labels. G may be ``default`` (the shipped generator), L
 ``reference`` (the shipped reference classifier, trained on all 60 000: the teacher on the test set):
   python results/kd-val/kd_val.py 5000 kdmix 0.5 SEED 3 default results/kd-val/labellers/5000
+
+Another size at a low-data step budget (added 2026-12-05, for the protocol's ceilings): an argument ``steps=N``
+after the seventh runs N steps with RandomAffine (the low-data protocol) whatever the size, e.g. every one of the
+60 000 real digits distilled from the reference classifier in 100 per class's 600 steps:
+  python results/kd-val/kd_val.py 6000 kdreal 0 SEED 3 default reference test steps=600
+
+A larger pool of GAN samples for kdmix (added 2026-12-05): with ``pool=P``, kdmix draws P GAN samples instead of
+RATIO's share of the items (1000 real at 0.25 gives only 333, 100 real only 33, each then seen about 80 times), and
+makes every batch round(64 x RATIO) GAN samples and the rest real, each part from its own reshuffled epochs; so at
+P = 10 000 and 0.25 the 500 or 600 steps see 8 000 to 9 600 distinct GAN images, each once:
+  python results/kd-val/kd_val.py 10 kdmix 0.25 SEED 3 results/lowdata/weights/sub10-ada L pool=10000
 """
 import json, sys
 import torch, torch.nn.functional as F
@@ -34,16 +45,24 @@ from ganaug.models import SmallCNN
 
 per_class, mode, ratio, seed, T = int(sys.argv[1]), sys.argv[2], float(sys.argv[3]), int(sys.argv[4]), float(sys.argv[5])
 gen_path = sys.argv[6]; lab_path = sys.argv[7]
-on_test = sys.argv[8:] == ["test"]
+extra = sys.argv[8:]
+on_test = "test" in extra
+steps_arg = [int(a[6:]) for a in extra if a.startswith("steps=")]
+pool_arg = [int(a[5:]) for a in extra if a.startswith("pool=")]
+if (set(extra) - {"test"} - {f"steps={n}" for n in steps_arg} - {f"pool={n}" for n in pool_arg}
+        or len(steps_arg) > 1 or len(pool_arg) > 1):
+    sys.exit(f"unknown arguments {extra}: after the seventh, give `test`, one `steps=N` and/or one `pool=P`")
+if pool_arg and (mode != "kdmix" or pool_arg[0] < 1):
+    sys.exit("pool=P (a positive number of GAN samples) applies to mode kdmix only")
 torch.set_num_threads(1)
 mnist = load_mnist(train=True)
 x_all = mnist.data.unsqueeze(1).float() / 255
-full = per_class >= 5000  # the full set or its proxy: the full set's steps, no augmentation (evaluate.py's real/gan)
+full = per_class >= 5000 and not steps_arg  # the full set or its proxy: the full set's steps, no augmentation (evaluate.py's real/gan)
 whole = per_class * 10 >= len(x_all)
 if whole and not on_test:
     sys.exit("the whole training set leaves no image to validate on: use 5000 (the proxy) or add `test`")
 idx = torch.arange(len(x_all)) if whole else class_balanced_subset(mnist.targets, per_class, 0)
-steps = STEPS[6000] if full else STEPS[per_class]
+steps = steps_arg[0] if steps_arg else STEPS[6000] if full else STEPS[per_class]
 augment = None if full else random_affine
 gen_arg = None if gen_path == "default" else gen_path
 x, y = x_all[idx], mnist.targets[idx]
@@ -57,7 +76,7 @@ def soft(imgs):
 if mode not in ("hard", "soft", "kdreal", "kdmix", "kdmixup"):
     sys.exit(f"unknown mode {mode!r}: choose hard, soft, kdreal, kdmix or kdmixup")
 if mode not in ("kdreal", "kdmixup"):  # the GAN samples, drawn as evaluate.py's protocol_run draws them for this seed
-    syn = SyntheticMNIST(synthetic_count(len(y), ratio), generator=gen_arg, seed=1000 + seed, device="cpu",
+    syn = SyntheticMNIST(pool_arg[0] if pool_arg else synthetic_count(len(y), ratio), generator=gen_arg, seed=1000 + seed, device="cpu",
                          labeller=lab, relabel=True)
     xs = syn.data.unsqueeze(1).float() / 255
 torch.manual_seed(seed)  # added after the recorded runs, whose initial weights were unseeded (as evaluate.py's were)
@@ -67,15 +86,20 @@ if mode in ("hard", "soft"):
     fit(model, torch.cat([x, xs]), torch.cat([F.one_hot(y, 10).float(), ys]), steps=steps, batch_size=64,
         lr=1e-3, augment=augment, seed=seed)
 else:  # fit()'s loop (same optimiser, batch order and augmentation), but each augmented batch is labelled by the labeller
-    if mode == "kdmix":
+    n_syn = round(64 * ratio) if pool_arg else 0  # pool: this many GAN samples in every batch, from their own epochs
+    if mode == "kdmix" and not pool_arg:
         x = torch.cat([x, xs])
     g = torch.Generator().manual_seed(seed); torch.manual_seed(seed)
     opt = torch.optim.AdamW(model.parameters(), lr=1e-3, weight_decay=0.0); model.train()
-    perm = torch.empty(0, dtype=torch.long)
+    perm = perm_s = torch.empty(0, dtype=torch.long)
     for _ in range(steps):
-        if perm.numel() < 64: perm = torch.cat([perm, torch.randperm(len(x), generator=g)])
-        b, perm = perm[:64], perm[64:]
-        xb = x[b] if augment is None else augment(x[b], g)
+        if perm.numel() < 64 - n_syn: perm = torch.cat([perm, torch.randperm(len(x), generator=g)])
+        b, perm = perm[:64 - n_syn], perm[64 - n_syn:]
+        xb = x[b]
+        if n_syn:
+            if perm_s.numel() < n_syn: perm_s = torch.cat([perm_s, torch.randperm(len(xs), generator=g)])
+            xb, perm_s = torch.cat([xb, xs[perm_s[:n_syn]]]), perm_s[n_syn:]
+        xb = xb if augment is None else augment(xb, g)
         if mode == "kdmixup":  # added 2026-12-02; the other modes draw nothing more from g
             lam = torch.rand(len(xb), 1, 1, 1, generator=g)
             lam[torch.rand(len(xb), generator=g) < 0.5] = 1.0  # half stay clean
@@ -85,6 +109,6 @@ else:  # fit()'s loop (same optimiser, batch order and augmentation), but each a
     model.eval()
 acc = accuracy(model, xv, yv)
 rec = dict(per_class=per_class, mode=mode, ratio=ratio, seed=seed, T=T, gen=gen_path, lab=lab_path,
-           **{"test" if on_test else "val": acc})
+           **({"steps": steps} if steps_arg else {}), **({"pool": pool_arg[0]} if pool_arg else {}), **{"test" if on_test else "val": acc})
 out = "results/kd-val/results_test.jsonl" if on_test else "results/kd-val/results.jsonl"
 print(json.dumps(rec)); open(out, "a").write(json.dumps(rec) + "\n")
