@@ -35,12 +35,14 @@ RATIO's share of the items (1000 real at 0.25 gives only 333, 100 real only 33, 
 makes every batch round(64 x RATIO) GAN samples and the rest real, each part from its own reshuffled epochs; so at
 P = 10 000 and 0.25 the 500 or 600 steps see 8 000 to 9 600 distinct GAN images, each once:
   python results/kd-val/kd_val.py 10 kdmix 0.25 SEED 3 results/lowdata/weights/sub10-ada L pool=10000
+G ``trivial`` with ``pool=P`` is the no-GAN control: the pool is P TrivialAugmentWide copies of the subset's own
+images (evaluate.py's ``trivial`` augmentation, unfiltered), labelled by the teacher as the GAN's samples are.
 """
 import json, sys
 import torch, torch.nn.functional as F
 from ganaug._data import load_mnist
 from ganaug.datasets import SyntheticMNIST, synthetic_count, load_classifier
-from ganaug.evaluation import class_balanced_subset, eval_images, fit, random_affine, accuracy, STEPS
+from ganaug.evaluation import class_balanced_subset, eval_images, fit, random_affine, accuracy, STEPS, _trivial_augment
 from ganaug.models import SmallCNN
 
 per_class, mode, ratio, seed, T = int(sys.argv[1]), sys.argv[2], float(sys.argv[3]), int(sys.argv[4]), float(sys.argv[5])
@@ -54,6 +56,8 @@ if (set(extra) - {"test"} - {f"steps={n}" for n in steps_arg} - {f"pool={n}" for
     sys.exit(f"unknown arguments {extra}: after the seventh, give `test`, one `steps=N` and/or one `pool=P`")
 if pool_arg and (mode != "kdmix" or pool_arg[0] < 1):
     sys.exit("pool=P (a positive number of GAN samples) applies to mode kdmix only")
+if gen_path == "trivial" and not pool_arg:
+    sys.exit("G trivial (augmented copies of the subset in place of GAN samples) needs pool=P")
 torch.set_num_threads(1)
 mnist = load_mnist(train=True)
 x_all = mnist.data.unsqueeze(1).float() / 255
@@ -75,7 +79,10 @@ def soft(imgs):
                             for m in labs]).mean(0)
 if mode not in ("hard", "soft", "kdreal", "kdmix", "kdmixup"):
     sys.exit(f"unknown mode {mode!r}: choose hard, soft, kdreal, kdmix or kdmixup")
-if mode not in ("kdreal", "kdmixup"):  # the GAN samples, drawn as evaluate.py's protocol_run draws them for this seed
+if gen_path == "trivial":  # the no-GAN pool: augmented copies of the subset, seeded per run as the GAN's samples are
+    reps = -(-pool_arg[0] // len(x))
+    xs = _trivial_augment(x.repeat(reps, 1, 1, 1)[:pool_arg[0]], torch.Generator().manual_seed(1000 + seed))
+elif mode not in ("kdreal", "kdmixup"):  # the GAN samples, drawn as evaluate.py's protocol_run draws them for this seed
     syn = SyntheticMNIST(pool_arg[0] if pool_arg else synthetic_count(len(y), ratio), generator=gen_arg, seed=1000 + seed, device="cpu",
                          labeller=lab, relabel=True)
     xs = syn.data.unsqueeze(1).float() / 255
