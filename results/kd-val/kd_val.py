@@ -48,25 +48,27 @@ from ganaug.models import SmallCNN
 per_class, mode, ratio, seed, T = int(sys.argv[1]), sys.argv[2], float(sys.argv[3]), int(sys.argv[4]), float(sys.argv[5])
 gen_path = sys.argv[6]; lab_path = sys.argv[7]
 extra = sys.argv[8:]
-on_test = "test" in extra
-steps_arg = [int(a[6:]) for a in extra if a.startswith("steps=")]
-pool_arg = [int(a[5:]) for a in extra if a.startswith("pool=")]
-if (set(extra) - {"test"} - {f"steps={n}" for n in steps_arg} - {f"pool={n}" for n in pool_arg}
-        or len(steps_arg) > 1 or len(pool_arg) > 1):
+opts = dict(a.split("=", 1) for a in extra if "=" in a)
+if {a for a in extra if "=" not in a} - {"test"} or set(opts) - {"steps", "pool"} or len(opts) < sum("=" in a for a in extra):
     sys.exit(f"unknown arguments {extra}: after the seventh, give `test`, one `steps=N` and/or one `pool=P`")
-if pool_arg and (mode != "kdmix" or pool_arg[0] < 1):
+on_test = "test" in extra
+steps_n = int(opts["steps"]) if "steps" in opts else None  # None: the protocol's steps for the size
+pool_n = int(opts["pool"]) if "pool" in opts else None  # None: RATIO's share of GAN samples, drawn once
+if steps_n is not None and steps_n < 1:
+    sys.exit(f"steps=N needs a positive number of steps, got {steps_n}")
+if pool_n is not None and (mode != "kdmix" or pool_n < 1):
     sys.exit("pool=P (a positive number of GAN samples) applies to mode kdmix only")
-if gen_path == "trivial" and not pool_arg:
+if gen_path == "trivial" and pool_n is None:
     sys.exit("G trivial (augmented copies of the subset in place of GAN samples) needs pool=P")
 torch.set_num_threads(1)
 mnist = load_mnist(train=True)
 x_all = mnist.data.unsqueeze(1).float() / 255
-full = per_class >= 5000 and not steps_arg  # the full set or its proxy: the full set's steps, no augmentation (evaluate.py's real/gan)
+full = per_class >= 5000 and steps_n is None  # the full set or its proxy: the full set's steps, no augmentation (evaluate.py's real/gan)
 whole = per_class * 10 >= len(x_all)
 if whole and not on_test:
     sys.exit("the whole training set leaves no image to validate on: use 5000 (the proxy) or add `test`")
 idx = torch.arange(len(x_all)) if whole else class_balanced_subset(mnist.targets, per_class, 0)
-steps = steps_arg[0] if steps_arg else STEPS[6000] if full else STEPS[per_class]
+steps = steps_n or (STEPS[6000] if full else STEPS[per_class])
 augment = None if full else random_affine
 gen_arg = None if gen_path == "default" else gen_path
 x, y = x_all[idx], mnist.targets[idx]
@@ -80,10 +82,10 @@ def soft(imgs):
 if mode not in ("hard", "soft", "kdreal", "kdmix", "kdmixup"):
     sys.exit(f"unknown mode {mode!r}: choose hard, soft, kdreal, kdmix or kdmixup")
 if gen_path == "trivial":  # the no-GAN pool: augmented copies of the subset, seeded per run as the GAN's samples are
-    reps = -(-pool_arg[0] // len(x))
-    xs = _trivial_augment(x.repeat(reps, 1, 1, 1)[:pool_arg[0]], torch.Generator().manual_seed(1000 + seed))
+    reps = -(-pool_n // len(x))
+    xs = _trivial_augment(x.repeat(reps, 1, 1, 1)[:pool_n], torch.Generator().manual_seed(1000 + seed))
 elif mode not in ("kdreal", "kdmixup"):  # the GAN samples, drawn as evaluate.py's protocol_run draws them for this seed
-    syn = SyntheticMNIST(pool_arg[0] if pool_arg else synthetic_count(len(y), ratio), generator=gen_arg, seed=1000 + seed, device="cpu",
+    syn = SyntheticMNIST(pool_n or synthetic_count(len(y), ratio), generator=gen_arg, seed=1000 + seed, device="cpu",
                          labeller=lab, relabel=True)
     xs = syn.data.unsqueeze(1).float() / 255
 torch.manual_seed(seed)  # added after the recorded runs, whose initial weights were unseeded (as evaluate.py's were)
@@ -93,19 +95,21 @@ if mode in ("hard", "soft"):
     fit(model, torch.cat([x, xs]), torch.cat([F.one_hot(y, 10).float(), ys]), steps=steps, batch_size=64,
         lr=1e-3, augment=augment, seed=seed)
 else:  # fit()'s loop (same optimiser, batch order and augmentation), but each augmented batch is labelled by the labeller
-    n_syn = round(64 * ratio) if pool_arg else 0  # pool: this many GAN samples in every batch, from their own epochs
-    if mode == "kdmix" and not pool_arg:
+    n_syn = round(64 * ratio) if pool_n else 0  # pool: this many GAN samples in every batch, from their own epochs
+    if mode == "kdmix" and not pool_n:
         x = torch.cat([x, xs])
     g = torch.Generator().manual_seed(seed); torch.manual_seed(seed)
     opt = torch.optim.AdamW(model.parameters(), lr=1e-3, weight_decay=0.0); model.train()
+    def take(perm, n, size):  # the next n indices of reshuffled epochs over range(size), and what is left
+        if perm.numel() < n: perm = torch.cat([perm, torch.randperm(size, generator=g)])
+        return perm[:n], perm[n:]
     perm = perm_s = torch.empty(0, dtype=torch.long)
     for _ in range(steps):
-        if perm.numel() < 64 - n_syn: perm = torch.cat([perm, torch.randperm(len(x), generator=g)])
-        b, perm = perm[:64 - n_syn], perm[64 - n_syn:]
+        b, perm = take(perm, 64 - n_syn, len(x))
         xb = x[b]
         if n_syn:
-            if perm_s.numel() < n_syn: perm_s = torch.cat([perm_s, torch.randperm(len(xs), generator=g)])
-            xb, perm_s = torch.cat([xb, xs[perm_s[:n_syn]]]), perm_s[n_syn:]
+            b_s, perm_s = take(perm_s, n_syn, len(xs))
+            xb = torch.cat([xb, xs[b_s]])
         xb = xb if augment is None else augment(xb, g)
         if mode == "kdmixup":  # added 2026-12-02; the other modes draw nothing more from g
             lam = torch.rand(len(xb), 1, 1, 1, generator=g)
@@ -116,6 +120,6 @@ else:  # fit()'s loop (same optimiser, batch order and augmentation), but each a
     model.eval()
 acc = accuracy(model, xv, yv)
 rec = dict(per_class=per_class, mode=mode, ratio=ratio, seed=seed, T=T, gen=gen_path, lab=lab_path,
-           **({"steps": steps} if steps_arg else {}), **({"pool": pool_arg[0]} if pool_arg else {}), **{"test" if on_test else "val": acc})
+           **({"steps": steps} if steps_n else {}), **({"pool": pool_n} if pool_n else {}), **{"test" if on_test else "val": acc})
 out = "results/kd-val/results_test.jsonl" if on_test else "results/kd-val/results.jsonl"
 print(json.dumps(rec)); open(out, "a").write(json.dumps(rec) + "\n")
