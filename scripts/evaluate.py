@@ -19,6 +19,12 @@ the owner's PID). Commands:
     # the same for the full set: 5000 per class with the full set's steps leaves 10 000 images to validate on
     python scripts/evaluate.py --sizes 5000 --steps 3000 --val --arms real gan --relabel --generator-id relabel \
         --output-dir results/val-full
+    # 10 per class by distillation (results/README.md, "The 10-per-class recipe"): a teacher of three labellers
+    # trained on the subset only (scripts/train_classifier.py), on the real images alone, with a pool of 10 000
+    # samples of the subset's GAN, and with a pool of TrivialAugmentWide copies instead (the no-GAN control)
+    python scripts/evaluate.py --sizes 10 --arms affine kd gan+kd trivialaugment+kd --seeds 0 1 2 3 4 5 \
+        --generator results/lowdata/weights/sub10-ada --generator-id sub10-ada --relabel \
+        --labeller runs/t10/augf-s0 --teacher runs/t10/augf-s0 runs/t10/augf-s1 runs/t10/augf-s2 --teacher-id augf3
     # the shipped generator's figures, also into its model card's metadata (ganaug_downstream)
     python scripts/evaluate.py --sizes 10 100 --arms gan+affine --card model_cards/default.md
 """
@@ -51,17 +57,22 @@ class Args:
     val: bool
     steps: int | None
     synthetic_affine: bool
+    teacher: list[str] | None
+    teacher_id: str | None
+    temperature: float
+    pool: int
     output_dir: str
     quick: bool
     card: str | None
 
 
 def parse(argv: list[str] | None = None) -> Args:
-    from ganaug.evaluation import ARMS
+    from ganaug.evaluation import ALL_ARMS, ARMS
 
     p = argparse.ArgumentParser(description=__doc__, formatter_class=HelpFormatter)
     p.add_argument("--sizes", type=int, nargs="+", default=[10, 100, 1000, 6000], help="real images per class")
-    p.add_argument("--arms", nargs="+", default=list(ARMS), choices=ARMS)
+    p.add_argument("--arms", nargs="+", default=list(ARMS), choices=ALL_ARMS,
+                   help="kd, gan+kd and trivialaugment+kd distil --teacher (RandomAffine batches labelled by it)")
     p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     p.add_argument("--subset-seed", type=int, default=0, help="fixes which real images each subset holds")
     p.add_argument("--generator", default=None, help="folder or Hub id (default: the shipped generator)")
@@ -83,6 +94,14 @@ def parse(argv: list[str] | None = None) -> Args:
                         "6000 per class); e.g. --sizes 5000 --val --steps 3000 validates a choice for the full set")
     p.add_argument("--synthetic-affine", action="store_true",
                    help="RandomAffine on the synthetic items only, in the gan and tstr arms (the real ones as they are)")
+    p.add_argument("--teacher", nargs="+", default=None, metavar="CLASSIFIER",
+                   help="the kd arms' teacher: classifier folders or Hub ids, their softmaxes averaged; for an arm, "
+                        "train them on the subset only ('reference', trained on all 60 000, gives a bound)")
+    p.add_argument("--teacher-id", default=None, help="name of the teacher in results (default: the folders' names)")
+    p.add_argument("--temperature", type=float, default=3.0, help="the teacher's softmax temperature")
+    p.add_argument("--pool", type=int, default=10_000,
+                   help="gan+kd and trivialaugment+kd: pool size (GAN samples or augmented copies), making --ratio "
+                        "of every batch")
     p.add_argument("--output-dir", default="results")
     p.add_argument("--quick", action="store_true", help="smoke run: 10 per class, 1 seed, 30 steps")
     p.add_argument("--card", default=None, metavar="README.md",
@@ -117,9 +136,24 @@ def _claim(path: Path) -> bool:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from ganaug.evaluation import STEPS, SYNTHETIC_AFFINE_ARMS, SYNTHETIC_ARMS, protocol_run, summarise
+    from ganaug.evaluation import KD_ARMS, POOL_ARMS, STEPS, SYNTHETIC_AFFINE_ARMS, SYNTHETIC_ARMS, protocol_run, \
+        summarise
 
     a = parse(argv)
+    kd_arms = [arm for arm in a.arms if arm in KD_ARMS]
+    if kd_arms and a.teacher is None:
+        print(f"error: the {' and '.join(kd_arms)} arm(s) distil a teacher: add --teacher CLASSIFIER [...] (e.g. "
+              "labellers trained by scripts/train_classifier.py --per-class N on the subset only).", file=sys.stderr)
+        return 2
+    if a.teacher is not None and not kd_arms:
+        print(f"error: --teacher labels the batches of the {', '.join(KD_ARMS)} arms only: add one to --arms, or "
+              "drop --teacher.", file=sys.stderr)
+        return 2
+    if a.pool < 1 or not a.temperature > 0:
+        print(f"error: --pool must be a positive count (got {a.pool}) and --temperature positive (got "
+              f"{a.temperature}).", file=sys.stderr)
+        return 2
+    teacher_id = a.teacher_id or "+".join(Path(t).name for t in a.teacher or [])
     if not 0 < a.ratio < 1:
         print(f"error: --ratio must be in (0, 1) (the fraction of synthetic items), got {a.ratio}.", file=sys.stderr)
         return 2
@@ -159,8 +193,11 @@ def main(argv: list[str] | None = None) -> int:
     done: list[Path] = []
     for s, arm, seed in tqdm(jobs, desc="runs"):
         tag = a.generator_id if arm in SYNTHETIC_ARMS else "none"
-        if arm in ("gan", "gan+affine") and a.ratio != 0.5:
+        if arm in ("gan", "gan+affine") + POOL_ARMS and a.ratio != 0.5:
             tag += f"_r{a.ratio:g}"
+        if arm in KD_ARMS:
+            tag += f"_t{teacher_id}" + (f"_T{a.temperature:g}" if a.temperature != 3.0 else "") + (
+                f"_p{a.pool}" if arm in POOL_ARMS else "")
         saffine = a.synthetic_affine and arm in SYNTHETIC_AFFINE_ARMS
         if saffine:
             tag += "_saffine"
@@ -175,7 +212,8 @@ def main(argv: list[str] | None = None) -> int:
                                generator=a.generator, generator_id=a.generator_id, min_confidence=a.min_confidence,
                                truncation=a.truncation, labeller=a.labeller, relabel=a.relabel, mnist=mnist, test=test,
                                ratio=a.ratio, eval_set="val" if a.val else "test",
-                               synthetic_affine=saffine)
+                               synthetic_affine=saffine, teacher=a.teacher if arm in KD_ARMS else None,
+                               teacher_id=teacher_id, temperature=a.temperature, pool=a.pool)
             tmp = path.with_suffix(".json.tmp")
             tmp.write_text(json.dumps(row, indent=2))
             os.replace(tmp, path)  # atomic: an interrupted run leaves no half-written result
@@ -212,18 +250,18 @@ def _plot(rows: list[dict], path: Path, eval_set: str = "test") -> None:
 
     import matplotlib
 
-    from ganaug.evaluation import ARMS, run_label
+    from ganaug.evaluation import ALL_ARMS, run_label
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(10, 5.5))
     # colour = arm, line style and marker = generator, so that 15+ lines stay tellable apart
-    colours = dict(zip(ARMS, plt.get_cmap("tab10").colors))
+    colours = dict(zip(ALL_ARMS, plt.get_cmap("tab10").colors))
     gens = sorted({run_label(r) for r in rows} - {""})
     styles = [("--", "s"), (":", "^"), ("-.", "D"), ((0, (1, 3)), "v"), ((0, (5, 1)), "P")]
     style = {"": ("-", "o"), **{g: styles[i % len(styles)] for i, g in enumerate(gens)}}
-    lines = sorted({(r["arm"], run_label(r)) for r in rows}, key=lambda k: (ARMS.index(k[0]), k[1]))
+    lines = sorted({(r["arm"], run_label(r)) for r in rows}, key=lambda k: (ALL_ARMS.index(k[0]), k[1]))
     for arm, gen in lines:
         mine = [r for r in rows if r["arm"] == arm and run_label(r) == gen]
         sizes = sorted({r["per_class"] for r in mine})

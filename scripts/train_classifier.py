@@ -14,6 +14,13 @@ images are repeated so that half of every batch is real on average. Repeat with 
 filter for a second round (results/README.md, "Self-training the subset labeller through the GAN"):
     python scripts/train_classifier.py --per-class 10 --generator runs/sub10 --filter-labeller runs/clf10 \
         --output-dir runs/clf10-st1
+The no-GAN counterpart: 5000 TrivialAugmentWide copies of the subset's own images (drawn with seed 2000 + --seed)
+in place of the GAN's samples, kept by the same filter. Three of these (seeds 0, 1, 2, each filtered by the
+subset-only labeller of its seed) are the teacher of the 10-per-class distillation arms (scripts/evaluate.py --arms
+kd gan+kd trivialaugment+kd --teacher ...; results/README.md, "The 10-per-class recipe"):
+    python scripts/train_classifier.py --per-class 10 --seed 0 --val --output-dir runs/t10/real-s0
+    python scripts/train_classifier.py --per-class 10 --seed 0 --augmented --filter-labeller runs/t10/real-s0 \
+        --val --output-dir runs/t10/augf-s0
 Add --val to score on 10 000 training images outside the subset instead of the test set, while choosing settings.
 """
 
@@ -40,6 +47,7 @@ class Args:
     seed: int
     device: str
     generator: str | None
+    augmented: bool
     synthetic: int
     filter_labeller: str | None
     min_confidence: float
@@ -67,12 +75,15 @@ def parse(argv: list[str] | None = None) -> Args:
     p.add_argument("--generator", default=None,
                    help="add samples of this class-conditional generator (folder or Hub repo id), with the labels they "
                         "were drawn for; for a labeller, one trained on the same subset only")
+    p.add_argument("--augmented", action="store_true",
+                   help="add TrivialAugmentWide copies of the training images instead of a generator's samples (the "
+                        "no-GAN control; --synthetic, --filter-labeller and --min-confidence apply as to --generator)")
     p.add_argument("--synthetic", type=int, default=5000,
-                   help="with --generator: how many samples (drawn with seed 2000 + --seed); the real images are "
-                        "repeated to about as many, so half of every batch is real on average")
+                   help="with --generator or --augmented: how many samples (drawn with seed 2000 + --seed); the real "
+                        "images are repeated to about as many, so half of every batch is real on average")
     p.add_argument("--filter-labeller", default=None,
-                   help="with --generator: keep only samples to which this classifier (folder or Hub repo id) gives "
-                        "at least --min-confidence for their class (SyntheticMNIST's filter)")
+                   help="with --generator or --augmented: keep only samples to which this classifier (folder or Hub "
+                        "repo id) gives at least --min-confidence for their class (SyntheticMNIST's filter)")
     p.add_argument("--min-confidence", type=float, default=0.9)
     p.add_argument("--val", action="store_true",
                    help="score on 10 000 training images outside the subset (evaluate.py --val's), not the test set: "
@@ -87,15 +98,19 @@ def main(argv: list[str] | None = None) -> int:
     import torch
 
     from ganaug._data import load_mnist
-    from ganaug.evaluation import (STEPS, accuracy, class_balanced_subset, eval_images, self_training_set,
-                                   train_reference_classifier)
+    from ganaug.evaluation import (STEPS, accuracy, augmented_samples, class_balanced_subset, eval_images, half_real,
+                                   self_training_set, train_reference_classifier)
     from ganaug.training import check_indices, parse_indices
 
     if a.indices and a.per_class:
         print("error: give either --indices or --per-class, not both.", file=sys.stderr)
         return 2
-    if a.generator is None and a.filter_labeller is not None:
-        print("error: --filter-labeller filters a generator's samples; give --generator too.", file=sys.stderr)
+    if a.generator is not None and a.augmented:
+        print("error: give either --generator (a GAN's samples) or --augmented (augmented copies), not both.",
+              file=sys.stderr)
+        return 2
+    if a.generator is None and not a.augmented and a.filter_labeller is not None:
+        print("error: --filter-labeller filters added samples; give --generator or --augmented too.", file=sys.stderr)
         return 2
     if a.val and a.per_class is None and a.indices is None:
         print("error: --val scores on training images outside the subset; give --per-class or --indices (all 60 000 "
@@ -137,6 +152,15 @@ def main(argv: list[str] | None = None) -> int:
         except (OSError, ValueError) as e:
             print(f"error: --generator / --filter-labeller: {e}", file=sys.stderr)
             return 2
+    elif a.augmented:
+        try:
+            xs, ys, acceptance = augmented_samples(x, y, synthetic=a.synthetic, seed=a.seed,
+                                                   filter_labeller=a.filter_labeller, min_confidence=a.min_confidence,
+                                                   device=a.device)
+        except (OSError, ValueError, RuntimeError) as e:
+            print(f"error: --augmented / --filter-labeller: {e}", file=sys.stderr)
+            return 2
+        x, y = half_real(x, y, xs, ys)
     per_class = a.per_class if chosen is None else n_real // 10  # the protocol's steps for a set of this size
     steps = a.steps if a.steps is not None else (
         STEPS.get(per_class, 1000) if per_class is not None else a.epochs * (len(x) // a.batch_size))
@@ -151,8 +175,9 @@ def main(argv: list[str] | None = None) -> int:
     with open(f"{a.output_dir}/training.json", "w") as f:
         json.dump({"command": "python scripts/train_classifier.py " + " ".join(sys.argv[1:]),
                    f"{eval_set}_accuracy": acc, "train_images": n_real, "steps": steps, "seconds": round(secs, 1),
-                   **({} if a.generator is None else
-                      {"generator": a.generator, "synthetic": a.synthetic, "filter_labeller": a.filter_labeller,
+                   **({} if a.generator is None and not a.augmented else
+                      {"generator": a.generator, "augmented": a.augmented, "synthetic": a.synthetic,
+                       "filter_labeller": a.filter_labeller,
                        "min_confidence": a.min_confidence if a.filter_labeller else None, "acceptance": acceptance})},
                   f, indent=2)
     return 0

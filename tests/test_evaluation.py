@@ -169,7 +169,7 @@ def test_train_classifier_self_trains_through_a_generator(tmp_path, tiny_generat
     assert info["filter_labeller"] == str(tmp_path / "lab") and info["min_confidence"] == 0.05
     a, b = (load_file(tmp_path / n / "model.safetensors") for n in runs)
     assert any(not torch.equal(a[k], b[k]) for k in a)  # same seed: only the synthetic samples differ
-    for extra, words in ((["--filter-labeller", str(tmp_path / "lab")], "give --generator too"),
+    for extra, words in ((["--filter-labeller", str(tmp_path / "lab")], "give --generator or --augmented too"),
                          (["--generator", str(tmp_path / "nope")], "No folder at"),
                          (["--generator", str(tiny_generator_dir), "--synthetic", "0"], "--synthetic must be"),
                          (["--generator", str(tiny_generator_dir), "--min-confidence", "1.5"], "--min-confidence")):
@@ -282,3 +282,114 @@ def test_tables_keep_synthetic_affine_runs_apart():
             for a, s in ((0.5, False), (0.7, True))]
     table = summarise(rows)
     assert "| gan [g] | 50.00 ± 0.00 (n=1) |" in table and "| gan [g, synthetic affine] | 70.00 ± 0.00 (n=1) |" in table
+
+
+def test_fit_distils_a_teacher_on_real_and_pool_items():
+    """With a teacher the loss targets are its probabilities for the augmented batch; a pool makes pool_per_batch
+    items of every batch, from its own reshuffled epochs."""
+    from ganaug.evaluation import fit
+
+    x = torch.arange(10.0).view(10, 1, 1, 1).expand(10, 1, 2, 2).contiguous()  # real item i holds i
+    pool = (100 + torch.arange(6.0)).view(6, 1, 1, 1).expand(6, 1, 2, 2).contiguous()  # pool item j holds 100 + j
+    y = torch.zeros(10, dtype=torch.long)
+    batches = []
+
+    def teacher(xb):
+        batches.append(xb[:, 0, 0, 0].tolist())
+        return torch.tensor([[0.25, 0.75]]).expand(len(xb), 2)
+
+    model = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(4, 2))
+    fit(model, x, y, steps=6, batch_size=4, teacher=teacher, pool=pool, pool_per_batch=1)
+    assert all(len(b) == 4 and all(v < 10 for v in b[:3]) and b[3] >= 100 for b in batches)
+    assert sorted(b[3] for b in batches) == [100.0 + j for j in range(6)]  # one epoch of the pool, each once
+    with torch.no_grad():  # the student moved towards the teacher's 0.25 / 0.75, not towards y (class 0)
+        p = torch.softmax(model(x), 1)
+    fit(model, x, y, steps=300, batch_size=4, lr=1e-2, teacher=teacher)
+    with torch.no_grad():
+        q = torch.softmax(model(x), 1)
+    assert float((q[:, 1] - 0.75).abs().max()) < float((p[:, 1] - 0.75).abs().max()) + 1e-6
+    assert float((q[:, 1] - 0.75).abs().max()) < 0.05
+    for kw, words in ((dict(pool=pool, pool_per_batch=1), "pool needs a teacher"),
+                      (dict(pool=pool, pool_per_batch=4, teacher=teacher), "0 < pool_per_batch < batch_size")):
+        with pytest.raises(ValueError, match=words):
+            fit(model, x, y, steps=1, batch_size=4, **kw)
+
+
+def test_augmented_samples_keep_labels_and_filter(tiny_classifier):
+    from ganaug.evaluation import augmented_samples
+
+    x, y = torch.rand(20, 1, 28, 28), torch.arange(20) % 10
+    xs, ys, acc = augmented_samples(x, y, synthetic=50, seed=1)
+    assert acc is None and xs.shape == (50, 1, 28, 28) and torch.equal(ys, y.repeat(3)[:50])
+    assert float(xs.min()) >= 0 and float(xs.max()) <= 1 and not torch.equal(xs[:20], x)
+    assert torch.equal(augmented_samples(x, y, synthetic=50, seed=1)[0], xs)  # reproducible by seed
+    assert not torch.equal(augmented_samples(x, y, synthetic=50, seed=2)[0], xs)
+    xf, yf, acc = augmented_samples(x, y, synthetic=50, seed=1, filter_labeller=tiny_classifier, min_confidence=0.1)
+    assert len(yf) == 50 and 0 < acc <= 1
+    from ganaug.evaluation import predict
+    assert bool((predict(tiny_classifier, xf)[torch.arange(50), yf] >= 0.1).all())
+    with pytest.raises(ValueError, match="positive count"):
+        augmented_samples(x, y, synthetic=0)
+
+
+def test_distillation_arms(tmp_path, mnist_train, tiny_generator_dir, tiny_classifier):
+    from ganaug.evaluation import run_label
+
+    kw = dict(per_class=10, seed=0, subset_seed=0, steps=2, mnist=mnist_train, eval_set="val")
+    rows = [protocol_run(arm="kd", teacher=[tiny_classifier, tiny_classifier], teacher_id="two", **kw),
+            protocol_run(arm="gan+kd", teacher=tiny_classifier, teacher_id="one", generator=tiny_generator_dir,
+                         generator_id="tiny", pool=30, ratio=0.25, **kw),
+            protocol_run(arm="trivialaugment+kd", teacher=tiny_classifier, teacher_id="one", pool=30, temperature=1.0,
+                         **kw)]
+    assert [r["pool"] for r in rows] == [None, 30, 30] and rows[1]["ratio"] == 0.25 and rows[0]["ratio"] is None
+    assert rows[1]["generator"] == "tiny" and rows[2]["generator"] is None and rows[0]["teacher"] == "two"
+    assert all(0 <= r["accuracy"] <= 1 and r["train_items"] == 100 for r in rows)
+    assert [run_label(r) for r in rows] == ["teacher two", "tiny, ratio 0.25, teacher one, pool 30",
+                                            "teacher one, T 1, pool 30"]
+    table = summarise(rows)
+    assert "| kd [teacher two] |" in table and "| gan+kd [tiny, ratio 0.25, teacher one, pool 30] |" in table
+    from ganaug._hub import update_card_downstream
+
+    card = tmp_path / "README.md"
+    card.write_text("---\nlicense: mit\n---\n\n# card\n")
+    entries = update_card_downstream(card, [dict(r, eval_set="test") for r in rows])
+    e = entries["gan+kd [tiny, ratio 0.25, teacher one, pool 30], 10 / class"]
+    assert (e["teacher"], e["temperature"], e["pool"], e["generator"]) == ("one", 3.0, 30, "tiny")
+    assert entries["kd [teacher two], 10 / class"]["pool"] is None
+    with pytest.raises(ValueError, match="distils a teacher: pass teacher="):
+        protocol_run(arm="kd", **kw)
+    with pytest.raises(ValueError, match="teacher= is for the distillation arms"):
+        protocol_run(arm="affine", teacher=tiny_classifier, **kw)
+    with pytest.raises(ValueError, match="needs pool >= 1"):
+        protocol_run(arm="trivialaugment+kd", teacher=tiny_classifier, pool=0, **kw)
+
+
+def test_evaluate_distillation_flags(tmp_path, tiny_classifier):
+    tiny_classifier.save_pretrained(tmp_path / "lab")
+    cmd = [sys.executable, str(ROOT / "scripts" / "evaluate.py"), "--output-dir", str(tmp_path / "x")]
+    for extra, words in ((["--arms", "kd"], "add --teacher"),
+                         (["--arms", "affine", "--teacher", str(tmp_path / "lab")], "add one to --arms"),
+                         (["--arms", "kd", "--teacher", str(tmp_path / "lab"), "--pool", "0"], "--pool must be")):
+        bad = subprocess.run(cmd + extra, capture_output=True, text=True, timeout=120)
+        assert bad.returncode == 2 and words in bad.stderr and not (tmp_path / "x").exists(), bad.stderr[-500:]
+    res = subprocess.run(cmd + ["--quick", "--arms", "kd", "trivialaugment+kd", "--teacher", str(tmp_path / "lab"),
+                                str(tmp_path / "lab"), "--pool", "40"], capture_output=True, text=True, timeout=600)
+    assert res.returncode == 0, res.stderr[-2000:]
+    names = sorted(p.name for p in (tmp_path / "x" / "runs").glob("*.json"))
+    assert names == ["kd_10_0_none_tlab+lab_quick.json", "trivialaugment+kd_10_0_none_tlab+lab_p40_quick.json"]
+    assert "| trivialaugment+kd [teacher lab+lab, pool 40] |" in (tmp_path / "x" / "table_quick.md").read_text()
+
+
+def test_train_classifier_adds_augmented_copies(tmp_path, tiny_classifier):
+    script = str(ROOT / "scripts" / "train_classifier.py")
+    tiny_classifier.save_pretrained(tmp_path / "lab")
+    base = [sys.executable, script, "--per-class", "10", "--width", "4", "--dry-run", "--val"]
+    res = subprocess.run(base + ["--augmented", "--synthetic", "200", "--filter-labeller", str(tmp_path / "lab"),
+                                 "--min-confidence", "0.05", "--output-dir", str(tmp_path / "a")],
+                         capture_output=True, text=True, timeout=600)
+    assert res.returncode == 0, res.stderr[-2000:]
+    info = json.loads((tmp_path / "a" / "training.json").read_text())
+    assert info["augmented"] and info["synthetic"] == 200 and 0 < info["acceptance"] <= 1
+    bad = subprocess.run(base + ["--augmented", "--generator", str(tmp_path / "lab"), "--output-dir",
+                                 str(tmp_path / "x")], capture_output=True, text=True, timeout=600)
+    assert bad.returncode == 2 and "not both" in bad.stderr and not (tmp_path / "x").exists()

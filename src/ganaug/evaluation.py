@@ -13,7 +13,7 @@ from torch import nn
 from ganaug._device import to_device
 
 __all__ = ["random_affine", "fit", "accuracy", "predict", "class_balanced_subset", "train_reference_classifier",
-           "self_training_set", "filtered_samples", "half_real"]
+           "self_training_set", "filtered_samples", "augmented_samples", "half_real", "ensemble_teacher"]
 
 
 def random_affine(x: torch.Tensor, generator: torch.Generator, degrees: float = 10.0, translate: float = 0.1,
@@ -33,10 +33,16 @@ def random_affine(x: torch.Tensor, generator: torch.Generator, degrees: float = 
 def fit(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, steps: int, batch_size: int, lr: float = 1e-3,
         augment: Callable[[torch.Tensor, torch.Generator], torch.Tensor] | None = None, seed: int = 0,
         schedule: str = "constant", weight_decay: float = 0.0, progress: bool = False,
-        device: str | torch.device = "cpu", augment_mask: torch.Tensor | None = None) -> float:
+        device: str | torch.device = "cpu", augment_mask: torch.Tensor | None = None,
+        teacher: Callable[[torch.Tensor], torch.Tensor] | None = None, pool: torch.Tensor | None = None,
+        pool_per_batch: int = 0) -> float:
     """Train ``model`` with Adam for exactly ``steps`` batches drawn by reshuffled epochs; return seconds.
 
     ``augment_mask`` (bool, one per item of ``x``) applies ``augment`` only to the items it marks.
+    ``teacher`` (distillation) maps each batch, after augmentation and on ``device``, to the target probabilities
+    (N, C) the loss uses instead of ``y`` (e.g. ``ensemble_teacher``). ``pool`` (images with no labels, so it needs
+    ``teacher``) supplies ``pool_per_batch`` items of every batch, drawn by its own reshuffled epochs after the
+    ``batch_size - pool_per_batch`` items of ``x``; both parts are augmented.
     """
     from tqdm.auto import tqdm
 
@@ -44,6 +50,12 @@ def fit(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, steps: int, batch
                                      or augment_mask.shape != (len(y),)):
         raise ValueError(f"augment_mask must be a bool tensor of shape ({len(y)},), one per item, and needs augment; "
                          f"got {(augment_mask.dtype, tuple(augment_mask.shape))} with augment={augment!r}.")
+    n_pool = 0 if pool is None else pool_per_batch
+    if pool is not None and (teacher is None or augment_mask is not None or len(pool) == 0
+                             or not 0 < pool_per_batch < batch_size):
+        raise ValueError(f"pool needs a teacher to label its images, no augment_mask, at least one image and "
+                         f"0 < pool_per_batch < batch_size ({batch_size}); got pool_per_batch={pool_per_batch}, "
+                         f"{len(pool)} images, teacher={teacher!r}.")
     gen = torch.Generator().manual_seed(seed)
     torch.manual_seed(seed)  # dropout
     model.to(device).train()
@@ -51,19 +63,28 @@ def fit(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, steps: int, batch
     sched = (torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=steps) if schedule == "onecycle"
              else None)
     t0 = time.time()
-    perm = torch.empty(0, dtype=torch.long)
+
+    def take(perm: torch.Tensor, n: int, size: int) -> tuple[torch.Tensor, torch.Tensor]:
+        """The next ``n`` indices of reshuffled epochs over range(size), and the ones left."""
+        if perm.numel() < n:
+            perm = torch.cat([perm, torch.randperm(size, generator=gen)])
+        return perm[:n], perm[n:]
+
+    perm = perm_pool = torch.empty(0, dtype=torch.long)
     for _ in tqdm(range(steps), disable=not progress, leave=False, desc="fit"):
-        if perm.numel() < batch_size:
-            perm = torch.cat([perm, torch.randperm(len(y), generator=gen)])
-        idx, perm = perm[:batch_size], perm[batch_size:]
+        idx, perm = take(perm, batch_size - n_pool, len(y))
         xb, yb = x[idx], y[idx]
+        if n_pool:
+            idx_pool, perm_pool = take(perm_pool, n_pool, len(pool))
+            xb = torch.cat([xb, pool[idx_pool]])
         if augment is not None and augment_mask is None:
             xb = augment(xb, gen)
         elif augment is not None:
             m = augment_mask[idx]
             if m.any():  # xb is already a copy (x[idx]), so x stays as it is
                 xb[m] = augment(xb[m], gen)
-        loss = F.cross_entropy(model(xb.to(device)), yb.to(device))
+        xb = xb.to(device)
+        loss = F.cross_entropy(model(xb), yb.to(device) if teacher is None else teacher(xb))
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
@@ -141,6 +162,56 @@ def filtered_samples(generator, *, synthetic: int = 5000, seed: int = 0, filter_
     return syn.data.unsqueeze(1).float() / 255, syn.targets, syn.acceptance_rate if filter_labeller is not None else None
 
 
+def augmented_samples(x: torch.Tensor, y: torch.Tensor, *, synthetic: int = 5000, seed: int = 0, filter_labeller=None,
+                      min_confidence: float = 0.9, device: str | torch.device = "cpu",
+                      ) -> tuple[torch.Tensor, torch.Tensor, float | None]:
+    """``synthetic`` TrivialAugmentWide copies of the images ``x`` (N, 1, 28, 28) in [0, 1], with their labels ``y``:
+    the no-GAN counterpart of ``filtered_samples`` (FixMatch's strong augmentation and confidence threshold, on
+    labelled images).
+
+    Copies are made in rounds of whole repeats of ``x`` (drawn with seed 2000 + ``seed``); ``filter_labeller`` (a
+    classifier or its folder / Hub id) keeps only copies to which it gives at least ``min_confidence`` for their
+    label, and rounds go on until ``synthetic`` are kept. Returns the images, the labels and the filter's
+    acceptance rate (None without a filter).
+    """
+    from ganaug.datasets import load_classifier
+
+    if len(y) == 0 or synthetic < 1:
+        raise ValueError(f"augmented_samples needs images to copy and a positive count; got {len(y)} images and "
+                         f"synthetic={synthetic}.")
+    lab = None if filter_labeller is None else load_classifier(filter_labeller, device=device)
+    gen = torch.Generator().manual_seed(2000 + seed)
+    reps = -(-synthetic // len(y))
+    kept_x, kept_y, drawn, kept = [], [], 0, 0
+    while kept < synthetic:
+        xa, ya = _trivial_augment(x.repeat(reps, 1, 1, 1), gen), y.repeat(reps)
+        if lab is not None:
+            ok = predict(lab, xa)[torch.arange(len(ya)), ya] >= min_confidence
+            xa, ya = xa[ok], ya[ok]
+        kept_x.append(xa); kept_y.append(ya)
+        drawn, kept = drawn + reps * len(y), kept + len(ya)
+        if lab is not None and drawn >= 100 * synthetic and kept < synthetic:
+            raise RuntimeError(f"Only {kept} of {drawn} augmented copies reach min_confidence={min_confidence} under "
+                               f"the filter labeller; lower min_confidence or use a better labeller.")
+    return torch.cat(kept_x)[:synthetic], torch.cat(kept_y)[:synthetic], None if lab is None else kept / drawn
+
+
+def ensemble_teacher(classifiers, temperature: float = 3.0) -> Callable[[torch.Tensor], torch.Tensor]:
+    """A distillation target for ``fit(teacher=)``: images (N, 1, 28, 28) -> the mean over ``classifiers`` (modules,
+    in eval mode, on the images' device) of softmax(logits / ``temperature``)."""
+    members = list(classifiers)
+    if not members or isinstance(temperature, bool) or not temperature > 0:
+        raise ValueError(f"ensemble_teacher needs at least one classifier and a positive temperature; got "
+                         f"{len(members)} classifiers and temperature={temperature!r}.")
+
+    @torch.no_grad()  # not inference_mode: the targets are saved for the student's backward pass
+    def teacher(x: torch.Tensor) -> torch.Tensor:
+        return torch.stack([torch.cat([torch.softmax(m(x[i:i + 2000]) / temperature, 1)
+                                       for i in range(0, len(x), 2000)]) for m in members]).mean(0)
+
+    return teacher
+
+
 def self_training_set(x: torch.Tensor, y: torch.Tensor, generator, *, synthetic: int = 5000, seed: int = 0,
                       filter_labeller=None, min_confidence: float = 0.9, device: str | torch.device = "cpu",
                       ) -> tuple[torch.Tensor, torch.Tensor, float | None]:
@@ -209,8 +280,14 @@ def run_demo(*, per_class: int = 10, steps: int = 500, seed: int = 0, ratio: flo
 
 # ---------------------------------------------------------------- the downstream protocol
 
-ARMS = ("real", "affine", "trivialaugment", "gan", "gan+affine", "tstr")
-SYNTHETIC_ARMS = ("gan", "gan+affine", "tstr")  # the arms that draw from a generator
+ARMS = ("real", "affine", "trivialaugment", "gan", "gan+affine", "tstr")  # scripts/evaluate.py's default arms
+# distillation: every RandomAffine batch labelled by a teacher (classifiers trained on the subset only, for an arm;
+# the reference classifier only as a bound), with no pool, a pool of GAN samples, or a no-GAN pool of
+# TrivialAugmentWide copies of the subset (the control for the GAN's pool)
+KD_ARMS = ("kd", "gan+kd", "trivialaugment+kd")
+ALL_ARMS = ARMS + KD_ARMS
+POOL_ARMS = ("gan+kd", "trivialaugment+kd")
+SYNTHETIC_ARMS = ("gan", "gan+affine", "tstr", "gan+kd")  # the arms that draw from a generator
 SYNTHETIC_AFFINE_ARMS = ("gan", "tstr")  # the synthetic arms without augmentation, where synthetic_affine applies
 STEPS = {10: 500, 100: 600, 1000: 1500, 6000: 3000}  # per real-set size (images per class); 6000 ~ all 60 000
 VAL_SIZE, VAL_SEED = 10_000, 777  # eval_set="val": this many training images outside the subset
@@ -248,6 +325,7 @@ def protocol_run(*, arm: str, per_class: int, seed: int, subset_seed: int, steps
                  generator=None, generator_id: str = "default", min_confidence: float | None = None,
                  truncation: float | None = None, labeller=None, relabel: bool = False, mnist=None, test=None,
                  ratio: float = 0.5, eval_set: str = "test", synthetic_affine: bool = False,
+                 teacher=None, teacher_id: str = "teacher", temperature: float = 3.0, pool: int = 10_000,
                  progress: bool = False) -> dict:
     """One classifier trained for ``steps`` batches on one arm's data; tested on the real test set (or ``eval_set``).
 
@@ -261,12 +339,27 @@ def protocol_run(*, arm: str, per_class: int, seed: int, subset_seed: int, steps
     (TSTR trains on no real image, so there any training images will do, also at the full size).
     ``synthetic_affine`` applies RandomAffine to the synthetic items only (arms ``gan`` and ``tstr``; the real
     items stay as they are).
+
+    The distillation arms (``KD_ARMS``) train on RandomAffine batches labelled by ``teacher`` (a classifier, its
+    folder or Hub id, or a list of them: the mean of their softmax(logits / ``temperature``)), named ``teacher_id``
+    in results: ``kd`` on the real images alone; ``gan+kd`` with a pool of ``pool`` samples of ``generator`` (seed
+    1000 + ``seed``; ``labeller`` and ``relabel`` as above) and ``trivialaugment+kd`` with ``pool``
+    TrivialAugmentWide copies of the real images instead (the no-GAN control), each making round(``batch_size``
+    x ``ratio``) items of every batch. For an arm of the protocol the teacher must be trained on the subset only.
     """
     from ganaug.datasets import SyntheticMNIST, synthetic_count
     from ganaug.models import SmallCNN
 
-    if arm not in ARMS:
-        raise ValueError(f"Unknown arm {arm!r}; choose from {ARMS}.")
+    if arm not in ALL_ARMS:
+        raise ValueError(f"Unknown arm {arm!r}; choose from {ALL_ARMS}.")
+    if (arm in KD_ARMS) != (teacher is not None):
+        raise ValueError(f"arm {arm!r} distils a teacher: pass teacher= (a classifier, its folder or Hub id, or a list "
+                         f"of them)." if arm in KD_ARMS else
+                         f"teacher= is for the distillation arms {KD_ARMS}; arm {arm!r} trains on true labels.")
+    if arm in POOL_ARMS and (isinstance(pool, bool) or not isinstance(pool, int) or pool < 1
+                             or not 0 < round(batch_size * ratio) < batch_size):
+        raise ValueError(f"arm {arm!r} needs pool >= 1 (got {pool!r}) and a ratio that leaves real and pool items in "
+                         f"every batch of {batch_size} (got {ratio}).")
     if isinstance(ratio, bool) or not isinstance(ratio, (int, float)) or not 0 < ratio < 1:
         raise ValueError(f"ratio must be a number in (0, 1) (the fraction of synthetic items), got {ratio!r}.")
     if eval_set not in ("test", "val"):
@@ -288,7 +381,22 @@ def protocol_run(*, arm: str, per_class: int, seed: int, subset_seed: int, steps
     x_eval, y_eval = eval_images(mnist, test, eval_set, idx if arm != "tstr" else idx[:0], subset_seed)
     augment = None
     synthetic = arm in SYNTHETIC_ARMS
-    if synthetic:
+    pool_x, teacher_fn, syn = None, None, None
+    if arm in KD_ARMS:
+        from ganaug.datasets import load_classifier
+
+        members = teacher if isinstance(teacher, (list, tuple)) else [teacher]
+        teacher_fn = ensemble_teacher([load_classifier(t, device="cpu").eval() for t in members], temperature)
+        augment = random_affine
+        if arm == "gan+kd":
+            syn = SyntheticMNIST(pool, generator=generator, seed=1000 + seed, device="cpu",
+                                 min_confidence=min_confidence, truncation=truncation, labeller=labeller,
+                                 relabel=relabel)
+            pool_x = syn.data.unsqueeze(1).float() / 255
+        elif arm == "trivialaugment+kd":  # seeded per run, as the GAN's samples are
+            pool_x = _trivial_augment(x.repeat(-(-pool // len(x)), 1, 1, 1)[:pool],
+                                      torch.Generator().manual_seed(1000 + seed))
+    elif synthetic:
         n_syn = len(y) if arm == "tstr" else synthetic_count(len(y), ratio)  # as GANAugmentedDataset mixes
         syn = SyntheticMNIST(n_syn, generator=generator, seed=1000 + seed, device="cpu", min_confidence=min_confidence,
                              truncation=truncation, labeller=labeller, relabel=relabel)
@@ -306,8 +414,10 @@ def protocol_run(*, arm: str, per_class: int, seed: int, subset_seed: int, steps
     torch.manual_seed(seed)  # the initial weights too: torch seeds its global RNG at random in each process
     model = SmallCNN()
     secs = fit(model, x, y, steps=steps, batch_size=batch_size, lr=1e-3, augment=augment, seed=seed, progress=progress,
-               augment_mask=augment_mask)
+               augment_mask=augment_mask, teacher=teacher_fn, pool=pool_x, pool_per_batch=round(batch_size * ratio))
     acc = accuracy(model, x_eval, y_eval)
+    kd = {"teacher": teacher_id, "temperature": temperature,
+          "pool": pool if arm in POOL_ARMS else None} if arm in KD_ARMS else {}
     return {"arm": arm, "per_class": per_class, "real_images": int(len(idx)), "seed": seed, "subset_seed": subset_seed,
             "steps": steps, "batch_size": batch_size, "train_items": int(len(y)), "accuracy": acc,
             "seconds": round(secs, 1), "generator": generator_id if synthetic else None,
@@ -315,17 +425,28 @@ def protocol_run(*, arm: str, per_class: int, seed: int, subset_seed: int, steps
             "truncation": syn.truncation if synthetic else None,
             "relabel": syn.relabel if synthetic else None,
             "acceptance_rate": syn.acceptance_rate if synthetic else None,
-            "ratio": ratio if arm in ("gan", "gan+affine") else None, "eval_set": eval_set,
-            "synthetic_affine": bool(synthetic_affine)}
+            "ratio": ratio if arm in ("gan", "gan+affine") + POOL_ARMS else None, "eval_set": eval_set,
+            "synthetic_affine": bool(synthetic_affine), **kd}
 
 
 def run_label(row: dict) -> str:
-    """How results tables name a row's generator: its id, plus the ratio when it is not 0.5, and
-    "synthetic affine" when only the synthetic items were augmented."""
+    """How results tables name a row's setting: the generator's id, the ratio when it is not 0.5, "synthetic
+    affine" when only the synthetic items were augmented; for distillation the teacher, its temperature when not
+    3 and the pool's size."""
     gen = row.get("generator") or ""
     r = row.get("ratio")
-    label = f"{gen}, ratio {r:g}" if gen and r is not None and r != 0.5 else gen
-    return f"{label}, synthetic affine" if gen and row.get("synthetic_affine") else label
+    parts = [gen] if gen else []
+    if r is not None and r != 0.5:
+        parts.append(f"ratio {r:g}")
+    if gen and row.get("synthetic_affine"):
+        parts.append("synthetic affine")
+    if row.get("teacher"):
+        parts.append(f"teacher {row['teacher']}")
+        if row.get("temperature", 3.0) != 3.0:
+            parts.append(f"T {row['temperature']:g}")
+        if row.get("pool"):
+            parts.append(f"pool {row['pool']}")
+    return ", ".join(parts)
 
 
 def size_label(per_class: int) -> str:
@@ -343,23 +464,20 @@ def mean_std(values: list[float]) -> tuple[float, float]:
 def summarise(rows: list[dict]) -> str:
     """Markdown table: mean ± std of accuracy (%) on the rows' eval set, per arm and real-set size."""
     sizes = sorted({r["per_class"] for r in rows})
-    arms = [a for a in ARMS if any(r["arm"] == a for r in rows)]
-    gens = sorted({run_label(r) for r in rows} - {""})
+    arms = [a for a in ALL_ARMS if any(r["arm"] == a for r in rows)]
     head = "| arm | " + " | ".join(size_label(s) for s in sizes) + " |"
     lines = [head, "|---" * (len(sizes) + 1) + "|"]
     for arm in arms:
-        for gen in (gens if arm in SYNTHETIC_ARMS else [None]):
+        for gen in sorted({run_label(r) for r in rows if r["arm"] == arm}):
             cells = []
             for s in sizes:
                 acc = [100 * r["accuracy"] for r in rows if r["arm"] == arm and r["per_class"] == s
-                       and (gen is None or run_label(r) == gen)]
+                       and run_label(r) == gen]
                 if not acc:
                     cells.append("–")
                 else:
                     mean, sd = mean_std(acc)
                     cells.append(f"{mean:.2f} ± {sd:.2f} (n={len(acc)})")
-            if all(c == "–" for c in cells):
-                continue  # an arm never run with this generator
-            name = arm if gen is None else f"{arm} [{gen}]"
+            name = f"{arm} [{gen}]" if gen else arm
             lines.append(f"| {name} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
