@@ -37,12 +37,18 @@ P = 10 000 and 0.25 the 500 or 600 steps see 8 000 to 9 600 distinct GAN images,
   python results/kd-val/kd_val.py 10 kdmix 0.25 SEED 3 results/lowdata/weights/sub10-ada L pool=10000
 G ``trivial`` with ``pool=P`` is the no-GAN control: the pool is P TrivialAugmentWide copies of the subset's own
 images (evaluate.py's ``trivial`` augmentation, unfiltered), labelled by the teacher as the GAN's samples are.
+
+Since 2026-12-05 (twenty-ninth session) kdreal, kdmix with pool=P and the trivial pool are scripts/evaluate.py's
+arms ``kd``, ``gan+kd`` (with --relabel --labeller L's first) and ``trivialaugment+kd`` (--teacher L..., --pool P,
+--ratio RATIO), which give the same figures to the last digit; and this script's distillation runs through
+ganaug.evaluation.fit(teacher=, pool=) (kdmixup keeps its own loop).
 """
 import json, sys
 import torch, torch.nn.functional as F
 from ganaug._data import load_mnist
 from ganaug.datasets import SyntheticMNIST, synthetic_count, load_classifier
-from ganaug.evaluation import class_balanced_subset, eval_images, fit, random_affine, accuracy, STEPS, _trivial_augment
+from ganaug.evaluation import class_balanced_subset, ensemble_teacher, eval_images, fit, random_affine, accuracy, \
+    STEPS, _trivial_augment
 from ganaug.models import SmallCNN
 
 per_class, mode, ratio, seed, T = int(sys.argv[1]), sys.argv[2], float(sys.argv[3]), int(sys.argv[4]), float(sys.argv[5])
@@ -75,10 +81,7 @@ x, y = x_all[idx], mnist.targets[idx]
 xv, yv = eval_images(mnist, load_mnist(train=False) if on_test else None, "test" if on_test else "val", idx, 0)
 labs = [load_classifier(p, device="cpu").eval() for p in lab_path.split(",")]  # several: their softmaxes averaged
 lab = labs[0]
-def soft(imgs):
-    with torch.no_grad():
-        return torch.stack([torch.cat([torch.softmax(m(imgs[i:i+2000]) / T, 1) for i in range(0, len(imgs), 2000)])
-                            for m in labs]).mean(0)
+soft = ensemble_teacher(labs, T)
 if mode not in ("hard", "soft", "kdreal", "kdmix", "kdmixup"):
     sys.exit(f"unknown mode {mode!r}: choose hard, soft, kdreal, kdmix or kdmixup")
 if gen_path == "trivial":  # the no-GAN pool: augmented copies of the subset, seeded per run as the GAN's samples are
@@ -94,27 +97,23 @@ if mode in ("hard", "soft"):
     ys = soft(xs) if mode == "soft" else F.one_hot(syn.targets, 10).float()
     fit(model, torch.cat([x, xs]), torch.cat([F.one_hot(y, 10).float(), ys]), steps=steps, batch_size=64,
         lr=1e-3, augment=augment, seed=seed)
-else:  # fit()'s loop (same optimiser, batch order and augmentation), but each augmented batch is labelled by the labeller
-    n_syn = round(64 * ratio) if pool_n else 0  # pool: this many GAN samples in every batch, from their own epochs
+elif mode in ("kdreal", "kdmix"):  # each augmented batch labelled by the labeller; a pool makes n_syn of every batch
+    n_syn = round(64 * ratio) if pool_n else 0
     if mode == "kdmix" and not pool_n:
-        x = torch.cat([x, xs])
+        x, y = torch.cat([x, xs]), torch.cat([y, syn.targets])  # y only sets the epoch length: the teacher labels
+    fit(model, x, y, steps=steps, batch_size=64, lr=1e-3, augment=augment, seed=seed, teacher=soft,
+        pool=xs if pool_n else None, pool_per_batch=n_syn)
+else:  # kdmixup: fit()'s loop (same optimiser, batch order and augmentation), then mixup, each batch labelled
     g = torch.Generator().manual_seed(seed); torch.manual_seed(seed)
     opt = torch.optim.AdamW(model.parameters(), lr=1e-3, weight_decay=0.0); model.train()
-    def take(perm, n, size):  # the next n indices of reshuffled epochs over range(size), and what is left
-        if perm.numel() < n: perm = torch.cat([perm, torch.randperm(size, generator=g)])
-        return perm[:n], perm[n:]
-    perm = perm_s = torch.empty(0, dtype=torch.long)
+    perm = torch.empty(0, dtype=torch.long)
     for _ in range(steps):
-        b, perm = take(perm, 64 - n_syn, len(x))
-        xb = x[b]
-        if n_syn:
-            b_s, perm_s = take(perm_s, n_syn, len(xs))
-            xb = torch.cat([xb, xs[b_s]])
-        xb = xb if augment is None else augment(xb, g)
-        if mode == "kdmixup":  # added 2026-12-02; the other modes draw nothing more from g
-            lam = torch.rand(len(xb), 1, 1, 1, generator=g)
-            lam[torch.rand(len(xb), generator=g) < 0.5] = 1.0  # half stay clean
-            xb = lam * xb + (1 - lam) * xb[torch.randperm(len(xb), generator=g)]
+        if perm.numel() < 64: perm = torch.cat([perm, torch.randperm(len(x), generator=g)])
+        b, perm = perm[:64], perm[64:]
+        xb = x[b] if augment is None else augment(x[b], g)
+        lam = torch.rand(len(xb), 1, 1, 1, generator=g)  # added 2026-12-02
+        lam[torch.rand(len(xb), generator=g) < 0.5] = 1.0  # half stay clean
+        xb = lam * xb + (1 - lam) * xb[torch.randperm(len(xb), generator=g)]
         loss = F.cross_entropy(model(xb), soft(xb))
         opt.zero_grad(); loss.backward(); opt.step()
     model.eval()
