@@ -14,8 +14,8 @@ import json, os, sys
 import torch
 from ganaug._data import load_mnist
 from ganaug.datasets import load_classifier
-from ganaug.evaluation import STEPS, _trivial_augment, accuracy, class_balanced_subset, eval_images, \
-    filtered_samples, half_real, predict, train_reference_classifier
+from ganaug.evaluation import STEPS, accuracy, augmented_samples, class_balanced_subset, eval_images, \
+    filtered_samples, half_real, train_reference_classifier
 
 per_class, seed, lab_path = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
 gen_path = sys.argv[4] if len(sys.argv) > 4 else None
@@ -26,16 +26,9 @@ idx = class_balanced_subset(mnist.targets, per_class, 0)
 x, y = mnist.data[idx].unsqueeze(1).float() / 255, mnist.targets[idx]
 xv, yv = eval_images(mnist, None, "val", idx, 0)
 lab = load_classifier(lab_path, device="cpu")
-g = torch.Generator().manual_seed(2000 + seed)
-kept_x, kept_y, drawn = [], [], 0
-while sum(len(k) for k in kept_y) < N:
-    reps = N // len(y)
-    xa = _trivial_augment(x.repeat(reps, 1, 1, 1), g)
-    ya = y.repeat(reps)
-    ok = predict(lab, xa)[torch.arange(len(ya)), ya] >= MIN_CONF
-    kept_x.append(xa[ok]); kept_y.append(ya[ok]); drawn += len(ya)
-xs, ys = torch.cat(kept_x)[:N], torch.cat(kept_y)[:N]
-acceptance = sum(len(k) for k in kept_y) / drawn
+# the package's helper since 2026-12-05 (scripts/train_classifier.py --augmented): the same rounds of copies, drawn
+# with seed 2000 + SEED and kept at MIN_CONF; the weights are bit-identical to this script's earlier, inlined loop
+xs, ys, acceptance = augmented_samples(x, y, synthetic=N, seed=seed, filter_labeller=lab, min_confidence=MIN_CONF)
 if gen_path is not None:  # the GAN's filtered samples too (labeller_gan.py's ganf)
     xg, yg, _ = filtered_samples(gen_path, synthetic=N, seed=seed, filter_labeller=lab)
     xs, ys = torch.cat([xs, xg]), torch.cat([ys, yg])
