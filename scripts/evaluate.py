@@ -19,9 +19,10 @@ the owner's PID). Commands:
     # the same for the full set: 5000 per class with the full set's steps leaves 10 000 images to validate on
     python scripts/evaluate.py --sizes 5000 --steps 3000 --val --arms real gan --relabel --generator-id relabel \
         --output-dir results/val-full
-    # 10 per class by distillation (results/README.md, "The 10-per-class recipe"): a teacher of three labellers
-    # trained on the subset only (scripts/train_classifier.py), on the real images alone, with a pool of 10 000
-    # samples of the subset's GAN, and with a pool of TrivialAugmentWide copies instead (the no-GAN control)
+    # 10 per class by distillation (results/README.md, "The 10-per-class recipe through the package's scripts"):
+    # a teacher of three labellers trained on the subset only (scripts/train_classifier.py), on the real images
+    # alone, with a pool of 10 000 samples of the subset's GAN, and with a pool of TrivialAugmentWide copies instead
+    # (the no-GAN control)
     python scripts/evaluate.py --sizes 10 --arms affine kd gan+kd trivialaugment+kd --seeds 0 1 2 3 4 5 \
         --generator results/lowdata/weights/sub10-ada --generator-id sub10-ada --relabel \
         --labeller runs/t10/augf-s0 --teacher runs/t10/augf-s0 runs/t10/augf-s1 runs/t10/augf-s2 --teacher-id augf3
@@ -154,6 +155,14 @@ def main(argv: list[str] | None = None) -> int:
               f"{a.temperature}).", file=sys.stderr)
         return 2
     teacher_id = a.teacher_id or "+".join(Path(t).name for t in a.teacher or [])
+    for t in a.teacher or []:  # before any run is claimed: a wrong path should cost nothing
+        from ganaug.datasets import load_classifier
+
+        try:
+            load_classifier(t)
+        except (OSError, ValueError) as e:
+            print(f"error: --teacher {t}: {e}", file=sys.stderr)
+            return 2
     if not 0 < a.ratio < 1:
         print(f"error: --ratio must be in (0, 1) (the fraction of synthetic items), got {a.ratio}.", file=sys.stderr)
         return 2

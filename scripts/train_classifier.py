@@ -17,7 +17,8 @@ filter for a second round (results/README.md, "Self-training the subset labeller
 The no-GAN counterpart: 5000 TrivialAugmentWide copies of the subset's own images (drawn with seed 2000 + --seed)
 in place of the GAN's samples, kept by the same filter. Three of these (seeds 0, 1, 2, each filtered by the
 subset-only labeller of its seed) are the teacher of the 10-per-class distillation arms (scripts/evaluate.py --arms
-kd gan+kd trivialaugment+kd --teacher ...; results/README.md, "The 10-per-class recipe"):
+kd gan+kd trivialaugment+kd --teacher ...; results/README.md, "The 10-per-class recipe through the package's
+scripts"):
     python scripts/train_classifier.py --per-class 10 --seed 0 --val --output-dir runs/t10/real-s0
     python scripts/train_classifier.py --per-class 10 --seed 0 --augmented --filter-labeller runs/t10/real-s0 \
         --val --output-dir runs/t10/augf-s0

@@ -369,7 +369,8 @@ def test_evaluate_distillation_flags(tmp_path, tiny_classifier):
     cmd = [sys.executable, str(ROOT / "scripts" / "evaluate.py"), "--output-dir", str(tmp_path / "x")]
     for extra, words in ((["--arms", "kd"], "add --teacher"),
                          (["--arms", "affine", "--teacher", str(tmp_path / "lab")], "add one to --arms"),
-                         (["--arms", "kd", "--teacher", str(tmp_path / "lab"), "--pool", "0"], "--pool must be")):
+                         (["--arms", "kd", "--teacher", str(tmp_path / "lab"), "--pool", "0"], "--pool must be"),
+                         (["--arms", "kd", "--teacher", str(tmp_path / "nope")], f"--teacher {tmp_path / 'nope'}:")):
         bad = subprocess.run(cmd + extra, capture_output=True, text=True, timeout=120)
         assert bad.returncode == 2 and words in bad.stderr and not (tmp_path / "x").exists(), bad.stderr[-500:]
     res = subprocess.run(cmd + ["--quick", "--arms", "kd", "trivialaugment+kd", "--teacher", str(tmp_path / "lab"),
