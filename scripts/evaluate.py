@@ -155,11 +155,12 @@ def main(argv: list[str] | None = None) -> int:
               f"{a.temperature}).", file=sys.stderr)
         return 2
     teacher_id = a.teacher_id or "+".join(Path(t).name for t in a.teacher or [])
-    for t in a.teacher or []:  # before any run is claimed: a wrong path should cost nothing
-        from ganaug.datasets import load_classifier
+    from ganaug.datasets import load_classifier
 
+    teachers = []  # loaded once, before any run is claimed (a wrong path costs nothing), and shared by every run
+    for t in a.teacher or []:
         try:
-            load_classifier(t)
+            teachers.append(load_classifier(t))
         except (OSError, ValueError) as e:
             print(f"error: --teacher {t}: {e}", file=sys.stderr)
             return 2
@@ -221,7 +222,7 @@ def main(argv: list[str] | None = None) -> int:
                                generator=a.generator, generator_id=a.generator_id, min_confidence=a.min_confidence,
                                truncation=a.truncation, labeller=a.labeller, relabel=a.relabel, mnist=mnist, test=test,
                                ratio=a.ratio, eval_set="val" if a.val else "test",
-                               synthetic_affine=saffine, teacher=a.teacher if arm in KD_ARMS else None,
+                               synthetic_affine=saffine, teacher=teachers if arm in KD_ARMS else None,
                                teacher_id=teacher_id, temperature=a.temperature, pool=a.pool)
             tmp = path.with_suffix(".json.tmp")
             tmp.write_text(json.dumps(row, indent=2))
