@@ -229,7 +229,8 @@ def main(argv: list[str] | None = None) -> int:
             os.replace(tmp, path)  # atomic: an interrupted run leaves no half-written result
         finally:
             path.with_suffix(".lock").unlink(missing_ok=True)
-        tqdm.write(f"{arm:>15} {s:>5}/class seed {seed}: {row['accuracy']:.2%} ({row['seconds']} s)")
+        tqdm.write(f"{arm:>15} {s:>5}/class seed {seed}: {row['accuracy']:.2%} ({row['seconds']} s training, "
+                   f"{row['data_seconds']} s data)")
     loaded = {p: json.loads(p.read_text()) for p in sorted((out / "runs").glob("*.json"))}
     rows = [r for r in loaded.values() if r["steps"] == steps_for(r["per_class"])  # the table holds this command's kind of run
             and r.get("eval_set", "test") == ("val" if a.val else "test")]

@@ -38,8 +38,9 @@ def test_quick_protocol_runs_and_resumes(tmp_path, tiny_generator_dir):
     runs = sorted((tmp_path / "runs").glob("*.json"))
     assert len(runs) == 4
     row = json.loads(runs[0].read_text())
-    assert {"arm", "per_class", "seed", "steps", "accuracy", "seconds", "generator"} <= set(row)
-    assert 0.0 <= row["accuracy"] <= 1.0
+    assert {"arm", "per_class", "seed", "steps", "accuracy", "seconds", "data_seconds", "generator"} <= set(row)
+    assert 0.0 <= row["accuracy"] <= 1.0 and row["seconds"] > 0 and row["data_seconds"] >= 0
+    assert "s training" in res.stdout + res.stderr and "s data)" in res.stdout + res.stderr
     assert "| real |" in (tmp_path / "table_quick.md").read_text()
     assert "| gan [tiny] |" in (tmp_path / "table_quick.md").read_text()
     assert (tmp_path / "accuracy_quick.png").stat().st_size > 0

@@ -346,6 +346,9 @@ def protocol_run(*, arm: str, per_class: int, seed: int, subset_seed: int, steps
     1000 + ``seed``; ``labeller`` and ``relabel`` as above) and ``trivialaugment+kd`` with ``pool``
     TrivialAugmentWide copies of the real images instead (the no-GAN control), each making round(``batch_size``
     x ``ratio``) items of every batch. For an arm of the protocol the teacher must be trained on the subset only.
+
+    The result's ``seconds`` is the classifier's training time; ``data_seconds`` the time before it, spent building
+    the arm's data (the subset, sampling and filtering or relabelling synthetic digits, the pool, the teacher).
     """
     from ganaug.datasets import SyntheticMNIST, synthetic_count
     from ganaug.models import SmallCNN
@@ -367,6 +370,7 @@ def protocol_run(*, arm: str, per_class: int, seed: int, subset_seed: int, steps
     if synthetic_affine and arm not in SYNTHETIC_AFFINE_ARMS:
         raise ValueError(f"synthetic_affine applies to arms {' and '.join(map(repr, SYNTHETIC_AFFINE_ARMS))} only (arm {arm!r} has "
                          f"{'every item augmented already' if arm in ('affine', 'gan+affine') else 'no synthetic items'}).")
+    t_data = time.time()
     x_all = mnist.data.unsqueeze(1).float() / 255
     if per_class * 10 >= len(x_all):
         if eval_set == "val" and arm != "tstr":
@@ -411,6 +415,7 @@ def protocol_run(*, arm: str, per_class: int, seed: int, subset_seed: int, steps
         augment = random_affine
         if arm == "gan":  # the synthetic items come last; tstr has no other kind, so needs no mask
             augment_mask = torch.arange(len(y)) >= len(y) - len(ys)
+    data_secs = time.time() - t_data  # the subset, the synthetic samples (filtered or relabelled), the pool, the teacher
     torch.manual_seed(seed)  # the initial weights too: torch seeds its global RNG at random in each process
     model = SmallCNN()
     secs = fit(model, x, y, steps=steps, batch_size=batch_size, lr=1e-3, augment=augment, seed=seed, progress=progress,
@@ -420,7 +425,8 @@ def protocol_run(*, arm: str, per_class: int, seed: int, subset_seed: int, steps
           "pool": pool if arm in POOL_ARMS else None} if arm in KD_ARMS else {}
     return {"arm": arm, "per_class": per_class, "real_images": int(len(idx)), "seed": seed, "subset_seed": subset_seed,
             "steps": steps, "batch_size": batch_size, "train_items": int(len(y)), "accuracy": acc,
-            "seconds": round(secs, 1), "generator": generator_id if synthetic else None,
+            "seconds": round(secs, 1), "data_seconds": round(data_secs, 1),
+            "generator": generator_id if synthetic else None,
             "min_confidence": min_confidence if synthetic else None,
             "truncation": syn.truncation if synthetic else None,
             "relabel": syn.relabel if synthetic else None,
