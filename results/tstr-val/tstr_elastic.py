@@ -18,20 +18,22 @@ from ganaug.evaluation import STEPS, accuracy, eval_images, fit, random_affine
 from ganaug.models import SmallCNN
 
 ALPHA, SIGMA = 34.0, 4.0  # Simard et al.'s MNIST setting: displacement scale and smoothing, in pixels
+H = W = 28
+R = int(3 * SIGMA)
+_K = torch.exp(-torch.arange(-R, R + 1, dtype=torch.float32) ** 2 / (2 * SIGMA ** 2))
+_K = _K / _K.sum()  # (2R+1,) Gaussian, applied along x then y
+_YS, _XS = torch.meshgrid(torch.linspace(-1, 1, H), torch.linspace(-1, 1, W), indexing="ij")
+_BASE = torch.stack([_XS, _YS], -1).unsqueeze(0)  # (1, H, W, 2) identity grid, align_corners=True
+_PX = torch.tensor([2 / W, 2 / H])  # pixels to grid units
 
 
 def elastic(x: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
     """Per-image elastic distortion of a batch (N, 1, 28, 28): uniform displacements, Gaussian-smoothed, scaled."""
-    n, _, h, w = x.shape
-    d = torch.rand(n, 2, h, w, generator=gen) * 2 - 1  # (N, 2, H, W) pixel displacements before smoothing
-    r = int(3 * SIGMA)
-    k = torch.exp(-torch.arange(-r, r + 1, dtype=torch.float32) ** 2 / (2 * SIGMA ** 2))
-    k = k / k.sum()
-    d = F.conv2d(d.reshape(n * 2, 1, h, w), k.view(1, 1, 1, -1), padding=(0, r))
-    d = F.conv2d(d, k.view(1, 1, -1, 1), padding=(r, 0)).reshape(n, 2, h, w) * ALPHA
-    ys, xs = torch.meshgrid(torch.linspace(-1, 1, h), torch.linspace(-1, 1, w), indexing="ij")
-    grid = torch.stack([xs, ys], -1).unsqueeze(0) + d.permute(0, 2, 3, 1) * torch.tensor([2 / w, 2 / h])
-    return F.grid_sample(x, grid, padding_mode="zeros", align_corners=True)
+    n = x.shape[0]
+    d = torch.rand(n, 2, H, W, generator=gen) * 2 - 1  # (N, 2, H, W) pixel displacements before smoothing
+    d = F.conv2d(d.reshape(n * 2, 1, H, W), _K.view(1, 1, 1, -1), padding=(0, R))
+    d = F.conv2d(d, _K.view(1, 1, -1, 1), padding=(R, 0)).reshape(n, 2, H, W) * ALPHA
+    return F.grid_sample(x, _BASE + d.permute(0, 2, 3, 1) * _PX, padding_mode="zeros", align_corners=True)
 
 
 def affine_elastic(x: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
