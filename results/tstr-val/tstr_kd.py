@@ -17,6 +17,9 @@ Run from the repo root (GANAUG_DATA set), one thread:
   python results/tstr-val/tstr_kd.py MODE SCALE SEED [test] [--filter] [--affine]   # appends to results_kd.jsonl
   MODE   own | kd      SCALE  SyntheticMNIST's truncation, or ``default`` (the generator's own: 1.0 for the shipped one)
   --filter  SyntheticMNIST(min_confidence=0.9)   --affine  the protocol's RandomAffine on every batch
+  --generator PATH  another generator (added for the paper's network, kd-val/generators/seed): an unconditional one
+            is sorted into equal classes by the same teacher (SyntheticMNIST's labeller), so on validation no
+            classifier that saw the validation images touches its samples
 """
 import argparse, json, time
 import torch
@@ -35,6 +38,8 @@ ap.add_argument("seed", type=int)
 ap.add_argument("which", nargs="?", choices=["test"], help="measure on the test set (after the choice)")
 ap.add_argument("--filter", action="store_true", help="keep only samples the reference classifier gives >= 0.9")
 ap.add_argument("--affine", action="store_true", help="RandomAffine on every batch")
+ap.add_argument("--generator", default=None, help="a save_pretrained folder (default: the shipped default); an "
+                "unconditional one (the seed preset) has its samples sorted into classes by the teacher")
 a = ap.parse_args()
 scale = None if a.scale == "default" else float(a.scale)
 torch.set_num_threads(1)
@@ -42,8 +47,9 @@ mnist = load_mnist(train=True)
 on_test = a.which == "test"
 teacher_path = "reference" if on_test else VAL_TEACHER
 t0 = time.time()
-syn = SyntheticMNIST(60_000, generator=None, seed=1000 + a.seed, device="cpu",
-                     min_confidence=0.9 if a.filter else None, truncation=scale)
+syn = SyntheticMNIST(60_000, generator=a.generator, seed=1000 + a.seed, device="cpu",
+                     min_confidence=0.9 if a.filter else None, truncation=scale,
+                     labeller=teacher_path if a.generator else None)  # used by unconditional generators only
 x, y = syn.data.unsqueeze(1).float() / 255, syn.targets
 unseen = class_balanced_subset(mnist.targets, VAL_TEACHER_PER_CLASS, 0)  # the validation teacher's training images
 x_eval, y_eval = eval_images(mnist, load_mnist(train=False) if on_test else None, "test" if on_test else "val",
@@ -53,7 +59,7 @@ torch.manual_seed(a.seed)  # as protocol_run: the initial weights
 model = SmallCNN()
 fit(model, x, y, steps=STEPS[6000], batch_size=64, lr=1e-3, seed=a.seed,
     augment=random_affine if a.affine else None, teacher=teacher)
-rec = dict(mode=a.mode, scale=syn.truncation, filter=a.filter, affine=a.affine, seed=a.seed,
+rec = dict(mode=a.mode, **({"generator": a.generator} if a.generator else {}), scale=syn.truncation, filter=a.filter, affine=a.affine, seed=a.seed,
            teacher=teacher_path if teacher else None, T=T if teacher else None,
            acceptance_rate=round(syn.acceptance_rate, 4), seconds=round(time.time() - t0),
            **{"test" if on_test else "val": accuracy(model, x_eval, y_eval)})
