@@ -36,7 +36,8 @@ ap.add_argument("mode", choices=["own", "kd"])
 ap.add_argument("scale", help="latent scale (truncation), or 'default' for the generator's own")
 ap.add_argument("seed", type=int)
 ap.add_argument("which", nargs="?", choices=["test"], help="measure on the test set (after the choice)")
-ap.add_argument("--filter", action="store_true", help="keep only samples the reference classifier gives >= 0.9")
+ap.add_argument("--filter", action="store_true", help="keep only samples the reference classifier (with --generator: "
+                "the teacher) gives >= 0.9")
 ap.add_argument("--affine", action="store_true", help="RandomAffine on every batch")
 ap.add_argument("--generator", default=None, help="a save_pretrained folder (default: the shipped default); an "
                 "unconditional one (the seed preset) has its samples sorted into classes by the teacher")
@@ -59,7 +60,8 @@ torch.manual_seed(a.seed)  # as protocol_run: the initial weights
 model = SmallCNN()
 fit(model, x, y, steps=STEPS[6000], batch_size=64, lr=1e-3, seed=a.seed,
     augment=random_affine if a.affine else None, teacher=teacher)
-rec = dict(mode=a.mode, **({"generator": a.generator} if a.generator else {}), scale=syn.truncation, filter=a.filter, affine=a.affine, seed=a.seed,
+rec = dict(mode=a.mode, **({"generator": a.generator} if a.generator else {}), scale=syn.truncation,
+           filter=a.filter, affine=a.affine, seed=a.seed,
            teacher=teacher_path if teacher else None, T=T if teacher else None,
            acceptance_rate=round(syn.acceptance_rate, 4), seconds=round(time.time() - t0),
            **{"test" if on_test else "val": accuracy(model, x_eval, y_eval)})
