@@ -48,14 +48,16 @@ mnist = load_mnist(train=True)
 on_test = a.which == "test"
 teacher_path = "reference" if on_test else VAL_TEACHER
 t0 = time.time()
+# the teacher, loaded once: it labels the batches (kd) and sorts an unconditional generator's samples into classes
+clf = load_classifier(teacher_path, device="cpu") if a.mode == "kd" or a.generator else None
 syn = SyntheticMNIST(60_000, generator=a.generator, seed=1000 + a.seed, device="cpu",
                      min_confidence=0.9 if a.filter else None, truncation=scale,
-                     labeller=teacher_path if a.generator else None)  # used by unconditional generators only
+                     labeller=clf if a.generator else None)  # used by unconditional generators only
 x, y = syn.data.unsqueeze(1).float() / 255, syn.targets
 unseen = class_balanced_subset(mnist.targets, VAL_TEACHER_PER_CLASS, 0)  # the validation teacher's training images
 x_eval, y_eval = eval_images(mnist, load_mnist(train=False) if on_test else None, "test" if on_test else "val",
                              unseen, 0)
-teacher = ensemble_teacher([load_classifier(teacher_path, device="cpu").eval()], T) if a.mode == "kd" else None
+teacher = ensemble_teacher([clf], T) if a.mode == "kd" else None
 torch.manual_seed(a.seed)  # as protocol_run: the initial weights
 model = SmallCNN()
 fit(model, x, y, steps=STEPS[6000], batch_size=64, lr=1e-3, seed=a.seed,
