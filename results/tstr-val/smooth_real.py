@@ -8,6 +8,7 @@ batch 64, Adam 1e-3, RandomAffine, seeds as ``protocol_run``), scored on the sam
 diagnostic: the test set is not touched.
 Run from the repo root (GANAUG_DATA set), one thread:
   python results/tstr-val/smooth_real.py MIX SEED     # MIX 0: one-hot targets; 0.5: half smoothed as above
+  python results/tstr-val/smooth_real.py 0 SEED --label-smoothing EPS   # tstr_smooth.py's targets, on these digits
   (appends one line to results/tstr-val/results_embmix.jsonl)
 """
 import argparse, json, time
@@ -19,6 +20,8 @@ from ganaug.models import SmallCNN
 ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 ap.add_argument("mix", type=float, help="fraction of each class's images with soft targets, in [0, 1]")
 ap.add_argument("seed", type=int)
+ap.add_argument("--label-smoothing", type=float, default=0.0, help="the standard form, as tstr_smooth.py (added after "
+                "the MIX runs, which had none)")
 a = ap.parse_args()
 torch.set_num_threads(1)
 t0 = time.time()
@@ -35,11 +38,13 @@ for c in range(10):  # the first round(MIX * count) images of each class (the su
     y[idx] = 0.0
     y[idx, c] = w
     y[idx, other] = 1 - w
+y = y * (1 - a.label_smoothing) + a.label_smoothing / 10
 x_eval, y_eval = eval_images(mnist, None, "val", sub, 0)
 torch.manual_seed(a.seed)  # as protocol_run: the initial weights
 model = SmallCNN()
 fit(model, x, y, steps=STEPS[6000], batch_size=64, lr=1e-3, seed=a.seed, augment=random_affine)
-rec = dict(real=50_000, mix=a.mix, labels_only=True, affine=True, seed=a.seed, seconds=round(time.time() - t0),
+rec = dict(real=50_000, mix=a.mix, **({"eps": a.label_smoothing} if a.label_smoothing else {}), labels_only=True,
+           affine=True, seed=a.seed, seconds=round(time.time() - t0),
            val=accuracy(model, x_eval, y_eval))
 print(json.dumps(rec))
 with open("results/tstr-val/results_embmix.jsonl", "a") as f:
