@@ -11,6 +11,7 @@ classifier labels anything; the reference classifier only filters, as in that ro
 Validation: the 10 000 training images outside ``class_balanced_subset(targets, 5000, 0)`` (tstr_kd.py's).
 Run from the repo root (GANAUG_DATA set), one thread:
   python results/tstr-val/tstr_smooth.py EPS SEED [test]   # appends one line to results/tstr-val/results_smooth.jsonl
+  --no-filter  every sample kept (added after smooth.sh for smooth_nofilter.sh; the default, filtered, is unchanged)
 """
 import argparse, json, time
 import torch
@@ -23,6 +24,7 @@ ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 ap.add_argument("eps", type=float, help="label smoothing, in [0, 1)")
 ap.add_argument("seed", type=int)
 ap.add_argument("which", nargs="?", choices=["test"], help="measure on the test set (after the choice)")
+ap.add_argument("--no-filter", action="store_true", help="keep every sample (no min_confidence)")
 a = ap.parse_args()
 if not 0 <= a.eps < 1:
     ap.error(f"EPS must be in [0, 1), got {a.eps}")
@@ -30,7 +32,8 @@ torch.set_num_threads(1)
 t0 = time.time()
 mnist = load_mnist(train=True)
 on_test = a.which == "test"
-syn = SyntheticMNIST(60_000, seed=1000 + a.seed, device="cpu", min_confidence=0.9, truncation=1.6)
+syn = SyntheticMNIST(60_000, seed=1000 + a.seed, device="cpu", min_confidence=None if a.no_filter else 0.9,
+                     truncation=1.6)
 x = syn.data.unsqueeze(1).float() / 255
 y = torch.nn.functional.one_hot(syn.targets, 10).float() * (1 - a.eps) + a.eps / 10
 x_eval, y_eval = eval_images(mnist, load_mnist(train=False) if on_test else None, "test" if on_test else "val",
@@ -38,7 +41,7 @@ x_eval, y_eval = eval_images(mnist, load_mnist(train=False) if on_test else None
 torch.manual_seed(a.seed)  # as protocol_run: the initial weights
 model = SmallCNN()
 fit(model, x, y, steps=STEPS[6000], batch_size=64, lr=1e-3, seed=a.seed, augment=random_affine)
-rec = dict(eps=a.eps, scale=syn.truncation, filter=True, affine=True, seed=a.seed,
+rec = dict(eps=a.eps, scale=syn.truncation, filter=not a.no_filter, affine=True, seed=a.seed,
            acceptance_rate=round(syn.acceptance_rate, 4), seconds=round(time.time() - t0),
            **{"test" if on_test else "val": accuracy(model, x_eval, y_eval)})
 print(json.dumps(rec))
