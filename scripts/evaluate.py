@@ -26,6 +26,11 @@ the owner's PID). Commands:
     python scripts/evaluate.py --sizes 10 --arms affine kd gan+kd trivialaugment+kd --seeds 0 1 2 3 4 5 \
         --generator results/lowdata/weights/sub10-ada --generator-id sub10-ada --relabel \
         --labeller runs/t10/augf-s0 --teacher runs/t10/augf-s0 runs/t10/augf-s1 runs/t10/augf-s2 --teacher-id augf3
+    # synthetic-only training on the generator's own labels, its best recipe: wider latents behind the filter,
+    # RandomAffine on the samples and label smoothing in the classifier's loss (results/README.md, "Label smoothing
+    # on own labels")
+    python scripts/evaluate.py --sizes 6000 --arms tstr --truncation 1.6 --min-confidence 0.9 --synthetic-affine \
+        --label-smoothing 0.2 --generator-id default-t1.6-filtered
     # the shipped generator's figures, also into its model card's metadata (ganaug_downstream)
     python scripts/evaluate.py --sizes 10 100 --arms gan+affine --card model_cards/default.md
 """
@@ -62,6 +67,7 @@ class Args:
     teacher_id: str | None
     temperature: float
     pool: int
+    label_smoothing: float
     output_dir: str
     quick: bool
     card: str | None
@@ -103,6 +109,10 @@ def parse(argv: list[str] | None = None) -> Args:
     p.add_argument("--pool", type=int, default=10_000,
                    help="gan+kd and trivialaugment+kd: pool size (GAN samples or augmented copies), making --ratio "
                         "of every batch")
+    p.add_argument("--label-smoothing", type=float, default=0.0, metavar="EPS",
+                   help="train the classifier on targets (1 - EPS) * one-hot + EPS / 10, blunting wrong labels (a "
+                        "generator's); not for the kd arms. Own-label TSTR: --arms tstr --truncation 1.6 "
+                        "--min-confidence 0.9 --synthetic-affine --label-smoothing 0.2")
     p.add_argument("--output-dir", default="results")
     p.add_argument("--quick", action="store_true", help="smoke run: 10 per class, 1 seed, 30 steps")
     p.add_argument("--card", default=None, metavar="README.md",
@@ -153,6 +163,14 @@ def main(argv: list[str] | None = None) -> int:
     if a.pool < 1 or not a.temperature > 0:
         print(f"error: --pool must be a positive count (got {a.pool}) and --temperature positive (got "
               f"{a.temperature}).", file=sys.stderr)
+        return 2
+    if not 0 <= a.label_smoothing < 1:
+        print(f"error: --label-smoothing must be in [0, 1) (0: one-hot targets), got {a.label_smoothing}.",
+              file=sys.stderr)
+        return 2
+    if a.label_smoothing and kd_arms:
+        print(f"error: --label-smoothing smooths labels, and the {' and '.join(kd_arms)} arm(s) train on a teacher's "
+              "probabilities (soft already; see --temperature): run them in a command of their own.", file=sys.stderr)
         return 2
     teacher_id = a.teacher_id or "+".join(Path(t).name for t in a.teacher or [])
     from ganaug.datasets import load_classifier
@@ -211,6 +229,8 @@ def main(argv: list[str] | None = None) -> int:
         saffine = a.synthetic_affine and arm in SYNTHETIC_AFFINE_ARMS
         if saffine:
             tag += "_saffine"
+        if a.label_smoothing:
+            tag += f"_ls{a.label_smoothing:g}"
         if a.steps is not None:
             tag += f"_s{a.steps}"
         path = out / "runs" / f"{arm}_{s}_{seed}_{tag}{'_val' if a.val else ''}{'_quick' if a.quick else ''}.json"
@@ -223,7 +243,8 @@ def main(argv: list[str] | None = None) -> int:
                                truncation=a.truncation, labeller=a.labeller, relabel=a.relabel, mnist=mnist, test=test,
                                ratio=a.ratio, eval_set="val" if a.val else "test",
                                synthetic_affine=saffine, teacher=teachers if arm in KD_ARMS else None,
-                               teacher_id=teacher_id, temperature=a.temperature, pool=a.pool)
+                               teacher_id=teacher_id, temperature=a.temperature, pool=a.pool,
+                               label_smoothing=a.label_smoothing)
             tmp = path.with_suffix(".json.tmp")
             tmp.write_text(json.dumps(row, indent=2))
             os.replace(tmp, path)  # atomic: an interrupted run leaves no half-written result

@@ -395,3 +395,65 @@ def test_train_classifier_adds_augmented_copies(tmp_path, tiny_classifier):
     bad = subprocess.run(base + ["--augmented", "--generator", str(tmp_path / "lab"), "--output-dir",
                                  str(tmp_path / "x")], capture_output=True, text=True, timeout=600)
     assert bad.returncode == 2 and "not both" in bad.stderr and not (tmp_path / "x").exists()
+
+
+def test_fit_label_smoothing_trains_on_smoothed_targets():
+    """label_smoothing=eps trains exactly as the targets (1 - eps) * one_hot + eps / C given as probabilities,
+    whose loss is F.cross_entropy's own label_smoothing; eps = 0 is one-hot."""
+    import torch.nn.functional as F
+
+    from ganaug.evaluation import fit
+
+    x, y = torch.rand(12, 1, 2, 2), torch.arange(12) % 3
+
+    def trained(targets, **kw):
+        torch.manual_seed(0)
+        model = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(4, 3))
+        fit(model, x, targets, steps=5, batch_size=4, lr=1e-2, augment=random_affine, **kw)
+        return torch.cat([p.detach().flatten() for p in model.parameters()])
+
+    soft = F.one_hot(y, 3).float() * (1 - 0.2) + 0.2 / 3
+    smoothed = trained(y, label_smoothing=0.2)
+    assert torch.equal(smoothed, trained(soft))  # bit for bit: as results/tstr-val/tstr_smooth.py builds them
+    assert not torch.equal(smoothed, trained(y)) and torch.equal(trained(y), trained(y, label_smoothing=0.0))
+    logits = torch.randn(6, 3)
+    assert torch.allclose(F.cross_entropy(logits, soft[:6]), F.cross_entropy(logits, y[:6], label_smoothing=0.2))
+    model = torch.nn.Linear(4, 3)
+    for eps in (1.0, -0.1, True, "0.2"):
+        with pytest.raises(ValueError, match=r"label_smoothing must be a number in \[0, 1\)"):
+            fit(model, x.flatten(1), y, steps=1, batch_size=4, label_smoothing=eps)
+    with pytest.raises(ValueError, match="teacher's targets are soft already"):
+        fit(model, x.flatten(1), y, steps=1, batch_size=4, label_smoothing=0.1, teacher=lambda xb: soft[:len(xb)])
+
+
+def test_label_smoothing_in_the_protocol_tables_and_card(tmp_path, mnist_train, tiny_generator_dir, tiny_classifier):
+    from ganaug._hub import update_card_downstream
+    from ganaug.evaluation import run_label
+
+    kw = dict(arm="tstr", per_class=10, seed=0, subset_seed=0, steps=2, generator=tiny_generator_dir,
+              generator_id="tiny", mnist=mnist_train, eval_set="val", synthetic_affine=True)
+    rows = [protocol_run(**kw), protocol_run(label_smoothing=0.2, **kw)]
+    assert [r["label_smoothing"] for r in rows] == [0.0, 0.2]
+    assert [run_label(r) for r in rows] == ["tiny, synthetic affine", "tiny, synthetic affine, label smoothing 0.2"]
+    table = summarise(rows)
+    assert "| tstr [tiny, synthetic affine] |" in table
+    assert "| tstr [tiny, synthetic affine, label smoothing 0.2] |" in table
+    card = tmp_path / "README.md"
+    card.write_text("---\nlicense: mit\n---\n\n# card\n")
+    entries = update_card_downstream(card, [dict(r, eval_set="test") for r in rows])
+    assert entries["tstr [tiny, synthetic affine, label smoothing 0.2], 10 / class"]["label_smoothing"] == 0.2
+    assert "label_smoothing" not in entries["tstr [tiny, synthetic affine], 10 / class"]
+    with pytest.raises(ValueError, match="teacher's targets are soft already"):
+        protocol_run(arm="kd", per_class=10, seed=0, subset_seed=0, steps=1, mnist=mnist_train, eval_set="val",
+                     teacher=tiny_classifier, label_smoothing=0.1)
+    cmd = [sys.executable, str(ROOT / "scripts" / "evaluate.py"), "--output-dir", str(tmp_path / "x")]
+    for extra, words in ((["--label-smoothing", "1"], "--label-smoothing must be in [0, 1)"),
+                         (["--arms", "kd", "--teacher", "nowhere", "--label-smoothing", "0.1"],
+                          "run them in a command of their own")):
+        bad = subprocess.run(cmd + extra, capture_output=True, text=True, timeout=120)
+        assert bad.returncode == 2 and words in bad.stderr and not (tmp_path / "x").exists(), bad.stderr[-500:]
+    res = subprocess.run(cmd + ["--quick", "--arms", "tstr", "--generator", str(tiny_generator_dir), "--generator-id",
+                                "tiny", "--label-smoothing", "0.2"], capture_output=True, text=True, timeout=600)
+    assert res.returncode == 0, res.stderr[-2000:]
+    assert [p.name for p in (tmp_path / "x" / "runs").glob("*.json")] == ["tstr_10_0_tiny_ls0.2_quick.json"]
+    assert "| tstr [tiny, label smoothing 0.2] |" in (tmp_path / "x" / "table_quick.md").read_text()

@@ -12,6 +12,7 @@ Validation: the 10 000 training images outside ``class_balanced_subset(targets, 
 Run from the repo root (GANAUG_DATA set), one thread:
   python results/tstr-val/tstr_smooth.py EPS SEED [test]   # appends one line to results/tstr-val/results_smooth.jsonl
   --no-filter  every sample kept (added after smooth.sh for smooth_nofilter.sh; the default, filtered, is unchanged)
+  --scale S    latent scale (added for smooth2.sh; the default, 1.6, is unchanged)
 """
 import argparse, json, time
 import torch
@@ -25,6 +26,7 @@ ap.add_argument("eps", type=float, help="label smoothing, in [0, 1)")
 ap.add_argument("seed", type=int)
 ap.add_argument("which", nargs="?", choices=["test"], help="measure on the test set (after the choice)")
 ap.add_argument("--no-filter", action="store_true", help="keep every sample (no min_confidence)")
+ap.add_argument("--scale", type=float, default=1.6, help="latent scale (truncation)")
 a = ap.parse_args()
 if not 0 <= a.eps < 1:
     ap.error(f"EPS must be in [0, 1), got {a.eps}")
@@ -33,7 +35,7 @@ t0 = time.time()
 mnist = load_mnist(train=True)
 on_test = a.which == "test"
 syn = SyntheticMNIST(60_000, seed=1000 + a.seed, device="cpu", min_confidence=None if a.no_filter else 0.9,
-                     truncation=1.6)
+                     truncation=a.scale)
 x = syn.data.unsqueeze(1).float() / 255
 y = torch.nn.functional.one_hot(syn.targets, 10).float() * (1 - a.eps) + a.eps / 10
 x_eval, y_eval = eval_images(mnist, load_mnist(train=False) if on_test else None, "test" if on_test else "val",

@@ -319,6 +319,7 @@ def update_card_downstream(card_path: str | os.PathLike, rows: list[dict[str, An
             "seeds": sorted(r["seed"] for r in rs), "accuracy_mean": round(mean, 6),
             "accuracy_std": round(std, 6),
             **({k: first.get(k) for k in ("teacher", "temperature", "pool")} if first.get("teacher") else {}),
+            **({"label_smoothing": first["label_smoothing"]} if first.get("label_smoothing") else {}),
         }
     path, card, _ = _card_metadata(card_path, "ganaug_downstream", entries)
     text = str(card)

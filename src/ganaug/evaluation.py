@@ -35,7 +35,7 @@ def fit(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, steps: int, batch
         schedule: str = "constant", weight_decay: float = 0.0, progress: bool = False,
         device: str | torch.device = "cpu", augment_mask: torch.Tensor | None = None,
         teacher: Callable[[torch.Tensor], torch.Tensor] | None = None, pool: torch.Tensor | None = None,
-        pool_per_batch: int = 0) -> float:
+        pool_per_batch: int = 0, label_smoothing: float = 0.0) -> float:
     """Train ``model`` with Adam for exactly ``steps`` batches drawn by reshuffled epochs; return seconds.
 
     ``augment_mask`` (bool, one per item of ``x``) applies ``augment`` only to the items it marks.
@@ -43,6 +43,9 @@ def fit(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, steps: int, batch
     (N, C) the loss uses instead of ``y`` (e.g. ``ensemble_teacher``). ``pool`` (images with no labels, so it needs
     ``teacher``) supplies ``pool_per_batch`` items of every batch, drawn by its own reshuffled epochs after the
     ``batch_size - pool_per_batch`` items of ``x``; both parts are augmented.
+    ``label_smoothing`` (eps) trains on the targets (1 - eps) * y + eps / C, with ``y`` one-hot for class labels
+    (C classes: the model's outputs); as ``F.cross_entropy(..., label_smoothing=eps)``, computed from the
+    probabilities so that labels given either way train alike. It blunts wrong labels, such as a generator's.
     """
     from tqdm.auto import tqdm
 
@@ -56,6 +59,7 @@ def fit(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, steps: int, batch
         raise ValueError(f"pool needs a teacher to label its images, no augment_mask, at least one image and "
                          f"0 < pool_per_batch < batch_size ({batch_size}); got pool_per_batch={pool_per_batch}, "
                          f"{len(pool)} images, teacher={teacher!r}.")
+    check_label_smoothing(label_smoothing, teacher is not None)
     gen = torch.Generator().manual_seed(seed)
     torch.manual_seed(seed)  # dropout
     model.to(device).train()
@@ -84,7 +88,13 @@ def fit(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, steps: int, batch
             if m.any():  # xb is already a copy (x[idx]), so x stays as it is
                 xb[m] = augment(xb[m], gen)
         xb = xb.to(device)
-        loss = F.cross_entropy(model(xb), yb.to(device) if teacher is None else teacher(xb))
+        logits = model(xb)
+        target = yb.to(device) if teacher is None else teacher(xb)
+        if label_smoothing:
+            k = logits.shape[1]
+            target = (F.one_hot(target, k).float() if target.dim() == 1 else target) * (1 - label_smoothing) \
+                + label_smoothing / k
+        loss = F.cross_entropy(logits, target)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
@@ -92,6 +102,18 @@ def fit(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, steps: int, batch
             sched.step()
     model.eval()
     return time.time() - t0
+
+
+def check_label_smoothing(label_smoothing: float, distils: bool) -> None:
+    """Raise a ValueError that says what to do unless ``label_smoothing`` is a number in [0, 1) and, where
+    non-zero, applies to labels (not to a distillation teacher's probabilities, which are soft already)."""
+    if isinstance(label_smoothing, bool) or not isinstance(label_smoothing, (int, float)) \
+            or not 0 <= label_smoothing < 1:
+        raise ValueError(f"label_smoothing must be a number in [0, 1) (0: one-hot targets; 0.2 is the own-label "
+                         f"TSTR setting), got {label_smoothing!r}.")
+    if label_smoothing and distils:
+        raise ValueError("label_smoothing smooths labels; a distillation teacher's targets are soft already "
+                         "(use its temperature instead), so drop one of the two.")
 
 
 @torch.inference_mode()
@@ -326,7 +348,7 @@ def protocol_run(*, arm: str, per_class: int, seed: int, subset_seed: int, steps
                  truncation: float | None = None, labeller=None, relabel: bool = False, mnist=None, test=None,
                  ratio: float = 0.5, eval_set: str = "test", synthetic_affine: bool = False,
                  teacher=None, teacher_id: str = "teacher", temperature: float = 3.0, pool: int = 10_000,
-                 progress: bool = False) -> dict:
+                 label_smoothing: float = 0.0, progress: bool = False) -> dict:
     """One classifier trained for ``steps`` batches on one arm's data; tested on the real test set (or ``eval_set``).
 
     ``min_confidence`` turns on SyntheticMNIST's filter (the reference classifier's confidence in the
@@ -338,7 +360,9 @@ def protocol_run(*, arm: str, per_class: int, seed: int, subset_seed: int, steps
     images outside the subset instead of the test set, for choosing settings without touching the test set
     (TSTR trains on no real image, so there any training images will do, also at the full size).
     ``synthetic_affine`` applies RandomAffine to the synthetic items only (arms ``gan`` and ``tstr``; the real
-    items stay as they are).
+    items stay as they are). ``label_smoothing`` trains the classifier on smoothed targets (see ``fit``), every
+    item's; it blunts a generator's wrong labels (own-label TSTR: ``arm="tstr", truncation=1.6,
+    min_confidence=0.9, synthetic_affine=True, label_smoothing=0.2``). Not for the distillation arms.
 
     The distillation arms (``KD_ARMS``) train on RandomAffine batches labelled by ``teacher`` (a classifier, its
     folder or Hub id, or a list of them: the mean of their softmax(logits / ``temperature``)), named ``teacher_id``
@@ -365,6 +389,7 @@ def protocol_run(*, arm: str, per_class: int, seed: int, subset_seed: int, steps
                          f"every batch of {batch_size} (got {ratio}).")
     if isinstance(ratio, bool) or not isinstance(ratio, (int, float)) or not 0 < ratio < 1:
         raise ValueError(f"ratio must be a number in (0, 1) (the fraction of synthetic items), got {ratio!r}.")
+    check_label_smoothing(label_smoothing, arm in KD_ARMS)
     if eval_set not in ("test", "val"):
         raise ValueError(f"eval_set must be 'test' or 'val', got {eval_set!r}.")
     if synthetic_affine and arm not in SYNTHETIC_AFFINE_ARMS:
@@ -419,7 +444,8 @@ def protocol_run(*, arm: str, per_class: int, seed: int, subset_seed: int, steps
     torch.manual_seed(seed)  # the initial weights too: torch seeds its global RNG at random in each process
     model = SmallCNN()
     secs = fit(model, x, y, steps=steps, batch_size=batch_size, lr=1e-3, augment=augment, seed=seed, progress=progress,
-               augment_mask=augment_mask, teacher=teacher_fn, pool=pool_x, pool_per_batch=round(batch_size * ratio))
+               augment_mask=augment_mask, teacher=teacher_fn, pool=pool_x, pool_per_batch=round(batch_size * ratio),
+               label_smoothing=label_smoothing)
     acc = accuracy(model, x_eval, y_eval)
     kd = {"teacher": teacher_id, "temperature": temperature,
           "pool": pool if arm in POOL_ARMS else None} if arm in KD_ARMS else {}
@@ -432,13 +458,13 @@ def protocol_run(*, arm: str, per_class: int, seed: int, subset_seed: int, steps
             "relabel": syn.relabel if synthetic else None,
             "acceptance_rate": syn.acceptance_rate if synthetic else None,
             "ratio": ratio if arm in ("gan", "gan+affine") + POOL_ARMS else None, "eval_set": eval_set,
-            "synthetic_affine": bool(synthetic_affine), **kd}
+            "synthetic_affine": bool(synthetic_affine), "label_smoothing": label_smoothing, **kd}
 
 
 def run_label(row: dict) -> str:
     """How results tables name a row's setting: the generator's id, the ratio when it is not 0.5, "synthetic
     affine" when only the synthetic items were augmented; for distillation the teacher, its temperature when not
-    3 and the pool's size."""
+    3 and the pool's size; the classifier's label smoothing when it has one."""
     gen = row.get("generator") or ""
     r = row.get("ratio")
     parts = [gen] if gen else []
@@ -452,6 +478,8 @@ def run_label(row: dict) -> str:
             parts.append(f"T {row['temperature']:g}")
         if row.get("pool"):
             parts.append(f"pool {row['pool']}")
+    if row.get("label_smoothing"):
+        parts.append(f"label smoothing {row['label_smoothing']:g}")
     return ", ".join(parts)
 
 
