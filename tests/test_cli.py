@@ -50,3 +50,18 @@ def test_mnist_found_via_env(tmp_path, monkeypatch):
     root = os.environ["GANAUG_DATA"]
     monkeypatch.chdir(tmp_path)
     assert find_mnist_root() == __import__("pathlib").Path(root)
+
+
+def test_help_shows_only_defaults_that_say_something(capsys):
+    """--help appends a default only where it tells the user something, and never a second one."""
+    texts = {}
+    for cmd in ("sample", "demo"):
+        with pytest.raises(SystemExit):
+            main([cmd, "--help"])
+        texts[cmd] = " ".join(capsys.readouterr().out.split())  # argparse wraps lines
+    for text in texts.values():
+        assert "(default: None)" not in text and "(default: False)" not in text, text
+    sample = texts["sample"]
+    assert "grid columns (samples per class) (default: 10)" in sample, sample
+    assert "Hub repo id (default: the shipped generator) --revision" in sample, sample  # not "(default: None)" too
+    assert "optimiser steps (the same for both arms) (default: 500)" in texts["demo"], texts["demo"]

@@ -8,7 +8,17 @@ from pathlib import Path
 
 
 class HelpFormatter(argparse.RawDescriptionHelpFormatter, argparse.ArgumentDefaultsHelpFormatter):
-    """``--help`` that keeps a script docstring's example commands line by line, and shows defaults."""
+    """``--help`` that keeps a script docstring's example commands line by line, and shows defaults.
+
+    Only defaults that say something: not ``None`` or ``False`` (unset options and flags), and not where the help
+    text already says what the default is.
+    """
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        text = action.help or ""
+        if action.default is None or action.default is False or "default:" in text or "(default" in text:
+            return action.help
+        return super()._get_help_string(action)
 
 
 def _add_generator_args(p: argparse.ArgumentParser) -> None:
