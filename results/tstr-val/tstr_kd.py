@@ -14,7 +14,7 @@ generator (and the filter's reference classifier) were trained on all 60 000, as
 With ``test`` the teacher is the shipped reference classifier (trained on all 60 000) and the score the test set's.
 
 Run from the repo root (GANAUG_DATA set), one thread:
-  python results/tstr-val/tstr_kd.py MODE SCALE SEED [test] [--filter] [--affine]   # appends to results_kd.jsonl
+  python results/tstr-val/tstr_kd.py MODE SCALE SEED [test] [--filter] [--affine] [--steps N]   # appends to results_kd.jsonl
   MODE   own | kd      SCALE  SyntheticMNIST's truncation, or ``default`` (the generator's own: 1.0 for the shipped one)
   --filter  SyntheticMNIST(min_confidence=0.9)   --affine  the protocol's RandomAffine on every batch
   --generator PATH  another generator (added for the paper's network, kd-val/generators/seed): an unconditional one
@@ -39,6 +39,8 @@ ap.add_argument("which", nargs="?", choices=["test"], help="measure on the test 
 ap.add_argument("--filter", action="store_true", help="keep only samples the reference classifier (with --generator: "
                 "the teacher) gives >= 0.9")
 ap.add_argument("--affine", action="store_true", help="RandomAffine on every batch")
+ap.add_argument("--steps", type=int, default=STEPS[6000], help="classifier steps (default: the protocol's 3000; "
+                "added 2026-12-06 for the budget measurement, results/tstr-val/budget.sh)")
 ap.add_argument("--generator", default=None, help="a save_pretrained folder (default: the shipped default); an "
                 "unconditional one (the seed preset) has its samples sorted into classes by the teacher")
 a = ap.parse_args()
@@ -60,10 +62,10 @@ x_eval, y_eval = eval_images(mnist, load_mnist(train=False) if on_test else None
 teacher = ensemble_teacher([clf], T) if a.mode == "kd" else None
 torch.manual_seed(a.seed)  # as protocol_run: the initial weights
 model = SmallCNN()
-fit(model, x, y, steps=STEPS[6000], batch_size=64, lr=1e-3, seed=a.seed,
+fit(model, x, y, steps=a.steps, batch_size=64, lr=1e-3, seed=a.seed,
     augment=random_affine if a.affine else None, teacher=teacher)
 rec = dict(mode=a.mode, **({"generator": a.generator} if a.generator else {}), scale=syn.truncation,
-           filter=a.filter, affine=a.affine, seed=a.seed,
+           filter=a.filter, affine=a.affine, seed=a.seed, **({"steps": a.steps} if a.steps != STEPS[6000] else {}),
            teacher=teacher_path if teacher else None, T=T if teacher else None,
            acceptance_rate=round(syn.acceptance_rate, 4), seconds=round(time.time() - t0),
            **{"test" if on_test else "val": accuracy(model, x_eval, y_eval)})
