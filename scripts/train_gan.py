@@ -152,11 +152,14 @@ def main(argv: list[str] | None = None) -> int:
 
     from ganaug.training import TrainConfig, parse_indices, push_release, train
 
-    if a.indices and a.per_class:
+    if a.indices and a.per_class is not None:
         print("error: give either --indices or --per-class, not both.", file=sys.stderr)
         return 2
+    if a.per_class is not None and a.per_class < 1:
+        print(f"error: --per-class must be a positive number of images per digit, got {a.per_class}.", file=sys.stderr)
+        return 2
     indices = parse_indices(a.indices)
-    if a.per_class:
+    if a.per_class is not None:
         from ganaug._data import load_mnist
         from ganaug.evaluation import class_balanced_subset
 

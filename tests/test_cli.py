@@ -65,3 +65,17 @@ def test_help_shows_only_defaults_that_say_something(capsys):
     assert "grid columns (samples per class) (default: 10)" in sample, sample
     assert "Hub repo id (default: the shipped generator) --revision" in sample, sample  # not "(default: None)" too
     assert "optimiser steps (the same for both arms) (default: 500)" in texts["demo"], texts["demo"]
+
+
+def test_sample_checks_everything_before_writing(capsys, tmp_path, tiny_generator_dir):
+    out, idx = tmp_path / "g.png", tmp_path / "idx"
+    g = ["--generator", str(tiny_generator_dir)]
+    assert main(["sample", *g, "--out", str(out), "--idx-dir", str(idx), "--test-samples", "-5"]) == 2
+    assert "--test-samples must be a positive number of samples, got -5" in capsys.readouterr().err
+    assert main(["sample", *g, "--out", str(out), "--per-class", "0"]) == 2
+    assert "--per-class must be a positive number of samples, got 0" in capsys.readouterr().err
+    assert main(["sample", *g, "--out", str(tmp_path / "dir") + "/"]) == 2
+    assert "is not an image file name" in capsys.readouterr().err
+    assert main(["sample", *g, "--out", str(out), "--device", "gpu0"]) == 2
+    assert "not a device torch knows" in capsys.readouterr().err
+    assert not out.exists() and not idx.exists()

@@ -18,6 +18,7 @@ from torch.utils.data import ConcatDataset, DataLoader, DistributedSampler, Subs
 from torchvision import transforms
 
 from ganaug import GANAugmentedDataset, RatioSampler, SyntheticMNIST
+from ganaug.models import Generator
 
 
 @pytest.fixture(scope="module")
@@ -501,3 +502,120 @@ def test_generator_config_recommends_the_truncation(tmp_path, tiny_generator_dir
     assert torch.equal(override.data, SyntheticMNIST(40, generator=tiny_generator_dir, device="cpu", seed=3).data)
     with pytest.raises(ValueError, match="truncation"):
         Generator(**{**cfg, "truncation": 0.0})
+
+
+# ---------------------------------------------------------------- what a user coming from torchvision tries (2026-12-06)
+
+def test_tensor_real_without_transform_needs_a_matching_synthetic(tiny_generator_dir):
+    real = TensorDataset(torch.rand(6, 1, 28, 28), torch.arange(6))
+    with pytest.raises(ValueError, match=r"float32 tensor of shape \(1, 28, 28\).*PIL image.*ToTensor"):
+        GANAugmentedDataset(real, generator=tiny_generator_dir)
+    syn = SyntheticMNIST(6, generator=tiny_generator_dir, device="cpu", transform=transforms.ToTensor())
+    with pytest.raises(ValueError, match=r"labels that are a torch.int64 tensor of shape \(\).*target_transform=torch.tensor"):
+        GANAugmentedDataset(real, synthetic=syn)  # ints would not batch with TensorDataset's 0-d tensors
+    syn.target_transform = torch.tensor
+    aug = GANAugmentedDataset(real, synthetic=syn)
+    x, y = next(iter(DataLoader(aug, batch_size=len(aug))))
+    assert x.shape == (12, 1, 28, 28) and y.shape == (12,)
+
+
+def test_labels_through_target_transform_are_accepted_and_shared(tiny_generator_dir):
+    class Real(torch.utils.data.Dataset):  # a torchvision-style dataset: both transforms applied in __getitem__
+        transform = transforms.ToTensor()
+        target_transform = transforms.Lambda(lambda y: torch.nn.functional.one_hot(torch.tensor(y), 10).float())
+
+        def __len__(self):
+            return 4
+
+        def __getitem__(self, i):
+            return self.transform(Image.new("L", (28, 28))), self.target_transform(i)
+
+    aug = GANAugmentedDataset(Real(), generator=tiny_generator_dir)
+    x, y = next(iter(DataLoader(aug, batch_size=len(aug))))
+    assert x.shape == (8, 1, 28, 28) and y.shape == (8, 10) and torch.all(y.sum(1) == 1)
+    bad = TensorDataset(torch.rand(4, 1, 28, 28), torch.rand(4))
+    with pytest.raises(ValueError, match=r"\(image, int label\).*labels are a torch.float32 tensor.*target_transform"):
+        GANAugmentedDataset(bad, generator=tiny_generator_dir)
+
+
+def test_concat_of_parts_with_equal_transforms(tiny_generator_dir):
+    a, b = _fake_real(3, transform=transforms.ToTensor()), _fake_real(3, transform=transforms.ToTensor())
+    aug = GANAugmentedDataset(ConcatDataset([a, Subset(b, [0, 1])]), generator=tiny_generator_dir)
+    assert isinstance(aug.transform, transforms.ToTensor)
+    c = _fake_real(3, transform=transforms.Compose([transforms.ToTensor(), transforms.Normalize((0.5,), (0.5,))]))
+    with pytest.raises(ValueError, match="different transforms"):
+        GANAugmentedDataset(ConcatDataset([a, c]), generator=tiny_generator_dir)
+    lam1, lam2 = _fake_real(3, transform=lambda im: im), _fake_real(3, transform=lambda im: im)
+    with pytest.raises(ValueError, match="different transforms"):  # two functions: nothing says they agree
+        GANAugmentedDataset(ConcatDataset([lam1, lam2]), generator=tiny_generator_dir)
+
+
+def test_the_item_check_leaves_the_global_rng_alone(tiny_generator_dir):
+    real = _fake_real(4, transform=transforms.Compose([transforms.RandomAffine(10), transforms.ToTensor()]))
+    aug = GANAugmentedDataset(real, generator=tiny_generator_dir)
+    first = real[0]
+    torch.manual_seed(5)
+    expected = torch.rand(3)
+    torch.manual_seed(5)
+    aug._check_items_match(first)  # runs a synthetic digit through RandomAffine
+    assert torch.equal(torch.rand(3), expected)
+
+
+def test_channels_last_real_data_has_its_size_read_right(tiny_generator_dir):
+    real = _fake_real(4)
+    real.data = np.zeros((4, 32, 32, 3), np.uint8)  # as torchvision's CIFAR10
+    with pytest.raises(ValueError, match="are 32x32 but"):
+        GANAugmentedDataset(real, generator=tiny_generator_dir)
+
+
+def test_set_epoch_at_the_current_epoch_starts_the_prefetch(tiny_generator_dir):
+    ahead = SyntheticMNIST(40, generator=tiny_generator_dir, device="cpu", prefetch=True)
+    eager = SyntheticMNIST(40, generator=tiny_generator_dir, device="cpu")
+    ahead.set_epoch(0)  # the usual loop's first call: epoch 1 is made meanwhile
+    assert ahead._pending is not None and ahead._pending["epoch"] == 1
+    ahead.set_epoch(0)
+    ahead.set_epoch(1)
+    eager.set_epoch(1)
+    assert torch.equal(ahead.data, eager.data)
+
+
+def test_revision_without_a_hub_repo_is_refused(tiny_generator_dir):
+    with pytest.raises(ValueError, match="pins a Hub repo's commit.*shipped generator"):
+        SyntheticMNIST(4, revision="abc", device="cpu")
+    with pytest.raises(ValueError, match="is a local folder: drop revision"):
+        SyntheticMNIST(4, generator=tiny_generator_dir, revision="abc", device="cpu")
+
+
+def test_home_folder_paths_are_expanded(tiny_generator_dir, tmp_path, monkeypatch):
+    monkeypatch.setenv("HOME", str(tmp_path))
+    Generator.from_pretrained(tiny_generator_dir).save_pretrained(tmp_path / "gen")
+    ds = SyntheticMNIST(4, generator="~/gen", device="cpu")
+    assert torch.equal(ds.data, SyntheticMNIST(4, generator=tiny_generator_dir, device="cpu").data)
+
+
+def test_from_pretrained_takes_config_overrides_and_is_strict(tiny_generator_dir):
+    g = Generator.from_pretrained(tiny_generator_dir, truncation=0.7, strict=True)
+    assert g.truncation == 0.7
+    with pytest.raises(ValueError, match="strictly only"):
+        Generator.from_pretrained(tiny_generator_dir, strict=False)
+    with pytest.raises(ValueError, match=r"got \['colour'\] besides the download options"):
+        Generator.from_pretrained(tiny_generator_dir, colour="red")
+
+
+def test_bad_device_says_what_to_use(tiny_generator_dir):
+    with pytest.raises(ValueError, match="not a device torch knows.*'cpu', 'cuda'"):
+        SyntheticMNIST(4, generator=tiny_generator_dir, device="gpu0")
+    if not torch.cuda.is_available():
+        with pytest.raises(ValueError, match="sees no CUDA GPU"):
+            SyntheticMNIST(4, generator=tiny_generator_dir, device="cuda")
+
+
+def test_sampler_and_index_checks(tiny_generator_dir):
+    aug = GANAugmentedDataset(_fake_real(4), generator=tiny_generator_dir)
+    with pytest.raises(IndexError):
+        aug.is_synthetic(len(aug))
+    assert aug.is_synthetic(-1) == aug.is_synthetic(len(aug) - 1)
+    with pytest.raises(TypeError, match="Wrap the real data first"):
+        RatioSampler(_fake_real(4))
+    with pytest.raises(ValueError, match="num_replicas must be a positive integer"):
+        RatioSampler(aug, num_replicas=0, rank=0)

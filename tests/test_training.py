@@ -579,3 +579,24 @@ def test_bcr_asks_d_for_the_same_logit_on_shifted_images(tmp_path):
         with pytest.raises(ValueError, match="bcr must be a number >= 0"):
             train(_cfg(tmp_path / "d", bcr=bad), data, progress=False)
     assert not (tmp_path / "d").exists()
+
+
+@pytest.mark.parametrize("kw, match", [
+    (dict(batch_size=0), "batch_size must be a positive integer"),
+    (dict(width=0), "width must be a positive integer"),
+    (dict(lr_g=0.0), "lr_g must be a positive learning rate"),
+    (dict(lr_d=-1e-3), "lr_d must be a positive learning rate"),
+    (dict(ema=1.5), r"ema must be a decay in \[0, 1\)"),
+])
+def test_zero_or_out_of_range_settings_are_refused_not_replaced_by_the_preset(tmp_path, kw, match):
+    with pytest.raises(ValueError, match=match):
+        train(_cfg(tmp_path / "out", **kw), _data(), progress=False)
+    assert not (tmp_path / "out").exists()
+
+
+def test_train_gan_script_refuses_per_class_zero(tmp_path):
+    root = Path(__file__).resolve().parents[1]
+    done = subprocess.run([sys.executable, str(root / "scripts" / "train_gan.py"), "--per-class", "0", "--dry-run",
+                           "--output-dir", str(tmp_path / "out")], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2 and "--per-class must be a positive number of images per digit, got 0" in done.stderr
+    assert not (tmp_path / "out").exists()

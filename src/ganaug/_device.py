@@ -23,6 +23,22 @@ def to_device(t: torch.Tensor, device: torch.device | str, dtype: torch.dtype | 
     return t.pin_memory().to(device, non_blocking=True)
 
 
+def check_device(device: torch.device | str) -> torch.device:
+    """``device`` as a torch.device, or a ValueError that says what to use instead (before any work starts)."""
+    try:
+        d = torch.device(device)
+    except (RuntimeError, TypeError) as e:
+        raise ValueError(f"device {device!r} is not a device torch knows ({e}); use 'cpu', 'cuda' or 'cuda:N'.") from None
+    if d.type == "cuda":
+        if not torch.cuda.is_available():
+            raise ValueError(f"device {device!r} was asked for, but this torch sees no CUDA GPU (no driver, or a "
+                             "CPU-only build); use device='cpu', or leave device unset to pick cuda when there is one.")
+        if d.index is not None and d.index >= torch.cuda.device_count():
+            raise ValueError(f"device {device!r}: this machine has {torch.cuda.device_count()} CUDA device(s), "
+                             f"cuda:0 to cuda:{torch.cuda.device_count() - 1}.")
+    return d
+
+
 def native_bf16(device: torch.device | str) -> bool:
     """Whether bfloat16 autocast on ``device`` runs on kernels made for it.
 

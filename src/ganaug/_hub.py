@@ -71,8 +71,13 @@ def resolve_files(
     force_download: bool = False,
 ) -> tuple[Path, Path, str]:
     """Return (config.json, model.safetensors, description) for a local folder or a Hub repo id."""
-    path = Path(source)
+    if not isinstance(source, (str, os.PathLike)):
+        raise TypeError(f"Expected a folder path or a Hub repo id ('org/name'), got {type(source).__name__} {source!r}.")
+    path = Path(source).expanduser()
     if path.is_dir():
+        if revision is not None:
+            raise ValueError(f"revision={revision!r} pins a Hub repo's commit, but {str(source)!r} is a local folder: "
+                             "drop revision, or pass the Hub repo id instead of the folder.")
         return path / CONFIG_NAME, path / WEIGHTS_NAME, str(path)
     text = str(source)
     if path.exists():
@@ -199,7 +204,19 @@ class StrictHubMixin:
         token: str | bool | None = None,
         force_download: bool = False,
         map_location: str | torch.device = "cpu",
+        strict: bool = True,
+        **model_kwargs: Any,
     ) -> T:
+        """Load a ``save_pretrained`` folder or a Hub repo: ``config.json`` and ``model.safetensors`` only.
+
+        As huggingface_hub's ``from_pretrained``, keyword arguments other than the download options override
+        ``config.json`` (e.g. ``truncation=0.8`` for a Generator). Loading is always strict (every key, every
+        shape); ``strict=False`` is refused.
+        """
+        if strict is not True:
+            raise ValueError("ganaug loads weights strictly only (every key and shape must match), so that a wrong "
+                             "file fails loudly. To load part of a file, build the model and call "
+                             "load_state_dict(safetensors.torch.load_file(path), strict=False) yourself.")
         config_path, weights_path, where = resolve_files(
             pretrained_model_name_or_path,
             revision=revision,
@@ -208,14 +225,19 @@ class StrictHubMixin:
             token=token,
             force_download=force_download,
         )
-        return cls._from_files(config_path, weights_path, map_location=map_location)
+        return cls._from_files(config_path, weights_path, map_location=map_location, overrides=model_kwargs)
 
     @classmethod
-    def _from_files(cls: type[T], config_path: Path, weights_path: Path, map_location: str | torch.device = "cpu") -> T:
-        config = read_config(config_path)
+    def _from_files(cls: type[T], config_path: Path, weights_path: Path, map_location: str | torch.device = "cpu",
+                    overrides: dict[str, Any] | None = None) -> T:
+        config = {**read_config(config_path), **(overrides or {})}
         try:
             model = cls(**config)
         except TypeError as e:
+            if overrides:
+                raise ValueError(f"{cls.__name__}.from_pretrained got {sorted(overrides)} besides the download options, "
+                                 f"and {cls.__name__} does not take them all ({e}); pass only its config keys "
+                                 f"({', '.join(sorted(read_config(config_path)))}).") from e
             raise ValueError(
                 f"{config_path} does not match {cls.__name__}: {e}. It was written for another model class "
                 "or version; load it with the class that saved it."

@@ -10,13 +10,14 @@ from pathlib import Path
 class HelpFormatter(argparse.RawDescriptionHelpFormatter, argparse.ArgumentDefaultsHelpFormatter):
     """``--help`` that keeps a script docstring's example commands line by line, and shows defaults.
 
-    Only defaults that say something: not ``None`` or ``False`` (unset options and flags), and not where the help
-    text already says what the default is.
+    Only defaults that say something: not ``None``, ``False`` or ``""`` (unset options and flags), and not where the
+    help text already says what the default is.
     """
 
     def _get_help_string(self, action: argparse.Action) -> str | None:
         text = action.help or ""
-        if action.default is None or action.default is False or "default:" in text or "(default" in text:
+        unset = action.default is None or action.default is False or action.default == ""
+        if unset or "default:" in text or "(default" in text:
             return action.help
         return super()._get_help_string(action)
 
@@ -25,8 +26,8 @@ def _add_generator_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--generator", default=None, help="folder or Hub repo id (default: the shipped generator)")
     p.add_argument("--revision", default=None, help="Hub branch, tag or commit (pin a commit)")
     p.add_argument("--labeller", default=None, help="'reference' to label an unconditional generator's digits")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--device", default=None, help="default: cuda if available, else cpu")
+    p.add_argument("--seed", type=int, default=0, help="seed of the latents and labels (the same seed, the same digits)")
+    p.add_argument("--device", default=None, help="cpu, cuda or cuda:N (default: cuda if available, else cpu)")
 
 
 def cmd_sample(a: argparse.Namespace) -> int:
@@ -36,11 +37,19 @@ def cmd_sample(a: argparse.Namespace) -> int:
     from ganaug._idx import export_mnist
     from ganaug.datasets import SyntheticMNIST
 
+    out = Path(a.out)
+    if out.suffix.lower() not in (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp"):
+        raise ValueError(f"--out {a.out!r} is not an image file name; give one such as samples.png.")
+    sizes = [("--per-class", a.per_class)]
+    if a.idx_dir:
+        sizes += [("--num-samples", a.num_samples), ("--test-samples", a.test_samples)]
+    for flag, n in sizes:  # all checked before anything is written
+        if n < 1:
+            raise ValueError(f"{flag} must be a positive number of samples, got {n}.")
     common = dict(generator=a.generator, revision=a.revision, device=a.device, labeller=a.labeller,
                   min_confidence=a.min_confidence, relabel=a.relabel, truncation=a.truncation)
     grid = SyntheticMNIST(10 * a.per_class, seed=a.seed, **common)
     order = torch.argsort(grid.targets, stable=True)  # a row per class
-    out = Path(a.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     save_image(grid.data[order].unsqueeze(1).float() / 255, out, nrow=a.per_class, padding=1)
     print(f"wrote {out} ({a.per_class} samples per class, a row per class)")
@@ -75,7 +84,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--idx-dir", default=None, help="also write MNIST IDX files under DIR/MNIST/raw")
     s.add_argument("--num-samples", type=int, default=60_000, help="training split size of the IDX export")
     s.add_argument("--test-samples", type=int, default=10_000, help="t10k split size of the IDX export (synthetic)")
-    s.add_argument("--min-confidence", type=float, default=None, help="keep only samples the reference classifier accepts")
+    s.add_argument("--min-confidence", type=float, default=None,
+                   help="keep only samples to which the labeller (default: the reference classifier) gives at least "
+                        "this probability for their label, in [0, 1)")
     s.add_argument("--relabel", action="store_true",
                    help="label a conditional generator's digits by the labeller (default: reference classifier)")
     s.add_argument("--truncation", type=float, default=None,
@@ -86,9 +97,9 @@ def build_parser() -> argparse.ArgumentParser:
                        formatter_class=HelpFormatter)
     d.add_argument("--per-class", type=int, default=10, help="real training images per class")
     d.add_argument("--steps", type=int, default=500, help="optimiser steps (the same for both arms)")
-    d.add_argument("--ratio", type=float, default=0.5)
-    d.add_argument("--seed", type=int, default=0)
-    d.add_argument("--generator", default=None)
+    d.add_argument("--ratio", type=float, default=0.5, help="fraction of synthetic items in the augmented arm")
+    d.add_argument("--seed", type=int, default=0, help="seed of the real subset, the synthetic digits and both training runs")
+    d.add_argument("--generator", default=None, help="folder or Hub repo id (default: the shipped generator)")
     d.set_defaults(func=cmd_demo)
     return p
 

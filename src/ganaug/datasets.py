@@ -12,6 +12,7 @@ import math
 import multiprocessing
 import numbers
 import os
+import random
 import sys
 import threading
 import weakref
@@ -25,7 +26,7 @@ from torch import nn
 from torch.utils.data import ConcatDataset, Dataset, Sampler, Subset
 from torchvision.datasets import VisionDataset
 
-from ganaug._device import warn_if_emulated_bf16
+from ganaug._device import check_device, warn_if_emulated_bf16
 from ganaug._hub import DEFAULT_CLASSIFIER, DEFAULT_GENERATOR
 from ganaug.models import Classifier, Generator, check_truncation
 
@@ -45,6 +46,10 @@ def load_generator(source: str | os.PathLike | Generator | None = None, *, revis
     if isinstance(source, nn.Module):
         raise TypeError(f"generator must be a ganaug.Generator, a folder or a Hub repo id, not {type(source).__name__}.")
     if source is None:
+        if revision is not None:
+            raise ValueError(f"revision={revision!r} pins a Hub repo's commit, but no Hub repo was given (the shipped "
+                             "generator is part of the installed package): pass generator='org/name' with it, or "
+                             "drop revision.")
         if not (DEFAULT_GENERATOR / "model.safetensors").is_file():
             raise FileNotFoundError(
                 f"The shipped generator is missing from {DEFAULT_GENERATOR}; reinstall ganaug, "
@@ -60,6 +65,9 @@ def load_classifier(source: str | os.PathLike | Classifier | None = None, *, rev
     if isinstance(source, Classifier):
         return source.to(device).eval()
     if source is None or source == "reference":
+        if revision is not None:
+            raise ValueError(f"revision={revision!r} pins a Hub repo's commit, but the reference classifier is part "
+                             "of the installed package: pass a Hub repo id with it, or drop revision.")
         if not (DEFAULT_CLASSIFIER / "model.safetensors").is_file():
             raise FileNotFoundError(f"The reference classifier is missing from {DEFAULT_CLASSIFIER}; reinstall ganaug.")
         source = DEFAULT_CLASSIFIER
@@ -197,7 +205,7 @@ class SyntheticMNIST(VisionDataset):
         super().__init__(root, transform=transform, target_transform=target_transform)
         self.num_samples = _positive_int("num_samples", num_samples)
         # small batches stay in CPU caches (measured: 7.3k img/s at 64 vs 3.2k at 1024); GPUs want big ones
-        self.device = torch.device(device if device is not None else ("cuda" if torch.cuda.is_available() else "cpu"))
+        self.device = check_device(device if device is not None else ("cuda" if torch.cuda.is_available() else "cpu"))
         if batch_size is None:
             batch_size = 64 if self.device.type == "cpu" else 8192
         self.batch_size = _positive_int("batch_size", batch_size)
@@ -253,11 +261,17 @@ class SyntheticMNIST(VisionDataset):
         With ``prefetch=True`` the set for ``epoch + 1`` is then generated in the background (a
         helper process on CPU, a thread on GPU) while this epoch is read, and the next
         ``set_epoch(epoch + 1)`` only waits for what is left of it. The samples are the same either way.
+
+        DataLoader workers hold copies of the dataset: with ``persistent_workers=True`` they keep the copy
+        they started with and never see this call, so leave ``persistent_workers`` off (the default) when
+        regenerating.
         """
         if isinstance(epoch, bool) or not isinstance(epoch, numbers.Integral) or epoch < 0:
             raise ValueError(f"epoch must be a non-negative integer, got {epoch!r}.")
         epoch = int(epoch)
         if epoch == self.epoch:
+            if self.prefetch and self._pending is None:  # e.g. set_epoch(0) on a fresh set: make epoch 1 meanwhile
+                self._start_prefetch(epoch + 1)
             return
         made = self._take_prefetched(epoch)
         self.epoch = epoch
@@ -460,15 +474,31 @@ def _leaves(ds: Dataset) -> list[Dataset]:
     return [ds]
 
 
+def _same_transform(a: Callable | None, b: Callable | None) -> bool:
+    """One object, or two that are equal by their repr (torchvision's transforms print all their settings;
+    a lambda or function prints its address, so two of those count as equal only if they are one object)."""
+    if a is b:
+        return True
+    if a is None or b is None or type(a) is not type(b):
+        return False
+    text = repr(a)
+    return text == repr(b) and " at 0x" not in text
+
+
 def find_transforms(ds: Dataset) -> tuple[Callable | None, Callable | None]:
-    """The transform / target_transform of a dataset, looking through Subset and ConcatDataset."""
-    found = {(getattr(d, "transform", None), getattr(d, "target_transform", None)) for d in _leaves(ds)}
-    if len(found) > 1:
+    """The transform / target_transform of a dataset, looking through Subset and ConcatDataset.
+
+    The parts of a ConcatDataset (e.g. MNIST's train and test splits) must use the same transforms: one
+    object, or equal ones such as two ``ToTensor()``.
+    """
+    found = [(getattr(d, "transform", None), getattr(d, "target_transform", None)) for d in _leaves(ds)]
+    first = found[0]
+    if any(not (_same_transform(t, first[0]) and _same_transform(tt, first[1])) for t, tt in found[1:]):
         raise ValueError(
             "The parts of this ConcatDataset use different transforms, so synthetic samples cannot take 'the' "
             "transform of the real data. Pass synthetic=SyntheticMNIST(..., transform=...) explicitly."
         )
-    return found.pop()
+    return first
 
 
 def _is_label(y: Any) -> bool:
@@ -480,11 +510,39 @@ def _is_label(y: Any) -> bool:
 
 
 def _raw_image_hw(ds: Dataset) -> tuple[int, int] | None:
+    """Height and width of the images in the first part's ``data``: (N, H, W), (N, C, H, W), or channels last
+    (N, H, W, C) with C of 1, 3 or 4 (e.g. torchvision's CIFAR10)."""
     leaves = _leaves(ds)
     data = getattr(leaves[0], "data", None)
-    if isinstance(data, (torch.Tensor, np.ndarray)) and data.ndim >= 3:
-        return tuple(int(s) for s in data.shape[-2:])  # type: ignore[return-value]
-    return None
+    if not isinstance(data, (torch.Tensor, np.ndarray)) or data.ndim < 3:
+        return None
+    shape = tuple(int(s) for s in data.shape)
+    if len(shape) == 4 and shape[3] in (1, 3, 4) and shape[1] > 4:
+        return shape[1], shape[2]
+    return shape[-2], shape[-1]
+
+
+def _describe(x: Any) -> str:
+    """What an image or label is, for error messages: type, and shape and dtype or mode and size."""
+    if isinstance(x, torch.Tensor):
+        return f"a {x.dtype} tensor of shape {tuple(x.shape)}"
+    if isinstance(x, np.ndarray):
+        return f"a {x.dtype} array of shape {x.shape}"
+    if isinstance(x, Image.Image):
+        return f"a PIL image (mode {x.mode!r}, {x.size[0]}x{x.size[1]})"
+    return f"a {type(x).__name__}"
+
+
+def _same_kind(a: Any, b: Any) -> bool:
+    """Whether a DataLoader can batch ``a`` with ``b``: the same type, and for tensors and arrays the same
+    shape and dtype, for PIL images the same mode and size."""
+    if type(a) is not type(b):
+        return isinstance(a, numbers.Integral) and isinstance(b, numbers.Integral)
+    if isinstance(a, (torch.Tensor, np.ndarray)):
+        return tuple(a.shape) == tuple(b.shape) and a.dtype == b.dtype
+    if isinstance(a, Image.Image):
+        return (a.mode, a.size) == (b.mode, b.size)
+    return True
 
 
 class GANAugmentedDataset(Dataset):
@@ -515,7 +573,7 @@ class GANAugmentedDataset(Dataset):
         if n_real == 0:
             raise ValueError("real is empty; GANAugmentedDataset needs at least one real sample.")
         first = real[0]
-        if not (isinstance(first, (tuple, list)) and len(first) == 2 and _is_label(first[1])):
+        if not (isinstance(first, (tuple, list)) and len(first) == 2):
             raise ValueError(
                 "real must yield (image, int label) pairs like torchvision's MNIST; its first item is "
                 f"{type(first).__name__}{'' if not isinstance(first, (tuple, list)) else f' of length {len(first)}'}"
@@ -528,7 +586,6 @@ class GANAugmentedDataset(Dataset):
         self.num_real = n_real
         self.num_synthetic = synthetic_count(n_real, self.ratio)
         self.transform, self.target_transform = find_transforms(real)
-        self._owns_synthetic = synthetic is None
         if synthetic is None and self.num_synthetic > 0:
             synthetic = SyntheticMNIST(self.num_synthetic, generator=generator, seed=seed)
         if synthetic is not None and len(synthetic) < self.num_synthetic:
@@ -546,16 +603,54 @@ class GANAugmentedDataset(Dataset):
         # apply the real transform to synthetic samples unless the user gave synthetic its own
         self._syn_plain = isinstance(synthetic, SyntheticMNIST) and synthetic.transform is None \
             and synthetic.target_transform is None
+        if self.num_synthetic > 0:
+            self._check_items_match(first)
+
+    def _check_items_match(self, real_item: tuple[Any, Any]) -> None:
+        """Refuse, before any batch is drawn, synthetic items that a DataLoader could not batch with real ones."""
+        img, label = real_item
+        first_synthetic = next(j for j in range(len(self)) if self.is_synthetic(j))
+        # a random transform draws from the global RNGs: leave them as they were, so training runs are unchanged
+        py_state, np_state = random.getstate(), np.random.get_state()
+        with torch.random.fork_rng(devices=[]):
+            syn_img, syn_label = self[first_synthetic]
+        random.setstate(py_state)
+        np.random.set_state(np_state)
+        if self.target_transform is None and not _is_label(label):
+            raise ValueError(
+                f"real must yield (image, int label) pairs like torchvision's MNIST; its labels are {_describe(label)} "
+                f"({label!r}). Give it int class labels, or move the label conversion into real's target_transform, "
+                "which synthetic labels then go through too."
+            )
+        if not _same_kind(syn_img, img):
+            how = ("real has no transform that ganaug can find and apply to synthetic digits" if self.transform is None
+                   else "real's transform gives synthetic digits another kind of image")
+            raise ValueError(
+                f"real yields images that are {_describe(img)}, but synthetic items would be {_describe(syn_img)}: "
+                f"{how}. Give real a transform that makes its images (torchvision's MNIST takes transform=; for a "
+                "TensorDataset, wrap it), or pass synthetic=SyntheticMNIST(..., transform=...) whose transform makes "
+                "the same kind of image (e.g. transforms.ToTensor() for float tensors in [0, 1] of shape (1, 28, 28))."
+            )
+        if not _same_kind(syn_label, label):
+            raise ValueError(
+                f"real yields labels that are {_describe(label)}, but synthetic items would have {_describe(syn_label)}"
+                ". Pass synthetic=SyntheticMNIST(..., target_transform=...) that makes the same kind of label (e.g. "
+                "target_transform=torch.tensor for 0-d int64 tensors), or give real and synthetic the same one.")
 
     def __len__(self) -> int:
         return self.num_real + self.num_synthetic
 
     def is_synthetic(self, index: int) -> bool:
         total, s = len(self), self.num_synthetic
+        if not -total <= index < total:
+            raise IndexError(f"index {index} is out of range for GANAugmentedDataset of {total} items")
+        index %= total
         return (index + 1) * s // total > index * s // total
 
     def set_epoch(self, epoch: int) -> None:
-        """Regenerate the synthetic part for ``epoch`` (only if this dataset made it)."""
+        """Regenerate the synthetic part for ``epoch``, also a SyntheticMNIST passed in as ``synthetic=`` (the
+        way to mix with ``prefetch=True`` or ``bf16=True``): it is the same object, so it moves to ``epoch`` too.
+        As for SyntheticMNIST, leave the DataLoader's ``persistent_workers`` off: its workers would not see this."""
         if self.synthetic is not None and hasattr(self.synthetic, "set_epoch"):
             self.synthetic.set_epoch(epoch)
 
@@ -589,12 +684,17 @@ class RatioSampler(Sampler[int]):
 
     def __init__(self, dataset: GANAugmentedDataset, *, shuffle: bool = True, seed: int = 0,
                  num_replicas: int | None = None, rank: int | None = None) -> None:
+        if not isinstance(dataset, GANAugmentedDataset):
+            raise TypeError(f"RatioSampler keeps a GANAugmentedDataset's ratio in every batch; got "
+                            f"{type(dataset).__name__}. Wrap the real data first: GANAugmentedDataset(real, ratio).")
         if num_replicas is None or rank is None:
             import torch.distributed as dist
 
             ready = dist.is_available() and dist.is_initialized()
             num_replicas = num_replicas if num_replicas is not None else (dist.get_world_size() if ready else 1)
             rank = rank if rank is not None else (dist.get_rank() if ready else 0)
+        if isinstance(num_replicas, bool) or not isinstance(num_replicas, numbers.Integral) or num_replicas < 1:
+            raise ValueError(f"num_replicas must be a positive integer (the number of DDP processes), got {num_replicas!r}.")
         if not 0 <= rank < num_replicas:
             raise ValueError(f"rank must be in [0, {num_replicas}), got {rank}.")
         self.dataset, self.shuffle, self.seed = dataset, shuffle, seed

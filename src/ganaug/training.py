@@ -83,9 +83,9 @@ class TrainConfig:
             "generator": g,
             "discriminator": {**p["discriminator"], **(self.discriminator or {})},
             "loss": self.loss or t["loss"],
-            "batch_size": self.batch_size or t["batch_size"],
-            "lr_g": self.lr_g or t["lr_g"],
-            "lr_d": self.lr_d or t["lr_d"],
+            "batch_size": t["batch_size"] if self.batch_size is None else self.batch_size,
+            "lr_g": t["lr_g"] if self.lr_g is None else self.lr_g,
+            "lr_d": t["lr_d"] if self.lr_d is None else self.lr_d,
             "betas": list(self.betas or t["betas"]),
             "ema": t["ema"] if self.ema is None else self.ema,
             "aux_weight": t["aux_weight"] if self.aux_weight is None else self.aux_weight,
@@ -307,6 +307,16 @@ def train(cfg: TrainConfig, data: tuple[torch.Tensor, torch.Tensor] | None = Non
 
     for name in ("epochs", "grid_every"):
         _positive_int(name, getattr(cfg, name))
+    for name in ("batch_size", "width"):  # None: the preset's
+        if getattr(cfg, name) is not None:
+            _positive_int(name, getattr(cfg, name))
+    for name in ("lr_g", "lr_d"):
+        value = getattr(cfg, name)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0):
+            raise ValueError(f"{name} must be a positive learning rate (or None for the preset's), got {value!r}.")
+    if cfg.ema is not None and (isinstance(cfg.ema, bool) or not isinstance(cfg.ema, (int, float))
+                                or not 0 <= cfg.ema < 1):
+        raise ValueError(f"ema must be a decay in [0, 1) (0: no EMA copy; 0.999 is usual), got {cfg.ema!r}.")
     if cfg.max_seconds is not None and not (isinstance(cfg.max_seconds, (int, float)) and cfg.max_seconds > 0):
         raise ValueError(f"max_seconds must be a positive number of seconds (or None), got {cfg.max_seconds!r}.")
     if cfg.ada_target is not None:
