@@ -619,3 +619,11 @@ def test_sampler_and_index_checks(tiny_generator_dir):
         RatioSampler(_fake_real(4))
     with pytest.raises(ValueError, match="num_replicas must be a positive integer"):
         RatioSampler(aug, num_replicas=0, rank=0)
+
+
+def test_an_unused_labeller_warns(tiny_generator_dir, tiny_classifier):
+    with pytest.warns(UserWarning, match="labeller= is not used.*relabel=True"):
+        SyntheticMNIST(4, generator=tiny_generator_dir, device="cpu", labeller=tiny_classifier)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        SyntheticMNIST(4, generator=tiny_generator_dir, device="cpu", labeller=tiny_classifier, min_confidence=0.0)

@@ -15,6 +15,7 @@ import os
 import random
 import sys
 import threading
+import warnings
 import weakref
 from pathlib import Path
 from typing import Any, Callable, Iterator, Sequence
@@ -237,6 +238,10 @@ class SyntheticMNIST(VisionDataset):
             raise ValueError(f"The generator has {self.generator.num_classes} classes; MNIST has {len(CLASSES)}.")
         self.relabel = relabel or not self.generator.conditional
         needs_labeller = labeller is not None or self.min_confidence is not None or self.relabel
+        if labeller is not None and self.min_confidence is None and not self.relabel:
+            warnings.warn("labeller= is not used: this generator is class-conditional and its own labels are kept. "
+                          "Add relabel=True to label its digits by the labeller, or min_confidence= to keep only "
+                          "those the labeller confirms; else drop labeller=.", UserWarning, stacklevel=2)
         self.labeller = load_classifier(labeller, device=self.device) if needs_labeller else None
         self.channels_last, self.bf16 = bool(channels_last), bool(bf16)
         if self.bf16:
