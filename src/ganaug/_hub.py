@@ -230,14 +230,14 @@ class StrictHubMixin:
     @classmethod
     def _from_files(cls: type[T], config_path: Path, weights_path: Path, map_location: str | torch.device = "cpu",
                     overrides: dict[str, Any] | None = None) -> T:
-        config = {**read_config(config_path), **(overrides or {})}
+        saved = read_config(config_path)
         try:
-            model = cls(**config)
+            model = cls(**{**saved, **(overrides or {})})
         except TypeError as e:
             if overrides:
                 raise ValueError(f"{cls.__name__}.from_pretrained got {sorted(overrides)} besides the download options, "
                                  f"and {cls.__name__} does not take them all ({e}); pass only its config keys "
-                                 f"({', '.join(sorted(read_config(config_path)))}).") from e
+                                 f"({', '.join(sorted(saved))}).") from e
             raise ValueError(
                 f"{config_path} does not match {cls.__name__}: {e}. It was written for another model class "
                 "or version; load it with the class that saved it."

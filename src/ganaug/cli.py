@@ -32,13 +32,14 @@ def _add_generator_args(p: argparse.ArgumentParser) -> None:
 
 def cmd_sample(a: argparse.Namespace) -> int:
     import torch
+    from PIL import Image
     from torchvision.utils import save_image
 
     from ganaug._idx import export_mnist
     from ganaug.datasets import SyntheticMNIST
 
     out = Path(a.out)
-    if out.suffix.lower() not in (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp"):
+    if out.suffix.lower() not in Image.registered_extensions():  # what save_image (PIL) can write by name
         raise ValueError(f"--out {a.out!r} is not an image file name; give one such as samples.png.")
     sizes = [("--per-class", a.per_class)]
     if a.idx_dir:

@@ -39,6 +39,13 @@ _CHUNK = 4096  # latents are drawn in chunks of this many rows, whatever the bat
 _MAIN_STREAM = 1_000  # stream id of the plain conditional path; filters use one stream per class
 
 
+def _no_revision(revision: str | None, what: str) -> None:
+    """Refuse a Hub revision for weights shipped in the package (it would be ignored)."""
+    if revision is not None:
+        raise ValueError(f"revision={revision!r} pins a Hub repo's commit, but the {what} is part of the installed "
+                         "package: pass a Hub repo id ('org/name') with it, or drop revision.")
+
+
 def load_generator(source: str | os.PathLike | Generator | None = None, *, revision: str | None = None,
                    device: str | torch.device = "cpu") -> Generator:
     """None: the generator shipped with ganaug; a folder from save_pretrained; or a Hub repo id."""
@@ -47,10 +54,7 @@ def load_generator(source: str | os.PathLike | Generator | None = None, *, revis
     if isinstance(source, nn.Module):
         raise TypeError(f"generator must be a ganaug.Generator, a folder or a Hub repo id, not {type(source).__name__}.")
     if source is None:
-        if revision is not None:
-            raise ValueError(f"revision={revision!r} pins a Hub repo's commit, but no Hub repo was given (the shipped "
-                             "generator is part of the installed package): pass generator='org/name' with it, or "
-                             "drop revision.")
+        _no_revision(revision, "shipped generator")
         if not (DEFAULT_GENERATOR / "model.safetensors").is_file():
             raise FileNotFoundError(
                 f"The shipped generator is missing from {DEFAULT_GENERATOR}; reinstall ganaug, "
@@ -66,9 +70,7 @@ def load_classifier(source: str | os.PathLike | Classifier | None = None, *, rev
     if isinstance(source, Classifier):
         return source.to(device).eval()
     if source is None or source == "reference":
-        if revision is not None:
-            raise ValueError(f"revision={revision!r} pins a Hub repo's commit, but the reference classifier is part "
-                             "of the installed package: pass a Hub repo id with it, or drop revision.")
+        _no_revision(revision, "reference classifier")
         if not (DEFAULT_CLASSIFIER / "model.safetensors").is_file():
             raise FileNotFoundError(f"The reference classifier is missing from {DEFAULT_CLASSIFIER}; reinstall ganaug.")
         source = DEFAULT_CLASSIFIER
@@ -614,7 +616,7 @@ class GANAugmentedDataset(Dataset):
     def _check_items_match(self, real_item: tuple[Any, Any]) -> None:
         """Refuse, before any batch is drawn, synthetic items that a DataLoader could not batch with real ones."""
         img, label = real_item
-        first_synthetic = next(j for j in range(len(self)) if self.is_synthetic(j))
+        first_synthetic = -(-len(self) // self.num_synthetic) - 1  # the least j with (j + 1)·S >= T
         # a random transform draws from the global RNGs: leave them as they were, so training runs are unchanged
         py_state, np_state = random.getstate(), np.random.get_state()
         with torch.random.fork_rng(devices=[]):
@@ -698,8 +700,7 @@ class RatioSampler(Sampler[int]):
             ready = dist.is_available() and dist.is_initialized()
             num_replicas = num_replicas if num_replicas is not None else (dist.get_world_size() if ready else 1)
             rank = rank if rank is not None else (dist.get_rank() if ready else 0)
-        if isinstance(num_replicas, bool) or not isinstance(num_replicas, numbers.Integral) or num_replicas < 1:
-            raise ValueError(f"num_replicas must be a positive integer (the number of DDP processes), got {num_replicas!r}.")
+        num_replicas = _positive_int("num_replicas", num_replicas)
         if not 0 <= rank < num_replicas:
             raise ValueError(f"rank must be in [0, {num_replicas}), got {rank}.")
         self.dataset, self.shuffle, self.seed = dataset, shuffle, seed
