@@ -78,4 +78,7 @@ def test_sample_checks_everything_before_writing(capsys, tmp_path, tiny_generato
     assert "is not an image file name" in capsys.readouterr().err
     assert main(["sample", *g, "--out", str(out), "--device", "gpu0"]) == 2
     assert "not a device torch knows" in capsys.readouterr().err
+    assert main(["sample", *g, "--out", str(out), "--idx-dir", str(idx), "--seed", str(2 ** 32 - 1)]) == 2
+    assert f"--seed must be in [0, {2 ** 32 - 2}], got {2 ** 32 - 1}" in capsys.readouterr().err  # test split: seed + 1
+    assert main(["sample", *g, "--out", str(out), "--seed", "-1"]) == 2
     assert not out.exists() and not idx.exists()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import math
 import os
@@ -297,6 +298,9 @@ def test_relabel_conditional(tiny_generator_dir, tiny_classifier):
     ({"num_samples": 10, "truncation": 3.5}, "truncation"),
     ({"num_samples": 10, "truncation": float("nan")}, "truncation"),
     ({"num_samples": 10, "truncation": True}, "truncation"),
+    ({"num_samples": 10, "seed": -1}, r"seed must be an integer in \[0, 2\*\*32\)"),
+    ({"num_samples": 10, "seed": 2 ** 32}, "would repeat another value's samples"),
+    ({"num_samples": 10, "seed": 1.0}, "seed"),
 ])
 def test_bad_input(tiny_generator_dir, kwargs, match):
     with pytest.raises(ValueError, match=match):
@@ -619,6 +623,46 @@ def test_sampler_and_index_checks(tiny_generator_dir):
         RatioSampler(_fake_real(4))
     with pytest.raises(ValueError, match="num_replicas must be a positive integer"):
         RatioSampler(aug, num_replicas=0, rank=0)
+
+
+def test_seeds_and_epochs_are_kept_in_range(tiny_generator_dir):
+    ds = SyntheticMNIST(10, generator=tiny_generator_dir, device="cpu", seed=2 ** 32 - 1)
+    assert not torch.equal(ds.data, SyntheticMNIST(10, generator=tiny_generator_dir, device="cpu", seed=0).data)
+    before = ds.data.clone()
+    with pytest.raises(ValueError, match=r"epoch must be an integer in \[0, 2\*\*32\)"):
+        ds.set_epoch(2 ** 32)  # it would draw epoch 0's digits again
+    assert ds.epoch == 0 and torch.equal(ds.data, before)
+    aug = GANAugmentedDataset(_fake_real(4), generator=tiny_generator_dir)
+    with pytest.raises(ValueError, match="seed must be an integer"):
+        RatioSampler(aug, seed=-3)  # numpy refused it only when iterating
+    sampler = RatioSampler(aug, seed=2 ** 32 - 1)
+    with pytest.raises(ValueError, match="epoch must be an integer"):
+        sampler.set_epoch(-1)
+    assert sorted(sampler) == list(range(len(aug)))
+
+
+def test_a_module_passed_in_is_left_as_it_was(tiny_generator_dir, tiny_classifier):
+    g = Generator.from_pretrained(tiny_generator_dir).train()  # e.g. mid-training, sampled for a look
+    clf = copy.deepcopy(tiny_classifier).train()
+    with torch.no_grad():
+        common = int(tiny_classifier(g.eval()(torch.randn(256, 16), torch.arange(256) % 10)).argmax(1).mode().values)
+    g.train()
+    kw = dict(device="cpu", relabel=True, class_counts=[20 if k == common else 0 for k in range(10)], channels_last=False)
+    ds = SyntheticMNIST(20, generator=g, labeller=clf, **kw)
+    assert g.training and clf.training  # BatchNorm would stop updating if this flipped to eval mode
+    assert ds.generator is not g and not ds.generator.training and not ds.labeller.training
+    same = SyntheticMNIST(20, generator=Generator.from_pretrained(tiny_generator_dir), labeller=tiny_classifier, **kw)
+    assert torch.equal(ds.data, same.data) and torch.equal(ds.targets, same.targets)
+
+
+def test_a_bad_config_value_names_its_file(tiny_generator_dir, tmp_path):
+    shutil.copytree(tiny_generator_dir, tmp_path / "g")
+    config = json.loads((tmp_path / "g" / "config.json").read_text())
+    (tmp_path / "g" / "config.json").write_text(json.dumps({**config, "truncation": -1}))
+    with pytest.raises(ValueError, match=r"Generator from .*g.config\.json: truncation must be"):
+        Generator.from_pretrained(tmp_path / "g")
+    with pytest.raises(ValueError, match=r"config\.json with \{'truncation': 9\}: truncation must be"):
+        Generator.from_pretrained(tiny_generator_dir, truncation=9)
 
 
 def test_an_unused_labeller_warns(tiny_generator_dir, tiny_classifier):

@@ -242,6 +242,9 @@ class StrictHubMixin:
                 f"{config_path} does not match {cls.__name__}: {e}. It was written for another model class "
                 "or version; load it with the class that saved it."
             ) from e
+        except ValueError as e:  # a value the model refuses: say where it came from
+            given = f" with {overrides}" if overrides else ""
+            raise ValueError(f"{cls.__name__} from {config_path}{given}: {e}") from e
         state = load_state(weights_path, map_location)
         expected = model.state_dict()  # type: ignore[attr-defined]
         problems = _mismatches(expected, state)

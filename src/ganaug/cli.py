@@ -47,6 +47,9 @@ def cmd_sample(a: argparse.Namespace) -> int:
     for flag, n in sizes:  # all checked before anything is written
         if n < 1:
             raise ValueError(f"{flag} must be a positive number of samples, got {n}.")
+    top = 2 ** 32 - (2 if a.idx_dir else 1)  # the IDX test split uses seed + 1
+    if not 0 <= a.seed <= top:
+        raise ValueError(f"--seed must be in [0, {top}], got {a.seed}.")
     common = dict(generator=a.generator, revision=a.revision, device=a.device, labeller=a.labeller,
                   min_confidence=a.min_confidence, relabel=a.relabel, truncation=a.truncation)
     grid = SyntheticMNIST(10 * a.per_class, seed=a.seed, **common)

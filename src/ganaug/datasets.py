@@ -49,8 +49,8 @@ def _no_revision(revision: str | None, what: str) -> None:
 def load_generator(source: str | os.PathLike | Generator | None = None, *, revision: str | None = None,
                    device: str | torch.device = "cpu") -> Generator:
     """None: the generator shipped with ganaug; a folder from save_pretrained; or a Hub repo id."""
-    if isinstance(source, Generator):
-        return source.to(device).eval()
+    if isinstance(source, Generator):  # a private copy: the caller's module keeps its device and train mode
+        return copy.deepcopy(source).to(device).eval()
     if isinstance(source, nn.Module):
         raise TypeError(f"generator must be a ganaug.Generator, a folder or a Hub repo id, not {type(source).__name__}.")
     if source is None:
@@ -67,14 +67,25 @@ def load_generator(source: str | os.PathLike | Generator | None = None, *, revis
 def load_classifier(source: str | os.PathLike | Classifier | None = None, *, revision: str | None = None,
                     device: str | torch.device = "cpu") -> Classifier:
     """None or "reference": ganaug's shipped reference classifier; else a folder or Hub repo id."""
-    if isinstance(source, Classifier):
-        return source.to(device).eval()
+    if isinstance(source, Classifier):  # a private copy, as for generators
+        return copy.deepcopy(source).to(device).eval()
     if source is None or source == "reference":
         _no_revision(revision, "reference classifier")
         if not (DEFAULT_CLASSIFIER / "model.safetensors").is_file():
             raise FileNotFoundError(f"The reference classifier is missing from {DEFAULT_CLASSIFIER}; reinstall ganaug.")
         source = DEFAULT_CLASSIFIER
     return Classifier.from_pretrained(source, revision=revision, map_location=device)
+
+
+_SEED_LIMIT = 2 ** 32
+
+
+def _seed_int(name: str, value: Any) -> int:
+    """Seeds and epochs key 32-bit random streams: refuse what would wrap onto another value's digits."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or not 0 <= value < _SEED_LIMIT:
+        raise ValueError(f"{name} must be an integer in [0, 2**32), got {value!r}; larger or negative values "
+                         "would repeat another value's samples.")
+    return int(value)
 
 
 def _positive_int(name: str, value: Any) -> int:
@@ -139,7 +150,7 @@ class SyntheticMNIST(VisionDataset):
         generator: None (the generator shipped with ganaug), a ``save_pretrained`` folder, a Hub
             repo id ("org/name"), or a ``ganaug.Generator``.
         revision: Hub branch, tag or commit (pin a commit for reproducible weights).
-        seed: which set of digits; sample ``i`` depends only on weights, seed, epoch, counts and ``i``.
+        seed: which set of digits, in [0, 2**32); sample ``i`` depends only on weights, seed, epoch, counts and ``i``.
         class_weights / class_counts: label distribution (default: exactly balanced).
         transform / target_transform: as in torchvision; samples are ``(PIL "L" image, int)`` before them.
         device: where generation runs (default: CUDA when available, else CPU).
@@ -212,9 +223,7 @@ class SyntheticMNIST(VisionDataset):
         if batch_size is None:
             batch_size = 64 if self.device.type == "cpu" else 8192
         self.batch_size = _positive_int("batch_size", batch_size)
-        if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
-            raise ValueError(f"seed must be an integer, got {seed!r}.")
-        self.seed = int(seed)
+        self.seed = _seed_int("seed", seed)
         if min_confidence is not None and (not isinstance(min_confidence, numbers.Real)
                                            or not 0.0 <= float(min_confidence) < 1.0):
             raise ValueError(f"min_confidence must be a probability in [0, 1), got {min_confidence!r}.")
@@ -248,7 +257,7 @@ class SyntheticMNIST(VisionDataset):
         self.channels_last, self.bf16 = bool(channels_last), bool(bf16)
         if self.bf16:
             warn_if_emulated_bf16(self.device, "SyntheticMNIST(bf16=True)")
-        # a private copy in the fast layout, so a Generator passed in is left as it was
+        # the fast layout on a copy of its own, so self.generator stays as loaded
         self._net = (copy.deepcopy(self.generator).to(memory_format=torch.channels_last)
                      if self.channels_last else self.generator)
         self.compile = bool(compile)
@@ -273,9 +282,7 @@ class SyntheticMNIST(VisionDataset):
         they started with and never see this call, so leave ``persistent_workers`` off (the default) when
         regenerating.
         """
-        if isinstance(epoch, bool) or not isinstance(epoch, numbers.Integral) or epoch < 0:
-            raise ValueError(f"epoch must be a non-negative integer, got {epoch!r}.")
-        epoch = int(epoch)
+        epoch = _seed_int("epoch", epoch)
         if epoch == self.epoch:
             if self.prefetch and self._pending is None:  # e.g. set_epoch(0) on a fresh set: make epoch 1 meanwhile
                 self._start_prefetch(epoch + 1)
@@ -703,12 +710,12 @@ class RatioSampler(Sampler[int]):
         num_replicas = _positive_int("num_replicas", num_replicas)
         if not 0 <= rank < num_replicas:
             raise ValueError(f"rank must be in [0, {num_replicas}), got {rank}.")
-        self.dataset, self.shuffle, self.seed = dataset, shuffle, seed
+        self.dataset, self.shuffle, self.seed = dataset, shuffle, _seed_int("seed", seed)
         self.num_replicas, self.rank, self.epoch = num_replicas, rank, 0
         self.num_samples = len(dataset) // num_replicas  # drop the tail so ranks get equal shares
 
     def set_epoch(self, epoch: int) -> None:
-        self.epoch = epoch
+        self.epoch = _seed_int("epoch", epoch)
 
     def __len__(self) -> int:
         return self.num_samples
