@@ -141,7 +141,9 @@ def parse(argv: list[str] | None = None) -> Args:
     p.add_argument("--max-seconds", type=float, default=None,
                    help="time budget: stop at the first epoch end past this many seconds and release (epochs done "
                         "are recorded)")
-    p.add_argument("--push-to-hub", default=None, metavar="REPO_ID", help="publish the generator (HF_TOKEN or login)")
+    p.add_argument("--push-to-hub", default=None, metavar="REPO_ID",
+                   help="publish the generator (HF_TOKEN or login); to publish a finished run, give its command "
+                        "again with --resume: nothing is retrained and its release goes up as it is")
     p.add_argument("--revision", default=None, help="branch to push to")
     return Args(**vars(p.parse_args(argv)))
 
@@ -158,13 +160,35 @@ def main(argv: list[str] | None = None) -> int:
     if a.per_class is not None and a.per_class < 1:
         print(f"error: --per-class must be a positive number of images per digit, got {a.per_class}.", file=sys.stderr)
         return 2
-    indices = parse_indices(a.indices)
-    if a.per_class is not None:
-        from ganaug._data import load_mnist
-        from ganaug.evaluation import class_balanced_subset
+    if a.revision and not a.push_to_hub:
+        print("error: --revision is the Hub branch to push to: give --push-to-hub REPO_ID too, or drop it.",
+              file=sys.stderr)
+        return 2
+    if a.push_to_hub:  # before training, which can take hours: the repo id and a token
+        from huggingface_hub import get_token
+        from huggingface_hub.utils import HFValidationError, validate_repo_id
 
-        targets = load_mnist(train=True, root=a.data_root).targets
-        indices = class_balanced_subset(targets, a.per_class, a.subset_seed).tolist()
+        try:
+            validate_repo_id(a.push_to_hub)
+        except HFValidationError as e:
+            print(f"error: --push-to-hub {a.push_to_hub!r} is not a Hub repo id ({e}); give one such as "
+                  "you/ganaug-mnist.", file=sys.stderr)
+            return 2
+        if get_token() is None:
+            print("error: --push-to-hub needs a Hugging Face token with write access: set HF_TOKEN or run "
+                  "`hf auth login` first (checked now so that training is not wasted).", file=sys.stderr)
+            return 2
+    try:
+        indices = parse_indices(a.indices)
+        if a.per_class is not None:
+            from ganaug._data import load_mnist
+            from ganaug.evaluation import class_balanced_subset
+
+            targets = load_mnist(train=True, root=a.data_root).targets
+            indices = class_balanced_subset(targets, a.per_class, a.subset_seed).tolist()
+    except (OSError, ValueError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
 
     cfg = TrainConfig(
         preset=a.preset, epochs=a.epochs, batch_size=a.batch_size, lr_g=a.lr_g, lr_d=a.lr_d, ema=a.ema,
@@ -178,7 +202,11 @@ def main(argv: list[str] | None = None) -> int:
         d_warmup=a.d_warmup, mode_seeking=a.mode_seeking, lecam=a.lecam, bcr=a.bcr,
     )
     torch.set_flush_denormal(True)  # denormal floats slow CPU kernels many times over
-    release = train(cfg, card_template=CARD_TEMPLATE.read_text())
+    try:
+        release = train(cfg, card_template=CARD_TEMPLATE.read_text())
+    except ValueError as e:  # settings refused before training (the checks raise before anything is written)
+        print(f"error: {e}", file=sys.stderr)
+        return 2
     print(f"generator saved to {release}")
     if a.push_to_hub:
         url = push_release(release, a.push_to_hub, revision=a.revision)

@@ -82,3 +82,22 @@ def test_sample_checks_everything_before_writing(capsys, tmp_path, tiny_generato
     assert f"--seed must be in [0, {2 ** 32 - 2}], got {2 ** 32 - 1}" in capsys.readouterr().err  # test split: seed + 1
     assert main(["sample", *g, "--out", str(out), "--seed", "-1"]) == 2
     assert not out.exists() and not idx.exists()
+
+
+def test_sample_keeps_idx_files_already_there(capsys, tmp_path, tiny_generator_dir):
+    raw = tmp_path / "data" / "MNIST" / "raw"
+    raw.mkdir(parents=True)
+    (raw / "train-images-idx3-ubyte").write_bytes(b"real MNIST")
+    g = ["--generator", str(tiny_generator_dir), "--out", str(tmp_path / "g.png"), "--per-class", "1",
+         "--idx-dir", str(tmp_path / "data"), "--num-samples", "20", "--test-samples", "10"]
+    assert main(["sample", *g]) == 2
+    err = capsys.readouterr().err
+    assert "already holds train-images-idx3-ubyte" in err and "add --overwrite to replace them" in err
+    assert (raw / "train-images-idx3-ubyte").read_bytes() == b"real MNIST" and not (tmp_path / "g.png").exists()
+    assert main(["sample", *g, "--overwrite"]) == 0
+    assert len(MNIST(str(tmp_path / "data"), train=True)) == 20
+
+
+def test_demo_refuses_no_steps(capsys):
+    assert main(["demo", "--steps", "0"]) == 2
+    assert "--steps must be a positive integer, got 0" in capsys.readouterr().err

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -600,3 +601,69 @@ def test_train_gan_script_refuses_per_class_zero(tmp_path):
                            "--output-dir", str(tmp_path / "out")], capture_output=True, text=True, timeout=120)
     assert done.returncode == 2 and "--per-class must be a positive number of images per digit, got 0" in done.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_train_gan_script_checks_publishing_before_training(tmp_path):
+    root = Path(__file__).resolve().parents[1]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HF_")}
+    env.update(HF_HOME=str(tmp_path / "hf-home"), HF_HUB_OFFLINE="1", OMP_NUM_THREADS="1")
+    base = [sys.executable, str(root / "scripts" / "train_gan.py"), "--dry-run", "--width", "4", "--batch-size", "8",
+            "--output-dir", str(tmp_path / "out")]
+    cases = [(["--push-to-hub", "my repo!"], "is not a Hub repo id"),
+             (["--push-to-hub", "you/ganaug-mnist"], "needs a Hugging Face token with write access"),
+             (["--revision", "v1"], "--revision is the Hub branch to push to"),
+             (["--per-class", "7000"], "error: ")]
+    for extra, said in cases:
+        done = subprocess.run(base + extra, capture_output=True, text=True, timeout=120, env=env)
+        assert done.returncode == 2 and said in done.stderr and "Traceback" not in done.stderr, (extra, done.stderr)
+        assert not (tmp_path / "out").exists(), extra  # refused before anything trained or was written
+
+
+def test_an_earlier_run_is_not_replaced(tmp_path):
+    data = _data()
+    release = train(_cfg(tmp_path, epochs=1), data, progress=False)
+    before = (release / "model.safetensors").read_bytes(), (tmp_path / CHECKPOINT_NAME).read_bytes()
+    with pytest.raises(ValueError, match="holds an earlier run's checkpoint.*pass --resume"):
+        train(_cfg(tmp_path, epochs=1), data, progress=False)  # the same command without --resume
+    with pytest.raises(ValueError, match="a smoke run would replace its release"):
+        train(_cfg(tmp_path, epochs=2, resume=True, max_steps=2), data, progress=False)  # --dry-run --resume
+    assert ((release / "model.safetensors").read_bytes(), (tmp_path / CHECKPOINT_NAME).read_bytes()) == before
+
+
+@pytest.mark.parametrize("change, said", [
+    ({"seed": 7}, "seed: 0 then, 7 now"),
+    ({"width": 8}, "generator: "),
+    ({"diffaug": "translation"}, "diffaug: '' then, 'translation' now"),
+    ({"indices": list(range(64))}, "indices: None then, 64 indices now"),
+])
+def test_resume_refuses_other_settings(tmp_path, change, said):
+    data = _data()
+    train(_cfg(tmp_path, epochs=1), data, progress=False)
+    with pytest.raises(ValueError, match=f"trained with other settings \\({re.escape(said)}.*only .*epochs"):
+        train(_cfg(tmp_path, epochs=2, resume=True, **change), data, progress=False)
+    # what may change: the length and the learning rates (annealing); width given as the preset's own is no change
+    train(_cfg(tmp_path, epochs=2, resume=True, lr_g=1e-4, lr_d=1e-4), data, progress=False)
+    assert load_checkpoint(tmp_path / CHECKPOINT_NAME)["epoch"] == 2
+
+
+def test_resume_with_nothing_left_keeps_the_release_and_its_card(tmp_path, capsys):
+    data = _data()
+    release = train(_cfg(tmp_path, epochs=1), data, progress=False, card_template=TEMPLATE)
+    card = (release / "README.md").read_text().replace("ganaug_metrics: {}", "ganaug_metrics: {fid_c: 0.5}")
+    (release / "README.md").write_text(card)  # as gen_metrics.py --card records them
+    weights = (release / "model.safetensors").read_bytes()
+    train(_cfg(tmp_path, epochs=1, resume=True), data, progress=False, card_template=TEMPLATE)  # e.g. to publish it
+    assert "Nothing left to train" in capsys.readouterr().out
+    assert (release / "README.md").read_text() == card and (release / "model.safetensors").read_bytes() == weights
+
+
+def test_a_subset_run_records_its_indices_and_an_unconditional_card_its_labeller(tmp_path):
+    idx = list(range(0, 200, 3))  # 67 MNIST training images
+    release = train(_cfg(tmp_path / "sub", epochs=1, indices=idx), progress=False, card_template=TEMPLATE)
+    assert json.loads((release / "training.json").read_text())["indices"] == idx
+    assert "67 images of the MNIST training set (their indices are in training.json)" in (
+        release / "README.md").read_text()
+    seed = train(TrainConfig(preset="seed", epochs=1, batch_size=16, width=4, output_dir=str(tmp_path / "seed"),
+                             max_steps=1), _data(), progress=False, card_template=TEMPLATE)
+    assert 'revision="<commit sha>", labeller="reference")' in (seed / "README.md").read_text()
+    assert 'revision="<commit sha>")' in (release / "README.md").read_text()

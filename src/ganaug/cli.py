@@ -6,6 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
+IDX_FILES = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")
+
 
 class HelpFormatter(argparse.RawDescriptionHelpFormatter, argparse.ArgumentDefaultsHelpFormatter):
     """``--help`` that keeps a script docstring's example commands line by line, and shows defaults.
@@ -50,6 +52,12 @@ def cmd_sample(a: argparse.Namespace) -> int:
     top = 2 ** 32 - (2 if a.idx_dir else 1)  # the IDX test split uses seed + 1
     if not 0 <= a.seed <= top:
         raise ValueError(f"--seed must be in [0, {top}], got {a.seed}.")
+    if a.idx_dir and not a.overwrite:
+        raw = Path(a.idx_dir).expanduser() / "MNIST" / "raw"
+        there = [n for n in IDX_FILES if (raw / n).exists()]
+        if there:  # e.g. a real MNIST that every script would then read as synthetic digits
+            raise ValueError(f"{raw} already holds {', '.join(there)}; the export would replace them with synthetic "
+                             "digits. Give another --idx-dir, or add --overwrite to replace them.")
     common = dict(generator=a.generator, revision=a.revision, device=a.device, labeller=a.labeller,
                   min_confidence=a.min_confidence, relabel=a.relabel, truncation=a.truncation)
     grid = SyntheticMNIST(10 * a.per_class, seed=a.seed, **common)
@@ -60,7 +68,7 @@ def cmd_sample(a: argparse.Namespace) -> int:
     if a.idx_dir:
         train = SyntheticMNIST(a.num_samples, seed=a.seed, **common)
         test = SyntheticMNIST(a.test_samples, seed=a.seed + 1, **common)
-        raw = export_mnist(a.idx_dir, (train.data, train.targets), (test.data, test.targets))
+        raw = export_mnist(Path(a.idx_dir).expanduser(), (train.data, train.targets), (test.data, test.targets))
         print(f"wrote {a.num_samples} + {a.test_samples} synthetic digits as MNIST IDX files in {raw}; "
               f"open with torchvision.datasets.MNIST({str(a.idx_dir)!r}). Both splits are synthetic.")
     return 0
@@ -68,6 +76,12 @@ def cmd_sample(a: argparse.Namespace) -> int:
 
 def cmd_demo(a: argparse.Namespace) -> int:
     from ganaug.evaluation import run_demo
+
+    for flag, n in (("--per-class", a.per_class), ("--steps", a.steps)):
+        if n < 1:
+            raise ValueError(f"{flag} must be a positive integer, got {n}.")
+    if a.seed < 0:
+        raise ValueError(f"--seed must be >= 0, got {a.seed}.")
 
     run_demo(per_class=a.per_class, steps=a.steps, seed=a.seed, ratio=a.ratio, generator=a.generator)
     return 0
@@ -88,6 +102,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--idx-dir", default=None, help="also write MNIST IDX files under DIR/MNIST/raw")
     s.add_argument("--num-samples", type=int, default=60_000, help="training split size of the IDX export")
     s.add_argument("--test-samples", type=int, default=10_000, help="t10k split size of the IDX export (synthetic)")
+    s.add_argument("--overwrite", action="store_true",
+                   help="replace IDX files already in --idx-dir (refused without it: it may hold the real MNIST)")
     s.add_argument("--min-confidence", type=float, default=None,
                    help="keep only samples to which the labeller (default: the reference classifier) gives at least "
                         "this probability for their label, in [0, 1)")

@@ -22,7 +22,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from ganaug import __version__
-from ganaug._device import to_device, warn_if_emulated_bf16
+from ganaug._device import check_device, to_device, warn_if_emulated_bf16
 from ganaug._hub import _atomic_write
 from ganaug.evaluation import random_affine
 from ganaug.models import Discriminator, Generator, preset_config
@@ -273,6 +273,36 @@ def _init_from(G: Generator, src: Generator, source: str) -> None:
     G.load_state_dict(state)
 
 
+# what --resume may change: the length, the learning rates (annealing), and how and where the run is computed
+RESUME_MAY_CHANGE = {"epochs", "lr_g", "lr_d", "max_seconds", "max_steps", "grid_every", "device", "bf16", "resume",
+                     "output_dir", "data_root", "init_generator", "extra"}
+
+
+def _resume_changes(saved: dict, cfg: TrainConfig) -> list[str]:
+    """The settings in which ``cfg`` differs from a checkpoint's config, as they resolve (None: the preset's)."""
+    names = {f.name for f in dataclasses.fields(TrainConfig)}
+    old = TrainConfig(**{k: v for k, v in saved.items() if k in names})  # keys a checkpoint lacks: their defaults
+    before, now = old.resolved(), cfg.resolved()
+    changes = [f"{k}: {before[k]!r} then, {now[k]!r} now" for k in before
+               if k not in RESUME_MAY_CHANGE and _plain(before[k]) != _plain(now[k])]
+    resolved_from = {"width", "batch_size", "ema", "betas", "loss", "aux_weight", "discriminator", "generator"}
+    for k in sorted(names - RESUME_MAY_CHANGE - resolved_from):
+        a, b = _plain(getattr(old, k)), _plain(getattr(cfg, k))
+        if a != b:
+            show = (lambda v: f"{len(v)} indices" if isinstance(v, list) and len(v) > 8 else repr(v))
+            changes.append(f"{k}: {show(a)} then, {show(b)} now")
+    return changes
+
+
+def _plain(value: object) -> object:
+    """Tuples as lists, so that a config read back from a checkpoint compares equal to the one written."""
+    if isinstance(value, (tuple, list)):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
+
+
 def check_indices(indices: list[int], n: int) -> torch.Tensor:
     """``indices`` as a tensor, after checking that they are non-empty and within the training set's ``n``."""
     idx = torch.as_tensor(indices, dtype=torch.long)
@@ -338,7 +368,7 @@ def train(cfg: TrainConfig, data: tuple[torch.Tensor, torch.Tensor] | None = Non
     if distributed and cfg.r1_gamma > 0:
         raise ValueError("r1_gamma needs a double backward, which DistributedDataParallel does not support: train "
                          "with R1 in one process, or set r1_gamma=0.")
-    device = torch.device(cfg.device)
+    device = check_device(cfg.device)
     if distributed:
         import torch.distributed as dist
 
@@ -363,6 +393,13 @@ def train(cfg: TrainConfig, data: tuple[torch.Tensor, torch.Tensor] | None = Non
                          "'seed' preset keep arch 'seed'; with 'default' use 'conditional' or 'projection'.")
     out = Path(cfg.output_dir)
     ckpt_path = out / CHECKPOINT_NAME
+    if ckpt_path.is_file() and (not cfg.resume or cfg.max_steps is not None):
+        raise ValueError(
+            f"{out} holds an earlier run's checkpoint ({ckpt_path}), which this run would replace"
+            + (" (and a smoke run would replace its release)" if cfg.max_steps is not None else "")
+            + ": pass --resume (resume=True) to continue that run, or give another --output-dir "
+            "(or delete the folder to start over)."
+        )
     init = None  # a resumed checkpoint wins over init_generator
     if cfg.init_generator is not None and not (cfg.resume and ckpt_path.is_file()):
         from ganaug.datasets import load_generator
@@ -389,6 +426,13 @@ def train(cfg: TrainConfig, data: tuple[torch.Tensor, torch.Tensor] | None = Non
     lecam_anchors = None  # LeCam: moving averages of D's mean logit on real and on generated images (None: unset)
     if cfg.resume and ckpt_path.is_file():
         ck = load_checkpoint(ckpt_path)
+        changed = _resume_changes(ck["config"], cfg) if ck.get("config") else []
+        if changed:
+            raise ValueError(
+                f"{ckpt_path} was trained with other settings ({'; '.join(changed)}). --resume continues a run as "
+                f"it was started: only {', '.join(sorted(RESUME_MAY_CHANGE - {'resume', 'extra', 'output_dir'}))} "
+                "may change. Give the settings it was started with, or another --output-dir for a new run."
+            )
         G.load_state_dict(ck["G"])
         D.load_state_dict(ck["D"])
         if G_ema is not None:
@@ -402,8 +446,17 @@ def train(cfg: TrainConfig, data: tuple[torch.Tensor, torch.Tensor] | None = Non
             for group in opt.param_groups:
                 group["lr"] = lr
         phases = list(ck.get("phases") or _lr_phases([], 0, ck["epoch"], *old_lrs))  # older checkpoints: one phase
-        noise.set_state(ck["rng"]["noise"][rank] if world > 1 else ck["rng"]["noise"][0])
-        torch.set_rng_state(ck["rng"]["torch"])
+        noise_states = ck["rng"]["noise"]
+        if len(noise_states) == world:  # every rank's stream, as it was: the run goes on as if never stopped
+            noise.set_state(noise_states[rank])
+            torch.set_rng_state(ck["rng"].get("torch_ranks", [ck["rng"]["torch"]] * world)[rank])
+        else:  # another number of processes (or a DDP checkpoint of ganaug < 0.2, which kept rank 0's only)
+            noise.manual_seed(cfg.seed + 1000 * rank + 7919 * (ck["epoch"] + 1))
+            torch.set_rng_state(ck["rng"]["torch"])
+            if rank == 0:
+                print(f"Note: {ckpt_path} holds the random streams of {len(noise_states)} process(es) and this run "
+                      f"has {world}: each rank draws a fresh stream from here, so the run goes on but will not "
+                      "equal an uninterrupted one.", flush=True)
         start_epoch, step = ck["epoch"], ck["step"]
         if "ada" in ck:
             ada = ck["ada"].clone()
@@ -588,6 +641,17 @@ def train(cfg: TrainConfig, data: tuple[torch.Tensor, torch.Tensor] | None = Non
             out_of_time = bool(flag.item())
         if not stopped_early:
             epochs_done = done_epoch
+        noise_states, torch_states = [noise.get_state()], [torch.get_rng_state()]
+        if distributed:  # rank 0 writes the checkpoint: it keeps every rank's random streams
+            import torch.distributed as dist
+
+            on = device if device.type == "cuda" else torch.device("cpu")
+            gathered = []
+            for mine in (noise_states[0], torch_states[0]):
+                parts = [torch.empty_like(mine, device=on) for _ in range(world)]
+                dist.all_gather(parts, mine.to(on))
+                gathered.append([t.cpu() for t in parts])
+            noise_states, torch_states = gathered
         if rank == 0:
             sample_model = G_ema if G_ema is not None else G
             last = done_epoch == cfg.epochs or out_of_time
@@ -607,7 +671,7 @@ def train(cfg: TrainConfig, data: tuple[torch.Tensor, torch.Tensor] | None = Non
                 "G_ema": G_ema.state_dict() if G_ema is not None else {},
                 "opt_g": opt_g.state_dict(),
                 "opt_d": opt_d.state_dict(),
-                "rng": {"torch": torch.get_rng_state(), "noise": [noise.get_state()]},
+                "rng": {"torch": torch_states[0], "torch_ranks": torch_states, "noise": noise_states},
                 "ada": ada.clone(),
                 "lecam_anchors": lecam_anchors.cpu() if lecam_anchors is not None else None,
                 "phases": _lr_phases(phases, start_epoch, done_epoch, r["lr_g"], r["lr_d"]),
@@ -632,7 +696,12 @@ def train(cfg: TrainConfig, data: tuple[torch.Tensor, torch.Tensor] | None = Non
     elapsed = time.time() - t0
     total_seconds = seconds_before + elapsed
     release = out / "generator"
-    if rank == 0:
+    # a resumed run with no epoch left to train keeps its release as it is (and the metrics added to its card)
+    kept = start_epoch >= cfg.epochs and (release / "model.safetensors").is_file()
+    if rank == 0 and kept:
+        print(f"Nothing left to train (epoch {start_epoch} of {cfg.epochs} done): the release in {release} is kept "
+              "as it is.", flush=True)
+    if rank == 0 and not kept:
         final = G_ema if G_ema is not None else G
         final = final.cpu().eval()
         hparams = {k: v for k, v in r.items()}
@@ -663,7 +732,8 @@ def train(cfg: TrainConfig, data: tuple[torch.Tensor, torch.Tensor] | None = Non
                 card_template,
                 preset=cfg.preset,
                 script="scripts/train_gan.py",
-                data=(f"{len(x)} images of the MNIST training set (indices given)" if cfg.indices is not None
+                data=(f"{len(x)} images of the MNIST training set (their indices are in training.json)"
+                      if cfg.indices is not None
                       else "the 60 000 images of the MNIST training set (no test images)") if data is None
                 else f"{len(x)} images given in memory",
                 hyperparameters="\n".join(f"| {k} | {json.dumps(v)} |" for k, v in sorted(hparams.items())),
@@ -671,11 +741,13 @@ def train(cfg: TrainConfig, data: tuple[torch.Tensor, torch.Tensor] | None = Non
                 + (f", of which {elapsed:.0f} s after the last resume" if seconds_before else ""),
                 metrics=json.dumps(cfg.extra.get("metrics", {})),
                 conditional="class-conditional" if final.conditional else "unconditional, labels from a classifier",
+                usage_labeller="" if final.conditional else ', labeller="reference"',  # its digits need a labeller
                 version=__version__,
             )
         _write_release(final, release, card, {"hyperparameters": hparams, "seconds": round(total_seconds, 1),
                                               "seconds_since_resume": round(elapsed, 1),
-                                              "images_seen_since_resume": images_seen})
+                                              "images_seen_since_resume": images_seen,
+                                              **({"indices": [int(i) for i in cfg.indices]} if cfg.indices is not None else {})})
     if distributed:
         import torch.distributed as dist
 
@@ -742,7 +814,7 @@ def distill(cfg: DistillConfig, *, progress: bool = True, card_template: str | N
         _non_negative(name, getattr(cfg, name))
     if not isinstance(cfg.channels, (list, tuple)) or len(cfg.channels) != 3:
         raise ValueError(f"channels must be three positive ints (the 7x7, 14x14 and 28x28 maps), got {cfg.channels!r}.")
-    device = torch.device(cfg.device)
+    device = check_device(cfg.device)
     teacher = load_generator(cfg.teacher, revision=cfg.revision).to(device).eval()
     if not teacher.conditional or teacher.arch != "cdcgan":
         raise ValueError("distill needs a class-conditional ('cdcgan') teacher, such as the shipped default.")
@@ -843,7 +915,7 @@ def distill(cfg: DistillConfig, *, progress: bool = True, card_template: str | N
                  f"{' plus a GAN term against a teacher-vs-student discriminator' if D is not None else ''})",
             hyperparameters="\n".join(f"| {k} | {json.dumps(v)} |" for k, v in sorted(hparams.items())),
             train_time=f"{seconds:.0f} s on {cfg.device}", metrics="{}",
-            conditional="class-conditional", version=__version__)
+            conditional="class-conditional", usage_labeller="", version=__version__)
     _write_release(student, release, card, {"hyperparameters": hparams, "seconds": round(seconds, 1)})
     return release
 
