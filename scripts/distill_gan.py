@@ -44,12 +44,19 @@ def main(argv: list[str] | None = None) -> int:
                    help="weight of a GAN term (a discriminator tells the teacher's images from the student's); 0: L1 only")
     p.add_argument("--lr-d", type=float, default=2e-4, help="the discriminator's learning rate, with --adversarial")
     a = p.parse_args(argv)
+    if not a.lr > 0:
+        print(f"error: --lr must be above 0 (the student's Adam rate; default 2e-3), got {a.lr}.", file=sys.stderr)
+        return 2
     import torch
 
     from ganaug.training import DistillConfig, distill
 
     torch.set_flush_denormal(True)
-    release = distill(DistillConfig(**{k: v for k, v in vars(a).items()}), card_template=CARD_TEMPLATE.read_text())
+    try:  # distill checks its config and loads the teacher (and --init) before its first step
+        release = distill(DistillConfig(**{k: v for k, v in vars(a).items()}), card_template=CARD_TEMPLATE.read_text())
+    except (ValueError, FileNotFoundError, ConnectionError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
     print(f"generator saved to {release}")
     return 0
 

@@ -3,8 +3,8 @@ r"""The downstream CNN protocol: does mixing synthetic digits into training help
 For each real-set size (class-balanced subsets fixed by --subset-seed) and arm, a pytorch/examples
 MNIST Net is trained for a fixed number of steps (the same for every arm of a size) and tested on
 all 10 000 real test images. Every run is a JSON file in --output-dir; finished runs are skipped on
-restart, and several processes can share one job list (each run is claimed with a lock file holding
-the owner's PID). Commands:
+restart (a finished run whose recorded settings differ from the command's stops it before any run), and
+several processes can share one job list (each run is claimed with a lock file holding the owner's PID). Commands:
     python scripts/evaluate.py --sizes 10 100 --seeds 0 1 2 --output-dir results
     python scripts/evaluate.py --quick --output-dir /tmp/eval      # smoke run, a few minutes
     # a generator trained on the 100-per-class subset only, and the default behind the quality filter
@@ -117,7 +117,8 @@ def parse(argv: list[str] | None = None) -> Args:
     p.add_argument("--quick", action="store_true", help="smoke run: 10 per class, 1 seed, 30 steps")
     p.add_argument("--card", default=None, metavar="README.md",
                    help="record this command's figures (test set; finished runs are read, not rerun) in this model "
-                        "card's metadata, under ganaug_downstream")
+                        "card's metadata, under ganaug_downstream: the protocol's own steps (no --steps) and 3 or "
+                        "more seeds")
     return Args(**vars(p.parse_args(argv)))
 
 
@@ -146,11 +147,47 @@ def _claim(path: Path) -> bool:
     return False
 
 
+def recorded_mismatches(row: dict, asked: dict) -> list[tuple[str, object, object]]:
+    """The settings (name, recorded, asked) in which a finished run's ``row`` differs from ``asked``.
+
+    Only keys the row has are compared: rows written before a setting was recorded are taken as they are.
+    """
+    def same(key: str, recorded: object, want: object) -> bool:
+        if key in PATH_SETTINGS and isinstance(recorded, str) and isinstance(want, str):
+            return os.path.normpath(recorded) == os.path.normpath(want)  # runs/x/ and ./runs/x are one folder
+        return recorded == want
+
+    return [(k, row[k], v) for k, v in asked.items() if k in row and not same(k, row[k], v)]
+
+
+PATH_SETTINGS = ("generator_source", "labeller")
+# the options behind each recorded setting, for messages
+SETTING_OPTIONS = {"subset_seed": "--subset-seed", "steps": "steps (--steps, or the protocol's per size)",
+                   "generator_source": "--generator", "min_confidence": "--min-confidence",
+                   "truncation": "--truncation", "relabel": "--relabel", "labeller": "--labeller"}
+
+
 def main(argv: list[str] | None = None) -> int:
+    try:
+        return _main(argv)
+    except (ValueError, FileNotFoundError, ConnectionError) as e:  # bad input found late (e.g. in a config file)
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+
+
+def _main(argv: list[str] | None = None) -> int:
     from ganaug.evaluation import KD_ARMS, POOL_ARMS, STEPS, SYNTHETIC_AFFINE_ARMS, SYNTHETIC_ARMS, protocol_run, \
         summarise
 
     a = parse(argv)
+    if any(s < 1 for s in a.sizes):
+        print(f"error: --sizes are real images per class and must be positive, got {' '.join(map(str, a.sizes))}.",
+              file=sys.stderr)
+        return 2
+    if any(s < 0 for s in a.seeds) or a.subset_seed < 0:
+        print(f"error: --seeds and --subset-seed must be non-negative, got --seeds {' '.join(map(str, a.seeds))} "
+              f"--subset-seed {a.subset_seed}.", file=sys.stderr)
+        return 2
     kd_arms = [arm for arm in a.arms if arm in KD_ARMS]
     if kd_arms and a.teacher is None:
         print(f"error: the {' and '.join(kd_arms)} arm(s) distil a teacher: add --teacher CLASSIFIER [...] (e.g. "
@@ -202,10 +239,46 @@ def main(argv: list[str] | None = None) -> int:
               f"{'--val' if a.val else '--quick'} (those figures are for choosing settings and smoke runs).",
               file=sys.stderr)
         return 2
+    if a.card is not None and (a.steps is not None or len(set(a.seeds)) < 3):
+        print(f"error: --card records the protocol's figures: its own steps per size and at least 3 seeds; drop "
+              f"--card, or run without --steps and with --seeds 0 1 2 or more (got "
+              f"{'--steps ' + str(a.steps) + ', ' if a.steps is not None else ''}{len(set(a.seeds))} seed(s)).",
+              file=sys.stderr)
+        return 2
     if a.card is not None and not Path(a.card).is_file():
         print(f"error: no model card at {a.card}; give the README.md that scripts/train_gan.py wrote "
               "(e.g. model_cards/default.md).", file=sys.stderr)
         return 2
+    generator = None  # the synthetic arms' generator, loaded once to check it before any run
+    if set(a.arms) & set(SYNTHETIC_ARMS):
+        from ganaug.datasets import load_generator
+        from ganaug.models import check_truncation
+
+        if a.truncation is not None:
+            try:
+                check_truncation(a.truncation)
+            except ValueError as e:
+                print(f"error: --truncation: {e}", file=sys.stderr)
+                return 2
+        if a.min_confidence is not None and not 0 <= a.min_confidence < 1:
+            print(f"error: --min-confidence must be a probability in [0, 1) (0.9 is the usual filter), got "
+                  f"{a.min_confidence}.", file=sys.stderr)
+            return 2
+        try:
+            generator = load_generator(a.generator)
+        except (OSError, ValueError) as e:
+            print(f"error: --generator {a.generator}: {e}", file=sys.stderr)
+            return 2
+        if not generator.conditional and a.labeller is None:
+            print(f"error: the generator {a.generator} is unconditional (its digits carry no label): add --labeller "
+                  "reference (or a classifier folder) to label them.", file=sys.stderr)
+            return 2
+        if a.labeller is not None:
+            try:
+                load_classifier(a.labeller)
+            except (OSError, ValueError) as e:
+                print(f"error: --labeller {a.labeller}: {e}", file=sys.stderr)
+                return 2
     from tqdm.auto import tqdm
 
     from ganaug._data import load_mnist
@@ -213,27 +286,71 @@ def main(argv: list[str] | None = None) -> int:
     def steps_for(size: int) -> int:  # the classifier steps of this command's runs of a size
         return 30 if a.quick else a.steps or STEPS.get(size, 1000)
 
+    def asked(size: int, arm: str) -> dict:
+        """The settings this command's run of ``arm`` at ``size`` records (as protocol_run writes them) that its
+        file name leaves out."""
+        synthetic = arm in SYNTHETIC_ARMS
+        relabel = synthetic and (a.relabel or not generator.conditional)
+        labelled = synthetic and (a.min_confidence is not None or relabel)  # else the labeller is not used
+        return {"subset_seed": a.subset_seed, "steps": steps_for(size),
+                "generator_source": ("ganaug default" if a.generator is None else a.generator) if synthetic else None,
+                "min_confidence": a.min_confidence if synthetic else None,
+                "truncation": (a.truncation if a.truncation is not None else generator.truncation) if synthetic
+                else None,
+                "relabel": relabel if synthetic else None,
+                "labeller": (a.labeller or "reference") if labelled else None}
+
     mnist, test = load_mnist(train=True), load_mnist(train=False)
     sizes, seeds = ([10], [0]) if a.quick else (a.sizes, a.seeds)
+    fewest = int(mnist.targets.bincount().min())
+    if any(fewest < s and s * 10 < len(mnist.targets) for s in sizes):
+        print(f"error: MNIST's training set has only {fewest} images of its rarest digit: give --sizes of at most "
+              f"{fewest}, or 6000 for all 60 000 images.", file=sys.stderr)
+        return 2
     out = Path(a.output_dir)
-    (out / "runs").mkdir(parents=True, exist_ok=True)
-    jobs = [(s, arm, seed) for s in sizes for arm in a.arms for seed in seeds]
-    done: list[Path] = []
-    for s, arm, seed in tqdm(jobs, desc="runs"):
+
+    def run_path(s: int, arm: str, seed: int) -> Path:
         tag = a.generator_id if arm in SYNTHETIC_ARMS else "none"
         if arm in ("gan", "gan+affine") + POOL_ARMS and a.ratio != 0.5:
             tag += f"_r{a.ratio:g}"
         if arm in KD_ARMS:
             tag += f"_t{teacher_id}" + (f"_T{a.temperature:g}" if a.temperature != 3.0 else "") + (
                 f"_p{a.pool}" if arm in POOL_ARMS else "")
-        saffine = a.synthetic_affine and arm in SYNTHETIC_AFFINE_ARMS
-        if saffine:
+        if a.synthetic_affine and arm in SYNTHETIC_AFFINE_ARMS:
             tag += "_saffine"
         if a.label_smoothing:
             tag += f"_ls{a.label_smoothing:g}"
         if a.steps is not None:
             tag += f"_s{a.steps}"
-        path = out / "runs" / f"{arm}_{s}_{seed}_{tag}{'_val' if a.val else ''}{'_quick' if a.quick else ''}.json"
+        return out / "runs" / f"{arm}_{s}_{seed}_{tag}{'_val' if a.val else ''}{'_quick' if a.quick else ''}.json"
+
+    jobs = [(s, arm, seed) for s in sizes for arm in a.arms for seed in seeds]
+    # a finished run is reused by its file name, which leaves some settings out: check them in its row first
+    stale = []
+    for s, arm, seed in jobs:
+        path = run_path(s, arm, seed)
+        if path.is_file():
+            diff = recorded_mismatches(json.loads(path.read_text()), asked(s, arm))
+            if diff:
+                stale.append((path, diff))
+    if stale:
+        print(f"error: {len(stale)} finished run(s) in {out / 'runs'} were made with other settings than this "
+              "command's, and would be reused as if they were its own:", file=sys.stderr)
+        for path, diff in stale[:5]:
+            print(f"  {path}: " + ", ".join(
+                f"{SETTING_OPTIONS.get(k, k)} recorded {rec!r}, asked {want!r}"
+                + (" (the generator's config)" if k == "truncation" and a.truncation is None else "")
+                for k, rec, want in diff), file=sys.stderr)
+        if len(stale) > 5:
+            print(f"  ... and {len(stale) - 5} more", file=sys.stderr)
+        print("Give another --output-dir for these settings, or delete those files to run them again.",
+              file=sys.stderr)
+        return 2
+    (out / "runs").mkdir(parents=True, exist_ok=True)
+    done: list[Path] = []
+    for s, arm, seed in tqdm(jobs, desc="runs"):
+        saffine = a.synthetic_affine and arm in SYNTHETIC_AFFINE_ARMS
+        path = run_path(s, arm, seed)
         done.append(path)
         if path.is_file() or not _claim(path):
             continue  # resumable: finished runs are not recomputed; another process has this one

@@ -64,14 +64,29 @@ def parse(argv: list[str] | None = None) -> Args:
     return Args(**vars(p.parse_args(argv)))
 
 
+K = 3  # precision and recall's k-NN balls: each set needs k + 1 samples (a point is its own nearest neighbour)
+
+
 def main(argv: list[str] | None = None) -> int:
+    try:
+        return _main(argv)
+    except (ValueError, FileNotFoundError, ConnectionError) as e:  # bad input: a generator, labeller or setting
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+
+
+def _main(argv: list[str] | None = None) -> int:
     a = parse(argv)
+    if a.num_samples < K + 1:
+        print(f"error: --num-samples must be at least {K + 1} (precision and recall take each sample's {K} nearest "
+              f"neighbours; FID-C wants thousands: the default is 10000), got {a.num_samples}.", file=sys.stderr)
+        return 2
     if a.card and a.reference != "test":
-        print("--card records final figures, which are measured against the test set; drop --card or "
+        print("error: --card records final figures, which are measured against the test set; drop --card or "
               "--reference train.", file=sys.stderr)
         return 2
     if a.reference == "train" and 2 * a.num_samples > 60_000:
-        print(f"--reference train needs 2 x --num-samples of the 60 000 training images (baseline and reference "
+        print(f"error: --reference train needs 2 x --num-samples of the 60 000 training images (baseline and reference "
               f"apart); pass --num-samples 30000 or fewer, not {a.num_samples}.", file=sys.stderr)
         return 2
     import torch
@@ -98,7 +113,7 @@ def main(argv: list[str] | None = None) -> int:
     f_syn = extract_features(clf, syn.data)
     fid_real = frechet_distance(f_train, f_test)
     fid_gen = frechet_distance(f_syn, f_test)
-    precision, recall = precision_recall(f_test, f_syn, k=3)
+    precision, recall = precision_recall(f_test, f_syn, k=K)
     consistency = class_consistency(clf, syn.data, syn.targets)
     mem, thr = memorisation(syn.data, train.data)
     out = {
@@ -111,7 +126,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"[{a.name}] {n} samples, truncation {syn.truncation}{', bf16' if a.bf16 else ''}")
     print(f"  FID-C(generated, {ref_name}) {fid_gen:.3f}   FID-C(real train, {ref_name}) {fid_real:.3f}   "
           f"ratio {fid_gen / fid_real:.1f}")
-    print(f"  precision {precision:.3f}  recall {recall:.3f}  (k=3, reference-classifier features)")
+    print(f"  precision {precision:.3f}  recall {recall:.3f}  (k={K}, reference-classifier features)")
     print(f"  class consistency {consistency:.2%}   memorisation {mem:.2%} (pixel-L2 threshold {thr:.3f})")
     if a.min_confidence is not None or a.labeller is not None or a.relabel:
         print(f"  acceptance rate {syn.acceptance_rate:.2%}")

@@ -1,7 +1,7 @@
 r"""Train ganaug's reference classifier on the MNIST training set only; test once on the test set.
 
-Command that made the shipped one (this repo's root):
-    python scripts/train_classifier.py --epochs 3 --output-dir src/ganaug/weights/classifier
+Command that made the shipped one (this repo's root; --overwrite: it replaces the classifier there):
+    python scripts/train_classifier.py --epochs 3 --output-dir src/ganaug/weights/classifier --overwrite
 
 A labeller for the low-data protocol, trained only on the subset scripts/evaluate.py uses for 10
 images per class (the same images a subset GAN is trained on), for SyntheticMNIST's filter:
@@ -23,6 +23,9 @@ scripts"):
     python scripts/train_classifier.py --per-class 10 --seed 0 --augmented --filter-labeller runs/t10/real-s0 \
         --val --output-dir runs/t10/augf-s0
 Add --val to score on 10 000 training images outside the subset instead of the test set, while choosing settings.
+With --per-class or --indices the classifier trains for the protocol's steps for the subset's size
+(scripts/evaluate.py's, for len // 10 images per class); --steps sets another number, and --epochs is for the full
+training set only.
 """
 
 from __future__ import annotations
@@ -31,13 +34,14 @@ import argparse
 import json
 import sys
 from dataclasses import dataclass
+from pathlib import Path
 
 from ganaug.cli import HelpFormatter
 
 
 @dataclass
 class Args:
-    epochs: int
+    epochs: int | None
     steps: int | None
     per_class: int | None
     indices: str | None
@@ -54,14 +58,18 @@ class Args:
     min_confidence: float
     val: bool
     output_dir: str
+    overwrite: bool
     dry_run: bool
 
 
 def parse(argv: list[str] | None = None) -> Args:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=HelpFormatter)
-    p.add_argument("--epochs", type=int, default=5)
+    p.add_argument("--epochs", type=int, default=None,
+                   help="passes over the full training set (default: 5); not with --per-class or --indices, which "
+                        "train for the protocol's steps for their size (give --steps to change that)")
     p.add_argument("--steps", type=int, default=None,
-                   help="optimizer steps (overrides --epochs; default with --per-class: the protocol's steps for that size)")
+                   help="optimizer steps (instead of --epochs; default with --per-class or --indices: the protocol's "
+                        "steps for that size)")
     p.add_argument("--per-class", type=int, default=None,
                    help="train only on the class-balanced subset of this many images per digit that "
                         "scripts/evaluate.py uses (chosen by --subset-seed)")
@@ -90,11 +98,21 @@ def parse(argv: list[str] | None = None) -> Args:
                    help="score on 10 000 training images outside the subset (evaluate.py --val's), not the test set: "
                         "for choosing settings; needs --per-class or --indices")
     p.add_argument("--output-dir", default="runs/classifier")
+    p.add_argument("--overwrite", action="store_true",
+                   help="replace a classifier already in --output-dir (such as the shipped reference classifier)")
     p.add_argument("--dry-run", action="store_true")
     return Args(**vars(p.parse_args(argv)))
 
 
 def main(argv: list[str] | None = None) -> int:
+    try:
+        return _main(argv)
+    except (ValueError, FileNotFoundError, ConnectionError) as e:  # bad input found late (e.g. a model's config)
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+
+
+def _main(argv: list[str] | None = None) -> int:
     a = parse(argv)
     import torch
 
@@ -116,6 +134,23 @@ def main(argv: list[str] | None = None) -> int:
     if a.val and a.per_class is None and a.indices is None:
         print("error: --val scores on training images outside the subset; give --per-class or --indices (all 60 000 "
               "leave none outside).", file=sys.stderr)
+        return 2
+    bad = [f"{name} {value}" for name, value in (("--epochs", a.epochs), ("--steps", a.steps),
+                                                 ("--batch-size", a.batch_size), ("--width", a.width))
+           if value is not None and value < 1]
+    if bad or not a.lr > 0:
+        print(f"error: --epochs, --steps, --batch-size and --width must be positive and --lr above 0; got "
+              f"{', '.join(bad + ([f'--lr {a.lr}'] if not a.lr > 0 else []))}.", file=sys.stderr)
+        return 2
+    if a.epochs is not None and (a.per_class is not None or a.indices is not None):
+        subset = "--per-class" if a.per_class is not None else "--indices"
+        print(f"error: --epochs is for the full training set; with {subset} the classifier trains for the "
+              "protocol's steps for the subset's size (as scripts/evaluate.py's runs). Give --steps N instead to set "
+              "the length.", file=sys.stderr)
+        return 2
+    if (Path(a.output_dir) / "model.safetensors").exists() and not a.overwrite:
+        print(f"error: {a.output_dir} already holds a classifier (model.safetensors); give another --output-dir, or "
+              "--overwrite to replace it.", file=sys.stderr)
         return 2
     if a.synthetic < 1 or not 0.0 < a.min_confidence < 1.0:
         print(f"error: --synthetic must be a positive count (got {a.synthetic}) and --min-confidence between 0 "
@@ -164,7 +199,11 @@ def main(argv: list[str] | None = None) -> int:
         x, y = half_real(x, y, xs, ys)
     per_class = a.per_class if chosen is None else n_real // 10  # the protocol's steps for a set of this size
     steps = a.steps if a.steps is not None else (
-        STEPS.get(per_class, 1000) if per_class is not None else a.epochs * (len(x) // a.batch_size))
+        STEPS.get(per_class, 1000) if per_class is not None else (a.epochs or 5) * (len(x) // a.batch_size))
+    if steps < 1:
+        print(f"error: {a.epochs or 5} epoch(s) of {len(x)} images in batches of {a.batch_size} make no full batch; "
+              "give a smaller --batch-size, or --steps.", file=sys.stderr)
+        return 2
     steps = 5 if a.dry_run else steps
     model, secs = train_reference_classifier(x, y, steps=steps, seed=a.seed, width=a.width, batch_size=a.batch_size,
                                              lr=a.lr, device=a.device, progress=True)

@@ -17,6 +17,19 @@ from ganaug.evaluation import VAL_SIZE, class_balanced_subset, protocol_run, ran
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def _script(name: str):
+    """scripts/<name>.py as a module, to call its main() in this process."""
+    import importlib.util
+
+    key = f"ganaug_script_{name}"
+    if key not in sys.modules:
+        spec = importlib.util.spec_from_file_location(key, ROOT / "scripts" / f"{name}.py")
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[key] = module  # before exec: its dataclass looks itself up there
+        spec.loader.exec_module(module)
+    return sys.modules[key]
+
+
 def test_class_balanced_subset_is_fixed_by_seed(mnist_train):
     a = class_balanced_subset(mnist_train.targets, 10, seed=0)
     assert len(a) == 100 and torch.bincount(mnist_train.targets[a], minlength=10).tolist() == [10] * 10
@@ -194,29 +207,100 @@ def test_steps_override_is_checked_and_named(tmp_path):
     assert "| real | " in (tmp_path / "x" / "table.md").read_text()
 
 
-def test_card_records_this_commands_test_figures(tmp_path, tiny_generator_dir):
+def test_card_records_this_commands_test_figures(tmp_path, tiny_generator_dir, monkeypatch, capsys):
     from huggingface_hub import ModelCard
+
+    import ganaug.evaluation
 
     card = tmp_path / "README.md"
     card.write_text("---\nlicense: mit\nganaug_downstream:\n  kept [old], all 60 000:\n    accuracy_mean: 0.9\n"
                     "---\n\n# gen\n\nbody as written\n")
-    cmd = [sys.executable, str(ROOT / "scripts" / "evaluate.py"), "--output-dir", str(tmp_path / "x"), "--sizes", "10",
-           "--arms", "real", "gan", "--seeds", "0", "1", "--steps", "2", "--generator", str(tiny_generator_dir),
-           "--generator-id", "tiny"]
-    for extra, words in ((["--val"], "drop --card with --val"), (["--card", str(tmp_path / "none.md")], "no model card")):
-        bad = subprocess.run(cmd + ["--card", str(card)] + extra, capture_output=True, text=True, timeout=120)
-        assert bad.returncode == 2 and words in bad.stderr and not (tmp_path / "x").exists(), bad.stderr[-500:]
-    res = subprocess.run(cmd + ["--card", str(card)], capture_output=True, text=True, timeout=600)
-    assert res.returncode == 0, res.stderr[-2000:]
+    before = card.read_text()
+    cmd = ["--output-dir", str(tmp_path / "x"), "--sizes", "10", "--arms", "gan", "--generator",
+           str(tiny_generator_dir), "--generator-id", "tiny"]  # one arm: each run tests on 10 000 images
+    main = _script("evaluate").main
+    # a card records the protocol: its steps per size and at least three seeds, never a smoke run's
+    for extra, words in ((["--val"], "drop --card with --val"),
+                         (["--card", str(tmp_path / "none.md")], "no model card"),
+                         (["--steps", "2"], "without --steps"), (["--seeds", "0", "1"], "at least 3 seeds")):
+        assert main(cmd + ["--card", str(card)] + extra) == 2
+        assert words in capsys.readouterr().err and not (tmp_path / "x").exists()
+    assert card.read_text() == before
+    monkeypatch.setattr(ganaug.evaluation, "STEPS", {10: 2})  # the protocol's steps, small enough for a test
+    assert main(cmd + ["--card", str(card)]) == 0, capsys.readouterr().err[-2000:]
     meta = ModelCard(card.read_text()).data.to_dict()
     got = meta["ganaug_downstream"]
-    assert set(got) == {"kept [old], all 60 000", "real, 10 / class", "gan [tiny], 10 / class"}
+    assert set(got) == {"kept [old], all 60 000", "gan [tiny], 10 / class"}
     rows = [json.loads(p.read_text()) for p in sorted((tmp_path / "x" / "runs").glob("gan_*.json"))]
     accs = [r["accuracy"] for r in rows]
-    assert len(rows) == 2 and got["gan [tiny], 10 / class"]["seeds"] == [0, 1]
-    assert got["gan [tiny], 10 / class"]["accuracy_mean"] == pytest.approx(sum(accs) / 2, abs=1e-6)
+    assert len(rows) == 3 and got["gan [tiny], 10 / class"]["seeds"] == [0, 1, 2]
+    assert got["gan [tiny], 10 / class"]["accuracy_mean"] == pytest.approx(sum(accs) / 3, abs=1e-6)
     assert got["gan [tiny], 10 / class"]["eval_set"] == "test" and got["gan [tiny], 10 / class"]["steps"] == 2
     assert meta["license"] == "mit" and "body as written" in card.read_text()
+
+
+def test_finished_runs_are_reused_only_for_their_settings(tmp_path, tiny_generator_dir, capsys):
+    """A run's file name leaves out --subset-seed, --truncation, --min-confidence, --relabel, --labeller and
+    --generator; a finished run is reused only when the settings its row records are this command's."""
+    main = _script("evaluate").main
+    cmd = ["--quick", "--arms", "tstr", "--generator", str(tiny_generator_dir), "--generator-id", "tiny",
+           "--output-dir", str(tmp_path)]
+    assert main(cmd) == 0, capsys.readouterr().err[-2000:]
+    runs = sorted((tmp_path / "runs").glob("*.json"))
+    row = json.loads((tmp_path / "runs" / "tstr_10_0_tiny_quick.json").read_text())
+    assert row["generator_source"] == str(tiny_generator_dir) and row["labeller"] is None
+    mtimes = [p.stat().st_mtime for p in runs]
+    capsys.readouterr()
+    assert main(cmd + ["--subset-seed", "3", "--truncation", "0.5", "--min-confidence", "0.9"]) == 2
+    err = capsys.readouterr().err
+    assert "tstr_10_0_tiny_quick.json: --subset-seed recorded 0, asked 3, --min-confidence recorded None, asked 0.9, " \
+           "--truncation recorded 1.0, asked 0.5" in err
+    assert "another --output-dir" in err and "delete those files" in err
+    other = tmp_path / "gen2"
+    other.mkdir()
+    for f in tiny_generator_dir.iterdir():  # the same weights in another folder: still another --generator
+        (other / f.name).write_bytes(f.read_bytes())
+    assert main(cmd + ["--generator", str(other)]) == 2
+    assert f"--generator recorded {str(tiny_generator_dir)!r}, asked {str(other)!r}" in capsys.readouterr().err
+    assert sorted((tmp_path / "runs").glob("*.json")) == runs and [p.stat().st_mtime for p in runs] == mtimes
+    assert main(cmd + ["--generator", str(tiny_generator_dir) + "/"]) == 0  # the same folder, written otherwise
+    assert [p.stat().st_mtime for p in runs] == mtimes  # reused, not rerun
+
+
+def test_recorded_mismatches_skip_settings_old_rows_lack():
+    mismatches = _script("evaluate").recorded_mismatches
+    asked = {"subset_seed": 0, "steps": 500, "generator_source": "runs/sub10/generator", "min_confidence": 0.9,
+             "truncation": 1.0, "relabel": False, "labeller": "reference"}
+    old = {"arm": "gan", "per_class": 10, "seed": 0, "subset_seed": 0, "steps": 500, "generator": "g",
+           "min_confidence": 0.9, "truncation": 1.0}  # written before relabel, labeller and the generator's source
+    assert mismatches(old, asked) == []
+    assert mismatches(dict(old, truncation=0.8), asked) == [("truncation", 0.8, 1.0)]
+    new = dict(old, relabel=False, labeller="reference", generator_source="./runs/sub10/generator/")
+    assert mismatches(new, asked) == []
+    assert mismatches(dict(new, labeller="runs/clf10"), asked) == [("labeller", "runs/clf10", "reference")]
+
+
+def test_evaluate_checks_its_input_before_any_run(tmp_path, capsys):
+    main = _script("evaluate").main
+    out = ["--output-dir", str(tmp_path / "x")]
+    for extra, words in ((["--quick", "--arms", "real", "gan", "--generator", "/nonexistent/gen"],
+                          "error: --generator /nonexistent/gen: No folder at"),
+                         (["--quick", "--arms", "real", "tstr", "--truncation", "5"], "error: --truncation:"),
+                         (["--quick", "--arms", "gan", "--min-confidence", "1.5"], "--min-confidence must be"),
+                         (["--sizes", "0", "--arms", "real"], "--sizes are real images per class and must be positive"),
+                         (["--sizes", "-10", "--arms", "real"], "must be positive"),
+                         (["--seeds", "-1", "--arms", "real"], "--seeds and --subset-seed must be non-negative"),
+                         (["--subset-seed", "-1", "--arms", "real"], "must be non-negative"),
+                         (["--sizes", "5500", "--arms", "real"], "only 5421 images of its rarest digit")):
+        assert main(out + extra) == 2
+        err = capsys.readouterr().err
+        assert words in err and "Traceback" not in err and not (tmp_path / "x").exists(), err[-500:]
+    # a generator without labels is refused before the real arm runs, not after
+    from ganaug import Generator
+
+    Generator(arch="seed", latent_dim=16, num_classes=0, width=4).save_pretrained(tmp_path / "seed")
+    assert main(out + ["--quick", "--arms", "real", "gan", "--generator", str(tmp_path / "seed")]) == 2
+    assert "add --labeller reference" in capsys.readouterr().err and not (tmp_path / "x").exists()
 
 
 def test_card_refuses_validation_rows(tmp_path):
@@ -457,3 +541,33 @@ def test_label_smoothing_in_the_protocol_tables_and_card(tmp_path, mnist_train, 
     assert res.returncode == 0, res.stderr[-2000:]
     assert [p.name for p in (tmp_path / "x" / "runs").glob("*.json")] == ["tstr_10_0_tiny_ls0.2_quick.json"]
     assert "| tstr [tiny, label smoothing 0.2] |" in (tmp_path / "x" / "table_quick.md").read_text()
+
+
+
+def test_train_classifier_refuses_bad_counts_and_ignored_epochs(tmp_path, capsys):
+    main = _script("train_classifier").main
+    few = tmp_path / "few.json"
+    few.write_text(json.dumps(list(range(0, 300, 3))))
+    out = ["--output-dir", str(tmp_path / "x")]
+    for extra, words in ((["--steps", "0"], "got --steps 0"), (["--epochs", "0"], "got --epochs 0"),
+                         (["--batch-size", "0"], "got --batch-size 0"), (["--lr", "-1"], "got --lr -1"),
+                         # subsets train for the protocol's steps for their size: --epochs would be ignored
+                         (["--indices", str(few), "--epochs", "1"], "Give --steps N instead"),
+                         (["--per-class", "10", "--epochs", "1"], "with --per-class the classifier trains for")):
+        assert main(out + extra) == 2
+        err = capsys.readouterr().err
+        assert err.startswith("error: ") and words in err and not (tmp_path / "x").exists(), err[-500:]
+
+
+def test_train_classifier_keeps_a_classifier_unless_overwrite(tmp_path, tiny_classifier, capsys):
+    main = _script("train_classifier").main
+    out = tmp_path / "clf"
+    tiny_classifier.save_pretrained(out)
+    before = (out / "model.safetensors").read_bytes()
+    cmd = ["--per-class", "10", "--width", "4", "--dry-run", "--val", "--output-dir", str(out)]
+    assert main(cmd) == 2
+    err = capsys.readouterr().err
+    assert "already holds a classifier" in err and "--overwrite" in err
+    assert (out / "model.safetensors").read_bytes() == before and not (out / "training.json").exists()
+    assert main(cmd + ["--overwrite"]) == 0
+    assert (out / "model.safetensors").read_bytes() != before and (out / "training.json").is_file()

@@ -112,3 +112,20 @@ def test_gen_metrics_reference_train_keeps_the_test_set_out(tmp_path, tiny_gener
         res = subprocess.run([sys.executable, script, *bad], capture_output=True, text=True, timeout=120)
         assert res.returncode == 2 and says in res.stderr
         assert not (tmp_path / "c.md").exists()
+
+
+def test_gen_metrics_refuses_bad_input_with_one_line(tmp_path, capsys):
+    """Too few samples for precision/recall's k-NN balls, and a generator that is not there: `error: ...`, rc 2."""
+    script = Path(__file__).resolve().parent.parent / "scripts" / "gen_metrics.py"
+    sys.path.insert(0, str(script.parent))
+    try:
+        import gen_metrics
+    finally:
+        sys.path.pop(0)
+    for n in ("2", "3", "0", "-5"):
+        assert gen_metrics.main(["--num-samples", n, "--json", str(tmp_path / "m.json")]) == 2
+        assert "error: --num-samples must be at least 4" in capsys.readouterr().err
+    assert gen_metrics.main(["--num-samples", "4", "--generator", str(tmp_path / "nope")]) == 2
+    err = capsys.readouterr().err
+    assert "error: No folder at" in err and "Traceback" not in err
+    assert not (tmp_path / "m.json").exists()

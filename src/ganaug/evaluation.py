@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import os
 import time
 from typing import Callable
 
@@ -458,7 +459,20 @@ def protocol_run(*, arm: str, per_class: int, seed: int, subset_seed: int, steps
             "relabel": syn.relabel if synthetic else None,
             "acceptance_rate": syn.acceptance_rate if synthetic else None,
             "ratio": ratio if arm in ("gan", "gan+affine") + POOL_ARMS else None, "eval_set": eval_set,
-            "synthetic_affine": bool(synthetic_affine), "label_smoothing": label_smoothing, **kd}
+            "synthetic_affine": bool(synthetic_affine), "label_smoothing": label_smoothing,
+            # what the generator and the labeller were (folders or Hub ids as given), so that a run is only reused
+            # for the same ones (scripts/evaluate.py); the labeller only where it labels or filters the samples
+            "generator_source": syn.generator_source if synthetic else None,
+            "labeller": _source_name(labeller, "reference") if synthetic and (syn.min_confidence is not None
+                                                                             or syn.relabel) else None,
+            **kd}
+
+
+def _source_name(source, default: str) -> str:
+    """How a row records a model given as a folder or Hub id (as given), a module (its class) or None (``default``)."""
+    if source is None:
+        return default
+    return str(source) if isinstance(source, (str, os.PathLike)) else type(source).__name__
 
 
 def run_label(row: dict) -> str:
