@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import subprocess
 import sys
@@ -571,3 +572,26 @@ def test_train_classifier_keeps_a_classifier_unless_overwrite(tmp_path, tiny_cla
     assert (out / "model.safetensors").read_bytes() == before and not (out / "training.json").exists()
     assert main(cmd + ["--overwrite"]) == 0
     assert (out / "model.safetensors").read_bytes() != before and (out / "training.json").is_file()
+
+
+def test_library_functions_refuse_meaningless_input(mnist_train, tiny_classifier):
+    from ganaug.evaluation import class_balanced_subset, ensemble_teacher, fit, protocol_run
+    from ganaug.models import SmallCNN
+
+    for bad in (0, -1, 2.5):
+        with pytest.raises(ValueError, match="per_class must be a positive number"):
+            class_balanced_subset(mnist_train.targets, bad, 0)  # -1 took 59 990 images
+    with pytest.raises(ValueError, match="non-empty 1-D tensor"):
+        class_balanced_subset(mnist_train.targets[:, None], 2, 0)
+    x, y = torch.rand(20, 1, 28, 28), torch.randint(0, 10, (20,))
+    for kw, said in [(dict(steps=0, batch_size=4), "steps must be a positive integer"),
+                     (dict(steps=2, batch_size=0), "batch_size must be a positive integer"),
+                     (dict(steps=2, batch_size=4, schedule="cosine"), "schedule must be 'constant' or 'onecycle'")]:
+        with pytest.raises(ValueError, match=said):
+            fit(SmallCNN(), x, y, **kw)
+    with pytest.raises(ValueError, match="same, non-zero number of items; got 20 images and 5 labels"):
+        fit(SmallCNN(), x, y[:5], steps=2, batch_size=4)
+    with pytest.raises(ValueError, match="needs mnist= and test="):
+        protocol_run(arm="real", per_class=1, seed=0, subset_seed=0, steps=1)
+    with pytest.raises(ValueError, match="must be in eval mode"):
+        ensemble_teacher([copy.deepcopy(tiny_classifier).train()])

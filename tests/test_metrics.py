@@ -129,3 +129,49 @@ def test_gen_metrics_refuses_bad_input_with_one_line(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "error: No folder at" in err and "Traceback" not in err
     assert not (tmp_path / "m.json").exists()
+
+
+def test_images_and_labels_are_checked_not_broadcast(tiny_classifier, mnist_train):
+    import pytest
+
+    from ganaug.evaluation import accuracy, predict
+
+    x = mnist_train.data[:50]  # uint8, (N, 28, 28)
+    y = mnist_train.targets[:50]
+    base = class_consistency(tiny_classifier, x, y)
+    assert accuracy(tiny_classifier, x.unsqueeze(1), y) == base  # uint8 is scaled, as the metrics do
+    assert accuracy(tiny_classifier, x.unsqueeze(1).float() / 255, y) == base
+    for bad in (y[:, None], y[:1]):
+        with pytest.raises(ValueError, match=r"labels must be a tensor of shape \(50,\)"):
+            class_consistency(tiny_classifier, x, bad)
+        with pytest.raises(ValueError, match=r"labels must be a tensor of shape \(50,\)"):
+            accuracy(tiny_classifier, x.unsqueeze(1), bad)
+    with pytest.raises(ValueError, match="float images must be in \\[0, 1\\].*Divide by 255"):
+        fid_c(tiny_classifier, x.float(), x)
+    with pytest.raises(ValueError, match="non-empty tensor of 28x28 greyscale images"):
+        class_consistency(tiny_classifier, x[:0], y[:0])
+    tiny_classifier.train()
+    try:
+        predict(tiny_classifier, x.unsqueeze(1))
+        class_consistency(tiny_classifier, x, y)
+        assert tiny_classifier.training  # left in the mode it came in
+    finally:
+        tiny_classifier.eval()
+
+
+def test_memorisation_measures_each_set_on_its_own_scale(mnist_train):
+    train = mnist_train.data[:600]
+    copies = train[:20]
+    as_uint8 = memorisation(copies, train, reference_size=200)
+    assert as_uint8[0] == 1.0
+    assert memorisation(copies.float() / 255, train, reference_size=200) == as_uint8  # was 0.0: 0-255 vs 0-1
+    assert memorisation(copies, train.float() / 255, reference_size=200) == as_uint8
+
+
+def test_too_few_rows_are_refused_clearly():
+    import pytest
+
+    with pytest.raises(ValueError, match="more than k=3 feature rows"):
+        precision_recall(_feats(3), _feats(50))
+    with pytest.raises(ValueError, match="at least 2 feature rows"):
+        frechet_distance(_feats(1), _feats(50))

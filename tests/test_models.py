@@ -219,7 +219,52 @@ def test_projection_discriminator_uses_the_label_and_spectral_norm_bounds_its_la
     (dict(arch="proj"), "use one of: seed, conditional, projection"),
     (dict(arch="projection", num_classes=0), "needs num_classes >= 1"),
     (dict(spectral_norm="yes"), "spectral_norm must be True or False"),
+    (dict(width=0), "width must be a positive integer"),
 ])
 def test_bad_discriminator_settings(kw, match):
     with pytest.raises(ValueError, match=match):
         Discriminator(**kw)
+
+
+def test_the_seed_network_takes_no_label():
+    with pytest.raises(ValueError, match="arch='seed' is the paper's unconditional network.*num_classes=0"):
+        Generator(arch="seed", width=4)  # num_classes defaults to 10: it would claim labels its images ignore
+    assert not Generator(arch="seed", num_classes=0, width=4).conditional
+
+
+def test_truncation_set_on_a_generator_is_checked_and_saved(tmp_path):
+    g = Generator(width=4)
+    g.truncation = 0.8
+    g.save_pretrained(tmp_path / "g")
+    assert json.loads((tmp_path / "g" / "config.json").read_text())["truncation"] == 0.8
+    assert Generator.from_pretrained(tmp_path / "g").truncation == 0.8
+    with pytest.raises(ValueError, match=r"truncation must be a number in \(0, 3\]"):
+        g.truncation = 50.0
+    assert g.truncation == 0.8
+
+
+def test_flop_counting_leaves_the_model_and_rng_alone():
+    c = Classifier(width=4, feature_dim=8).train()
+    before = {k: v.clone() for k, v in c.state_dict().items()}
+    torch.manual_seed(3)
+    expected = torch.rand(1)
+    torch.manual_seed(3)
+    assert flops_per_image(c, torch.rand(8, 1, 28, 28, generator=torch.Generator().manual_seed(0))) > 0
+    assert c.training and all(torch.equal(v, before[k]) for k, v in c.state_dict().items())
+    assert torch.equal(torch.rand(1), expected)
+
+
+def test_device_strings_are_not_taken_for_a_corrupt_file(saved):
+    assert Generator.from_pretrained(saved, map_location="cpu:0").width == 4
+    if not torch.cuda.is_available():
+        with pytest.raises(ValueError, match="sees no CUDA GPU"):
+            Generator.from_pretrained(saved, map_location="cuda")
+
+
+def test_offline_force_download_and_a_mistyped_folder_say_what_is_wrong(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "runs").mkdir()
+    with pytest.raises(ConnectionError, match="There is no local folder 'runs/generatr' either"):
+        Generator.from_pretrained("runs/generatr", cache_dir=tmp_path / "cache")
+    with pytest.raises(ConnectionError, match="force_download=True needs the Hub.*Drop force_download"):
+        Generator.from_pretrained("org/gen", cache_dir=tmp_path / "cache", force_download=True)

@@ -99,6 +99,12 @@ def resolve_files(
     if not local_files_only and not _endpoint_reachable():
         # huggingface_hub would retry the connection for about 25 s per file; the cache answers at once
         local_files_only = True
+    from huggingface_hub import constants
+
+    if force_download and (local_files_only or constants.HF_HUB_OFFLINE):
+        raise ConnectionError(f"force_download=True needs the Hub, but it is unreachable or offline mode is on, so "
+                              f"{where!r} cannot be downloaded again. Drop force_download to use the cached copy, or "
+                              f"retry where the Hub answers. {OFFLINE_HELP}")
     files = []
     for name in (CONFIG_NAME, WEIGHTS_NAME):
         try:
@@ -123,9 +129,10 @@ def resolve_files(
                 "If you meant a local folder, check the path."
             ) from e
         except LocalEntryNotFoundError as e:
+            folder = f" There is no local folder {text!r} either." if path.parent.is_dir() else ""  # e.g. a typo
             raise ConnectionError(
                 f"Cannot get {name} of Hub repo {where!r}: the Hub is unreachable or offline mode is on, "
-                f"and the file is not in the local cache. {OFFLINE_HELP}"
+                f"and the file is not in the local cache.{folder} {OFFLINE_HELP}"
             ) from e
         except EntryNotFoundError as e:
             if name == WEIGHTS_NAME:
@@ -160,13 +167,17 @@ def load_state(weights_path: Path, device: str | torch.device = "cpu") -> dict[s
         raise FileNotFoundError(
             f"{weights_path} is missing. ganaug loads safetensors weights only; write them with save_pretrained()."
         )
+    from ganaug._device import check_device
+
+    device = check_device(device)  # a device torch does not know, or a missing GPU, is said as such, not as a bad file
     try:
-        return load_file(str(weights_path), device=str(device))
+        state = load_file(str(weights_path), device="cpu")
     except (SafetensorError, OSError, ValueError) as e:
         raise ValueError(
             f"{weights_path} is truncated or corrupt ({e}). Download it again "
             "(force_download=True for a Hub repo) or re-save it with save_pretrained()."
         ) from e
+    return state if device.type == "cpu" else {k: v.to(device) for k, v in state.items()}
 
 
 def _mismatches(expected: dict[str, torch.Tensor], found: dict[str, torch.Tensor], limit: int = 4) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import numbers
 import os
 import time
 from typing import Callable
@@ -61,6 +62,14 @@ def fit(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, steps: int, batch
                          f"0 < pool_per_batch < batch_size ({batch_size}); got pool_per_batch={pool_per_batch}, "
                          f"{len(pool)} images, teacher={teacher!r}.")
     check_label_smoothing(label_smoothing, teacher is not None)
+    for name, value in (("steps", steps), ("batch_size", batch_size)):
+        if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
+            raise ValueError(f"{name} must be a positive integer, got {value!r}.")
+    if len(x) != len(y) or len(x) == 0:
+        raise ValueError(f"x and y must hold the same, non-zero number of items; got {len(x)} images and {len(y)} "
+                         "labels.")
+    if schedule not in ("constant", "onecycle"):
+        raise ValueError(f"schedule must be 'constant' or 'onecycle', got {schedule!r}.")
     gen = torch.Generator().manual_seed(seed)
     torch.manual_seed(seed)  # dropout
     model.to(device).train()
@@ -119,18 +128,31 @@ def check_label_smoothing(label_smoothing: float, distils: bool) -> None:
 
 @torch.inference_mode()
 def predict(model: nn.Module, x: torch.Tensor, batch_size: int = 2000) -> torch.Tensor:
-    """Class probabilities (N, C) of images (N, 1, 28, 28) in [0, 1]."""
-    model.eval()
+    """Class probabilities (N, C) of images (N, 1, 28, 28) as the model takes them (ganaug's: [0, 1]; uint8 0-255 is
+    scaled to [0, 1]); the model is run in eval mode and left in the mode it came in."""
+    from ganaug.metrics import _as_images, _EvalMode
+
+    x = _as_images(x, unit_range=False)
     dev = next(model.parameters()).device
-    return torch.cat([torch.softmax(model(x[i:i + batch_size].to(dev)), 1).cpu() for i in range(0, len(x), batch_size)])
+    with _EvalMode(model), torch.no_grad():
+        return torch.cat([torch.softmax(model(x[i:i + batch_size].to(dev)), 1).cpu()
+                          for i in range(0, len(x), batch_size)])
 
 
 def accuracy(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> float:
-    return float((predict(model, x).argmax(1) == y).float().mean())
+    """Fraction of images (as ``predict`` takes them) whose predicted class is their label ``y`` (shape (N,))."""
+    from ganaug.metrics import _labels
+
+    return float((predict(model, x).argmax(1) == _labels(y, len(x)).cpu()).float().mean())
 
 
 def class_balanced_subset(targets: torch.Tensor, per_class: int, seed: int) -> torch.Tensor:
     """Indices of ``per_class`` images of each digit, chosen by ``seed`` (sorted)."""
+    if isinstance(per_class, bool) or not isinstance(per_class, numbers.Integral) or per_class < 1:
+        raise ValueError(f"per_class must be a positive number of images per digit, got {per_class!r}.")
+    if not isinstance(targets, torch.Tensor) or targets.ndim != 1 or len(targets) == 0:
+        raise ValueError("targets must be a non-empty 1-D tensor of class indices (e.g. mnist.targets), got "
+                         f"{tuple(targets.shape) if isinstance(targets, torch.Tensor) else type(targets).__name__}.")
     gen = torch.Generator().manual_seed(seed)
     out = []
     for c in range(int(targets.max()) + 1):
@@ -226,6 +248,9 @@ def ensemble_teacher(classifiers, temperature: float = 3.0) -> Callable[[torch.T
     if not members or isinstance(temperature, bool) or not temperature > 0:
         raise ValueError(f"ensemble_teacher needs at least one classifier and a positive temperature; got "
                          f"{len(members)} classifiers and temperature={temperature!r}.")
+    if any(m.training for m in members):  # dropout would draw, and BatchNorm update its statistics, in every call
+        raise ValueError("ensemble_teacher's classifiers must be in eval mode: call .eval() on them first "
+                         "(from_pretrained and load_classifier return them so).")
 
     @torch.no_grad()  # not inference_mode: the targets are saved for the student's backward pass
     def teacher(x: torch.Tensor) -> torch.Tensor:
@@ -375,6 +400,9 @@ def protocol_run(*, arm: str, per_class: int, seed: int, subset_seed: int, steps
     The result's ``seconds`` is the classifier's training time; ``data_seconds`` the time before it, spent building
     the arm's data (the subset, sampling and filtering or relabelling synthetic digits, the pool, the teacher).
     """
+    if mnist is None or test is None:
+        raise ValueError("protocol_run needs mnist= and test=: torchvision's MNIST training and test sets, e.g. "
+                         "ganaug._data.load_mnist(train=True) and load_mnist(train=False).")
     from ganaug.datasets import SyntheticMNIST, synthetic_count
     from ganaug.models import SmallCNN
 

@@ -18,21 +18,53 @@ __all__ = ["extract_features", "fid_c", "frechet_distance", "precision_recall", 
            "memorisation", "nn_distances"]
 
 
-def _as_images(images: torch.Tensor) -> torch.Tensor:
-    """uint8 (N, 28, 28) or float (N, 1, 28, 28) -> float (N, 1, 28, 28) in [0, 1]."""
+def _as_images(images: torch.Tensor, name: str = "images", *, unit_range: bool = True) -> torch.Tensor:
+    """uint8 (N, 28, 28) or (N, 1, 28, 28), or float in [0, 1] -> float (N, 1, 28, 28) in [0, 1]; else a ValueError.
+
+    ``unit_range=False`` lets floats outside [0, 1] through (e.g. normalised inputs of a user's own model)."""
+    if not isinstance(images, torch.Tensor) or images.ndim not in (3, 4) or images.shape[-2:] != (28, 28) \
+            or (images.ndim == 4 and images.shape[1] != 1) or len(images) == 0:
+        got = tuple(images.shape) if isinstance(images, torch.Tensor) else type(images).__name__
+        raise ValueError(f"{name} must be a non-empty tensor of 28x28 greyscale images, (N, 28, 28) or (N, 1, 28, 28); "
+                         f"got {got}.")
     if images.dtype == torch.uint8:
         images = images.float().div(255)
-    return images.unsqueeze(1) if images.ndim == 3 else images
+    elif not images.is_floating_point():
+        raise ValueError(f"{name} must be uint8 (0-255) or float (0-1), got {images.dtype}.")
+    elif unit_range and float(images.max()) > 1.5:  # 0-255 floats would be measured 255 times too far apart
+        raise ValueError(f"{name} are floats up to {float(images.max()):g}: float images must be in [0, 1]. Divide by "
+                         "255, or pass the uint8 tensor (e.g. mnist.data) as it is.")
+    return (images.unsqueeze(1) if images.ndim == 3 else images).float()
+
+
+def _labels(labels: torch.Tensor, n: int) -> torch.Tensor:
+    if not isinstance(labels, torch.Tensor) or labels.shape != (n,):
+        got = tuple(labels.shape) if isinstance(labels, torch.Tensor) else type(labels).__name__
+        raise ValueError(f"labels must be a tensor of shape ({n},), one class index per image; got {got}.")
+    return labels
+
+
+class _EvalMode:
+    """Run a module in eval mode and give it back in the mode it came in."""
+
+    def __init__(self, module: nn.Module) -> None:
+        self.module, self.was_training = module, module.training
+
+    def __enter__(self) -> nn.Module:
+        return self.module.eval()
+
+    def __exit__(self, *exc: object) -> None:
+        self.module.train(self.was_training)
 
 
 @torch.inference_mode()
 def extract_features(classifier: nn.Module, images: torch.Tensor, batch_size: int = 2000) -> torch.Tensor:
     """Penultimate features (N, D) of images (N, 1, 28, 28) in [0, 1] (uint8 (N, 28, 28) accepted)."""
     images = _as_images(images)
-    classifier.eval()
     dev = next(classifier.parameters()).device
-    feats = [classifier.features(images[i:i + batch_size].to(dev)).double().cpu()  # type: ignore[operator]
-             for i in range(0, len(images), batch_size)]
+    with _EvalMode(classifier):
+        feats = [classifier.features(images[i:i + batch_size].to(dev)).double().cpu()  # type: ignore[operator]
+                 for i in range(0, len(images), batch_size)]
     return torch.cat(feats)
 
 
@@ -40,6 +72,9 @@ def frechet_distance(a: torch.Tensor, b: torch.Tensor) -> float:
     """||mu_a - mu_b||^2 + Tr(S_a + S_b - 2 (S_a S_b)^1/2) for feature sets (N, D)."""
     from scipy import linalg
 
+    if min(len(a), len(b)) < 2:
+        raise ValueError(f"frechet_distance needs at least 2 feature rows in each set (thousands for a stable "
+                         f"figure); got {len(a)} and {len(b)}.")
     a64, b64 = a.double().numpy(), b.double().numpy()
     mu1, mu2 = a64.mean(0), b64.mean(0)
     s1, s2 = np.cov(a64, rowvar=False), np.cov(b64, rowvar=False)
@@ -78,6 +113,9 @@ def _covered(points: torch.Tensor, centres: torch.Tensor, radii: torch.Tensor, c
 
 def precision_recall(real_features: torch.Tensor, fake_features: torch.Tensor, k: int = 3) -> tuple[float, float]:
     """Improved precision and recall (Kynkäänniemi et al. 2019) with k-NN balls."""
+    if min(len(real_features), len(fake_features)) <= k:
+        raise ValueError(f"precision_recall needs more than k={k} feature rows in each set (a point is its own nearest "
+                         f"neighbour); got {len(real_features)} real and {len(fake_features)} generated.")
     r = real_features.float()
     f = fake_features.float()
     precision = float(_covered(f, r, _kth_nn_radius(r, k)).float().mean())
@@ -89,11 +127,12 @@ def precision_recall(real_features: torch.Tensor, fake_features: torch.Tensor, k
 def class_consistency(classifier: nn.Module, images: torch.Tensor, labels: torch.Tensor, batch_size: int = 2000) -> float:
     """Fraction of images the classifier assigns to their given label."""
     images = _as_images(images)
-    classifier.eval()
+    labels = _labels(labels, len(images))
     dev = next(classifier.parameters()).device
-    pred = torch.cat([classifier(images[i:i + batch_size].to(dev)).argmax(1).cpu()
-                      for i in range(0, len(images), batch_size)])
-    return float((pred == labels).float().mean())
+    with _EvalMode(classifier):
+        pred = torch.cat([classifier(images[i:i + batch_size].to(dev)).argmax(1).cpu()
+                          for i in range(0, len(images), batch_size)])
+    return float((pred == labels.cpu()).float().mean())
 
 
 def nn_distances(queries: torch.Tensor, bank: torch.Tensor, *, exclude_self: bool = False, chunk: int = 1024) -> torch.Tensor:
@@ -102,10 +141,9 @@ def nn_distances(queries: torch.Tensor, bank: torch.Tensor, *, exclude_self: boo
     With ``exclude_self`` the queries are the first N rows of the bank, and each query's own row
     is skipped.
     """
-    q = queries.reshape(len(queries), -1).float()
-    b = bank.reshape(len(bank), -1).float()
-    if q.max() > 1.5:
-        q, b = q / 255, b / 255
+    # each set on its own scale (uint8 0-255 or float 0-1), so mixed inputs are not measured apart
+    q = _as_images(queries, "queries").reshape(len(queries), -1)
+    b = _as_images(bank, "bank").reshape(len(bank), -1)
     out = []
     for i in range(0, len(q), chunk):
         d = torch.cdist(q[i:i + chunk], b)
@@ -120,6 +158,8 @@ def memorisation(samples: torch.Tensor, train: torch.Tensor, *, reference_size: 
                  seed: int = 0) -> tuple[float, float]:
     """(fraction memorised, threshold): samples nearer their nearest training image than the
     ``percentile``-th percentile of nearest-neighbour distances among ``reference_size`` training images."""
+    if len(train) < 2:
+        raise ValueError(f"memorisation needs at least 2 training images (5000 or more as the reference), got {len(train)}.")
     g = torch.Generator().manual_seed(seed)
     perm = torch.randperm(len(train), generator=g)
     ref = train[perm]  # the reference images come first, so exclude_self skips their own rows

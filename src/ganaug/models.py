@@ -97,6 +97,9 @@ class Generator(
             raise ValueError(f"Unknown generator arch {arch!r}; use 'seed' or 'cdcgan'.")
         if arch == "cdcgan" and num_classes < 1:
             raise ValueError("arch='cdcgan' is class-conditional: num_classes must be >= 1.")
+        if arch == "seed" and num_classes != 0:  # else it would claim labels that its images ignore
+            raise ValueError(f"arch='seed' is the paper's unconditional network and takes no label: pass num_classes=0 "
+                             f"(got {num_classes}); SyntheticMNIST labels its digits with labeller='reference'.")
         if latent_dim < 1 or width < 1:
             raise ValueError("latent_dim and width must be positive integers.")
         if channels is not None:
@@ -109,7 +112,7 @@ class Generator(
             width = channels[-1]
         self.arch, self.latent_dim, self.num_classes, self.width = arch, latent_dim, num_classes, width
         self.channels = channels if channels is not None else ([2 * width, 2 * width, width] if arch == "cdcgan" else None)
-        self.truncation = check_truncation(truncation)
+        self._truncation = check_truncation(truncation)
         self.image_shape = IMAGE_SHAPE
         if arch == "seed":
             w = width
@@ -131,6 +134,19 @@ class Generator(
     @property
     def conditional(self) -> bool:
         return self.num_classes > 0
+
+    @property
+    def truncation(self) -> float:
+        """The latent scale recommended for sampling (see Args); set it to change what SyntheticMNIST uses and what
+        ``save_pretrained`` writes to config.json."""
+        return self._truncation
+
+    @truncation.setter
+    def truncation(self, value: float) -> None:
+        self._truncation = check_truncation(value)
+        config = getattr(self, "_hub_mixin_config", None)
+        if isinstance(config, dict):  # the Hub mixin's copy of the constructor arguments, written by save_pretrained
+            config["truncation"] = self._truncation
 
     def forward(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
         # Activations run in place on each layer's fresh output (autograd allows it: LeakyReLU with a
@@ -181,6 +197,8 @@ class Discriminator(
             raise ValueError(f"Unknown discriminator arch {arch!r}; use one of: {', '.join(self.ARCHS)}.")
         if arch in self.CONDITIONAL_ARCHS and num_classes < 1:
             raise ValueError(f"arch={arch!r} needs num_classes >= 1.")
+        if isinstance(width, bool) or not isinstance(width, int) or width < 1:
+            raise ValueError(f"width must be a positive integer, got {width!r}.")
         if not isinstance(spectral_norm, bool):
             raise ValueError(f"spectral_norm must be True or False, got {spectral_norm!r}.")
         if aux_classifier and num_classes < 1:
@@ -291,10 +309,15 @@ class SmallCNN(nn.Module):
 
 
 def flops_per_image(model: nn.Module, *inputs: torch.Tensor) -> float:
-    """FLOPs of one forward pass per image, counted by torch.utils.flop_counter."""
+    """FLOPs of one forward pass per image, counted by torch.utils.flop_counter, in eval mode; the model (its mode,
+    BatchNorm statistics) and the global RNG are left as they were."""
     from torch.utils.flop_counter import FlopCounterMode
 
-    with torch.no_grad(), FlopCounterMode(display=False) as counter:
-        model(*inputs)
+    was_training = model.training
+    try:
+        with torch.no_grad(), torch.random.fork_rng(devices=[]), FlopCounterMode(display=False) as counter:
+            model.eval()(*inputs)
+    finally:
+        model.train(was_training)
     return counter.get_total_flops() / inputs[0].shape[0]
 
