@@ -2,22 +2,7 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def _script(name: str):
-    """scripts/<name>.py as a module, to call its main() in this process."""
-    key = f"ganaug_script_{name}"
-    if key not in sys.modules:
-        spec = importlib.util.spec_from_file_location(key, ROOT / "scripts" / f"{name}.py")
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[key] = module
-        spec.loader.exec_module(module)
-    return sys.modules[key]
+from test_evaluation import _script  # scripts/<name>.py as a module
 
 
 def test_distill_gan_refuses_a_missing_teacher_and_a_bad_rate(tmp_path, capsys):
