@@ -450,7 +450,7 @@ def train(cfg: TrainConfig, data: tuple[torch.Tensor, torch.Tensor] | None = Non
         if len(noise_states) == world:  # every rank's stream, as it was: the run goes on as if never stopped
             noise.set_state(noise_states[rank])
             torch.set_rng_state(ck["rng"].get("torch_ranks", [ck["rng"]["torch"]] * world)[rank])
-        else:  # another number of processes (or a DDP checkpoint of ganaug < 0.2, which kept rank 0's only)
+        else:  # another number of processes (or a DDP checkpoint from before 2026-12-06, which kept rank 0's only)
             noise.manual_seed(cfg.seed + 1000 * rank + 7919 * (ck["epoch"] + 1))
             torch.set_rng_state(ck["rng"]["torch"])
             if rank == 0:
