@@ -591,7 +591,7 @@ def test_library_functions_refuse_meaningless_input(mnist_train, tiny_classifier
             fit(SmallCNN(), x, y, **kw)
     with pytest.raises(ValueError, match="same, non-zero number of items; got 20 images and 5 labels"):
         fit(SmallCNN(), x, y[:5], steps=2, batch_size=4)
-    with pytest.raises(ValueError, match="needs mnist= and test="):
+    with pytest.raises(ValueError, match="needs mnist= and, to test on the test set, test="):
         protocol_run(arm="real", per_class=1, seed=0, subset_seed=0, steps=1)
     with pytest.raises(ValueError, match="must be in eval mode"):
         ensemble_teacher([copy.deepcopy(tiny_classifier).train()])

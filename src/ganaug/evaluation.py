@@ -400,9 +400,6 @@ def protocol_run(*, arm: str, per_class: int, seed: int, subset_seed: int, steps
     The result's ``seconds`` is the classifier's training time; ``data_seconds`` the time before it, spent building
     the arm's data (the subset, sampling and filtering or relabelling synthetic digits, the pool, the teacher).
     """
-    if mnist is None or test is None:
-        raise ValueError("protocol_run needs mnist= and test=: torchvision's MNIST training and test sets, e.g. "
-                         "ganaug._data.load_mnist(train=True) and load_mnist(train=False).")
     from ganaug.datasets import SyntheticMNIST, synthetic_count
     from ganaug.models import SmallCNN
 
@@ -424,6 +421,9 @@ def protocol_run(*, arm: str, per_class: int, seed: int, subset_seed: int, steps
     if synthetic_affine and arm not in SYNTHETIC_AFFINE_ARMS:
         raise ValueError(f"synthetic_affine applies to arms {' and '.join(map(repr, SYNTHETIC_AFFINE_ARMS))} only (arm {arm!r} has "
                          f"{'every item augmented already' if arm in ('affine', 'gan+affine') else 'no synthetic items'}).")
+    if mnist is None or (test is None and eval_set == "test"):
+        raise ValueError("protocol_run needs mnist= and, to test on the test set, test=: torchvision's MNIST training "
+                         "and test sets, e.g. ganaug._data.load_mnist(train=True) and load_mnist(train=False).")
     t_data = time.time()
     x_all = mnist.data.unsqueeze(1).float() / 255
     if per_class * 10 >= len(x_all):
