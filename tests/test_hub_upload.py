@@ -172,6 +172,9 @@ def test_train_script_push_validates_card_and_publishes_to_a_branch(uploaded):
     assert _git(repo, "rev-parse", "refs/heads/main") != v1  # the branch moved, main did not
     card = _git(repo, "show", f"{v1}:README.md")
     assert card.startswith("---") and "ganaug" in card
+    assert card == (uploaded["run_dir"] / "generator" / "README.md").read_text().strip()  # the release's card, as is (_git strips)
+    info = json.loads(_git(repo, "show", f"{v1}:training.json"))  # the run's record goes up with it
+    assert info["hyperparameters"]["steps"] == 5, info
 
     out = uploaded["base"] / "readback-trained"
     report = _run_client([("v1", "org/trained", "v1")], endpoint=uploaded["olah"].endpoint,

@@ -936,21 +936,21 @@ def parse_indices(path: str | os.PathLike | None) -> list[int] | None:
 
 def push_release(release: str | os.PathLike, repo_id: str, *, revision: str | None = None,
                  token: str | None = None) -> str | None:
-    """Publish a released generator folder with the mixin's ``push_to_hub`` (rank 0 only).
-
-    The card in the folder (README.md) goes up as is. The token comes from ``token``, HF_TOKEN,
-    or the usual ``hf auth login``.
+    """Publish a released generator folder in one commit (rank 0 only): ``config.json``, ``model.safetensors``, its
+    card (README.md, as is; the Hub checks its metadata before the commit) and ``training.json`` (the run's
+    settings, times and, for a subset, its indices). The weights are loaded strictly first, so a broken release is
+    not published. The token comes from ``token``, HF_TOKEN, or the usual ``hf auth login``.
     """
     if _dist_info()[0] != 0:
         return None
-    release = Path(release)
-    g = Generator.from_pretrained(release)
-    card_path = release / "README.md"
-    kwargs = {"card": card_path.read_text()} if card_path.is_file() else None
-    if revision:
-        from huggingface_hub import HfApi
+    from huggingface_hub import HfApi
 
-        api = HfApi(token=token)
-        rid = api.create_repo(repo_id, exist_ok=True).repo_id
+    release = Path(release)
+    Generator.from_pretrained(release)  # config and weights must load, strictly, before anything goes up
+    files = [n for n in ("config.json", "model.safetensors", "README.md", "training.json") if (release / n).is_file()]
+    api = HfApi(token=token)
+    rid = api.create_repo(repo_id, exist_ok=True).repo_id
+    if revision:
         api.create_branch(rid, branch=revision, exist_ok=True)
-    return str(g.push_to_hub(repo_id, branch=revision, token=token, model_card_kwargs=kwargs))
+    return str(api.upload_folder(repo_id=rid, folder_path=release, allow_patterns=files, revision=revision,
+                                 commit_message="Upload a ganaug generator (scripts/train_gan.py)"))
