@@ -23,6 +23,7 @@ Commands (this repo's root):
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -207,7 +208,8 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as e:  # settings refused before training (the checks raise before anything is written)
         print(f"error: {e}", file=sys.stderr)
         return 2
-    print(f"generator saved to {release}")
+    if int(os.environ.get("RANK", "0")) == 0:  # under torchrun only rank 0 writes the release
+        print(f"generator saved to {release}")
     if a.push_to_hub:
         url = push_release(release, a.push_to_hub, revision=a.revision)
         if url:
