@@ -23,7 +23,6 @@ Commands (this repo's root):
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -153,7 +152,7 @@ def main(argv: list[str] | None = None) -> int:
     a = parse(argv)
     import torch
 
-    from ganaug.training import TrainConfig, parse_indices, push_release, train
+    from ganaug.training import TrainConfig, _dist_info, parse_indices, push_release, train
 
     if a.indices and a.per_class is not None:
         print("error: give either --indices or --per-class, not both.", file=sys.stderr)
@@ -208,7 +207,7 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as e:  # settings refused before training (the checks raise before anything is written)
         print(f"error: {e}", file=sys.stderr)
         return 2
-    if int(os.environ.get("RANK", "0")) == 0:  # under torchrun only rank 0 writes the release
+    if _dist_info()[0] == 0:  # under torchrun only rank 0 writes the release
         print(f"generator saved to {release}")
     if a.push_to_hub:
         url = push_release(release, a.push_to_hub, revision=a.revision)

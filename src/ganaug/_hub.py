@@ -159,7 +159,8 @@ def read_config(config_path: Path) -> dict:
     return config
 
 
-def load_state(weights_path: Path, device: str | torch.device = "cpu") -> dict[str, torch.Tensor]:
+def load_state(weights_path: Path) -> dict[str, torch.Tensor]:
+    """The tensors of a safetensors file, on the CPU (the caller moves the model once it holds them)."""
     from safetensors import SafetensorError
     from safetensors.torch import load_file
 
@@ -167,17 +168,13 @@ def load_state(weights_path: Path, device: str | torch.device = "cpu") -> dict[s
         raise FileNotFoundError(
             f"{weights_path} is missing. ganaug loads safetensors weights only; write them with save_pretrained()."
         )
-    from ganaug._device import check_device
-
-    device = check_device(device)  # a device torch does not know, or a missing GPU, is said as such, not as a bad file
     try:
-        state = load_file(str(weights_path), device="cpu")
+        return load_file(str(weights_path), device="cpu")
     except (SafetensorError, OSError, ValueError) as e:
         raise ValueError(
             f"{weights_path} is truncated or corrupt ({e}). Download it again "
             "(force_download=True for a Hub repo) or re-save it with save_pretrained()."
         ) from e
-    return state if device.type == "cpu" else {k: v.to(device) for k, v in state.items()}
 
 
 def _mismatches(expected: dict[str, torch.Tensor], found: dict[str, torch.Tensor], limit: int = 4) -> str:
@@ -241,6 +238,9 @@ class StrictHubMixin:
     @classmethod
     def _from_files(cls: type[T], config_path: Path, weights_path: Path, map_location: str | torch.device = "cpu",
                     overrides: dict[str, Any] | None = None) -> T:
+        from ganaug._device import check_device
+
+        device = check_device(map_location)  # an unknown device or a missing GPU is said as such, not as a bad file
         saved = read_config(config_path)
         try:
             model = cls(**{**saved, **(overrides or {})})
@@ -256,7 +256,7 @@ class StrictHubMixin:
         except ValueError as e:  # a value the model refuses: say where it came from
             given = f" with {overrides}" if overrides else ""
             raise ValueError(f"{cls.__name__} from {config_path}{given}: {e}") from e
-        state = load_state(weights_path, map_location)
+        state = load_state(weights_path)
         expected = model.state_dict()  # type: ignore[attr-defined]
         problems = _mismatches(expected, state)
         if problems:
@@ -265,7 +265,7 @@ class StrictHubMixin:
                 "Keep config.json and model.safetensors from the same save_pretrained() call."
             )
         model.load_state_dict(state, strict=True)  # type: ignore[attr-defined]
-        model.to(map_location).eval()  # type: ignore[attr-defined]
+        model.to(device).eval()  # type: ignore[attr-defined]
         return model
 
     def _save_pretrained(self, save_directory: Path) -> None:

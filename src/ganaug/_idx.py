@@ -26,10 +26,16 @@ def write_idx(path: str | Path, array: torch.Tensor | np.ndarray) -> None:
     _atomic_write(Path(path), write)
 
 
+def idx_files(root: str | Path) -> dict[str, tuple[Path, Path]]:
+    """The (images, labels) IDX files of each split under ``root/MNIST/raw``, as torchvision's MNIST(root) reads them."""
+    raw = Path(root).expanduser() / "MNIST" / "raw"
+    return {split: (raw / f"{split}-images-idx3-ubyte", raw / f"{split}-labels-idx1-ubyte") for split in ("train", "t10k")}
+
+
 def export_mnist(root: str | Path, train: tuple[torch.Tensor, torch.Tensor], test: tuple[torch.Tensor, torch.Tensor]) -> Path:
     """Write ``root/MNIST/raw/{train,t10k}-{images-idx3,labels-idx1}-ubyte``: torchvision's MNIST(root) opens it."""
-    raw = Path(root) / "MNIST" / "raw"
+    files = idx_files(root)
     for split, (images, labels) in (("train", train), ("t10k", test)):
-        write_idx(raw / f"{split}-images-idx3-ubyte", images)
-        write_idx(raw / f"{split}-labels-idx1-ubyte", labels.to(torch.uint8))
-    return raw
+        write_idx(files[split][0], images)
+        write_idx(files[split][1], labels.to(torch.uint8))
+    return files["train"][0].parent

@@ -6,8 +6,6 @@ import argparse
 import sys
 from pathlib import Path
 
-IDX_FILES = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")
-
 
 class HelpFormatter(argparse.RawDescriptionHelpFormatter, argparse.ArgumentDefaultsHelpFormatter):
     """``--help`` that keeps a script docstring's example commands line by line, and shows defaults.
@@ -37,7 +35,7 @@ def cmd_sample(a: argparse.Namespace) -> int:
     from PIL import Image
     from torchvision.utils import save_image
 
-    from ganaug._idx import export_mnist
+    from ganaug._idx import export_mnist, idx_files
     from ganaug.datasets import SyntheticMNIST
 
     out = Path(a.out)
@@ -53,10 +51,10 @@ def cmd_sample(a: argparse.Namespace) -> int:
     if not 0 <= a.seed <= top:
         raise ValueError(f"--seed must be in [0, {top}], got {a.seed}.")
     if a.idx_dir and not a.overwrite:
-        raw = Path(a.idx_dir).expanduser() / "MNIST" / "raw"
-        there = [n for n in IDX_FILES if (raw / n).exists()]
+        there = [f for pair in idx_files(a.idx_dir).values() for f in pair if f.exists()]
         if there:  # e.g. a real MNIST that every script would then read as synthetic digits
-            raise ValueError(f"{raw} already holds {', '.join(there)}; the export would replace them with synthetic "
+            raise ValueError(f"{there[0].parent} already holds {', '.join(f.name for f in there)}; the export would "
+                             "replace them with synthetic "
                              "digits. Give another --idx-dir, or add --overwrite to replace them.")
     common = dict(generator=a.generator, revision=a.revision, device=a.device, labeller=a.labeller,
                   min_confidence=a.min_confidence, relabel=a.relabel, truncation=a.truncation)
@@ -68,7 +66,7 @@ def cmd_sample(a: argparse.Namespace) -> int:
     if a.idx_dir:
         train = SyntheticMNIST(a.num_samples, seed=a.seed, **common)
         test = SyntheticMNIST(a.test_samples, seed=a.seed + 1, **common)
-        raw = export_mnist(Path(a.idx_dir).expanduser(), (train.data, train.targets), (test.data, test.targets))
+        raw = export_mnist(a.idx_dir, (train.data, train.targets), (test.data, test.targets))
         print(f"wrote {a.num_samples} + {a.test_samples} synthetic digits as MNIST IDX files in {raw}; "
               f"open with torchvision.datasets.MNIST({str(a.idx_dir)!r}). Both splits are synthetic.")
     return 0

@@ -130,11 +130,11 @@ def check_label_smoothing(label_smoothing: float, distils: bool) -> None:
 def predict(model: nn.Module, x: torch.Tensor, batch_size: int = 2000) -> torch.Tensor:
     """Class probabilities (N, C) of images (N, 1, 28, 28) as the model takes them (ganaug's: [0, 1]; uint8 0-255 is
     scaled to [0, 1]); the model is run in eval mode and left in the mode it came in."""
-    from ganaug.metrics import _as_images, _EvalMode
+    from ganaug.metrics import _as_images, eval_mode
 
     x = _as_images(x, unit_range=False)
     dev = next(model.parameters()).device
-    with _EvalMode(model), torch.no_grad():
+    with eval_mode(model):
         return torch.cat([torch.softmax(model(x[i:i + batch_size].to(dev)), 1).cpu()
                           for i in range(0, len(x), batch_size)])
 

@@ -10,6 +10,9 @@
 
 from __future__ import annotations
 
+import contextlib
+from typing import Iterator
+
 import numpy as np
 import torch
 from torch import nn
@@ -44,17 +47,14 @@ def _labels(labels: torch.Tensor, n: int) -> torch.Tensor:
     return labels
 
 
-class _EvalMode:
-    """Run a module in eval mode and give it back in the mode it came in."""
-
-    def __init__(self, module: nn.Module) -> None:
-        self.module, self.was_training = module, module.training
-
-    def __enter__(self) -> nn.Module:
-        return self.module.eval()
-
-    def __exit__(self, *exc: object) -> None:
-        self.module.train(self.was_training)
+@contextlib.contextmanager
+def eval_mode(module: nn.Module) -> Iterator[nn.Module]:
+    """Run ``module`` in eval mode and give it back in the mode it came in."""
+    was_training = module.training
+    try:
+        yield module.eval()
+    finally:
+        module.train(was_training)
 
 
 @torch.inference_mode()
@@ -62,7 +62,7 @@ def extract_features(classifier: nn.Module, images: torch.Tensor, batch_size: in
     """Penultimate features (N, D) of images (N, 1, 28, 28) in [0, 1] (uint8 (N, 28, 28) accepted)."""
     images = _as_images(images)
     dev = next(classifier.parameters()).device
-    with _EvalMode(classifier):
+    with eval_mode(classifier):
         feats = [classifier.features(images[i:i + batch_size].to(dev)).double().cpu()  # type: ignore[operator]
                  for i in range(0, len(images), batch_size)]
     return torch.cat(feats)
@@ -129,7 +129,7 @@ def class_consistency(classifier: nn.Module, images: torch.Tensor, labels: torch
     images = _as_images(images)
     labels = _labels(labels, len(images))
     dev = next(classifier.parameters()).device
-    with _EvalMode(classifier):
+    with eval_mode(classifier):
         pred = torch.cat([classifier(images[i:i + batch_size].to(dev)).argmax(1).cpu()
                           for i in range(0, len(images), batch_size)])
     return float((pred == labels.cpu()).float().mean())

@@ -313,11 +313,9 @@ def flops_per_image(model: nn.Module, *inputs: torch.Tensor) -> float:
     BatchNorm statistics) and the global RNG are left as they were."""
     from torch.utils.flop_counter import FlopCounterMode
 
-    was_training = model.training
-    try:
-        with torch.no_grad(), torch.random.fork_rng(devices=[]), FlopCounterMode(display=False) as counter:
-            model.eval()(*inputs)
-    finally:
-        model.train(was_training)
+    from ganaug.metrics import eval_mode
+
+    with torch.no_grad(), torch.random.fork_rng(devices=[]), eval_mode(model), FlopCounterMode(display=False) as counter:
+        model(*inputs)
     return counter.get_total_flops() / inputs[0].shape[0]
 

@@ -286,10 +286,13 @@ def _resume_changes(saved: dict, cfg: TrainConfig) -> list[str]:
     changes = [f"{k}: {before[k]!r} then, {now[k]!r} now" for k in before
                if k not in RESUME_MAY_CHANGE and _plain(before[k]) != _plain(now[k])]
     resolved_from = {"width", "batch_size", "ema", "betas", "loss", "aux_weight", "discriminator", "generator"}
+
+    def show(v: object) -> str:  # a subset's indices by their count
+        return f"{len(v)} indices" if isinstance(v, list) and len(v) > 8 else repr(v)
+
     for k in sorted(names - RESUME_MAY_CHANGE - resolved_from):
         a, b = _plain(getattr(old, k)), _plain(getattr(cfg, k))
         if a != b:
-            show = (lambda v: f"{len(v)} indices" if isinstance(v, list) and len(v) > 8 else repr(v))
             changes.append(f"{k}: {show(a)} then, {show(b)} now")
     return changes
 
