@@ -595,3 +595,35 @@ def test_library_functions_refuse_meaningless_input(mnist_train, tiny_classifier
         protocol_run(arm="real", per_class=1, seed=0, subset_seed=0, steps=1)
     with pytest.raises(ValueError, match="must be in eval mode"):
         ensemble_teacher([copy.deepcopy(tiny_classifier).train()])
+
+
+def test_training_functions_give_the_callers_global_rng_back(tmp_path, mnist_train, tiny_generator_dir):
+    # they seed torch's global RNG (initial weights, dropout, TrivialAugmentWide) to repeat exactly, and give the
+    # caller's state back after: what the caller draws next is what it would have drawn without the call
+    from ganaug.evaluation import fit, fit_loader
+    from ganaug.models import Generator, SmallCNN
+    from ganaug.training import DistillConfig, TrainConfig, distill, train
+
+    g = torch.Generator().manual_seed(0)
+    x, y = torch.rand(64, 1, 28, 28, generator=g), torch.arange(64) % 10
+    loader = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(x, y), batch_size=16)
+    cnn = SmallCNN()  # built here: building a model draws from the global RNG, as the caller's own code does
+    calls = {
+        "fit": lambda: fit(cnn, x, y, steps=2, batch_size=16, seed=3),
+        "fit_loader": lambda: fit_loader(cnn, loader, steps=2, seed=3),
+        "train_reference_classifier": lambda: train_reference_classifier(x, y, steps=2, seed=3, width=4,
+                                                                         batch_size=16),
+        "protocol_run": lambda: protocol_run(arm="trivialaugment", per_class=10, seed=0, subset_seed=0, steps=2,
+                                             mnist=mnist_train, eval_set="val"),
+        "load_generator": lambda: Generator.from_pretrained(tiny_generator_dir),
+        "train": lambda: train(TrainConfig(preset="default", epochs=1, batch_size=32, width=4, seed=0,
+                                           output_dir=str(tmp_path / "gan")), (x, y), progress=False),
+        "distill": lambda: distill(DistillConfig(teacher=str(tiny_generator_dir), channels=[8, 8, 4], steps=2,
+                                                 batch_size=8, output_dir=str(tmp_path / "distil")), progress=False),
+    }
+    for name, call in calls.items():
+        torch.manual_seed(123)
+        expected = torch.rand(5)
+        torch.manual_seed(123)
+        call()
+        assert torch.equal(torch.rand(5), expected), name

@@ -1,8 +1,11 @@
-"""Private: host-to-device copies that do not make the host wait for the GPU; bf16 on CPUs that emulate it."""
+"""Private: host-to-device copies that do not make the host wait for the GPU; bf16 on CPUs that emulate it; torch's
+global RNG seeded for a block and given back after it."""
 
 from __future__ import annotations
 
+import contextlib
 import warnings
+from collections.abc import Iterator
 
 import torch
 
@@ -60,3 +63,40 @@ def warn_if_emulated_bf16(device: torch.device | str, option: str) -> None:
     if not native_bf16(device):
         warnings.warn(f"{option} on this CPU: it has neither AVX-512 nor AMX, so bfloat16 runs on slow fallback "
                       "kernels, often 10x slower than fp32. Leave bf16 off on this machine.", UserWarning, stacklevel=3)
+
+
+def seed_global_rng(seed: int, device: torch.device | str = "cpu") -> None:
+    """Seed torch's global RNG for work on ``device``: the CPU generator and, for a CUDA device, that device's.
+
+    The CPU stream is the one ``torch.manual_seed(seed)`` gives, and so is a CUDA device's; unlike it, a CPU run
+    leaves CUDA's generators alone.
+    """
+    torch.default_generator.manual_seed(seed)
+    d = torch.device(device)
+    if d.type == "cuda":
+        torch.cuda.default_generators[d.index if d.index is not None else torch.cuda.current_device()].manual_seed(seed)
+    elif d.type != "cpu":
+        torch.manual_seed(seed)
+
+
+@contextlib.contextmanager
+def own_global_rng(seed: int | None = None, device: torch.device | str = "cpu") -> Iterator[None]:
+    """Run a block on torch's global RNG, seeded with ``seed`` (if given) for ``device``, and give the caller's RNG
+    states back when it ends, however it ends.
+
+    Initial weights, dropout and torchvision's random transforms draw from the global RNG, so seeding it is how
+    a training run repeats; giving it back keeps that from changing what the caller's own code draws next (no
+    hidden global state). Given back: the CPU generator, and the generators of the CUDA devices torch had set up
+    when the block began (a CUDA set up inside the block keeps its seeded state).
+    """
+    cpu = torch.get_rng_state()
+    cuda = ([torch.cuda.get_rng_state(i) for i in range(torch.cuda.device_count())]
+            if torch.cuda.is_initialized() else [])
+    try:
+        if seed is not None:
+            seed_global_rng(seed, device)
+        yield
+    finally:
+        torch.set_rng_state(cpu)
+        for i, state in enumerate(cuda):
+            torch.cuda.set_rng_state(state, i)

@@ -238,12 +238,13 @@ class StrictHubMixin:
     @classmethod
     def _from_files(cls: type[T], config_path: Path, weights_path: Path, map_location: str | torch.device = "cpu",
                     overrides: dict[str, Any] | None = None) -> T:
-        from ganaug._device import check_device
+        from ganaug._device import check_device, own_global_rng
 
         device = check_device(map_location)  # an unknown device or a missing GPU is said as such, not as a bad file
         saved = read_config(config_path)
         try:
-            model = cls(**{**saved, **(overrides or {})})
+            with own_global_rng():  # the initial weights, which the file replaces, leave the caller's RNG as it was
+                model = cls(**{**saved, **(overrides or {})})
         except TypeError as e:
             if overrides:
                 raise ValueError(f"{cls.__name__}.from_pretrained got {sorted(overrides)} besides the download options, "

@@ -12,7 +12,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ganaug._device import to_device
+from ganaug._device import own_global_rng, to_device
 
 __all__ = ["random_affine", "fit", "accuracy", "predict", "class_balanced_subset", "train_reference_classifier",
            "self_training_set", "filtered_samples", "augmented_samples", "half_real", "ensemble_teacher"]
@@ -71,47 +71,47 @@ def fit(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, steps: int, batch
     if schedule not in ("constant", "onecycle"):
         raise ValueError(f"schedule must be 'constant' or 'onecycle', got {schedule!r}.")
     gen = torch.Generator().manual_seed(seed)
-    torch.manual_seed(seed)  # dropout
-    model.to(device).train()
-    opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
-    sched = (torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=steps) if schedule == "onecycle"
-             else None)
-    t0 = time.time()
+    with own_global_rng(seed, device):  # dropout; the caller's RNG state is given back
+        model.to(device).train()
+        opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
+        sched = (torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=steps) if schedule == "onecycle"
+                 else None)
+        t0 = time.time()
 
-    def take(perm: torch.Tensor, n: int, size: int) -> tuple[torch.Tensor, torch.Tensor]:
-        """The next ``n`` indices of reshuffled epochs over range(size), and the ones left."""
-        if perm.numel() < n:
-            perm = torch.cat([perm, torch.randperm(size, generator=gen)])
-        return perm[:n], perm[n:]
+        def take(perm: torch.Tensor, n: int, size: int) -> tuple[torch.Tensor, torch.Tensor]:
+            """The next ``n`` indices of reshuffled epochs over range(size), and the ones left."""
+            if perm.numel() < n:
+                perm = torch.cat([perm, torch.randperm(size, generator=gen)])
+            return perm[:n], perm[n:]
 
-    perm = perm_pool = torch.empty(0, dtype=torch.long)
-    for _ in tqdm(range(steps), disable=not progress, leave=False, desc="fit"):
-        idx, perm = take(perm, batch_size - n_pool, len(y))
-        xb, yb = x[idx], y[idx]
-        if n_pool:
-            idx_pool, perm_pool = take(perm_pool, n_pool, len(pool))
-            xb = torch.cat([xb, pool[idx_pool]])
-        if augment is not None and augment_mask is None:
-            xb = augment(xb, gen)
-        elif augment is not None:
-            m = augment_mask[idx]
-            if m.any():  # xb is already a copy (x[idx]), so x stays as it is
-                xb[m] = augment(xb[m], gen)
-        xb = xb.to(device)
-        logits = model(xb)
-        target = yb.to(device) if teacher is None else teacher(xb)
-        if label_smoothing:
-            k = logits.shape[1]
-            target = (F.one_hot(target, k).float() if target.dim() == 1 else target) * (1 - label_smoothing) \
-                + label_smoothing / k
-        loss = F.cross_entropy(logits, target)
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
-        if sched is not None:
-            sched.step()
-    model.eval()
-    return time.time() - t0
+        perm = perm_pool = torch.empty(0, dtype=torch.long)
+        for _ in tqdm(range(steps), disable=not progress, leave=False, desc="fit"):
+            idx, perm = take(perm, batch_size - n_pool, len(y))
+            xb, yb = x[idx], y[idx]
+            if n_pool:
+                idx_pool, perm_pool = take(perm_pool, n_pool, len(pool))
+                xb = torch.cat([xb, pool[idx_pool]])
+            if augment is not None and augment_mask is None:
+                xb = augment(xb, gen)
+            elif augment is not None:
+                m = augment_mask[idx]
+                if m.any():  # xb is already a copy (x[idx]), so x stays as it is
+                    xb[m] = augment(xb[m], gen)
+            xb = xb.to(device)
+            logits = model(xb)
+            target = yb.to(device) if teacher is None else teacher(xb)
+            if label_smoothing:
+                k = logits.shape[1]
+                target = (F.one_hot(target, k).float() if target.dim() == 1 else target) * (1 - label_smoothing) \
+                    + label_smoothing / k
+            loss = F.cross_entropy(logits, target)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            if sched is not None:
+                sched.step()
+        model.eval()
+        return time.time() - t0
 
 
 def check_label_smoothing(label_smoothing: float, distils: bool) -> None:
@@ -174,8 +174,8 @@ def train_reference_classifier(x: torch.Tensor, y: torch.Tensor, *, steps: int, 
     """
     from ganaug.models import Classifier
 
-    torch.manual_seed(seed)  # initial weights: torch seeds its global RNG at random in each process
-    model = Classifier(width=width)
+    with own_global_rng(seed):  # initial weights: torch seeds its global RNG at random in each process
+        model = Classifier(width=width)
     secs = fit(model, x, y, steps=steps, batch_size=batch_size, lr=lr, seed=seed,
                augment=lambda b, g: random_affine(b, g, 8.0, 0.08, (0.92, 1.08)), schedule="onecycle",
                weight_decay=5e-4, progress=progress, device=device)
@@ -277,21 +277,21 @@ def self_training_set(x: torch.Tensor, y: torch.Tensor, generator, *, synthetic:
 def fit_loader(model: nn.Module, loader, *, steps: int, lr: float = 1e-3, seed: int = 0,
                device: str | torch.device = "cpu") -> float:
     """Train for exactly ``steps`` batches of a DataLoader (cycled); return seconds."""
-    torch.manual_seed(seed)
-    model.to(device).train()
-    opt = torch.optim.Adam(model.parameters(), lr=lr)
-    t0, step = time.time(), 0
-    while step < steps:
-        for xb, yb in loader:
-            loss = F.cross_entropy(model(xb.to(device)), yb.to(device))
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
-            step += 1
-            if step == steps:
-                break
-    model.eval()
-    return time.time() - t0
+    with own_global_rng(seed, device):  # dropout; the caller's RNG state is given back
+        model.to(device).train()
+        opt = torch.optim.Adam(model.parameters(), lr=lr)
+        t0, step = time.time(), 0
+        while step < steps:
+            for xb, yb in loader:
+                loss = F.cross_entropy(model(xb.to(device)), yb.to(device))
+                opt.zero_grad(set_to_none=True)
+                loss.backward()
+                opt.step()
+                step += 1
+                if step == steps:
+                    break
+        model.eval()
+        return time.time() - t0
 
 
 def run_demo(*, per_class: int = 10, steps: int = 500, seed: int = 0, ratio: float = 0.5, generator=None,
@@ -318,8 +318,8 @@ def run_demo(*, per_class: int = 10, steps: int = 500, seed: int = 0, ratio: flo
           f"tested on {len(yt)} real test images")
     for name, ds in arms.items():
         loader = DataLoader(ds, batch_size=batch_size, shuffle=True, generator=torch.Generator().manual_seed(seed))
-        torch.manual_seed(seed)  # the same initial weights for both arms, and in every run
-        model = SmallCNN()
+        with own_global_rng(seed):  # the same initial weights for both arms, and in every run
+            model = SmallCNN()
         secs = fit_loader(model, loader, steps=steps, seed=seed)
         results[name] = accuracy(model, xt, yt)
         print(f"  {name:<32} {len(ds):>6} items  test accuracy {results[name]:.2%}  ({secs:.0f} s)")
@@ -346,9 +346,9 @@ def _trivial_augment(xb: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
 
     ta = v2.TrivialAugmentWide()
     seed = int(torch.randint(0, 2**31 - 1, (1,), generator=gen))
-    torch.manual_seed(seed)  # TrivialAugmentWide draws from the global RNG; seed it from ours
     u8 = (xb * 255).round().to(torch.uint8)
-    return torch.stack([ta(img) for img in u8]).float() / 255
+    with own_global_rng(seed):  # TrivialAugmentWide draws from the global RNG; seed it from ours
+        return torch.stack([ta(img) for img in u8]).float() / 255
 
 
 def validation_indices(n: int, subset: torch.Tensor, subset_seed: int) -> torch.Tensor:
@@ -470,8 +470,8 @@ def protocol_run(*, arm: str, per_class: int, seed: int, subset_seed: int, steps
         if arm == "gan":  # the synthetic items come last; tstr has no other kind, so needs no mask
             augment_mask = torch.arange(len(y)) >= len(y) - len(ys)
     data_secs = time.time() - t_data  # the subset, the synthetic samples (filtered or relabelled), the pool, the teacher
-    torch.manual_seed(seed)  # the initial weights too: torch seeds its global RNG at random in each process
-    model = SmallCNN()
+    with own_global_rng(seed):  # the initial weights too: torch seeds its global RNG at random in each process
+        model = SmallCNN()
     secs = fit(model, x, y, steps=steps, batch_size=batch_size, lr=1e-3, augment=augment, seed=seed, progress=progress,
                augment_mask=augment_mask, teacher=teacher_fn, pool=pool_x, pool_per_batch=round(batch_size * ratio),
                label_smoothing=label_smoothing)

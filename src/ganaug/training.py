@@ -22,7 +22,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from ganaug import __version__
-from ganaug._device import check_device, to_device, warn_if_emulated_bf16
+from ganaug._device import check_device, own_global_rng, seed_global_rng, to_device, warn_if_emulated_bf16
 from ganaug._hub import _atomic_write
 from ganaug.evaluation import random_affine
 from ganaug.models import Discriminator, Generator, preset_config
@@ -330,8 +330,15 @@ def train(cfg: TrainConfig, data: tuple[torch.Tensor, torch.Tensor] | None = Non
           card_template: str | None = None) -> Path:
     """Train a GAN; return the folder of the released generator (``output_dir/generator``).
 
-    ``data`` (images (N, 1, 28, 28) in [0, 1], labels (N,)) overrides MNIST (tests use tiny sets).
+    ``data`` (images (N, 1, 28, 28) in [0, 1], labels (N,)) overrides MNIST (tests use tiny sets). The run seeds
+    torch's global RNG (initial weights, dropout) from ``cfg.seed`` and gives the caller's state back at the end.
     """
+    with own_global_rng():
+        return _train(cfg, data, progress=progress, card_template=card_template)
+
+
+def _train(cfg: TrainConfig, data: tuple[torch.Tensor, torch.Tensor] | None, *, progress: bool,
+           card_template: str | None) -> Path:
     from torch.utils.data import BatchSampler, DataLoader, DistributedSampler, RandomSampler, TensorDataset
     from torchvision.utils import save_image
     from tqdm.auto import tqdm
@@ -407,8 +414,8 @@ def train(cfg: TrainConfig, data: tuple[torch.Tensor, torch.Tensor] | None = Non
     if cfg.init_generator is not None and not (cfg.resume and ckpt_path.is_file()):
         from ganaug.datasets import load_generator
 
-        init = load_generator(cfg.init_generator)  # before the seed: building it draws from the global RNG
-    torch.manual_seed(cfg.seed)
+        init = load_generator(cfg.init_generator)
+    seed_global_rng(cfg.seed, device)
     G = Generator(**r["generator"]).to(device)
     if init is not None:
         _init_from(G, init, cfg.init_generator)  # a release that does not fit stops the run before it writes anything
@@ -806,7 +813,15 @@ DISTILL_DISCRIMINATOR = {"arch": "projection", "width": 128, "dropout": 0.0, "sp
 
 
 def distill(cfg: DistillConfig, *, progress: bool = True, card_template: str | None = None) -> Path:
-    """Distil ``cfg.teacher`` into a generator with ``cfg.channels``; return the release folder."""
+    """Distil ``cfg.teacher`` into a generator with ``cfg.channels``; return the release folder.
+
+    Seeds torch's global RNG from ``cfg.seed`` and gives the caller's state back at the end, as ``train`` does.
+    """
+    with own_global_rng():
+        return _distill(cfg, progress=progress, card_template=card_template)
+
+
+def _distill(cfg: DistillConfig, *, progress: bool, card_template: str | None) -> Path:
     from tqdm.auto import tqdm
 
     from ganaug.datasets import _positive_int, load_generator
@@ -821,7 +836,7 @@ def distill(cfg: DistillConfig, *, progress: bool = True, card_template: str | N
     teacher = load_generator(cfg.teacher, revision=cfg.revision).to(device).eval()
     if not teacher.conditional or teacher.arch != "cdcgan":
         raise ValueError("distill needs a class-conditional ('cdcgan') teacher, such as the shipped default.")
-    torch.manual_seed(cfg.seed)
+    seed_global_rng(cfg.seed, device)
     student = Generator(arch="cdcgan", latent_dim=teacher.latent_dim, num_classes=teacher.num_classes,
                         width=cfg.channels[-1], channels=list(cfg.channels),
                         truncation=teacher.truncation).to(device)
