@@ -118,7 +118,8 @@ def parse(argv: list[str] | None = None) -> Args:
     p.add_argument("--card", default=None, metavar="README.md",
                    help="record this command's figures (test set; finished runs are read, not rerun) in this model "
                         "card's metadata, under ganaug_downstream: the protocol's own steps (no --steps) and 3 or "
-                        "more seeds")
+                        "more seeds. Each entry records how its samples were drawn; an entry of the same name drawn "
+                        "otherwise is not replaced")
     return Args(**vars(p.parse_args(argv)))
 
 
@@ -388,7 +389,12 @@ def _main(argv: list[str] | None = None) -> int:
             print(f"error: {len(missing)} of this command's runs are not finished ({', '.join(missing[:3])}...); "
                   f"the card is unchanged. Run the same command again once they are.", file=sys.stderr)
             return 1
-        entries = update_card_downstream(a.card, [loaded[p] for p in done])
+        try:
+            entries = update_card_downstream(a.card, [loaded[p] for p in done])
+        except ValueError as e:  # the finished runs stay: the same command reuses them
+            print(f"error: {e} The finished runs are kept in {out / 'runs'}: the same command reuses them.",
+                  file=sys.stderr)
+            return 2
         print(f"{a.card}: ganaug_downstream " + "; ".join(
             f"{k} {100 * e['accuracy_mean']:.2f} ± {100 * e['accuracy_std']:.2f}" for k, e in entries.items()))
     return 0

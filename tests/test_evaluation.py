@@ -238,6 +238,16 @@ def test_card_records_this_commands_test_figures(tmp_path, tiny_generator_dir, m
     assert got["gan [tiny], 10 / class"]["accuracy_mean"] == pytest.approx(sum(accs) / 3, abs=1e-6)
     assert got["gan [tiny], 10 / class"]["eval_set"] == "test" and got["gan [tiny], 10 / class"]["steps"] == 2
     assert meta["license"] == "mit" and "body as written" in card.read_text()
+    entry = got["gan [tiny], 10 / class"]  # how the samples were drawn, which the name does not say
+    assert entry["truncation"] == rows[0]["truncation"] and entry["min_confidence"] is None
+    assert entry["relabel"] is False and entry["generator_source"] == str(tiny_generator_dir)
+    # the same name for samples drawn otherwise does not replace the entry: the card stays as it was
+    before = card.read_text()
+    other = cmd[:1] + [str(tmp_path / "y")] + cmd[2:] + ["--truncation", "0.5", "--card", str(card)]
+    assert main(other) == 2
+    err = capsys.readouterr().err
+    assert "'gan [tiny], 10 / class': truncation" in err and "0.5 now" in err and "its own --generator-id" in err
+    assert card.read_text() == before and len(list((tmp_path / "y" / "runs").glob("gan_*.json"))) == 3
 
 
 def test_finished_runs_are_reused_only_for_their_settings(tmp_path, tiny_generator_dir, capsys):

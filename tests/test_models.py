@@ -268,3 +268,23 @@ def test_offline_force_download_and_a_mistyped_folder_say_what_is_wrong(tmp_path
         Generator.from_pretrained("runs/generatr", cache_dir=tmp_path / "cache")
     with pytest.raises(ConnectionError, match="force_download=True needs the Hub.*Drop force_download"):
         Generator.from_pretrained("org/gen", cache_dir=tmp_path / "cache", force_download=True)
+
+
+def test_generator_labels_are_checked_not_ignored():
+    z = torch.randn(4, 100)
+    cond = Generator(width=4)
+    with pytest.raises(ValueError, match=r"pass labels as a tensor of shape \(4,\)"):
+        cond(z)
+    with pytest.raises(ValueError, match=r"shape \(4,\).*got \(3,\)"):
+        cond(z, torch.tensor([1, 2, 3]))  # was a concatenation's size error
+    with pytest.raises(ValueError, match=r"of ints.*torch.float32"):
+        cond(z, torch.tensor([1.0, 2.0, 3.0, 4.0]))
+    with pytest.raises(ValueError, match=r"class indices in \[0, 10\).*from 0 to 10"):
+        cond(z, torch.tensor([0, 1, 2, 10]))  # was an embedding's IndexError
+    with pytest.raises(ValueError, match=r"from -1 to 2"):
+        cond(z, torch.tensor([-1, 0, 1, 2]))
+    assert cond(z, torch.tensor([0, 9, 3, 3], dtype=torch.int32)).shape == (4, 1, 28, 28)
+    seed = Generator(arch="seed", width=8, num_classes=0)
+    with pytest.raises(ValueError, match="unconditional.*without labels"):
+        seed(z, torch.tensor([1, 2, 3, 4]))  # was ignored: the samples are no digits of those labels
+    assert seed(z).shape == (4, 1, 28, 28)

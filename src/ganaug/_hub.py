@@ -333,11 +333,20 @@ def update_card_metrics(card_path: str | os.PathLike, name: str, figures: dict[s
     _atomic_write(path, lambda tmp: Path(tmp).write_text(text))
 
 
+# how a synthetic arm's samples were drawn: recorded in its card entry (protocol_run's row fields)
+DOWNSTREAM_SAMPLING = ("generator_source", "truncation", "min_confidence", "relabel", "labeller", "synthetic_affine")
+
+
 def update_card_downstream(card_path: str | os.PathLike, rows: list[dict[str, Any]]) -> dict[str, Any]:
     """Record downstream-protocol figures (``scripts/evaluate.py`` runs on the test set) in a model card's
     YAML metadata, under ``ganaug_downstream``: one entry per arm, real-set size and generator setting,
     with the mean and standard deviation of test accuracy over the runs' seeds. Entries with other keys
-    are kept; the card's text is left as written. Returns the entries written."""
+    are kept; the card's text is left as written. Returns the entries written.
+
+    An entry of a synthetic arm records how the samples were drawn (``DOWNSTREAM_SAMPLING``: the generator's source,
+    truncation, filter, relabelling, labeller, RandomAffine on the synthetic items), which its name may not say. A
+    recorded entry under the same name whose settings differ is not replaced: a ValueError names both, and the
+    card is left as it was."""
     from .evaluation import mean_std, run_label, size_label
 
     if any(r.get("eval_set", "test") != "test" for r in rows):
@@ -357,7 +366,19 @@ def update_card_downstream(card_path: str | os.PathLike, rows: list[dict[str, An
             "accuracy_std": round(std, 6),
             **({k: first.get(k) for k in ("teacher", "temperature", "pool")} if first.get("teacher") else {}),
             **({"label_smoothing": first["label_smoothing"]} if first.get("label_smoothing") else {}),
+            **({k: first.get(k) for k in DOWNSTREAM_SAMPLING if k in first} if first.get("generator") else {}),
         }
+    from huggingface_hub import ModelCard
+
+    if Path(card_path).is_file():
+        recorded = ModelCard(Path(card_path).read_text()).data.to_dict().get("ganaug_downstream") or {}
+        clashes = [f"{key!r}: {k} {recorded[key][k]!r} recorded, {entry[k]!r} now" for key, entry in entries.items()
+                   if isinstance(recorded.get(key), dict) for k in DOWNSTREAM_SAMPLING
+                   if k in recorded[key] and k in entry and recorded[key][k] != entry[k]]
+        if clashes:
+            raise ValueError(f"{card_path} already records figures under these names for samples drawn otherwise "
+                             f"({'; '.join(clashes)}). Give this setting its own --generator-id, or delete those "
+                             "entries from the card's ganaug_downstream metadata to replace them.")
     path, card, _ = _card_metadata(card_path, "ganaug_downstream", entries)
     text = str(card)
     _atomic_write(path, lambda tmp: Path(tmp).write_text(text))

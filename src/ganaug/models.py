@@ -148,18 +148,37 @@ class Generator(
         if isinstance(config, dict):  # the Hub mixin's copy of the constructor arguments, written by save_pretrained
             config["truncation"] = self._truncation
 
+    def _check_labels(self, z: torch.Tensor, labels: torch.Tensor | None) -> None:
+        """A ValueError that says what to pass, rather than an embedding's IndexError or a concatenation's size
+        error. The range is checked for labels on the CPU only: on a GPU it would make the host wait for it
+        (there an out-of-range label still stops the kernel, with CUDA's device-side assert)."""
+        k = self.num_classes
+        if not isinstance(labels, torch.Tensor) or labels.dtype not in (torch.int64, torch.int32) \
+                or labels.shape != z.shape[:1]:
+            got = (f"{tuple(labels.shape)} {labels.dtype}" if isinstance(labels, torch.Tensor)
+                   else type(labels).__name__)
+            raise ValueError(f"This generator is class-conditional: pass labels as a tensor of shape ({len(z)},), one "
+                             f"per latent, of ints (torch.long) in [0, {k}); got {got}.")
+        if labels.device.type == "cpu" and not torch.compiler.is_compiling() and len(labels) \
+                and not 0 <= int(labels.min()) <= int(labels.max()) < k:
+            raise ValueError(f"labels must be class indices in [0, {k}) (one per digit 0-9); got values from "
+                             f"{int(labels.min())} to {int(labels.max())}.")
+
     def forward(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
         # Activations run in place on each layer's fresh output (autograd allows it: LeakyReLU with a
         # positive slope and sigmoid differentiate from their result). Same values as out of place,
         # but under bf16 autocast on CPU the out-of-place LeakyReLU made one-thread generation
         # about 1.8x slower (see scripts/bench.py's note).
         if self.arch == "seed":
+            if labels is not None:  # not ignored: the caller would take its samples for digits of those labels
+                raise ValueError("This generator is unconditional (arch 'seed'): it cannot make a chosen digit, so "
+                                 "call it without labels and label its samples with a classifier (as "
+                                 "SyntheticMNIST(generator=..., labeller='reference') does).")
             h = F.leaky_relu_(self.fc(z), 0.2).view(-1, self.width, 7, 7)  # (N, 128, 7, 7)
             h = F.leaky_relu_(self.up1(h), 0.2)  # (N, 128, 14, 14)
             h = F.leaky_relu_(self.up2(h), 0.2)  # (N, 128, 28, 28)
             return torch.sigmoid_(self.out(h))  # (N, 1, 28, 28)
-        if labels is None:
-            raise ValueError("This generator is class-conditional: pass labels (N,) of ints in [0, num_classes).")
+        self._check_labels(z, labels)
         h = F.leaky_relu_(self.fc(z), 0.2).view(-1, self.channels[0], 7, 7)  # (N, c7, 7, 7)
         lab = self.label_map(self.embed(labels)).view(-1, 1, 7, 7)  # (N, 1, 7, 7)
         h = F.leaky_relu_(self.up1(torch.cat([h, lab], 1)), 0.2)  # (N, c14, 14, 14)
