@@ -555,14 +555,15 @@ def test_concat_of_parts_with_equal_transforms(tiny_generator_dir):
 
 
 def test_the_item_check_leaves_the_global_rng_alone(tiny_generator_dir):
+    # the checks read real[0] and run a synthetic digit through RandomAffine; neither moves the caller's RNGs
     real = _fake_real(4, transform=transforms.Compose([transforms.RandomAffine(10), transforms.ToTensor()]))
-    aug = GANAugmentedDataset(real, generator=tiny_generator_dir)
-    first = real[0]
-    torch.manual_seed(5)
-    expected = torch.rand(3)
-    torch.manual_seed(5)
-    aug._check_items_match(first)  # runs a synthetic digit through RandomAffine
-    assert torch.equal(torch.rand(3), expected)
+    syn = SyntheticMNIST(4, generator=tiny_generator_dir, transform=real.transform)
+    for kw in (dict(generator=tiny_generator_dir), dict(synthetic=syn)):
+        torch.manual_seed(5)
+        expected = torch.rand(3)
+        torch.manual_seed(5)
+        GANAugmentedDataset(real, **kw)
+        assert torch.equal(torch.rand(3), expected), kw
 
 
 def test_channels_last_real_data_has_its_size_read_right(tiny_generator_dir):
@@ -671,3 +672,75 @@ def test_an_unused_labeller_warns(tiny_generator_dir, tiny_classifier):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         SyntheticMNIST(4, generator=tiny_generator_dir, device="cpu", labeller=tiny_classifier, min_confidence=0.0)
+
+
+def test_mixing_follows_the_real_classes_and_transforms(mnist_train, tiny_generator_dir):
+    mnist = copy.copy(mnist_train)
+    mnist.transform = transforms.ToTensor()
+    low = Subset(mnist, torch.nonzero(mnist.targets < 5).flatten()[:50])  # a task of digits 0-4
+    aug = GANAugmentedDataset(low, ratio=0.5, generator=tiny_generator_dir)
+    syn_labels = [aug[j][1] for j in range(len(aug)) if aug.is_synthetic(j)]
+    assert sorted(set(syn_labels)) == [0, 1, 2, 3, 4] and len(syn_labels) == 50  # no synthetic 5-9, balanced
+    assert [syn_labels.count(c) for c in range(5)] == [10] * 5
+    full = GANAugmentedDataset(Subset(mnist, range(100)), ratio=0.5, generator=tiny_generator_dir)
+    assert full.synthetic.class_counts == [10] * 10  # every digit present: balanced over all ten, as before
+    # a transform set after construction (random_split, then subset.dataset.transform = ...) reaches synthetic items
+    j = next(j for j in range(len(aug)) if aug.is_synthetic(j))
+    before = aug[j][0]
+    mnist.transform = transforms.Compose([transforms.ToTensor(), transforms.Normalize((0.1307,), (0.3081,))])
+    assert torch.allclose(aug[j][0], (before - 0.1307) / 0.3081) and aug.transform is mnist.transform
+    with pytest.warns(UserWarning, match="synthetic= holds digits of classes \\[5, 6, 7, 8, 9\\]"):
+        GANAugmentedDataset(low, ratio=0.5, synthetic=SyntheticMNIST(60, generator=tiny_generator_dir))
+    fashion = copy.copy(mnist_train)
+    fashion.classes = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag",
+                       "Ankle boot"]
+    with pytest.warns(UserWarning, match=r"real's classes are \['T-shirt/top'.*not the ten digits"):
+        GANAugmentedDataset(Subset(fashion, range(20)), ratio=0.5, generator=tiny_generator_dir)
+
+
+def test_mixing_refuses_unusable_real_data_before_making_digits(monkeypatch, tiny_generator_dir):
+    import ganaug.datasets
+
+    def no_generation(*a, **kw):
+        raise AssertionError("digits were made before the real data was checked")
+
+    monkeypatch.setattr(ganaug.datasets, "SyntheticMNIST", no_generation)
+    tensors = TensorDataset(torch.rand(500, 1, 28, 28), torch.arange(500) % 10)
+    with pytest.raises(ValueError, match="pass synthetic=SyntheticMNIST"):
+        GANAugmentedDataset(tensors, ratio=0.5, generator=tiny_generator_dir)
+    monkeypatch.undo()
+    syn = SyntheticMNIST(10, generator=tiny_generator_dir, transform=transforms.ToTensor(),
+                         target_transform=torch.tensor)
+    with pytest.raises(ValueError, match="set the seed on it"):  # was ignored
+        GANAugmentedDataset(TensorDataset(*tensors[:10]), ratio=0.5, synthetic=syn, seed=7)
+
+
+def test_indices_are_ints_and_is_synthetic_a_bool(tiny_generator_dir):
+    syn = SyntheticMNIST(6, generator=tiny_generator_dir)
+    aug = GANAugmentedDataset(_fake_real(4), ratio=0.5, generator=tiny_generator_dir)
+    for ds in (syn, aug):
+        assert ds[torch.tensor([3])][1] == ds[3][1] == ds[np.int64(3)][1] == ds[torch.tensor(3)][1]
+        for bad in (slice(0, 2), 1.0):
+            with pytest.raises(TypeError, match="indices must be integers"):
+                ds[bad]
+    assert aug.is_synthetic(torch.tensor(1)) is aug.is_synthetic(1) and isinstance(aug.is_synthetic(1), bool)
+
+
+def test_class_counts_from_tensors_and_bad_sampler_ranks(tiny_generator_dir):
+    assert SyntheticMNIST(20, generator=tiny_generator_dir, class_counts=torch.tensor([2] * 10)).class_counts == [2] * 10
+    assert SyntheticMNIST(20, generator=tiny_generator_dir, class_weights=np.ones(10)).class_counts == [2] * 10
+    assert SyntheticMNIST(20, generator=tiny_generator_dir, class_weights=[1e308] * 10).class_counts == [2] * 10
+    with pytest.raises(ValueError, match="not a mapping"):  # a dict's keys were taken for counts
+        SyntheticMNIST(45, generator=tiny_generator_dir, class_counts={i: 4 for i in range(10)})
+    aug = GANAugmentedDataset(_fake_real(4), ratio=0.5, generator=tiny_generator_dir)
+    with pytest.raises(ValueError, match="rank must be an integer"):
+        RatioSampler(aug, num_replicas=2, rank=1.5)
+    with pytest.raises(ValueError, match="8 items cannot be shared among 9 ranks"):
+        RatioSampler(aug, num_replicas=9, rank=0)
+
+
+def test_an_unused_labeller_is_not_loaded_and_a_failing_one_is_named(tiny_generator_dir):
+    with pytest.warns(UserWarning, match="labeller= is not used"):
+        SyntheticMNIST(4, generator=tiny_generator_dir, labeller="/nonexistent")  # not loaded, so no error
+    with pytest.raises(FileNotFoundError, match="^labeller='/nonexistent': No folder"):
+        SyntheticMNIST(4, generator=tiny_generator_dir, labeller="/nonexistent", relabel=True)

@@ -288,3 +288,76 @@ def test_generator_labels_are_checked_not_ignored():
     with pytest.raises(ValueError, match="unconditional.*without labels"):
         seed(z, torch.tensor([1, 2, 3, 4]))  # was ignored: the samples are no digits of those labels
     assert seed(z).shape == (4, 1, 28, 28)
+
+
+def test_a_huge_config_fails_on_its_shapes_before_using_memory(saved):
+    import resource
+
+    config = json.loads((saved / "config.json").read_text())
+    (saved / "config.json").write_text(json.dumps({**config, "width": 1_000_000}))  # ~1 PB of weights if built
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    with pytest.raises(ValueError, match="does not match the model described by.*size mismatch"):
+        Generator.from_pretrained(saved)
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before < 200_000  # KiB: nothing built for real
+
+
+def test_weights_of_the_wrong_kind_or_not_finite_are_refused(saved):
+    from safetensors.torch import load_file, save_file
+
+    good = load_file(saved / "model.safetensors")
+    save_file({k: v.round().long() for k, v in good.items()}, saved / "model.safetensors")
+    with pytest.raises(ValueError, match="dtype mismatch for .*I64 in the file vs torch.float32"):
+        Generator.from_pretrained(saved)  # was cast silently
+    save_file({k: torch.full_like(v, float("nan")) for k, v in good.items()}, saved / "model.safetensors")
+    with pytest.raises(ValueError, match="NaN or infinite weights.*diverged"):
+        Generator.from_pretrained(saved)  # gave black digits
+    save_file({k: v.half() for k, v in good.items()}, saved / "model.safetensors")
+    assert Generator.from_pretrained(saved).fc.weight.dtype == torch.float32  # fp16 weights load, as floats
+
+
+@pytest.mark.parametrize("key, value", [("num_classes", "10"), ("latent_dim", 16.0), ("latent_dim", True),
+                                        ("width", 1e400)])
+def test_config_values_of_the_wrong_type_are_named(saved, key, value):
+    config = json.loads((saved / "config.json").read_text())
+    (saved / "config.json").write_text(json.dumps({**config, key: value}))
+    with pytest.raises(ValueError, match=f"config.json.*{key} must be an integer"):
+        Generator.from_pretrained(saved)
+
+
+def test_a_folder_named_like_a_repo_id_is_said_to_shadow_it(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "org" / "good").mkdir(parents=True)
+    with pytest.raises(ValueError, match="names both a local folder.*and a Hub repo id.*run from another folder"):
+        Generator.from_pretrained("org/good")
+    Generator(latent_dim=8, width=4).save_pretrained(tmp_path / "org" / "good")
+    with pytest.raises(ValueError, match="revision='main' pins.*shadows the Hub repo id"):
+        Generator.from_pretrained("org/good", revision="main")
+    assert Generator.from_pretrained("org/good").latent_dim == 8  # a model folder is read, as before
+
+
+def test_the_weights_come_from_the_commit_the_config_came_from(tmp_path, monkeypatch):
+    # a push between the two downloads must not pair one commit's config with another's weights
+    import huggingface_hub
+
+    import ganaug._hub
+
+    sha = "a" * 40
+    snap = tmp_path / "snapshots" / sha
+    Generator(latent_dim=8, width=4).save_pretrained(snap)
+    asked = []
+
+    def download(repo_id, filename, revision=None, **kw):
+        asked.append((filename, revision))
+        return str(snap / filename)
+
+    monkeypatch.setattr(huggingface_hub, "hf_hub_download", download)
+    monkeypatch.setattr(ganaug._hub, "_endpoint_reachable", lambda: True)
+    Generator.from_pretrained("org/moving")
+    assert asked == [("config.json", None), ("model.safetensors", sha)]
+
+
+def test_local_files_only_is_named_as_the_reason(tmp_path, monkeypatch):
+    monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path))
+    monkeypatch.setattr("huggingface_hub.constants.HF_HUB_CACHE", str(tmp_path))
+    with pytest.raises(ConnectionError, match="local_files_only=True was given"):
+        Generator.from_pretrained("org/not-cached", local_files_only=True)

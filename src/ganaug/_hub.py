@@ -21,8 +21,8 @@ WEIGHTS_NAME = "model.safetensors"
 _REPO_ID = re.compile(r"^[A-Za-z0-9][\w.-]*(/[\w.-]+)?$")
 
 OFFLINE_HELP = (
-    "Offline options: use the generator shipped with ganaug (generator=None), a local folder written by "
-    "save_pretrained, or a repo already in the Hugging Face cache with HF_HUB_OFFLINE=1."
+    "Offline options: the models shipped with ganaug (generator=None, labeller='reference'), a local folder written "
+    "by save_pretrained, or a repo already in the Hugging Face cache with HF_HUB_OFFLINE=1."
 )
 
 
@@ -75,9 +75,17 @@ def resolve_files(
         raise TypeError(f"Expected a folder path or a Hub repo id ('org/name'), got {type(source).__name__} {source!r}.")
     path = Path(source).expanduser()
     if path.is_dir():
+        looks_like_id = _REPO_ID.match(str(source)) is not None and str(source).count("/") == 1
+        if looks_like_id and not (path / CONFIG_NAME).is_file():  # e.g. an output folder named after the repo
+            raise ValueError(f"{str(source)!r} names both a local folder (./{source}, which holds no {CONFIG_NAME}) and "
+                             f"a Hub repo id; ganaug reads a local folder first. To load the Hub repo, run from "
+                             f"another folder or rename ./{source}; to load the folder, write it with "
+                             "save_pretrained().")
         if revision is not None:
-            raise ValueError(f"revision={revision!r} pins a Hub repo's commit, but {str(source)!r} is a local folder: "
-                             "drop revision, or pass the Hub repo id instead of the folder.")
+            raise ValueError(f"revision={revision!r} pins a Hub repo's commit, but {str(source)!r} is a local folder"
+                             + (f" (./{source} shadows the Hub repo id: run from another folder or rename it to "
+                                "load the Hub repo)" if looks_like_id else "")
+                             + ": drop revision, or pass the Hub repo id instead of the folder.")
         return path / CONFIG_NAME, path / WEIGHTS_NAME, str(path)
     text = str(source)
     if path.exists():
@@ -85,7 +93,7 @@ def resolve_files(
     if not _REPO_ID.match(text) or text.startswith((".", "/", "~")) or text.count("/") > 1:
         raise FileNotFoundError(
             f"No folder at {text!r}, and it is not a Hugging Face repo id ('org/name'). "
-            "Pass an existing save_pretrained folder, a repo id, or None for the shipped generator."
+            "Pass an existing save_pretrained folder, a repo id, or None for the model shipped with ganaug."
         )
     from huggingface_hub import hf_hub_download
     from huggingface_hub.errors import (
@@ -96,6 +104,7 @@ def resolve_files(
     )
 
     where = f"{text}@{revision}" if revision else text
+    asked_local_only = local_files_only
     if not local_files_only and not _endpoint_reachable():
         # huggingface_hub would retry the connection for about 25 s per file; the cache answers at once
         local_files_only = True
@@ -105,15 +114,18 @@ def resolve_files(
         raise ConnectionError(f"force_download=True needs the Hub, but it is unreachable or offline mode is on, so "
                               f"{where!r} cannot be downloaded again. Drop force_download to use the cached copy, or "
                               f"retry where the Hub answers. {OFFLINE_HELP}")
-    files = []
+    files: list[Path] = []
     for name in (CONFIG_NAME, WEIGHTS_NAME):
+        # the weights come from the commit config.json came from (its snapshot folder is named by the sha): a push
+        # between the two downloads must not pair one commit's config with another's weights
+        commit = files[0].parent.name if files and re.fullmatch(r"[0-9a-f]{40}", files[0].parent.name) else revision
         try:
             files.append(
                 Path(
                     hf_hub_download(
                         repo_id=text,
                         filename=name,
-                        revision=revision,
+                        revision=commit,
                         cache_dir=cache_dir,
                         local_files_only=local_files_only,
                         token=token,
@@ -130,8 +142,10 @@ def resolve_files(
             ) from e
         except LocalEntryNotFoundError as e:
             folder = f" There is no local folder {text!r} either." if path.parent.is_dir() else ""  # e.g. a typo
+            why = ("local_files_only=True was given" if asked_local_only
+                   else "the Hub is unreachable or offline mode is on")
             raise ConnectionError(
-                f"Cannot get {name} of Hub repo {where!r}: the Hub is unreachable or offline mode is on, "
+                f"Cannot get {name} of Hub repo {where!r}: {why}, "
                 f"and the file is not in the local cache.{folder} {OFFLINE_HELP}"
             ) from e
         except EntryNotFoundError as e:
@@ -177,16 +191,43 @@ def load_state(weights_path: Path) -> dict[str, torch.Tensor]:
         ) from e
 
 
-def _mismatches(expected: dict[str, torch.Tensor], found: dict[str, torch.Tensor], limit: int = 4) -> str:
-    """A short description of missing, unexpected and mis-shaped keys ("" when the two agree)."""
+_FLOAT_DTYPES = {"F16", "BF16", "F32", "F64"}
+
+
+def header_shapes(weights_path: Path) -> dict[str, tuple[tuple[int, ...], str]]:
+    """Each tensor's shape and safetensors dtype ("F32", "I64", ...), read from the file's header alone."""
+    from safetensors import SafetensorError, safe_open
+
+    if not weights_path.is_file():
+        raise FileNotFoundError(
+            f"{weights_path} is missing. ganaug loads safetensors weights only; write them with save_pretrained()."
+        )
+    try:
+        with safe_open(str(weights_path), framework="pt") as f:
+            return {k: (tuple(f.get_slice(k).get_shape()), f.get_slice(k).get_dtype()) for k in f.keys()}
+    except (SafetensorError, OSError, ValueError) as e:
+        raise ValueError(
+            f"{weights_path} is truncated or corrupt ({e}). Download it again "
+            "(force_download=True for a Hub repo) or re-save it with save_pretrained()."
+        ) from e
+
+
+def _mismatches(expected: dict[str, tuple[tuple[int, ...], torch.dtype]],
+                found: dict[str, tuple[tuple[int, ...], str]], limit: int = 4) -> str:
+    """A short description of missing, unexpected, mis-shaped and mis-typed keys ("" when the two agree):
+    ``expected`` maps names to (shape, torch dtype), ``found`` to (shape, safetensors dtype)."""
 
     def short(keys: list[str]) -> str:
         return ", ".join(keys[:limit]) + (f" and {len(keys) - limit} more" if len(keys) > limit else "")
 
     missing = sorted(set(expected) - set(found))
     unexpected = sorted(set(found) - set(expected))
-    shapes = [f"{k} {tuple(found[k].shape)} in the file vs {tuple(expected[k].shape)} in the model"
-              for k in sorted(set(expected) & set(found)) if found[k].shape != expected[k].shape]
+    both = sorted(set(expected) & set(found))
+    shapes = [f"{k} {found[k][0]} in the file vs {expected[k][0]} in the model"
+              for k in both if tuple(found[k][0]) != tuple(expected[k][0])]
+    # floating weights stored as integers (or the reverse) would load by a silent cast
+    kinds = [f"{k} {found[k][1]} in the file vs {expected[k][1]} in the model" for k in both
+             if (found[k][1] in _FLOAT_DTYPES) != expected[k][1].is_floating_point]
     parts = []
     if missing:
         parts.append(f"missing keys {short(missing)}")
@@ -194,6 +235,8 @@ def _mismatches(expected: dict[str, torch.Tensor], found: dict[str, torch.Tensor
         parts.append(f"unexpected keys {short(unexpected)}")
     if shapes:
         parts.append(f"size mismatch for {short(shapes)}")
+    if kinds:
+        parts.append(f"dtype mismatch for {short(kinds)}")
     return "; ".join(parts)
 
 
@@ -242,9 +285,12 @@ class StrictHubMixin:
 
         device = check_device(map_location)  # an unknown device or a missing GPU is said as such, not as a bad file
         saved = read_config(config_path)
+        kwargs = {**saved, **(overrides or {})}
         try:
-            with own_global_rng():  # the initial weights, which the file replaces, leave the caller's RNG as it was
-                model = cls(**{**saved, **(overrides or {})})
+            # on the meta device: no memory, so a config asking for a huge model fails on its shapes, not on RAM
+            with own_global_rng(), torch.device("meta"):
+                expected = {k: (tuple(t.shape), t.dtype)
+                            for k, t in cls(**kwargs).state_dict().items()}  # type: ignore[attr-defined]
         except TypeError as e:
             if overrides:
                 raise ValueError(f"{cls.__name__}.from_pretrained got {sorted(overrides)} besides the download options, "
@@ -257,14 +303,20 @@ class StrictHubMixin:
         except ValueError as e:  # a value the model refuses: say where it came from
             given = f" with {overrides}" if overrides else ""
             raise ValueError(f"{cls.__name__} from {config_path}{given}: {e}") from e
-        state = load_state(weights_path)
-        expected = model.state_dict()  # type: ignore[attr-defined]
-        problems = _mismatches(expected, state)
+        # the file's names, shapes and dtypes against the model's, before either is read into memory
+        problems = _mismatches(expected, header_shapes(weights_path))
         if problems:
             raise ValueError(
                 f"{weights_path} does not match the model described by {config_path}: {problems}. "
                 "Keep config.json and model.safetensors from the same save_pretrained() call."
             )
+        with own_global_rng():  # the initial weights, which the file replaces, leave the caller's RNG as it was
+            model = cls(**kwargs)
+        state = load_state(weights_path)
+        bad = [k for k, t in state.items() if t.is_floating_point() and not bool(torch.isfinite(t).all())]
+        if bad:
+            raise ValueError(f"{weights_path} holds NaN or infinite weights ({', '.join(bad[:4])}): the run that "
+                             "wrote it diverged. Use a checkpoint from before it did, or retrain.")
         model.load_state_dict(state, strict=True)  # type: ignore[attr-defined]
         model.to(device).eval()  # type: ignore[attr-defined]
         return model

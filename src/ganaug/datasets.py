@@ -11,6 +11,7 @@ import copy
 import math
 import multiprocessing
 import numbers
+import operator
 import os
 import random
 import sys
@@ -18,6 +19,7 @@ import threading
 import warnings
 import weakref
 from pathlib import Path
+from collections.abc import Mapping
 from typing import Any, Callable, Iterator, Sequence
 
 import numpy as np
@@ -36,6 +38,7 @@ __all__ = ["SyntheticMNIST", "GANAugmentedDataset", "RatioSampler", "load_genera
 CLASSES = ["0 - zero", "1 - one", "2 - two", "3 - three", "4 - four",
            "5 - five", "6 - six", "7 - seven", "8 - eight", "9 - nine"]
 _CHUNK = 4096  # latents are drawn in chunks of this many rows, whatever the batch size
+_LABEL_BATCH = 512  # a filter's labeller reads each chunk in parts of this many, stopping once it has enough
 _MAIN_STREAM = 1_000  # stream id of the plain conditional path; filters use one stream per class
 
 
@@ -80,6 +83,18 @@ def load_classifier(source: str | os.PathLike | Classifier | None = None, *, rev
 _SEED_LIMIT = 2 ** 32
 
 
+def _index(index: Any) -> int:
+    """An item index as an int (Python or NumPy ints, 0-d or one-element int tensors); a TypeError otherwise, as
+    for a list (a slice or a float is no item index)."""
+    if isinstance(index, torch.Tensor) and index.numel() == 1 and not index.is_floating_point():
+        return int(index.item())
+    try:
+        return operator.index(index)
+    except TypeError:
+        raise TypeError(f"dataset indices must be integers, not {type(index).__name__} ({index!r}); a DataLoader "
+                        "passes ints, and a range of items is Subset(dataset, indices).") from None
+
+
 def _seed_int(name: str, value: Any) -> int:
     """Seeds and epochs key 32-bit random streams: refuse what would wrap onto another value's digits."""
     if isinstance(value, bool) or not isinstance(value, numbers.Integral) or not 0 <= value < _SEED_LIMIT:
@@ -99,6 +114,13 @@ def class_counts_from(num_samples: int, weights: Sequence[float] | None, counts:
     """Exact per-class counts: balanced by default; from weights by largest remainder."""
     if weights is not None and counts is not None:
         raise ValueError("Pass class_weights or class_counts, not both.")
+    if isinstance(weights, Mapping) or isinstance(counts, Mapping):
+        raise ValueError("class_weights / class_counts are sequences with one entry per digit 0-9 (a list, an array "
+                         "or a tensor), not a mapping: e.g. [counts[d] for d in range(10)].")
+    if isinstance(counts, (torch.Tensor, np.ndarray)):  # e.g. torch.bincount(real.targets)
+        counts = counts.tolist()
+    if isinstance(weights, (torch.Tensor, np.ndarray)):
+        weights = weights.tolist()
     if counts is not None:
         counts = list(counts)
         if len(counts) != num_classes or any(isinstance(c, bool) or not isinstance(c, numbers.Integral) or c < 0
@@ -115,6 +137,9 @@ def class_counts_from(num_samples: int, weights: Sequence[float] | None, counts:
     if any(isinstance(v, bool) or not isinstance(v, numbers.Real) or not math.isfinite(v) or v < 0 for v in w) \
             or sum(w) <= 0:
         raise ValueError(f"class_weights must be finite, non-negative and not all zero, got {w!r}.")
+    if not math.isfinite(sum(w)):  # huge weights: scale them so that they sum to a number
+        top = max(w)
+        w = [v / top for v in w]
     exact = [num_samples * v / sum(w) for v in w]
     out = [int(math.floor(e)) for e in exact]
     for k in sorted(range(num_classes), key=lambda k: (out[k] - exact[k], k))[: num_samples - sum(out)]:
@@ -248,12 +273,15 @@ class SyntheticMNIST(VisionDataset):
         if self.generator.conditional and self.generator.num_classes != len(CLASSES):
             raise ValueError(f"The generator has {self.generator.num_classes} classes; MNIST has {len(CLASSES)}.")
         self.relabel = relabel or not self.generator.conditional
-        needs_labeller = labeller is not None or self.min_confidence is not None or self.relabel
-        if labeller is not None and self.min_confidence is None and not self.relabel:
+        needs_labeller = self.min_confidence is not None or self.relabel
+        if labeller is not None and not needs_labeller:  # so it is not loaded either
             warnings.warn("labeller= is not used: this generator is class-conditional and its own labels are kept. "
                           "Add relabel=True to label its digits by the labeller, or min_confidence= to keep only "
                           "those the labeller confirms; else drop labeller=.", UserWarning, stacklevel=2)
-        self.labeller = load_classifier(labeller, device=self.device) if needs_labeller else None
+        try:
+            self.labeller = load_classifier(labeller, device=self.device) if needs_labeller else None
+        except (ValueError, FileNotFoundError, ConnectionError) as e:  # say which of the two models failed
+            raise type(e)(f"labeller={labeller!r}: {e}") from e
         self.channels_last, self.bf16 = bool(channels_last), bool(bf16)
         if self.bf16:
             warn_if_emulated_bf16(self.device, "SyntheticMNIST(bf16=True)")
@@ -418,23 +446,26 @@ class SyntheticMNIST(VisionDataset):
                     y = torch.arange(pos, pos + _CHUNK) % len(CLASSES)
                 else:
                     y = None
-                imgs = self._run(z, y)
-                q = self._to_uint8(imgs)
-                probs = torch.softmax(self.labeller(q.unsqueeze(1).float().div(255)), dim=1).cpu()
-                conf, pred = probs.max(1)
-                if per_class:
-                    conf, pred = probs[:, stream], torch.full_like(pred, stream)
-                accept = conf >= thr
-                for j in torch.nonzero(accept).flatten().tolist():
-                    c = int(pred[j])
-                    examined_here = pos + j + 1
-                    if c in need and have[c] < need[c]:
-                        kept[c].append(q[j].cpu())
-                        have[c] += 1
-                        if all(have[k] >= need[k] for k in wanted):
-                            break
-                else:
-                    examined_here = pos + _CHUNK
+                q = self._to_uint8(self._run(z, y))
+                # the labeller reads the chunk in parts and stops once the stream's classes are full: a small set
+                # costs a few parts, not ten chunks (its outputs do not depend on where the parts start)
+                examined_here, full = pos + _CHUNK, False
+                for s in range(0, _CHUNK, _LABEL_BATCH):
+                    probs = torch.softmax(self.labeller(q[s:s + _LABEL_BATCH].unsqueeze(1).float().div(255)),
+                                          dim=1).cpu()
+                    conf, pred = probs.max(1)
+                    if per_class:
+                        conf, pred = probs[:, stream], torch.full_like(pred, stream)
+                    for j in torch.nonzero(conf >= thr).flatten().tolist():
+                        c = int(pred[j])
+                        if c in need and have[c] < need[c]:
+                            kept[c].append(q[s + j].cpu())
+                            have[c] += 1
+                            if all(have[k] >= need[k] for k in wanted):
+                                examined_here, full = pos + s + j + 1, True
+                                break
+                    if full:
+                        break
                 examined += examined_here - pos
                 pos += _CHUNK
         data = torch.empty(self.num_samples, 28, 28, dtype=torch.uint8)
@@ -451,6 +482,7 @@ class SyntheticMNIST(VisionDataset):
         return self.num_samples
 
     def _raw(self, index: int) -> tuple[Image.Image, int]:
+        index = _index(index)
         if not -self.num_samples <= index < self.num_samples:
             raise IndexError(f"index {index} is out of range for SyntheticMNIST of {self.num_samples} samples")
         return Image.fromarray(self.data[index].numpy(), mode="L"), int(self.targets[index])
@@ -513,6 +545,51 @@ def find_transforms(ds: Dataset) -> tuple[Callable | None, Callable | None]:
             "transform of the real data. Pass synthetic=SyntheticMNIST(..., transform=...) explicitly."
         )
     return first
+
+
+def _real_labels(ds: Dataset) -> torch.Tensor | None:
+    """The class labels of a dataset read from ``targets`` (through Subset and ConcatDataset), without loading any
+    image; None where some part has no int ``targets`` of its length."""
+    if isinstance(ds, Subset):
+        inner = _real_labels(ds.dataset)
+        try:
+            return None if inner is None else inner[torch.as_tensor(np.asarray(ds.indices), dtype=torch.long)]
+        except (IndexError, TypeError, ValueError, RuntimeError):
+            return None
+    if isinstance(ds, ConcatDataset):
+        parts = [_real_labels(d) for d in ds.datasets]
+        return None if any(p is None for p in parts) else torch.cat(parts)  # type: ignore[arg-type]
+    targets = getattr(ds, "targets", None)
+    try:
+        t = torch.as_tensor(targets)
+    except (TypeError, ValueError, RuntimeError):
+        return None
+    if t.ndim != 1 or t.is_floating_point() or t.dtype == torch.bool or len(t) != len(ds):  # type: ignore[arg-type]
+        return None
+    return t.long()
+
+
+def _not_digits(ds: Dataset) -> list | None:
+    """A part's ``classes`` when they are not the ten digits (e.g. FashionMNIST's), else None. Digit classes are
+    ten names that each start with their digit: MNIST's '0 - zero', or plain '0' to '9'."""
+    for leaf in _leaves(ds):
+        classes = getattr(leaf, "classes", None)
+        if isinstance(classes, (list, tuple)) and not (
+                len(classes) == len(CLASSES) and all(str(c).strip().startswith(str(i)) for i, c in enumerate(classes))):
+            return list(classes)
+    return None
+
+
+def _quietly(fn: Callable[[], Any]) -> Any:
+    """``fn()`` with Python's, NumPy's and torch's global RNGs given back after: a random transform run to check
+    an item must not change what the user's training run draws next."""
+    py_state, np_state = random.getstate(), np.random.get_state()
+    try:
+        with torch.random.fork_rng(devices=[]):
+            return fn()
+    finally:
+        random.setstate(py_state)
+        np.random.set_state(np_state)
 
 
 def _is_label(y: Any) -> bool:
@@ -586,7 +663,15 @@ class GANAugmentedDataset(Dataset):
             raise TypeError("real must be a map-style dataset with __len__ (e.g. torchvision's MNIST).") from e
         if n_real == 0:
             raise ValueError("real is empty; GANAugmentedDataset needs at least one real sample.")
-        first = real[0]
+        other = _not_digits(real)
+        if other is not None:  # a warning, not an error: digits may be named otherwise ('zero', ...)
+            warnings.warn(f"real's classes are {other[:4]}{' ...' if len(other) > 4 else ''}, not the ten digits the "
+                          "generator draws (MNIST's '0 - zero' ... '9 - nine'): synthetic handwritten digits will be "
+                          "mixed in under those labels. GANAugmentedDataset is for digit data.", stacklevel=2)
+        if synthetic is not None and seed != 0:
+            raise ValueError("seed= seeds the SyntheticMNIST made here; with synthetic= given, set the seed on it "
+                             "instead (SyntheticMNIST(..., seed=...)).")
+        first = _quietly(lambda: real[0])  # a random transform must not move the caller's RNGs
         if not (isinstance(first, (tuple, list)) and len(first) == 2):
             raise ValueError(
                 "real must yield (image, int label) pairs like torchvision's MNIST; its first item is "
@@ -599,37 +684,67 @@ class GANAugmentedDataset(Dataset):
         self.ratio = float(ratio)
         self.num_real = n_real
         self.num_synthetic = synthetic_count(n_real, self.ratio)
-        self.transform, self.target_transform = find_transforms(real)
-        if synthetic is None and self.num_synthetic > 0:
-            synthetic = SyntheticMNIST(self.num_synthetic, generator=generator, seed=seed)
-        if synthetic is not None and len(synthetic) < self.num_synthetic:
-            raise ValueError(
-                f"synthetic holds {len(synthetic)} samples but ratio={ratio} with {n_real} real needs "
-                f"{self.num_synthetic}; make a larger SyntheticMNIST."
-            )
-        self.synthetic = synthetic
+        find_transforms(real)  # parts with different transforms are refused here
         hw = _raw_image_hw(real)
         if hw is not None and hw != (28, 28):
             raise ValueError(
                 f"The real images are {hw[0]}x{hw[1]} but the generator makes 28x28 images. Use real data of "
                 "28x28 digits, or a generator trained on images of the real data's size."
             )
+        if synthetic is not None and len(synthetic) < self.num_synthetic:
+            raise ValueError(
+                f"synthetic holds {len(synthetic)} samples but ratio={ratio} with {n_real} real needs "
+                f"{self.num_synthetic}; make a larger SyntheticMNIST."
+            )
         # apply the real transform to synthetic samples unless the user gave synthetic its own
-        self._syn_plain = isinstance(synthetic, SyntheticMNIST) and synthetic.transform is None \
-            and synthetic.target_transform is None
-        if self.num_synthetic > 0:
-            self._check_items_match(first)
+        self._syn_plain = synthetic is None or (isinstance(synthetic, SyntheticMNIST) and synthetic.transform is None
+                                                and synthetic.target_transform is None)
+        if self.num_synthetic > 0 and self._syn_plain:
+            # before any digit is made: what a synthetic digit would become through real's transforms
+            blank = (Image.new("L", (28, 28)), 0)
+            self._check_items_match(first, _quietly(lambda: self._through_transforms(*blank)))
+        labels = _real_labels(real)
+        present = sorted(set(labels.tolist())) if labels is not None else list(range(len(CLASSES)))
+        if any(not 0 <= c < len(CLASSES) for c in present):
+            raise ValueError(f"real's labels run from {present[0]} to {present[-1]}; GANAugmentedDataset mixes digits "
+                             "labelled 0-9 into data labelled the same way.")
+        if synthetic is None and self.num_synthetic > 0:
+            # synthetic digits of the classes real has (balanced over them): a 0-4 task gets no synthetic 5-9
+            weights = None if len(present) == len(CLASSES) else [float(c in present) for c in range(len(CLASSES))]
+            synthetic = SyntheticMNIST(self.num_synthetic, generator=generator, seed=seed, class_weights=weights)
+        elif synthetic is not None and labels is not None and self.num_synthetic > 0:
+            extra = sorted(set(synthetic.targets[:self.num_synthetic].tolist()) - set(present)) \
+                if isinstance(getattr(synthetic, "targets", None), torch.Tensor) else []
+            if extra:
+                warnings.warn(f"synthetic= holds digits of classes {extra}, which real never has; pass a SyntheticMNIST "
+                              "with class_counts= or class_weights= for real's classes only.", stacklevel=2)
+        self.synthetic = synthetic
+        if self.num_synthetic > 0 and not self._syn_plain:
+            self._check_items_match(first, _quietly(lambda: self[self._first_synthetic()]))
 
-    def _check_items_match(self, real_item: tuple[Any, Any]) -> None:
+    @property
+    def transform(self) -> Callable | None:
+        """real's transform, read when an item is read: set it later (e.g. ``subset.dataset.transform = ...``
+        after ``random_split``) and synthetic items follow."""
+        return find_transforms(self.real)[0]
+
+    @property
+    def target_transform(self) -> Callable | None:
+        """real's target_transform, read when an item is read, as ``transform``."""
+        return find_transforms(self.real)[1]
+
+    def _through_transforms(self, img: Any, target: Any) -> tuple[Any, Any]:
+        transform, target_transform = find_transforms(self.real)
+        return (img if transform is None else transform(img),
+                target if target_transform is None else target_transform(target))
+
+    def _first_synthetic(self) -> int:
+        return -(-len(self) // self.num_synthetic) - 1  # the least j with (j + 1)·S >= T
+
+    def _check_items_match(self, real_item: tuple[Any, Any], synthetic_item: tuple[Any, Any]) -> None:
         """Refuse, before any batch is drawn, synthetic items that a DataLoader could not batch with real ones."""
         img, label = real_item
-        first_synthetic = -(-len(self) // self.num_synthetic) - 1  # the least j with (j + 1)·S >= T
-        # a random transform draws from the global RNGs: leave them as they were, so training runs are unchanged
-        py_state, np_state = random.getstate(), np.random.get_state()
-        with torch.random.fork_rng(devices=[]):
-            syn_img, syn_label = self[first_synthetic]
-        random.setstate(py_state)
-        np.random.set_state(np_state)
+        syn_img, syn_label = synthetic_item
         if self.target_transform is None and not _is_label(label):
             raise ValueError(
                 f"real must yield (image, int label) pairs like torchvision's MNIST; its labels are {_describe(label)} "
@@ -656,10 +771,11 @@ class GANAugmentedDataset(Dataset):
 
     def is_synthetic(self, index: int) -> bool:
         total, s = len(self), self.num_synthetic
+        index = _index(index)
         if not -total <= index < total:
             raise IndexError(f"index {index} is out of range for GANAugmentedDataset of {total} items")
         index %= total
-        return (index + 1) * s // total > index * s // total
+        return bool((index + 1) * s // total > index * s // total)
 
     def set_epoch(self, epoch: int) -> None:
         """Regenerate the synthetic part for ``epoch``, also a SyntheticMNIST passed in as ``synthetic=`` (the
@@ -670,6 +786,7 @@ class GANAugmentedDataset(Dataset):
 
     def __getitem__(self, index: int) -> tuple[Any, Any]:
         total = len(self)
+        index = _index(index)
         if not -total <= index < total:
             raise IndexError(f"index {index} is out of range for GANAugmentedDataset of {total} items")
         index %= total
@@ -678,12 +795,7 @@ class GANAugmentedDataset(Dataset):
         if k > index * s // total:  # synthetic slot k - 1
             if not self._syn_plain:
                 return self.synthetic[k - 1]  # type: ignore[index]
-            img, target = self.synthetic._raw(k - 1)  # type: ignore[union-attr]
-            if self.transform is not None:
-                img = self.transform(img)
-            if self.target_transform is not None:
-                target = self.target_transform(target)
-            return img, target
+            return self._through_transforms(*self.synthetic._raw(k - 1))  # type: ignore[union-attr]
         return self.real[index - k]
 
     def __repr__(self) -> str:
@@ -708,8 +820,11 @@ class RatioSampler(Sampler[int]):
             num_replicas = num_replicas if num_replicas is not None else (dist.get_world_size() if ready else 1)
             rank = rank if rank is not None else (dist.get_rank() if ready else 0)
         num_replicas = _positive_int("num_replicas", num_replicas)
-        if not 0 <= rank < num_replicas:
-            raise ValueError(f"rank must be in [0, {num_replicas}), got {rank}.")
+        if isinstance(rank, bool) or not isinstance(rank, numbers.Integral) or not 0 <= rank < num_replicas:
+            raise ValueError(f"rank must be an integer in [0, {num_replicas}), got {rank!r}.")
+        if len(dataset) < num_replicas:
+            raise ValueError(f"{len(dataset)} items cannot be shared among {num_replicas} ranks (each gets "
+                             f"len(dataset) // num_replicas); use more data or fewer ranks.")
         self.dataset, self.shuffle, self.seed = dataset, shuffle, _seed_int("seed", seed)
         self.num_replicas, self.rank, self.epoch = num_replicas, rank, 0
         self.num_samples = len(dataset) // num_replicas  # drop the tail so ranks get equal shares

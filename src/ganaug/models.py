@@ -6,6 +6,8 @@ the model's config (saved as ``config.json`` beside ``model.safetensors`` by the
 
 from __future__ import annotations
 
+import numbers
+
 import torch
 import torch.nn.functional as F
 from huggingface_hub import PyTorchModelHubMixin
@@ -45,9 +47,16 @@ def preset_config(name: str) -> dict[str, dict]:
 MAX_TRUNCATION = 3.0  # latents scaled further give broken strokes (see SyntheticMNIST's truncation)
 
 
+def _count(name: str, value: object, minimum: int = 1) -> None:
+    """A ValueError that names ``name`` unless ``value`` is an int (not a bool) of at least ``minimum``: a config
+    value of another type would otherwise surface as torch's own message from deep inside a layer."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
+        raise ValueError(f"{name} must be an integer of at least {minimum}, got {value!r}.")
+
+
 def check_truncation(value: object) -> float:
     """A latent scale in (0, MAX_TRUNCATION]: 1 leaves latents as drawn, below 1 truncates, above 1 widens."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= MAX_TRUNCATION:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0 < value <= MAX_TRUNCATION:
         raise ValueError(f"truncation must be a number in (0, {MAX_TRUNCATION:g}] (1 turns it off; below 1 gives "
                          f"cleaner digits, above 1 more varied ones), got {value!r}.")
     return float(value)
@@ -95,6 +104,9 @@ class Generator(
         super().__init__()
         if arch not in ("seed", "cdcgan"):
             raise ValueError(f"Unknown generator arch {arch!r}; use 'seed' or 'cdcgan'.")
+        _count("latent_dim", latent_dim)
+        _count("width", width)
+        _count("num_classes", num_classes, 0)
         if arch == "cdcgan" and num_classes < 1:
             raise ValueError("arch='cdcgan' is class-conditional: num_classes must be >= 1.")
         if arch == "seed" and num_classes != 0:  # else it would claim labels that its images ignore
@@ -284,6 +296,8 @@ class Classifier(
 
     def __init__(self, width: int = 32, feature_dim: int = 128, num_classes: int = 10) -> None:
         super().__init__()
+        for name, value in (("width", width), ("feature_dim", feature_dim), ("num_classes", num_classes)):
+            _count(name, value)
         self.width, self.feature_dim, self.num_classes = width, feature_dim, num_classes
         w = width
 
