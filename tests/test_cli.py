@@ -101,3 +101,34 @@ def test_sample_keeps_idx_files_already_there(capsys, tmp_path, tiny_generator_d
 def test_demo_refuses_no_steps(capsys):
     assert main(["demo", "--steps", "0"]) == 2
     assert "--steps must be a positive integer, got 0" in capsys.readouterr().err
+
+
+def test_unwritable_outputs_are_said_before_any_digit_is_made(capsys, tmp_path, tiny_generator_dir):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    gen = ["--generator", str(tiny_generator_dir), "--per-class", "1"]
+    assert main(["sample", *gen, "--out", str(blocker / "g.png")]) == 2  # was a FileExistsError traceback
+    assert f"--out {str(blocker)!r} cannot be a folder" in capsys.readouterr().err
+    grid = tmp_path / "g.png"
+    assert main(["sample", *gen, "--out", str(grid), "--idx-dir", str(blocker), "--num-samples", "5",
+                 "--test-samples", "5"]) == 2
+    assert "--idx-dir" in capsys.readouterr().err and not grid.exists()  # the grid was written first before
+
+
+def test_demo_pins_revisions_and_says_how_to_find_mnist(capsys, tmp_path, monkeypatch):
+    assert main(["demo", "--revision", "abc"]) == 2  # the shipped generator has no Hub revision
+    assert "revision='abc' pins a Hub repo's commit" in capsys.readouterr().err
+    monkeypatch.setenv("GANAUG_DATA", str(tmp_path / "empty"))
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    assert main(["demo"]) == 2
+    err = capsys.readouterr().err
+    assert "MNIST not found" in err and "Set $GANAUG_DATA" in err and "root=" not in err
+
+
+def test_python_dash_m_runs_the_command():
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-m", "ganaug", "--version"], capture_output=True, text=True)
+    assert out.returncode == 0 and out.stdout.startswith("ganaug ")

@@ -711,7 +711,7 @@ def test_mixing_refuses_unusable_real_data_before_making_digits(monkeypatch, tin
     monkeypatch.undo()
     syn = SyntheticMNIST(10, generator=tiny_generator_dir, transform=transforms.ToTensor(),
                          target_transform=torch.tensor)
-    with pytest.raises(ValueError, match="set the seed on it"):  # was ignored
+    with pytest.raises(ValueError, match="set them on it instead"):  # was ignored
         GANAugmentedDataset(TensorDataset(*tensors[:10]), ratio=0.5, synthetic=syn, seed=7)
 
 

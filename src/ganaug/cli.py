@@ -41,6 +41,11 @@ def cmd_sample(a: argparse.Namespace) -> int:
     out = Path(a.out)
     if out.suffix.lower() not in Image.registered_extensions():  # what save_image (PIL) can write by name
         raise ValueError(f"--out {a.out!r} is not an image file name; give one such as samples.png.")
+    for flag, folder in (("--out", out.parent), ("--idx-dir", Path(a.idx_dir) if a.idx_dir else None)):
+        # a place nothing can be written to is said before any digit is made, and before the grid is written
+        bad = next((p for p in ([folder, *folder.parents] if folder else []) if p.exists() and not p.is_dir()), None)
+        if bad is not None:
+            raise ValueError(f"{flag} {str(folder)!r} cannot be a folder: {str(bad)!r} is a file. Give another path.")
     sizes = [("--per-class", a.per_class)]
     if a.idx_dir:
         sizes += [("--num-samples", a.num_samples), ("--test-samples", a.test_samples)]
@@ -73,6 +78,7 @@ def cmd_sample(a: argparse.Namespace) -> int:
 
 
 def cmd_demo(a: argparse.Namespace) -> int:
+    from ganaug._data import ENV_VAR, find_mnist_root
     from ganaug.evaluation import run_demo
 
     for flag, n in (("--per-class", a.per_class), ("--steps", a.steps)):
@@ -81,7 +87,15 @@ def cmd_demo(a: argparse.Namespace) -> int:
     if a.seed < 0:
         raise ValueError(f"--seed must be >= 0, got {a.seed}.")
 
-    run_demo(per_class=a.per_class, steps=a.steps, seed=a.seed, ratio=a.ratio, generator=a.generator)
+    try:
+        find_mnist_root()
+    except FileNotFoundError as e:  # the library's message speaks of root= and download=, which this command lacks
+        raise FileNotFoundError(
+            f"{str(e).split(' Options:')[0]}. Set ${ENV_VAR} to a folder holding MNIST/raw (torchvision layout); "
+            "where the internet is reachable, fetch it once with python -c \"import torchvision; "
+            "torchvision.datasets.MNIST('data', download=True)\" and run from that folder.") from None
+    run_demo(per_class=a.per_class, steps=a.steps, seed=a.seed, ratio=a.ratio, generator=a.generator,
+             revision=a.revision, device=a.device)
     return 0
 
 
@@ -118,6 +132,10 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--ratio", type=float, default=0.5, help="fraction of synthetic items in the augmented arm")
     d.add_argument("--seed", type=int, default=0, help="seed of the real subset, the synthetic digits and both training runs")
     d.add_argument("--generator", default=None, help="folder or Hub repo id (default: the shipped generator)")
+    d.add_argument("--revision", default=None, help="Hub branch, tag or commit of --generator (pin a commit)")
+    d.add_argument("--device", default=None,
+                   help="where the synthetic digits are made: cpu, cuda or cuda:N (default: cuda if available, else "
+                        "cpu); the two small CNNs train on the CPU")
     d.set_defaults(func=cmd_demo)
     return p
 
@@ -126,7 +144,7 @@ def main(argv: list[str] | None = None) -> int:
     a = build_parser().parse_args(argv)
     try:
         return a.func(a)
-    except (ValueError, FileNotFoundError, ConnectionError) as e:
+    except (ValueError, OSError, MemoryError) as e:  # OSError: files, folders, connections
         print(f"ganaug: error: {e}", file=sys.stderr)
         return 2
 

@@ -650,10 +650,13 @@ class GANAugmentedDataset(Dataset):
         synthetic: a SyntheticMNIST to draw from (at least the needed number of samples); made if None.
         generator: generator for the SyntheticMNIST made here (None: the shipped default).
         seed: its seed.
+        revision: the Hub commit of ``generator`` (pin it), as for SyntheticMNIST.
+        device: where the SyntheticMNIST made here generates (default: cuda if available, else cpu).
     """
 
     def __init__(self, real: Dataset, ratio: float = 0.5, *, synthetic: SyntheticMNIST | None = None,
-                 generator: str | os.PathLike | Generator | None = None, seed: int = 0) -> None:
+                 generator: str | os.PathLike | Generator | None = None, seed: int = 0, revision: str | None = None,
+                 device: str | torch.device | None = None) -> None:
         if isinstance(ratio, bool) or not isinstance(ratio, numbers.Real) or not math.isfinite(ratio) \
                 or not 0.0 <= ratio < 1.0:
             raise ValueError(f"ratio must be a number in [0, 1) (the fraction of synthetic items), got {ratio!r}.")
@@ -668,9 +671,9 @@ class GANAugmentedDataset(Dataset):
             warnings.warn(f"real's classes are {other[:4]}{' ...' if len(other) > 4 else ''}, not the ten digits the "
                           "generator draws (MNIST's '0 - zero' ... '9 - nine'): synthetic handwritten digits will be "
                           "mixed in under those labels. GANAugmentedDataset is for digit data.", stacklevel=2)
-        if synthetic is not None and seed != 0:
-            raise ValueError("seed= seeds the SyntheticMNIST made here; with synthetic= given, set the seed on it "
-                             "instead (SyntheticMNIST(..., seed=...)).")
+        if synthetic is not None and (seed != 0 or revision is not None or device is not None):
+            raise ValueError("seed=, revision= and device= set up the SyntheticMNIST made here; with synthetic= given, "
+                             "set them on it instead (SyntheticMNIST(..., seed=..., revision=..., device=...)).")
         first = _quietly(lambda: real[0])  # a random transform must not move the caller's RNGs
         if not (isinstance(first, (tuple, list)) and len(first) == 2):
             raise ValueError(
@@ -711,7 +714,8 @@ class GANAugmentedDataset(Dataset):
         if synthetic is None and self.num_synthetic > 0:
             # synthetic digits of the classes real has (balanced over them): a 0-4 task gets no synthetic 5-9
             weights = None if len(present) == len(CLASSES) else [float(c in present) for c in range(len(CLASSES))]
-            synthetic = SyntheticMNIST(self.num_synthetic, generator=generator, seed=seed, class_weights=weights)
+            synthetic = SyntheticMNIST(self.num_synthetic, generator=generator, seed=seed, class_weights=weights,
+                                       revision=revision, device=device)
         elif synthetic is not None and labels is not None and self.num_synthetic > 0:
             extra = sorted(set(synthetic.targets[:self.num_synthetic].tolist()) - set(present)) \
                 if isinstance(getattr(synthetic, "targets", None), torch.Tensor) else []

@@ -295,7 +295,7 @@ def fit_loader(model: nn.Module, loader, *, steps: int, lr: float = 1e-3, seed: 
 
 
 def run_demo(*, per_class: int = 10, steps: int = 500, seed: int = 0, ratio: float = 0.5, generator=None,
-             batch_size: int = 64) -> dict[str, float]:
+             batch_size: int = 64, revision: str | None = None, device: str | None = None) -> dict[str, float]:
     """The README's main job: a small CNN on ``per_class`` real digits per class, with and without
     synthetic ones mixed in through GANAugmentedDataset; same steps and batch size; prints test accuracy."""
     from torch.utils.data import DataLoader, Subset
@@ -311,7 +311,8 @@ def run_demo(*, per_class: int = 10, steps: int = 500, seed: int = 0, ratio: flo
     few = Subset(mnist, class_balanced_subset(mnist.targets, per_class, seed).tolist())
     arms = {
         "real only": few,
-        f"real + synthetic (ratio {ratio})": GANAugmentedDataset(few, ratio=ratio, generator=generator, seed=seed),
+        f"real + synthetic (ratio {ratio})": GANAugmentedDataset(few, ratio=ratio, generator=generator, seed=seed,
+                                                                 revision=revision, device=device),
     }
     results = {}
     print(f"{len(few)} real training images ({per_class} per class), {steps} steps of batch {batch_size}, "

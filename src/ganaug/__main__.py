@@ -1,0 +1,7 @@
+"""``python -m ganaug``: the ``ganaug`` command."""
+
+import sys
+
+from ganaug.cli import main
+
+sys.exit(main())
