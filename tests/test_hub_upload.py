@@ -147,6 +147,8 @@ def test_pushed_commits_read_back_through_olah_by_revision(uploaded):
     repo = uploaded["mirrors"] / "models" / "org" / "pushed"
     assert _git(repo, "rev-parse", "refs/heads/main") == oid6
     assert _git(repo, "rev-list", "--count", "main") == "3"  # the Hub's initial commit + two pushes
+    card = _git(repo, "show", f"{oid6}:README.md")  # the mixin's card: what the weights are and how to load them
+    assert "# A ganaug Generator" in card and 'generator="org/pushed")' in card and "More Information" not in card
     pointer = _git(repo, "show", f"{oid5}:model.safetensors")
     assert pointer.startswith("version https://git-lfs.github.com/spec/v1\noid sha256:"), pointer
 
@@ -173,6 +175,7 @@ def test_train_script_push_validates_card_and_publishes_to_a_branch(uploaded):
     card = _git(repo, "show", f"{v1}:README.md")
     assert card.startswith("---") and "ganaug" in card
     assert card == (uploaded["run_dir"] / "generator" / "README.md").read_text().strip()  # the release's card, as is (_git strips)
+    assert 'generator="org/trained")' in card and "<this repo id>" not in card  # its snippet runs as written
     info = json.loads(_git(repo, "show", f"{v1}:training.json"))  # the run's record goes up with it
     assert info["hyperparameters"]["steps"] == 5, info
 

@@ -665,5 +665,7 @@ def test_a_subset_run_records_its_indices_and_an_unconditional_card_its_labeller
         release / "README.md").read_text()
     seed = train(TrainConfig(preset="seed", epochs=1, batch_size=16, width=4, output_dir=str(tmp_path / "seed"),
                              max_steps=1), _data(), progress=False, card_template=TEMPLATE)
-    assert 'revision="<commit sha>", labeller="reference")' in (seed / "README.md").read_text()
-    assert 'revision="<commit sha>")' in (release / "README.md").read_text()
+    assert 'generator="<this repo id>", labeller="reference")' in (seed / "README.md").read_text()
+    card = (release / "README.md").read_text()
+    assert 'generator="<this repo id>")' in card and "pipeline_tag: unconditional-image-generation" in card
+    assert "none measured yet (`scripts/gen_metrics.py --card` adds them)" in card  # not "{}"

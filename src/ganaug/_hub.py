@@ -327,12 +327,52 @@ class StrictHubMixin:
         _atomic_write(Path(save_directory) / WEIGHTS_NAME, lambda tmp: save_model(self, tmp))  # type: ignore[arg-type]
 
     def generate_model_card(self, *args: Any, **kwargs: Any):  # type: ignore[no-untyped-def]
-        """With ``card=<markdown>`` (via ``model_card_kwargs``), use that rendered card as is."""
+        """With ``card=<markdown>`` (via ``model_card_kwargs``), use that rendered card as is; else the class's
+        template (``MODEL_CARD``), whose usage snippet names the repo when ``push_to_hub`` made it."""
         from huggingface_hub import ModelCard
 
         if "card" in kwargs:
             return ModelCard(kwargs["card"])
+        kwargs.setdefault("repo_id", "<this repo id>")
+        kwargs.setdefault("model_class", type(self).__name__)
+        kwargs.setdefault("usage", _USAGE.get(type(self).__name__, _USAGE["Generator"])
+                          .format(repo_id=kwargs["repo_id"],
+                                  labeller="" if getattr(self, "conditional", True) else ', labeller="reference"'))
         return super().generate_model_card(*args, **kwargs)  # type: ignore[misc]
+
+    def push_to_hub(self, repo_id: str, *args: Any, model_card_kwargs: dict[str, Any] | None = None,
+                    **kwargs: Any) -> str:
+        """huggingface_hub's ``push_to_hub``; the card it writes names ``repo_id`` in its usage snippet."""
+        return super().push_to_hub(repo_id, *args,  # type: ignore[misc]
+                                   model_card_kwargs={"repo_id": repo_id, **(model_card_kwargs or {})}, **kwargs)
+
+
+# the default card of a model pushed with push_to_hub (scripts/train_gan.py writes a fuller one, model_cards/template.md)
+MODEL_CARD = """---
+{{ card_data }}
+---
+
+# A ganaug {{ model_class }}
+
+Weights (`model.safetensors`) and constructor arguments (`config.json`) of a `ganaug.{{ model_class }}`, for the
+ganaug package (`pip install ganaug`): GAN-generated 28×28 handwritten digits as torchvision datasets.
+
+```python
+{{ usage }}
+```
+
+Pin the commit you tested (`revision="<commit sha>"`) for data that cannot change under you. ganaug loads
+safetensors only, strictly, and runs no code from the repo.
+"""
+
+_USAGE = {
+    "Generator": 'from ganaug import SyntheticMNIST\n'
+                 'fake = SyntheticMNIST(num_samples=10_000, generator="{repo_id}"{labeller})',
+    "Classifier": 'from ganaug import SyntheticMNIST\n'
+                  'fake = SyntheticMNIST(num_samples=10_000, labeller="{repo_id}", relabel=True)  # or min_confidence=0.9',
+    "Discriminator": 'from ganaug import Discriminator\n'
+                     'd = Discriminator.from_pretrained("{repo_id}")',
+}
 
 
 _METRIC_COLUMNS = (

@@ -13,7 +13,7 @@ import torch.nn.functional as F
 from huggingface_hub import PyTorchModelHubMixin
 from torch import nn
 
-from ganaug._hub import StrictHubMixin
+from ganaug._hub import MODEL_CARD, StrictHubMixin
 
 __all__ = ["Generator", "Discriminator", "Classifier", "SmallCNN", "PRESETS", "preset_config", "flops_per_image"]
 
@@ -84,7 +84,7 @@ class Generator(
     license="mit",
     tags=["gan", "mnist", "image-generation", "ganaug"],
     pipeline_tag="unconditional-image-generation",
-    repo_url="https://github.com/ganaug/ganaug",
+    model_card_template=MODEL_CARD,
 ):
     """Latent (and, if conditional, a digit label) in; a (N, 1, 28, 28) image in [0, 1] out.
 
@@ -205,6 +205,7 @@ class Discriminator(
     library_name="ganaug",
     license="mit",
     tags=["gan", "mnist", "ganaug"],
+    model_card_template=MODEL_CARD,
 ):
     """Image (and label, if conditional) in; one real/fake logit per image out.
 
@@ -288,6 +289,8 @@ class Classifier(
     library_name="ganaug",
     license="mit",
     tags=["mnist", "image-classification", "ganaug"],
+    pipeline_tag="image-classification",
+    model_card_template=MODEL_CARD,
 ):
     """The reference digit classifier: metric feature space, labeller and quality filter.
 

@@ -222,6 +222,11 @@ def load_checkpoint(path: str | os.PathLike) -> dict:
 
 # ---------------------------------------------------------------- model card
 
+def _metrics_text(metrics: dict) -> str:
+    """The card's Evaluation line: the figures, or what adds them."""
+    return json.dumps(metrics) if metrics else "none measured yet (`scripts/gen_metrics.py --card` adds them)."
+
+
 def render_card(template: str, **fields: object) -> str:
     """Fill a ``string.Template`` model card ($name placeholders); unknown names raise."""
     return string.Template(template).substitute({k: str(v) for k, v in fields.items()})
@@ -750,6 +755,7 @@ def _train(cfg: TrainConfig, data: tuple[torch.Tensor, torch.Tensor] | None, *, 
                 train_time=f"{total_seconds:.0f} s on {cfg.device} ({world} process{'es' if world > 1 else ''})"
                 + (f", of which {elapsed:.0f} s after the last resume" if seconds_before else ""),
                 metrics=json.dumps(cfg.extra.get("metrics", {})),
+                metrics_text=_metrics_text(cfg.extra.get("metrics", {})),
                 conditional="class-conditional" if final.conditional else "unconditional, labels from a classifier",
                 usage_labeller="" if final.conditional else ', labeller="reference"',  # its digits need a labeller
                 version=__version__,
@@ -932,7 +938,7 @@ def _distill(cfg: DistillConfig, *, progress: bool, card_template: str | None) -
                  "and labels (knowledge distillation, mean absolute error"
                  f"{' plus a GAN term against a teacher-vs-student discriminator' if D is not None else ''})",
             hyperparameters="\n".join(f"| {k} | {json.dumps(v)} |" for k, v in sorted(hparams.items())),
-            train_time=f"{seconds:.0f} s on {cfg.device}", metrics="{}",
+            train_time=f"{seconds:.0f} s on {cfg.device}", metrics="{}", metrics_text=_metrics_text({}),
             conditional="class-conditional", usage_labeller="", version=__version__)
     _write_release(student, release, card, {"hyperparameters": hparams, "seconds": round(seconds, 1)})
     return release
@@ -968,6 +974,10 @@ def push_release(release: str | os.PathLike, repo_id: str, *, revision: str | No
     files = [n for n in ("config.json", "model.safetensors", "README.md", "training.json") if (release / n).is_file()]
     api = HfApi(token=token)
     rid = api.create_repo(repo_id, exist_ok=True).repo_id
+    card = release / "README.md"
+    if card.is_file() and "<this repo id>" in card.read_text():  # the usage snippet then runs as written
+        text = card.read_text().replace("<this repo id>", rid)
+        _atomic_write(card, lambda tmp: Path(tmp).write_text(text))
     if revision:
         api.create_branch(rid, branch=revision, exist_ok=True)
     return str(api.upload_folder(repo_id=rid, folder_path=release, allow_patterns=files, revision=revision,
