@@ -361,3 +361,21 @@ def test_local_files_only_is_named_as_the_reason(tmp_path, monkeypatch):
     monkeypatch.setattr("huggingface_hub.constants.HF_HUB_CACHE", str(tmp_path))
     with pytest.raises(ConnectionError, match="local_files_only=True was given"):
         Generator.from_pretrained("org/not-cached", local_files_only=True)
+
+
+def test_a_proxy_that_does_not_answer_counts_as_offline(monkeypatch):
+    # huggingface_hub would retry through it for about 25 s; ganaug reads the cache at once instead
+    import time
+
+    import huggingface_hub.constants
+
+    import ganaug._hub
+
+    for name in ("NO_PROXY", "no_proxy", "HTTP_PROXY", "http_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTPS_PROXY", "http://127.0.0.1:9")  # the discard port: nothing listens
+    monkeypatch.setenv("https_proxy", "http://127.0.0.1:9")
+    monkeypatch.setattr(huggingface_hub.constants, "ENDPOINT", "https://hub.example")
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_OFFLINE", False)
+    t = time.time()
+    assert ganaug._hub._endpoint_reachable() is False and time.time() - t < 10

@@ -41,7 +41,7 @@ def _atomic_write(path: Path, write: Any) -> None:
 
 
 def _endpoint_reachable(timeout: float = 3.0) -> bool:
-    """One TCP connect to the Hub endpoint (HF_ENDPOINT). True when behind a proxy (not ours to probe)."""
+    """One TCP connect to the Hub endpoint (HF_ENDPOINT), or to the proxy that requests to it go through."""
     import socket
     import urllib.request
     from urllib.parse import urlsplit
@@ -51,8 +51,11 @@ def _endpoint_reachable(timeout: float = 3.0) -> bool:
     if constants.HF_HUB_OFFLINE:
         return False
     url = urlsplit(constants.ENDPOINT)
-    if url.scheme in urllib.request.getproxies() and not urllib.request.proxy_bypass(url.hostname or ""):
-        return True
+    proxy = urllib.request.getproxies().get(url.scheme)
+    if proxy and not urllib.request.proxy_bypass(url.hostname or ""):
+        # a proxy that does not answer would have huggingface_hub retry for about 25 s; one that does may reach the
+        # Hub (whether it does is the proxy's to say)
+        url = urlsplit(proxy if "://" in proxy else f"http://{proxy}")
     port = url.port or (443 if url.scheme == "https" else 80)
     try:
         with socket.create_connection((url.hostname, port), timeout=timeout):
