@@ -744,3 +744,20 @@ def test_an_unused_labeller_is_not_loaded_and_a_failing_one_is_named(tiny_genera
         SyntheticMNIST(4, generator=tiny_generator_dir, labeller="/nonexistent")  # not loaded, so no error
     with pytest.raises(FileNotFoundError, match="^labeller='/nonexistent': No folder"):
         SyntheticMNIST(4, generator=tiny_generator_dir, labeller="/nonexistent", relabel=True)
+
+
+def test_mixed_targets_and_classes_follow_the_items(mnist_train, tiny_generator_dir):
+    mnist = copy.copy(mnist_train)
+    aug = GANAugmentedDataset(Subset(mnist, range(0, 300, 7)), ratio=0.3, generator=tiny_generator_dir)
+    assert aug.targets.tolist() == [aug[j][1] for j in range(len(aug))]  # e.g. for a WeightedRandomSampler
+    assert aug.classes == mnist.classes
+    assert not hasattr(GANAugmentedDataset(_fake_real(4), generator=tiny_generator_dir), "targets")  # no labels known
+
+
+def test_a_hub_labeller_can_be_pinned(tiny_generator_dir):
+    with pytest.raises(ConnectionError, match="^labeller='someone/labeller': .*'someone/labeller@abc123'"):
+        SyntheticMNIST(4, generator=tiny_generator_dir, relabel=True, labeller="someone/labeller",
+                       labeller_revision="abc123")  # offline here: the pinned revision is what it looked for
+    for kw in (dict(), dict(relabel=True), dict(relabel=True, labeller="reference")):
+        with pytest.raises(ValueError, match="labeller_revision='abc' pins a labeller given by Hub repo id"):
+            SyntheticMNIST(4, generator=tiny_generator_dir, labeller_revision="abc", **kw)

@@ -25,7 +25,9 @@ class HelpFormatter(argparse.RawDescriptionHelpFormatter, argparse.ArgumentDefau
 def _add_generator_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--generator", default=None, help="folder or Hub repo id (default: the shipped generator)")
     p.add_argument("--revision", default=None, help="Hub branch, tag or commit (pin a commit)")
-    p.add_argument("--labeller", default=None, help="'reference' to label an unconditional generator's digits")
+    p.add_argument("--labeller", default=None,
+                   help="'reference' to label an unconditional generator's digits, or a classifier's folder or Hub id")
+    p.add_argument("--labeller-revision", default=None, help="Hub branch, tag or commit of --labeller (pin a commit)")
     p.add_argument("--seed", type=int, default=0, help="seed of the latents and labels (the same seed, the same digits)")
     p.add_argument("--device", default=None, help="cpu, cuda or cuda:N (default: cuda if available, else cpu)")
 
@@ -62,6 +64,7 @@ def cmd_sample(a: argparse.Namespace) -> int:
                              "replace them with synthetic "
                              "digits. Give another --idx-dir, or add --overwrite to replace them.")
     common = dict(generator=a.generator, revision=a.revision, device=a.device, labeller=a.labeller,
+                  labeller_revision=a.labeller_revision,
                   min_confidence=a.min_confidence, relabel=a.relabel, truncation=a.truncation)
     grid = SyntheticMNIST(10 * a.per_class, seed=a.seed, **common)
     order = torch.argsort(grid.targets, stable=True)  # a row per class

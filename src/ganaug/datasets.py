@@ -182,7 +182,8 @@ class SyntheticMNIST(VisionDataset):
         batch_size: generation batch size (changes speed and memory, never the samples); default
             64 on CPU, 8192 on GPU.
         labeller: for unconditional generators (the ``seed`` preset), the classifier that labels
-            samples: "reference" (ganaug's) or a ``ganaug.Classifier``.
+            samples: "reference" (ganaug's), a ``ganaug.Classifier``, or a folder or Hub repo id of one.
+        labeller_revision: the Hub commit of a labeller given by repo id (pin it, as ``revision``).
         min_confidence: the "rejecting network": keep only samples to which the labeller (the
             reference classifier by default) gives at least this probability for their label.
             ``acceptance_rate`` reports the fraction kept.
@@ -235,6 +236,7 @@ class SyntheticMNIST(VisionDataset):
         min_confidence: float | None = None,
         relabel: bool = False,
         truncation: float | None = None,
+        labeller_revision: str | None = None,
         channels_last: bool = True,
         bf16: bool = False,
         prefetch: bool = False,
@@ -274,12 +276,17 @@ class SyntheticMNIST(VisionDataset):
             raise ValueError(f"The generator has {self.generator.num_classes} classes; MNIST has {len(CLASSES)}.")
         self.relabel = relabel or not self.generator.conditional
         needs_labeller = self.min_confidence is not None or self.relabel
+        if labeller_revision is not None and not (needs_labeller and isinstance(labeller, str)
+                                                  and labeller != "reference"):
+            raise ValueError(f"labeller_revision={labeller_revision!r} pins a labeller given by Hub repo id; this "
+                             "dataset uses none (or the shipped reference classifier): drop labeller_revision.")
         if labeller is not None and not needs_labeller:  # so it is not loaded either
             warnings.warn("labeller= is not used: this generator is class-conditional and its own labels are kept. "
                           "Add relabel=True to label its digits by the labeller, or min_confidence= to keep only "
                           "those the labeller confirms; else drop labeller=.", UserWarning, stacklevel=2)
         try:
-            self.labeller = load_classifier(labeller, device=self.device) if needs_labeller else None
+            self.labeller = (load_classifier(labeller, revision=labeller_revision, device=self.device)
+                             if needs_labeller else None)
         except (ValueError, FileNotFoundError, ConnectionError) as e:  # say which of the two models failed
             raise type(e)(f"labeller={labeller!r}: {e}") from e
         self.channels_last, self.bf16 = bool(channels_last), bool(bf16)
@@ -736,6 +743,30 @@ class GANAugmentedDataset(Dataset):
     def target_transform(self) -> Callable | None:
         """real's target_transform, read when an item is read, as ``transform``."""
         return find_transforms(self.real)[1]
+
+    @property
+    def classes(self) -> list[str]:
+        """MNIST's class names, as SyntheticMNIST and torchvision's MNIST have them."""
+        return list(CLASSES)
+
+    @property
+    def targets(self) -> torch.Tensor:
+        """The label of every item in index order (before ``target_transform``, as torchvision's ``targets``), e.g.
+        for a WeightedRandomSampler. Read from real's ``targets`` (through Subset and ConcatDataset); an
+        AttributeError where real has none."""
+        real = _real_labels(self.real)
+        syn = getattr(self.synthetic, "targets", None) if self.num_synthetic else torch.empty(0, dtype=torch.long)
+        if real is None or not isinstance(syn, torch.Tensor):
+            raise AttributeError("targets needs int labels in real's targets (as torchvision's datasets have) and "
+                                 "a SyntheticMNIST; read the labels from the items instead.")
+        total = len(self)
+        j = torch.arange(total)
+        k = (j + 1) * self.num_synthetic // total
+        is_syn = k > j * self.num_synthetic // total
+        out = torch.empty(total, dtype=torch.long)
+        out[is_syn] = syn[k[is_syn] - 1].long()
+        out[~is_syn] = real[j[~is_syn] - k[~is_syn]]
+        return out
 
     def _through_transforms(self, img: Any, target: Any) -> tuple[Any, Any]:
         transform, target_transform = find_transforms(self.real)
