@@ -761,3 +761,10 @@ def test_a_hub_labeller_can_be_pinned(tiny_generator_dir):
     for kw in (dict(), dict(relabel=True), dict(relabel=True, labeller="reference")):
         with pytest.raises(ValueError, match="labeller_revision='abc' pins a labeller given by Hub repo id"):
             SyntheticMNIST(4, generator=tiny_generator_dir, labeller_revision="abc", **kw)
+
+
+def test_num_samples_defaults_to_the_class_counts_sum(tiny_generator_dir):
+    assert len(SyntheticMNIST(generator=tiny_generator_dir, class_counts=[2] * 10)) == 20
+    assert len(SyntheticMNIST(generator=tiny_generator_dir, class_counts=torch.tensor([1, 0] * 5))) == 5
+    with pytest.raises(ValueError, match="class_counts sum to 20 but num_samples is 30"):
+        SyntheticMNIST(30, generator=tiny_generator_dir, class_counts=[2] * 10)  # given both: they must agree

@@ -171,7 +171,8 @@ class SyntheticMNIST(VisionDataset):
     """Labelled digits from a pretrained generator, with torchvision's MNIST interface.
 
     Args:
-        num_samples: how many digits.
+        num_samples: how many digits (default: the sum of ``class_counts`` when given, else 60 000, as MNIST's
+            training split).
         generator: None (the generator shipped with ganaug), a ``save_pretrained`` folder, a Hub
             repo id ("org/name"), or a ``ganaug.Generator``.
         revision: Hub branch, tag or commit (pin a commit for reproducible weights).
@@ -221,7 +222,7 @@ class SyntheticMNIST(VisionDataset):
 
     def __init__(
         self,
-        num_samples: int = 60_000,
+        num_samples: int | None = None,
         *,
         generator: str | os.PathLike | Generator | None = None,
         revision: str | None = None,
@@ -244,6 +245,14 @@ class SyntheticMNIST(VisionDataset):
         root: str | Path | None = None,
     ) -> None:
         super().__init__(root, transform=transform, target_transform=target_transform)
+        if num_samples is None:
+            num_samples = 60_000
+            if class_counts is not None and not isinstance(class_counts, Mapping):
+                try:  # a bad class_counts is said by class_counts_from, below
+                    num_samples = int(sum(class_counts.tolist() if isinstance(class_counts, (torch.Tensor, np.ndarray))
+                                          else class_counts))
+                except (TypeError, ValueError, OverflowError):
+                    pass
         self.num_samples = _positive_int("num_samples", num_samples)
         # small batches stay in CPU caches (measured: 7.3k img/s at 64 vs 3.2k at 1024); GPUs want big ones
         self.device = check_device(device if device is not None else ("cuda" if torch.cuda.is_available() else "cpu"))
