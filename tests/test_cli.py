@@ -123,7 +123,7 @@ def test_demo_pins_revisions_and_says_how_to_find_mnist(capsys, tmp_path, monkey
     monkeypatch.setenv("HOME", str(tmp_path))
     assert main(["demo"]) == 2
     err = capsys.readouterr().err
-    assert "MNIST not found" in err and "Set $GANAUG_DATA" in err and "root=" not in err
+    assert "MNIST not found" in err and "Set $GANAUG_DATA" in err and "root=" not in err and ").." not in err
 
 
 def test_python_dash_m_runs_the_command():

@@ -691,6 +691,14 @@ def test_mixing_follows_the_real_classes_and_transforms(mnist_train, tiny_genera
     assert torch.allclose(aug[j][0], (before - 0.1307) / 0.3081) and aug.transform is mnist.transform
     with pytest.warns(UserWarning, match="synthetic= holds digits of classes \\[5, 6, 7, 8, 9\\]"):
         GANAugmentedDataset(low, ratio=0.5, synthetic=SyntheticMNIST(60, generator=tiny_generator_dir))
+    # a two-class task whose target_transform renumbers its classes: synthetic 3s and 5s become 0 and 1 too
+    remapped = copy.copy(mnist_train)
+    remapped.transform, remapped.target_transform = transforms.ToTensor(), {3: 0, 5: 1}.__getitem__
+    pair = Subset(remapped, torch.nonzero((mnist.targets == 3) | (mnist.targets == 5)).flatten()[:40])
+    two = GANAugmentedDataset(pair, ratio=0.5, generator=tiny_generator_dir)
+    assert sorted({two[j][1] for j in range(len(two))}) == [0, 1] and sorted(set(two.targets.tolist())) == [3, 5]
+    with pytest.raises(AttributeError, match="set it on the real dataset"):
+        aug.transform = transforms.ToTensor()  # it would not reach the real items
     fashion = copy.copy(mnist_train)
     fashion.classes = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag",
                        "Ankle boot"]
@@ -758,8 +766,12 @@ def test_a_hub_labeller_can_be_pinned(tiny_generator_dir):
     with pytest.raises(ConnectionError, match="^labeller='someone/labeller': .*'someone/labeller@abc123'"):
         SyntheticMNIST(4, generator=tiny_generator_dir, relabel=True, labeller="someone/labeller",
                        labeller_revision="abc123")  # offline here: the pinned revision is what it looked for
-    for kw in (dict(), dict(relabel=True), dict(relabel=True, labeller="reference")):
-        with pytest.raises(ValueError, match="labeller_revision='abc' pins a labeller given by Hub repo id"):
+    with pytest.raises(ValueError, match="labeller_revision='abc' pins a labeller, but this dataset uses none: add "
+                                         "relabel=True"):
+        SyntheticMNIST(4, generator=tiny_generator_dir, labeller_revision="abc")
+    for kw in (dict(relabel=True), dict(relabel=True, labeller="reference"),
+               dict(relabel=True, labeller=str(tiny_generator_dir))):  # a local folder: nothing to pin
+        with pytest.raises(ValueError, match="labeller_revision='abc' pins a Hub repo's commit.*drop labeller_revision"):
             SyntheticMNIST(4, generator=tiny_generator_dir, labeller_revision="abc", **kw)
 
 
@@ -768,3 +780,6 @@ def test_num_samples_defaults_to_the_class_counts_sum(tiny_generator_dir):
     assert len(SyntheticMNIST(generator=tiny_generator_dir, class_counts=torch.tensor([1, 0] * 5))) == 5
     with pytest.raises(ValueError, match="class_counts sum to 20 but num_samples is 30"):
         SyntheticMNIST(30, generator=tiny_generator_dir, class_counts=[2] * 10)  # given both: they must agree
+    assert SyntheticMNIST(generator=tiny_generator_dir, class_counts=(1 for _ in range(10))).class_counts == [1] * 10
+    with pytest.raises(ValueError, match="class_counts sum to 0: ask for at least one digit"):
+        SyntheticMNIST(generator=tiny_generator_dir, class_counts=[0] * 10)

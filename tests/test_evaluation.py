@@ -248,6 +248,13 @@ def test_card_records_this_commands_test_figures(tmp_path, tiny_generator_dir, m
     err = capsys.readouterr().err
     assert "'gan [tiny], 10 / class': truncation" in err and "0.5 now" in err and "its own --generator-id" in err
     assert card.read_text() == before and len(list((tmp_path / "y" / "runs").glob("gan_*.json"))) == 3
+    # a setting recorded on one side only counts as different too (entries from before the fields existed)
+    from ganaug._hub import update_card_downstream
+
+    other_source = [{**r, "generator_source": "someone/other-generator"} for r in rows]
+    with pytest.raises(ValueError, match="generator_source .* recorded, 'someone/other-generator' now"):
+        update_card_downstream(card, other_source)
+    assert card.read_text() == before
 
 
 def test_finished_runs_are_reused_only_for_their_settings(tmp_path, tiny_generator_dir, capsys):

@@ -298,6 +298,9 @@ def test_a_huge_config_fails_on_its_shapes_before_using_memory(saved):
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     with pytest.raises(ValueError, match="does not match the model described by.*size mismatch"):
         Generator.from_pretrained(saved)
+    (saved / "config.json").write_text(json.dumps({**config, "width": 10 ** 12}))  # too large to describe
+    with pytest.raises(ValueError, match="describes a Generator torch cannot build"):
+        Generator.from_pretrained(saved)
     assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before < 200_000  # KiB: nothing built for real
 
 
@@ -327,8 +330,12 @@ def test_config_values_of_the_wrong_type_are_named(saved, key, value):
 def test_a_folder_named_like_a_repo_id_is_said_to_shadow_it(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     (tmp_path / "org" / "good").mkdir(parents=True)
-    with pytest.raises(ValueError, match="names both a local folder.*and a Hub repo id.*run from another folder"):
+    with pytest.raises(FileNotFoundError, match="org/good/config.json is missing.*If you meant the Hub repo 'org/good'"
+                                                ".*run from another folder"):
         Generator.from_pretrained("org/good")
+    Generator(latent_dim=8, width=4).save_pretrained(tmp_path / "runs" / "gan" / "generator")
+    with pytest.raises(FileNotFoundError, match="runs/gan/generator holds one"):  # train()'s output folder
+        Generator.from_pretrained("runs/gan")
     Generator(latent_dim=8, width=4).save_pretrained(tmp_path / "org" / "good")
     with pytest.raises(ValueError, match="revision='main' pins.*shadows the Hub repo id"):
         Generator.from_pretrained("org/good", revision="main")

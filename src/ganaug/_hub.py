@@ -56,7 +56,10 @@ def _endpoint_reachable(timeout: float = 3.0) -> bool:
         # a proxy that does not answer would have huggingface_hub retry for about 25 s; one that does may reach the
         # Hub (whether it does is the proxy's to say)
         url = urlsplit(proxy if "://" in proxy else f"http://{proxy}")
-    port = url.port or (443 if url.scheme == "https" else 80)
+    try:
+        port = url.port or (443 if url.scheme == "https" else 80)
+    except ValueError:  # a malformed proxy address: huggingface_hub will say what is wrong with it
+        return True
     try:
         with socket.create_connection((url.hostname, port), timeout=timeout):
             return True
@@ -79,11 +82,14 @@ def resolve_files(
     path = Path(source).expanduser()
     if path.is_dir():
         looks_like_id = _REPO_ID.match(str(source)) is not None and str(source).count("/") == 1
-        if looks_like_id and not (path / CONFIG_NAME).is_file():  # e.g. an output folder named after the repo
-            raise ValueError(f"{str(source)!r} names both a local folder (./{source}, which holds no {CONFIG_NAME}) and "
-                             f"a Hub repo id; ganaug reads a local folder first. To load the Hub repo, run from "
-                             f"another folder or rename ./{source}; to load the folder, write it with "
-                             "save_pretrained().")
+        if not (path / CONFIG_NAME).is_file():
+            inner = sorted(p.parent for p in path.glob(f"*/{CONFIG_NAME}"))  # e.g. a training run's generator/
+            raise FileNotFoundError(
+                f"{path / CONFIG_NAME} is missing. A ganaug model folder needs config.json beside model.safetensors; "
+                "write both with save_pretrained()."
+                + (f" {inner[0]} holds one (a training run's release is its generator/ subfolder)." if inner else "")
+                + (f" If you meant the Hub repo {str(source)!r}: ganaug reads the local folder of that name first, "
+                   "so run from another folder or rename it." if looks_like_id else ""))
         if revision is not None:
             raise ValueError(f"revision={revision!r} pins a Hub repo's commit, but {str(source)!r} is a local folder"
                              + (f" (./{source} shadows the Hub repo id: run from another folder or rename it to "
@@ -306,6 +312,10 @@ class StrictHubMixin:
         except ValueError as e:  # a value the model refuses: say where it came from
             given = f" with {overrides}" if overrides else ""
             raise ValueError(f"{cls.__name__} from {config_path}{given}: {e}") from e
+        except RuntimeError as e:  # e.g. sizes so large that torch cannot even describe the tensors
+            raise ValueError(f"{config_path} describes a {cls.__name__} torch cannot build ({e}); its sizes do not "
+                             f"fit {weights_path.name}. Keep config.json and model.safetensors from the same "
+                             "save_pretrained() call.") from e
         # the file's names, shapes and dtypes against the model's, before either is read into memory
         problems = _mismatches(expected, header_shapes(weights_path))
         if problems:
@@ -428,6 +438,8 @@ def update_card_metrics(card_path: str | os.PathLike, name: str, figures: dict[s
     _atomic_write(path, lambda tmp: Path(tmp).write_text(text))
 
 
+_MISSING = object()
+
 # how a synthetic arm's samples were drawn: recorded in its card entry (protocol_run's row fields)
 DOWNSTREAM_SAMPLING = ("generator_source", "truncation", "min_confidence", "relabel", "labeller", "synthetic_affine")
 
@@ -467,9 +479,12 @@ def update_card_downstream(card_path: str | os.PathLike, rows: list[dict[str, An
 
     if Path(card_path).is_file():
         recorded = ModelCard(Path(card_path).read_text()).data.to_dict().get("ganaug_downstream") or {}
-        clashes = [f"{key!r}: {k} {recorded[key][k]!r} recorded, {entry[k]!r} now" for key, entry in entries.items()
-                   if isinstance(recorded.get(key), dict) for k in DOWNSTREAM_SAMPLING
-                   if k in recorded[key] and k in entry and recorded[key][k] != entry[k]]
+        # a setting one side records and the other lacks counts as different: entries written before the fields
+        # existed are replaced only by rows that lack them too (the runs they were made from)
+        clashes = [f"{key!r}: {k} {recorded[key].get(k, 'not recorded')!r} recorded, {entry.get(k, 'not recorded')!r} "
+                   "now" for key, entry in entries.items() if isinstance(recorded.get(key), dict)
+                   for k in DOWNSTREAM_SAMPLING if (k in recorded[key] or k in entry)
+                   and recorded[key].get(k, _MISSING) != entry.get(k, _MISSING)]
         if clashes:
             raise ValueError(f"{card_path} already records figures under these names for samples drawn otherwise "
                              f"({'; '.join(clashes)}). Give this setting its own --generator-id, or delete those "

@@ -94,7 +94,7 @@ def cmd_demo(a: argparse.Namespace) -> int:
         find_mnist_root()
     except FileNotFoundError as e:  # the library's message speaks of root= and download=, which this command lacks
         raise FileNotFoundError(
-            f"{str(e).split(' Options:')[0]}. Set ${ENV_VAR} to a folder holding MNIST/raw (torchvision layout); "
+            f"{str(e).split(' Options:')[0].rstrip('.')}. Set ${ENV_VAR} to a folder holding MNIST/raw (torchvision layout); "
             "where the internet is reachable, fetch it once with python -c \"import torchvision; "
             "torchvision.datasets.MNIST('data', download=True)\" and run from that folder.") from None
     run_demo(per_class=a.per_class, steps=a.steps, seed=a.seed, ratio=a.ratio, generator=a.generator,

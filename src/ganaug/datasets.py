@@ -245,6 +245,8 @@ class SyntheticMNIST(VisionDataset):
         root: str | Path | None = None,
     ) -> None:
         super().__init__(root, transform=transform, target_transform=target_transform)
+        if class_counts is not None and not isinstance(class_counts, (Sequence, Mapping, torch.Tensor, np.ndarray)):
+            class_counts = list(class_counts)  # e.g. a generator: read once, here
         if num_samples is None:
             num_samples = 60_000
             if class_counts is not None and not isinstance(class_counts, Mapping):
@@ -252,7 +254,9 @@ class SyntheticMNIST(VisionDataset):
                     num_samples = int(sum(class_counts.tolist() if isinstance(class_counts, (torch.Tensor, np.ndarray))
                                           else class_counts))
                 except (TypeError, ValueError, OverflowError):
-                    pass
+                    num_samples = 60_000
+                if num_samples < 1:
+                    raise ValueError(f"class_counts sum to {num_samples}: ask for at least one digit.")
         self.num_samples = _positive_int("num_samples", num_samples)
         # small batches stay in CPU caches (measured: 7.3k img/s at 64 vs 3.2k at 1024); GPUs want big ones
         self.device = check_device(device if device is not None else ("cuda" if torch.cuda.is_available() else "cpu"))
@@ -285,10 +289,15 @@ class SyntheticMNIST(VisionDataset):
             raise ValueError(f"The generator has {self.generator.num_classes} classes; MNIST has {len(CLASSES)}.")
         self.relabel = relabel or not self.generator.conditional
         needs_labeller = self.min_confidence is not None or self.relabel
-        if labeller_revision is not None and not (needs_labeller and isinstance(labeller, str)
-                                                  and labeller != "reference"):
-            raise ValueError(f"labeller_revision={labeller_revision!r} pins a labeller given by Hub repo id; this "
-                             "dataset uses none (or the shipped reference classifier): drop labeller_revision.")
+        if labeller_revision is not None:
+            if not needs_labeller:
+                raise ValueError(f"labeller_revision={labeller_revision!r} pins a labeller, but this dataset uses "
+                                 "none: add relabel=True or min_confidence= to use one, or drop labeller_revision.")
+            if not isinstance(labeller, (str, os.PathLike)) or labeller == "reference" \
+                    or Path(labeller).expanduser().is_dir():
+                raise ValueError(f"labeller_revision={labeller_revision!r} pins a Hub repo's commit, but labeller="
+                                 f"{labeller!r} is the shipped reference classifier, a local folder or an object: "
+                                 "drop labeller_revision, or give the labeller's Hub repo id.")
         if labeller is not None and not needs_labeller:  # so it is not loaded either
             warnings.warn("labeller= is not used: this generator is class-conditional and its own labels are kept. "
                           "Add relabel=True to label its digits by the labeller, or min_confidence= to keep only "
@@ -718,15 +727,17 @@ class GANAugmentedDataset(Dataset):
         # apply the real transform to synthetic samples unless the user gave synthetic its own
         self._syn_plain = synthetic is None or (isinstance(synthetic, SyntheticMNIST) and synthetic.transform is None
                                                 and synthetic.target_transform is None)
-        if self.num_synthetic > 0 and self._syn_plain:
-            # before any digit is made: what a synthetic digit would become through real's transforms
-            blank = (Image.new("L", (28, 28)), 0)
-            self._check_items_match(first, _quietly(lambda: self._through_transforms(*blank)))
         labels = _real_labels(real)
         present = sorted(set(labels.tolist())) if labels is not None else list(range(len(CLASSES)))
         if any(not 0 <= c < len(CLASSES) for c in present):
-            raise ValueError(f"real's labels run from {present[0]} to {present[-1]}; GANAugmentedDataset mixes digits "
-                             "labelled 0-9 into data labelled the same way.")
+            raise ValueError(f"real's targets run from {present[0]} to {present[-1]}, but synthetic digits carry their "
+                             "digit (0-9) as label, as MNIST's targets do, before real's target_transform. Give real "
+                             "targets that are the digits (map them in target_transform instead), or pass "
+                             "synthetic=SyntheticMNIST(..., target_transform=...) that labels digits your way.")
+        if self.num_synthetic > 0 and self._syn_plain:
+            # before any digit is made: what a synthetic digit (of a class real has) becomes through real's transforms
+            blank = (Image.new("L", (28, 28)), present[0])
+            self._check_items_match(first, _quietly(lambda: self._through_transforms(*blank)))
         if synthetic is None and self.num_synthetic > 0:
             # synthetic digits of the classes real has (balanced over them): a 0-4 task gets no synthetic 5-9
             weights = None if len(present) == len(CLASSES) else [float(c in present) for c in range(len(CLASSES))]
@@ -746,12 +757,33 @@ class GANAugmentedDataset(Dataset):
     def transform(self) -> Callable | None:
         """real's transform, read when an item is read: set it later (e.g. ``subset.dataset.transform = ...``
         after ``random_split``) and synthetic items follow."""
-        return find_transforms(self.real)[0]
+        return self._transforms()[0]
+
+    @transform.setter
+    def transform(self, value: Any) -> None:
+        raise AttributeError("GANAugmentedDataset uses real's transform for real and synthetic items alike: set it on "
+                             "the real dataset (e.g. mnist.transform = ...; through a Subset, subset.dataset.transform),"
+                             " and both follow.")
 
     @property
     def target_transform(self) -> Callable | None:
         """real's target_transform, read when an item is read, as ``transform``."""
-        return find_transforms(self.real)[1]
+        return self._transforms()[1]
+
+    @target_transform.setter
+    def target_transform(self, value: Any) -> None:
+        raise AttributeError("GANAugmentedDataset uses real's target_transform for real and synthetic items alike: "
+                             "set it on the real dataset, and both follow.")
+
+    def _transforms(self) -> tuple[Callable | None, Callable | None]:
+        """find_transforms(real), worked out again only when a part's transform objects change."""
+        key = tuple((id(getattr(d, "transform", None)), id(getattr(d, "target_transform", None)))
+                    for d in _leaves(self.real))
+        cached = self.__dict__.get("_transform_cache")
+        if cached is None or cached[0] != key:
+            cached = (key, find_transforms(self.real))
+            self.__dict__["_transform_cache"] = cached
+        return cached[1]
 
     @property
     def classes(self) -> list[str]:
@@ -778,7 +810,7 @@ class GANAugmentedDataset(Dataset):
         return out
 
     def _through_transforms(self, img: Any, target: Any) -> tuple[Any, Any]:
-        transform, target_transform = find_transforms(self.real)
+        transform, target_transform = self._transforms()
         return (img if transform is None else transform(img),
                 target if target_transform is None else target_transform(target))
 

@@ -347,9 +347,12 @@ def _trivial_augment(xb: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
 
     ta = v2.TrivialAugmentWide()
     seed = int(torch.randint(0, 2**31 - 1, (1,), generator=gen))
+    # TrivialAugmentWide draws from the global RNG: seed it from ours. Not given back here: inside fit (which gives
+    # the caller's state back when it ends) dropout draws after it, as in the recorded runs; callers outside fit
+    # wrap it in own_global_rng
+    torch.manual_seed(seed)
     u8 = (xb * 255).round().to(torch.uint8)
-    with own_global_rng(seed):  # TrivialAugmentWide draws from the global RNG; seed it from ours
-        return torch.stack([ta(img) for img in u8]).float() / 255
+    return torch.stack([ta(img) for img in u8]).float() / 255
 
 
 def validation_indices(n: int, subset: torch.Tensor, subset_seed: int) -> torch.Tensor:
@@ -453,8 +456,9 @@ def protocol_run(*, arm: str, per_class: int, seed: int, subset_seed: int, steps
                                  relabel=relabel)
             pool_x = syn.data.unsqueeze(1).float() / 255
         elif arm == "trivialaugment+kd":  # seeded per run, as the GAN's samples are
-            pool_x = _trivial_augment(x.repeat(-(-pool // len(x)), 1, 1, 1)[:pool],
-                                      torch.Generator().manual_seed(1000 + seed))
+            with own_global_rng():
+                pool_x = _trivial_augment(x.repeat(-(-pool // len(x)), 1, 1, 1)[:pool],
+                                          torch.Generator().manual_seed(1000 + seed))
     elif synthetic:
         n_syn = len(y) if arm == "tstr" else synthetic_count(len(y), ratio)  # as GANAugmentedDataset mixes
         syn = SyntheticMNIST(n_syn, generator=generator, seed=1000 + seed, device="cpu", min_confidence=min_confidence,

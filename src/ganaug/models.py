@@ -47,6 +47,12 @@ def preset_config(name: str) -> dict[str, dict]:
 MAX_TRUNCATION = 3.0  # latents scaled further give broken strokes (see SyntheticMNIST's truncation)
 
 
+def _compiling() -> bool:
+    """Whether torch.compile is tracing (torch.compiler.is_compiling is there from torch 2.3)."""
+    check = getattr(getattr(torch, "compiler", None), "is_compiling", None)
+    return bool(check()) if check is not None else False
+
+
 def _count(name: str, value: object, minimum: int = 1) -> None:
     """A ValueError that names ``name`` unless ``value`` is an int (not a bool) of at least ``minimum``: a config
     value of another type would otherwise surface as torch's own message from deep inside a layer."""
@@ -171,7 +177,7 @@ class Generator(
                    else type(labels).__name__)
             raise ValueError(f"This generator is class-conditional: pass labels as a tensor of shape ({len(z)},), one "
                              f"per latent, of ints (torch.long) in [0, {k}); got {got}.")
-        if labels.device.type == "cpu" and not torch.compiler.is_compiling() and len(labels) \
+        if labels.device.type == "cpu" and not _compiling() and len(labels) \
                 and not 0 <= int(labels.min()) <= int(labels.max()) < k:
             raise ValueError(f"labels must be class indices in [0, {k}) (one per digit 0-9); got values from "
                              f"{int(labels.min())} to {int(labels.max())}.")
