@@ -776,7 +776,13 @@ class GANAugmentedDataset(Dataset):
                              "set it on the real dataset, and both follow.")
 
     def _transforms(self) -> tuple[Callable | None, Callable | None]:
-        """find_transforms(real), worked out again only when a part's transform objects change."""
+        """find_transforms(real), worked out again only when a part's transform objects change (read for every
+        synthetic item, so the common case, one dataset under Subsets, is a few attribute reads)."""
+        leaf = self.real
+        while isinstance(leaf, Subset):
+            leaf = leaf.dataset
+        if not isinstance(leaf, ConcatDataset):
+            return getattr(leaf, "transform", None), getattr(leaf, "target_transform", None)
         key = tuple((id(getattr(d, "transform", None)), id(getattr(d, "target_transform", None)))
                     for d in _leaves(self.real))
         cached = self.__dict__.get("_transform_cache")
