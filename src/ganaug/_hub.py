@@ -182,22 +182,28 @@ def read_config(config_path: Path) -> dict:
     return config
 
 
-def load_state(weights_path: Path) -> dict[str, torch.Tensor]:
-    """The tensors of a safetensors file, on the CPU (the caller moves the model once it holds them)."""
+def _read_safetensors(weights_path: Path, read: Any) -> Any:
+    """``read(path)`` of a safetensors file, with the errors of a missing or broken file said for the user."""
     from safetensors import SafetensorError
-    from safetensors.torch import load_file
 
     if not weights_path.is_file():
         raise FileNotFoundError(
             f"{weights_path} is missing. ganaug loads safetensors weights only; write them with save_pretrained()."
         )
     try:
-        return load_file(str(weights_path), device="cpu")
+        return read(str(weights_path))
     except (SafetensorError, OSError, ValueError) as e:
         raise ValueError(
             f"{weights_path} is truncated or corrupt ({e}). Download it again "
             "(force_download=True for a Hub repo) or re-save it with save_pretrained()."
         ) from e
+
+
+def load_state(weights_path: Path) -> dict[str, torch.Tensor]:
+    """The tensors of a safetensors file, on the CPU (the caller moves the model once it holds them)."""
+    from safetensors.torch import load_file
+
+    return _read_safetensors(weights_path, lambda path: load_file(path, device="cpu"))
 
 
 _FLOAT_DTYPES = {"F16", "BF16", "F32", "F64"}
@@ -205,20 +211,13 @@ _FLOAT_DTYPES = {"F16", "BF16", "F32", "F64"}
 
 def header_shapes(weights_path: Path) -> dict[str, tuple[tuple[int, ...], str]]:
     """Each tensor's shape and safetensors dtype ("F32", "I64", ...), read from the file's header alone."""
-    from safetensors import SafetensorError, safe_open
+    from safetensors import safe_open
 
-    if not weights_path.is_file():
-        raise FileNotFoundError(
-            f"{weights_path} is missing. ganaug loads safetensors weights only; write them with save_pretrained()."
-        )
-    try:
-        with safe_open(str(weights_path), framework="pt") as f:
+    def read(path: str) -> dict[str, tuple[tuple[int, ...], str]]:
+        with safe_open(path, framework="pt") as f:
             return {k: (tuple(f.get_slice(k).get_shape()), f.get_slice(k).get_dtype()) for k in f.keys()}
-    except (SafetensorError, OSError, ValueError) as e:
-        raise ValueError(
-            f"{weights_path} is truncated or corrupt ({e}). Download it again "
-            "(force_download=True for a Hub repo) or re-save it with save_pretrained()."
-        ) from e
+
+    return _read_safetensors(weights_path, read)
 
 
 def _mismatches(expected: dict[str, tuple[tuple[int, ...], torch.dtype]],
@@ -400,16 +399,21 @@ _METRIC_COLUMNS = (
 )
 
 
-def _card_metadata(card_path: str | os.PathLike, key: str, entries: dict[str, Any]) -> tuple[Path, Any, dict]:
-    """Load a model card and merge ``entries`` into its metadata's ``key`` (entries with other names are kept).
-    Returns the path, the card (not yet written) and the merged entries."""
+def _card_metadata(card_path: str | os.PathLike, key: str, entries: dict[str, Any],
+                   check: Any = None) -> tuple[Path, Any, dict]:
+    """Load a model card and merge ``entries`` into its metadata's ``key`` (entries with other names are kept),
+    after ``check(recorded entries)`` if given (it raises to keep the card as it is). Returns the path, the card (not
+    yet written) and the merged entries."""
     from huggingface_hub import ModelCard
 
     path = Path(card_path)
     if not path.is_file():
         raise FileNotFoundError(f"No model card at {path}; render one with scripts/train_gan.py first.")
     card = ModelCard(path.read_text())
-    recorded = {**(card.data.to_dict().get(key) or {}), **entries}
+    before = card.data.to_dict().get(key) or {}
+    if check is not None:
+        check(before)
+    recorded = {**before, **entries}
     setattr(card.data, key, recorded)
     return path, card, recorded
 
@@ -475,10 +479,8 @@ def update_card_downstream(card_path: str | os.PathLike, rows: list[dict[str, An
             **({"label_smoothing": first["label_smoothing"]} if first.get("label_smoothing") else {}),
             **({k: first.get(k) for k in DOWNSTREAM_SAMPLING if k in first} if first.get("generator") else {}),
         }
-    from huggingface_hub import ModelCard
 
-    if Path(card_path).is_file():
-        recorded = ModelCard(Path(card_path).read_text()).data.to_dict().get("ganaug_downstream") or {}
+    def check(recorded: dict[str, Any]) -> None:
         # a setting one side records and the other lacks counts as different: entries written before the fields
         # existed are replaced only by rows that lack them too (the runs they were made from)
         clashes = [f"{key!r}: {k} {recorded[key].get(k, 'not recorded')!r} recorded, {entry.get(k, 'not recorded')!r} "
@@ -489,7 +491,8 @@ def update_card_downstream(card_path: str | os.PathLike, rows: list[dict[str, An
             raise ValueError(f"{card_path} already records figures under these names for samples drawn otherwise "
                              f"({'; '.join(clashes)}). Give this setting its own --generator-id, or delete those "
                              "entries from the card's ganaug_downstream metadata to replace them.")
-    path, card, _ = _card_metadata(card_path, "ganaug_downstream", entries)
+
+    path, card, _ = _card_metadata(card_path, "ganaug_downstream", entries, check)
     text = str(card)
     _atomic_write(path, lambda tmp: Path(tmp).write_text(text))
     return entries

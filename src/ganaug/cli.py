@@ -81,7 +81,7 @@ def cmd_sample(a: argparse.Namespace) -> int:
 
 
 def cmd_demo(a: argparse.Namespace) -> int:
-    from ganaug._data import ENV_VAR, find_mnist_root
+    from ganaug._data import ENV_VAR, candidate_roots, find_mnist_root
     from ganaug.evaluation import run_demo
 
     for flag, n in (("--per-class", a.per_class), ("--steps", a.steps)):
@@ -92,9 +92,10 @@ def cmd_demo(a: argparse.Namespace) -> int:
 
     try:
         find_mnist_root()
-    except FileNotFoundError as e:  # the library's message speaks of root= and download=, which this command lacks
+    except FileNotFoundError:  # the library's message speaks of root= and download=, which this command lacks
         raise FileNotFoundError(
-            f"{str(e).split(' Options:')[0].rstrip('.')}. Set ${ENV_VAR} to a folder holding MNIST/raw (torchvision layout); "
+            f"MNIST not found (looked in: {', '.join(str(c) for c in candidate_roots())}). Set ${ENV_VAR} to a folder "
+            "holding MNIST/raw (torchvision layout); "
             "where the internet is reachable, fetch it once with python -c \"import torchvision; "
             "torchvision.datasets.MNIST('data', download=True)\" and run from that folder.") from None
     run_demo(per_class=a.per_class, steps=a.steps, seed=a.seed, ratio=a.ratio, generator=a.generator,

@@ -29,7 +29,7 @@ from torch import nn
 from torch.utils.data import ConcatDataset, Dataset, Sampler, Subset
 from torchvision.datasets import VisionDataset
 
-from ganaug._device import check_device, warn_if_emulated_bf16
+from ganaug._device import check_device, own_global_rng, warn_if_emulated_bf16
 from ganaug._hub import DEFAULT_CLASSIFIER, DEFAULT_GENERATOR
 from ganaug.models import Classifier, Generator, check_truncation
 
@@ -610,7 +610,7 @@ def _quietly(fn: Callable[[], Any]) -> Any:
     an item must not change what the user's training run draws next."""
     py_state, np_state = random.getstate(), np.random.get_state()
     try:
-        with torch.random.fork_rng(devices=[]):
+        with own_global_rng():
             return fn()
     finally:
         random.setstate(py_state)
@@ -806,11 +806,9 @@ class GANAugmentedDataset(Dataset):
         if real is None or not isinstance(syn, torch.Tensor):
             raise AttributeError("targets needs int labels in real's targets (as torchvision's datasets have) and "
                                  "a SyntheticMNIST; read the labels from the items instead.")
-        total = len(self)
-        j = torch.arange(total)
-        k = (j + 1) * self.num_synthetic // total
-        is_syn = k > j * self.num_synthetic // total
-        out = torch.empty(total, dtype=torch.long)
+        is_syn, k = map(torch.from_numpy, self._layout())
+        j = torch.arange(len(self))
+        out = torch.empty(len(self), dtype=torch.long)
         out[is_syn] = syn[k[is_syn] - 1].long()
         out[~is_syn] = real[j[~is_syn] - k[~is_syn]]
         return out
@@ -850,6 +848,14 @@ class GANAugmentedDataset(Dataset):
 
     def __len__(self) -> int:
         return self.num_real + self.num_synthetic
+
+    def _layout(self) -> tuple[np.ndarray, np.ndarray]:
+        """For every index j: whether it is synthetic, and k = floor((j+1)·S/T), so that a synthetic j is slot k - 1
+        of the synthetic set and a real j is item j - k of real (``__getitem__``'s rule, for all indices at once)."""
+        total = len(self)
+        j = np.arange(total)
+        k = (j + 1) * self.num_synthetic // total
+        return k > j * self.num_synthetic // total, k
 
     def is_synthetic(self, index: int) -> bool:
         total, s = len(self), self.num_synthetic
@@ -918,10 +924,9 @@ class RatioSampler(Sampler[int]):
         return self.num_samples
 
     def __iter__(self) -> Iterator[int]:
-        ds = self.dataset
-        total = len(ds)
+        total = len(self.dataset)
         j = np.arange(total)
-        syn = (j + 1) * ds.num_synthetic // total > j * ds.num_synthetic // total
+        syn = self.dataset._layout()[0]
         real_pos, syn_pos = j[~syn], j[syn]
         if self.shuffle:
             rng = np.random.default_rng([self.seed, self.epoch])
