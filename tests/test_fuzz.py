@@ -6,7 +6,7 @@ import math
 
 import pytest
 import torch
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
@@ -42,11 +42,13 @@ def test_ratio_fuzz(tiny_generator_dir, ratio):
 @given(num_samples=st.one_of(st.integers(-5, 300), st.floats(allow_nan=True), st.none(), st.text(max_size=3)),
        weights=st.one_of(st.none(), st.lists(st.one_of(st.floats(-2, 5), st.just(float("nan"))), max_size=12)),
        seed=anything)
+@example(num_samples=None, weights=None, seed=0)  # the default size, since num_samples may be left out
 def test_synthetic_fuzz(tiny_generator_dir, num_samples, weights, seed):
     try:
         ds = SyntheticMNIST(num_samples, generator=tiny_generator_dir, class_weights=weights, seed=seed, device="cpu")
     except ValueError as e:
         assert str(e)  # a message, never a bare error
         return
-    assert len(ds) == num_samples and ds.data.shape == (num_samples, 28, 28)
-    assert sum(ds.class_counts) == num_samples
+    n = 60_000 if num_samples is None else num_samples  # None: the default, MNIST's training-set size
+    assert len(ds) == n and ds.data.shape == (n, 28, 28)
+    assert sum(ds.class_counts) == n
