@@ -783,3 +783,76 @@ def test_num_samples_defaults_to_the_class_counts_sum(tiny_generator_dir):
     assert SyntheticMNIST(generator=tiny_generator_dir, class_counts=(1 for _ in range(10))).class_counts == [1] * 10
     with pytest.raises(ValueError, match="class_counts sum to 0: ask for at least one digit"):
         SyntheticMNIST(generator=tiny_generator_dir, class_counts=[0] * 10)
+
+
+def test_wrap_dataset_for_transforms_v2_takes_synthetic_mnist(mnist_train, tiny_generator_dir):
+    from torchvision import tv_tensors
+    from torchvision.datasets import wrap_dataset_for_transforms_v2
+    from torchvision.transforms import v2
+
+    to_image = v2.Compose([v2.ToImage(), v2.ToDtype(torch.float32, scale=True)])
+    ds = SyntheticMNIST(64, generator=tiny_generator_dir, device="cpu", transform=to_image)
+    wrapped = wrap_dataset_for_transforms_v2(ds)  # refused with a TypeError before (MNIST was taken)
+    assert isinstance(wrapped, SyntheticMNIST) and len(wrapped) == 64
+    x, y = wrapped[5]
+    assert isinstance(x, tv_tensors.Image) and x.shape == (1, 28, 28) and y == int(ds.targets[5])
+    assert torch.equal(x, to_image(ds._raw(5)[0]))
+    # set_epoch through the wrapper moves the dataset it reads from (it used to land on the wrapper alone)
+    first = wrapped[0][0].clone()
+    wrapped.set_epoch(1)
+    assert ds.epoch == wrapped.epoch == 1 and not torch.equal(first, wrapped[0][0])
+    batch_x, batch_y = next(iter(DataLoader(wrapped, batch_size=16, num_workers=2)))
+    assert batch_x.shape == (16, 1, 28, 28) and torch.equal(batch_y, ds.targets[:16])
+    # a wrapped MNIST as the real part of a mix: synthetic items go through the same v2 transform
+    real = wrap_dataset_for_transforms_v2(type(mnist_train)(mnist_train.root, train=True, transform=to_image))
+    mix = GANAugmentedDataset(Subset(real, range(100)), ratio=0.5, generator=tiny_generator_dir)
+    kinds = {type(mix[j][0]) for j in range(len(mix))}
+    assert kinds == {tv_tensors.Image} and mix.num_synthetic == 100
+
+
+@pytest.mark.parametrize("context", ["fork", "spawn"])
+def test_persistent_workers_follow_set_epoch(tiny_generator_dir, context, capfd):
+    # persistent workers keep the dataset copy they started with; set_epoch in the main process used to leave them
+    # serving the old digits without a word
+    ds = SyntheticMNIST(32, generator=tiny_generator_dir, device="cpu", transform=transforms.ToTensor())
+    loader = DataLoader(ds, batch_size=32, num_workers=1, persistent_workers=True, multiprocessing_context=context)
+
+    def one_epoch() -> tuple[torch.Tensor, torch.Tensor]:
+        (x, y), = list(loader)
+        return x.squeeze(1), y
+
+    assert torch.equal(one_epoch()[0], ds.data.float() / 255)
+    first = ds.data.clone()
+    ds.set_epoch(1)
+    x, y = one_epoch()
+    assert not torch.equal(ds.data, first)
+    assert torch.equal(x, ds.data.float() / 255) and torch.equal(y, ds.targets)
+    ds.set_epoch(0)  # back again
+    assert torch.equal(one_epoch()[0], first.float() / 255)
+    if context == "spawn":  # the worker warned once, in its stderr (a forked one inherits pytest's warning capture)
+        assert capfd.readouterr().err.count("persistent_workers=False") == 1
+
+
+def test_a_stale_worker_copy_warns_once_and_refuses_a_gpu(tiny_generator_dir, monkeypatch):
+    import ganaug.datasets as gd
+
+    ds = SyntheticMNIST(16, generator=tiny_generator_dir, device="cpu")
+    worker_copy = copy.copy(ds)  # shares the epoch the main process set, as a worker's copy does
+    ds.set_epoch(2)
+    monkeypatch.setattr(gd, "get_worker_info", lambda: object())  # reads as in a DataLoader worker
+    with pytest.warns(UserWarning, match="persistent_workers=False"):
+        worker_copy[0]
+    assert worker_copy.epoch == 2 and torch.equal(worker_copy.data, ds.data)
+    monkeypatch.setattr(gd, "get_worker_info", lambda: None)
+    ds.set_epoch(3)
+    monkeypatch.setattr(gd, "get_worker_info", lambda: object())
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        worker_copy[0]
+    assert worker_copy.epoch == 3
+    worker_copy.device = torch.device("cuda")
+    monkeypatch.setattr(gd, "get_worker_info", lambda: None)
+    ds.set_epoch(4)
+    monkeypatch.setattr(gd, "get_worker_info", lambda: object())
+    with pytest.raises(RuntimeError, match="persistent_workers=False"):
+        worker_copy[0]

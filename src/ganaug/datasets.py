@@ -26,7 +26,7 @@ import numpy as np
 import torch
 from PIL import Image
 from torch import nn
-from torch.utils.data import ConcatDataset, Dataset, Sampler, Subset
+from torch.utils.data import ConcatDataset, Dataset, Sampler, Subset, get_worker_info
 from torchvision.datasets import VisionDataset
 
 from ganaug._device import check_device, own_global_rng, warn_if_emulated_bf16
@@ -320,6 +320,11 @@ class SyntheticMNIST(VisionDataset):
         self._pending: dict[str, Any] | None = None
         self._worker: _PrefetchProcess | None = None
         self.epoch = 0
+        # the epoch the main process last set, in shared memory: a DataLoader worker whose copy is older (the loader
+        # keeps its workers with persistent_workers=True) sees that on its next read and follows
+        self._main_epoch = torch.zeros(1, dtype=torch.int64).share_memory_()
+        self._main_epoch_view: np.ndarray | None = None
+        self._warned_stale = False
         self.targets = self._labels()  # the same in every epoch; only the images change
         self.data, self.acceptance_rate = self._make(0)
 
@@ -331,10 +336,17 @@ class SyntheticMNIST(VisionDataset):
         helper process on CPU, a thread on GPU) while this epoch is read, and the next
         ``set_epoch(epoch + 1)`` only waits for what is left of it. The samples are the same either way.
 
-        DataLoader workers hold copies of the dataset: with ``persistent_workers=True`` they keep the copy
-        they started with and never see this call, so leave ``persistent_workers`` off (the default) when
-        regenerating.
+        DataLoader workers hold copies of the dataset. With ``persistent_workers=True`` they keep the copy they
+        started with: a worker then sees this call on its next read and makes the new set itself (with a warning
+        once, since that is one generation per worker; on a GPU device it stops with an error), so leave
+        ``persistent_workers`` off (the default) when regenerating.
         """
+        inner = vars(self).get("_dataset")
+        if isinstance(inner, SyntheticMNIST):
+            # torchvision's wrap_dataset_for_transforms_v2 makes a subclass that reads its items from the dataset
+            # it holds: move that one (run here, the new set would land on the wrapper, and its items stay old)
+            inner.set_epoch(epoch)
+            return
         epoch = _seed_int("epoch", epoch)
         if epoch == self.epoch:
             if self.prefetch and self._pending is None:  # e.g. set_epoch(0) on a fresh set: make epoch 1 meanwhile
@@ -343,8 +355,28 @@ class SyntheticMNIST(VisionDataset):
         made = self._take_prefetched(epoch)
         self.epoch = epoch
         self.data, self.acceptance_rate = made if made is not None else self._make(epoch)
+        if get_worker_info() is None:
+            self._main_epoch[0] = epoch
         if self.prefetch:
             self._start_prefetch(epoch + 1)
+
+    def _follow_main_process(self, epoch: int) -> None:
+        """Make ``epoch``'s set in a DataLoader worker whose copy of the dataset predates the main's set_epoch."""
+        if self.device.type != "cpu":
+            raise RuntimeError(
+                f"SyntheticMNIST.set_epoch({epoch}) ran after this DataLoader worker took its copy of the dataset "
+                f"(persistent_workers=True), and a worker cannot make digits on {self.device}. Create the DataLoader "
+                "with persistent_workers=False when calling set_epoch.")
+        if not self._warned_stale:
+            self._warned_stale = True
+            warnings.warn(
+                f"SyntheticMNIST.set_epoch({epoch}) ran after this DataLoader worker took its copy of the dataset "
+                "(persistent_workers=True keeps the workers and their copies across epochs). The worker now makes "
+                f"epoch {epoch}'s digits itself, as every worker does each epoch: correct, but that is one generation "
+                "per worker instead of one. Create the DataLoader with persistent_workers=False when calling "
+                "set_epoch.", UserWarning, stacklevel=3)
+        self.prefetch = False  # a helper per worker would multiply the work again
+        self.set_epoch(epoch)
 
     def _start_prefetch(self, epoch: int) -> None:
         if self.device.type == "cpu" and _FORK_OK:
@@ -388,6 +420,7 @@ class SyntheticMNIST(VisionDataset):
         state = self.__dict__.copy()
         state["_pending"] = None
         state["_worker"] = None
+        state["_main_epoch_view"] = None  # a numpy view would be pickled as a copy; each process makes its own
         # a compiled module cannot be pickled; workers only read the set, so they get the plain one
         state["_net"] = getattr(self._net, "_orig_mod", self._net)
         return state
@@ -510,6 +543,11 @@ class SyntheticMNIST(VisionDataset):
         index = _index(index)
         if not -self.num_samples <= index < self.num_samples:
             raise IndexError(f"index {index} is out of range for SyntheticMNIST of {self.num_samples} samples")
+        if get_worker_info() is not None:
+            if self._main_epoch_view is None:
+                self._main_epoch_view = self._main_epoch.numpy()
+            if self._main_epoch_view[0] != self.epoch:
+                self._follow_main_process(int(self._main_epoch_view[0]))
         return Image.fromarray(self.data[index].numpy(), mode="L"), int(self.targets[index])
 
     def __getitem__(self, index: int) -> tuple[Any, Any]:
@@ -533,6 +571,23 @@ class SyntheticMNIST(VisionDataset):
         if self.min_confidence is not None or self.labeller is not None:
             lines.append(f"Filter: min_confidence={self.min_confidence}, acceptance rate {self.acceptance_rate:.3f}")
         return "\n".join(lines)
+
+
+def _register_with_transforms_v2() -> None:
+    """Let ``torchvision.datasets.wrap_dataset_for_transforms_v2`` take a SyntheticMNIST as it takes an MNIST.
+
+    Its items are (PIL image, int) as MNIST's, so torchvision's wrapper for classification datasets (which passes
+    them through) fits. The table lives in a private torchvision module; where it is missing, the wrapper refuses
+    SyntheticMNIST with its own TypeError, as before.
+    """
+    try:
+        from torchvision.tv_tensors._dataset_wrapper import WRAPPER_FACTORIES, classification_wrapper_factory
+    except ImportError:
+        return
+    WRAPPER_FACTORIES.setdefault(SyntheticMNIST, classification_wrapper_factory)
+
+
+_register_with_transforms_v2()
 
 
 # ---------------------------------------------------------------- mixing real and synthetic
@@ -868,7 +923,8 @@ class GANAugmentedDataset(Dataset):
     def set_epoch(self, epoch: int) -> None:
         """Regenerate the synthetic part for ``epoch``, also a SyntheticMNIST passed in as ``synthetic=`` (the
         way to mix with ``prefetch=True`` or ``bf16=True``): it is the same object, so it moves to ``epoch`` too.
-        As for SyntheticMNIST, leave the DataLoader's ``persistent_workers`` off: its workers would not see this."""
+        As for SyntheticMNIST, leave the DataLoader's ``persistent_workers`` off: each of its workers would make the
+        new set again."""
         if self.synthetic is not None and hasattr(self.synthetic, "set_epoch"):
             self.synthetic.set_epoch(epoch)
 
