@@ -856,3 +856,16 @@ def test_a_stale_worker_copy_warns_once_and_refuses_a_gpu(tiny_generator_dir, mo
     monkeypatch.setattr(gd, "get_worker_info", lambda: object())
     with pytest.raises(RuntimeError, match="persistent_workers=False"):
         worker_copy[0]
+
+
+def test_items_follow_data_and_targets_set_by_hand(tiny_generator_dir):
+    # items are read through numpy views of data and targets; setting either must reach the items, also in copies
+    ds = SyntheticMNIST(8, generator=tiny_generator_dir, device="cpu")
+    ds.data = torch.full_like(ds.data, 7)
+    ds.targets = torch.arange(8) % 10
+    for copied in (ds, copy.deepcopy(ds), copy.copy(ds)):
+        img, label = copied[3]
+        assert np.array_equal(np.asarray(img), np.full((28, 28), 7, np.uint8)) and label == 3
+    ds.set_epoch(1)
+    assert not torch.equal(ds.data, torch.full_like(ds.data, 7))
+    assert np.array_equal(np.asarray(ds[3][0]), ds.data[3].numpy())
