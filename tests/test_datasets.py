@@ -810,54 +810,6 @@ def test_wrap_dataset_for_transforms_v2_takes_synthetic_mnist(mnist_train, tiny_
     assert kinds == {tv_tensors.Image} and mix.num_synthetic == 100
 
 
-@pytest.mark.parametrize("context", ["fork", "spawn"])
-def test_persistent_workers_follow_set_epoch(tiny_generator_dir, context, capfd):
-    # persistent workers keep the dataset copy they started with; set_epoch in the main process used to leave them
-    # serving the old digits without a word
-    ds = SyntheticMNIST(32, generator=tiny_generator_dir, device="cpu", transform=transforms.ToTensor())
-    loader = DataLoader(ds, batch_size=32, num_workers=1, persistent_workers=True, multiprocessing_context=context)
-
-    def one_epoch() -> tuple[torch.Tensor, torch.Tensor]:
-        (x, y), = list(loader)
-        return x.squeeze(1), y
-
-    assert torch.equal(one_epoch()[0], ds.data.float() / 255)
-    first = ds.data.clone()
-    ds.set_epoch(1)
-    x, y = one_epoch()
-    assert not torch.equal(ds.data, first)
-    assert torch.equal(x, ds.data.float() / 255) and torch.equal(y, ds.targets)
-    ds.set_epoch(0)  # back again
-    assert torch.equal(one_epoch()[0], first.float() / 255)
-    if context == "spawn":  # the worker warned once, in its stderr (a forked one inherits pytest's warning capture)
-        assert capfd.readouterr().err.count("persistent_workers=False") == 1
-
-
-def test_a_stale_worker_copy_warns_once_and_refuses_a_gpu(tiny_generator_dir, monkeypatch):
-    import ganaug.datasets as gd
-
-    ds = SyntheticMNIST(16, generator=tiny_generator_dir, device="cpu")
-    worker_copy = copy.copy(ds)  # shares the epoch the main process set, as a worker's copy does
-    ds.set_epoch(2)
-    monkeypatch.setattr(gd, "get_worker_info", lambda: object())  # reads as in a DataLoader worker
-    with pytest.warns(UserWarning, match="persistent_workers=False"):
-        worker_copy[0]
-    assert worker_copy.epoch == 2 and torch.equal(worker_copy.data, ds.data)
-    monkeypatch.setattr(gd, "get_worker_info", lambda: None)
-    ds.set_epoch(3)
-    monkeypatch.setattr(gd, "get_worker_info", lambda: object())
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        worker_copy[0]
-    assert worker_copy.epoch == 3
-    worker_copy.device = torch.device("cuda")
-    monkeypatch.setattr(gd, "get_worker_info", lambda: None)
-    ds.set_epoch(4)
-    monkeypatch.setattr(gd, "get_worker_info", lambda: object())
-    with pytest.raises(RuntimeError, match="persistent_workers=False"):
-        worker_copy[0]
-
-
 def test_items_follow_data_and_targets_set_by_hand(tiny_generator_dir):
     # items are read through numpy views of data and targets; setting either must reach the items, also in copies
     ds = SyntheticMNIST(8, generator=tiny_generator_dir, device="cpu")
@@ -869,3 +821,18 @@ def test_items_follow_data_and_targets_set_by_hand(tiny_generator_dir):
     ds.set_epoch(1)
     assert not torch.equal(ds.data, torch.full_like(ds.data, 7))
     assert np.array_equal(np.asarray(ds[3][0]), ds.data[3].numpy())
+    ds.targets = list(range(8))  # as before, anything indexable
+    assert ds[5][1] == 5
+
+
+@pytest.mark.parametrize("context", ["fork", "spawn"])
+def test_items_read_in_the_main_process_after_a_worker_loader(tiny_generator_dir, context):
+    # sending the dataset to spawned workers moves data and targets into shared memory: items read afterwards in the
+    # main process must come from there, not from the memory they left (numpy views of it read garbage)
+    ds = SyntheticMNIST(2000, generator=tiny_generator_dir, device="cpu", transform=transforms.PILToTensor())
+    before = [ds[i] for i in range(0, 2000, 97)]
+    loaded = torch.cat([x for x, _ in DataLoader(ds, batch_size=500, num_workers=1, multiprocessing_context=context)])
+    assert torch.equal(loaded.squeeze(1), ds.data)
+    for (x, y), i in zip(before, range(0, 2000, 97)):
+        x2, y2 = ds[i]
+        assert torch.equal(x, x2) and y == y2 == int(ds.targets[i])
