@@ -836,3 +836,30 @@ def test_items_read_in_the_main_process_after_a_worker_loader(tiny_generator_dir
     for (x, y), i in zip(before, range(0, 2000, 97)):
         x2, y2 = ds[i]
         assert torch.equal(x, x2) and y == y2 == int(ds.targets[i])
+
+
+def test_items_follow_in_place_changes_and_odd_targets(tiny_generator_dir):
+    # the numpy view items are read through is made again when data's memory or layout changes in place
+    ds = SyntheticMNIST(16, generator=tiny_generator_dir, device="cpu")
+    ds[0]
+    ds.data.transpose_(1, 2)
+    assert all(np.array_equal(np.asarray(ds[i][0]), ds.data[i].numpy()) for i in range(16))
+    ds.data.set_(ds.data.transpose(1, 2).contiguous())
+    assert all(np.array_equal(np.asarray(ds[i][0]), ds.data[i].numpy()) for i in range(16))
+    # targets are read as before: anything int() takes
+    expected = [int(t) for t in ds.targets]
+    for targets in (ds.targets.view(-1, 1), ds.targets.to(torch.bfloat16), ds.targets.float().requires_grad_()):
+        ds.targets = targets
+        assert [ds[i][1] for i in range(16)] == expected
+
+
+def test_a_subclass_keeping_its_own_dataset_attribute_is_not_taken_for_the_v2_wrapper(tiny_generator_dir):
+    class Holder(SyntheticMNIST):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self._dataset = SyntheticMNIST(8, generator=tiny_generator_dir, device="cpu", seed=9)
+
+    ds = Holder(8, generator=tiny_generator_dir, device="cpu")
+    assert np.array_equal(np.asarray(ds[0][0]), ds.data[0].numpy())
+    ds.set_epoch(1)
+    assert ds.epoch == 1 and ds._dataset.epoch == 0

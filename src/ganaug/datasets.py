@@ -335,11 +335,10 @@ class SyntheticMNIST(VisionDataset):
         they started with and never see this call, so leave ``persistent_workers`` off (the default) when
         regenerating.
         """
-        inner = vars(self).get("_dataset")
-        if isinstance(inner, SyntheticMNIST):
+        if _V2_WRAPPER is not None and isinstance(self, _V2_WRAPPER):
             # torchvision's wrap_dataset_for_transforms_v2 makes a subclass that reads its items from the dataset
             # it holds: move that one (run here, the new set would land on the wrapper, and its items stay old)
-            inner.set_epoch(epoch)
+            self._dataset.set_epoch(epoch)
             return
         epoch = _seed_int("epoch", epoch)
         if epoch == self.epoch:
@@ -349,7 +348,7 @@ class SyntheticMNIST(VisionDataset):
         made = self._take_prefetched(epoch)
         self.epoch = epoch
         self.data, self.acceptance_rate = made if made is not None else self._make(epoch)
-        self.__dict__.pop("_item_arrays", None)  # so the old set's memory goes now, not at the next read
+        self.__dict__.pop("_item_images", None)  # so the old set's memory goes now, not at the next read
         if self.prefetch:
             self._start_prefetch(epoch + 1)
 
@@ -395,7 +394,7 @@ class SyntheticMNIST(VisionDataset):
         state = self.__dict__.copy()
         state["_pending"] = None
         state["_worker"] = None
-        state.pop("_item_arrays", None)  # numpy views of data and targets: each process makes its own
+        state.pop("_item_images", None)  # a numpy view of data: each process makes its own
         # a compiled module cannot be pickled; workers only read the set, so they get the plain one
         state["_net"] = getattr(self._net, "_orig_mod", self._net)
         return state
@@ -515,29 +514,32 @@ class SyntheticMNIST(VisionDataset):
         return self.num_samples
 
     def _raw(self, index: int) -> tuple[Image.Image, int]:
-        inner = vars(self).get("_dataset")
-        if isinstance(inner, SyntheticMNIST):  # torchvision's v2 wrapper (see set_epoch): read the one it holds
-            return inner._raw(index)
+        if _V2_WRAPPER is not None and isinstance(self, _V2_WRAPPER):  # (see set_epoch) read the one it holds
+            return self._dataset._raw(index)
         index = _index(index)
         if not -self.num_samples <= index < self.num_samples:
             raise IndexError(f"index {index} is out of range for SyntheticMNIST of {self.num_samples} samples")
-        images, labels = self._arrays()
-        return Image.fromarray(images[index], mode="L"), int(labels[index])
+        images = self._images()
+        image = images[index] if images is not None else self.data[index].numpy()
+        return Image.fromarray(image, mode="L"), int(self.targets[index])
 
-    def _arrays(self) -> tuple[Any, Any]:
-        """``data`` and ``targets`` as numpy views, made again whenever either tensor or its memory changes (set_epoch,
-        an assignment, torch moving it into shared memory to send it to a DataLoader worker). An item read through them
-        skips two tensor indexings and a ``.numpy()``: 7 us against MNIST's 11 us on our CPU. Anything else assigned
-        to data or targets (an array, a list) is indexed as it is."""
-        data, targets = self.data, self.targets
-        cached = self.__dict__.get("_item_arrays")
-        if not (isinstance(data, torch.Tensor) and isinstance(targets, torch.Tensor)):  # rare: no cache
-            return (data.numpy() if isinstance(data, torch.Tensor) else data), targets
-        if (cached is None or cached[0] is not data or cached[1] is not targets
-                or cached[2] != data.data_ptr() or cached[3] != targets.data_ptr()):
-            cached = (data, targets, data.data_ptr(), targets.data_ptr(), data.numpy(), targets.numpy())
-            self.__dict__["_item_arrays"] = cached
-        return cached[4], cached[5]
+    def _images(self) -> Any:
+        """``data`` as a numpy view, made again whenever the tensor, its memory or its layout changes (set_epoch, an
+        assignment, an in-place op, torch moving it into shared memory to send it to a DataLoader worker). An item
+        read through it skips indexing a tensor and a ``.numpy()``. None where numpy cannot view ``data``."""
+        data = self.data
+        if not isinstance(data, torch.Tensor):
+            return data
+        key = (data.data_ptr(), data._version, data.shape, data.stride(), data.dtype)
+        cached = self.__dict__.get("_item_images")
+        if cached is None or cached[0] is not data or cached[1] != key:
+            try:
+                view = data.numpy()
+            except (RuntimeError, TypeError):  # on a GPU, needing grad, a dtype numpy lacks: the plain path says so
+                return None
+            cached = (data, key, view)
+            self.__dict__["_item_images"] = cached
+        return cached[2]
 
     def __getitem__(self, index: int) -> tuple[Any, Any]:
         img, target = self._raw(index)
@@ -562,21 +564,24 @@ class SyntheticMNIST(VisionDataset):
         return "\n".join(lines)
 
 
-def _register_with_transforms_v2() -> None:
-    """Let ``torchvision.datasets.wrap_dataset_for_transforms_v2`` take a SyntheticMNIST as it takes an MNIST.
+def _register_with_transforms_v2() -> type | None:
+    """Let ``torchvision.datasets.wrap_dataset_for_transforms_v2`` take a SyntheticMNIST as it takes an MNIST, and
+    return the base class of the wrappers it makes (None where the table is missing).
 
     Its items are (PIL image, int) as MNIST's, so torchvision's wrapper for classification datasets (which passes
     them through) fits. The table lives in a private torchvision module; where it is missing, the wrapper refuses
     SyntheticMNIST with its own TypeError, as before.
     """
     try:
-        from torchvision.tv_tensors._dataset_wrapper import WRAPPER_FACTORIES, classification_wrapper_factory
+        from torchvision.tv_tensors._dataset_wrapper import (VisionDatasetTVTensorWrapper, WRAPPER_FACTORIES,
+                                                             classification_wrapper_factory)
     except ImportError:
-        return
+        return None
     WRAPPER_FACTORIES.setdefault(SyntheticMNIST, classification_wrapper_factory)
+    return VisionDatasetTVTensorWrapper  # the base of the classes it makes
 
 
-_register_with_transforms_v2()
+_V2_WRAPPER = _register_with_transforms_v2()
 
 
 # ---------------------------------------------------------------- mixing real and synthetic
