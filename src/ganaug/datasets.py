@@ -335,7 +335,7 @@ class SyntheticMNIST(VisionDataset):
         they started with and never see this call, so leave ``persistent_workers`` off (the default) when
         regenerating.
         """
-        if _V2_WRAPPER is not None and isinstance(self, _V2_WRAPPER):
+        if isinstance(self, _V2_WRAPPER):
             # torchvision's wrap_dataset_for_transforms_v2 makes a subclass that reads its items from the dataset
             # it holds: move that one (run here, the new set would land on the wrapper, and its items stay old)
             self._dataset.set_epoch(epoch)
@@ -514,8 +514,6 @@ class SyntheticMNIST(VisionDataset):
         return self.num_samples
 
     def _raw(self, index: int) -> tuple[Image.Image, int]:
-        if _V2_WRAPPER is not None and isinstance(self, _V2_WRAPPER):  # (see set_epoch) read the one it holds
-            return self._dataset._raw(index)
         index = _index(index)
         if not -self.num_samples <= index < self.num_samples:
             raise IndexError(f"index {index} is out of range for SyntheticMNIST of {self.num_samples} samples")
@@ -564,9 +562,13 @@ class SyntheticMNIST(VisionDataset):
         return "\n".join(lines)
 
 
-def _register_with_transforms_v2() -> type | None:
+class _NoV2Wrapper:
+    """Stands for torchvision's v2 wrapper class where torchvision lacks it: nothing is an instance."""
+
+
+def _register_with_transforms_v2() -> type:
     """Let ``torchvision.datasets.wrap_dataset_for_transforms_v2`` take a SyntheticMNIST as it takes an MNIST, and
-    return the base class of the wrappers it makes (None where the table is missing).
+    return the base class of the wrappers it makes (``_NoV2Wrapper`` where the table is missing).
 
     Its items are (PIL image, int) as MNIST's, so torchvision's wrapper for classification datasets (which passes
     them through) fits. The table lives in a private torchvision module; where it is missing, the wrapper refuses
@@ -576,7 +578,7 @@ def _register_with_transforms_v2() -> type | None:
         from torchvision.tv_tensors._dataset_wrapper import (VisionDatasetTVTensorWrapper, WRAPPER_FACTORIES,
                                                              classification_wrapper_factory)
     except ImportError:
-        return None
+        return _NoV2Wrapper
     WRAPPER_FACTORIES.setdefault(SyntheticMNIST, classification_wrapper_factory)
     return VisionDatasetTVTensorWrapper  # the base of the classes it makes
 
@@ -799,6 +801,8 @@ class GANAugmentedDataset(Dataset):
                 warnings.warn(f"synthetic= holds digits of classes {extra}, which real never has; pass a SyntheticMNIST "
                               "with class_counts= or class_weights= for real's classes only.", stacklevel=2)
         self.synthetic = synthetic
+        # what plain synthetic items are read from: the SyntheticMNIST itself, or the one a v2 wrapper holds
+        self._raw_source = synthetic._dataset if isinstance(synthetic, _V2_WRAPPER) else synthetic
         if self.num_synthetic > 0 and not self._syn_plain:
             self._check_items_match(first, _quietly(lambda: self[self._first_synthetic()]))
 
@@ -932,7 +936,7 @@ class GANAugmentedDataset(Dataset):
         if k > index * s // total:  # synthetic slot k - 1
             if not self._syn_plain:
                 return self.synthetic[k - 1]  # type: ignore[index]
-            return self._through_transforms(*self.synthetic._raw(k - 1))  # type: ignore[union-attr]
+            return self._through_transforms(*self._raw_source._raw(k - 1))  # type: ignore[union-attr]
         return self.real[index - k]
 
     def __repr__(self) -> str:
