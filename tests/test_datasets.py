@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import copy
+import gc
 import json
 import math
 import os
 import shutil
 import time
 import warnings
+import weakref
 
 import numpy as np
 
@@ -823,6 +825,21 @@ def test_items_follow_data_and_targets_set_by_hand(tiny_generator_dir):
     assert np.array_equal(np.asarray(ds[3][0]), ds.data[3].numpy())
     ds.targets = list(range(8))  # as before, anything indexable
     assert ds[5][1] == 5
+
+
+@pytest.mark.parametrize("how", ["assignment", "set_epoch"])
+def test_replacing_data_frees_the_old_images_at_once(tiny_generator_dir, how):
+    # items are read through a cached view of data; replacing data must not keep the old tensor alive until the next read
+    ds = SyntheticMNIST(64, generator=tiny_generator_dir, device="cpu")
+    ds[0]
+    old = weakref.ref(ds.data)
+    if how == "assignment":
+        ds.data = ds.data.flip(0).clone()
+    else:
+        ds.set_epoch(1)
+    gc.collect()
+    assert old() is None
+    assert np.array_equal(np.asarray(ds[0][0]), ds.data[0].numpy())
 
 
 @pytest.mark.parametrize("context", ["fork", "spawn"])

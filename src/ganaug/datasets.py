@@ -348,7 +348,6 @@ class SyntheticMNIST(VisionDataset):
         made = self._take_prefetched(epoch)
         self.epoch = epoch
         self.data, self.acceptance_rate = made if made is not None else self._make(epoch)
-        self.__dict__.pop("_item_images", None)  # so the old set's memory goes now, not at the next read
         if self.prefetch:
             self._start_prefetch(epoch + 1)
 
@@ -520,6 +519,11 @@ class SyntheticMNIST(VisionDataset):
         images = self._images()
         image = images[index] if images is not None else self.data[index].numpy()
         return Image.fromarray(image, mode="L"), int(self.targets[index])
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name == "data":  # the cached view holds the old tensor: let it go now (set_epoch, a hand assignment)
+            self.__dict__.pop("_item_images", None)
+        super().__setattr__(name, value)
 
     def _images(self) -> Any:
         """``data`` as a numpy view, made again whenever the tensor, its memory or its layout changes (set_epoch, an
