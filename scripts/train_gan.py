@@ -2,7 +2,7 @@ r"""Train a ganaug GAN on MNIST (or a subset) and release the generator with its
 
 Commands (this repo's root):
     # the shipped default generator (class-conditional), 2-core CPU
-    python scripts/train_gan.py --preset default --epochs 8 --output-dir runs/default
+    python scripts/train_gan.py --preset default --epochs 15 --output-dir runs/default
     # the paper's network
     python scripts/train_gan.py --preset seed --epochs 100 --output-dir runs/seed
     # a subset (indices file: JSON list or one int per line), the small-data recipe
@@ -178,6 +178,12 @@ def main(argv: list[str] | None = None) -> int:
             print("error: --push-to-hub needs a Hugging Face token with write access: set HF_TOKEN or run "
                   "`hf auth login` first (checked now so that training is not wasted).", file=sys.stderr)
             return 2
+        from huggingface_hub import constants
+
+        if constants.HF_HUB_OFFLINE:
+            print("error: --push-to-hub needs the Hub, and HF_HUB_OFFLINE is set: unset it (or drop --push-to-hub) "
+                  "before training (checked now so that training is not wasted).", file=sys.stderr)
+            return 2
     try:
         indices = parse_indices(a.indices)
         if a.per_class is not None:
@@ -204,13 +210,22 @@ def main(argv: list[str] | None = None) -> int:
     torch.set_flush_denormal(True)  # denormal floats slow CPU kernels many times over
     try:
         release = train(cfg, card_template=CARD_TEMPLATE.read_text())
-    except ValueError as e:  # settings refused before training (the checks raise before anything is written)
+    except (ValueError, FileNotFoundError, ConnectionError) as e:  # refused before training: settings, data, weights
         print(f"error: {e}", file=sys.stderr)
         return 2
-    if _dist_info()[0] == 0:  # under torchrun only rank 0 writes the release
-        print(f"generator saved to {release}")
-    if a.push_to_hub:
-        url = push_release(release, a.push_to_hub, revision=a.revision)
+    if _dist_info()[0] != 0:  # under torchrun only rank 0 writes and publishes the release
+        return 0
+    print(f"generator saved to {release}")
+    if a.push_to_hub and a.dry_run:  # a smoke run's generator is not worth publishing over a repo's last release
+        print(f"dry run: not pushed to {a.push_to_hub} (the Hub settings were checked; drop --dry-run to publish).")
+    elif a.push_to_hub:
+        try:
+            url = push_release(release, a.push_to_hub, revision=a.revision)
+        except Exception as e:  # the Hub unreachable (an httpx error) or refusing: the trained generator is kept
+            rev = f" --revision {a.revision}" if a.revision else ""
+            print(f"error: publishing to {a.push_to_hub} failed ({type(e).__name__}: {e}). The generator is saved in "
+                  f"{release}: publish it later with `hf upload {a.push_to_hub} {release}{rev}`.", file=sys.stderr)
+            return 1
         if url:
             print(f"pushed to {url}")
     return 0

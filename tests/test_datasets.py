@@ -268,6 +268,8 @@ def test_relabel_conditional(tiny_generator_dir, tiny_classifier):
     assert torch.equal(p.argmax(1), ds.targets)
     assert 0 < ds.acceptance_rate <= 1
     assert "relabelled" in repr(ds)
+    # no filter: the candidates dropped fell in classes already full, which the repr says (it showed a filter)
+    assert f"Filter: none; {ds.acceptance_rate:.3f} of the candidates kept" in repr(ds)
     again = SyntheticMNIST(24, **kw)
     assert torch.equal(again.data, ds.data) and torch.equal(again.targets, ds.targets)
     ds.set_epoch(1)
@@ -762,6 +764,59 @@ def test_mixed_targets_and_classes_follow_the_items(mnist_train, tiny_generator_
     assert aug.targets.tolist() == [aug[j][1] for j in range(len(aug))]  # e.g. for a WeightedRandomSampler
     assert aug.classes == mnist.classes
     assert not hasattr(GANAugmentedDataset(_fake_real(4), generator=tiny_generator_dir), "targets")  # no labels known
+
+
+def test_an_image_folder_of_some_digits_gets_its_own_class_indices(tmp_path, tiny_generator_dir):
+    # ImageFolder numbers its folders '1' ... '9' as classes 0 ... 8: a synthetic 7 must be labelled 6 there, and no
+    # synthetic 0 (which it has no class for) drawn
+    from torchvision.datasets import ImageFolder
+
+    for d in range(1, 10):
+        (tmp_path / str(d)).mkdir()
+        for k in range(2):
+            Image.fromarray(np.full((28, 28), 10 * d + k, np.uint8), mode="L").save(tmp_path / str(d) / f"{k}.png")
+    folder = ImageFolder(str(tmp_path), transform=transforms.Compose([transforms.Grayscale(), transforms.ToTensor()]))
+    assert folder.class_to_idx["7"] == 6
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no "not the ten digits" warning: these are digits
+        aug = GANAugmentedDataset(folder, ratio=0.5, generator=tiny_generator_dir)
+    syn = aug.synthetic
+    assert 0 not in syn.targets.tolist() and len(aug) == 36
+    for j in range(len(aug)):
+        if aug.is_synthetic(j):
+            k = (j + 1) * aug.num_synthetic // len(aug) - 1
+            assert aug[j][1] == int(syn.targets[k]) - 1  # digit d is real's class d - 1
+    assert aug.targets.tolist() == [aug[j][1] for j in range(len(aug))]
+    assert aug.classes == folder.classes and aug.class_to_idx == folder.class_to_idx
+    with pytest.raises(ValueError, match=r"synthetic= holds digits \[0\], which real's classes .* lack"):
+        GANAugmentedDataset(folder, ratio=0.5, synthetic=SyntheticMNIST(40, generator=tiny_generator_dir))
+    ok = SyntheticMNIST(36, generator=tiny_generator_dir, class_counts=[0] + [4] * 9)
+    assert sorted({y for _, y in (GANAugmentedDataset(folder, ratio=0.5, synthetic=ok)[j] for j in range(36))}) == \
+        list(range(9))
+
+
+def test_flags_and_revisions_that_would_be_ignored_are_refused(tiny_generator_dir):
+    for name in ("bf16", "compile", "prefetch", "channels_last", "relabel"):
+        with pytest.raises(ValueError, match=f"{name} must be True or False, got 'False'"):
+            SyntheticMNIST(4, generator=tiny_generator_dir, **{name: "False"})  # was taken as True
+    assert SyntheticMNIST(4, generator=tiny_generator_dir, channels_last=np.bool_(False)).channels_last is False
+    g = Generator.from_pretrained(tiny_generator_dir)
+    with pytest.raises(ValueError, match="revision='abc' pins a Hub repo's commit, but the generator is a model object"):
+        SyntheticMNIST(4, generator=g, revision="abc")  # was accepted, and shown in the repr
+
+
+def test_filtering_data_and_targets_by_hand_as_with_mnist(tiny_generator_dir):
+    ds = SyntheticMNIST(40, generator=tiny_generator_dir, transform=transforms.PILToTensor())
+    keep = ds.targets < 5
+    ds.data, ds.targets = ds.data[keep], ds.targets[keep]
+    assert len(ds) == 20 and sorted(set(ds.targets.tolist())) == [0, 1, 2, 3, 4]
+    assert sum(len(y) for _, y in DataLoader(ds, batch_size=8)) == 20  # was: numpy IndexError at item 20
+    with pytest.raises(IndexError, match="index 20 is out of range for SyntheticMNIST of 20 samples"):
+        ds[20]
+    with pytest.raises(ValueError, match="changed by hand .* class_counts=.*data.Subset"):
+        ds.set_epoch(1)  # it would draw all 40 again (it failed deep inside the generator)
+    assert len(ds) == 20 and ds.epoch == 0
+    ds.set_epoch(0)  # the epoch it holds: nothing to draw, so nothing refused
 
 
 def test_a_hub_labeller_can_be_pinned(tiny_generator_dir):

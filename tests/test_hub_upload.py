@@ -90,10 +90,19 @@ def uploaded(tmp_path_factory):
         mixin_requests = list(hub.requests)
         mixin_payloads = list(hub.commit_payloads)
 
-        run_dir = base / "train-run"
+        # a dry run checks the Hub settings but does not publish its 5-step generator
         done = subprocess.run(
-            [sys.executable, str(ROOT / "scripts" / "train_gan.py"), "--dry-run", "--width", "4",
-             "--batch-size", "8", "--output-dir", str(run_dir), "--push-to-hub", "org/trained", "--revision", "v1"],
+            [sys.executable, str(ROOT / "scripts" / "train_gan.py"), "--dry-run", "--width", "4", "--batch-size", "8",
+             "--output-dir", str(base / "dry-run"), "--push-to-hub", "org/trained", "--revision", "v1"],
+            env=env, capture_output=True, text=True, timeout=CLIENT_TIMEOUT, cwd=base,
+        )
+        assert done.returncode == 0 and "dry run: not pushed to org/trained" in done.stdout, done.stderr[-3000:]
+        assert len(hub.requests) == len(mixin_requests), hub.requests[len(mixin_requests):]
+
+        run_dir = base / "train-run"  # a real run, of 20 images (2 steps)
+        done = subprocess.run(
+            [sys.executable, str(ROOT / "scripts" / "train_gan.py"), "--per-class", "2", "--epochs", "1", "--width",
+             "4", "--batch-size", "8", "--output-dir", str(run_dir), "--push-to-hub", "org/trained", "--revision", "v1"],
             env=env, capture_output=True, text=True, timeout=CLIENT_TIMEOUT, cwd=base,
         )
         assert done.returncode == 0, f"train_gan.py --push-to-hub failed\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
@@ -177,7 +186,7 @@ def test_train_script_push_validates_card_and_publishes_to_a_branch(uploaded):
     assert card == (uploaded["run_dir"] / "generator" / "README.md").read_text().strip()  # the release's card, as is (_git strips)
     assert 'generator="org/trained")' in card and "<this repo id>" not in card  # its snippet runs as written
     info = json.loads(_git(repo, "show", f"{v1}:training.json"))  # the run's record goes up with it
-    assert info["hyperparameters"]["steps"] == 5, info
+    assert info["hyperparameters"]["steps"] == 2 and len(info["indices"]) == 20, info
 
     out = uploaded["base"] / "readback-trained"
     report = _run_client([("v1", "org/trained", "v1")], endpoint=uploaded["olah"].endpoint,

@@ -612,11 +612,38 @@ def test_train_gan_script_checks_publishing_before_training(tmp_path):
     cases = [(["--push-to-hub", "my repo!"], "is not a Hub repo id"),
              (["--push-to-hub", "you/ganaug-mnist"], "needs a Hugging Face token with write access"),
              (["--revision", "v1"], "--revision is the Hub branch to push to"),
-             (["--per-class", "7000"], "error: ")]
+             (["--per-class", "7000"], "error: "),
+             (["--push-to-hub", "you/ganaug-mnist", "HF_TOKEN"], "HF_HUB_OFFLINE is set"),  # it failed after training
+             (["--data-root", str(tmp_path / "nowhere")], "the scripts' --data-root"),
+             (["--init-generator", str(tmp_path / "missing")], "error: No folder at")]
     for extra, said in cases:
-        done = subprocess.run(base + extra, capture_output=True, text=True, timeout=120, env=env)
+        run_env = dict(env, HF_TOKEN="hf_test") if "HF_TOKEN" in extra else env
+        extra = [x for x in extra if x != "HF_TOKEN"]
+        done = subprocess.run(base + extra, capture_output=True, text=True, timeout=120, env=run_env)
         assert done.returncode == 2 and said in done.stderr and "Traceback" not in done.stderr, (extra, done.stderr)
         assert not (tmp_path / "out").exists(), extra  # refused before anything trained or was written
+
+
+def test_train_gan_script_keeps_the_generator_when_publishing_fails(tmp_path):
+    # the Hub unreachable at push time (after hours of training): a clear error naming the saved release and the
+    # command that publishes it later, not an httpx traceback
+    import socket
+
+    with socket.socket() as sock:  # a loopback port nothing listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    root = Path(__file__).resolve().parents[1]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HF_")}
+    env.update(HF_HOME=str(tmp_path / "hf-home"), HF_ENDPOINT=f"http://127.0.0.1:{port}", HF_TOKEN="hf_test",
+               OMP_NUM_THREADS="1")
+    out = tmp_path / "out"
+    done = subprocess.run([sys.executable, str(root / "scripts" / "train_gan.py"), "--per-class", "1", "--epochs", "1",
+                           "--width", "4", "--batch-size", "8", "--output-dir", str(out), "--push-to-hub", "you/x",
+                           "--revision", "v2"], capture_output=True, text=True, timeout=300, env=env)
+    assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr[-3000:]
+    assert f"publishing to you/x failed" in done.stderr and \
+        f"`hf upload you/x {out / 'generator'} --revision v2`" in done.stderr, done.stderr
+    assert (out / "generator" / "model.safetensors").is_file()
 
 
 def test_an_earlier_run_is_not_replaced(tmp_path):

@@ -42,17 +42,19 @@ _LABEL_BATCH = 512  # a filter's labeller reads each chunk in parts of this many
 _MAIN_STREAM = 1_000  # stream id of the plain conditional path; filters use one stream per class
 
 
-def _no_revision(revision: str | None, what: str) -> None:
-    """Refuse a Hub revision for weights shipped in the package (it would be ignored)."""
+def _no_revision(revision: str | None, what: str, *, loaded: bool = False) -> None:
+    """Refuse a Hub revision for weights shipped in the package or a model passed as an object (it would be ignored)."""
     if revision is not None:
-        raise ValueError(f"revision={revision!r} pins a Hub repo's commit, but the {what} is part of the installed "
-                         "package: pass a Hub repo id ('org/name') with it, or drop revision.")
+        where = "a model object, already loaded" if loaded else "part of the installed package"
+        raise ValueError(f"revision={revision!r} pins a Hub repo's commit, but the {what} is {where}: pass a Hub repo "
+                         "id ('org/name') with it, or drop revision.")
 
 
 def load_generator(source: str | os.PathLike | Generator | None = None, *, revision: str | None = None,
                    device: str | torch.device = "cpu") -> Generator:
     """None: the generator shipped with ganaug; a folder from save_pretrained; or a Hub repo id."""
     if isinstance(source, Generator):  # a private copy: the caller's module keeps its device and train mode
+        _no_revision(revision, "generator", loaded=True)
         return copy.deepcopy(source).to(device).eval()
     if isinstance(source, nn.Module):
         raise TypeError(f"generator must be a ganaug.Generator, a folder or a Hub repo id, not {type(source).__name__}.")
@@ -71,6 +73,7 @@ def load_classifier(source: str | os.PathLike | Classifier | None = None, *, rev
                     device: str | torch.device = "cpu") -> Classifier:
     """None or "reference": ganaug's shipped reference classifier; else a folder or Hub repo id."""
     if isinstance(source, Classifier):  # a private copy, as for generators
+        _no_revision(revision, "classifier", loaded=True)
         return copy.deepcopy(source).to(device).eval()
     if source is None or source == "reference":
         _no_revision(revision, "reference classifier")
@@ -187,7 +190,9 @@ class SyntheticMNIST(VisionDataset):
         labeller_revision: the Hub commit of a labeller given by repo id (pin it, as ``revision``).
         min_confidence: the "rejecting network": keep only samples to which the labeller (the
             reference classifier by default) gives at least this probability for their label.
-            ``acceptance_rate`` reports the fraction kept.
+            ``acceptance_rate`` reports the fraction of the candidates examined that were kept (1.0 when
+            no candidate is dropped). When labels come from the labeller (``relabel``, unconditional
+            generators), a candidate whose predicted class is already full is dropped too, and counted so.
         relabel: for conditional generators: label each sample with the labeller's prediction (the
             reference classifier by default) instead of the class it was generated for. Samples are
             drawn for all classes in turn and fill whichever class they are assigned to, so digits
@@ -270,8 +275,11 @@ class SyntheticMNIST(VisionDataset):
         self.min_confidence = None if min_confidence is None else float(min_confidence)
         if truncation is not None:
             truncation = check_truncation(truncation)  # before the (slow) generator load
-        if not isinstance(relabel, bool):
-            raise ValueError(f"relabel must be True or False, got {relabel!r}.")
+        for name, flag in (("relabel", relabel), ("channels_last", channels_last), ("bf16", bf16),
+                           ("prefetch", prefetch), ("compile", compile)):
+            if not isinstance(flag, (bool, np.bool_)):  # bf16="False" would be taken as True
+                raise ValueError(f"{name} must be True or False, got {flag!r}.")
+        relabel = bool(relabel)
         self.class_counts = class_counts_from(self.num_samples, class_weights, class_counts, len(CLASSES))
         self.generator_source = "ganaug default" if generator is None else (
             type(generator).__name__ if isinstance(generator, nn.Module) else str(generator))
@@ -345,6 +353,12 @@ class SyntheticMNIST(VisionDataset):
             if self.prefetch and self._pending is None:  # e.g. set_epoch(0) on a fresh set: make epoch 1 meanwhile
                 self._start_prefetch(epoch + 1)
             return
+        if len(self.data) != self.num_samples or len(self.targets) != self.num_samples:
+            raise ValueError(
+                f"data and targets were changed by hand ({len(self.data)} images, {len(self.targets)} labels; the set "
+                f"was made with {self.num_samples}), and set_epoch draws all {self.num_samples} again. To train on part "
+                "of the classes, build the set with class_counts=[...] (0 for a class left out), or select items "
+                "with torch.utils.data.Subset, which keeps them through set_epoch.")
         made = self._take_prefetched(epoch)
         self.epoch = epoch
         self.data, self.acceptance_rate = made if made is not None else self._make(epoch)
@@ -510,12 +524,15 @@ class SyntheticMNIST(VisionDataset):
         return {c: i for i, c in enumerate(self.classes)}
 
     def __len__(self) -> int:
-        return self.num_samples
+        # as MNIST's, the length follows data: filtering data and targets by hand (ds.data = ds.data[keep]) shortens it
+        data = self.__dict__.get("data")
+        return self.num_samples if data is None else len(data)
 
     def _raw(self, index: int) -> tuple[Image.Image, int]:
         index = _index(index)
-        if not -self.num_samples <= index < self.num_samples:
-            raise IndexError(f"index {index} is out of range for SyntheticMNIST of {self.num_samples} samples")
+        n = len(self)
+        if not -n <= index < n:
+            raise IndexError(f"index {index} is out of range for SyntheticMNIST of {n} samples")
         images = self._images()
         image = images[index] if images is not None else self.data[index].numpy()
         return Image.fromarray(image, mode="L"), int(self.targets[index])
@@ -561,8 +578,12 @@ class SyntheticMNIST(VisionDataset):
         ]
         if self.relabel:
             lines.append("Labels: the labeller's predictions" + (" (relabelled)" if self.generator.conditional else ""))
-        if self.min_confidence is not None or self.labeller is not None:
-            lines.append(f"Filter: min_confidence={self.min_confidence}, acceptance rate {self.acceptance_rate:.3f}")
+        if self.min_confidence is not None:
+            lines.append(f"Filter: min_confidence={self.min_confidence}, acceptance rate {self.acceptance_rate:.3f}"
+                         + (" (rejected or their class full)" if self.relabel else ""))
+        elif self.labeller is not None:
+            lines.append(f"Filter: none; {self.acceptance_rate:.3f} of the candidates kept (the rest fell in classes "
+                         "already full)")
         return "\n".join(lines)
 
 
@@ -660,6 +681,25 @@ def _not_digits(ds: Dataset) -> list | None:
     return None
 
 
+def _digit_index(ds: Dataset) -> dict[int, int] | None:
+    """{digit: real's class index} when real's classes name digits in another order than MNIST's (e.g. an
+    ImageFolder of folders '1' ... '9': class 0 is the digit 1), else None. Each name must start with one digit
+    ('3', '3 - three', '3_three'), no digit twice, and every part of real must have the same classes."""
+    found = [getattr(leaf, "classes", None) for leaf in _leaves(ds)]
+    found = [c for c in found if c is not None]
+    if not found or any(not isinstance(c, (list, tuple)) or list(c) != list(found[0]) for c in found):
+        return None
+    digits = []
+    for name in found[0]:
+        text = str(name).strip()
+        if not text[:1].isdigit() or text[1:2].isdigit():
+            return None
+        digits.append(int(text[0]))
+    if len(set(digits)) != len(digits) or digits == list(range(len(digits))):
+        return None  # not digits, or already MNIST's order (class i is digit i)
+    return {d: i for i, d in enumerate(digits)}
+
+
 def _quietly(fn: Callable[[], Any]) -> Any:
     """``fn()`` with Python's, NumPy's and torch's global RNGs given back after: a random transform run to check
     an item must not change what the user's training run draws next."""
@@ -725,7 +765,10 @@ class GANAugmentedDataset(Dataset):
     For shuffled batches that keep the ratio too, use ``RatioSampler``.
 
     Args:
-        real: a map-style dataset of (image, int label) items, e.g. torchvision's MNIST or a Subset of it.
+        real: a map-style dataset of (image, int label) items, e.g. torchvision's MNIST or a Subset of it. Its
+            labels are taken to be the digits, as MNIST's; where its ``classes`` are digits in another order (an
+            ImageFolder of folders '1' ... '9', whose class 0 is the digit 1), a synthetic digit gets the index
+            of its class there, and only real's digits are drawn.
         ratio: fraction of synthetic items, in [0, 1).
         synthetic: a SyntheticMNIST to draw from (at least the needed number of samples); made if None.
         generator: generator for the SyntheticMNIST made here (None: the shipped default).
@@ -733,6 +776,8 @@ class GANAugmentedDataset(Dataset):
         revision: the Hub commit of ``generator`` (pin it), as for SyntheticMNIST.
         device: where the SyntheticMNIST made here generates (default: cuda if available, else cpu).
     """
+
+    _index_of_digit: dict[int, int] | None = None  # set in __init__; here for objects pickled before it existed
 
     def __init__(self, real: Dataset, ratio: float = 0.5, *, synthetic: SyntheticMNIST | None = None,
                  generator: str | os.PathLike | Generator | None = None, seed: int = 0, revision: str | None = None,
@@ -746,7 +791,9 @@ class GANAugmentedDataset(Dataset):
             raise TypeError("real must be a map-style dataset with __len__ (e.g. torchvision's MNIST).") from e
         if n_real == 0:
             raise ValueError("real is empty; GANAugmentedDataset needs at least one real sample.")
-        other = _not_digits(real)
+        # real's class index of each digit, where its classes are digits in another order (None: class i is digit i)
+        self._index_of_digit = _digit_index(real)
+        other = _not_digits(real) if self._index_of_digit is None else None
         if other is not None:  # a warning, not an error: digits may be named otherwise ('zero', ...)
             warnings.warn(f"real's classes are {other[:4]}{' ...' if len(other) > 4 else ''}, not the ten digits the "
                           "generator draws (MNIST's '0 - zero' ... '9 - nine'): synthetic handwritten digits will be "
@@ -783,7 +830,14 @@ class GANAugmentedDataset(Dataset):
         self._syn_plain = synthetic is None or (isinstance(synthetic, SyntheticMNIST) and synthetic.transform is None
                                                 and synthetic.target_transform is None)
         labels = _real_labels(real)
-        present = sorted(set(labels.tolist())) if labels is not None else list(range(len(CLASSES)))
+        mapping = self._index_of_digit
+        digit_of = {i: d for d, i in mapping.items()} if mapping is not None else {c: c for c in range(len(CLASSES))}
+        present = sorted(set(labels.tolist())) if labels is not None else sorted(digit_of)
+        if mapping is not None and any(c not in digit_of for c in present):
+            raise ValueError(f"real's classes are the digits {[str(c) for c in getattr(_leaves(real)[0], 'classes')]}, "
+                             f"but its targets run from {present[0]} to {present[-1]}, beyond those classes. Give real "
+                             "targets that index its classes.")
+        digits_present = sorted(digit_of[c] for c in present) if mapping is not None else present
         if any(not 0 <= c < len(CLASSES) for c in present):
             raise ValueError(f"real's targets run from {present[0]} to {present[-1]}, but synthetic digits carry their "
                              "digit (0-9) as label, as MNIST's targets do, before real's target_transform. Give real "
@@ -795,12 +849,18 @@ class GANAugmentedDataset(Dataset):
             self._check_items_match(first, _quietly(lambda: self._through_transforms(*blank)))
         if synthetic is None and self.num_synthetic > 0:
             # synthetic digits of the classes real has (balanced over them): a 0-4 task gets no synthetic 5-9
-            weights = None if len(present) == len(CLASSES) else [float(c in present) for c in range(len(CLASSES))]
+            weights = None if len(digits_present) == len(CLASSES) else [float(c in digits_present)
+                                                                         for c in range(len(CLASSES))]
             synthetic = SyntheticMNIST(self.num_synthetic, generator=generator, seed=seed, class_weights=weights,
                                        revision=revision, device=device)
         elif synthetic is not None and labels is not None and self.num_synthetic > 0:
-            extra = sorted(set(synthetic.targets[:self.num_synthetic].tolist()) - set(present)) \
+            extra = sorted(set(synthetic.targets[:self.num_synthetic].tolist()) - set(digits_present)) \
                 if isinstance(getattr(synthetic, "targets", None), torch.Tensor) else []
+            if extra and mapping is not None and self._syn_plain and any(d not in mapping for d in extra):
+                raise ValueError(f"synthetic= holds digits {[d for d in extra if d not in mapping]}, which real's "
+                                 f"classes ({list(getattr(_leaves(real)[0], 'classes'))}) lack, so they have no label "
+                                 "there; pass a SyntheticMNIST with class_counts= or class_weights= for real's digits "
+                                 "only.")
             if extra:
                 warnings.warn(f"synthetic= holds digits of classes {extra}, which real never has; pass a SyntheticMNIST "
                               "with class_counts= or class_weights= for real's classes only.", stacklevel=2)
@@ -850,8 +910,15 @@ class GANAugmentedDataset(Dataset):
 
     @property
     def classes(self) -> list[str]:
-        """MNIST's class names, as SyntheticMNIST and torchvision's MNIST have them."""
+        """MNIST's class names, as SyntheticMNIST and torchvision's MNIST have them; real's own where they are digits
+        in another order (an ImageFolder of folders '1' ... '9'), as the labels then index those."""
+        if self._index_of_digit is not None:
+            return [str(c) for c in getattr(_leaves(self.real)[0], "classes")]
         return list(CLASSES)
+
+    @property
+    def class_to_idx(self) -> dict[str, int]:
+        return {c: i for i, c in enumerate(self.classes)}
 
     @property
     def targets(self) -> torch.Tensor:
@@ -866,7 +933,13 @@ class GANAugmentedDataset(Dataset):
         is_syn, k = map(torch.from_numpy, self._layout())
         j = torch.arange(len(self))
         out = torch.empty(len(self), dtype=torch.long)
-        out[is_syn] = syn[k[is_syn] - 1].long()
+        syn = syn[k[is_syn] - 1].long()
+        if self._index_of_digit is not None and self._syn_plain:
+            lut = torch.full((len(CLASSES),), -1, dtype=torch.long)
+            for d, i in self._index_of_digit.items():
+                lut[d] = i
+            syn = lut[syn]
+        out[is_syn] = syn
         out[~is_syn] = real[j[~is_syn] - k[~is_syn]]
         return out
 
@@ -940,7 +1013,10 @@ class GANAugmentedDataset(Dataset):
         if k > index * s // total:  # synthetic slot k - 1
             if not self._syn_plain:
                 return self.synthetic[k - 1]  # type: ignore[index]
-            return self._through_transforms(*self._raw_source._raw(k - 1))  # type: ignore[union-attr]
+            img, digit = self._raw_source._raw(k - 1)  # type: ignore[union-attr]
+            if self._index_of_digit is not None:  # real's classes are digits in another order: its index of this one
+                digit = self._index_of_digit[digit]
+            return self._through_transforms(img, digit)
         return self.real[index - k]
 
     def __repr__(self) -> str:

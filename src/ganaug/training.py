@@ -313,7 +313,11 @@ def _plain(value: object) -> object:
 
 def check_indices(indices: list[int], n: int) -> torch.Tensor:
     """``indices`` as a tensor, after checking that they are non-empty and within the training set's ``n``."""
-    idx = torch.as_tensor(indices, dtype=torch.long)
+    raw = torch.as_tensor(indices)
+    if raw.numel() and (raw.is_floating_point() or raw.is_complex()) or raw.dtype == torch.bool or raw.ndim != 1:
+        raise ValueError(f"indices must be a flat list of whole numbers (positions in the MNIST training set), got "
+                         f"{raw.dtype} values of shape {tuple(raw.shape)}.")
+    idx = raw.long()
     if idx.numel() == 0 or int(idx.min()) < 0 or int(idx.max()) >= n:
         raise ValueError(f"indices must be non-empty and within [0, {n}) of the MNIST training set.")
     return idx
@@ -424,10 +428,10 @@ def _train(cfg: TrainConfig, data: tuple[torch.Tensor, torch.Tensor] | None, *, 
     G = Generator(**r["generator"]).to(device)
     if init is not None:
         _init_from(G, init, cfg.init_generator)  # a release that does not fit stops the run before it writes anything
+    x, y = data if data is not None else _load_training_tensors(cfg)  # MNIST missing stops the run before it writes
     if rank == 0:
         out.mkdir(parents=True, exist_ok=True)
 
-    x, y = data if data is not None else _load_training_tensors(cfg)
     D = Discriminator(**r["discriminator"]).to(device)
     G_ema = copy.deepcopy(G).eval() if r["ema"] > 0 else None
     opt_g = torch.optim.Adam(G.parameters(), lr=r["lr_g"], betas=tuple(r["betas"]))
@@ -953,7 +957,14 @@ def parse_indices(path: str | os.PathLike | None) -> list[int] | None:
         vals = json.loads(text) if text.startswith("[") else [int(t) for t in text.split()]
     except ValueError as e:
         raise ValueError(f"{path}: indices must be a JSON list of ints or one int per line ({e}).") from e
-    return [int(v) for v in vals]
+    if not isinstance(vals, list):
+        raise ValueError(f"{path}: indices must be a JSON list of ints or one int per line, got a {type(vals).__name__}.")
+    bad = [(i, v) for i, v in enumerate(vals) if isinstance(v, bool) or not isinstance(v, int)]
+    if bad:
+        i, v = bad[0]
+        raise ValueError(f"{path}: indices must be whole numbers (positions in the MNIST training set), got {v!r} at "
+                         f"position {i}" + (f" and {len(bad) - 1} more" if len(bad) > 1 else "") + ".")
+    return vals
 
 
 
