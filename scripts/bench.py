@@ -31,10 +31,10 @@ class Args:
 
 def parse(argv: list[str] | None = None) -> Args:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=HelpFormatter)
-    p.add_argument("--device", default="cpu")
-    p.add_argument("--batch-sizes", type=int, nargs="+", default=[32, 64, 128, 256, 1024])
+    p.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N")
+    p.add_argument("--batch-sizes", type=int, nargs="+", default=[32, 64, 128, 256, 1024], help="generation batch sizes timed")
     p.add_argument("--skip", nargs="*", default=[], choices=["generate", "dataset", "loader", "train"])
-    p.add_argument("--repeats", type=int, default=3)
+    p.add_argument("--repeats", type=int, default=3, help="timed passes per generation row (best kept) and plain/mix epoch pairs (medians)")
     p.add_argument("--no-compile", dest="compile", action="store_false",
                    help="skip the torch.compile rows (they need a C++ compiler on CPU)")
     p.add_argument("--generator", default=None,

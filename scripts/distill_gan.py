@@ -31,13 +31,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--revision", default=None, help="the teacher's Hub revision")
     p.add_argument("--channels", type=int, nargs=3, default=[64, 48, 16], metavar=("C7", "C14", "C28"),
                    help="the student's channels at 7x7, 14x14 and 28x28")
-    p.add_argument("--steps", type=int, default=6000)
-    p.add_argument("--batch-size", type=int, default=128)
-    p.add_argument("--lr", type=float, default=2e-3)
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--device", default="cpu")
+    p.add_argument("--steps", type=int, default=6000, help="optimiser steps of the student")
+    p.add_argument("--batch-size", type=int, default=128, help="latents (teacher images) per step")
+    p.add_argument("--lr", type=float, default=2e-3, help="the student's learning rate")
+    p.add_argument("--seed", type=int, default=0, help="the student's initial weights and the latents")
+    p.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N")
     p.add_argument("--max-seconds", type=float, default=None, help="stop early past this many seconds")
-    p.add_argument("--output-dir", default="runs/distill")
+    p.add_argument("--output-dir", default="runs/distill", help="the released student (OUTPUT_DIR/generator) and its card")
     p.add_argument("--init", default=None,
                    help="start the student from this generator folder or Hub id (same --channels): fine-tuning")
     p.add_argument("--adversarial", type=float, default=0.0,

@@ -80,7 +80,7 @@ def parse(argv: list[str] | None = None) -> Args:
     p.add_argument("--sizes", type=int, nargs="+", default=[10, 100, 1000, 6000], help="real images per class")
     p.add_argument("--arms", nargs="+", default=list(ARMS), choices=ALL_ARMS,
                    help="kd, gan+kd and trivialaugment+kd distil --teacher (RandomAffine batches labelled by it)")
-    p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2], help="classifier seeds (initial weights, batches, synthetic samples)")
     p.add_argument("--subset-seed", type=int, default=0, help="fixes which real images each subset holds")
     p.add_argument("--generator", default=None, help="folder or Hub id (default: the shipped generator)")
     p.add_argument("--generator-id", default="default", help="name of the generator in results")
@@ -113,7 +113,7 @@ def parse(argv: list[str] | None = None) -> Args:
                    help="train the classifier on targets (1 - EPS) * one-hot + EPS / 10, blunting wrong labels (a "
                         "generator's); not for the kd arms. Own-label TSTR: --arms tstr --truncation 1.6 "
                         "--min-confidence 0.9 --synthetic-affine --label-smoothing 0.2")
-    p.add_argument("--output-dir", default="results")
+    p.add_argument("--output-dir", default="results", help="run files (runs/), table and plot; finished runs are reused")
     p.add_argument("--quick", action="store_true", help="smoke run: 10 per class, 1 seed, 30 steps")
     p.add_argument("--card", default=None, metavar="README.md",
                    help="record this command's figures (test set; finished runs are read, not rerun) in this model "
@@ -304,7 +304,7 @@ def _main(argv: list[str] | None = None) -> int:
     mnist, test = load_mnist(train=True), load_mnist(train=False)
     sizes, seeds = ([10], [0]) if a.quick else (a.sizes, a.seeds)
     fewest = int(mnist.targets.bincount().min())
-    if any(fewest < s and s * 10 < len(mnist.targets) for s in sizes):
+    if any(fewest < s and s * 10 != len(mnist.targets) for s in sizes):
         print(f"error: MNIST's training set has only {fewest} images of its rarest digit: give --sizes of at most "
               f"{fewest}, or 6000 for all 60 000 images.", file=sys.stderr)
         return 2

@@ -42,14 +42,14 @@ class Args:
 
 def parse(argv: list[str] | None = None) -> Args:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=HelpFormatter)
-    p.add_argument("--generator", default=None)
-    p.add_argument("--revision", default=None)
+    p.add_argument("--generator", default=None, help="folder or Hub repo id (default: the shipped generator)")
+    p.add_argument("--revision", default=None, help="Hub branch, tag or commit of --generator (pin a commit)")
     p.add_argument("--labeller", default=None, help="'reference' for unconditional generators")
     p.add_argument("--relabel", action="store_true",
                    help="label a conditional generator's samples by the labeller (default: the reference classifier)")
-    p.add_argument("--num-samples", type=int, default=10_000)
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--name", default="default")
+    p.add_argument("--num-samples", type=int, default=10_000, help="generated digits measured")
+    p.add_argument("--seed", type=int, default=0, help="SyntheticMNIST seed of the measured digits")
+    p.add_argument("--name", default="default", help="the name the figures are printed and recorded under")
     p.add_argument("--json", default=None, help="write the figures to this file")
     p.add_argument("--min-confidence", type=float, default=None, help="measure the filtered set")
     p.add_argument("--truncation", type=float, default=None,

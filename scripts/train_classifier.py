@@ -76,11 +76,11 @@ def parse(argv: list[str] | None = None) -> Args:
     p.add_argument("--indices", default=None,
                    help="file of MNIST training indices to train on (as train_gan.py --indices)")
     p.add_argument("--subset-seed", type=int, default=0, help="which subset --per-class takes")
-    p.add_argument("--batch-size", type=int, default=128)
-    p.add_argument("--lr", type=float, default=3e-3)
-    p.add_argument("--width", type=int, default=32)
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--device", default="cpu")
+    p.add_argument("--batch-size", type=int, default=128, help="images per step")
+    p.add_argument("--lr", type=float, default=3e-3, help="learning rate")
+    p.add_argument("--width", type=int, default=32, help="the classifier's channel width")
+    p.add_argument("--seed", type=int, default=0, help="initial weights and batch order (samples: seed 2000 + SEED)")
+    p.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N")
     p.add_argument("--generator", default=None,
                    help="add samples of this class-conditional generator (folder or Hub repo id), with the labels they "
                         "were drawn for; for a labeller, one trained on the same subset only")
@@ -93,14 +93,14 @@ def parse(argv: list[str] | None = None) -> Args:
     p.add_argument("--filter-labeller", default=None,
                    help="with --generator or --augmented: keep only samples to which this classifier (folder or Hub "
                         "repo id) gives at least --min-confidence for their class (SyntheticMNIST's filter)")
-    p.add_argument("--min-confidence", type=float, default=0.9)
+    p.add_argument("--min-confidence", type=float, default=0.9, help="the --filter-labeller threshold")
     p.add_argument("--val", action="store_true",
                    help="score on 10 000 training images outside the subset (evaluate.py --val's), not the test set: "
                         "for choosing settings; needs --per-class or --indices")
-    p.add_argument("--output-dir", default="runs/classifier")
+    p.add_argument("--output-dir", default="runs/classifier", help="where the classifier is saved (save_pretrained)")
     p.add_argument("--overwrite", action="store_true",
                    help="replace a classifier already in --output-dir (such as the shipped reference classifier)")
-    p.add_argument("--dry-run", action="store_true")
+    p.add_argument("--dry-run", action="store_true", help="a few steps only, to check the set-up")
     return Args(**vars(p.parse_args(argv)))
 
 

@@ -32,6 +32,15 @@ def test_cli_error_is_clear(capsys, tmp_path):
     rc = main(["sample", "--generator", str(tmp_path / "nowhere" / "x" / "y"), "--out", str(tmp_path / "g.png")])
     assert rc == 2
     assert "No folder at" in capsys.readouterr().err
+    # the library's messages name its arguments; here they name the flags
+    assert main(["sample", "--min-confidence", "1.5", "--out", str(tmp_path / "g.png")]) == 2
+    assert "ganaug: error: --min-confidence must be a probability in [0, 1), got 1.5." in capsys.readouterr().err
+    assert main(["sample", "--relabel", "--labeller-revision", "x", "--out", str(tmp_path / "g.png")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("ganaug: error: --labeller-revision 'x' pins") and "drop --labeller-revision," in err
+    assert main(["sample", "--device", "meta", "--out", str(tmp_path / "g.png")]) == 2  # failed deep in autocast
+    assert "device 'meta' holds shapes but no values" in capsys.readouterr().err
+    assert not (tmp_path / "g.png").exists()
 
 
 def test_mnist_not_found(tmp_path, monkeypatch):
@@ -117,7 +126,7 @@ def test_unwritable_outputs_are_said_before_any_digit_is_made(capsys, tmp_path, 
 
 def test_demo_pins_revisions_and_says_how_to_find_mnist(capsys, tmp_path, monkeypatch):
     assert main(["demo", "--revision", "abc"]) == 2  # the shipped generator has no Hub revision
-    assert "revision='abc' pins a Hub repo's commit" in capsys.readouterr().err
+    assert "--revision 'abc' pins a Hub repo's commit, but the shipped generator is" in capsys.readouterr().err
     monkeypatch.setenv("GANAUG_DATA", str(tmp_path / "empty"))
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("HOME", str(tmp_path))

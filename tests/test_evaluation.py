@@ -309,7 +309,8 @@ def test_evaluate_checks_its_input_before_any_run(tmp_path, capsys):
                          (["--sizes", "-10", "--arms", "real"], "must be positive"),
                          (["--seeds", "-1", "--arms", "real"], "--seeds and --subset-seed must be non-negative"),
                          (["--subset-seed", "-1", "--arms", "real"], "must be non-negative"),
-                         (["--sizes", "5500", "--arms", "real"], "only 5421 images of its rarest digit")):
+                         (["--sizes", "5500", "--arms", "real"], "only 5421 images of its rarest digit"),
+                         (["--sizes", "7000", "--arms", "real"], "or 6000 for all 60 000")):  # was run as 6000
         assert main(out + extra) == 2
         err = capsys.readouterr().err
         assert words in err and "Traceback" not in err and not (tmp_path / "x").exists(), err[-500:]

@@ -615,7 +615,8 @@ def test_train_gan_script_checks_publishing_before_training(tmp_path):
              (["--per-class", "7000"], "error: "),
              (["--push-to-hub", "you/ganaug-mnist", "HF_TOKEN"], "HF_HUB_OFFLINE is set"),  # it failed after training
              (["--data-root", str(tmp_path / "nowhere")], "the scripts' --data-root"),
-             (["--init-generator", str(tmp_path / "missing")], "error: No folder at")]
+             (["--init-generator", str(tmp_path / "missing")], "error: No folder at"),
+             (["--diffaug", "translation,foo"], "Unknown DiffAugment policy 'foo'")]  # was said after loading MNIST
     for extra, said in cases:
         run_env = dict(env, HF_TOKEN="hf_test") if "HF_TOKEN" in extra else env
         extra = [x for x in extra if x != "HF_TOKEN"]

@@ -32,6 +32,9 @@ def check_device(device: torch.device | str) -> torch.device:
         d = torch.device(device)
     except (RuntimeError, TypeError) as e:
         raise ValueError(f"device {device!r} is not a device torch knows ({e}); use 'cpu', 'cuda' or 'cuda:N'.") from None
+    if d.type == "meta":
+        raise ValueError(f"device {device!r} holds shapes but no values, so nothing can be generated or trained on it; "
+                         "use 'cpu', 'cuda' or 'cuda:N'.")
     if d.type == "cuda":
         if not torch.cuda.is_available():
             raise ValueError(f"device {device!r} was asked for, but this torch sees no CUDA GPU (no driver, or a "

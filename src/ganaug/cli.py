@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from pathlib import Path
 
@@ -144,12 +145,27 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+# the library's messages name its arguments (min_confidence=...); on the command line they are flags
+_FLAG_NAMES = ("labeller_revision", "min_confidence", "num_samples", "per_class", "truncation", "labeller", "revision",
+               "generator", "device", "seed", "relabel")
+_AS_FLAG = re.compile(r"\b(" + "|".join(_FLAG_NAMES) + r")(=| must\b)")
+
+
+_DROP = re.compile(r"\b(drop|add|give) (" + "|".join(_FLAG_NAMES) + r")\b")
+
+
+def _as_flags(message: str) -> str:
+    message = _AS_FLAG.sub(lambda m: "--" + m.group(1).replace("_", "-") + (" " if m.group(2) == "=" else m.group(2)),
+                           message)
+    return _DROP.sub(lambda m: f"{m.group(1)} --" + m.group(2).replace("_", "-"), message)
+
+
 def main(argv: list[str] | None = None) -> int:
     a = build_parser().parse_args(argv)
     try:
         return a.func(a)
     except (ValueError, OSError, MemoryError) as e:  # OSError: files, folders, connections
-        print(f"ganaug: error: {e}", file=sys.stderr)
+        print(f"ganaug: error: {_as_flags(str(e))}", file=sys.stderr)
         return 2
 
 

@@ -147,6 +147,9 @@ def bcr_loss(logits: torch.Tensor, shifted: torch.Tensor, n: int) -> torch.Tenso
     return d[:n].mean() + d[n:].mean()
 
 
+DIFFAUG_OPS = ("translation", "affine", "cutout")
+
+
 def diff_augment(x: torch.Tensor, policy: str, generator: torch.Generator | None = None,
                  p: float = 1.0) -> torch.Tensor:
     """Differentiable augmentation (Zhao et al. 2020) applied to real and fake alike before D.
@@ -368,6 +371,13 @@ def _train(cfg: TrainConfig, data: tuple[torch.Tensor, torch.Tensor] | None, *, 
         raise ValueError(f"ema must be a decay in [0, 1) (0: no EMA copy; 0.999 is usual), got {cfg.ema!r}.")
     if cfg.max_seconds is not None and not (isinstance(cfg.max_seconds, (int, float)) and cfg.max_seconds > 0):
         raise ValueError(f"max_seconds must be a positive number of seconds (or None), got {cfg.max_seconds!r}.")
+    if not isinstance(cfg.diffaug, str):
+        raise ValueError(f"diffaug must be a comma list of ops (e.g. 'translation,cutout'; '' for none), got "
+                         f"{cfg.diffaug!r}.")
+    unknown = [op for op in cfg.diffaug.split(",") if cfg.diffaug and op not in DIFFAUG_OPS]
+    if unknown:  # said now, not at the first step after loading the data
+        raise ValueError(f"Unknown DiffAugment policy {unknown[0]!r}; use {', '.join(map(repr, DIFFAUG_OPS))}, comma "
+                         "separated (e.g. 'translation,affine,cutout').")
     if cfg.ada_target is not None:
         if isinstance(cfg.ada_target, bool) or not isinstance(cfg.ada_target, (int, float)) \
                 or not 0 < cfg.ada_target < 1:
