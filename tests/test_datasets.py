@@ -790,6 +790,15 @@ def test_an_image_folder_of_some_digits_gets_its_own_class_indices(tmp_path, tin
     assert aug.classes == folder.classes and aug.class_to_idx == folder.class_to_idx
     with pytest.raises(ValueError, match=r"synthetic= holds digits \[0\], which real's classes .* lack"):
         GANAugmentedDataset(folder, ratio=0.5, synthetic=SyntheticMNIST(40, generator=tiny_generator_dir))
+    # digits 0-2 only, in MNIST's order: their labels are the digits already, and no warning either
+    for d in range(3):
+        (tmp_path / "low" / str(d)).mkdir(parents=True)
+        Image.fromarray(np.full((28, 28), d, np.uint8), mode="L").save(tmp_path / "low" / str(d) / "a.png")
+    low = ImageFolder(str(tmp_path / "low"), transform=folder.transform)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        mixed = GANAugmentedDataset(low, ratio=0.5, generator=tiny_generator_dir)
+    assert sorted(set(mixed.synthetic.targets.tolist())) == [0, 1, 2] and mixed._index_of_digit is None
     ok = SyntheticMNIST(36, generator=tiny_generator_dir, class_counts=[0] + [4] * 9)
     assert sorted({y for _, y in (GANAugmentedDataset(folder, ratio=0.5, synthetic=ok)[j] for j in range(36))}) == \
         list(range(9))

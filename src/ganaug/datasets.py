@@ -530,10 +530,10 @@ class SyntheticMNIST(VisionDataset):
 
     def _raw(self, index: int) -> tuple[Image.Image, int]:
         index = _index(index)
-        n = len(self)
+        images = self._images()
+        n = len(images) if images is not None else len(self)  # as len(self), without a second lookup of data
         if not -n <= index < n:
             raise IndexError(f"index {index} is out of range for SyntheticMNIST of {n} samples")
-        images = self._images()
         image = images[index] if images is not None else self.data[index].numpy()
         return Image.fromarray(image, mode="L"), int(self.targets[index])
 
@@ -671,14 +671,24 @@ def _real_labels(ds: Dataset) -> torch.Tensor | None:
 
 
 def _not_digits(ds: Dataset) -> list | None:
-    """A part's ``classes`` when they are not the ten digits (e.g. FashionMNIST's), else None. Digit classes are
-    ten names that each start with their digit: MNIST's '0 - zero', or plain '0' to '9'."""
+    """A part's ``classes`` when they are not digits (e.g. FashionMNIST's), else None. Digit classes are names that
+    each start with one digit, no digit twice: MNIST's '0 - zero', plain '0' to '9', or some of them ('1' ... '9')."""
     for leaf in _leaves(ds):
         classes = getattr(leaf, "classes", None)
-        if isinstance(classes, (list, tuple)) and not (
-                len(classes) == len(CLASSES) and all(str(c).strip().startswith(str(i)) for i, c in enumerate(classes))):
+        if isinstance(classes, (list, tuple)) and _class_digits(classes) is None:
             return list(classes)
     return None
+
+
+def _class_digits(classes: Sequence[Any]) -> list[int] | None:
+    """The digit each class name starts with ('3', '3 - three', '3_three'), or None unless every name has its own."""
+    digits = []
+    for name in classes:
+        text = str(name).strip()
+        if not text[:1].isdigit() or text[1:2].isdigit():
+            return None
+        digits.append(int(text[0]))
+    return digits if digits and len(set(digits)) == len(digits) else None
 
 
 def _digit_index(ds: Dataset) -> dict[int, int] | None:
@@ -689,13 +699,8 @@ def _digit_index(ds: Dataset) -> dict[int, int] | None:
     found = [c for c in found if c is not None]
     if not found or any(not isinstance(c, (list, tuple)) or list(c) != list(found[0]) for c in found):
         return None
-    digits = []
-    for name in found[0]:
-        text = str(name).strip()
-        if not text[:1].isdigit() or text[1:2].isdigit():
-            return None
-        digits.append(int(text[0]))
-    if len(set(digits)) != len(digits) or digits == list(range(len(digits))):
+    digits = _class_digits(found[0])
+    if digits is None or digits == list(range(len(digits))):
         return None  # not digits, or already MNIST's order (class i is digit i)
     return {d: i for i, d in enumerate(digits)}
 
@@ -810,6 +815,13 @@ class GANAugmentedDataset(Dataset):
             )
         if synthetic is not None and generator is not None:
             raise ValueError("Pass synthetic= or generator=, not both.")
+        if self._index_of_digit is not None and synthetic is not None and (
+                getattr(synthetic, "transform", None) is not None or getattr(synthetic, "target_transform", None)
+                is not None):
+            warnings.warn(f"real's classes are digits in another order ({self._index_of_digit} digit: index), and "
+                          "synthetic= has transforms of its own, so its labels are taken as they come: make its "
+                          "target_transform give real's class indices, or leave its transforms unset to use real's.",
+                          stacklevel=2)
         self.real = real
         self.ratio = float(ratio)
         self.num_real = n_real
