@@ -373,6 +373,11 @@ def _main(argv: list[str] | None = None) -> int:
     loaded = {p: json.loads(p.read_text()) for p in sorted((out / "runs").glob("*.json"))}
     rows = [r for r in loaded.values() if r["steps"] == steps_for(r["per_class"])  # the table holds this command's kind of run
             and r.get("eval_set", "test") == ("val" if a.val else "test")]
+    # one run per setting and seed: a run made twice under two file names (--quick and --steps 30; the protocol's
+    # steps given by --steps) must not count as two seeds
+    volatile = ("accuracy", "seconds", "data_seconds")
+    rows = list({json.dumps({k: v for k, v in r.items() if k not in volatile}, sort_keys=True, default=str): r
+                 for r in rows}.values())
     table = summarise(rows)
     name = ("_quick" if a.quick else "") + ("_val" if a.val else "")
     (out / f"table{name}.md").write_text(table + "\n")

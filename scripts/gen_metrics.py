@@ -81,6 +81,15 @@ def _main(argv: list[str] | None = None) -> int:
         print(f"error: --num-samples must be at least {K + 1} (precision and recall take each sample's {K} nearest "
               f"neighbours; FID-C wants thousands: the default is 10000), got {a.num_samples}.", file=sys.stderr)
         return 2
+    if a.reference == "test" and a.num_samples > 10_000:  # the reference would hold only the 10 000 test images
+        print(f"error: --reference test measures against MNIST's 10 000 test images: pass --num-samples 10000 or fewer, "
+              f"not {a.num_samples} (or --reference train, up to 30000, to choose settings).", file=sys.stderr)
+        return 2
+    if a.card and a.num_samples < 1000:
+        print(f"error: --card records figures for the model card, and {a.num_samples} samples give FID-C figures far "
+              "from the 10000-sample ones (it is biased upward at small N): use --num-samples 1000 or more (10000, "
+              "the default, as the card's rows), or drop --card.", file=sys.stderr)
+        return 2
     if a.card and a.reference != "test":
         print("error: --card records final figures, which are measured against the test set; drop --card or "
               "--reference train.", file=sys.stderr)

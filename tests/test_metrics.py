@@ -75,6 +75,12 @@ def test_update_card_metrics_writes_metadata_and_table(tmp_path):
     assert "| default | 100 | 1.235 |" in text and "| 95.00% |" in text
     assert "| default, truncation 0.8 | 100 | 2.000 |" in text
     assert loaded.data.to_dict()["license"] == "mit"
+    # what the section says after its table is the card author's: kept (it was deleted)
+    card.write_text(text.replace("\n## Limitations", "A second draw gives FID-C 1.2.\n\n## Limitations"))
+    update_card_metrics(card, "default", {"num_samples": 100, "fid_c": 1.5, "class_consistency": 0.95})
+    text = card.read_text()
+    assert "| default | 100 | 1.500 |" in text and text.count("| variant |") == 1
+    assert "|\n\nA second draw gives FID-C 1.2.\n\n## Limitations\n- x" in text
 
 
 def test_gen_metrics_reference_train_keeps_the_test_set_out(tmp_path, tiny_generator_dir, monkeypatch):
@@ -175,3 +181,38 @@ def test_too_few_rows_are_refused_clearly():
         precision_recall(_feats(3), _feats(50))
     with pytest.raises(ValueError, match="at least 2 feature rows"):
         frechet_distance(_feats(1), _feats(50))
+
+
+def test_metrics_refuse_inputs_that_would_give_plausible_wrong_figures(tiny_classifier):
+    import pytest
+
+    from ganaug.metrics import extract_features
+
+    imgs = torch.rand(40, 1, 28, 28)
+    with pytest.raises(ValueError, match=r"floats down to -0.99.*\(x \+ 1\) / 2"):  # tanh-range images were measured as is
+        fid_c(tiny_classifier, imgs * 2 - 1, imgs)
+    bad = imgs.clone()
+    bad[3, 0, 5, 5] = float("nan")
+    with pytest.raises(ValueError, match="NaN or infinite"):  # scipy's sqrtm ran for minutes, then failed
+        class_consistency(tiny_classifier, bad, torch.zeros(40, dtype=torch.long))
+    feats = extract_features(tiny_classifier, imgs)
+    for k in (0, -1, 2.5):
+        with pytest.raises(ValueError, match="k must be a positive whole number"):  # k=0 gave (0.0, 0.0)
+            precision_recall(feats, feats, k=k)
+    with pytest.raises(ValueError, match=r"must be features \(N, D\)"):
+        precision_recall(imgs.squeeze(1), imgs.squeeze(1))
+    with pytest.warns(UserWarning, match="covariances are singular"):  # 40 rows of more features
+        frechet_distance(torch.randn(6, 16), torch.randn(6, 16))
+    with pytest.raises(ValueError, match="NaN or infinite features"):
+        frechet_distance(torch.full((20, 4), float("nan")), torch.randn(20, 4))
+
+
+def test_gen_metrics_refuses_sample_counts_it_would_misreport(tmp_path):
+    script = str(Path(__file__).resolve().parent.parent / "scripts" / "gen_metrics.py")
+    card = tmp_path / "README.md"
+    card.write_text("---\nlicense: mit\n---\n# x\n")
+    for extra, said in ((["--num-samples", "40", "--card", str(card)], "use --num-samples 1000 or more"),
+                        (["--num-samples", "12000"], "pass --num-samples 10000 or fewer")):
+        res = subprocess.run([sys.executable, script, *extra], capture_output=True, text=True, timeout=120)
+        assert res.returncode == 2 and said in res.stderr and "Traceback" not in res.stderr, res.stderr[-1000:]
+    assert card.read_text() == "---\nlicense: mit\n---\n# x\n"

@@ -438,7 +438,17 @@ def update_card_metrics(card_path: str | os.PathLike, name: str, figures: dict[s
     )
     text = str(card)
     match = re.search(r"^## Evaluation\n.*?(?=^## |\Z)", text, flags=re.M | re.S)
-    text = text[:match.start()] + section + "\n" + text[match.end():] if match else text.rstrip() + "\n\n" + section
+    if match:  # the heading, its intro and its table are rebuilt; what the section says after the table is kept
+        lines = match.group(0).split("\n")[1:]
+        start = next((k for k, line in enumerate(lines) if line.startswith("|")), None)
+        end = len(lines) if start is None else start  # no table yet: the template's placeholder line, replaced
+        while end < len(lines) and lines[end].startswith("|"):
+            end += 1
+        rest = "\n".join(lines[end:]).strip("\n")
+        section += ("\n" + rest + "\n") if rest else ""
+        text = text[:match.start()] + section + "\n" + text[match.end():]
+    else:
+        text = text.rstrip() + "\n\n" + section
     _atomic_write(path, lambda tmp: Path(tmp).write_text(text))
 
 

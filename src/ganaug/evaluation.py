@@ -70,6 +70,8 @@ def fit(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, steps: int, batch
                          "labels.")
     if schedule not in ("constant", "onecycle"):
         raise ValueError(f"schedule must be 'constant' or 'onecycle', got {schedule!r}.")
+    if x.dtype == torch.uint8:  # as predict and the metrics take them: 0-255 -> [0, 1], not trained on as 0-255
+        x = x.float().div(255)
     gen = torch.Generator().manual_seed(seed)
     with own_global_rng(seed, device):  # dropout; the caller's RNG state is given back
         model.to(device).train()
@@ -243,8 +245,14 @@ def augmented_samples(x: torch.Tensor, y: torch.Tensor, *, synthetic: int = 5000
 
 def ensemble_teacher(classifiers, temperature: float = 3.0) -> Callable[[torch.Tensor], torch.Tensor]:
     """A distillation target for ``fit(teacher=)``: images (N, 1, 28, 28) -> the mean over ``classifiers`` (modules,
-    in eval mode, on the images' device) of softmax(logits / ``temperature``)."""
-    members = list(classifiers)
+    in eval mode, on the images' device; or ids as ``protocol_run(teacher=)`` takes them: "reference", a folder, a Hub
+    repo id; or one of either) of softmax(logits / ``temperature``)."""
+    from ganaug.datasets import load_classifier
+
+    if isinstance(classifiers, (nn.Module, str, os.PathLike)):  # one classifier, not a list of them
+        classifiers = [classifiers]
+    # ids and folders as protocol_run(teacher=) takes them ("reference", a folder, a Hub repo id)
+    members = [m if isinstance(m, nn.Module) else load_classifier(m) for m in classifiers]
     if not members or isinstance(temperature, bool) or not temperature > 0:
         raise ValueError(f"ensemble_teacher needs at least one classifier and a positive temperature; got "
                          f"{len(members)} classifiers and temperature={temperature!r}.")
@@ -282,6 +290,7 @@ def fit_loader(model: nn.Module, loader, *, steps: int, lr: float = 1e-3, seed: 
         opt = torch.optim.Adam(model.parameters(), lr=lr)
         t0, step = time.time(), 0
         while step < steps:
+            drawn = step
             for xb, yb in loader:
                 loss = F.cross_entropy(model(xb.to(device)), yb.to(device))
                 opt.zero_grad(set_to_none=True)
@@ -290,6 +299,9 @@ def fit_loader(model: nn.Module, loader, *, steps: int, lr: float = 1e-3, seed: 
                 step += 1
                 if step == steps:
                     break
+            if step == drawn:  # an empty loader would loop here for ever
+                raise ValueError("fit_loader's loader yields no batches (an empty dataset, or drop_last with fewer "
+                                 "items than batch_size): give it data.")
         model.eval()
         return time.time() - t0
 

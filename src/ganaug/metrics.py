@@ -34,9 +34,14 @@ def _as_images(images: torch.Tensor, name: str = "images", *, unit_range: bool =
         images = images.float().div(255)
     elif not images.is_floating_point():
         raise ValueError(f"{name} must be uint8 (0-255) or float (0-1), got {images.dtype}.")
+    elif not bool(torch.isfinite(images).all()):  # a NaN made scipy's sqrtm run for minutes, then fail
+        raise ValueError(f"{name} hold NaN or infinite values: check what made them.")
     elif unit_range and float(images.max()) > 1.5:  # 0-255 floats would be measured 255 times too far apart
         raise ValueError(f"{name} are floats up to {float(images.max()):g}: float images must be in [0, 1]. Divide by "
                          "255, or pass the uint8 tensor (e.g. mnist.data) as it is.")
+    elif unit_range and float(images.min()) < -0.5:  # tanh outputs or Normalize((0.5,), (0.5,)): all figures wrong
+        raise ValueError(f"{name} are floats down to {float(images.min()):g}: float images must be in [0, 1]. Map "
+                         "[-1, 1] images (a tanh output, Normalize((0.5,), (0.5,))) with (x + 1) / 2.")
     return (images.unsqueeze(1) if images.ndim == 3 else images).float()
 
 
@@ -76,9 +81,16 @@ def frechet_distance(a: torch.Tensor, b: torch.Tensor) -> float:
         raise ValueError(f"frechet_distance needs at least 2 feature rows in each set (thousands for a stable "
                          f"figure); got {len(a)} and {len(b)}.")
     a64, b64 = a.double().numpy(), b.double().numpy()
+    if not (np.isfinite(a64).all() and np.isfinite(b64).all()):
+        raise ValueError("frechet_distance got NaN or infinite features: check the images or the model that made them.")
     mu1, mu2 = a64.mean(0), b64.mean(0)
     s1, s2 = np.cov(a64, rowvar=False), np.cov(b64, rowvar=False)
     import warnings
+
+    if min(len(a), len(b)) <= a64.shape[1]:
+        warnings.warn(f"frechet_distance from {min(len(a), len(b))} rows of {a64.shape[1]} features: the covariances are "
+                      "singular and the figure is far above its large-sample value (thousands of rows for a stable "
+                      "one).", UserWarning, stacklevel=2)
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", linalg.LinAlgWarning)
@@ -86,6 +98,10 @@ def frechet_distance(a: torch.Tensor, b: torch.Tensor) -> float:
     if not np.isfinite(covmean).all():  # singular product: the standard offset (pytorch-fid)
         off = np.eye(s1.shape[0]) * 1e-6
         covmean = linalg.sqrtm((s1 + off) @ (s2 + off))
+    if not np.allclose(np.diagonal(covmean).imag, 0, atol=1e-3):  # pytorch-fid's check: the square root failed
+        raise ValueError(f"frechet_distance could not take the covariances' square root ({len(a)} and {len(b)} rows of "
+                         f"{a.shape[1]} features; imaginary part up to {np.abs(covmean.imag).max():.3g}): use more "
+                         "samples, thousands for a stable figure.")
     covmean = covmean.real
     return float(max(((mu1 - mu2) ** 2).sum() + np.trace(s1) + np.trace(s2) - 2 * np.trace(covmean), 0.0))
 
@@ -113,6 +129,15 @@ def _covered(points: torch.Tensor, centres: torch.Tensor, radii: torch.Tensor, c
 
 def precision_recall(real_features: torch.Tensor, fake_features: torch.Tensor, k: int = 3) -> tuple[float, float]:
     """Improved precision and recall (Kynkäänniemi et al. 2019) with k-NN balls."""
+    if isinstance(k, bool) or not isinstance(k, int) or k < 1:
+        raise ValueError(f"k must be a positive whole number of neighbours (3 is usual), got {k!r}.")
+    for name, feats in (("real_features", real_features), ("fake_features", fake_features)):
+        if not isinstance(feats, torch.Tensor) or feats.ndim != 2:
+            got = tuple(feats.shape) if isinstance(feats, torch.Tensor) else type(feats).__name__
+            raise ValueError(f"{name} must be features (N, D), e.g. extract_features(classifier, images); got {got}.")
+    if real_features.shape[1] != fake_features.shape[1]:
+        raise ValueError(f"real_features and fake_features must have the same width; got {real_features.shape[1]} and "
+                         f"{fake_features.shape[1]}.")
     if min(len(real_features), len(fake_features)) <= k:
         raise ValueError(f"precision_recall needs more than k={k} feature rows in each set (a point is its own nearest "
                          f"neighbour); got {len(real_features)} real and {len(fake_features)} generated.")

@@ -323,10 +323,20 @@ class Classifier(
         self.fc = nn.Linear(feature_dim, num_classes)
 
     def features(self, x: torch.Tensor) -> torch.Tensor:
-        return self.body((x - 0.1307) / 0.3081)
+        return self.body((_unit_pixels(x) - 0.1307) / 0.3081)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.fc(self.drop(self.features(x)))
+
+
+def _unit_pixels(x: torch.Tensor) -> torch.Tensor:
+    """The classifiers take images in [0, 1]; uint8 images (0-255, as ``mnist.data``) are scaled to that, not read as
+    0-255 floats (that cost the reference classifier 0.996 -> 0.42 accuracy, silently)."""
+    if x.dtype == torch.uint8:
+        return x.float().div(255)
+    if not x.is_floating_point():
+        raise TypeError(f"images must be floats in [0, 1] or uint8 (0-255), got {x.dtype}.")
+    return x
 
 
 class SmallCNN(nn.Module):
@@ -342,7 +352,7 @@ class SmallCNN(nn.Module):
         self.fc2 = nn.Linear(128, num_classes)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        x = (x - 0.1307) / 0.3081
+        x = (_unit_pixels(x) - 0.1307) / 0.3081
         h = F.relu(self.conv1(x))  # (N, 32, 26, 26)
         h = F.max_pool2d(F.relu(self.conv2(h)), 2)  # (N, 64, 12, 12)
         h = self.drop1(torch.flatten(h, 1))
