@@ -386,3 +386,24 @@ def test_a_proxy_that_does_not_answer_counts_as_offline(monkeypatch):
     monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_OFFLINE", False)
     t = time.time()
     assert ganaug._hub._endpoint_reachable() is False and time.time() - t < 10
+
+
+def test_generator_latents_of_the_wrong_shape_are_refused():
+    g = Generator(arch="cdcgan", latent_dim=16, num_classes=10, width=4).eval()
+    z = torch.randn(3, 16)
+    with torch.no_grad():
+        assert torch.equal(g(z.view(3, 16, 1, 1), torch.arange(3)), g(z, torch.arange(3)))  # DCGAN-style (N, L, 1, 1)
+    seed = Generator(arch="seed", latent_dim=16, num_classes=0, width=4).eval()
+    for net, labels, bad in ((g, torch.arange(2), torch.randn(2, 5, 16)), (g, torch.arange(3), torch.randn(3, 8)),
+                             (seed, None, torch.randn(2, 5, 16))):  # the seed arch made 10 images of (2, 5, 16)
+        with pytest.raises(ValueError, match=r"z must be latents of shape \(N, 16\)"):
+            net(bad, labels)
+
+
+def test_predict_refuses_a_batch_size_it_cannot_use():
+    from ganaug.evaluation import predict
+    from ganaug.models import SmallCNN
+
+    for bad in (0, -1, 2.5):
+        with pytest.raises(ValueError, match="batch_size must be a positive whole number"):
+            predict(SmallCNN(), torch.rand(4, 1, 28, 28), batch_size=bad)

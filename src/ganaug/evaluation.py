@@ -134,6 +134,8 @@ def predict(model: nn.Module, x: torch.Tensor, batch_size: int = 2000) -> torch.
     scaled to [0, 1]); the model is run in eval mode and left in the mode it came in."""
     from ganaug.metrics import _as_images, eval_mode
 
+    if isinstance(batch_size, bool) or not isinstance(batch_size, numbers.Integral) or batch_size < 1:
+        raise ValueError(f"batch_size must be a positive whole number, got {batch_size!r}.")
     x = _as_images(x, unit_range=False)
     dev = next(model.parameters()).device
     with eval_mode(model):

@@ -185,6 +185,7 @@ def memorisation(samples: torch.Tensor, train: torch.Tensor, *, reference_size: 
     ``percentile``-th percentile of nearest-neighbour distances among ``reference_size`` training images."""
     if len(train) < 2:
         raise ValueError(f"memorisation needs at least 2 training images (5000 or more as the reference), got {len(train)}.")
+    _as_images(samples, "samples")  # checked here, so the error names this function's argument
     g = torch.Generator().manual_seed(seed)
     perm = torch.randperm(len(train), generator=g)
     ref = train[perm]  # the reference images come first, so exclude_self skips their own rows

@@ -187,6 +187,11 @@ class Generator(
         # positive slope and sigmoid differentiate from their result). Same values as out of place,
         # but under bf16 autocast on CPU the out-of-place LeakyReLU made one-thread generation
         # about 1.8x slower (see scripts/bench.py's note).
+        if z.ndim == 4 and z.shape[2:] == (1, 1):  # DCGAN-style latents (N, L, 1, 1)
+            z = z.flatten(1)
+        if z.ndim != 2 or z.shape[1] != self.latent_dim:  # (2, 5, 16) made 10 images; (N, L, 1, 1) a matmul error
+            raise ValueError(f"z must be latents of shape (N, {self.latent_dim}) (or (N, {self.latent_dim}, 1, 1)), "
+                             f"got {tuple(z.shape)}.")
         if self.arch == "seed":
             if labels is not None:  # not ignored: the caller would take its samples for digits of those labels
                 raise ValueError("This generator is unconditional (arch 'seed'): it cannot make a chosen digit, so "
