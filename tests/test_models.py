@@ -407,3 +407,12 @@ def test_predict_refuses_a_batch_size_it_cannot_use():
     for bad in (0, -1, 2.5):
         with pytest.raises(ValueError, match="batch_size must be a positive whole number"):
             predict(SmallCNN(), torch.rand(4, 1, 28, 28), batch_size=bad)
+
+
+def test_save_pretrained_expands_home_as_from_pretrained_does(tmp_path, monkeypatch):
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.chdir(tmp_path)
+    g = Generator(arch="cdcgan", latent_dim=16, num_classes=10, width=4)
+    g.save_pretrained("~/m")  # made ./~/m, which from_pretrained("~/m") did not find
+    assert (tmp_path / "m" / "model.safetensors").is_file() and not (tmp_path / "~").exists()
+    assert Generator.from_pretrained("~/m").latent_dim == 16

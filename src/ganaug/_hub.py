@@ -252,6 +252,10 @@ class StrictHubMixin:
     """Overrides of the Hub mixin: strict, safetensors-only loading with errors that say what to do,
     atomic weight files, and a model card given as text."""
 
+    def save_pretrained(self, save_directory: str | os.PathLike, *args: Any, **kwargs: Any) -> Any:
+        # "~/m" is the home folder's m, as from_pretrained reads it (it made a folder named "~" here)
+        return super().save_pretrained(Path(save_directory).expanduser(), *args, **kwargs)  # type: ignore[misc]
+
     @classmethod
     def from_pretrained(  # type: ignore[override]
         cls: type[T],
