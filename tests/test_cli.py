@@ -28,6 +28,22 @@ def test_sample_grid_and_idx_export(tmp_path, tiny_generator_dir):
     assert img.mode == "L" and label == int(ref.targets[3])
 
 
+def test_idx_export_is_not_hidden_by_legacy_processed_files(tmp_path, tiny_generator_dir, capsys):
+    # torchvision's MNIST reads MNIST/processed/{training,test}.pt (older torchvision's files) before raw/: an export
+    # beside them was read back as the old data, silently
+    processed = tmp_path / "d" / "MNIST" / "processed"
+    processed.mkdir(parents=True)
+    for name in ("training.pt", "test.pt"):
+        torch.save((torch.zeros(5, 28, 28, dtype=torch.uint8), torch.zeros(5, dtype=torch.long)), processed / name)
+    cmd = ["sample", "--generator", str(tiny_generator_dir), "--device", "cpu", "--out", str(tmp_path / "g.png"),
+           "--per-class", "1", "--idx-dir", str(tmp_path / "d"), "--num-samples", "30", "--test-samples", "3"]
+    assert main(cmd) == 2
+    assert "processed/training.pt, processed/test.pt" in capsys.readouterr().err and len(MNIST(str(tmp_path / "d"))) == 5
+    assert main(cmd + ["--overwrite"]) == 0
+    assert len(MNIST(str(tmp_path / "d"))) == 30 and len(MNIST(str(tmp_path / "d"), train=False)) == 3
+    assert not any(processed.iterdir())
+
+
 def test_cli_error_is_clear(capsys, tmp_path):
     rc = main(["sample", "--generator", str(tmp_path / "nowhere" / "x" / "y"), "--out", str(tmp_path / "g.png")])
     assert rc == 2
@@ -101,7 +117,7 @@ def test_sample_keeps_idx_files_already_there(capsys, tmp_path, tiny_generator_d
          "--idx-dir", str(tmp_path / "data"), "--num-samples", "20", "--test-samples", "10"]
     assert main(["sample", *g]) == 2
     err = capsys.readouterr().err
-    assert "already holds train-images-idx3-ubyte" in err and "add --overwrite to replace them" in err
+    assert "already holds raw/train-images-idx3-ubyte" in err and "add --overwrite to replace them" in err
     assert (raw / "train-images-idx3-ubyte").read_bytes() == b"real MNIST" and not (tmp_path / "g.png").exists()
     assert main(["sample", *g, "--overwrite"]) == 0
     assert len(MNIST(str(tmp_path / "data"), train=True)) == 20

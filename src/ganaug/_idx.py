@@ -32,10 +32,20 @@ def idx_files(root: str | Path) -> dict[str, tuple[Path, Path]]:
     return {split: (raw / f"{split}-images-idx3-ubyte", raw / f"{split}-labels-idx1-ubyte") for split in ("train", "t10k")}
 
 
+def legacy_files(root: str | Path) -> list[Path]:
+    """``root/MNIST/processed/{training,test}.pt``: torchvision's MNIST(root) reads these before ``raw/`` when they
+    exist (what older torchvision versions wrote), so they would hide an export."""
+    processed = Path(root).expanduser() / "MNIST" / "processed"
+    return [processed / "training.pt", processed / "test.pt"]
+
+
 def export_mnist(root: str | Path, train: tuple[torch.Tensor, torch.Tensor], test: tuple[torch.Tensor, torch.Tensor]) -> Path:
-    """Write ``root/MNIST/raw/{train,t10k}-{images-idx3,labels-idx1}-ubyte``: torchvision's MNIST(root) opens it."""
+    """Write ``root/MNIST/raw/{train,t10k}-{images-idx3,labels-idx1}-ubyte``: torchvision's MNIST(root) opens it.
+    Legacy ``processed/{training,test}.pt`` files, which torchvision would read instead, are removed."""
     files = idx_files(root)
     for split, (images, labels) in (("train", train), ("t10k", test)):
         write_idx(files[split][0], images)
         write_idx(files[split][1], labels.to(torch.uint8))
+    for f in legacy_files(root):
+        f.unlink(missing_ok=True)
     return files["train"][0].parent

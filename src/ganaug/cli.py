@@ -38,7 +38,7 @@ def cmd_sample(a: argparse.Namespace) -> int:
     from PIL import Image
     from torchvision.utils import save_image
 
-    from ganaug._idx import export_mnist, idx_files
+    from ganaug._idx import export_mnist, idx_files, legacy_files
     from ganaug.datasets import SyntheticMNIST
 
     out = Path(a.out)
@@ -60,10 +60,12 @@ def cmd_sample(a: argparse.Namespace) -> int:
         raise ValueError(f"--seed must be in [0, {top}], got {a.seed}.")
     if a.idx_dir and not a.overwrite:
         there = [f for pair in idx_files(a.idx_dir).values() for f in pair if f.exists()]
+        there += [f for f in legacy_files(a.idx_dir) if f.exists()]  # torchvision reads these before raw/
         if there:  # e.g. a real MNIST that every script would then read as synthetic digits
-            raise ValueError(f"{there[0].parent} already holds {', '.join(f.name for f in there)}; the export would "
-                             "replace them with synthetic "
-                             "digits. Give another --idx-dir, or add --overwrite to replace them.")
+            raise ValueError(f"{Path(a.idx_dir) / 'MNIST'} already holds {', '.join(f'{f.parent.name}/{f.name}' for f in there)}; "
+                             "the export would replace them with synthetic digits (and remove processed/*.pt, which "
+                             "torchvision's MNIST reads before raw/). Give another --idx-dir, or add --overwrite to "
+                             "replace them.")
     common = dict(generator=a.generator, revision=a.revision, device=a.device, labeller=a.labeller,
                   labeller_revision=a.labeller_revision,
                   min_confidence=a.min_confidence, relabel=a.relabel, truncation=a.truncation)
