@@ -165,7 +165,7 @@ def main(argv: list[str] | None = None) -> int:
               file=sys.stderr)
         return 2
     if a.push_to_hub:  # before training, which can take hours: the repo id and a token
-        from huggingface_hub import get_token
+        from huggingface_hub import constants, get_token
         from huggingface_hub.utils import HFValidationError, validate_repo_id
 
         try:
@@ -178,8 +178,6 @@ def main(argv: list[str] | None = None) -> int:
             print("error: --push-to-hub needs a Hugging Face token with write access: set HF_TOKEN or run "
                   "`hf auth login` first (checked now so that training is not wasted).", file=sys.stderr)
             return 2
-        from huggingface_hub import constants
-
         if constants.HF_HUB_OFFLINE:
             print("error: --push-to-hub needs the Hub, and HF_HUB_OFFLINE is set: unset it (or drop --push-to-hub) "
                   "before training (checked now so that training is not wasted).", file=sys.stderr)

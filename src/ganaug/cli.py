@@ -151,8 +151,6 @@ def build_parser() -> argparse.ArgumentParser:
 _FLAG_NAMES = ("labeller_revision", "min_confidence", "num_samples", "per_class", "truncation", "labeller", "revision",
                "generator", "device", "seed", "relabel")
 _AS_FLAG = re.compile(r"\b(" + "|".join(_FLAG_NAMES) + r")(=| must\b)")
-
-
 _DROP = re.compile(r"\b(drop|add|give) (" + "|".join(_FLAG_NAMES) + r")\b")
 
 

@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import contextlib
+import math
 from typing import Iterator
 
 import numpy as np
@@ -34,14 +35,16 @@ def _as_images(images: torch.Tensor, name: str = "images", *, unit_range: bool =
         images = images.float().div(255)
     elif not images.is_floating_point():
         raise ValueError(f"{name} must be uint8 (0-255) or float (0-1), got {images.dtype}.")
-    elif not bool(torch.isfinite(images).all()):  # a NaN made scipy's sqrtm run for minutes, then fail
-        raise ValueError(f"{name} hold NaN or infinite values: check what made them.")
-    elif unit_range and float(images.max()) > 1.5:  # 0-255 floats would be measured 255 times too far apart
-        raise ValueError(f"{name} are floats up to {float(images.max()):g}: float images must be in [0, 1]. Divide by "
-                         "255, or pass the uint8 tensor (e.g. mnist.data) as it is.")
-    elif unit_range and float(images.min()) < -0.5:  # tanh outputs or Normalize((0.5,), (0.5,)): all figures wrong
-        raise ValueError(f"{name} are floats down to {float(images.min()):g}: float images must be in [0, 1]. Map "
-                         "[-1, 1] images (a tanh output, Normalize((0.5,), (0.5,))) with (x + 1) / 2.")
+    else:  # one pass for the three checks: a NaN or an infinity shows in the minimum or the maximum
+        lo, hi = (float(v) for v in torch.aminmax(images))
+        if not (math.isfinite(lo) and math.isfinite(hi)):  # a NaN made scipy's sqrtm run for minutes, then fail
+            raise ValueError(f"{name} hold NaN or infinite values: check what made them.")
+        if unit_range and hi > 1.5:  # 0-255 floats would be measured 255 times too far apart
+            raise ValueError(f"{name} are floats up to {hi:g}: float images must be in [0, 1]. Divide by 255, or pass "
+                             "the uint8 tensor (e.g. mnist.data) as it is.")
+        if unit_range and lo < -0.5:  # tanh outputs or Normalize((0.5,), (0.5,)): all figures wrong
+            raise ValueError(f"{name} are floats down to {lo:g}: float images must be in [0, 1]. Map [-1, 1] images "
+                             "(a tanh output, Normalize((0.5,), (0.5,))) with (x + 1) / 2.")
     return (images.unsqueeze(1) if images.ndim == 3 else images).float()
 
 
