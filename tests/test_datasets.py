@@ -799,6 +799,7 @@ def test_an_image_folder_of_some_digits_gets_its_own_class_indices(tmp_path, tin
         warnings.simplefilter("error")
         mixed = GANAugmentedDataset(low, ratio=0.5, generator=tiny_generator_dir)
     assert sorted(set(mixed.synthetic.targets.tolist())) == [0, 1, 2] and mixed._index_of_digit is None
+    assert mixed.classes == low.classes == ["0", "1", "2"]  # real's names: a head of len(classes) has 3 outputs
     ok = SyntheticMNIST(36, generator=tiny_generator_dir, class_counts=[0] + [4] * 9)
     assert sorted({y for _, y in (GANAugmentedDataset(folder, ratio=0.5, synthetic=ok)[j] for j in range(36))}) == \
         list(range(9))
@@ -944,3 +945,134 @@ def test_a_subclass_keeping_its_own_dataset_attribute_is_not_taken_for_the_v2_wr
     assert np.array_equal(np.asarray(ds[0][0]), ds.data[0].numpy())
     ds.set_epoch(1)
     assert ds.epoch == 1 and ds._dataset.epoch == 0
+
+
+def test_concat_parts_whose_transforms_cannot_be_compared_are_refused(mnist_train, tiny_generator_dir):
+    # Lambda() and a module of the user's print no settings: equal reprs are no proof of equal transforms
+    class Scale(torch.nn.Module):
+        def __init__(self, k):
+            super().__init__()
+            self.k = k
+
+        def forward(self, x):
+            return x * self.k
+
+    def two(t1, t2):
+        a, b = copy.copy(mnist_train), copy.copy(mnist_train)
+        a.transform, b.transform = t1, t2
+        return ConcatDataset([Subset(a, range(20)), Subset(b, range(20, 40))])
+
+    for t1, t2 in ((transforms.Compose([transforms.ToTensor(), transforms.Lambda(lambda x: x)]),
+                    transforms.Compose([transforms.ToTensor(), transforms.Lambda(lambda x: 1 - x)])),
+                   (transforms.Compose([transforms.ToTensor(), Scale(1.0)]),
+                    transforms.Compose([transforms.ToTensor(), Scale(255.0)]))):
+        assert repr(t1) == repr(t2).replace("255.0", "1.0")  # the reprs hide the difference
+        with pytest.raises(ValueError, match="cannot compare, such as a Lambda"):
+            GANAugmentedDataset(two(t1, t2), ratio=0.5, generator=tiny_generator_dir)
+        GANAugmentedDataset(two(t1, t1), ratio=0.5, generator=tiny_generator_dir)  # one object: accepted
+    normalized = [transforms.Compose([transforms.ToTensor(), transforms.Normalize((0.1307,), (0.3081,))])
+                  for _ in range(2)]
+    GANAugmentedDataset(two(*normalized), ratio=0.5, generator=tiny_generator_dir)  # torchvision's, equal: accepted
+
+
+def test_joint_transforms_reach_synthetic_items(mnist_train, tiny_generator_dir):
+    from torchvision.datasets import VisionDataset, wrap_dataset_for_transforms_v2
+    from torchvision.datasets.vision import StandardTransform
+    from torchvision.transforms import v2
+
+    invert = v2.RandomInvert(p=1.0)
+
+    def corners(ds):  # the top-left pixel of a real and of a synthetic item
+        return int(np.asarray(ds[0][0])[0, 0]), int(np.asarray(ds[ds._first_synthetic()][0])[0, 0])
+
+    # torchvision's v2 wrapper applies only its joint transforms, whatever is set on .transform later
+    wrapped = wrap_dataset_for_transforms_v2(copy.copy(mnist_train))
+    sub = Subset(wrapped, range(20))
+    aug = GANAugmentedDataset(sub, ratio=0.5, generator=tiny_generator_dir)
+    real0, syn0 = corners(aug)
+    sub.dataset.transform = invert  # the wrapper does not apply it, so neither kind of item changes
+    assert corners(aug) == (real0, syn0)
+    sub.dataset.transforms = StandardTransform(invert, None)  # it applies this: both kinds are inverted
+    assert corners(aug) == (255 - real0, 255 - syn0) and aug.transforms is sub.dataset.transforms
+
+    class MyDigits(VisionDataset):  # VisionDataset's transforms=: image and label together
+        def __init__(self, **kw):
+            super().__init__(None, **kw)
+            self.data, self.targets, self.classes = mnist_train.data[:20], mnist_train.targets[:20], mnist_train.classes
+
+        def __len__(self):
+            return 20
+
+        def __getitem__(self, i):
+            img, y = Image.fromarray(self.data[i].numpy(), mode="L"), int(self.targets[i])
+            return self.transforms(img, y) if self.transforms is not None else (img, y)
+
+    joint = GANAugmentedDataset(MyDigits(transforms=invert), ratio=0.5, generator=tiny_generator_dir)
+    assert corners(joint) == (255 - real0, 255 - syn0) and joint.transform is None and joint.transforms is invert
+    assert "Transforms: RandomInvert" in repr(joint)
+    separate = GANAugmentedDataset(MyDigits(transform=invert), ratio=0.5, generator=tiny_generator_dir)
+    assert corners(separate) == (255 - real0, 255 - syn0) and separate.transform is invert
+
+
+def test_real_classes_not_digits_need_a_generator_of_them(mnist_train, tiny_generator_dir, monkeypatch):
+    import ganaug.datasets
+
+    monkeypatch.setattr(ganaug.datasets, "SyntheticMNIST", None)  # refused before any digit is made
+    fashion = copy.copy(mnist_train)
+    fashion.classes = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag",
+                       "Ankle boot"]
+    with pytest.raises(ValueError, match=r"real's classes are \['T-shirt/top'.*shipped generator draws handwritten"):
+        GANAugmentedDataset(Subset(fashion, range(20)), ratio=0.5)  # the shipped digits under clothing labels
+    monkeypatch.undo()
+    words = copy.copy(mnist_train)  # digits named in words are digits
+    words.classes = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        aug = GANAugmentedDataset(Subset(words, range(20)), ratio=0.5, generator=tiny_generator_dir)
+    assert aug.classes == words.classes  # real's names, which the labels index
+
+
+def test_emnist_gets_its_synthetic_digits_transposed_as_it_stores_its_own(mnist_train, tiny_generator_dir):
+    from torchvision.datasets import EMNIST
+
+    emnist = EMNIST.__new__(EMNIST)  # torchvision reads EMNIST's files transposed (pytorch/vision#8783)
+    emnist.__dict__.update(copy.copy(mnist_train).__dict__)
+    emnist.data = mnist_train.data[:20].transpose(1, 2).contiguous()
+    emnist.targets = mnist_train.targets[:20]
+    emnist.transform = transforms.ToTensor()
+    plain = copy.copy(mnist_train)
+    plain.transform = transforms.ToTensor()
+    syn = SyntheticMNIST(20, generator=tiny_generator_dir)
+    upright = GANAugmentedDataset(Subset(plain, range(20)), ratio=0.5, synthetic=syn)
+    stored = GANAugmentedDataset(emnist, ratio=0.5, synthetic=syn)
+    j = upright._first_synthetic()
+    assert stored.is_synthetic(j) and torch.equal(stored[j][0], upright[j][0].transpose(1, 2))
+    assert not torch.equal(upright[j][0], upright[j][0].transpose(1, 2))  # the digit is not symmetric
+    with pytest.raises(ValueError, match="joins EMNIST"):
+        GANAugmentedDataset(ConcatDataset([emnist, Subset(plain, range(20))]), ratio=0.5, synthetic=syn)
+
+
+def test_transforms_that_fail_on_a_digit_and_ratios_that_do_not_fit_get_clear_errors(mnist_train, tiny_generator_dir):
+    from torchvision.transforms import v2
+
+    class TensorDigits(torch.utils.data.Dataset):  # hands its transform uint8 tensors, not PIL images
+        def __init__(self, transform):
+            self.data, self.targets, self.transform = mnist_train.data[:10], mnist_train.targets[:10], transform
+
+        def __len__(self):
+            return 10
+
+        def __getitem__(self, i):
+            return self.transform(self.data[i].unsqueeze(0)), int(self.targets[i])
+
+    tensor_only = v2.Compose([v2.ToDtype(torch.float32, scale=True), v2.Normalize([0.13], [0.31])])
+    with pytest.raises(ValueError, match="real's transforms fail on a synthetic digit.*does not support PIL"):
+        GANAugmentedDataset(TensorDigits(tensor_only), ratio=0.5, generator=tiny_generator_dir)
+    with pytest.raises(MemoryError, match="ratio=0.9999999999 with 10 real items .* use a lower ratio"):
+        GANAugmentedDataset(TensorDigits(tensor_only), ratio=0.9999999999, generator=tiny_generator_dir)
+    with pytest.raises(MemoryError, match="10000000000000 digits take .* ask for fewer"):
+        SyntheticMNIST(10**13, generator=tiny_generator_dir)
+    plain = copy.copy(mnist_train)
+    plain.transform, plain.target_transform = transforms.ToTensor(), torch.tensor
+    assert "Target transform: <built-in method tensor" in repr(GANAugmentedDataset(Subset(plain, range(4)), ratio=0.5,
+                                                                                 generator=tiny_generator_dir))

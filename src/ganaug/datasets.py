@@ -28,6 +28,7 @@ from PIL import Image
 from torch import nn
 from torch.utils.data import ConcatDataset, Dataset, Sampler, Subset
 from torchvision.datasets import VisionDataset
+from torchvision.datasets.vision import StandardTransform
 
 from ganaug._device import check_device, own_global_rng, warn_if_emulated_bf16
 from ganaug._hub import DEFAULT_CLASSIFIER, DEFAULT_GENERATOR
@@ -155,6 +156,28 @@ def synthetic_count(n_real: int, ratio: float) -> int:
     return int(round(n_real * ratio / (1.0 - ratio)))
 
 
+_BYTES_PER_SAMPLE = 28 * 28 + 8  # a uint8 image and an int64 label
+
+
+def _physical_memory() -> int | None:
+    """This machine's memory in bytes, where the OS says (POSIX), else None."""
+    try:
+        return int(os.sysconf("SC_PAGE_SIZE")) * int(os.sysconf("SC_PHYS_PAGES"))
+    except (AttributeError, ValueError, OSError):
+        return None
+
+
+def _check_fits_in_memory(num_samples: int, what: str = "", advice: str = "ask for fewer") -> None:
+    """Refuse, before allocating anything, a set that could not fit in this machine's memory (a SyntheticMNIST holds
+    all its digits): a clear message instead of an allocator's failure, or swapping."""
+    total = _physical_memory()
+    need = num_samples * _BYTES_PER_SAMPLE
+    if total is not None and need > total:
+        raise MemoryError(f"{what}{num_samples} digits take {need / 2**30:.1f} GiB (28x28 uint8 images and int64 "
+                          f"labels), more than this machine's {total / 2**30:.1f} GiB of memory: {advice}. To train on "
+                          "more distinct digits than fit, keep a smaller set and call set_epoch(epoch) each epoch.")
+
+
 def _stream_seed(*keys: int) -> int:
     return int(np.random.SeedSequence([int(k) & 0xFFFFFFFF for k in keys]).generate_state(2, np.uint64)[0] >> 1)
 
@@ -263,6 +286,7 @@ class SyntheticMNIST(VisionDataset):
                 if num_samples < 1:
                     raise ValueError(f"class_counts sum to {num_samples}: ask for at least one digit.")
         self.num_samples = _positive_int("num_samples", num_samples)
+        _check_fits_in_memory(self.num_samples)
         # small batches stay in CPU caches (measured: 7.3k img/s at 64 vs 3.2k at 1024); GPUs want big ones
         self.device = check_device(device if device is not None else ("cuda" if torch.cuda.is_available() else "cpu"))
         if batch_size is None:
@@ -621,15 +645,60 @@ def _leaves(ds: Dataset) -> list[Dataset]:
     return [ds]
 
 
+def _prints_settings(t: Any) -> bool:
+    """Whether ``repr(t)`` shows all of ``t``'s settings, so that two equal reprs mean two equal transforms:
+    torchvision's transforms (a Compose or RandomApply of such, a dataset's StandardTransform of such) do, but not
+    their Lambda (``Lambda()``), nor a function, nor a module or class of the user's (``Scale()``, whatever its
+    factor)."""
+    if t is None:
+        return True
+    if isinstance(t, StandardTransform):
+        return _prints_settings(t.transform) and _prints_settings(t.target_transform)
+    kind = type(t)
+    if not kind.__module__.startswith("torchvision.transforms") or kind.__name__ == "Lambda":
+        return False
+    inner = getattr(t, "transforms", None)  # Compose, RandomApply, RandomChoice, RandomOrder (v1 and v2)
+    return inner is None or isinstance(inner, (str, bytes)) or all(_prints_settings(u) for u in inner)
+
+
 def _same_transform(a: Callable | None, b: Callable | None) -> bool:
-    """One object, or two that are equal by their repr (torchvision's transforms print all their settings;
-    a lambda or function prints its address, so two of those count as equal only if they are one object)."""
+    """One object, or two of torchvision's that are equal by their repr (they print all their settings; a lambda,
+    a function or a transform class of the user's may not, so two of those count as equal only if they are one
+    object)."""
     if a is b:
         return True
     if a is None or b is None or type(a) is not type(b):
         return False
     text = repr(a)
-    return text == repr(b) and " at 0x" not in text
+    return text == repr(b) and " at 0x" not in text and _prints_settings(a) and _prints_settings(b)
+
+
+def _leaf_transforms(leaf: Dataset) -> tuple[Callable | None, Callable | None, Callable | None]:
+    """How one dataset transforms its items: (transform, target_transform, None), or (None, None, joint) where it
+    applies a joint ``transforms(image, label)`` instead: torchvision's v2 wrapper (``wrap_dataset_for_transforms_v2``
+    applies only its ``transforms``, made of the two or given joint), or a VisionDataset given ``transforms=``."""
+    transform, target_transform = getattr(leaf, "transform", None), getattr(leaf, "target_transform", None)
+    joint = getattr(leaf, "transforms", None)
+    if isinstance(leaf, _V2_WRAPPER):
+        return None, None, joint
+    if joint is not None and callable(joint) and not isinstance(joint, StandardTransform) \
+            and transform is None and target_transform is None:
+        return None, None, joint
+    return transform, target_transform, None
+
+
+def _find_all_transforms(ds: Dataset) -> tuple[Callable | None, Callable | None, Callable | None]:
+    """``_leaf_transforms`` of real, the same for every part of a ConcatDataset (else a ValueError)."""
+    found = [_leaf_transforms(d) for d in _leaves(ds)]
+    first = found[0]
+    if any(not all(_same_transform(t, f) for t, f in zip(part, first)) for part in found[1:]):
+        raise ValueError(
+            "The parts of this ConcatDataset use different transforms (or transforms ganaug cannot compare, such as "
+            "a Lambda or a transform class of your own, given as separate objects), so synthetic samples cannot take "
+            "'the' transform of the real data. Give every part the same transform object, or pass "
+            "synthetic=SyntheticMNIST(..., transform=...) explicitly."
+        )
+    return first
 
 
 def find_transforms(ds: Dataset) -> tuple[Callable | None, Callable | None]:
@@ -638,14 +707,8 @@ def find_transforms(ds: Dataset) -> tuple[Callable | None, Callable | None]:
     The parts of a ConcatDataset (e.g. MNIST's train and test splits) must use the same transforms: one
     object, or equal ones such as two ``ToTensor()``.
     """
-    found = [(getattr(d, "transform", None), getattr(d, "target_transform", None)) for d in _leaves(ds)]
-    first = found[0]
-    if any(not (_same_transform(t, first[0]) and _same_transform(tt, first[1])) for t, tt in found[1:]):
-        raise ValueError(
-            "The parts of this ConcatDataset use different transforms, so synthetic samples cannot take 'the' "
-            "transform of the real data. Pass synthetic=SyntheticMNIST(..., transform=...) explicitly."
-        )
-    return first
+    transform, target_transform, _ = _find_all_transforms(ds)
+    return transform, target_transform
 
 
 def _real_labels(ds: Dataset) -> torch.Tensor | None:
@@ -680,11 +743,18 @@ def _not_digits(ds: Dataset) -> list | None:
     return None
 
 
+_DIGIT_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
+
+
 def _class_digits(classes: Sequence[Any]) -> list[int] | None:
-    """The digit each class name starts with ('3', '3 - three', '3_three'), or None unless every name has its own."""
+    """The digit each class name starts with ('3', '3 - three', '3_three') or is ('three', 'Three'), or None unless
+    every name has its own."""
     digits = []
     for name in classes:
         text = str(name).strip()
+        if text.lower() in _DIGIT_WORDS:
+            digits.append(_DIGIT_WORDS.index(text.lower()))
+            continue
         if not text[:1].isdigit() or text[1:2].isdigit():
             return None
         digits.append(int(text[0]))
@@ -703,6 +773,19 @@ def _digit_index(ds: Dataset) -> dict[int, int] | None:
     if digits is None or digits == list(range(len(digits))):
         return None  # not digits, or already MNIST's order (class i is digit i)
     return {d: i for i, d in enumerate(digits)}
+
+
+def _stored_transposed(ds: Dataset) -> bool:
+    """Whether real's images are stored transposed, as torchvision's EMNIST reads them (its files hold them so, and
+    it does not turn them; users add the transpose to their transform): synthetic digits are then handed over
+    transposed too. A ConcatDataset of EMNIST and other parts is refused: its own images differ."""
+    from torchvision.datasets import EMNIST
+
+    found = [isinstance(getattr(leaf, "_dataset", leaf), EMNIST) for leaf in _leaves(ds)]
+    if any(found) and not all(found):
+        raise ValueError("real joins EMNIST, whose images torchvision reads transposed, with data stored upright; "
+                         "synthetic digits cannot match both. Mix each part on its own, or store them alike.")
+    return all(found)
 
 
 def _quietly(fn: Callable[[], Any]) -> Any:
@@ -783,6 +866,7 @@ class GANAugmentedDataset(Dataset):
     """
 
     _index_of_digit: dict[int, int] | None = None  # set in __init__; here for objects pickled before it existed
+    _transpose = False  # the same
 
     def __init__(self, real: Dataset, ratio: float = 0.5, *, synthetic: SyntheticMNIST | None = None,
                  generator: str | os.PathLike | Generator | None = None, seed: int = 0, revision: str | None = None,
@@ -799,8 +883,15 @@ class GANAugmentedDataset(Dataset):
         # real's class index of each digit, where its classes are digits in another order (None: class i is digit i)
         self._index_of_digit = _digit_index(real)
         other = _not_digits(real) if self._index_of_digit is None else None
-        if other is not None:  # a warning, not an error: digits may be named otherwise ('zero', ...)
-            warnings.warn(f"real's classes are {other[:4]}{' ...' if len(other) > 4 else ''}, not the ten digits the "
+        shown = f"{other[:4]}{' ...' if len(other) > 4 else ''}" if other is not None else ""
+        if other is not None and synthetic is None and generator is None:
+            raise ValueError(f"real's classes are {shown}, not digits, but the shipped generator draws handwritten "
+                             "digits (MNIST's '0 - zero' ... '9 - nine'), which would be mixed in under those labels. "
+                             "GANAugmentedDataset is for digit data. If real's classes are digits under other names, "
+                             "pass synthetic=SyntheticMNIST(n) to mix the shipped digits anyway; for a generator of "
+                             "real's classes, pass it as generator=.")
+        if other is not None:  # a generator of the user's may draw real's classes: warn only
+            warnings.warn(f"real's classes are {shown}, not the ten digits the "
                           "generator draws (MNIST's '0 - zero' ... '9 - nine'): synthetic handwritten digits will be "
                           "mixed in under those labels. GANAugmentedDataset is for digit data.", stacklevel=2)
         if synthetic is not None and (seed != 0 or revision is not None or device is not None):
@@ -822,11 +913,15 @@ class GANAugmentedDataset(Dataset):
                           "synthetic= has transforms of its own, so its labels are taken as they come: make its "
                           "target_transform give real's class indices, or leave its transforms unset to use real's.",
                           stacklevel=2)
+        self._transpose = _stored_transposed(real)
         self.real = real
         self.ratio = float(ratio)
         self.num_real = n_real
         self.num_synthetic = synthetic_count(n_real, self.ratio)
-        find_transforms(real)  # parts with different transforms are refused here
+        if synthetic is None:
+            _check_fits_in_memory(self.num_synthetic, f"ratio={ratio} with {n_real} real items asks for "
+                                  "real * ratio / (1 - ratio) synthetic ones; ", "use a lower ratio")
+        _find_all_transforms(real)  # parts with different transforms are refused here
         hw = _raw_image_hw(real)
         if hw is not None and hw != (28, 28):
             raise ValueError(
@@ -858,7 +953,17 @@ class GANAugmentedDataset(Dataset):
         if self.num_synthetic > 0 and self._syn_plain:
             # before any digit is made: what a synthetic digit (of a class real has) becomes through real's transforms
             blank = (Image.new("L", (28, 28)), present[0])
-            self._check_items_match(first, _quietly(lambda: self._through_transforms(*blank)))
+            try:
+                through = _quietly(lambda: self._through_transforms(*blank))
+            except Exception as e:
+                raise ValueError(
+                    "real's transforms fail on a synthetic digit, which ganaug hands them as torchvision's MNIST "
+                    f"hands its images (a PIL image, mode 'L', 28x28, and an int label): {type(e).__name__}: "
+                    f"{str(e).rstrip('.')}. "
+                    "If real's images reach its transform in another form (tensors, arrays), pass "
+                    "synthetic=SyntheticMNIST(..., transform=...) whose transform makes the same kind of image as "
+                    "real's items.") from e
+            self._check_items_match(first, through)
         if synthetic is None and self.num_synthetic > 0:
             # synthetic digits of the classes real has (balanced over them): a 0-4 task gets no synthetic 5-9
             weights = None if len(digits_present) == len(CLASSES) else [float(c in digits_present)
@@ -885,7 +990,7 @@ class GANAugmentedDataset(Dataset):
     @property
     def transform(self) -> Callable | None:
         """real's transform, read when an item is read: set it later (e.g. ``subset.dataset.transform = ...``
-        after ``random_split``) and synthetic items follow."""
+        after ``random_split``) and synthetic items follow. None where real applies joint ``transforms``."""
         return self._transforms()[0]
 
     @transform.setter
@@ -904,28 +1009,36 @@ class GANAugmentedDataset(Dataset):
         raise AttributeError("GANAugmentedDataset uses real's target_transform for real and synthetic items alike: "
                              "set it on the real dataset, and both follow.")
 
-    def _transforms(self) -> tuple[Callable | None, Callable | None]:
-        """find_transforms(real), worked out again only when a part's transform objects change (read for every
+    @property
+    def transforms(self) -> Callable | None:
+        """The joint ``transforms(image, label)`` real applies instead of the two above, else None: torchvision's v2
+        wrapper (``wrap_dataset_for_transforms_v2``), or a VisionDataset given ``transforms=``. Synthetic items go
+        through it too."""
+        return self._transforms()[2]
+
+    def _transforms(self) -> tuple[Callable | None, Callable | None, Callable | None]:
+        """_find_all_transforms(real), worked out again only when a part's transform objects change (read for every
         synthetic item, so the common case, one dataset under Subsets, is a few attribute reads)."""
         leaf = self.real
         while isinstance(leaf, Subset):
             leaf = leaf.dataset
         if not isinstance(leaf, ConcatDataset):
-            return getattr(leaf, "transform", None), getattr(leaf, "target_transform", None)
-        key = tuple((id(getattr(d, "transform", None)), id(getattr(d, "target_transform", None)))
-                    for d in _leaves(self.real))
+            return _leaf_transforms(leaf)
+        key = tuple((id(getattr(d, "transform", None)), id(getattr(d, "target_transform", None)),
+                     id(getattr(d, "transforms", None))) for d in _leaves(self.real))
         cached = self.__dict__.get("_transform_cache")
         if cached is None or cached[0] != key:
-            cached = (key, find_transforms(self.real))
+            cached = (key, _find_all_transforms(self.real))
             self.__dict__["_transform_cache"] = cached
         return cached[1]
 
     @property
     def classes(self) -> list[str]:
-        """MNIST's class names, as SyntheticMNIST and torchvision's MNIST have them; real's own where they are digits
-        in another order (an ImageFolder of folders '1' ... '9'), as the labels then index those."""
-        if self._index_of_digit is not None:
-            return [str(c) for c in getattr(_leaves(self.real)[0], "classes")]
+        """real's class names, which the labels of both kinds of item index (an ImageFolder's folder names, MNIST's
+        '0 - zero' ...); MNIST's where real has none (every part the same list)."""
+        found = [getattr(leaf, "classes", None) for leaf in _leaves(self.real)]
+        if all(isinstance(c, (list, tuple)) and list(c) == list(found[0]) for c in found):
+            return list(found[0])
         return list(CLASSES)
 
     @property
@@ -956,7 +1069,10 @@ class GANAugmentedDataset(Dataset):
         return out
 
     def _through_transforms(self, img: Any, target: Any) -> tuple[Any, Any]:
-        transform, target_transform = self._transforms()
+        transform, target_transform, joint = self._transforms()
+        if joint is not None:
+            img, target = joint(img, target)
+            return img, target
         return (img if transform is None else transform(img),
                 target if target_transform is None else target_transform(target))
 
@@ -967,14 +1083,16 @@ class GANAugmentedDataset(Dataset):
         """Refuse, before any batch is drawn, synthetic items that a DataLoader could not batch with real ones."""
         img, label = real_item
         syn_img, syn_label = synthetic_item
-        if self.target_transform is None and not _is_label(label):
+        transform, target_transform, joint = self._transforms()
+        if target_transform is None and joint is None and not _is_label(label):
             raise ValueError(
                 f"real must yield (image, int label) pairs like torchvision's MNIST; its labels are {_describe(label)} "
                 f"({label!r}). Give it int class labels, or move the label conversion into real's target_transform, "
                 "which synthetic labels then go through too."
             )
         if not _same_kind(syn_img, img):
-            how = ("real has no transform that ganaug can find and apply to synthetic digits" if self.transform is None
+            how = ("real has no transform that ganaug can find and apply to synthetic digits"
+                   if transform is None and joint is None
                    else "real's transform gives synthetic digits another kind of image")
             raise ValueError(
                 f"real yields images that are {_describe(img)}, but synthetic items would be {_describe(syn_img)}: "
@@ -1026,14 +1144,19 @@ class GANAugmentedDataset(Dataset):
             if not self._syn_plain:
                 return self.synthetic[k - 1]  # type: ignore[index]
             img, digit = self._raw_source._raw(k - 1)  # type: ignore[union-attr]
+            if self._transpose:  # as real's (EMNIST) images are stored, so that real's transforms treat both alike
+                img = img.transpose(Image.Transpose.TRANSPOSE)
             if self._index_of_digit is not None:  # real's classes are digits in another order: its index of this one
                 digit = self._index_of_digit[digit]
             return self._through_transforms(img, digit)
         return self.real[index - k]
 
     def __repr__(self) -> str:
+        transform, target_transform, joint = self._transforms()
+        shown = ([f"Transforms: {joint}"] if joint is not None else [f"Transform: {transform}"]
+                 + ([f"Target transform: {target_transform}"] if target_transform is not None else []))
         return (f"GANAugmentedDataset\n    Real: {self.num_real} ({type(self.real).__name__})\n"
-                f"    Synthetic: {self.num_synthetic} (ratio {self.ratio})\n    Transform: {self.transform}")
+                f"    Synthetic: {self.num_synthetic} (ratio {self.ratio})\n" + "\n".join("    " + x for x in shown))
 
 
 class RatioSampler(Sampler[int]):
