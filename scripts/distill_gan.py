@@ -17,6 +17,7 @@ fine-tunes an earlier student (the second step of the shipped generator; results
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -37,9 +38,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seed", type=int, default=0, help="the student's initial weights and the latents")
     p.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N")
     p.add_argument("--max-seconds", type=float, default=None, help="stop early past this many seconds")
-    p.add_argument("--output-dir", default="runs/distill", help="the released student (OUTPUT_DIR/generator) and its card")
+    p.add_argument("--output-dir", default="runs/distill", type=os.path.expanduser,
+                   help="the released student (OUTPUT_DIR/generator) and its card")
+    p.add_argument("--overwrite", action="store_true",
+                   help="replace a release already in OUTPUT_DIR/generator (its card, with the metrics recorded in "
+                        "it, too); without it the run is refused")
     p.add_argument("--init", default=None,
                    help="start the student from this generator folder or Hub id (same --channels): fine-tuning")
+    p.add_argument("--init-revision", default=None, help="Hub branch, tag or commit of --init (a Hub repo id)")
     p.add_argument("--adversarial", type=float, default=0.0,
                    help="weight of a GAN term (a discriminator tells the teacher's images from the student's); 0: L1 only")
     p.add_argument("--lr-d", type=float, default=2e-4, help="the discriminator's learning rate, with --adversarial")

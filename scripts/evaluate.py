@@ -54,6 +54,7 @@ class Args:
     seeds: list[int]
     subset_seed: int
     generator: str | None
+    generator_revision: str | None
     generator_id: str
     min_confidence: float | None
     truncation: float | None
@@ -83,6 +84,8 @@ def parse(argv: list[str] | None = None) -> Args:
     p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2], help="classifier seeds (initial weights, batches, synthetic samples)")
     p.add_argument("--subset-seed", type=int, default=0, help="fixes which real images each subset holds")
     p.add_argument("--generator", default=None, help="folder or Hub id (default: the shipped generator)")
+    p.add_argument("--generator-revision", default=None,
+                   help="Hub branch, tag or commit of --generator (a Hub repo id; pin a commit)")
     p.add_argument("--generator-id", default="default", help="name of the generator in results")
     p.add_argument("--min-confidence", type=float, default=None,
                    help="keep only synthetic samples the reference classifier gives this confidence in their label")
@@ -113,9 +116,10 @@ def parse(argv: list[str] | None = None) -> Args:
                    help="train the classifier on targets (1 - EPS) * one-hot + EPS / 10, blunting wrong labels (a "
                         "generator's); not for the kd arms. Own-label TSTR: --arms tstr --truncation 1.6 "
                         "--min-confidence 0.9 --synthetic-affine --label-smoothing 0.2")
-    p.add_argument("--output-dir", default="results", help="run files (runs/), table and plot; finished runs are reused")
+    p.add_argument("--output-dir", default="results", type=os.path.expanduser,
+                   help="run files (runs/), table and plot; finished runs are reused")
     p.add_argument("--quick", action="store_true", help="smoke run: 10 per class, 1 seed, 30 steps")
-    p.add_argument("--card", default=None, metavar="README.md",
+    p.add_argument("--card", default=None, metavar="README.md", type=os.path.expanduser,
                    help="record this command's figures (test set; finished runs are read, not rerun) in this model "
                         "card's metadata, under ganaug_downstream: the protocol's own steps (no --steps) and 3 or "
                         "more seeds. Each entry records how its samples were drawn; an entry of the same name drawn "
@@ -158,13 +162,16 @@ def recorded_mismatches(row: dict, asked: dict) -> list[tuple[str, object, objec
             return os.path.normpath(recorded) == os.path.normpath(want)  # runs/x/ and ./runs/x are one folder
         return recorded == want
 
-    return [(k, row[k], v) for k, v in asked.items() if k in row and not same(k, row[k], v)]
+    return [(k, row.get(k), v) for k, v in asked.items()
+            if (k in row or k in ABSENT_IS_NONE) and not same(k, row.get(k), v)]
 
 
 PATH_SETTINGS = ("generator_source", "labeller")
+ABSENT_IS_NONE = ("generator_revision",)  # recorded only when given: a row without it drew from an unpinned generator
 # the options behind each recorded setting, for messages
 SETTING_OPTIONS = {"subset_seed": "--subset-seed", "steps": "steps (--steps, or the protocol's per size)",
-                   "generator_source": "--generator", "min_confidence": "--min-confidence",
+                   "generator_source": "--generator", "generator_revision": "--generator-revision",
+                   "min_confidence": "--min-confidence",
                    "truncation": "--truncation", "relabel": "--relabel", "labeller": "--labeller"}
 
 
@@ -250,6 +257,10 @@ def _main(argv: list[str] | None = None) -> int:
         print(f"error: no model card at {a.card}; give the README.md that scripts/train_gan.py wrote "
               "(e.g. model_cards/default.md).", file=sys.stderr)
         return 2
+    if a.generator_revision is not None and (a.generator is None or not set(a.arms) & set(SYNTHETIC_ARMS)):
+        print("error: --generator-revision pins the commit of the synthetic arms' Hub generator: give --generator "
+              f"ORG/NAME and one of the arms {', '.join(SYNTHETIC_ARMS)} with it, or drop it.", file=sys.stderr)
+        return 2
     generator = None  # the synthetic arms' generator, loaded once to check it before any run
     if set(a.arms) & set(SYNTHETIC_ARMS):
         from ganaug.datasets import load_generator
@@ -266,7 +277,7 @@ def _main(argv: list[str] | None = None) -> int:
                   f"{a.min_confidence}.", file=sys.stderr)
             return 2
         try:
-            generator = load_generator(a.generator)
+            generator = load_generator(a.generator, revision=a.generator_revision)
         except (OSError, ValueError) as e:
             print(f"error: --generator {a.generator}: {e}", file=sys.stderr)
             return 2
@@ -295,6 +306,7 @@ def _main(argv: list[str] | None = None) -> int:
         labelled = synthetic and (a.min_confidence is not None or relabel)  # else the labeller is not used
         return {"subset_seed": a.subset_seed, "steps": steps_for(size),
                 "generator_source": ("ganaug default" if a.generator is None else a.generator) if synthetic else None,
+                "generator_revision": a.generator_revision if synthetic else None,
                 "min_confidence": a.min_confidence if synthetic else None,
                 "truncation": (a.truncation if a.truncation is not None else generator.truncation) if synthetic
                 else None,
@@ -356,13 +368,18 @@ def _main(argv: list[str] | None = None) -> int:
         if path.is_file() or not _claim(path):
             continue  # resumable: finished runs are not recomputed; another process has this one
         try:
+            # a pinned generator goes in as the model loaded at its revision (protocol_run takes no revision)
+            pinned = a.generator_revision is not None
             row = protocol_run(arm=arm, per_class=s, seed=seed, subset_seed=a.subset_seed, steps=steps_for(s),
-                               generator=a.generator, generator_id=a.generator_id, min_confidence=a.min_confidence,
+                               generator=generator if pinned else a.generator, generator_id=a.generator_id,
+                               min_confidence=a.min_confidence,
                                truncation=a.truncation, labeller=a.labeller, relabel=a.relabel, mnist=mnist, test=test,
                                ratio=a.ratio, eval_set="val" if a.val else "test",
                                synthetic_affine=saffine, teacher=teachers if arm in KD_ARMS else None,
                                teacher_id=teacher_id, temperature=a.temperature, pool=a.pool,
                                label_smoothing=a.label_smoothing)
+            if pinned and row.get("generator_source") is not None:  # where it came from, not "Generator"
+                row.update(generator_source=a.generator, generator_revision=a.generator_revision)
             tmp = path.with_suffix(".json.tmp")
             tmp.write_text(json.dumps(row, indent=2))
             os.replace(tmp, path)  # atomic: an interrupted run leaves no half-written result

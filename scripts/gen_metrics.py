@@ -17,8 +17,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from dataclasses import dataclass
+from pathlib import Path
 
 from ganaug.cli import HelpFormatter
 
@@ -50,13 +52,14 @@ def parse(argv: list[str] | None = None) -> Args:
     p.add_argument("--num-samples", type=int, default=10_000, help="generated digits measured")
     p.add_argument("--seed", type=int, default=0, help="SyntheticMNIST seed of the measured digits")
     p.add_argument("--name", default="default", help="the name the figures are printed and recorded under")
-    p.add_argument("--json", default=None, help="write the figures to this file")
+    p.add_argument("--json", default=None, type=os.path.expanduser, help="write the figures to this file")
     p.add_argument("--min-confidence", type=float, default=None, help="measure the filtered set")
     p.add_argument("--truncation", type=float, default=None,
                    help="latent scale in (0, 3]; 1 is off, below 1 truncates, above 1 widens "
                         "(default: the generator's config)")
-    p.add_argument("--card", default=None, help="record the figures in this model card (metadata and table), "
-                                                "under --name")
+    p.add_argument("--card", default=None, type=os.path.expanduser,
+                   help="record the figures in this model card (metadata and table), under --name; the card of a "
+                        "release (a folder with config.json) takes the figures of that release only")
     p.add_argument("--bf16", action="store_true", help="generate under bfloat16 autocast")
     p.add_argument("--reference", choices=("test", "train"), default="test",
                    help="real images that FID-C, precision and recall compare against: the test set (final "
@@ -94,6 +97,16 @@ def _main(argv: list[str] | None = None) -> int:
         print("error: --card records final figures, which are measured against the test set; drop --card or "
               "--reference train.", file=sys.stderr)
         return 2
+    if a.card:  # a release's card takes that release's figures only
+        folder = Path(a.card).parent
+        measured = Path(a.generator).expanduser().resolve() if a.generator else None
+        if any((folder / name).is_file() for name in ("config.json", "model.safetensors")) \
+                and measured != folder.resolve():
+            print(f"error: {a.card} is the card of the release in {folder}, and this command measures "
+                  f"{a.generator or 'the shipped default generator'}: its figures would be recorded as that "
+                  f"release's. Pass --generator {folder} to measure the release, or record into another card.",
+                  file=sys.stderr)
+            return 2
     if a.reference == "train" and 2 * a.num_samples > 60_000:
         print(f"error: --reference train needs 2 x --num-samples of the 60 000 training images (baseline and reference "
               f"apart); pass --num-samples 30000 or fewer, not {a.num_samples}.", file=sys.stderr)
@@ -126,7 +139,9 @@ def _main(argv: list[str] | None = None) -> int:
     consistency = class_consistency(clf, syn.data, syn.targets)
     mem, thr = memorisation(syn.data, train.data)
     out = {
-        "generator": a.name, "num_samples": n, "fid_c": fid_gen, "fid_c_real_train_vs_test": fid_real,
+        "generator": a.name, "generator_source": "ganaug default" if a.generator is None else a.generator,
+        **({"generator_revision": a.revision} if a.revision is not None else {}),
+        "num_samples": n, "fid_c": fid_gen, "fid_c_real_train_vs_test": fid_real,
         "fid_c_ratio": fid_gen / fid_real, "precision": precision, "recall": recall,
         "class_consistency": consistency, "memorisation": mem, "memorisation_threshold": thr,
         "acceptance_rate": syn.acceptance_rate, "min_confidence": a.min_confidence,

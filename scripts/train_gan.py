@@ -23,6 +23,7 @@ Commands (this repo's root):
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,6 +50,7 @@ class Args:
     r1_gamma: float
     real_affine: bool
     init_generator: str | None
+    init_revision: str | None
     d_warmup: int
     mode_seeking: float
     lecam: float
@@ -64,6 +66,7 @@ class Args:
     device: str
     output_dir: str
     resume: bool
+    overwrite: bool
     dry_run: bool
     grid_every: int
     bf16: bool
@@ -99,6 +102,8 @@ def parse(argv: list[str] | None = None) -> Args:
     p.add_argument("--init-generator", default=None, metavar="PATH_OR_REPO",
                    help="start the generator (and its EMA) from this release, e.g. results/default-v4/generator; "
                         "the discriminator starts fresh (fine-tuning; --resume's checkpoint wins over it)")
+    p.add_argument("--init-revision", default=None,
+                   help="Hub branch, tag or commit of --init-generator (a Hub repo id; pin a commit)")
     p.add_argument("--d-warmup", type=int, default=0, metavar="STEPS",
                    help="train the discriminator alone for the run's first STEPS steps, with the generator and its "
                         "EMA frozen: a fresh discriminator learns the data before a released generator (see "
@@ -131,8 +136,12 @@ def parse(argv: list[str] | None = None) -> Args:
     p.add_argument("--data-root", default=None, help="folder holding MNIST/raw ($GANAUG_DATA, ./data, ../shared/data)")
     p.add_argument("--seed", type=int, default=0, help="initial weights, batch order, latents and augmentation")
     p.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N")
-    p.add_argument("--output-dir", default="runs/gan", help="checkpoint, sample grids and the release (OUTPUT_DIR/generator)")
+    p.add_argument("--output-dir", default="runs/gan", type=os.path.expanduser,
+                   help="checkpoint, sample grids and the release (OUTPUT_DIR/generator)")
     p.add_argument("--resume", action="store_true", help="continue from output-dir/checkpoint.pt")
+    p.add_argument("--overwrite", action="store_true",
+                   help="replace a release already in OUTPUT_DIR/generator (its card, with the metrics recorded in "
+                        "it, too); without it such a run is refused, unless it resumes that run")
     p.add_argument("--dry-run", action="store_true", help="a few steps only, to check the set-up")
     p.add_argument("--grid-every", type=int, default=1, help="epochs between sample grids (small subsets: more)")
     p.add_argument("--bf16", action="store_true",
@@ -198,11 +207,13 @@ def main(argv: list[str] | None = None) -> int:
         preset=a.preset, epochs=a.epochs, batch_size=a.batch_size, lr_g=a.lr_g, lr_d=a.lr_d, ema=a.ema,
         width=a.width, diffaug=a.diffaug, ada_target=a.ada_target, ada_images=a.ada_images, seed=a.seed,
         output_dir=a.output_dir, indices=indices,
-        data_root=a.data_root, device=a.device, resume=a.resume, max_steps=5 if a.dry_run else None,
+        data_root=a.data_root, device=a.device, resume=a.resume, overwrite=a.overwrite,
+        max_steps=5 if a.dry_run else None,
         grid_every=a.grid_every, bf16=a.bf16, max_seconds=a.max_seconds,
         discriminator={k: v for k, v in (("width", a.d_width), ("dropout", a.d_dropout), ("arch", a.d_arch),
                                          ("spectral_norm", a.spectral_norm or None)) if v is not None} or None,
         r1_gamma=a.r1_gamma, loss=a.loss, real_affine=a.real_affine, init_generator=a.init_generator,
+        init_revision=a.init_revision,
         d_warmup=a.d_warmup, mode_seeking=a.mode_seeking, lecam=a.lecam, bcr=a.bcr,
     )
     torch.set_flush_denormal(True)  # denormal floats slow CPU kernels many times over

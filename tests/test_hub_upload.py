@@ -183,8 +183,10 @@ def test_train_script_push_validates_card_and_publishes_to_a_branch(uploaded):
     assert _git(repo, "rev-parse", "refs/heads/main") != v1  # the branch moved, main did not
     card = _git(repo, "show", f"{v1}:README.md")
     assert card.startswith("---") and "ganaug" in card
-    assert card == (uploaded["run_dir"] / "generator" / "README.md").read_text().strip()  # the release's card, as is (_git strips)
+    local = (uploaded["run_dir"] / "generator" / "README.md").read_text()
+    assert card == local.replace("<this repo id>", "org/trained").strip()  # the release's card (_git strips)
     assert 'generator="org/trained")' in card and "<this repo id>" not in card  # its snippet runs as written
+    assert 'generator="<this repo id>")' in local  # the local card is left as it was, for a push elsewhere
     info = json.loads(_git(repo, "show", f"{v1}:training.json"))  # the run's record goes up with it
     assert info["hyperparameters"]["steps"] == 2 and len(info["indices"]) == 20, info
 
@@ -195,3 +197,69 @@ def test_train_script_push_validates_card_and_publishes_to_a_branch(uploaded):
     release = uploaded["run_dir"] / "generator" / "model.safetensors"
     got, want = load_file(str(out / "v1.safetensors")), load_file(str(release))
     assert sorted(got) == sorted(want) and all(torch.equal(got[k], want[k]) for k in want)
+
+
+class _FakeHub:
+    """HfApi's calls stubbed in-process: the Hub names a repo without namespace as the token's user's (alice)."""
+
+    def __init__(self, monkeypatch, fail: bool = False) -> None:
+        from types import SimpleNamespace
+
+        from huggingface_hub import HfApi
+
+        self.cards: dict[str, str] = {}  # repo id -> the README.md that went up
+
+        def create_repo(api, repo_id, **kw):
+            return SimpleNamespace(repo_id=repo_id if "/" in repo_id else f"alice/{repo_id}")
+
+        def upload_folder(api, *, repo_id, folder_path, **kw):
+            if fail:
+                raise ConnectionError("the Hub went away")
+            self.cards[repo_id] = (Path(folder_path) / "README.md").read_text()
+            return f"https://hub.invalid/{repo_id}/commit/1"
+
+        def create_commit(api, repo_id, operations, **kw):
+            if fail:
+                raise ConnectionError("the Hub went away")
+            for op in operations:
+                if op.path_in_repo == "README.md":
+                    with op.as_file() as f:
+                        self.cards[repo_id] = f.read().decode()
+            return f"https://hub.invalid/{repo_id}/commit/1"
+
+        monkeypatch.setattr(HfApi, "create_repo", create_repo)
+        monkeypatch.setattr(HfApi, "create_branch", lambda api, *a, **kw: None)
+        monkeypatch.setattr(HfApi, "upload_folder", upload_folder)
+        monkeypatch.setattr(HfApi, "create_commit", create_commit)
+
+
+def test_push_to_hub_card_names_the_repo_the_hub_made(monkeypatch):
+    from ganaug.models import Generator
+
+    hub = _FakeHub(monkeypatch)
+    Generator(**TINY).push_to_hub("ganaug-mnist", token="hf_x")  # the card said generator="ganaug-mnist"
+    assert list(hub.cards) == ["alice/ganaug-mnist"]
+    assert 'generator="alice/ganaug-mnist")' in hub.cards["alice/ganaug-mnist"]
+
+
+def test_push_release_leaves_the_local_card_as_it_is(tmp_path, monkeypatch):
+    # push_release wrote the repo id into the local README.md: a second push to another repo uploaded the first
+    # repo's name, and a failed push left the placeholder filled
+    from ganaug.models import Generator
+    from ganaug.training import push_release
+
+    release = tmp_path / "generator"
+    Generator(**TINY).save_pretrained(release)
+    card = (release / "README.md").read_text()
+    assert 'generator="<this repo id>")' in card
+    _FakeHub(monkeypatch, fail=True)
+    with pytest.raises(ConnectionError):
+        push_release(release, "you/failed", token="hf_x")
+    assert (release / "README.md").read_text() == card
+    hub = _FakeHub(monkeypatch)
+    push_release(release, "you/first", token="hf_x")
+    push_release(release, "ganaug-mnist", revision="v1", token="hf_x")
+    assert 'generator="you/first")' in hub.cards["you/first"]
+    assert 'generator="alice/ganaug-mnist")' in hub.cards["alice/ganaug-mnist"]
+    assert hub.cards["you/first"].replace("you/first", "<this repo id>") == card
+    assert (release / "README.md").read_text() == card

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 import torch
@@ -416,3 +417,60 @@ def test_save_pretrained_expands_home_as_from_pretrained_does(tmp_path, monkeypa
     g.save_pretrained("~/m")  # made ./~/m, which from_pretrained("~/m") did not find
     assert (tmp_path / "m" / "model.safetensors").is_file() and not (tmp_path / "~").exists()
     assert Generator.from_pretrained("~/m").latent_dim == 16
+
+
+def test_numpy_and_torch_scalars_are_saved_as_the_values_they_hold(tmp_path):
+    # the Hub mixin dropped values json cannot write and wrote the defaults: truncation 1.0, latent_dim 100 (whose
+    # reload failed with a "size mismatch ... same save_pretrained() call" that blamed the files)
+    import numpy as np
+
+    cases = [(lambda: Generator(latent_dim=16, width=4, truncation=np.float32(0.7)), {"truncation": pytest.approx(0.7)}),
+             (lambda: Generator(latent_dim=np.int64(16), width=4), {"latent_dim": 16}),
+             (lambda: Generator(latent_dim=16, width=torch.tensor(4)), {"width": 4}),
+             (lambda: Generator(latent_dim=16, channels=[np.int64(8), 8, torch.tensor(4)]), {"channels": [8, 8, 4]}),
+             (lambda: Discriminator(width=np.int64(8), dropout=np.float32(0.25), spectral_norm=np.bool_(True)),
+              {"width": 8, "dropout": 0.25, "spectral_norm": True}),
+             (lambda: Classifier(width=np.int64(4), feature_dim=8), {"width": 4})]
+    for i, (build, want) in enumerate(cases):
+        model = build()
+        model.save_pretrained(tmp_path / str(i))
+        config = json.loads((tmp_path / str(i) / "config.json").read_text())
+        assert {k: config[k] for k in want} == want, (i, config)
+        back = type(model).from_pretrained(tmp_path / str(i))
+        assert all(torch.equal(a, b) for a, b in zip(model.state_dict().values(), back.state_dict().values()))
+    assert Generator.from_pretrained(tmp_path / "0").truncation == pytest.approx(0.7)
+
+
+def test_save_pretrained_writes_only_a_config_that_describes_the_model(tmp_path):
+    import numpy as np
+
+    g = Generator(latent_dim=16, width=4)
+    with pytest.raises(ValueError, match="config.json other than this Generator's constructor arguments.*Drop config="):
+        g.save_pretrained(tmp_path / "a", config={"latent_dim": 100})  # it wrote a folder that loads another model
+    assert not (tmp_path / "a").exists()
+    g.save_pretrained(tmp_path / "b", config=dict(g._hub_mixin_config))  # its own config, as push_to_hub passes it
+    assert Generator.from_pretrained(tmp_path / "b").latent_dim == 16
+    g._hub_mixin_config["truncation"] = np.float32(0.7)  # a value the mixin would drop (json.dumps refuses it)
+    with pytest.raises(ValueError, match=r"truncation=np.float32\(0.7\) cannot be written to config.json"):
+        g.save_pretrained(tmp_path / "c")
+    assert not (tmp_path / "c").exists()
+
+
+def test_saved_weights_follow_the_umask(tmp_path):
+    # _atomic_write made model.safetensors 0644 whatever the umask: world-readable beside a private config.json
+    for umask in (0o077, 0o022):
+        old = os.umask(umask)
+        try:
+            Generator(latent_dim=8, width=4).save_pretrained(tmp_path / oct(umask))
+        finally:
+            os.umask(old)
+        modes = {p.name: p.stat().st_mode & 0o777 for p in (tmp_path / oct(umask)).iterdir()}
+        assert modes == dict.fromkeys(("README.md", "config.json", "model.safetensors"), 0o666 & ~umask), modes
+
+
+def test_an_empty_model_name_is_refused_not_taken_for_the_current_folder(saved, monkeypatch):
+    monkeypatch.chdir(saved)  # "" was "." here: --generator "$GEN" with GEN unset loaded whatever the folder held
+    for empty in ("", " "):
+        with pytest.raises(ValueError, match="empty model name.*unset shell variable.*'.' for the current one"):
+            Generator.from_pretrained(empty)
+    assert Generator.from_pretrained(".").latent_dim == 8

@@ -16,3 +16,83 @@ def test_distill_gan_refuses_a_missing_teacher_and_a_bad_rate(tmp_path, capsys):
         assert main(out + extra) == 2
         err = capsys.readouterr().err
         assert words in err and "Traceback" not in err and not (tmp_path / "x").exists(), err[-500:]
+
+
+def test_paths_with_home_are_expanded_by_every_script(tmp_path, monkeypatch):
+    # "--output-dir=~/run" reaches the script unexpanded: a run was split between ./~/run and $HOME/run
+    monkeypatch.setenv("HOME", str(tmp_path))
+    home = str(tmp_path)
+    assert _script("train_gan").parse(["--output-dir=~/run"]).output_dir == f"{home}/run"
+    a = _script("evaluate").parse(["--output-dir=~/res", "--card=~/c.md"])
+    assert (a.output_dir, a.card) == (f"{home}/res", f"{home}/c.md")
+    a = _script("gen_metrics").parse(["--card=~/c.md", "--json=~/m.json"])
+    assert (a.card, a.json) == (f"{home}/c.md", f"{home}/m.json")
+    monkeypatch.chdir(tmp_path)
+    main = _script("distill_gan").main
+    assert main(["--teacher", _tiny_teacher(tmp_path), "--channels", "8", "8", "4", "--steps", "1", "--batch-size", "4",
+                 "--output-dir=~/d"]) == 0
+    assert (tmp_path / "d" / "generator" / "training.json").is_file() and not (tmp_path / "~").exists()
+
+
+def _tiny_teacher(tmp_path) -> str:
+    from ganaug.models import Generator
+
+    Generator(latent_dim=16, width=4).save_pretrained(tmp_path / "teacher")
+    return str(tmp_path / "teacher")
+
+
+def test_distill_gan_refuses_to_replace_a_release_without_overwrite(tmp_path, capsys):
+    main = _script("distill_gan").main
+    args = ["--teacher", _tiny_teacher(tmp_path), "--channels", "8", "8", "4", "--steps", "1", "--batch-size", "4",
+            "--output-dir", str(tmp_path / "d")]
+    assert main(args) == 0
+    card = (tmp_path / "d" / "generator" / "README.md").read_text()
+    assert main(args + ["--seed", "1"]) == 2  # it replaced the weights and the card (and the metrics recorded in it)
+    err = capsys.readouterr().err
+    assert "already holds a released generator" in err and "pass --overwrite" in err and "Traceback" not in err
+    assert main(args + ["--init", str(tmp_path / "d" / "generator"), "--overwrite"]) == 2
+    assert "is the release this run writes" in capsys.readouterr().err
+    assert (tmp_path / "d" / "generator" / "README.md").read_text() == card
+    assert main(args + ["--seed", "1", "--overwrite"]) == 0
+    assert main(args + ["--init-revision", "v1", "--overwrite"]) == 2
+    assert "give --init (a Hub repo id) too" in capsys.readouterr().err
+
+
+def test_train_gan_overwrite_and_init_revision_reach_the_run(tmp_path, capsys):
+    main = _script("train_gan").main
+    args = ["--dry-run", "--width", "4", "--batch-size", "8", "--output-dir", str(tmp_path / "r")]
+    assert main(args) == 0
+    assert main(args) == 2 and "pass --overwrite" in capsys.readouterr().err  # a second smoke run replaced it
+    assert main(args + ["--overwrite"]) == 0
+    assert main(args + ["--overwrite", "--init-generator", str(tmp_path / "r" / "generator")]) == 2
+    assert "is the release this run writes" in capsys.readouterr().err
+    assert main(args + ["--overwrite", "--init-revision", "v1"]) == 2
+    assert "give --init-generator (a Hub repo id) too" in capsys.readouterr().err
+
+
+def test_evaluate_generator_revision_needs_a_hub_generator(tmp_path, capsys):
+    main = _script("evaluate").main
+    base = ["--quick", "--arms", "gan", "--output-dir", str(tmp_path / "e")]
+    assert main(base + ["--generator-revision", "v1"]) == 2
+    assert "--generator-revision pins the commit of the synthetic arms' Hub generator" in capsys.readouterr().err
+    assert main(base + ["--generator", _tiny_teacher(tmp_path), "--generator-revision", "v1"]) == 2
+    assert "is a local folder" in capsys.readouterr().err
+    assert not (tmp_path / "e").exists()
+
+
+def test_gen_metrics_card_of_a_release_takes_that_release_only(tmp_path, capsys):
+    # the shipped default's figures went into any card, e.g. another release's README.md
+    main = _script("gen_metrics").main
+    release = _tiny_teacher(tmp_path)
+    card = tmp_path / "teacher" / "README.md"
+    before = card.read_text()
+    for gen in ([], ["--generator", str(tmp_path)]):
+        assert main(["--card", str(card), "--num-samples", "1000", *gen]) == 2
+        err = capsys.readouterr().err
+        assert f"is the card of the release in {tmp_path / 'teacher'}" in err and f"Pass --generator {release}" in err
+    assert card.read_text() == before
+    assert main(["--card", str(card), "--num-samples", "1000", "--generator", release + "/", "--name", "own"]) == 0
+    from huggingface_hub import ModelCard
+
+    entry = ModelCard(card.read_text()).data.to_dict()["ganaug_metrics"]["own"]
+    assert entry["generator_source"] == release + "/" and entry["num_samples"] == 1000

@@ -697,3 +697,69 @@ def test_a_subset_run_records_its_indices_and_an_unconditional_card_its_labeller
     card = (release / "README.md").read_text()
     assert 'generator="<this repo id>")' in card and "pipeline_tag: unconditional-image-generation" in card
     assert "none measured yet (`scripts/gen_metrics.py --card` adds them)" in card  # not "{}"
+
+
+def test_home_in_output_dir_keeps_a_run_in_one_folder(tmp_path, monkeypatch):
+    # "--output-dir=~/run" (bash leaves it): the checkpoint and training.json went to ./~/run, the weights to $HOME/run
+    from ganaug.training import DistillConfig, distill
+
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.chdir(tmp_path)
+    release = train(_cfg("~/run", epochs=1), _data(64), progress=False)
+    assert release == tmp_path / "home" / "run" / "generator" and not (tmp_path / "~").exists()
+    assert (tmp_path / "home" / "run" / CHECKPOINT_NAME).is_file() and (release / "training.json").is_file()
+    train(_cfg("~/run", epochs=2, resume=True), _data(64), progress=False)  # resumes from the same checkpoint
+    assert load_checkpoint(tmp_path / "home" / "run" / CHECKPOINT_NAME)["epoch"] == 2
+    student = distill(DistillConfig(teacher=str(release), channels=[8, 8, 4], steps=1, batch_size=4,
+                                    output_dir="~/distil"), progress=False)
+    assert student == tmp_path / "home" / "distil" / "generator" and (student / "training.json").is_file()
+    assert not (tmp_path / "~").exists()
+
+
+def test_a_release_is_not_replaced_without_overwrite(tmp_path):
+    from ganaug.training import DistillConfig, distill
+
+    data = _data(64)
+    release = train(_cfg(tmp_path / "a", epochs=1, max_steps=1), data, progress=False, card_template=TEMPLATE)
+    card = (release / "README.md").read_text().replace("ganaug_metrics: {}", "ganaug_metrics: {fid_c: 0.5}")
+    (release / "README.md").write_text(card)  # as gen_metrics.py --card records them
+    before = (release / "model.safetensors").read_bytes()
+    # a smoke run writes no checkpoint: the next run into the folder replaced its release (and the card's metrics)
+    for kw in ({}, {"resume": True}):
+        with pytest.raises(ValueError, match="already holds a released generator.*pass --overwrite.*another "
+                                             "--output-dir"):
+            train(_cfg(tmp_path / "a", epochs=1, **kw), data, progress=False)
+    with pytest.raises(ValueError, match="is the release this run writes"):  # fine-tuning it in place
+        train(_cfg(tmp_path / "a", epochs=1, init_generator=str(release), overwrite=True), data, progress=False)
+    assert (release / "model.safetensors").read_bytes() == before and (release / "README.md").read_text() == card
+    train(_cfg(tmp_path / "a", epochs=1, overwrite=True), data, progress=False)
+    assert (release / "model.safetensors").read_bytes() != before
+
+    base = {"teacher": str(release), "channels": [8, 8, 4], "steps": 1, "batch_size": 4}
+    student = distill(DistillConfig(**base, output_dir=str(tmp_path / "d")), progress=False)
+
+    def seed():  # of the run whose release the folder holds
+        return json.loads((student / "training.json").read_text())["hyperparameters"]["seed"]
+
+    for kw in ({}, {"init": str(student), "overwrite": True}, {"teacher": str(student), "overwrite": True}):
+        with pytest.raises(ValueError, match="already holds a released generator|is the release this run writes"):
+            distill(DistillConfig(**{**base, **kw}, seed=1, output_dir=str(tmp_path / "d")), progress=False)
+    assert seed() == 0
+    distill(DistillConfig(**base, seed=1, output_dir=str(tmp_path / "d"), overwrite=True), progress=False)
+    assert seed() == 1
+
+
+def test_init_revision_needs_a_hub_id(tmp_path, tiny_generator_dir):
+    from ganaug.training import DistillConfig, distill
+
+    with pytest.raises(ValueError, match="init_revision='v1' pins init_generator's Hub commit: give --init-generator"):
+        train(_cfg(tmp_path / "a", init_revision="v1"), _data(), progress=False)
+    with pytest.raises(ValueError, match="revision='v1' pins a Hub repo's commit, but .* is a local folder"):
+        train(_cfg(tmp_path / "a", width=4, init_generator=str(tiny_generator_dir), init_revision="v1"), _data(),
+              progress=False)
+    base = {"teacher": str(tiny_generator_dir), "channels": [8, 8, 4], "steps": 1, "output_dir": str(tmp_path / "d")}
+    with pytest.raises(ValueError, match="init_revision='v1' pins init's Hub commit: give --init"):
+        distill(DistillConfig(**base, init_revision="v1"), progress=False)
+    with pytest.raises(ValueError, match="is a local folder"):
+        distill(DistillConfig(**base, init=str(tiny_generator_dir), init_revision="v1"), progress=False)
+    assert not (tmp_path / "a").exists() and not (tmp_path / "d").exists()

@@ -33,7 +33,11 @@ def _atomic_write(path: Path, write: Any) -> None:
     os.close(fd)
     try:
         write(tmp)
-        os.chmod(tmp, 0o644)  # mkstemp makes 0600; released files are for everyone to read
+        # mkstemp makes 0600; give the file the mode open() would (0666 less the umask), as the mixin's config.json
+        # and README.md get: a umask of 077 keeps the weights private too
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -79,6 +83,10 @@ def resolve_files(
     """Return (config.json, model.safetensors, description) for a local folder or a Hub repo id."""
     if not isinstance(source, (str, os.PathLike)):
         raise TypeError(f"Expected a folder path or a Hub repo id ('org/name'), got {type(source).__name__} {source!r}.")
+    if isinstance(source, str) and not source.strip():  # Path("") is the current folder
+        raise ValueError(f"Got an empty model name ({source!r}), e.g. from an unset shell variable in --generator "
+                         "\"$GEN\". Pass a save_pretrained folder ('.' for the current one), a Hub repo id, or None "
+                         "for the model shipped with ganaug.")
     path = Path(source).expanduser()
     if path.is_dir():
         looks_like_id = _REPO_ID.match(str(source)) is not None and str(source).count("/") == 1
@@ -248,11 +256,37 @@ def _mismatches(expected: dict[str, tuple[tuple[int, ...], torch.dtype]],
     return "; ".join(parts)
 
 
+def _json_native(value: Any) -> bool:
+    """Whether config.json gives ``value`` back as it is: None, bool, int, str, a finite float, or lists and
+    str-keyed dicts of them (a tuple comes back as a list, which the constructors take alike)."""
+    if isinstance(value, (list, tuple)):
+        return all(_json_native(v) for v in value)
+    if isinstance(value, dict):
+        return all(isinstance(k, str) and _json_native(v) for k, v in value.items())
+    if type(value) is float:
+        return value == value and abs(value) != float("inf")
+    return value is None or type(value) in (bool, int, str)
+
+
 class StrictHubMixin:
     """Overrides of the Hub mixin: strict, safetensors-only loading with errors that say what to do,
     atomic weight files, and a model card given as text."""
 
     def save_pretrained(self, save_directory: str | os.PathLike, *args: Any, **kwargs: Any) -> Any:
+        own = getattr(self, "_hub_mixin_config", None)
+        name = type(self).__name__
+        # config.json is the model's constructor arguments: another config writes a folder that loads another model
+        # (the mixin's push_to_hub passes the model's own config back, which is fine)
+        if kwargs.get("config") is not None and kwargs["config"] != own:
+            raise ValueError(f"save_pretrained(config=...) would write a config.json other than this {name}'s "
+                             f"constructor arguments ({own}), and the folder would load another model. Drop config= "
+                             f"(the model's own is written), or build the {name} from that config and save it.")
+        # the mixin drops values json cannot write (a numpy float) and writes the default instead, silently
+        bad = [k for k, v in (own or {}).items() if not _json_native(v)] if isinstance(own, dict) else []
+        if bad:
+            raise ValueError(f"{name}'s config {', '.join(f'{k}={own[k]!r}' for k in bad)} cannot be written to "
+                             "config.json as it is: pass plain int, float, bool, str or None values (e.g. "
+                             "int(np.int64(16)), float(np.float32(0.7))) to the constructor.")
         # "~/m" is the home folder's m, as from_pretrained reads it (it made a folder named "~" here)
         return super().save_pretrained(Path(save_directory).expanduser(), *args, **kwargs)  # type: ignore[misc]
 
@@ -358,7 +392,12 @@ class StrictHubMixin:
 
     def push_to_hub(self, repo_id: str, *args: Any, model_card_kwargs: dict[str, Any] | None = None,
                     **kwargs: Any) -> str:
-        """huggingface_hub's ``push_to_hub``; the card it writes names ``repo_id`` in its usage snippet."""
+        """huggingface_hub's ``push_to_hub``; the card it writes names the repo in its usage snippet."""
+        from huggingface_hub import HfApi
+
+        if "/" not in repo_id:  # "ganaug-mnist" goes to "<user>/ganaug-mnist", which the card must name
+            repo_id = HfApi(token=kwargs.get("token")).create_repo(repo_id, private=kwargs.get("private"),
+                                                                    exist_ok=True).repo_id
         return super().push_to_hub(repo_id, *args,  # type: ignore[misc]
                                    model_card_kwargs={"repo_id": repo_id, **(model_card_kwargs or {})}, **kwargs)
 
@@ -459,7 +498,8 @@ def update_card_metrics(card_path: str | os.PathLike, name: str, figures: dict[s
 _MISSING = object()
 
 # how a synthetic arm's samples were drawn: recorded in its card entry (protocol_run's row fields)
-DOWNSTREAM_SAMPLING = ("generator_source", "truncation", "min_confidence", "relabel", "labeller", "synthetic_affine")
+DOWNSTREAM_SAMPLING = ("generator_source", "generator_revision", "truncation", "min_confidence", "relabel", "labeller",
+                       "synthetic_affine")
 
 
 def update_card_downstream(card_path: str | os.PathLike, rows: list[dict[str, Any]]) -> dict[str, Any]:

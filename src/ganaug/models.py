@@ -60,6 +60,23 @@ def _count(name: str, value: object, minimum: int = 1) -> None:
         raise ValueError(f"{name} must be an integer of at least {minimum}, got {value!r}.")
 
 
+def _plain(value: object) -> object:
+    """A numpy or torch scalar (np.int64(16), np.float32(0.7), torch.tensor(16)) as the Python int, float or bool it
+    holds; other values as they are. The Hub mixin writes JSON values only: it would drop a numpy one from config.json
+    and write the default instead."""
+    if isinstance(value, torch.Tensor) or type(value).__module__ == "numpy":
+        if getattr(value, "ndim", None) == 0:
+            return value.item()
+    return value
+
+
+def _record_config(module: nn.Module, **values: object) -> None:
+    """Put the constructor arguments, as plain values, in the Hub mixin's config (what save_pretrained writes)."""
+    config = getattr(module, "_hub_mixin_config", None)
+    if isinstance(config, dict):
+        config.update(values)
+
+
 def check_truncation(value: object) -> float:
     """A latent scale in (0, MAX_TRUNCATION]: 1 leaves latents as drawn, below 1 truncates, above 1 widens."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0 < value <= MAX_TRUNCATION:
@@ -108,6 +125,9 @@ class Generator(
     def __init__(self, arch: str = "cdcgan", latent_dim: int = 100, num_classes: int = 10, width: int = 32,
                  truncation: float = 1.0, channels: list[int] | None = None) -> None:
         super().__init__()
+        arch, latent_dim, num_classes, width, truncation = map(_plain, (arch, latent_dim, num_classes, width, truncation))
+        if isinstance(channels, (list, tuple)):
+            channels = [_plain(c) for c in channels]
         if arch not in ("seed", "cdcgan"):
             raise ValueError(f"Unknown generator arch {arch!r}; use 'seed' or 'cdcgan'.")
         _count("latent_dim", latent_dim)
@@ -127,6 +147,9 @@ class Generator(
                     or not all(isinstance(c, int) and not isinstance(c, bool) and c > 0 for c in channels)):
                 raise ValueError(f"channels must be three positive ints (the 7x7, 14x14 and 28x28 maps), got {channels!r}.")
             channels = [int(c) for c in channels]
+        _record_config(self, arch=arch, latent_dim=latent_dim, num_classes=num_classes, width=width,
+                       truncation=truncation, channels=channels)
+        if channels is not None:
             width = channels[-1]
         self.arch, self.latent_dim, self.num_classes, self.width = arch, latent_dim, num_classes, width
         self.channels = channels if channels is not None else ([2 * width, 2 * width, width] if arch == "cdcgan" else None)
@@ -236,6 +259,8 @@ class Discriminator(
     def __init__(self, arch: str = "conditional", num_classes: int = 10, width: int = 64,
                  aux_classifier: bool = False, dropout: float = 0.4, spectral_norm: bool = False) -> None:
         super().__init__()
+        arch, num_classes, width, aux_classifier, dropout, spectral_norm = map(
+            _plain, (arch, num_classes, width, aux_classifier, dropout, spectral_norm))
         if arch not in self.ARCHS:
             raise ValueError(f"Unknown discriminator arch {arch!r}; use one of: {', '.join(self.ARCHS)}.")
         if arch in self.CONDITIONAL_ARCHS and num_classes < 1:
@@ -248,6 +273,8 @@ class Discriminator(
             raise ValueError("aux_classifier=True needs num_classes >= 1.")
         if isinstance(dropout, bool) or not isinstance(dropout, (int, float)) or not 0 <= dropout < 1:
             raise ValueError(f"dropout must be a number in [0, 1) (0.4 in the paper, 0 for no dropout), got {dropout!r}.")
+        _record_config(self, arch=arch, num_classes=num_classes, width=width, aux_classifier=aux_classifier,
+                       dropout=dropout, spectral_norm=spectral_norm)
         self.arch, self.num_classes, self.width, self.aux_classifier = arch, num_classes, width, aux_classifier
         self.dropout, self.spectral_norm = float(dropout), spectral_norm
         w = width
@@ -310,8 +337,10 @@ class Classifier(
 
     def __init__(self, width: int = 32, feature_dim: int = 128, num_classes: int = 10) -> None:
         super().__init__()
+        width, feature_dim, num_classes = map(_plain, (width, feature_dim, num_classes))
         for name, value in (("width", width), ("feature_dim", feature_dim), ("num_classes", num_classes)):
             _count(name, value)
+        _record_config(self, width=width, feature_dim=feature_dim, num_classes=num_classes)
         self.width, self.feature_dim, self.num_classes = width, feature_dim, num_classes
         w = width
 

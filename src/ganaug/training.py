@@ -23,7 +23,7 @@ from torch import nn
 
 from ganaug import __version__
 from ganaug._device import check_device, own_global_rng, seed_global_rng, to_device, warn_if_emulated_bf16
-from ganaug._hub import _atomic_write
+from ganaug._hub import WEIGHTS_NAME, _atomic_write
 from ganaug.evaluation import random_affine
 from ganaug.models import Discriminator, Generator, preset_config
 
@@ -51,6 +51,7 @@ class TrainConfig:
     r1_gamma: float = 0.0  # R1 penalty (gamma/2) E|grad_x D(real)|^2, applied every R1_EVERY D steps (0: off)
     real_affine: bool = False  # RandomAffine on D's real images only: the generator learns affine-varied digits
     init_generator: str | None = None  # start G (and its EMA) from this release (folder or Hub id); D starts fresh
+    init_revision: str | None = None  # the Hub revision of init_generator (a Hub id only)
     d_warmup: int = 0  # the run's first this many steps train D alone (G and its EMA frozen); for init_generator
     mode_seeking: float = 0.0  # weight of the MSGAN term (Mao et al. 2019) in G's loss (0: off; 1 in the paper)
     lecam: float = 0.0  # weight of the LeCam term (Tseng et al. 2021) in D's loss (0: off; 0.3 in the paper)
@@ -63,6 +64,7 @@ class TrainConfig:
     max_steps: int | None = None  # stop early (smoke runs and tests)
     max_seconds: float | None = None  # stop at the first epoch end past this much training time (a time budget)
     resume: bool = False
+    overwrite: bool = False  # replace a release already in output_dir/generator (else refused, unless resumed)
     width: int | None = None  # override the preset's generator width
     betas: tuple[float, float] | None = None
     loss: str | None = None  # "hinge" or "bce" (preset's if unset)
@@ -283,7 +285,7 @@ def _init_from(G: Generator, src: Generator, source: str) -> None:
 
 # what --resume may change: the length, the learning rates (annealing), and how and where the run is computed
 RESUME_MAY_CHANGE = {"epochs", "lr_g", "lr_d", "max_seconds", "max_steps", "grid_every", "device", "bf16", "resume",
-                     "output_dir", "data_root", "init_generator", "extra"}
+                     "output_dir", "data_root", "init_generator", "init_revision", "overwrite", "extra"}
 
 
 def _resume_changes(saved: dict, cfg: TrainConfig) -> list[str]:
@@ -336,6 +338,24 @@ def _lr_phases(earlier: list[dict], start: int, end: int, lr_g: float, lr_d: flo
     else:
         phases.append({"from_epoch": start, "to_epoch": end, "lr_g": lr_g, "lr_d": lr_d})
     return phases
+
+
+def _check_release_target(release: Path, sources: dict[str, str | None], *, replace: bool, hint: str = "") -> None:
+    """Refuse a run that would write ``release`` over a generator it starts from (``sources``: option name ->
+    folder or Hub id), or over an earlier release unless ``replace`` (the weights and the card, with the metrics
+    recorded in it, would be lost)."""
+    for option, source in sources.items():
+        if source is None:
+            continue
+        path = Path(source).expanduser()
+        if path.is_dir() and (path.resolve() == release.resolve() or release.resolve() in path.resolve().parents):
+            raise ValueError(f"{option} {str(source)!r} is the release this run writes ({release}): it would be "
+                             f"replaced by the run that starts from it. Copy it elsewhere first, or give another "
+                             "--output-dir.")
+    if (release / WEIGHTS_NAME).is_file() and not replace:
+        raise ValueError(f"{release} already holds a released generator, which this run would replace (with its card "
+                         f"and the metrics recorded in it){hint}: pass --overwrite (overwrite=True) to replace it, or "
+                         "give another --output-dir.")
 
 
 def train(cfg: TrainConfig, data: tuple[torch.Tensor, torch.Tensor] | None = None, *, progress: bool = True,
@@ -420,7 +440,7 @@ def _train(cfg: TrainConfig, data: tuple[torch.Tensor, torch.Tensor] | None, *, 
         raise ValueError(f"The generator is {'' if g_cond else 'un'}conditional but discriminator arch "
                          f"{r['discriminator'].get('arch')!r} is {'' if d_cond else 'un'}conditional: with the "
                          "'seed' preset keep arch 'seed'; with 'default' use 'conditional' or 'projection'.")
-    out = Path(cfg.output_dir)
+    out = Path(cfg.output_dir).expanduser()  # "--output-dir=~/run" (unexpanded by the shell) is $HOME/run, all of it
     ckpt_path = out / CHECKPOINT_NAME
     if ckpt_path.is_file() and (not cfg.resume or cfg.max_steps is not None):
         raise ValueError(
@@ -429,11 +449,19 @@ def _train(cfg: TrainConfig, data: tuple[torch.Tensor, torch.Tensor] | None, *, 
             + ": pass --resume (resume=True) to continue that run, or give another --output-dir "
             "(or delete the folder to start over)."
         )
+    if cfg.init_revision is not None and cfg.init_generator is None:
+        raise ValueError(f"init_revision={cfg.init_revision!r} pins init_generator's Hub commit: give --init-generator "
+                         "(a Hub repo id) too, or drop --init-revision.")
+    resumed = cfg.resume and ckpt_path.is_file()  # a resumed run writes its own release again
+    _check_release_target(out / "generator", {"--init-generator": cfg.init_generator},
+                          replace=cfg.overwrite or resumed,
+                          hint=f"; --resume continues from a checkpoint, and there is none at {ckpt_path}"
+                          if cfg.resume else "")
     init = None  # a resumed checkpoint wins over init_generator
-    if cfg.init_generator is not None and not (cfg.resume and ckpt_path.is_file()):
+    if cfg.init_generator is not None and not resumed:
         from ganaug.datasets import load_generator
 
-        init = load_generator(cfg.init_generator)
+        init = load_generator(cfg.init_generator, revision=cfg.init_revision)
     seed_global_rng(cfg.seed, device)
     G = Generator(**r["generator"]).to(device)
     if init is not None:
@@ -744,6 +772,8 @@ def _train(cfg: TrainConfig, data: tuple[torch.Tensor, torch.Tensor] | None, *, 
             hparams.update(real_affine="RandomAffine(degrees=10, translate=0.1, scale=(0.9, 1.1)) on real images")
         if cfg.init_generator is not None:
             hparams.update(init_generator=str(cfg.init_generator))
+            if cfg.init_revision is not None:
+                hparams.update(init_revision=cfg.init_revision)
         if cfg.d_warmup:
             hparams.update(d_warmup=cfg.d_warmup)
         if cfg.mode_seeking > 0:
@@ -823,6 +853,8 @@ class DistillConfig:
     device: str = "cpu"
     max_seconds: float | None = None  # stop early past this much time (the release is still written)
     init: str | None = None  # start the student from this generator folder or Hub id (same channels)
+    init_revision: str | None = None  # the Hub revision of init (a Hub id only)
+    overwrite: bool = False  # replace a release already in output_dir/generator (else refused)
     adversarial: float = 0.0  # weight of the GAN term (0: L1 only)
     lr_d: float = 2e-4  # the discriminator's Adam rate (betas 0.5, 0.999), with adversarial > 0
     discriminator: dict | None = None  # overrides of DISTILL_DISCRIMINATOR's arguments
@@ -852,6 +884,11 @@ def _distill(cfg: DistillConfig, *, progress: bool, card_template: str | None) -
         _non_negative(name, getattr(cfg, name))
     if not isinstance(cfg.channels, (list, tuple)) or len(cfg.channels) != 3:
         raise ValueError(f"channels must be three positive ints (the 7x7, 14x14 and 28x28 maps), got {cfg.channels!r}.")
+    if cfg.init_revision is not None and cfg.init is None:
+        raise ValueError(f"init_revision={cfg.init_revision!r} pins init's Hub commit: give --init (a Hub repo id) too, "
+                         "or drop --init-revision.")
+    out = Path(cfg.output_dir).expanduser()  # "--output-dir=~/run" (unexpanded by the shell) is $HOME/run
+    _check_release_target(out / "generator", {"--teacher": cfg.teacher, "--init": cfg.init}, replace=cfg.overwrite)
     device = check_device(cfg.device)
     teacher = load_generator(cfg.teacher, revision=cfg.revision).to(device).eval()
     if not teacher.conditional or teacher.arch != "cdcgan":
@@ -861,7 +898,7 @@ def _distill(cfg: DistillConfig, *, progress: bool, card_template: str | None) -
                         width=cfg.channels[-1], channels=list(cfg.channels),
                         truncation=teacher.truncation).to(device)
     if cfg.init is not None:
-        start = load_generator(cfg.init)
+        start = load_generator(cfg.init, revision=cfg.init_revision)
         if start.arch != "cdcgan" or list(start.channels) != list(cfg.channels) \
                 or (start.latent_dim, start.num_classes) != (teacher.latent_dim, teacher.num_classes):
             raise ValueError(f"init {cfg.init!r} has channels {start.channels}, latent {start.latent_dim}, "
@@ -888,7 +925,6 @@ def _distill(cfg: DistillConfig, *, progress: bool, card_template: str | None) -
         opt_d = torch.optim.Adam(D.parameters(), lr=cfg.lr_d, betas=(0.5, 0.999))
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, cfg.steps)
     noise = torch.Generator().manual_seed(cfg.seed)
-    out = Path(cfg.output_dir)
     out.mkdir(parents=True, exist_ok=True)
     t0, losses, d_losses, step = time.time(), [], [], 0
     bar = tqdm(range(cfg.steps), desc="distill", disable=not progress)
@@ -942,6 +978,8 @@ def _distill(cfg: DistillConfig, *, progress: bool, card_template: str | None) -
                "final_l1": round(last_l1, 6)}
     if cfg.init is not None:
         hparams["init"] = cfg.init
+        if cfg.init_revision is not None:
+            hparams["init_revision"] = cfg.init_revision
     if D is not None:
         hparams.update(adversarial=cfg.adversarial, lr_d=cfg.lr_d, discriminator=d_args)
     card = None
@@ -983,23 +1021,25 @@ def push_release(release: str | os.PathLike, repo_id: str, *, revision: str | No
                  token: str | None = None) -> str | None:
     """Publish a released generator folder in one commit (rank 0 only): ``config.json``, ``model.safetensors``, its
     card (README.md, as is; the Hub checks its metadata before the commit) and ``training.json`` (the run's
-    settings, times and, for a subset, its indices). The weights are loaded strictly first, so a broken release is
-    not published. The token comes from ``token``, HF_TOKEN, or the usual ``hf auth login``.
+    settings, times and, for a subset, its indices). The uploaded card names ``repo_id`` in its usage snippet; the
+    local one is left as it is. The weights are loaded strictly first, so a broken release is not published. The
+    token comes from ``token``, HF_TOKEN, or the usual ``hf auth login``.
     """
     if _dist_info()[0] != 0:
         return None
-    from huggingface_hub import HfApi
+    from huggingface_hub import CommitOperationAdd, HfApi
 
-    release = Path(release)
+    release = Path(release).expanduser()
     Generator.from_pretrained(release)  # config and weights must load, strictly, before anything goes up
     files = [n for n in ("config.json", "model.safetensors", "README.md", "training.json") if (release / n).is_file()]
     api = HfApi(token=token)
     rid = api.create_repo(repo_id, exist_ok=True).repo_id
-    card = release / "README.md"
-    if card.is_file() and "<this repo id>" in card.read_text():  # the usage snippet then runs as written
-        text = card.read_text().replace("<this repo id>", rid)
-        _atomic_write(card, lambda tmp: Path(tmp).write_text(text))
+    # the uploaded card names the repo, so that its usage snippet runs as written; the local card keeps its
+    # placeholder, for a push to another repo (or a retry after a failed one)
+    operations = [CommitOperationAdd(path_in_repo=n, path_or_fileobj=(
+        (release / n).read_text().replace("<this repo id>", rid).encode() if n == "README.md" else release / n))
+        for n in files]
     if revision:
         api.create_branch(rid, branch=revision, exist_ok=True)
-    return str(api.upload_folder(repo_id=rid, folder_path=release, allow_patterns=files, revision=revision,
+    return str(api.create_commit(repo_id=rid, operations=operations, revision=revision,
                                  commit_message="Upload a ganaug generator (scripts/train_gan.py)"))
