@@ -1,16 +1,15 @@
 r"""Generator metrics (FID-C, precision/recall, class consistency, memorisation) for any generator.
 
-    python scripts/gen_metrics.py                                   # the shipped default
+    python scripts/gen_metrics.py                                   # the shipped default, against held-out train
     python scripts/gen_metrics.py --generator runs/seed/generator --labeller reference --name seed
     python scripts/gen_metrics.py --truncation 0.8                  # the truncation trick
     python scripts/gen_metrics.py --bf16                            # bfloat16 generation (AMX CPUs, GPUs)
     python scripts/gen_metrics.py --card model_cards/default.md --name "default"   # into the card
-Prints the figures and, with --json, writes them. FID-C(real train, real test) is printed beside
-FID-C(generated, test) so that its scale is visible. Uses only MNIST training images for
-memorisation; the test set is used for FID-C/precision/recall as the measurement reference only.
-To choose between checkpoints or truncations, compare them with `--reference train` (FID-C,
-precision and recall against training images the real baseline does not use), so that the test set
-measures only the final choice.
+Prints the figures and, with --json, writes them. FID-C(real train, real reference) is printed beside
+FID-C(generated, reference) so that its scale is visible. Uses only MNIST training images for
+memorisation. The reference images of FID-C, precision and recall are training images the real baseline does not
+use (`--reference train`, the default: for choosing checkpoints, truncations, designs; the generator itself may have
+trained on them), and the test set only for final figures: with `--card`, or when asked (`--reference test`).
 """
 
 from __future__ import annotations
@@ -61,10 +60,14 @@ def parse(argv: list[str] | None = None) -> Args:
                    help="record the figures in this model card (metadata and table), under --name; the card of a "
                         "release (a folder with config.json) takes the figures of that release only")
     p.add_argument("--bf16", action="store_true", help="generate under bfloat16 autocast")
-    p.add_argument("--reference", choices=("test", "train"), default="test",
-                   help="real images that FID-C, precision and recall compare against: the test set (final "
-                        "figures) or training images outside the real baseline's (for choosing settings)")
-    return Args(**vars(p.parse_args(argv)))
+    p.add_argument("--reference", choices=("test", "train"), default=None,
+                   help="real images that FID-C, precision and recall compare against: training images outside the "
+                        "real baseline's (for choosing settings; the default) or the test set (final figures; the "
+                        "default with --card)")
+    a = Args(**vars(p.parse_args(argv)))
+    if a.reference is None:  # the test set is for final figures only: a card's, or when asked for
+        a.reference = "test" if a.card else "train"
+    return a
 
 
 K = 3  # precision and recall's k-NN balls: each set needs k + 1 samples (a point is its own nearest neighbour)

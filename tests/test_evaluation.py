@@ -690,3 +690,29 @@ def test_the_table_counts_a_run_made_under_two_names_once(tmp_path):
     assert len(list((tmp_path / "runs").glob("*.json"))) == 2
     table = (tmp_path / "table.md").read_text()
     assert "(n=1)" in table and "(n=2)" not in table, table
+
+
+def test_tstr_validation_leaves_out_the_subset_and_the_reference_classifier_is_flagged(mnist_train, tiny_generator_dir,
+                                                                                       monkeypatch):
+    import ganaug.evaluation as ev
+    from ganaug.evaluation import class_balanced_subset, run_label
+
+    seen = []
+    real_eval_images = ev.eval_images
+
+    def recording(mnist, test, eval_set, exclude, subset_seed):
+        seen.append(exclude)
+        return real_eval_images(mnist, test, eval_set, exclude, subset_seed)
+
+    monkeypatch.setattr(ev, "eval_images", recording)
+    kw = dict(per_class=10, seed=0, subset_seed=0, steps=1, mnist=mnist_train, eval_set="val",
+              generator=tiny_generator_dir)
+    protocol_run(arm="tstr", **kw)
+    protocol_run(arm="gan", **kw)
+    subset = class_balanced_subset(mnist_train.targets, 10, 0)
+    # below the full set a subset GAN and its labeller saw the subset: TSTR leaves it out, as the other arms do
+    assert torch.equal(seen[0], subset) and torch.equal(seen[1], subset)
+    with pytest.warns(UserWarning, match="reference classifier .* trained on all 60 000"):
+        row = protocol_run(arm="tstr", min_confidence=0.0, **kw)
+    assert row["labeller"] == "reference" and run_label(row) == "default"  # the shipped one: as named before
+    assert run_label({**row, "labeller": "runs/clf10"}) == "default, labeller runs/clf10"  # not averaged with it

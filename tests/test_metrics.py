@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import torch
 
 from ganaug.metrics import class_consistency, fid_c, frechet_distance, memorisation, precision_recall
@@ -112,6 +113,17 @@ def test_gen_metrics_reference_train_keeps_the_test_set_out(tmp_path, tiny_gener
     monkeypatch.setattr(data, "load_mnist", recording_load)
     assert gen_metrics.main(["--generator", str(tiny_generator_dir), "--num-samples", "100", "--reference", "train"]) == 0
     assert loaded == [True]
+    # the default too: the test set only for a card's final figures, or when asked for
+    assert gen_metrics.parse([]).reference == "train" and gen_metrics.parse(["--card", "c.md"]).reference == "test"
+    assert gen_metrics.main(["--generator", str(tiny_generator_dir), "--num-samples", "100"]) == 0
+    assert loaded == [True, True]
+    from ganaug._hub import update_card_metrics
+
+    card = tmp_path / "card.md"
+    card.write_text("---\nlicense: mit\n---\n# x\n")
+    with pytest.raises(ValueError, match="for choosing settings; a card records final figures"):
+        update_card_metrics(card, "x", {"fid_c": 1.0, "reference": "train"})
+    assert card.read_text() == "---\nlicense: mit\n---\n# x\n"
 
     for bad, says in ((["--reference", "train", "--card", str(tmp_path / "c.md")], "drop --card"),
                       (["--reference", "train", "--num-samples", "40000"], "--num-samples 30000 or fewer")):
@@ -212,7 +224,7 @@ def test_gen_metrics_refuses_sample_counts_it_would_misreport(tmp_path):
     card = tmp_path / "README.md"
     card.write_text("---\nlicense: mit\n---\n# x\n")
     for extra, said in ((["--num-samples", "40", "--card", str(card)], "use --num-samples 1000 or more"),
-                        (["--num-samples", "12000"], "pass --num-samples 10000 or fewer")):
+                        (["--num-samples", "12000", "--reference", "test"], "pass --num-samples 10000 or fewer")):
         res = subprocess.run([sys.executable, script, *extra], capture_output=True, text=True, timeout=120)
         assert res.returncode == 2 and said in res.stderr and "Traceback" not in res.stderr, res.stderr[-1000:]
     assert card.read_text() == "---\nlicense: mit\n---\n# x\n"

@@ -463,7 +463,11 @@ def _card_metadata(card_path: str | os.PathLike, key: str, entries: dict[str, An
 
 def update_card_metrics(card_path: str | os.PathLike, name: str, figures: dict[str, Any]) -> None:
     """Record measured generator figures in a model card: under ``ganaug_metrics[name]`` in its YAML
-    metadata, and as the table of its "## Evaluation" section (rebuilt from all recorded entries)."""
+    metadata, and as the table of its "## Evaluation" section (rebuilt from all recorded entries). Final figures
+    only: measured against the test set (``figures["reference"] == "test"``, as gen_metrics.py records it)."""
+    if figures.get("reference", "test") != "test":
+        raise ValueError(f"figures measured against {figures.get('reference')!r} images are for choosing settings; a "
+                         "card records final figures, measured against the test set (gen_metrics.py --card).")
     path, card, recorded = _card_metadata(card_path, "ganaug_metrics",
                                           {name: {k: (round(v, 6) if isinstance(v, float) else v)
                                                   for k, v in figures.items()}})
