@@ -59,7 +59,8 @@ def main(argv: list[str] | None = None) -> int:
 
     torch.set_flush_denormal(True)
     try:  # distill checks its config and loads the teacher (and --init) before its first step
-        release = distill(DistillConfig(**{k: v for k, v in vars(a).items()}), card_template=CARD_TEMPLATE.read_text())
+        release = distill(DistillConfig(**{k: v for k, v in vars(a).items()}), card_template=CARD_TEMPLATE.read_text(),
+                          script="scripts/distill_gan.py")
     except (ValueError, FileNotFoundError, ConnectionError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2

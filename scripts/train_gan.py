@@ -218,7 +218,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     torch.set_flush_denormal(True)  # denormal floats slow CPU kernels many times over
     try:
-        release = train(cfg, card_template=CARD_TEMPLATE.read_text())
+        release = train(cfg, card_template=CARD_TEMPLATE.read_text(), script="scripts/train_gan.py")
     except (ValueError, FileNotFoundError, ConnectionError) as e:  # refused before training: settings, data, weights
         print(f"error: {e}", file=sys.stderr)
         return 2

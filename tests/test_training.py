@@ -47,7 +47,13 @@ def test_train_release_checkpoint_and_card(tmp_path):
     assert "A GAN generator (class-conditional) of 28×28" in card, card
     ck = load_checkpoint(tmp_path / CHECKPOINT_NAME)  # weights_only=True inside
     assert ck["epoch"] == 2 and ck["step"] == 8 and {"G", "D", "G_ema", "opt_g", "opt_d", "rng"} <= set(ck)
-    assert json.loads((release / "training.json").read_text())["hyperparameters"]["steps"] == 8
+    info = json.loads((release / "training.json").read_text())
+    assert info["hyperparameters"]["steps"] == 8
+    import torchvision
+
+    from ganaug import __version__
+    assert info["versions"] == {"ganaug": __version__, "torch": torch.__version__,
+                                "torchvision": torchvision.__version__} and info["device"] == "cpu"
     g = Generator.from_pretrained(release)
     assert g(torch.randn(2, 100), torch.tensor([1, 2])).shape == (2, 1, 28, 28)
 
@@ -117,17 +123,31 @@ def test_bf16_training_runs_in_bfloat16_and_keeps_fp32_weights(tmp_path, monkeyp
     assert json.loads((bf16 / "training.json").read_text())["hyperparameters"]["bf16"] is True
 
 
-def test_nan_stops_and_keeps_last_good_checkpoint(tmp_path):
-    x, y = _data()
-    train(_cfg(tmp_path, epochs=1), (x, y), progress=False)
+def _nan_d_loss(monkeypatch):
+    """D's loss NaN from the next step on (NaN images are refused before training)."""
+    import ganaug.training
+
+    real = ganaug.training.d_loss
+    monkeypatch.setattr(ganaug.training, "d_loss", lambda *a: real(*a) * float("nan"))
+
+
+def test_nan_stops_and_keeps_last_good_checkpoint(tmp_path, monkeypatch):
+    data = _data()
+    train(_cfg(tmp_path, epochs=1), data, progress=False)
     good = load_checkpoint(tmp_path / CHECKPOINT_NAME)
-    x_bad = x.clone()
-    x_bad[:] = float("nan")
+    _nan_d_loss(monkeypatch)
     # losses are read back in blocks of steps, but the error names the first bad step: the epoch's first
     with pytest.raises(RuntimeError, match=rf"diverged at step {good['step'] + 1} \(epoch 2\).*last good checkpoint is kept"):
-        train(_cfg(tmp_path, epochs=2, resume=True), (x_bad, y), progress=False)
+        train(_cfg(tmp_path, epochs=2, resume=True), data, progress=False)
     kept = load_checkpoint(tmp_path / CHECKPOINT_NAME)
     assert kept["step"] == good["step"] and all(torch.equal(kept["G"][k], good["G"][k]) for k in good["G"])
+
+
+def test_divergence_before_the_first_checkpoint_names_none(tmp_path, monkeypatch):
+    _nan_d_loss(monkeypatch)
+    with pytest.raises(RuntimeError, match=r"diverged at step 1 \(epoch 1\).*No checkpoint was written yet.*NaN") as e:
+        train(_cfg(tmp_path, epochs=1), _data(), progress=False)
+    assert "last good checkpoint" not in str(e.value) and not (tmp_path / CHECKPOINT_NAME).exists()
 
 
 def test_diffaug_shapes_and_policy():
@@ -393,7 +413,9 @@ def test_distill_moves_a_narrower_student_towards_its_teacher(tmp_path):
     teacher, student = Generator.from_pretrained(tmp_path / "teacher"), Generator.from_pretrained(release)
     assert student.channels == [16, 8, 4] and student.truncation == teacher.truncation
     card = (release / "README.md").read_text()
-    assert "`distilled` preset" in card and "Trained with `scripts/distill_gan.py`" in card
+    assert "`distilled` preset" in card and "Trained with `ganaug.training.distill`" in card
+    record = json.loads((release / "training.json").read_text())
+    assert set(record["versions"]) == {"ganaug", "torch", "torchvision"} and record["device"] == "cpu"
     z, y = torch.randn(64, 100), torch.arange(64) % 10
     with torch.no_grad():
         err = (student(z, y) - teacher(z, y)).abs().mean().item()
@@ -465,6 +487,7 @@ def test_train_gan_script_passes_the_discriminator_design_and_loss_through(tmp_p
     assert hp["mode_seeking"] == 0.5 and hp["lecam"] == 0.3 and hp["bcr"] == 2
     assert hp["discriminator"] == {"arch": "projection", "num_classes": 10, "width": 8, "aux_classifier": True,
                                    "dropout": 0.0, "spectral_norm": True}
+    assert "Trained with `scripts/train_gan.py`" in (tmp_path / "out" / "generator" / "README.md").read_text()
     bad = subprocess.run(_train_cmd(tmp_path / "bad", indices, 1, "--d-arch", "proj"), env=env, capture_output=True,
                          text=True, timeout=300)
     assert bad.returncode == 2 and "invalid choice: 'proj'" in bad.stderr and not (tmp_path / "bad").exists()
@@ -662,7 +685,6 @@ def test_an_earlier_run_is_not_replaced(tmp_path):
     ({"seed": 7}, "seed: 0 then, 7 now"),
     ({"width": 8}, "generator: "),
     ({"diffaug": "translation"}, "diffaug: '' then, 'translation' now"),
-    ({"indices": list(range(64))}, "indices: None then, 64 indices now"),
 ])
 def test_resume_refuses_other_settings(tmp_path, change, said):
     data = _data()
@@ -763,3 +785,198 @@ def test_init_revision_needs_a_hub_id(tmp_path, tiny_generator_dir):
     with pytest.raises(ValueError, match="is a local folder"):
         distill(DistillConfig(**base, init=str(tiny_generator_dir), init_revision="v1"), progress=False)
     assert not (tmp_path / "a").exists() and not (tmp_path / "d").exists()
+
+
+def _files(folder):
+    return {p.name: p.read_bytes() for p in folder.iterdir()}
+
+
+def _fail_writing_training_json(monkeypatch, error):
+    """Interrupt a release write after its weights and card, as training.json is written."""
+    real = Path.write_text
+
+    def write_text(self, *a, **k):
+        if self.name == "training.json":
+            raise error
+        return real(self, *a, **k)
+
+    monkeypatch.setattr(Path, "write_text", write_text)
+
+
+def test_an_interrupted_release_write_keeps_the_old_release_and_resume_rewrites_it(tmp_path, monkeypatch):
+    data = _data(64)
+    release = train(_cfg(tmp_path, epochs=1), data, progress=False, card_template=TEMPLATE)
+    before = _files(release)
+    _fail_writing_training_json(monkeypatch, KeyboardInterrupt())
+    with pytest.raises(KeyboardInterrupt):  # after epoch 3's checkpoint, while its release is written
+        train(_cfg(tmp_path, epochs=3, resume=True), data, progress=False, card_template=TEMPLATE)
+    monkeypatch.undo()
+    assert _files(release) == before  # the epoch-1 release, whole: no epoch-3 weights beside its training.json
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []  # no temporary folder left
+    # nothing left to train, but the release is not the checkpoint's: it is written again (--push-to-hub publishes it)
+    train(_cfg(tmp_path, epochs=3, resume=True), data, progress=False, card_template=TEMPLATE)
+    ck = load_checkpoint(tmp_path / CHECKPOINT_NAME)
+    hp = json.loads((release / "training.json").read_text())["hyperparameters"]
+    assert ck["epoch"] == hp["epochs"] == 3 and ck["step"] == hp["steps"] == 6
+    w = _weights(release)
+    assert all(torch.equal(w[k], ck["G_ema"][k]) for k in w)
+    assert "| epochs | 3 |" in (release / "README.md").read_text()
+
+
+def test_distill_replaces_its_release_whole_or_not_at_all(tmp_path, monkeypatch):
+    from ganaug.training import DistillConfig, distill
+
+    Generator(latent_dim=16, width=4).save_pretrained(tmp_path / "teacher")
+    base = {"teacher": str(tmp_path / "teacher"), "channels": [8, 8, 4], "steps": 1, "batch_size": 4,
+            "output_dir": str(tmp_path / "d")}
+    release = distill(DistillConfig(**base), progress=False, card_template=TEMPLATE)
+    before = _files(release)
+    _fail_writing_training_json(monkeypatch, OSError(28, "No space left on device"))
+    with pytest.raises(OSError, match="No space left"):
+        distill(DistillConfig(**base, seed=1, overwrite=True), progress=False, card_template=TEMPLATE)
+    monkeypatch.undo()
+    assert _files(release) == before and sorted(p.name for p in (tmp_path / "d").iterdir()) == ["generator"]
+    distill(DistillConfig(**base, seed=1, overwrite=True), progress=False, card_template=TEMPLATE)
+    assert json.loads((release / "training.json").read_text())["hyperparameters"]["seed"] == 1
+
+
+_X, _Y = _data(64)
+
+
+@pytest.mark.parametrize("data, match", [
+    ((_X * 255, _Y), r"data= images must be in \[0, 1\].*to 254.*x / 255"),
+    ((_X * 2 - 1, _Y), r"data= images must be in \[0, 1\].*\(x \+ 1\) / 2"),
+    ((torch.where(_X < 0.01, float("nan"), _X), _Y), "data= images hold NaN or infinite values"),
+    ((_X.repeat(1, 3, 1, 1), _Y), r"data= images must have shape \(N, 1, 28, 28\) or \(N, 28, 28\)"),
+    ((_X.long(), _Y), "data= images must be floats in \\[0, 1\\] \\(or uint8 0-255\\)"),
+    ((_X, _Y.float()), "data= labels must be integer class indices"),
+    ((_X, _Y.bool()), "data= labels must be integer class indices"),
+    ((_X, _Y + 1), r"data= labels must be class indices in \[0, 10\)"),
+    ((_X, _Y - 1), r"data= labels must be class indices in \[0, 10\)"),
+    ((_X, _Y[:10]), r"data= labels must have shape \(N,\), one per image"),
+    ((_X, _Y[:, None]), r"data= labels must have shape \(N,\), one per image"),
+    ((_X[:0], _Y[:0]), "data= holds no images"),
+], ids=["0-255", "-1-1", "nan", "rgb", "int64-images", "float-labels", "bool-labels", "labels-1-10", "labels-neg",
+        "lengths", "labels-2d", "empty"])
+def test_bad_data_is_refused_before_training(tmp_path, data, match):
+    with pytest.raises(ValueError, match=match):
+        train(_cfg(tmp_path / "out"), data, progress=False)
+    assert not (tmp_path / "out").exists()
+
+
+def test_uint8_and_unbatched_data_train_as_images_in_0_1(tmp_path):
+    x8 = torch.randint(0, 256, (64, 28, 28), dtype=torch.uint8, generator=torch.Generator().manual_seed(0))
+    ref = _weights(train(_cfg(tmp_path / "f", epochs=1), (x8[:, None].float() / 255, _Y), progress=False))
+    for name, data in (("u8", (x8[:, None], _Y)), ("nhw", (x8.float() / 255, _Y.int()))):
+        w = _weights(train(_cfg(tmp_path / name, epochs=1), data, progress=False))
+        assert all(torch.equal(ref[k], w[k]) for k in ref), name
+
+
+@pytest.mark.parametrize("kw, match", [
+    (dict(aux_weight=-1.0), "aux_weight must be a finite number >= 0"),
+    (dict(aux_weight=float("nan")), "aux_weight must be a finite number >= 0"),
+    (dict(aux_weight=float("inf")), "aux_weight must be a finite number >= 0"),
+    (dict(preset="seed", aux_weight=1.0), r"needs a discriminator with a class head.*set aux_weight=0"),
+    (dict(aux_weight=0.5, discriminator={"aux_classifier": False}), "needs a discriminator with a class head"),
+])
+def test_aux_weight_is_refused_where_it_would_be_ignored(tmp_path, kw, match):
+    with pytest.raises(ValueError, match=match):
+        train(_cfg(tmp_path / "out", **kw), _data(), progress=False)
+    assert not (tmp_path / "out").exists()
+
+
+def test_the_presets_aux_weight_is_recorded_as_used(tmp_path):
+    release = train(_cfg(tmp_path, epochs=1, discriminator={"aux_classifier": False}), _data(64), progress=False)
+    assert json.loads((release / "training.json").read_text())["hyperparameters"]["aux_weight"] == 0.0
+
+
+def test_indices_and_data_together_are_refused(tmp_path):
+    with pytest.raises(ValueError, match=r"indices select images of the MNIST .*data=\(x\[idx\], y\[idx\]\)"):
+        train(_cfg(tmp_path / "out", indices=[0, 1, 2]), _data(), progress=False)
+    assert not (tmp_path / "out").exists()
+
+
+def test_card_names_the_latent_size_and_what_trained_it(tmp_path):
+    from test_evaluation import _script
+
+    release = train(_cfg(tmp_path / "t", epochs=1, generator={"latent_dim": 16}), _data(64), progress=False,
+                    card_template=TEMPLATE)
+    card = (release / "README.md").read_text()
+    assert "from a 16-d standard-normal latent. Trained with `ganaug.training.train` of" in card, card
+    assert "memorisation figure" not in card and "`ganaug.metrics.memorisation`" in card
+    Generator(latent_dim=16, width=4).save_pretrained(tmp_path / "teacher")
+    assert _script("distill_gan").main(["--teacher", str(tmp_path / "teacher"), "--channels", "8", "8", "4", "--steps",
+                                        "1", "--batch-size", "4", "--output-dir", str(tmp_path / "d")]) == 0
+    card = (tmp_path / "d" / "generator" / "README.md").read_text()
+    assert "from a 16-d standard-normal latent. Trained with `scripts/distill_gan.py` of" in card, card
+
+
+def test_numpy_and_torch_config_values_are_kept_as_plain_ones(tmp_path):
+    np = pytest.importorskip("numpy")
+    data = _data(64)
+    kw = dict(lr_g=np.float64(2e-4), seed=np.int64(3), betas=np.array([0.5, 0.999]), max_steps=None,
+              generator={"latent_dim": np.int64(16)}, extra={"metrics": {"fid": np.float32(1.5)}, "t": torch.tensor(2)})
+    train(_cfg(tmp_path, epochs=1, **kw), data, progress=False)
+    train(_cfg(tmp_path, epochs=2, **kw, resume=True), data, progress=False)  # the checkpoint loads
+    config = load_checkpoint(tmp_path / CHECKPOINT_NAME)["config"]
+    assert type(config["seed"]) is int and config["seed"] == 3 and type(config["lr_g"]) is float
+    assert config["extra"] == {"metrics": {"fid": 1.5}, "t": 2} and config["generator"] == {"latent_dim": 16}
+    with pytest.raises(ValueError, match="extra holds .*which the checkpoint cannot keep"):
+        train(_cfg(tmp_path / "o", extra={"x": object()}), data, progress=False)
+    assert not (tmp_path / "o").exists()
+
+
+def test_a_subset_given_as_an_array_resumes_and_another_subset_is_refused(tmp_path):
+    np = pytest.importorskip("numpy")
+    train(_cfg(tmp_path, epochs=1, indices=np.arange(64)), progress=False)
+    train(_cfg(tmp_path, epochs=2, indices=torch.arange(64), resume=True), progress=False)
+    assert load_checkpoint(tmp_path / CHECKPOINT_NAME)["config"]["indices"] == list(range(64))
+    with pytest.raises(ValueError, match=r"trained with other settings \(indices: 64 indices then, 100 indices now"):
+        train(_cfg(tmp_path, epochs=3, indices=list(range(100)), resume=True), progress=False)
+
+
+@pytest.mark.parametrize("kw, match", [
+    (dict(betas=(0.5,)), r"betas must be two numbers in \[0, 1\)"),
+    (dict(betas=(0.5, 0.9, 0.1)), r"betas must be two numbers in \[0, 1\)"),
+    (dict(betas=[]), r"betas must be two numbers in \[0, 1\)"),
+    (dict(betas=(1.5, 0.9)), r"betas must be two numbers in \[0, 1\)"),
+    (dict(seed=2.5), "seed must be a whole number, got 2.5"),
+    (dict(max_steps=0), "max_steps must be a positive integer"),
+    (dict(max_steps=-1), "max_steps must be a positive integer"),
+    (dict(generator={"num_classes": 5}), r"num_classes 5 and the discriminator 10: give both the same"),
+])
+def test_bad_betas_seed_max_steps_and_class_counts_are_refused(tmp_path, kw, match):
+    with pytest.raises(ValueError, match=match):
+        train(_cfg(tmp_path / "out", **kw), _data(), progress=False)
+    assert not (tmp_path / "out").exists()
+
+
+def test_other_class_counts_train_through_their_sample_grids(tmp_path):
+    x, y = _data(64)
+    release = train(_cfg(tmp_path, epochs=1, generator={"num_classes": 3}, discriminator={"num_classes": 3}),
+                    (x, y % 3), progress=False)
+    assert Generator.from_pretrained(release).num_classes == 3 and (tmp_path / "samples_epoch001.png").is_file()
+
+
+def test_distill_refuses_bad_rates_budgets_channels_and_inits(tmp_path, capsys):
+    from test_evaluation import _script
+
+    from ganaug.training import DistillConfig, distill
+
+    Generator(latent_dim=16, width=4).save_pretrained(tmp_path / "teacher")
+    Generator(arch="seed", latent_dim=16, num_classes=0, width=4).save_pretrained(tmp_path / "seed")
+    base = {"teacher": str(tmp_path / "teacher"), "channels": [8, 8, 4], "steps": 1, "batch_size": 4,
+            "output_dir": str(tmp_path / "o")}
+    for kw, match in ((dict(lr=0.0), "lr must be a positive, finite learning rate"),
+                      (dict(lr=float("nan")), "lr must be a positive, finite learning rate"),
+                      (dict(lr=float("inf")), "lr must be a positive, finite learning rate"),
+                      (dict(max_seconds=0), "max_seconds must be a positive number of seconds"),
+                      (dict(max_seconds=-1.0), "max_seconds must be a positive number of seconds"),
+                      (dict(channels=[8, 8, 0]), r"channels must be three positive ints .*got \[8, 8, 0\]"),
+                      (dict(init=str(tmp_path / "seed")), r"is a 'seed' generator .*channels \[8, 8, 4\]")):
+        with pytest.raises(ValueError, match=match):
+            distill(DistillConfig(**{**base, **kw}), progress=False)
+    assert _script("distill_gan").main(["--teacher", base["teacher"], "--max-seconds", "0", "--output-dir",
+                                        base["output_dir"]]) == 2
+    assert "error: max_seconds must be a positive number of seconds" in capsys.readouterr().err
+    assert not (tmp_path / "o").exists()

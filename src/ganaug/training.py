@@ -11,7 +11,9 @@ import dataclasses
 import json
 import math
 import os
+import shutil
 import string
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -88,7 +90,7 @@ class TrainConfig:
             "batch_size": t["batch_size"] if self.batch_size is None else self.batch_size,
             "lr_g": t["lr_g"] if self.lr_g is None else self.lr_g,
             "lr_d": t["lr_d"] if self.lr_d is None else self.lr_d,
-            "betas": list(self.betas or t["betas"]),
+            "betas": list(t["betas"] if self.betas is None else self.betas),
             "ema": t["ema"] if self.ema is None else self.ema,
             "aux_weight": t["aux_weight"] if self.aux_weight is None else self.aux_weight,
         }
@@ -240,17 +242,114 @@ def render_card(template: str, **fields: object) -> str:
 # ---------------------------------------------------------------- the loop
 
 def _write_release(model: Generator, release: Path, card: str | None, info: dict) -> None:
-    """save_pretrained (config, safetensors weights, card) plus training.json, in ``release``."""
-    # huggingface_hub keeps an existing README.md; a new release gets a new card
-    (release / "README.md").unlink(missing_ok=True)
-    model.save_pretrained(release, model_card_kwargs={"card": card} if card else None)
-    (release / "training.json").write_text(json.dumps(info, indent=2))
+    """save_pretrained (config, safetensors weights, card) plus training.json, in ``release``.
+
+    The files go into a temporary folder beside it, which then takes its place: a write that fails or is interrupted
+    leaves the earlier release (or none) as it was, never new weights beside an old training.json.
+    """
+    release.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{release.name}.", suffix=".tmp", dir=release.parent))
+    old = None
+    try:
+        model.save_pretrained(tmp, model_card_kwargs={"card": card} if card else None)
+        (tmp / "training.json").write_text(json.dumps(info, indent=2))
+        umask = os.umask(0)  # mkdtemp makes 0700; give the folder the mode mkdir would (0777 less the umask)
+        os.umask(umask)
+        os.chmod(tmp, 0o777 & ~umask)
+        if release.exists():  # aside first: a folder cannot be renamed over a non-empty one
+            old = Path(f"{tmp}.old")
+            os.replace(release, old)
+        os.replace(tmp, release)
+    except BaseException:
+        if old is not None and not release.exists():
+            os.replace(old, release)
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def _release_matches(release: Path, epoch: int, step: int) -> bool:
+    """Whether ``release`` holds the generator of the checkpoint at ``epoch`` and ``step`` (as its training.json
+    records)."""
+    try:
+        hp = json.loads((release / "training.json").read_text())["hyperparameters"]
+        return (release / WEIGHTS_NAME).is_file() and hp["epochs"] == epoch and hp["steps"] == step
+    except (OSError, ValueError, KeyError, TypeError):  # missing, unreadable or not a ganaug training.json
+        return False
+
+
+def _versions(device: torch.device | str) -> dict:
+    """What a release was computed with, for training.json."""
+    import torchvision
+
+    return {"versions": {"ganaug": __version__, "torch": torch.__version__, "torchvision": torchvision.__version__},
+            "device": str(device)}
 
 
 def _non_negative(name: str, value: object, hint: str = "") -> None:
     """Refuse anything but a real number >= 0 (bools too), naming the setting."""
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0:
         raise ValueError(f"{name} must be a number >= 0{hint}, got {value!r}.")
+
+
+def _python_value(name: str, value: object) -> object:
+    """``value`` with numpy and torch scalars and arrays as Python numbers and lists, and paths as strings, through
+    lists, tuples and dicts: the checkpoint keeps the config, and its weights_only load refuses any other type."""
+    if isinstance(value, torch.Tensor) or type(value).__module__ == "numpy":  # np.float64 is a float: test it first
+        if hasattr(value, "tolist"):
+            return value.tolist()
+    elif value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    elif isinstance(value, os.PathLike):
+        return os.fspath(value)
+    elif isinstance(value, (list, tuple)):
+        return type(value)(_python_value(name, v) for v in value)
+    elif isinstance(value, dict):
+        return {_python_value(name, k): _python_value(name, v) for k, v in value.items()}
+    raise ValueError(f"{name} holds {value!r} (a {type(value).__name__}), which the checkpoint cannot keep: give plain "
+                     "numbers, strings, lists and dicts (e.g. float(x), x.tolist()).")
+
+
+def _check_data(data: object, num_classes: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """``data=`` as float images (N, 1, 28, 28) in [0, 1] and int64 labels (N,), or a ValueError that says what to
+    pass: images on another scale would train D on reals that the generator's sigmoid output cannot reach."""
+    try:
+        x, y = data
+    except (TypeError, ValueError):
+        raise ValueError(f"data= must be a pair (images, labels) of tensors, got {type(data).__name__}.") from None
+    if not isinstance(x, torch.Tensor) or not isinstance(y, torch.Tensor):
+        raise ValueError(f"data= must be (images, labels) as torch tensors, got ({type(x).__name__}, "
+                         f"{type(y).__name__}): convert arrays with torch.from_numpy.")
+    if x.ndim == 3:
+        x = x.unsqueeze(1)  # (N, 28, 28) -> (N, 1, 28, 28)
+    if x.ndim != 4 or tuple(x.shape[1:]) != (1, 28, 28):
+        raise ValueError(f"data= images must have shape (N, 1, 28, 28) or (N, 28, 28) (greyscale 28x28), got "
+                         f"{tuple(x.shape)}.")
+    if y.ndim != 1 or len(y) != len(x):
+        raise ValueError(f"data= labels must have shape (N,), one per image: got {tuple(y.shape)} for {len(x)} images.")
+    if len(x) == 0:
+        raise ValueError("data= holds no images: give at least one.")
+    if x.dtype == torch.uint8:
+        x = x.float().div_(255)
+    elif not x.is_floating_point():
+        raise ValueError(f"data= images must be floats in [0, 1] (or uint8 0-255), got {x.dtype}.")
+    x = x.float()
+    if not torch.isfinite(x).all():
+        raise ValueError("data= images hold NaN or infinite values: drop or repair those images.")
+    lo, hi = float(x.min()), float(x.max())
+    if lo < 0 or hi > 1:
+        raise ValueError(f"data= images must be in [0, 1] (the generator's range), got values from {lo:g} to {hi:g}: "
+                         "divide 0-255 images by 255 (x / 255, or pass them as uint8) and map [-1, 1] images with "
+                         "(x + 1) / 2.")
+    if y.is_floating_point() or y.is_complex() or y.dtype == torch.bool:
+        raise ValueError(f"data= labels must be integer class indices, got {y.dtype}: convert whole-number labels "
+                         "with y.long().")
+    y = y.long()
+    if num_classes > 0 and (int(y.min()) < 0 or int(y.max()) >= num_classes):
+        raise ValueError(f"data= labels must be class indices in [0, {num_classes}) for this conditional generator, "
+                         f"got values from {int(y.min())} to {int(y.max())}.")
+    return x, y
 
 
 def _dist_info() -> tuple[int, int, bool]:
@@ -359,29 +458,49 @@ def _check_release_target(release: Path, sources: dict[str, str | None], *, repl
 
 
 def train(cfg: TrainConfig, data: tuple[torch.Tensor, torch.Tensor] | None = None, *, progress: bool = True,
-          card_template: str | None = None) -> Path:
+          card_template: str | None = None, script: str = "ganaug.training.train") -> Path:
     """Train a GAN; return the folder of the released generator (``output_dir/generator``).
 
-    ``data`` (images (N, 1, 28, 28) in [0, 1], labels (N,)) overrides MNIST (tests use tiny sets). The run seeds
-    torch's global RNG (initial weights, dropout) from ``cfg.seed`` and gives the caller's state back at the end.
+    ``data`` (images (N, 1, 28, 28) or (N, 28, 28), float in [0, 1] or uint8 0-255; int labels (N,)) replaces
+    MNIST (tests use tiny sets); ``cfg.indices`` then must be None. The run seeds torch's global RNG (initial weights,
+    dropout) from ``cfg.seed`` and gives the caller's state back at the end. ``script`` is what the card says the
+    generator was trained with (``scripts/train_gan.py`` passes its path).
     """
     with own_global_rng():
-        return _train(cfg, data, progress=progress, card_template=card_template)
+        return _train(cfg, data, progress=progress, card_template=card_template, script=script)
 
 
 def _train(cfg: TrainConfig, data: tuple[torch.Tensor, torch.Tensor] | None, *, progress: bool,
-           card_template: str | None) -> Path:
+           card_template: str | None, script: str) -> Path:
     from torch.utils.data import BatchSampler, DataLoader, DistributedSampler, RandomSampler, TensorDataset
     from torchvision.utils import save_image
     from tqdm.auto import tqdm
 
     from ganaug.datasets import _positive_int
 
+    # numpy and torch values (np.float64 rates, np.arange indices) as plain ones: the checkpoint's weights_only load
+    # refuses any other type, and the run could not be resumed
+    cfg = dataclasses.replace(cfg, **{f.name: _python_value(f.name, getattr(cfg, f.name))
+                                      for f in dataclasses.fields(cfg)})
     for name in ("epochs", "grid_every"):
         _positive_int(name, getattr(cfg, name))
-    for name in ("batch_size", "width"):  # None: the preset's
+    for name in ("batch_size", "width", "max_steps"):  # None: the preset's (max_steps: no limit)
         if getattr(cfg, name) is not None:
             _positive_int(name, getattr(cfg, name))
+    if isinstance(cfg.seed, bool) or not isinstance(cfg.seed, int):
+        raise ValueError(f"seed must be a whole number, got {cfg.seed!r}.")
+    if cfg.betas is not None and (not isinstance(cfg.betas, (list, tuple)) or len(cfg.betas) != 2 or not all(
+            isinstance(b, (int, float)) and not isinstance(b, bool) and 0 <= b < 1 for b in cfg.betas)):
+        raise ValueError(f"betas must be two numbers in [0, 1) (Adam's; the presets' are (0.5, 0.999)), or None for "
+                         f"the preset's, got {cfg.betas!r}.")
+    if cfg.aux_weight is not None and (isinstance(cfg.aux_weight, bool) or not isinstance(cfg.aux_weight, (int, float))
+                                       or not 0 <= cfg.aux_weight < math.inf):
+        raise ValueError(f"aux_weight must be a finite number >= 0 (the AC-GAN class loss's weight; 0: off; the "
+                         f"default preset's is 1), got {cfg.aux_weight!r}.")
+    if data is not None and cfg.indices is not None:
+        raise ValueError("indices select images of the MNIST training set, and data= replaces that set: pass the "
+                         "chosen images as data=(x[idx], y[idx]) and leave indices None, or drop data= to train on "
+                         "the MNIST subset.")
     for name in ("lr_g", "lr_d"):
         value = getattr(cfg, name)
         if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0):
@@ -440,6 +559,17 @@ def _train(cfg: TrainConfig, data: tuple[torch.Tensor, torch.Tensor] | None, *, 
         raise ValueError(f"The generator is {'' if g_cond else 'un'}conditional but discriminator arch "
                          f"{r['discriminator'].get('arch')!r} is {'' if d_cond else 'un'}conditional: with the "
                          "'seed' preset keep arch 'seed'; with 'default' use 'conditional' or 'projection'.")
+    g_classes, d_classes = r["generator"].get("num_classes", 10), r["discriminator"].get("num_classes", 10)
+    if g_cond and g_classes != d_classes:  # D would be asked about labels it has no embedding for
+        raise ValueError(f"The generator has num_classes {g_classes} and the discriminator {d_classes}: give both the "
+                         f"same, e.g. generator={{'num_classes': {g_classes}}}, discriminator={{'num_classes': "
+                         f"{g_classes}}}.")
+    if cfg.aux_weight is not None and cfg.aux_weight > 0 and not r["discriminator"].get("aux_classifier", False):
+        raise ValueError(f"aux_weight={cfg.aux_weight!r} weights the AC-GAN class loss, which needs a discriminator "
+                         "with a class head (discriminator={'aux_classifier': True}, with a conditional arch); this "
+                         "one has none: set aux_weight=0 or leave it None.")
+    if data is not None:  # said before anything is written
+        data = _check_data(data, g_classes if g_cond else 0)
     out = Path(cfg.output_dir).expanduser()  # "--output-dir=~/run" (unexpanded by the shell) is $HOME/run, all of it
     ckpt_path = out / CHECKPOINT_NAME
     if ckpt_path.is_file() and (not cfg.resume or cfg.max_steps is not None):
@@ -555,7 +685,8 @@ def _train(cfg: TrainConfig, data: tuple[torch.Tensor, torch.Tensor] | None, *, 
     conditional = G.conditional
     ncls = max(G.num_classes, 1)
     fixed_z = torch.randn(100, G.latent_dim, generator=torch.Generator().manual_seed(1234)).to(device)
-    fixed_y = torch.arange(10).repeat_interleave(10).to(device) if conditional else None
+    # the grid's rows: classes 0-9 (wrapped for fewer classes)
+    fixed_y = (torch.arange(10).repeat_interleave(10) % ncls).to(device) if conditional else None
     g_batch = 2 * bs if cfg.preset == "seed" else bs  # the paper's G step uses the full 256
     half = g_batch // 2  # mode_seeking's pairs: (i, half + i)
     aux_w = r["aux_weight"] if getattr(D, "aux_classifier", False) else 0.0
@@ -575,8 +706,10 @@ def _train(cfg: TrainConfig, data: tuple[torch.Tensor, torch.Tensor] | None, *, 
             if not (math.isfinite(ld_) and (first + i < cfg.d_warmup or math.isfinite(lg_))):
                 raise RuntimeError(
                     f"Training diverged at step {first + i + 1} (epoch {epoch + 1}): loss_d={ld_}, loss_g={lg_}. "
-                    f"The last good checkpoint is kept at {ckpt_path}; lower --lr-g/--lr-d or change --seed, "
-                    "then run again with --resume."
+                    + (f"The last good checkpoint is kept at {ckpt_path}; lower --lr-g/--lr-d or change --seed, "
+                       "then run again with --resume." if ckpt_path.is_file() else
+                       "No checkpoint was written yet (the first is at the end of epoch 1): check the data for NaN "
+                       "or infinite values, lower --lr-g/--lr-d or change --seed, and run again.")
                 )
         return values[-1][0], values[-1][1]
 
@@ -753,17 +886,22 @@ def _train(cfg: TrainConfig, data: tuple[torch.Tensor, torch.Tensor] | None, *, 
     elapsed = time.time() - t0
     total_seconds = seconds_before + elapsed
     release = out / "generator"
-    # a resumed run with no epoch left to train keeps its release as it is (and the metrics added to its card)
-    kept = start_epoch >= cfg.epochs and (release / "model.safetensors").is_file()
+    # a resumed run with no epoch left to train keeps its release as it is (and the metrics added to its card), if
+    # it is the checkpoint's; another (an earlier run's, left by a release write that failed) is written again
+    kept = start_epoch >= cfg.epochs and _release_matches(release, start_epoch, step)
     if rank == 0 and kept:
         print(f"Nothing left to train (epoch {start_epoch} of {cfg.epochs} done): the release in {release} is kept "
               "as it is.", flush=True)
+    elif rank == 0 and start_epoch >= cfg.epochs:
+        print(f"Nothing left to train (epoch {start_epoch} of {cfg.epochs} done), but {release} does not hold this "
+              f"checkpoint's generator (its training.json records another epoch and step, or is missing): it is "
+              "written again from the checkpoint.", flush=True)
     if rank == 0 and not kept:
         final = G_ema if G_ema is not None else G
         final = final.cpu().eval()
         hparams = {k: v for k, v in r.items()}
         hparams.update(epochs=epochs_done, steps=step, seed=cfg.seed, diffaug=cfg.diffaug or "none", preset=cfg.preset,
-                       bf16=cfg.bf16)
+                       bf16=cfg.bf16, aux_weight=aux_w)  # the preset's aux_weight is unused without a class head
         if cfg.ada_target is not None:
             hparams.update(ada_target=cfg.ada_target, ada_images=cfg.ada_images, ada_p_final=round(float(ada[0]), 4))
         if cfg.r1_gamma > 0:
@@ -790,7 +928,8 @@ def _train(cfg: TrainConfig, data: tuple[torch.Tensor, torch.Tensor] | None, *, 
             card = render_card(
                 card_template,
                 preset=cfg.preset,
-                script="scripts/train_gan.py",
+                script=script,
+                latent_dim=final.latent_dim,
                 data=(f"{len(x)} images of the MNIST training set (their indices are in training.json)"
                       if cfg.indices is not None
                       else "the 60 000 images of the MNIST training set (no test images)") if data is None
@@ -807,7 +946,8 @@ def _train(cfg: TrainConfig, data: tuple[torch.Tensor, torch.Tensor] | None, *, 
         _write_release(final, release, card, {"hyperparameters": hparams, "seconds": round(total_seconds, 1),
                                               "seconds_since_resume": round(elapsed, 1),
                                               "images_seen_since_resume": images_seen,
-                                              **({"indices": [int(i) for i in cfg.indices]} if cfg.indices is not None else {})})
+                                              **({"indices": [int(i) for i in cfg.indices]} if cfg.indices is not None else {}),
+                                              **_versions(device)})
     if distributed:
         import torch.distributed as dist
 
@@ -864,16 +1004,18 @@ class DistillConfig:
 DISTILL_DISCRIMINATOR = {"arch": "projection", "width": 128, "dropout": 0.0, "spectral_norm": True}
 
 
-def distill(cfg: DistillConfig, *, progress: bool = True, card_template: str | None = None) -> Path:
+def distill(cfg: DistillConfig, *, progress: bool = True, card_template: str | None = None,
+            script: str = "ganaug.training.distill") -> Path:
     """Distil ``cfg.teacher`` into a generator with ``cfg.channels``; return the release folder.
 
     Seeds torch's global RNG from ``cfg.seed`` and gives the caller's state back at the end, as ``train`` does.
+    ``script`` is what the card says the student was trained with (``scripts/distill_gan.py`` passes its path).
     """
     with own_global_rng():
-        return _distill(cfg, progress=progress, card_template=card_template)
+        return _distill(cfg, progress=progress, card_template=card_template, script=script)
 
 
-def _distill(cfg: DistillConfig, *, progress: bool, card_template: str | None) -> Path:
+def _distill(cfg: DistillConfig, *, progress: bool, card_template: str | None, script: str) -> Path:
     from tqdm.auto import tqdm
 
     from ganaug.datasets import _positive_int, load_generator
@@ -882,7 +1024,15 @@ def _distill(cfg: DistillConfig, *, progress: bool, card_template: str | None) -
         _positive_int(name, getattr(cfg, name))
     for name in ("adversarial", "lr_d"):
         _non_negative(name, getattr(cfg, name))
-    if not isinstance(cfg.channels, (list, tuple)) or len(cfg.channels) != 3:
+    if isinstance(cfg.lr, bool) or not isinstance(cfg.lr, (int, float)) or not 0 < cfg.lr < math.inf:
+        raise ValueError(f"lr must be a positive, finite learning rate (the student's Adam rate; default 2e-3), got "
+                         f"{cfg.lr!r}.")
+    if cfg.max_seconds is not None and (isinstance(cfg.max_seconds, bool)
+                                        or not isinstance(cfg.max_seconds, (int, float)) or not cfg.max_seconds > 0):
+        raise ValueError(f"max_seconds must be a positive number of seconds (or None: no limit), got "
+                         f"{cfg.max_seconds!r}.")
+    if not isinstance(cfg.channels, (list, tuple)) or len(cfg.channels) != 3 or not all(
+            isinstance(c, int) and not isinstance(c, bool) and c > 0 for c in cfg.channels):
         raise ValueError(f"channels must be three positive ints (the 7x7, 14x14 and 28x28 maps), got {cfg.channels!r}.")
     if cfg.init_revision is not None and cfg.init is None:
         raise ValueError(f"init_revision={cfg.init_revision!r} pins init's Hub commit: give --init (a Hub repo id) too, "
@@ -899,7 +1049,11 @@ def _distill(cfg: DistillConfig, *, progress: bool, card_template: str | None) -
                         truncation=teacher.truncation).to(device)
     if cfg.init is not None:
         start = load_generator(cfg.init, revision=cfg.init_revision)
-        if start.arch != "cdcgan" or list(start.channels) != list(cfg.channels) \
+        if start.arch != "cdcgan":
+            raise ValueError(f"init {cfg.init!r} is a {start.arch!r} generator (no channels, no labels); the student "
+                             f"is a 'cdcgan' one with channels {list(cfg.channels)}: give a student written by "
+                             "scripts/distill_gan.py as --init, or drop --init.")
+        if list(start.channels) != list(cfg.channels) \
                 or (start.latent_dim, start.num_classes) != (teacher.latent_dim, teacher.num_classes):
             raise ValueError(f"init {cfg.init!r} has channels {start.channels}, latent {start.latent_dim}, "
                              f"{start.num_classes} classes; the student needs channels {list(cfg.channels)}, latent "
@@ -985,14 +1139,15 @@ def _distill(cfg: DistillConfig, *, progress: bool, card_template: str | None) -
     card = None
     if card_template is not None:
         card = render_card(
-            card_template, preset="distilled", script="scripts/distill_gan.py",
+            card_template, preset="distilled", script=script, latent_dim=student.latent_dim,
             data=f"no images: the outputs of {cfg.teacher or 'the shipped default generator'} for random latents "
                  "and labels (knowledge distillation, mean absolute error"
                  f"{' plus a GAN term against a teacher-vs-student discriminator' if D is not None else ''})",
             hyperparameters="\n".join(f"| {k} | {json.dumps(v)} |" for k, v in sorted(hparams.items())),
             train_time=f"{seconds:.0f} s on {cfg.device}", metrics="{}", metrics_text=_metrics_text({}),
             conditional="class-conditional", usage_labeller="", version=__version__)
-    _write_release(student, release, card, {"hyperparameters": hparams, "seconds": round(seconds, 1)})
+    _write_release(student, release, card, {"hyperparameters": hparams, "seconds": round(seconds, 1),
+                                            **_versions(device)})
     return release
 
 
