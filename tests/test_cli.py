@@ -103,9 +103,10 @@ def test_sample_checks_everything_before_writing(capsys, tmp_path, tiny_generato
     assert "is not an image file name" in capsys.readouterr().err
     assert main(["sample", *g, "--out", str(out), "--device", "gpu0"]) == 2
     assert "not a device torch knows" in capsys.readouterr().err
-    assert main(["sample", *g, "--out", str(out), "--idx-dir", str(idx), "--seed", str(2 ** 32 - 1)]) == 2
-    assert f"--seed must be in [0, {2 ** 32 - 2}], got {2 ** 32 - 1}" in capsys.readouterr().err  # test split: seed + 1
+    assert main(["sample", *g, "--out", str(out), "--idx-dir", str(idx), "--seed", str(2 ** 32)]) == 2
+    assert f"ganaug: error: --seed must be in [0, {2 ** 32 - 1}], got {2 ** 32}" in capsys.readouterr().err
     assert main(["sample", *g, "--out", str(out), "--seed", "-1"]) == 2
+    assert "error: --seed must be in" in capsys.readouterr().err  # was "----seed": a flag made a flag again
     assert not out.exists() and not idx.exists()
 
 
@@ -133,7 +134,7 @@ def test_unwritable_outputs_are_said_before_any_digit_is_made(capsys, tmp_path, 
     blocker.write_text("x")
     gen = ["--generator", str(tiny_generator_dir), "--per-class", "1"]
     assert main(["sample", *gen, "--out", str(blocker / "g.png")]) == 2  # was a FileExistsError traceback
-    assert f"--out {str(blocker)!r} cannot be a folder" in capsys.readouterr().err
+    assert f"--out needs the folder {str(blocker)!r}, but {str(blocker)!r} is a file" in capsys.readouterr().err
     grid = tmp_path / "g.png"
     assert main(["sample", *gen, "--out", str(grid), "--idx-dir", str(blocker), "--num-samples", "5",
                  "--test-samples", "5"]) == 2
@@ -157,3 +158,143 @@ def test_python_dash_m_runs_the_command():
 
     out = subprocess.run([sys.executable, "-m", "ganaug", "--version"], capture_output=True, text=True)
     assert out.returncode == 0 and out.stdout.startswith("ganaug ")
+
+
+def test_failed_idx_overwrite_keeps_the_old_set_whole(capsys, tmp_path, tiny_generator_dir, monkeypatch):
+    import errno
+
+    import ganaug._idx
+
+    g = ["sample", "--generator", str(tiny_generator_dir), "--device", "cpu", "--out", str(tmp_path / "g.png"),
+         "--per-class", "1", "--idx-dir", str(tmp_path / "d"), "--num-samples", "20", "--test-samples", "10"]
+    assert main(g) == 0
+    raw = tmp_path / "d" / "MNIST" / "raw"
+    before = {f.name: f.read_bytes() for f in raw.iterdir()}
+    calls = []
+    real_write = ganaug._idx._atomic_write
+
+    def second_fails(path, write):  # a disk that fills up on the second file
+        calls.append(path)
+        if len(calls) == 2:
+            raise OSError(errno.ENOSPC, "No space left on device", str(path))
+        real_write(path, write)
+
+    monkeypatch.setattr(ganaug._idx, "_atomic_write", second_fails)
+    assert main([*g, "--seed", "1", "--overwrite"]) == 1  # the work failed, not the command line
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "No space left on device" in err and "unchanged" in err
+    assert {f.name: f.read_bytes() for f in raw.iterdir()} == before  # no new images beside old labels, no leftovers
+
+
+def test_idx_test_split_is_no_nearby_seeds_training_split(capsys, tmp_path, tiny_generator_dir):
+    # the t10k split used seed + 1: a tenth of --seed 0's test digits were --seed 1's training digits
+    g = ["--generator", str(tiny_generator_dir), "--device", "cpu", "--per-class", "1", "--num-samples", "20",
+         "--test-samples", "20"]
+    assert main(["sample", *g, "--out", str(tmp_path / "a.png"), "--idx-dir", str(tmp_path / "a")]) == 0
+    test = MNIST(str(tmp_path / "a"), train=False)
+    for seed in range(3):
+        train = SyntheticMNIST(20, generator=tiny_generator_dir, device="cpu", seed=seed)
+        assert not any(torch.equal(x, y) for x in test.data for y in train.data), seed
+    with pytest.raises(SystemExit):
+        main(["sample", "--help"])
+    assert "SeedSequence([SEED, 0x74657374])" in " ".join(capsys.readouterr().out.split())
+    import numpy as np
+    seed = int(np.random.SeedSequence([0, 0x74657374]).generate_state(1)[0])  # what --help says
+    assert torch.equal(test.data, SyntheticMNIST(20, generator=tiny_generator_dir, device="cpu", seed=seed).data)
+
+
+def test_sample_refuses_options_it_would_ignore(capsys, tmp_path, tiny_generator_dir):
+    g = ["sample", "--generator", str(tiny_generator_dir), "--out", str(tmp_path / "g.png")]
+    assert main([*g, "--idx-dir", ""]) == 2  # e.g. --idx-dir "$DIR" with DIR unset: the export was skipped
+    assert "--idx-dir '' is empty" in capsys.readouterr().err
+    for flag in ("--num-samples", "--test-samples"):
+        assert main([*g, flag, "5"]) == 2
+        assert f"{flag} sizes the IDX export: add --idx-dir DIR, or drop {flag}." in capsys.readouterr().err
+    assert not (tmp_path / "g.png").exists()
+
+
+def test_out_expands_tilde_and_is_kept_unless_overwrite(capsys, tmp_path, tiny_generator_dir, monkeypatch):
+    import errno
+
+    import torchvision.utils
+
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.chdir(tmp_path)
+    g = ["sample", "--generator", str(tiny_generator_dir), "--device", "cpu", "--per-class", "1"]
+    assert main([*g, "--out=~/x.png"]) == 0  # the shell leaves ~ after "=" as it is
+    out = tmp_path / "home" / "x.png"
+    assert out.is_file() and not (tmp_path / "~").exists()
+    capsys.readouterr()
+    old = out.read_bytes()
+    assert main([*g, "--out", str(out), "--seed", "1"]) == 2
+    assert "already exists; add --overwrite to replace it" in capsys.readouterr().err and out.read_bytes() == old
+
+    def half_written(tensor, fp, **kwargs):
+        with open(fp, "wb") as f:
+            f.write(b"\x89PNG half")
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(torchvision.utils, "save_image", half_written)
+    assert main([*g, "--out", str(out), "--seed", "1", "--overwrite"]) == 1
+    assert "No space left on device" in capsys.readouterr().err
+    assert out.read_bytes() == old and sorted(p.name for p in out.parent.iterdir()) == ["x.png"]  # written via a rename
+    monkeypatch.undo()
+    assert main([*g, "--out", str(out), "--seed", "1", "--overwrite"]) == 0
+    assert out.read_bytes() != old
+    assert "1 sample per class" in capsys.readouterr().out
+
+
+def test_library_advice_is_given_as_command_line_syntax(capsys, tmp_path, tiny_generator_dir):
+    g = ["sample", "--out", str(tmp_path / "g.png")]
+    assert main([*g, "--labeller-revision", "abc"]) == 2
+    assert "add --relabel or --min-confidence P to use one, or drop --labeller-revision." in capsys.readouterr().err
+    assert main([*g, "--generator", "someorg/not-cached"]) == 2  # offline (conftest): the shipped one is no --generator
+    err = capsys.readouterr().err
+    assert "omit --generator" in err and "--generator None" not in err
+    assert main(["demo", "--seed", "-1"]) == 2
+    assert "ganaug: error: --seed must be in [0, 4294967295], got -1." in capsys.readouterr().err  # was "----seed"
+    assert main(["demo", "--seed", "99999999999999999999999"]) == 2  # was "Overflow when unpacking long long"
+    assert "--seed must be in [0, 4294967295]" in capsys.readouterr().err
+    assert main(["demo", "--ratio", "1"]) == 2
+    assert "ganaug: error: --ratio must be a number in [0, 1)" in capsys.readouterr().err
+
+
+def test_failures_are_one_line_not_tracebacks(capsys, tmp_path, tiny_generator_dir, monkeypatch):
+    import ganaug.datasets
+
+    out = tmp_path / "g.png"
+    g = ["sample", "--generator", str(tiny_generator_dir), "--per-class", "1", "--out", str(out)]
+    if not torch.backends.mps.is_available():
+        assert main([*g, "--device", "mps"]) == 2  # was "PyTorch is not linked with support for mps devices"
+        assert "device 'mps' was asked for, but this torch has no MPS" in capsys.readouterr().err
+    assert main([*g[:-1], str(tmp_path / "g.psd")]) == 2  # a KeyError once the digits were made
+    assert "PIL reads PSD files but cannot write them" in capsys.readouterr().err
+    assert main([*g, "--device", "cpu", "--min-confidence", "0.99999999"]) == 2  # the filter finds too few
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "lower --min-confidence" in err and "class_counts" not in err
+    assert main([*g, "--idx-dir", str(tmp_path / "d"), "--num-samples", str(10 ** 12)]) == 2  # a MemoryError once
+    err = capsys.readouterr().err  # the grid was written, whose advice was set_epoch(), for library users
+    assert "give a smaller --num-samples" in err and "set_epoch" not in err
+    (tmp_path / "mf" / "MNIST").parent.mkdir()
+    (tmp_path / "mf" / "MNIST").write_text("x")
+    assert main([*g, "--idx-dir", str(tmp_path / "mf"), "--num-samples", "5", "--test-samples", "5"]) == 2
+    assert "is a file. Give another --idx-dir" in capsys.readouterr().err
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(ganaug.datasets, "SyntheticMNIST", interrupted)
+    assert main(g) == 130  # Ctrl-C
+    assert capsys.readouterr().err == "ganaug: interrupted\n"
+    assert not out.exists() and not list(tmp_path.glob("*.png")) and not list(tmp_path.glob("*.psd"))
+
+
+def test_help_describes_sample_and_gives_the_seed_range(capsys):
+    for cmd in ("sample", "demo"):
+        with pytest.raises(SystemExit):
+            main([cmd, "--help"])
+        text = " ".join(capsys.readouterr().out.split())
+        assert f"in [0, {2 ** 32 - 1}] (default: 0)" in text, text
+    with pytest.raises(SystemExit):
+        main(["sample", "--help"])
+    assert "Write a grid of generated digits (a row per class)" in " ".join(capsys.readouterr().out.split())

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import errno
+import os
+import secrets
 import struct
 from pathlib import Path
 
@@ -41,11 +44,28 @@ def legacy_files(root: str | Path) -> list[Path]:
 
 def export_mnist(root: str | Path, train: tuple[torch.Tensor, torch.Tensor], test: tuple[torch.Tensor, torch.Tensor]) -> Path:
     """Write ``root/MNIST/raw/{train,t10k}-{images-idx3,labels-idx1}-ubyte``: torchvision's MNIST(root) opens it.
-    Legacy ``processed/{training,test}.pt`` files, which torchvision would read instead, are removed."""
+    Legacy ``processed/{training,test}.pt`` files, which torchvision would read instead, are removed.
+
+    All four files are written under temporary names first and renamed into place only once all are written: a
+    failed export (a full disk) leaves the files there before as a whole set, never new images beside old labels.
+    """
     files = idx_files(root)
-    for split, (images, labels) in (("train", train), ("t10k", test)):
-        write_idx(files[split][0], images)
-        write_idx(files[split][1], labels.to(torch.uint8))
+    token = secrets.token_hex(4)  # this export's temporary names, apart from another export's
+    written: list[tuple[Path, Path]] = []  # (temporary, final)
+    try:
+        for split, (images, labels) in (("train", train), ("t10k", test)):
+            for path, array in zip(files[split], (images, labels.to(torch.uint8))):
+                if path.is_dir():  # found before any file is renamed, which would leave a mixed set
+                    raise IsADirectoryError(errno.EISDIR, "a folder where an IDX file goes", str(path))
+                tmp = path.with_name(f".{path.name}.{token}.new")
+                write_idx(tmp, array)
+                written.append((tmp, path))
+        for tmp, path in written:
+            os.replace(tmp, path)
+    except BaseException:
+        for tmp, _ in written:
+            tmp.unlink(missing_ok=True)  # those renamed already are gone
+        raise
     for f in legacy_files(root):
         f.unlink(missing_ok=True)
     return files["train"][0].parent

@@ -3,9 +3,24 @@
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import sys
 from pathlib import Path
+
+_SEED_TOP = 2 ** 32 - 1  # seeds key 32-bit random streams
+
+
+class _Failed(Exception):
+    """The work failed, not the command line (a full disk, a folder gone while writing): exit status 1, not 2."""
+
+
+def _test_split_seed(seed: int) -> int:
+    """The IDX t10k split's seed: hashed from (seed, "test"), so that it is no nearby --seed's training split (with
+    seed + 1, a tenth of --seed s's test digits were --seed s+1's training digits)."""
+    import numpy as np
+
+    return int(np.random.SeedSequence([seed, int.from_bytes(b"test", "big")]).generate_state(1)[0])
 
 
 class HelpFormatter(argparse.RawDescriptionHelpFormatter, argparse.ArgumentDefaultsHelpFormatter):
@@ -29,7 +44,8 @@ def _add_generator_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--labeller", default=None,
                    help="'reference' to label an unconditional generator's digits, or a classifier's folder or Hub id")
     p.add_argument("--labeller-revision", default=None, help="Hub branch, tag or commit of --labeller (pin a commit)")
-    p.add_argument("--seed", type=int, default=0, help="seed of the latents and labels (the same seed, the same digits)")
+    p.add_argument("--seed", type=int, default=0,
+                   help=f"seed of the latents and labels (the same seed, the same digits), in [0, {_SEED_TOP}]")
     p.add_argument("--device", default=None, help="cpu, cuda or cuda:N (default: cuda if available, else cpu)")
 
 
@@ -38,26 +54,49 @@ def cmd_sample(a: argparse.Namespace) -> int:
     from PIL import Image
     from torchvision.utils import save_image
 
+    from ganaug._hub import _atomic_write
     from ganaug._idx import export_mnist, idx_files, legacy_files
-    from ganaug.datasets import SyntheticMNIST
+    from ganaug.datasets import _BYTES_PER_SAMPLE, SyntheticMNIST, _physical_memory
 
     out = Path(a.out)
-    if out.suffix.lower() not in Image.registered_extensions():  # what save_image (PIL) can write by name
+    Image.init()  # all of PIL's formats, not only those already imported
+    fmt = Image.registered_extensions().get(out.suffix.lower())
+    if fmt is None:
         raise ValueError(f"--out {a.out!r} is not an image file name; give one such as samples.png.")
-    for flag, folder in (("--out", out.parent), ("--idx-dir", Path(a.idx_dir) if a.idx_dir else None)):
+    if fmt not in Image.SAVE:  # what save_image (PIL) can write by name
+        raise ValueError(f"--out {a.out!r}: PIL reads {fmt} files but cannot write them; give a name such as "
+                         "samples.png.")
+    if a.idx_dir is not None and not a.idx_dir.strip():  # e.g. --idx-dir "$DIR" with DIR unset
+        raise ValueError(f"--idx-dir {a.idx_dir!r} is empty; give a folder, or leave --idx-dir out for the grid only.")
+    for flag, n in (("--num-samples", a.num_samples), ("--test-samples", a.test_samples)):
+        if a.idx_dir is None and n is not None:
+            raise ValueError(f"{flag} sizes the IDX export: add --idx-dir DIR, or drop {flag}.")
+    num_samples = 60_000 if a.num_samples is None else a.num_samples
+    test_samples = 10_000 if a.test_samples is None else a.test_samples
+    raw = idx_files(a.idx_dir)["train"][0].parent if a.idx_dir else None
+    for flag, folder in (("--out", out.parent), ("--idx-dir", raw)):
         # a place nothing can be written to is said before any digit is made, and before the grid is written
         bad = next((p for p in ([folder, *folder.parents] if folder else []) if p.exists() and not p.is_dir()), None)
         if bad is not None:
-            raise ValueError(f"{flag} {str(folder)!r} cannot be a folder: {str(bad)!r} is a file. Give another path.")
-    sizes = [("--per-class", a.per_class)]
+            raise ValueError(f"{flag} needs the folder {str(folder)!r}, but {str(bad)!r} is a file. "
+                             f"Give another {flag}.")
+    if out.is_dir():
+        raise ValueError(f"--out {a.out!r} is a folder; give a file name such as {str(out / 'samples.png')!r}.")
+    if out.exists() and not a.overwrite:
+        raise ValueError(f"--out {a.out!r} already exists; add --overwrite to replace it, or give another --out.")
+    sizes = [("--per-class", a.per_class, 10 * a.per_class)]
     if a.idx_dir:
-        sizes += [("--num-samples", a.num_samples), ("--test-samples", a.test_samples)]
-    for flag, n in sizes:  # all checked before anything is written
+        sizes += [("--num-samples", num_samples, num_samples), ("--test-samples", test_samples, test_samples)]
+    for flag, n, _ in sizes:  # all checked before anything is written
         if n < 1:
             raise ValueError(f"{flag} must be a positive number of samples, got {n}.")
-    top = 2 ** 32 - (2 if a.idx_dir else 1)  # the IDX test split uses seed + 1
-    if not 0 <= a.seed <= top:
-        raise ValueError(f"--seed must be in [0, {top}], got {a.seed}.")
+    need, memory = sum(k for _, _, k in sizes) * _BYTES_PER_SAMPLE, _physical_memory()  # the sets are held at once
+    if memory is not None and need > memory:
+        raise ValueError(f"{' + '.join(f'{k} ({flag})' for flag, _, k in sizes)} digits take {need / 2**30:.1f} GiB, "
+                         f"more than this machine's {memory / 2**30:.1f} GiB of memory; give a smaller "
+                         f"{max(sizes, key=lambda s: s[2])[0]}.")
+    if not 0 <= a.seed <= _SEED_TOP:
+        raise ValueError(f"--seed must be in [0, {_SEED_TOP}], got {a.seed}.")
     if a.idx_dir and not a.overwrite:
         there = [f for pair in idx_files(a.idx_dir).values() for f in pair if f.exists()]
         there += [f for f in legacy_files(a.idx_dir) if f.exists()]  # torchvision reads these before raw/
@@ -69,16 +108,35 @@ def cmd_sample(a: argparse.Namespace) -> int:
     common = dict(generator=a.generator, revision=a.revision, device=a.device, labeller=a.labeller,
                   labeller_revision=a.labeller_revision,
                   min_confidence=a.min_confidence, relabel=a.relabel, truncation=a.truncation)
-    grid = SyntheticMNIST(10 * a.per_class, seed=a.seed, **common)
+
+    def synthetic(n: int, seed: int) -> SyntheticMNIST:
+        try:
+            return SyntheticMNIST(n, seed=seed, **common)
+        except RuntimeError as e:  # the filter's advice names class_counts=, which this command lacks
+            if "class_counts=" not in str(e):
+                raise
+            raise ValueError(str(e).replace("lower min_confidence, ask for fewer of them with class_counts=, or use a "
+                                            "better generator", "lower --min-confidence, or give a better --generator")
+                             ) from None
+
+    grid = synthetic(10 * a.per_class, a.seed)
     order = torch.argsort(grid.targets, stable=True)  # a row per class
-    out.parent.mkdir(parents=True, exist_ok=True)
-    save_image(grid.data[order].unsqueeze(1).float() / 255, out, nrow=a.per_class, padding=1)
-    print(f"wrote {out} ({a.per_class} samples per class, a row per class)")
+    try:  # through a temporary file: an interrupted or failed write leaves the old --out whole
+        _atomic_write(out, lambda tmp: save_image(grid.data[order].unsqueeze(1).float() / 255, tmp, format=fmt,
+                                                  nrow=a.per_class, padding=1))
+    except OSError as e:
+        raise _Failed(f"writing --out {str(out)!r} failed ({e}); nothing was replaced. Free space or give another "
+                      "--out, and run again.") from None
+    print(f"wrote {out} ({a.per_class} sample{'s' if a.per_class != 1 else ''} per class, a row per class)")
     if a.idx_dir:
-        train = SyntheticMNIST(a.num_samples, seed=a.seed, **common)
-        test = SyntheticMNIST(a.test_samples, seed=a.seed + 1, **common)
-        raw = export_mnist(a.idx_dir, (train.data, train.targets), (test.data, test.targets))
-        print(f"wrote {a.num_samples} + {a.test_samples} synthetic digits as MNIST IDX files in {raw}; "
+        train = synthetic(num_samples, a.seed)
+        test = synthetic(test_samples, _test_split_seed(a.seed))
+        try:
+            raw = export_mnist(a.idx_dir, (train.data, train.targets), (test.data, test.targets))
+        except OSError as e:
+            raise _Failed(f"writing the IDX files in {str(raw)!r} failed ({e}); the files there before are unchanged. "
+                          "Free space or give another --idx-dir, and run again.") from None
+        print(f"wrote {num_samples} + {test_samples} synthetic digits as MNIST IDX files in {raw}; "
               f"open with torchvision.datasets.MNIST({str(a.idx_dir)!r}). Both splits are synthetic.")
     return 0
 
@@ -90,8 +148,10 @@ def cmd_demo(a: argparse.Namespace) -> int:
     for flag, n in (("--per-class", a.per_class), ("--steps", a.steps)):
         if n < 1:
             raise ValueError(f"{flag} must be a positive integer, got {n}.")
-    if a.seed < 0:
-        raise ValueError(f"--seed must be >= 0, got {a.seed}.")
+    if not 0 <= a.ratio < 1:  # before MNIST is read; also refuses nan
+        raise ValueError(f"--ratio must be a number in [0, 1) (the fraction of synthetic items), got {a.ratio}.")
+    if not 0 <= a.seed <= _SEED_TOP:
+        raise ValueError(f"--seed must be in [0, {_SEED_TOP}], got {a.seed}.")
 
     try:
         find_mnist_root()
@@ -114,15 +174,23 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
 
     s = sub.add_parser("sample", help="write a sample grid PNG, and optionally a synthetic MNIST as IDX files",
+                       description="Write a grid of generated digits (a row per class), and with --idx-dir a synthetic "
+                                   "MNIST as IDX files that torchvision.datasets.MNIST opens.",
                        formatter_class=HelpFormatter)
     _add_generator_args(s)
-    s.add_argument("--out", default="samples.png", help="grid PNG path")
+    s.add_argument("--out", default="samples.png", type=os.path.expanduser, help="grid PNG path")
     s.add_argument("--per-class", type=int, default=10, help="grid columns (samples per class)")
-    s.add_argument("--idx-dir", default=None, help="also write MNIST IDX files under DIR/MNIST/raw")
-    s.add_argument("--num-samples", type=int, default=60_000, help="training split size of the IDX export")
-    s.add_argument("--test-samples", type=int, default=10_000, help="t10k split size of the IDX export (synthetic)")
+    s.add_argument("--idx-dir", default=None, type=os.path.expanduser,
+                   help="also write MNIST IDX files under DIR/MNIST/raw")
+    s.add_argument("--num-samples", type=int, default=None,
+                   help="training split size of the IDX export, digits of --seed (default: 60000)")
+    s.add_argument("--test-samples", type=int, default=None,
+                   help="t10k split size of the IDX export (synthetic), digits of the seed "
+                        "numpy.random.SeedSequence([SEED, 0x74657374]).generate_state(1)[0], hashed from --seed "
+                        "and 'test' so that it is no nearby --seed's training split (default: 10000)")
     s.add_argument("--overwrite", action="store_true",
-                   help="replace IDX files already in --idx-dir (refused without it: it may hold the real MNIST)")
+                   help="replace an existing --out file, and IDX files already in --idx-dir (refused without it: it "
+                        "may hold the real MNIST)")
     s.add_argument("--min-confidence", type=float, default=None,
                    help="keep only samples to which the labeller (default: the reference classifier) gives at least "
                         "this probability for their label, in [0, 1)")
@@ -133,11 +201,14 @@ def build_parser() -> argparse.ArgumentParser:
     s.set_defaults(func=cmd_sample)
 
     d = sub.add_parser("demo", help="train a small CNN on a few real digits, with and without synthetic ones",
+                       description="Train a small CNN on a few real MNIST digits, with and without synthetic ones, "
+                                   "and print both test accuracies.",
                        formatter_class=HelpFormatter)
     d.add_argument("--per-class", type=int, default=10, help="real training images per class")
     d.add_argument("--steps", type=int, default=500, help="optimiser steps (the same for both arms)")
     d.add_argument("--ratio", type=float, default=0.5, help="fraction of synthetic items in the augmented arm")
-    d.add_argument("--seed", type=int, default=0, help="seed of the real subset, the synthetic digits and both training runs")
+    d.add_argument("--seed", type=int, default=0,
+                   help=f"seed of the real subset, the synthetic digits and both training runs, in [0, {_SEED_TOP}]")
     d.add_argument("--generator", default=None, help="folder or Hub repo id (default: the shipped generator)")
     d.add_argument("--revision", default=None, help="Hub branch, tag or commit of --generator (pin a commit)")
     d.add_argument("--device", default=None,
@@ -149,14 +220,31 @@ def build_parser() -> argparse.ArgumentParser:
 
 # the library's messages name its arguments (min_confidence=...); on the command line they are flags
 _FLAG_NAMES = ("labeller_revision", "min_confidence", "num_samples", "per_class", "truncation", "labeller", "revision",
-               "generator", "device", "seed", "relabel")
-_AS_FLAG = re.compile(r"\b(" + "|".join(_FLAG_NAMES) + r")(=| must\b)")
+               "generator", "device", "seed", "relabel", "ratio")
+_METAVAR = {"min_confidence": "P"}  # for an argument named without a value ("add min_confidence= to ...")
+# not after a dash or a word: "--seed must" is already a flag
+_AS_FLAG = re.compile(r"(?<![-\w])(" + "|".join(_FLAG_NAMES) + r")(=True\b|=| must\b)")
 _DROP = re.compile(r"\b(drop|add|give) (" + "|".join(_FLAG_NAMES) + r")\b")
+# advice for library users that the command line spells otherwise: None is "leave the option out"
+_CLI_ADVICE = {"generator=None": "omit --generator",
+               "or None for the model shipped with ganaug": "or leave the option out for the model shipped with ganaug"}
+
+
+def _flag(m: re.Match[str]) -> str:
+    name, how = m.group(1), m.group(2)
+    flag = "--" + name.replace("_", "-")
+    if how == "=True":  # a flag takes no value
+        return flag
+    if how == "=":  # "=" then a space or a stop: an argument named without a value
+        after = m.string[m.end():m.end() + 1]
+        return f"{flag} {_METAVAR.get(name, name.upper())}" if after in ("", " ", ",", ".", ";", ")") else flag + " "
+    return flag + how
 
 
 def _as_flags(message: str) -> str:
-    message = _AS_FLAG.sub(lambda m: "--" + m.group(1).replace("_", "-") + (" " if m.group(2) == "=" else m.group(2)),
-                           message)
+    for library, cli in _CLI_ADVICE.items():
+        message = message.replace(library, cli)
+    message = _AS_FLAG.sub(_flag, message)
     return _DROP.sub(lambda m: f"{m.group(1)} --" + m.group(2).replace("_", "-"), message)
 
 
@@ -164,9 +252,19 @@ def main(argv: list[str] | None = None) -> int:
     a = build_parser().parse_args(argv)
     try:
         return a.func(a)
-    except (ValueError, OSError, MemoryError) as e:  # OSError: files, folders, connections
+    except KeyboardInterrupt:  # Ctrl-C: one line, and the shell's status for SIGINT
+        print("ganaug: interrupted", file=sys.stderr)
+        return 130
+    except (ValueError, FileNotFoundError, ConnectionError) as e:  # the command line: an option, a model, the data
         print(f"ganaug: error: {_as_flags(str(e))}", file=sys.stderr)
         return 2
+    except (_Failed, OSError) as e:  # the work: a full disk, a folder gone while writing
+        print(f"ganaug: error: {_as_flags(str(e))}", file=sys.stderr)
+        return 1
+    except MemoryError as e:
+        print(f"ganaug: error: out of memory ({_as_flags(str(e)) or 'MemoryError'}); ask for fewer samples.",
+              file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":
