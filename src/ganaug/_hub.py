@@ -26,6 +26,13 @@ OFFLINE_HELP = (
 )
 
 
+def _umask() -> int:
+    """The process's umask (read by setting it and setting it back: there is no other portable way)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def _atomic_write(path: Path, write: Any) -> None:
     """Write through a temporary file in the same folder, then rename: readers never see half a file."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -35,9 +42,7 @@ def _atomic_write(path: Path, write: Any) -> None:
         write(tmp)
         # mkstemp makes 0600; give the file the mode open() would (0666 less the umask), as the mixin's config.json
         # and README.md get: a umask of 077 keeps the weights private too
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
+        os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

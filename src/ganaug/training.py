@@ -25,7 +25,7 @@ from torch import nn
 
 from ganaug import __version__
 from ganaug._device import check_device, own_global_rng, seed_global_rng, to_device, warn_if_emulated_bf16
-from ganaug._hub import WEIGHTS_NAME, _atomic_write
+from ganaug._hub import WEIGHTS_NAME, _atomic_write, _umask
 from ganaug.evaluation import random_affine
 from ganaug.models import Discriminator, Generator, preset_config
 
@@ -253,9 +253,7 @@ def _write_release(model: Generator, release: Path, card: str | None, info: dict
     try:
         model.save_pretrained(tmp, model_card_kwargs={"card": card} if card else None)
         (tmp / "training.json").write_text(json.dumps(info, indent=2))
-        umask = os.umask(0)  # mkdtemp makes 0700; give the folder the mode mkdir would (0777 less the umask)
-        os.umask(umask)
-        os.chmod(tmp, 0o777 & ~umask)
+        os.chmod(tmp, 0o777 & ~_umask())  # mkdtemp makes 0700; give the folder the mode mkdir would
         if release.exists():  # aside first: a folder cannot be renamed over a non-empty one
             old = Path(f"{tmp}.old")
             os.replace(release, old)
