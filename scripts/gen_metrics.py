@@ -10,6 +10,8 @@ FID-C(generated, reference) so that its scale is visible. Uses only MNIST traini
 memorisation. The reference images of FID-C, precision and recall are training images the real baseline does not
 use (`--reference train`, the default: for choosing checkpoints, truncations, designs; the generator itself may have
 trained on them), and the test set only for final figures: with `--card`, or when asked (`--reference test`).
+In the JSON, `fid_c_real_train_vs_test` keeps its name (the cards' key) and is measured against the images
+that `reference` names.
 """
 
 from __future__ import annotations

@@ -705,7 +705,8 @@ def find_transforms(ds: Dataset) -> tuple[Callable | None, Callable | None]:
     """The transform / target_transform of a dataset, looking through Subset and ConcatDataset.
 
     The parts of a ConcatDataset (e.g. MNIST's train and test splits) must use the same transforms: one
-    object, or equal ones such as two ``ToTensor()``.
+    object, or equal ones such as two ``ToTensor()``. A dataset that applies a joint ``transforms`` instead (see
+    GANAugmentedDataset) gives (None, None).
     """
     transform, target_transform, _ = _find_all_transforms(ds)
     return transform, target_transform
@@ -735,7 +736,7 @@ def _real_labels(ds: Dataset) -> torch.Tensor | None:
 
 def _not_digits(ds: Dataset) -> list | None:
     """A part's ``classes`` when they are not digits (e.g. FashionMNIST's), else None. Digit classes are names that
-    each start with one digit, no digit twice: MNIST's '0 - zero', plain '0' to '9', or some of them ('1' ... '9')."""
+    each start with one digit or are one digit's English name ('three'), no digit twice: MNIST's '0 - zero', plain '0' to '9', or some of them ('1' ... '9')."""
     for leaf in _leaves(ds):
         classes = getattr(leaf, "classes", None)
         if isinstance(classes, (list, tuple)) and _class_digits(classes) is None:
@@ -849,14 +850,17 @@ class GANAugmentedDataset(Dataset):
 
     Index ``j`` is synthetic when ``floor((j+1)·S/T) > floor(j·S/T)`` (S synthetic of T items), so any
     run of consecutive indices holds the ratio to within one item. Synthetic samples go through the
-    real dataset's own ``transform`` / ``target_transform`` (found through Subset / ConcatDataset).
+    real dataset's own ``transform`` / ``target_transform`` (found through Subset / ConcatDataset), or its joint
+    ``transforms`` where real applies those (``wrap_dataset_for_transforms_v2``, a VisionDataset's ``transforms=``);
+    for EMNIST, which torchvision reads transposed, they are handed over transposed too.
     For shuffled batches that keep the ratio too, use ``RatioSampler``.
 
     Args:
         real: a map-style dataset of (image, int label) items, e.g. torchvision's MNIST or a Subset of it. Its
             labels are taken to be the digits, as MNIST's; where its ``classes`` are digits in another order (an
             ImageFolder of folders '1' ... '9', whose class 0 is the digit 1), a synthetic digit gets the index
-            of its class there, and only real's digits are drawn.
+            of its class there, and only real's digits are drawn. Real data whose ``classes`` are not digits is
+            refused unless ``synthetic=`` or ``generator=`` is given (then a warning).
         ratio: fraction of synthetic items, in [0, 1).
         synthetic: a SyntheticMNIST to draw from (at least the needed number of samples); made if None.
         generator: generator for the SyntheticMNIST made here (None: the shipped default).

@@ -231,7 +231,7 @@ def load_checkpoint(path: str | os.PathLike) -> dict:
 
 def _metrics_text(metrics: dict) -> str:
     """The card's Evaluation line: the figures, or what adds them."""
-    return json.dumps(metrics) if metrics else "none measured yet (`scripts/gen_metrics.py --card` adds them)."
+    return json.dumps(metrics) if metrics else "none measured yet (`scripts/gen_metrics.py --generator FOLDER --card FOLDER/README.md` adds them)."
 
 
 def render_card(template: str, **fields: object) -> str:
