@@ -718,7 +718,7 @@ def test_a_subset_run_records_its_indices_and_an_unconditional_card_its_labeller
     assert 'generator="<this repo id>", labeller="reference")' in (seed / "README.md").read_text()
     card = (release / "README.md").read_text()
     assert 'generator="<this repo id>")' in card and "pipeline_tag: unconditional-image-generation" in card
-    assert "none measured yet (`scripts/gen_metrics.py --card` adds them)" in card  # not "{}"
+    assert "none measured yet (`scripts/gen_metrics.py --generator FOLDER --card FOLDER/README.md` adds them)" in card  # not "{}"
 
 
 def test_home_in_output_dir_keeps_a_run_in_one_folder(tmp_path, monkeypatch):
