@@ -112,12 +112,10 @@ def cmd_sample(a: argparse.Namespace) -> int:
     def synthetic(n: int, seed: int) -> SyntheticMNIST:
         try:
             return SyntheticMNIST(n, seed=seed, **common)
-        except RuntimeError as e:  # the filter's advice names class_counts=, which this command lacks
-            if "class_counts=" not in str(e):
+        except RuntimeError as e:  # the filter could not fill its classes: one line (its advice: _CLI_ADVICE)
+            if _FILTER_ADVICE not in str(e):
                 raise
-            raise ValueError(str(e).replace("lower min_confidence, ask for fewer of them with class_counts=, or use a "
-                                            "better generator", "lower --min-confidence, or give a better --generator")
-                             ) from None
+            raise ValueError(str(e)) from None
 
     grid = synthetic(10 * a.per_class, a.seed)
     order = torch.argsort(grid.targets, stable=True)  # a row per class
@@ -226,8 +224,10 @@ _METAVAR = {"min_confidence": "P"}  # for an argument named without a value ("ad
 _AS_FLAG = re.compile(r"(?<![-\w])(" + "|".join(_FLAG_NAMES) + r")(=True\b|=| must\b)")
 _DROP = re.compile(r"\b(drop|add|give) (" + "|".join(_FLAG_NAMES) + r")\b")
 # advice for library users that the command line spells otherwise: None is "leave the option out"
+_FILTER_ADVICE = "lower min_confidence, ask for fewer of them with class_counts=, or use a better generator"
 _CLI_ADVICE = {"generator=None": "omit --generator",
-               "or None for the model shipped with ganaug": "or leave the option out for the model shipped with ganaug"}
+               "or None for the model shipped with ganaug": "or leave the option out for the model shipped with ganaug",
+               _FILTER_ADVICE: "lower --min-confidence, or give a better --generator"}  # no class_counts here
 
 
 def _flag(m: re.Match[str]) -> str:

@@ -474,7 +474,6 @@ def protocol_run(*, arm: str, per_class: int, seed: int, subset_seed: int, steps
     if arm in KD_ARMS:
         from ganaug.datasets import load_classifier
 
-        members = teacher if isinstance(teacher, (list, tuple)) else [teacher]
         teacher_fn = ensemble_teacher([load_classifier(t, device="cpu").eval() for t in members], temperature)
         augment = random_affine
         if arm == "gan+kd":
