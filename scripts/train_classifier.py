@@ -178,7 +178,7 @@ def _main(argv: list[str] | None = None) -> int:
                   "60 000 images.", file=sys.stderr)
             return 2
         idx = class_balanced_subset(y, a.per_class, a.subset_seed)
-        x, y, seen = x[idx], y[idx], idx
+        x, y, seen = x[idx], y[idx], seen[idx]  # seen[idx]: positions in the training set, also after --indices
     n_real, acceptance = len(y), None
     if a.generator is not None:
         try:
@@ -215,6 +215,8 @@ def _main(argv: list[str] | None = None) -> int:
     with open(f"{a.output_dir}/training.json", "w") as f:
         json.dump({"command": "python scripts/train_classifier.py " + " ".join(sys.argv[1:]),
                    f"{eval_set}_accuracy": acc, "train_images": n_real, "steps": steps, "seconds": round(secs, 1),
+                   # a subset's training-set indices: scripts/evaluate.py checks a labeller or teacher against its arm's
+                   **({"indices": seen.tolist()} if len(seen) < len(train.targets) else {}),
                    **({} if a.generator is None and not a.augmented else
                       {"generator": a.generator, "augmented": a.augmented, "synthetic": a.synthetic,
                        "filter_labeller": a.filter_labeller,

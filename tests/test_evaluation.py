@@ -107,6 +107,11 @@ def test_train_classifier_on_a_subset(tmp_path):
     assert res.returncode == 0, res.stderr[-2000:]
     info = json.loads((out / "training.json").read_text())
     assert info["train_images"] == 100 and info["steps"] == 5
+    # the subset's training-set indices, which scripts/evaluate.py checks against an arm's subset
+    from ganaug._data import load_mnist
+    from ganaug.evaluation import class_balanced_subset, recorded_indices
+
+    assert torch.equal(recorded_indices(out), class_balanced_subset(load_mnist(train=True).targets, 10, 0))
     clf = load_classifier(out)
     assert clf(torch.zeros(2, 1, 28, 28)).shape == (2, 10)
     few = tmp_path / "few.json"
@@ -115,6 +120,7 @@ def test_train_classifier_on_a_subset(tmp_path):
                           "--output-dir", str(tmp_path / "clf-few")], capture_output=True, text=True, timeout=600)
     assert res.returncode == 0, res.stderr[-2000:]
     assert json.loads((tmp_path / "clf-few" / "training.json").read_text())["train_images"] == 100
+    assert recorded_indices(tmp_path / "clf-few").tolist() == list(range(0, 300, 3))
     few.write_text("[1, 60000]")
     bad = subprocess.run([sys.executable, script, "--indices", str(few), "--output-dir", str(tmp_path / "x")],
                          capture_output=True, text=True, timeout=600)
@@ -716,3 +722,63 @@ def test_tstr_validation_leaves_out_the_subset_and_the_reference_classifier_is_f
         row = protocol_run(arm="tstr", min_confidence=0.0, **kw)
     assert row["labeller"] == "reference" and run_label(row) == "default"  # the shipped one: as named before
     assert run_label({**row, "labeller": "runs/clf10"}) == "default, labeller runs/clf10"  # not averaged with it
+
+
+def test_a_subset_model_must_have_seen_the_arms_subset_only(mnist_train, tiny_generator_dir, tiny_classifier, tmp_path):
+    # train_gan.py / train_classifier.py --per-class N --subset-seed S record the subset's indices; evaluated at
+    # another subset seed the arm would bring more real data than its subset under a low-data name
+    import shutil
+
+    from ganaug._hub import update_card_downstream
+    from ganaug.evaluation import class_balanced_subset, recorded_indices
+
+    gen = tmp_path / "sub10"
+    shutil.copytree(tiny_generator_dir, gen)
+    subset = class_balanced_subset(mnist_train.targets, 10, 0)
+    (gen / "training.json").write_text(json.dumps({"hyperparameters": {"indices": subset.tolist()}}))
+    assert torch.equal(recorded_indices(gen), subset) and recorded_indices(tiny_generator_dir) is None
+    kw = dict(per_class=10, seed=0, steps=1, mnist=mnist_train, eval_set="val")
+    row = protocol_run(arm="gan", subset_seed=0, generator=gen, **kw)
+    assert row["generator_trained_on_subset"] is True
+    with pytest.raises(ValueError, match=r"generator .*sub10 was trained on 100 .*, \d+ of them outside this arm's "
+                                         r"subset \(10 per class, subset_seed 1.*--per-class 10 --subset-seed 1"):
+        protocol_run(arm="tstr", subset_seed=1, generator=gen, **kw)
+    # a generator that records no subset (the shipped one, trained on all 60 000): allowed, flagged as an upper bound
+    row_default = protocol_run(arm="gan", subset_seed=0, generator=tiny_generator_dir, **kw)
+    assert row_default["generator_trained_on_subset"] is False
+    # a labeller (train_classifier.py records its subset at the top level of training.json) is checked too
+    clf = tmp_path / "clf10"
+    tiny_classifier.save_pretrained(clf)
+    (clf / "training.json").write_text(json.dumps({"indices": class_balanced_subset(mnist_train.targets, 10, 1).tolist()}))
+    with pytest.raises(ValueError, match="labeller .*clf10 was trained on 100"):
+        protocol_run(arm="tstr", subset_seed=0, generator=gen, labeller=str(clf), relabel=True, **kw)
+    # the card records it beside the other sampling settings
+    card = tmp_path / "README.md"
+    card.write_text("---\nlicense: mit\n---\n# card\n")
+    rows = [dict(r, eval_set="test") for r in (row, row_default)]
+    entries = update_card_downstream(card, [dict(rows[0], generator="sub10"), dict(rows[1], generator="default")])
+    assert {e["generator_trained_on_subset"] for e in entries.values()} == {True, False}
+
+
+def test_recorded_indices_of_a_hub_repo(tmp_path, monkeypatch):
+    import huggingface_hub
+    from huggingface_hub.errors import EntryNotFoundError
+
+    import ganaug._hub
+    from ganaug.evaluation import recorded_indices
+
+    (tmp_path / "training.json").write_text(json.dumps({"hyperparameters": {"indices": [3, 1, 2]}}))
+    files = {"org/sub": tmp_path / "training.json"}
+
+    def download(repo_id, filename, revision=None, **kw):
+        if repo_id not in files:
+            raise EntryNotFoundError(f"{repo_id} has no {filename}")
+        return str(files[repo_id])
+
+    monkeypatch.setattr(huggingface_hub, "hf_hub_download", download)
+    monkeypatch.setattr(ganaug._hub, "_endpoint_reachable", lambda: True)
+    assert recorded_indices("org/sub").tolist() == [3, 1, 2]
+    assert recorded_indices("org/full") is None  # no training.json: no subset recorded
+    (tmp_path / "training.json").write_text("{not json")
+    with pytest.warns(UserWarning, match="not readable JSON"):
+        assert recorded_indices("org/sub") is None

@@ -980,3 +980,51 @@ def test_distill_refuses_bad_rates_budgets_channels_and_inits(tmp_path, capsys):
                                         base["output_dir"]]) == 2
     assert "error: max_seconds must be a positive number of seconds" in capsys.readouterr().err
     assert not (tmp_path / "o").exists()
+
+
+def test_what_a_killed_release_write_left_is_cleared_by_the_next_write(tmp_path):
+    # kill -9 between the two renames of _write_release: no cleanup ran, so the hidden temporary folders stay (the
+    # new release, complete, and the earlier one set aside) and the release itself is gone
+    from ganaug._hub import _atomic_write
+    from ganaug.training import _write_release
+
+    release = tmp_path / "generator"
+    Generator(latent_dim=8, width=4).save_pretrained(release)
+    child = f"""
+import os, sys, time
+from pathlib import Path
+import ganaug.training as t
+from ganaug.models import Generator
+real = os.replace
+def stop_after_the_first(src, dst):
+    real(src, dst)
+    if str(dst).endswith('.old'):
+        print('set aside', flush=True)
+        time.sleep(600)
+t.os.replace = stop_after_the_first
+t._write_release(Generator(latent_dim=8, width=4), Path({str(release)!r}), None, {{}})
+"""
+    proc = subprocess.Popen([sys.executable, "-c", child], stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout.readline().strip() == "set aside"
+        left = sorted(p.name for p in tmp_path.iterdir())
+        assert not release.exists() and len(left) == 2 and all(n.startswith(".generator.") for n in left), left
+        own = tmp_path / left[0]
+        _write_release(Generator(latent_dim=8, width=4), release, None, {})  # its process still runs: left alone
+        assert own.exists()
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+    elsewhere = tmp_path / ".generator.otherhost-1.abcd.tmp"  # another machine's write into a shared folder
+    elsewhere.mkdir()
+    _write_release(Generator(latent_dim=8, width=4), release, None, {"epochs": 2})
+    assert sorted(p.name for p in tmp_path.iterdir()) == [elsewhere.name, "generator"]
+    assert json.loads((release / "training.json").read_text()) == {"epochs": 2}
+    # the same for a file written atomically (the checkpoint): a killed writer's temporary file goes
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    from ganaug._hub import _host
+
+    stale = tmp_path / f".{CHECKPOINT_NAME}.{_host()}-{int(dead.stdout)}.xyz.tmp"
+    stale.write_bytes(b"half a checkpoint")
+    _atomic_write(tmp_path / CHECKPOINT_NAME, lambda p: Path(p).write_bytes(b"ck"))
+    assert not stale.exists() and (tmp_path / CHECKPOINT_NAME).read_bytes() == b"ck"

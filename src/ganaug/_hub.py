@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import glob
 import json
 import os
 import re
+import shutil
 import tempfile
 from pathlib import Path
 from typing import Any, TypeVar
@@ -33,10 +35,48 @@ def _umask() -> int:
     return mask
 
 
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)  # signal 0: only asks whether the process exists
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError, ValueError):  # another user's process (or not a pid): leave it be
+        return True
+    return True
+
+
+def _host() -> str:
+    import socket
+
+    return re.sub(r"[^A-Za-z0-9]", "_", socket.gethostname()) or "host"
+
+
+def _temp_prefix(path: Path) -> str:
+    """The hidden temporary name's prefix for writing ``path``: ``.NAME.HOST-PID.``, so that what a killed write
+    left (its own cleanup never ran) can be told from a write in progress, on this machine or another sharing the
+    folder."""
+    return f".{path.name}.{_host()}-{os.getpid()}."
+
+
+def _clear_stale(path: Path) -> None:
+    """Remove the temporary files and folders that writes of ``path`` by processes of this machine no longer running
+    left beside it (``kill -9``, a power cut); those of a running process, or of another machine, are left alone."""
+    pattern = re.compile(rf"\.{re.escape(path.name)}\.(\w+)-(\d+)\..*\.tmp(\.old)?")
+    for p in path.parent.glob(f".{glob.escape(path.name)}.*.tmp*"):
+        m = pattern.fullmatch(p.name)
+        if m is None or m.group(1) != _host() or _pid_alive(int(m.group(2))):
+            continue
+        if p.is_dir() and not p.is_symlink():
+            shutil.rmtree(p, ignore_errors=True)
+        else:
+            p.unlink(missing_ok=True)
+
+
 def _atomic_write(path: Path, write: Any) -> None:
     """Write through a temporary file in the same folder, then rename: readers never see half a file."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    _clear_stale(path)
+    fd, tmp = tempfile.mkstemp(prefix=_temp_prefix(path), suffix=".tmp", dir=path.parent)
     os.close(fd)
     try:
         write(tmp)
@@ -508,7 +548,7 @@ _MISSING = object()
 
 # how a synthetic arm's samples were drawn: recorded in its card entry (protocol_run's row fields)
 DOWNSTREAM_SAMPLING = ("generator_source", "generator_revision", "truncation", "min_confidence", "relabel", "labeller",
-                       "synthetic_affine")
+                       "synthetic_affine", "generator_trained_on_subset")
 
 
 def update_card_downstream(card_path: str | os.PathLike, rows: list[dict[str, Any]]) -> dict[str, Any]:

@@ -16,7 +16,8 @@ from torch import nn
 from ganaug._device import own_global_rng, to_device
 
 __all__ = ["random_affine", "fit", "accuracy", "predict", "class_balanced_subset", "train_reference_classifier",
-           "self_training_set", "filtered_samples", "augmented_samples", "half_real", "ensemble_teacher"]
+           "self_training_set", "filtered_samples", "augmented_samples", "half_real", "ensemble_teacher",
+           "recorded_indices"]
 
 
 def random_affine(x: torch.Tensor, generator: torch.Generator, degrees: float = 10.0, translate: float = 0.1,
@@ -166,6 +167,64 @@ def class_balanced_subset(targets: torch.Tensor, per_class: int, seed: int) -> t
             raise ValueError(f"Only {len(pool)} images of class {c}; cannot take {per_class}.")
         out.append(pool[torch.randperm(len(pool), generator=gen)[:per_class]])
     return torch.cat(out).sort().values
+
+
+def recorded_indices(source, revision: str | None = None) -> torch.Tensor | None:
+    """The MNIST training indices a generator or classifier release records having been trained on, or None.
+
+    A release's ``training.json`` records them for a subset: ``scripts/train_gan.py`` under ``hyperparameters``,
+    ``scripts/train_classifier.py`` at its top level. None: no subset recorded (ganaug's shipped models, a release
+    trained on the whole training set or on ``data=`` of the user's, a model object, a folder or Hub repo without
+    ``training.json``).
+    """
+    import json
+    from pathlib import Path
+
+    if source is None or isinstance(source, nn.Module) or isinstance(source, str) and source == "reference":
+        return None
+    path = Path(source).expanduser()
+    if path.is_dir():
+        file = path / "training.json"
+        if not file.is_file():
+            return None
+    else:  # a Hub repo id (the model itself was loaded from it already)
+        from huggingface_hub import hf_hub_download
+        from huggingface_hub.errors import EntryNotFoundError, LocalEntryNotFoundError
+
+        from ganaug._hub import _endpoint_reachable
+
+        try:
+            file = Path(hf_hub_download(repo_id=str(source), filename="training.json", revision=revision,
+                                        local_files_only=not _endpoint_reachable()))
+        except (EntryNotFoundError, LocalEntryNotFoundError):
+            return None
+    try:
+        info = json.loads(file.read_text())
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+        warnings.warn(f"{file} is not readable JSON ({e}); which training images {source} saw is unknown, so it "
+                      "is treated as not trained on a subset.", UserWarning, stacklevel=2)
+        return None
+    if not isinstance(info, dict):
+        return None
+    hp = info.get("hyperparameters")
+    indices = hp.get("indices") if isinstance(hp, dict) and "indices" in hp else info.get("indices")
+    return None if indices is None else torch.as_tensor(indices, dtype=torch.long).flatten()
+
+
+def _trained_on_subset(what: str, source, idx: torch.Tensor, per_class: int, subset_seed: int) -> bool:
+    """Whether ``source`` records training on images of ``idx`` only; a ValueError if it records others."""
+    rec = recorded_indices(source)
+    if rec is None:
+        return False
+    outside = int((~torch.isin(rec, idx)).sum())
+    if outside:
+        raise ValueError(
+            f"The {what} {source} was trained on {len(rec)} MNIST training images, {outside} of them outside this "
+            f"arm's subset ({per_class} per class, subset_seed {subset_seed}; --subset-seed in scripts/evaluate.py): "
+            f"the arm would bring more real data than its subset. Evaluate it with the subset seed it was trained "
+            f"with (its training.json records the command), or train it on this subset "
+            f"(scripts/train_gan.py or train_classifier.py --per-class {per_class} --subset-seed {subset_seed}).")
+    return True
 
 
 def train_reference_classifier(x: torch.Tensor, y: torch.Tensor, *, steps: int, seed: int = 0, width: int = 32,
@@ -468,6 +527,17 @@ def protocol_run(*, arm: str, per_class: int, seed: int, subset_seed: int, steps
                       f"{'the teacher' if arm in KD_ARMS else 'the filter or labeller'}), which was trained on all "
                       "60 000 MNIST training images: it brings more real data than the subset. Pass a classifier "
                       "trained on the subset (labeller= / teacher=) for a low-data result.", UserWarning, stacklevel=2)
+    # a model that records its training subset must have seen this arm's subset only (train_gan.py --per-class N
+    # --subset-seed S with another S would give a silent upper bound under a low-data name)
+    on_subset = None
+    if not full:
+        if arm in KD_ARMS:
+            for t in members:
+                _trained_on_subset("teacher", t, idx, per_class, subset_seed)
+        if arm in SYNTHETIC_ARMS:
+            on_subset = _trained_on_subset("generator", generator, idx, per_class, subset_seed)
+            if min_confidence is not None or relabel or labeller is not None:
+                _trained_on_subset("labeller", labeller, idx, per_class, subset_seed)
     augment = None
     synthetic = arm in SYNTHETIC_ARMS
     pool_x, teacher_fn, syn = None, None, None
@@ -522,6 +592,9 @@ def protocol_run(*, arm: str, per_class: int, seed: int, subset_seed: int, steps
             # what the generator and the labeller were (folders or Hub ids as given), so that a run is only reused
             # for the same ones (scripts/evaluate.py); the labeller only where it labels or filters the samples
             "generator_source": syn.generator_source if synthetic else None,
+            # below the full set: whether the generator records training on this subset only (False: on more, e.g.
+            # the shipped one, trained on all 60 000, an upper bound; or not recorded)
+            **({"generator_trained_on_subset": on_subset} if on_subset is not None else {}),
             "labeller": _source_name(labeller, "reference") if synthetic and (syn.min_confidence is not None
                                                                              or syn.relabel) else None,
             **kd}

@@ -25,7 +25,7 @@ from torch import nn
 
 from ganaug import __version__
 from ganaug._device import check_device, own_global_rng, seed_global_rng, to_device, warn_if_emulated_bf16
-from ganaug._hub import WEIGHTS_NAME, _atomic_write, _umask
+from ganaug._hub import WEIGHTS_NAME, _atomic_write, _clear_stale, _temp_prefix, _umask
 from ganaug.evaluation import random_affine
 from ganaug.models import Discriminator, Generator, preset_config
 
@@ -248,7 +248,8 @@ def _write_release(model: Generator, release: Path, card: str | None, info: dict
     leaves the earlier release (or none) as it was, never new weights beside an old training.json.
     """
     release.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{release.name}.", suffix=".tmp", dir=release.parent))
+    _clear_stale(release)  # what a killed write left: its release is written again now
+    tmp = Path(tempfile.mkdtemp(prefix=_temp_prefix(release), suffix=".tmp", dir=release.parent))
     old = None
     try:
         model.save_pretrained(tmp, model_card_kwargs={"card": card} if card else None)
