@@ -298,3 +298,42 @@ def test_help_describes_sample_and_gives_the_seed_range(capsys):
     with pytest.raises(SystemExit):
         main(["sample", "--help"])
     assert "Write a grid of generated digits (a row per class)" in " ".join(capsys.readouterr().out.split())
+
+
+def test_demo_ratio_too_large_for_memory_is_a_usage_error_in_flags(capsys, tmp_path, monkeypatch):
+    import ganaug.evaluation
+    from ganaug._idx import export_mnist
+
+    digits = (torch.zeros(10, 28, 28, dtype=torch.uint8), torch.arange(10))  # one per class: --per-class 1
+    export_mnist(tmp_path / "data", digits, digits)
+    monkeypatch.setenv("GANAUG_DATA", str(tmp_path / "data"))
+    # 10 real items at this ratio ask for ~1e16 synthetic digits: refused before anything is allocated
+    assert main(["demo", "--per-class", "1", "--steps", "1", "--ratio", "0.999999999999999"]) == 2  # was 1
+    err = capsys.readouterr().err
+    assert err.startswith("ganaug: error: --ratio 0.999999999999999 with 10 real items asks for real items * --ratio "
+                          "/ (1 - --ratio) synthetic ones;"), err
+    assert err.endswith("of memory: give a lower --ratio.\n") and err.count("\n") == 1, err
+    for library in ("ratio=", "use a lower ratio", "set_epoch", "ask for fewer samples", "out of memory"):
+        assert library not in err, (library, err)
+
+    def allocator_fails(**kwargs):  # a real out-of-memory is the work failing, not the command line
+        raise MemoryError()
+
+    monkeypatch.setattr(ganaug.evaluation, "run_demo", allocator_fails)
+    assert main(["demo", "--per-class", "1", "--steps", "1"]) == 1
+    assert "out of memory" in capsys.readouterr().err
+
+
+def test_library_warnings_are_given_as_command_line_syntax(capsys, tmp_path, tiny_generator_dir):
+    import warnings
+
+    before = warnings.showwarning
+    # --labeller without --relabel or --min-confidence: the library's warning named labeller=, relabel=True, ...
+    assert main(["sample", "--generator", str(tiny_generator_dir), "--device", "cpu", "--labeller", "reference",
+                 "--per-class", "1", "--out", str(tmp_path / "g.png"), "--idx-dir", str(tmp_path / "d"),
+                 "--num-samples", "5", "--test-samples", "5"]) == 0
+    err = capsys.readouterr().err
+    assert err == ("ganaug: warning: --labeller is not used: this generator is class-conditional and its own labels "
+                   "are kept. Add --relabel to label its digits by the labeller, or --min-confidence P to keep only "
+                   "those the labeller confirms; else drop --labeller.\n"), err  # once, for the three sets
+    assert warnings.showwarning is before  # the caller's is given back

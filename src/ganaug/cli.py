@@ -6,6 +6,7 @@ import argparse
 import os
 import re
 import sys
+import warnings
 from pathlib import Path
 
 _SEED_TOP = 2 ** 32 - 1  # seeds key 32-bit random streams
@@ -159,8 +160,13 @@ def cmd_demo(a: argparse.Namespace) -> int:
             "holding MNIST/raw (torchvision layout); "
             "where the internet is reachable, fetch it once with python -c \"import torchvision; "
             "torchvision.datasets.MNIST('data', download=True)\" and run from that folder.") from None
-    run_demo(per_class=a.per_class, steps=a.steps, seed=a.seed, ratio=a.ratio, generator=a.generator,
-             revision=a.revision, device=a.device)
+    try:
+        run_demo(per_class=a.per_class, steps=a.steps, seed=a.seed, ratio=a.ratio, generator=a.generator,
+                 revision=a.revision, device=a.device)
+    except MemoryError as e:  # refused before allocating: --ratio asks for more digits than memory holds, a usage error
+        if _RATIO_ADVICE not in str(e):  # a real allocator failure stays one (exit status 1)
+            raise
+        raise ValueError(str(e)) from None
     return 0
 
 
@@ -225,9 +231,19 @@ _AS_FLAG = re.compile(r"(?<![-\w])(" + "|".join(_FLAG_NAMES) + r")(=True\b|=| mu
 _DROP = re.compile(r"\b(drop|add|give) (" + "|".join(_FLAG_NAMES) + r")\b")
 # advice for library users that the command line spells otherwise: None is "leave the option out"
 _FILTER_ADVICE = "lower min_confidence, ask for fewer of them with class_counts=, or use a better generator"
+_RATIO_ADVICE = "use a lower ratio"  # GANAugmentedDataset's memory check, reached through demo's --ratio
 _CLI_ADVICE = {"generator=None": "omit --generator",
                "or None for the model shipped with ganaug": "or leave the option out for the model shipped with ganaug",
-               _FILTER_ADVICE: "lower --min-confidence, or give a better --generator"}  # no class_counts here
+               _FILTER_ADVICE: "lower --min-confidence, or give a better --generator",  # no class_counts here
+               "real * ratio / (1 - ratio)": "real items * --ratio / (1 - --ratio)",
+               _RATIO_ADVICE: "give a lower --ratio",
+               # no epochs on the command line
+               " To train on more distinct digits than fit, keep a smaller set and call set_epoch(epoch) each epoch.":
+                   "",
+               # the flag itself, not "--labeller LABELLER", where the library names the argument without a value
+               "labeller= is not used": "--labeller is not used",
+               "else drop labeller=.": "else drop --labeller."}
+_PACKAGE = Path(__file__).resolve().parent
 
 
 def _flag(m: re.Match[str]) -> str:
@@ -250,6 +266,22 @@ def _as_flags(message: str) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     a = build_parser().parse_args(argv)
+    python_shows = warnings.showwarning
+
+    def show(message: Warning | str, category: type[Warning], filename: str, lineno: int, file=None,
+             line: str | None = None) -> None:
+        """ganaug's warnings as one line in the command line's syntax (they name the library's arguments, as in
+        labeller=); others (torch's) as Python shows them."""
+        if not Path(filename).resolve().is_relative_to(_PACKAGE):
+            return python_shows(message, category, filename, lineno, file, line)
+        print(f"ganaug: warning: {_as_flags(str(message))}", file=sys.stderr if file is None else file)
+
+    with warnings.catch_warnings():  # gives the caller's showwarning back
+        warnings.showwarning = show
+        return _run(a)
+
+
+def _run(a: argparse.Namespace) -> int:
     try:
         return a.func(a)
     except KeyboardInterrupt:  # Ctrl-C: one line, and the shell's status for SIGINT
