@@ -297,6 +297,7 @@ def test_relabel_conditional(tiny_generator_dir, tiny_classifier):
     ({"num_samples": 11, "class_counts": [1] * 10}, "sum to 10"),
     ({"num_samples": 10, "batch_size": 0}, "batch_size"),
     ({"num_samples": 10, "min_confidence": 1.5}, "min_confidence"),
+    ({"num_samples": 10, "min_confidence": False}, "min_confidence"),  # was a 0.0 filter (True was refused)
     ({"num_samples": 10, "relabel": "yes"}, "relabel"),
     ({"num_samples": 10, "truncation": 0}, "truncation"),
     ({"num_samples": 10, "truncation": 3.5}, "truncation"),
@@ -1076,3 +1077,176 @@ def test_transforms_that_fail_on_a_digit_and_ratios_that_do_not_fit_get_clear_er
     plain.transform, plain.target_transform = transforms.ToTensor(), torch.tensor
     assert "Target transform: <built-in method tensor" in repr(GANAugmentedDataset(Subset(plain, range(4)), ratio=0.5,
                                                                                  generator=tiny_generator_dir))
+
+
+# ---------------------------------------------------------------- audited defects (see each test's first comment)
+class _Interrupt(BaseException):
+    """Stands for KeyboardInterrupt (a BaseException too), without pytest taking it for the user's Ctrl-C."""
+
+
+def test_a_failed_or_interrupted_set_epoch_keeps_the_old_set_and_a_retry_makes_the_new_one(tiny_generator_dir,
+                                                                                             monkeypatch):
+    # the epoch was set before the images were made: after a failure the set claimed epoch 1 with epoch 0's images,
+    # and set_epoch(1) again was a no-op
+    want = SyntheticMNIST(40, generator=tiny_generator_dir, device="cpu")
+    want.set_epoch(1)
+    ds = SyntheticMNIST(40, generator=tiny_generator_dir, device="cpu")
+    aug = GANAugmentedDataset(_fake_real(40), ratio=0.5, synthetic=ds)
+    before, real_make = ds.data.clone(), SyntheticMNIST._make
+    for error in (_Interrupt(), RuntimeError("Only 3 of 40 samples accepted"), MemoryError()):
+        def make(self, epoch, error=error):
+            raise error
+
+        monkeypatch.setattr(SyntheticMNIST, "_make", make)
+        for target in (ds, aug):
+            with pytest.raises(type(error)):
+                target.set_epoch(1)
+            assert ds.epoch == 0 and torch.equal(ds.data, before) and ds.acceptance_rate == 1.0
+            assert "epoch: 0" in repr(ds)
+    monkeypatch.setattr(SyntheticMNIST, "_make", real_make)
+    aug.set_epoch(1)
+    assert ds.epoch == 1 and torch.equal(ds.data, want.data)
+
+
+@pytest.mark.parametrize("process", [True, False], ids=["process", "thread"])
+def test_a_set_epoch_interrupted_while_it_waits_for_the_prefetch_can_be_retried(tiny_generator_dir, monkeypatch,
+                                                                                 process):
+    # Ctrl-C while set_epoch waited for the background epoch left the new epoch with the old images, and dropped the
+    # prefetch (the helper process's reply then stayed in the pipe for the next request)
+    import signal
+    import threading
+
+    from ganaug import datasets
+
+    if process and not datasets._FORK_OK:
+        pytest.skip("the helper process needs fork (Linux)")
+    monkeypatch.setattr(datasets, "_FORK_OK", process)
+    parent, real_make = os.getpid(), SyntheticMNIST._make
+
+    def make(self, epoch):
+        if epoch == 2 and (os.getpid() != parent or threading.current_thread() is not threading.main_thread()):
+            time.sleep(1.5)  # the background epoch is still being made when set_epoch(2) is interrupted
+        return real_make(self, epoch)
+
+    monkeypatch.setattr(SyntheticMNIST, "_make", make)  # before the fork: the helper inherits it
+    eager = SyntheticMNIST(40, generator=tiny_generator_dir, device="cpu")
+    ahead = SyntheticMNIST(40, generator=tiny_generator_dir, device="cpu", prefetch=True)
+    ahead.set_epoch(1)  # the background starts on epoch 2
+    eager.set_epoch(1)
+    previous = signal.signal(signal.SIGALRM, lambda *_: (_ for _ in ()).throw(_Interrupt()))
+    try:
+        signal.setitimer(signal.ITIMER_REAL, 0.3)
+        with pytest.raises(_Interrupt):
+            ahead.set_epoch(2)
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+    assert ahead.epoch == 1 and torch.equal(ahead.data, eager.data)
+    assert ahead._pending is not None and ahead._pending["epoch"] == 2  # still pending: the retry waits for it
+    ahead.set_epoch(2)
+    eager.set_epoch(2)
+    assert ahead.epoch == 2 and torch.equal(ahead.data, eager.data)
+    ahead.set_epoch(3)  # the helper's replies and the requests are still paired
+    eager.set_epoch(3)
+    assert torch.equal(ahead.data, eager.data)
+
+
+def test_a_prefetch_reply_that_no_set_epoch_took_is_passed_over(tiny_generator_dir):
+    from ganaug import datasets
+
+    if not datasets._FORK_OK:
+        pytest.skip("the helper process needs fork (Linux)")
+    eager = SyntheticMNIST(40, generator=tiny_generator_dir, device="cpu")
+    ahead = SyntheticMNIST(40, generator=tiny_generator_dir, device="cpu", prefetch=True)
+    ahead.set_epoch(1)  # the helper makes 2
+    ahead._worker.request(7)  # as if a set_epoch were interrupted after asking but before marking it pending
+    ahead.set_epoch(2)  # the helper then makes 7 (unread), then 3
+    ahead.set_epoch(3)
+    eager.set_epoch(3)
+    assert torch.equal(ahead.data, eager.data)
+
+
+@pytest.mark.parametrize("kw", [dict(min_confidence=0.0), dict(relabel=True)], ids=["filtered", "relabelled"])
+def test_filtered_sets_do_not_depend_on_batch_size(tiny_generator_dir, tiny_classifier, kw):
+    # the filter's candidates were made in batch_size: a pixel rounded differently by batch size could carry a
+    # candidate across min_confidence and move every later sample of its class (seen with the shipped generator)
+    from ganaug import load_generator
+
+    g = load_generator(tiny_generator_dir)
+    with torch.no_grad():
+        common = int(tiny_classifier(g(torch.randn(512, 16), torch.arange(512) % 10)).argmax(1).mode().values)
+    counts = [30 if k == common else 0 for k in range(10)]
+    sets, seen = [], []
+    for batch_size in (None, 7, 1000):
+        ds = SyntheticMNIST(30, generator=tiny_generator_dir, labeller=tiny_classifier, class_counts=counts,
+                            device="cpu", batch_size=batch_size, **kw)
+        sizes: set[int] = set()
+        ds._net.register_forward_pre_hook(lambda m, args: sizes.add(len(args[0])))  # what set_epoch runs
+        ds.set_epoch(1)
+        sets.append(ds.data)
+        seen.append(sizes)
+    assert seen == [{64}] * 3  # the default batch size, whatever batch_size is
+    assert all(torch.equal(s, sets[0]) for s in sets)
+    plain = SyntheticMNIST(30, generator=tiny_generator_dir, device="cpu", batch_size=7)
+    sizes = set()
+    plain._net.register_forward_pre_hook(lambda m, args: sizes.add(len(args[0])))
+    plain.set_epoch(1)
+    assert sizes == {7, 2}  # unfiltered sets are made in batch_size (30 = 4 x 7 + 2)
+
+
+def test_a_labeller_of_other_classes_is_refused_at_once(tiny_generator_dir):
+    # a labeller of 5 classes failed with an IndexError, or (relabel) an "Only X of N accepted" blaming the generator
+    from ganaug import Classifier
+
+    five = Classifier(width=4, feature_dim=8, num_classes=5)
+    for kw in (dict(min_confidence=0.0), dict(relabel=True)):
+        with pytest.raises(ValueError, match=r"^labeller=<Classifier object> has 5 classes.*labeller='reference'"):
+            SyntheticMNIST(20, generator=tiny_generator_dir, device="cpu", labeller=five, **kw)
+
+
+def test_models_in_bf16_or_float64_are_used_in_float32(tiny_generator_dir, tiny_classifier):
+    # a bf16 generator or a float64 labeller failed with torch's dtype errors (the private copy kept their dtype)
+    from ganaug import load_classifier, load_generator
+
+    g = Generator.from_pretrained(tiny_generator_dir).to(torch.bfloat16)
+    ds = SyntheticMNIST(20, generator=g, device="cpu")
+    assert ds.generator.fc.weight.dtype == torch.float32 and g.fc.weight.dtype == torch.bfloat16  # the caller's stays
+    assert torch.equal(ds.data, SyntheticMNIST(20, generator=g.float(), device="cpu").data)  # bf16 -> fp32 is exact
+    wide = copy.deepcopy(tiny_classifier).double()
+    kw = dict(generator=tiny_generator_dir, device="cpu", min_confidence=0.0)
+    assert torch.equal(SyntheticMNIST(20, labeller=wide, **kw).data,
+                       SyntheticMNIST(20, labeller=tiny_classifier, **kw).data)
+    assert wide.fc.weight.dtype == torch.float64
+    assert load_generator(g).fc.weight.dtype == torch.float32
+    assert load_classifier(wide).fc.weight.dtype == torch.float32
+
+
+def test_generator_changes_reach_set_epoch_in_either_layout(tiny_generator_dir):
+    # with channels_last (the default) set_epoch ran a copy of ds.generator made at construction, so new weights
+    # loaded into ds.generator were never used; without it, they were
+    new = Generator(latent_dim=16, width=4)  # e.g. weights from a later training step
+    for channels_last in (True, False):
+        ds = SyntheticMNIST(20, generator=tiny_generator_dir, device="cpu", channels_last=channels_last)
+        assert ds._net is ds.generator
+        ds.generator.load_state_dict(new.state_dict())
+        ds.set_epoch(1)
+        want = SyntheticMNIST(20, generator=new, device="cpu", channels_last=channels_last)
+        want.set_epoch(1)
+        assert torch.equal(ds.data, want.data), channels_last
+
+
+def test_a_wrong_model_as_labeller_is_named(tiny_generator_dir):
+    # a Generator as labeller= gave "Expected a folder path or a Hub repo id ... got Generator" and the module's
+    # whole repr, without naming labeller=
+    from ganaug import load_classifier
+
+    g = Generator(latent_dim=16, width=4)
+    with pytest.raises(TypeError, match=r"^classifier must be a ganaug\.Classifier, a folder or a Hub repo id, "
+                                        r"not Generator\.$"):
+        load_classifier(g)
+    with pytest.raises(TypeError) as caught:
+        SyntheticMNIST(20, generator=tiny_generator_dir, device="cpu", labeller=g, relabel=True)
+    assert str(caught.value).startswith("labeller=<Generator object>: classifier must be a ganaug.Classifier")
+    assert "Embedding" not in str(caught.value)
+    with pytest.raises(TypeError, match=r"^labeller=42: "):
+        SyntheticMNIST(20, generator=tiny_generator_dir, device="cpu", labeller=42, relabel=True)

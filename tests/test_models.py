@@ -221,10 +221,26 @@ def test_projection_discriminator_uses_the_label_and_spectral_norm_bounds_its_la
     (dict(arch="projection", num_classes=0), "needs num_classes >= 1"),
     (dict(spectral_norm="yes"), "spectral_norm must be True or False"),
     (dict(width=0), "width must be a positive integer"),
+    # checked as Generator checks them: aux_classifier="False" built a class head; 2.5 gave torch's TypeError
+    (dict(aux_classifier="False"), "aux_classifier must be True or False"),
+    (dict(num_classes=2.5), "num_classes must be an integer of at least 0, got 2.5"),
+    (dict(arch="seed", num_classes=-3), "num_classes must be an integer of at least 0, got -3"),
 ])
 def test_bad_discriminator_settings(kw, match):
     with pytest.raises(ValueError, match=match):
         Discriminator(**kw)
+
+
+def test_the_unconditional_discriminator_refuses_labels_it_would_ignore():
+    # as Generator does: the caller would take its logits for judgements of those labels
+    d = Discriminator(arch="seed", num_classes=0, width=4)
+    x = torch.rand(2, 1, 28, 28)
+    with pytest.raises(ValueError, match="unconditional .*call it without them"):
+        d(x, torch.tensor([3, 4]))
+    assert d(x).shape == (2,)
+    head = Discriminator(arch="seed", num_classes=10, width=4, aux_classifier=True)
+    out, cls = head(x, aux=True)
+    assert out.shape == (2,) and cls.shape == (2, 10)
 
 
 def test_the_seed_network_takes_no_label():

@@ -1028,3 +1028,11 @@ t._write_release(Generator(latent_dim=8, width=4), Path({str(release)!r}), None,
     stale.write_bytes(b"half a checkpoint")
     _atomic_write(tmp_path / CHECKPOINT_NAME, lambda p: Path(p).write_bytes(b"ck"))
     assert not stale.exists() and (tmp_path / CHECKPOINT_NAME).read_bytes() == b"ck"
+
+
+def test_a_class_head_on_the_unconditional_preset_is_refused(tmp_path):
+    # its class loss would score labels the generator never saw (it raised only at the first generator step)
+    with pytest.raises(ValueError, match="aux_classifier.*unconditional"):
+        train(_cfg(tmp_path, preset="seed", width=None, ema=None, batch_size=16, max_steps=1,
+                   discriminator={"aux_classifier": True, "num_classes": 10}), _data(), progress=False)
+    assert not any(tmp_path.iterdir())  # refused before anything was written

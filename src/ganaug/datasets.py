@@ -54,9 +54,10 @@ def _no_revision(revision: str | None, what: str, *, loaded: bool = False) -> No
 def load_generator(source: str | os.PathLike | Generator | None = None, *, revision: str | None = None,
                    device: str | torch.device = "cpu") -> Generator:
     """None: the generator shipped with ganaug; a folder from save_pretrained; or a Hub repo id."""
-    if isinstance(source, Generator):  # a private copy: the caller's module keeps its device and train mode
+    if isinstance(source, Generator):  # a private copy: the caller's module keeps its device, dtype and train mode
         _no_revision(revision, "generator", loaded=True)
-        return copy.deepcopy(source).to(device).eval()
+        # in float32, as a loaded one: a bf16 or float64 module would fail on the float32 latents (bf16=True autocasts)
+        return copy.deepcopy(source).to(device=device, dtype=torch.float32).eval()
     if isinstance(source, nn.Module):
         raise TypeError(f"generator must be a ganaug.Generator, a folder or a Hub repo id, not {type(source).__name__}.")
     if source is None:
@@ -73,9 +74,12 @@ def load_generator(source: str | os.PathLike | Generator | None = None, *, revis
 def load_classifier(source: str | os.PathLike | Classifier | None = None, *, revision: str | None = None,
                     device: str | torch.device = "cpu") -> Classifier:
     """None or "reference": ganaug's shipped reference classifier; else a folder or Hub repo id."""
-    if isinstance(source, Classifier):  # a private copy, as for generators
+    if isinstance(source, Classifier):  # a private copy in float32, as for generators
         _no_revision(revision, "classifier", loaded=True)
-        return copy.deepcopy(source).to(device).eval()
+        return copy.deepcopy(source).to(device=device, dtype=torch.float32).eval()
+    if isinstance(source, nn.Module):
+        raise TypeError(f"classifier must be a ganaug.Classifier, a folder or a Hub repo id, not "
+                        f"{type(source).__name__}.")
     if source is None or source == "reference":
         _no_revision(revision, "reference classifier")
         if not (DEFAULT_CLASSIFIER / "model.safetensors").is_file():
@@ -97,6 +101,17 @@ def _index(index: Any) -> int:
     except TypeError:
         raise TypeError(f"dataset indices must be integers, not {type(index).__name__} ({index!r}); a DataLoader "
                         "passes ints, and a range of items is Subset(dataset, indices).") from None
+
+
+def _default_batch_size(device: torch.device) -> int:
+    """The generation batch size unless one is given; the filtered path always uses it (see ``_make``)."""
+    # small batches stay in CPU caches (measured: 7.3k img/s at 64 vs 3.2k at 1024); GPUs want big ones
+    return 64 if device.type == "cpu" else 8192
+
+
+def _shown(value: Any) -> str:
+    """An argument for an error message: a model object by its type (its repr prints every layer)."""
+    return f"<{type(value).__name__} object>" if isinstance(value, nn.Module) else repr(value)
 
 
 def _seed_int(name: str, value: Any) -> int:
@@ -200,16 +215,21 @@ class SyntheticMNIST(VisionDataset):
         num_samples: how many digits (default: the sum of ``class_counts`` when given, else 60 000, as MNIST's
             training split).
         generator: None (the generator shipped with ganaug), a ``save_pretrained`` folder, a Hub
-            repo id ("org/name"), or a ``ganaug.Generator``.
+            repo id ("org/name"), or a ``ganaug.Generator`` (copied, in float32). The dataset's own copy is
+            ``self.generator``, which ``set_epoch`` runs: weights loaded into it are used from the next epoch.
         revision: Hub branch, tag or commit (pin a commit for reproducible weights).
         seed: which set of digits, in [0, 2**32); sample ``i`` depends only on weights, seed, epoch, counts and ``i``.
         class_weights / class_counts: label distribution (default: exactly balanced).
         transform / target_transform: as in torchvision; samples are ``(PIL "L" image, int)`` before them.
         device: where generation runs (default: CUDA when available, else CPU).
-        batch_size: generation batch size (changes speed and memory, never the samples); default
-            64 on CPU, 8192 on GPU.
+        batch_size: generation batch size (speed and memory; images agree across batch sizes to within
+            one grey level, where float kernels round differently); default 64 on CPU, 8192 on GPU. Sets a
+            labeller filters or labels (``min_confidence``, ``relabel``, unconditional generators) are always
+            generated in that default, whatever ``batch_size`` says, so that it cannot change them: a grey
+            level could carry a candidate across the threshold and move every later sample of its class.
         labeller: for unconditional generators (the ``seed`` preset), the classifier that labels
-            samples: "reference" (ganaug's), a ``ganaug.Classifier``, or a folder or Hub repo id of one.
+            samples: "reference" (ganaug's), a ``ganaug.Classifier`` of the ten digits, or a folder or Hub
+            repo id of one.
         labeller_revision: the Hub commit of a labeller given by repo id (pin it, as ``revision``).
         min_confidence: the "rejecting network": keep only samples to which the labeller (the
             reference classifier by default) gives at least this probability for their label.
@@ -223,7 +243,8 @@ class SyntheticMNIST(VisionDataset):
             thrown away. With ``min_confidence``, the threshold applies to the predicted class.
             Unconditional generators are always labelled this way.
         channels_last: run the generator's convolutions in channels-last layout (default on: about
-            2x faster on CPU here; samples can differ from the NCHW path by one grey level).
+            2x faster on CPU here; samples can differ from the NCHW path by one grey level); it converts
+            ``self.generator``, the dataset's own copy.
         bf16: generate under bfloat16 autocast: 2-3x faster on GPUs and on CPUs with AMX (measured
             in the README's performance section), but about 20x slower (1000 digits: 9.1 s against 0.44 s) on CPUs with neither AVX-512 nor
             AMX (a warning says so); images differ slightly from fp32 and between kinds
@@ -287,13 +308,13 @@ class SyntheticMNIST(VisionDataset):
                     raise ValueError(f"class_counts sum to {num_samples}: ask for at least one digit.")
         self.num_samples = _positive_int("num_samples", num_samples)
         _check_fits_in_memory(self.num_samples)
-        # small batches stay in CPU caches (measured: 7.3k img/s at 64 vs 3.2k at 1024); GPUs want big ones
         self.device = check_device(device if device is not None else ("cuda" if torch.cuda.is_available() else "cpu"))
         if batch_size is None:
-            batch_size = 64 if self.device.type == "cpu" else 8192
+            batch_size = _default_batch_size(self.device)
         self.batch_size = _positive_int("batch_size", batch_size)
         self.seed = _seed_int("seed", seed)
-        if min_confidence is not None and (not isinstance(min_confidence, numbers.Real)
+        if min_confidence is not None and (isinstance(min_confidence, bool)  # False would be a filter at 0.0
+                                           or not isinstance(min_confidence, numbers.Real)
                                            or not 0.0 <= float(min_confidence) < 1.0):
             raise ValueError(f"min_confidence must be a probability in [0, 1), got {min_confidence!r}.")
         self.min_confidence = None if min_confidence is None else float(min_confidence)
@@ -337,14 +358,21 @@ class SyntheticMNIST(VisionDataset):
         try:
             self.labeller = (load_classifier(labeller, revision=labeller_revision, device=self.device)
                              if needs_labeller else None)
-        except (ValueError, FileNotFoundError, ConnectionError) as e:  # say which of the two models failed
-            raise type(e)(f"labeller={labeller!r}: {e}") from e
+        except (TypeError, ValueError, FileNotFoundError, ConnectionError) as e:  # say which of the two models failed
+            raise type(e)(f"labeller={_shown(labeller)}: {e}") from e
+        if self.labeller is not None and self.labeller.num_classes != len(CLASSES):
+            # else an IndexError in the filter, or (relabel) an "Only X of N accepted" that blames the generator
+            raise ValueError(f"labeller={_shown(labeller)} has {self.labeller.num_classes} classes, but SyntheticMNIST "
+                             f"labels the {len(CLASSES)} digits 0-9 by it: pass a classifier of all {len(CLASSES)} "
+                             "digits (labeller='reference', ganaug's own), or leave labeller= out.")
         self.channels_last, self.bf16 = bool(channels_last), bool(bf16)
         if self.bf16:
             warn_if_emulated_bf16(self.device, "SyntheticMNIST(bf16=True)")
-        # the fast layout on a copy of its own, so self.generator stays as loaded
-        self._net = (copy.deepcopy(self.generator).to(memory_format=torch.channels_last)
-                     if self.channels_last else self.generator)
+        # the fast layout, in place: self.generator is already a private copy, and one object means that a change
+        # to it (ds.generator.load_state_dict(...)) reaches set_epoch in either layout
+        if self.channels_last:
+            self.generator.to(memory_format=torch.channels_last)
+        self._net = self.generator
         self.compile = bool(compile)
         if self.compile:
             self._net = torch.compile(self._net)
@@ -362,6 +390,9 @@ class SyntheticMNIST(VisionDataset):
         With ``prefetch=True`` the set for ``epoch + 1`` is then generated in the background (a
         helper process on CPU, a thread on GPU) while this epoch is read, and the next
         ``set_epoch(epoch + 1)`` only waits for what is left of it. The samples are the same either way.
+
+        A call that fails or is interrupted (Ctrl-C, out of memory, too few candidates accepted) leaves the
+        set as it was, ``epoch`` included; call it again to make the new one.
 
         DataLoader workers hold copies of the dataset: with ``persistent_workers=True`` they keep the copy
         they started with and never see this call, so leave ``persistent_workers`` off (the default) when
@@ -384,8 +415,12 @@ class SyntheticMNIST(VisionDataset):
                 "of the classes, build the set with class_counts=[...] (0 for a class left out), or select items "
                 "with torch.utils.data.Subset, which keeps them through set_epoch.")
         made = self._take_prefetched(epoch)
-        self.epoch = epoch
-        self.data, self.acceptance_rate = made if made is not None else self._make(epoch)
+        data, rate = made if made is not None else self._make(epoch)
+        # only once the new set is whole, and in one step: a generation that fails or is interrupted (Ctrl-C, out of
+        # memory, the filter's "Only X of N accepted") leaves the old epoch with its own images and rate, and a
+        # retry makes the set again
+        self.__dict__.pop("_item_images", None)  # as __setattr__ does for data
+        self.__dict__.update(epoch=epoch, data=data, acceptance_rate=rate)
         if self.prefetch:
             self._start_prefetch(epoch + 1)
 
@@ -393,38 +428,48 @@ class SyntheticMNIST(VisionDataset):
         if self.device.type == "cpu" and _FORK_OK:
             if self._worker is None or not self._worker.alive():
                 self._worker = _PrefetchProcess(self)
-            self._worker.request(epoch)
+            self._worker.request(epoch)  # a reply whose request was never marked pending is passed over by result
             self._pending = {"epoch": epoch, "process": self._worker}
             return
-        box: dict[str, Any] = {"epoch": epoch}
+        # waited on through an Event: after a join interrupted by Ctrl-C, Python 3.11's join returns at once
+        box: dict[str, Any] = {"epoch": epoch, "done": threading.Event()}
 
         def work() -> None:
             try:
                 box["result"] = self._make(epoch)
             except BaseException as e:  # re-raised by the set_epoch that wants this epoch
                 box["error"] = e
+            finally:
+                box["done"].set()
 
         # not a daemon: at exit Python waits for it; a daemon thread killed inside a torch kernel aborts the process
         thread = threading.Thread(target=work, name=f"SyntheticMNIST-prefetch-{epoch}")
         box["thread"] = thread
+        thread.start()  # then pending: a thread not yet started cannot be joined
         self._pending = box
-        thread.start()
 
     def _take_prefetched(self, epoch: int) -> tuple[torch.Tensor, float] | None:
         """Wait for the background generation (the generator is not shared between threads);
-        return its result if it made ``epoch``."""
-        box, self._pending = self._pending, None
+        return its result if it made ``epoch``. Interrupted while waiting (Ctrl-C), it stays pending, and the next
+        set_epoch waits for it again."""
+        box = self._pending
         if box is None:
             return None
         if "process" in box:
-            made = box["process"].result()  # always collected, so requests and replies stay paired
-            return made if box["epoch"] == epoch else None
-        box["thread"].join()
+            worker = box["process"]
+            worker.wait()
+            self._pending = None
+            status, payload = worker.result(box["epoch"])
+        else:
+            box["done"].wait()
+            box["thread"].join()
+            self._pending = None
+            status, payload = ("error", box["error"]) if "error" in box else ("ok", box["result"])
         if box["epoch"] != epoch:
             return None
-        if "error" in box:
-            raise box["error"]
-        return box["result"]
+        if status == "error":
+            raise payload
+        return payload
 
     def __getstate__(self) -> dict:
         # DataLoader workers get the current set, never the background thread
@@ -442,14 +487,14 @@ class SyntheticMNIST(VisionDataset):
         return labels[perm]
 
     @torch.inference_mode()
-    def _run(self, z: torch.Tensor, labels: torch.Tensor | None) -> torch.Tensor:
+    def _run(self, z: torch.Tensor, labels: torch.Tensor | None, batch_size: int) -> torch.Tensor:
         """Images in [0, 1] (n, 1, 28, 28) on the device, in batches of ``batch_size``."""
         out = []
-        for s in range(0, z.shape[0], self.batch_size):
-            zb = z[s:s + self.batch_size].to(self.device, non_blocking=True)
+        for s in range(0, z.shape[0], batch_size):
+            zb = z[s:s + batch_size].to(self.device, non_blocking=True)
             if self.truncation != 1.0:
                 zb = zb * self.truncation
-            yb = None if labels is None else labels[s:s + self.batch_size].to(self.device, non_blocking=True)
+            yb = None if labels is None else labels[s:s + batch_size].to(self.device, non_blocking=True)
             with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.bf16):
                 xb = self._net(zb, yb if self.generator.conditional else None)
             out.append(xb.float().contiguous())
@@ -470,7 +515,7 @@ class SyntheticMNIST(VisionDataset):
             for s in range(0, self.num_samples, step):
                 e = min(s + step, self.num_samples)
                 z = _latents(latent, self.seed, epoch, _MAIN_STREAM, s, e)
-                data[s:e].copy_(self._to_uint8(self._run(z, targets[s:e])), non_blocking=True)
+                data[s:e].copy_(self._to_uint8(self._run(z, targets[s:e], self.batch_size)), non_blocking=True)
             if self.device.type == "cuda":
                 torch.cuda.synchronize(self.device)
             return data, 1.0
@@ -515,7 +560,10 @@ class SyntheticMNIST(VisionDataset):
                     y = torch.arange(pos, pos + _CHUNK) % len(CLASSES)
                 else:
                     y = None
-                q = self._to_uint8(self._run(z, y))
+                # in the default batch size, whatever batch_size is: float kernels can round a pixel differently
+                # by batch size, and one grey level can carry a candidate across the threshold, which would move
+                # every later sample of its class
+                q = self._to_uint8(self._run(z, y, _default_batch_size(self.device)))
                 # the labeller reads the chunk in parts and stops once the stream's classes are full: a small set
                 # costs a few parts, not ten chunks (its outputs do not depend on where the parts start)
                 examined_here, full = pos + _CHUNK, False
@@ -1269,19 +1317,32 @@ class _PrefetchProcess:
         self._finalizer = weakref.finalize(self, _close_worker, self.conn, self.proc)
 
     def alive(self) -> bool:
-        return self.proc.is_alive()
+        return self._finalizer.alive and self.proc.is_alive()
 
     def request(self, epoch: int) -> None:
         self.conn.send(epoch)
 
-    def result(self) -> tuple[torch.Tensor, float]:
-        try:
-            status, _, payload = self.conn.recv()
-        except (EOFError, OSError) as e:
-            raise RuntimeError(
-                "The SyntheticMNIST prefetch process ended unexpectedly (killed, or out of memory?). "
-                "Call set_epoch again to generate in this process, or pass prefetch=False."
-            ) from e
-        if status == "error":
-            raise payload
-        return self.buf.clone(), payload
+    def wait(self) -> None:
+        """Block until a reply (or the helper's end) can be read. An interruption here (Ctrl-C) reads nothing, so the
+        reply stays for the next call."""
+        self.conn.poll(None)
+
+    def result(self, epoch: int) -> tuple[str, Any]:
+        """Read the reply to the request for ``epoch``: ("ok", (images, rate)) or ("error", exception). Replies to
+        earlier requests that no set_epoch took (it was interrupted) are passed over. If reading fails or is
+        interrupted midway, the pipe may hold part of a message: the helper is closed, and the next prefetch starts
+        another."""
+        while True:
+            try:
+                status, done, payload = self.conn.recv()
+            except BaseException as e:
+                self.proc.terminate()  # no use waiting for it to finish an epoch
+                self._finalizer()  # closes the pipe; alive() is False from here on
+                if isinstance(e, (EOFError, OSError)):
+                    raise RuntimeError(
+                        "The SyntheticMNIST prefetch process ended unexpectedly (killed, or out of memory?). "
+                        "Call set_epoch again to generate in this process, or pass prefetch=False."
+                    ) from e
+                raise
+            if done == epoch:
+                return status, ((self.buf.clone(), payload) if status == "ok" else payload)

@@ -263,12 +263,14 @@ class Discriminator(
             _plain, (arch, num_classes, width, aux_classifier, dropout, spectral_norm))
         if arch not in self.ARCHS:
             raise ValueError(f"Unknown discriminator arch {arch!r}; use one of: {', '.join(self.ARCHS)}.")
+        _count("num_classes", num_classes, 0)  # 0: no labels (arch 'seed' without a class head)
         if arch in self.CONDITIONAL_ARCHS and num_classes < 1:
             raise ValueError(f"arch={arch!r} needs num_classes >= 1.")
         if isinstance(width, bool) or not isinstance(width, int) or width < 1:
             raise ValueError(f"width must be a positive integer, got {width!r}.")
-        if not isinstance(spectral_norm, bool):
-            raise ValueError(f"spectral_norm must be True or False, got {spectral_norm!r}.")
+        for name, flag in (("aux_classifier", aux_classifier), ("spectral_norm", spectral_norm)):
+            if not isinstance(flag, bool):  # aux_classifier="False" would build a class head
+                raise ValueError(f"{name} must be True or False, got {flag!r}.")
         if aux_classifier and num_classes < 1:
             raise ValueError("aux_classifier=True needs num_classes >= 1.")
         if isinstance(dropout, bool) or not isinstance(dropout, (int, float)) or not 0 <= dropout < 1:
@@ -307,6 +309,9 @@ class Discriminator(
         """Real/fake logits (N,); with ``aux=True`` also class logits (N, num_classes)."""
         if self.arch in self.CONDITIONAL_ARCHS and labels is None:
             raise ValueError(f"This discriminator is class-conditional ({self.arch}): pass labels.")
+        if self.arch not in self.CONDITIONAL_ARCHS and labels is not None:  # not ignored, as for Generator
+            raise ValueError(f"This discriminator is unconditional (arch {self.arch!r}): it does not read labels: "
+                             "call it without them, or use arch 'conditional' or 'projection' for one that does.")
         if self.arch == "conditional":
             x = torch.cat([x, self.label_map(self.embed(labels)).view(-1, 1, 28, 28)], 1)
         h = self.features(x)

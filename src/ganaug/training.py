@@ -563,6 +563,10 @@ def _train(cfg: TrainConfig, data: tuple[torch.Tensor, torch.Tensor] | None, *, 
         raise ValueError(f"The generator has num_classes {g_classes} and the discriminator {d_classes}: give both the "
                          f"same, e.g. generator={{'num_classes': {g_classes}}}, discriminator={{'num_classes': "
                          f"{g_classes}}}.")
+    if not g_cond and r["discriminator"].get("aux_classifier", False):  # the class loss would score random labels
+        raise ValueError("discriminator={'aux_classifier': True} adds the AC-GAN class loss, which teaches the "
+                         "generator to draw the digit it is asked for; this generator is unconditional (it takes no "
+                         "labels): drop aux_classifier, or use the 'default' preset's conditional generator.")
     if cfg.aux_weight is not None and cfg.aux_weight > 0 and not r["discriminator"].get("aux_classifier", False):
         raise ValueError(f"aux_weight={cfg.aux_weight!r} weights the AC-GAN class loss, which needs a discriminator "
                          "with a class head (discriminator={'aux_classifier': True}, with a conditional arch); this "
