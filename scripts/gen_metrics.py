@@ -11,7 +11,13 @@ memorisation. The reference images of FID-C, precision and recall are training i
 use (`--reference train`, the default: for choosing checkpoints, truncations, designs; the generator itself may have
 trained on them), and the test set only for final figures: with `--card`, or when asked (`--reference test`).
 In the JSON, `fid_c_real_train_vs_test` keeps its name (the cards' key) and is measured against the images
-that `reference` names.
+that `reference` names. With fewer than 10 000 samples, `--reference test` takes a random n of the test images
+(drawn by `--seed`): MNIST's first and last 5000 test images come from different writers. Class consistency is
+recorded as null (n/a) where the reference classifier that measures it labelled the samples itself (`--relabel`, an
+unconditional generator) or filtered them (`--min-confidence` 0.5 or more with the reference labeller): it is 100%
+by construction, not a measurement.
+A card entry (`--card`) measured with other settings under the same `--name`, and an existing `--json` file, are
+replaced only with `--overwrite`.
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,6 +48,7 @@ class Args:
     card: str | None
     bf16: bool
     reference: str
+    overwrite: bool
 
 
 def parse(argv: list[str] | None = None) -> Args:
@@ -66,6 +74,9 @@ def parse(argv: list[str] | None = None) -> Args:
                    help="real images that FID-C, precision and recall compare against: training images outside the "
                         "real baseline's (for choosing settings; the default) or the test set (final figures; the "
                         "default with --card)")
+    p.add_argument("--overwrite", action="store_true",
+                   help="replace an existing --json file, and a --card entry of the same --name measured with other "
+                        "settings (an entry measured with the same settings is replaced without it: a re-measure)")
     a = Args(**vars(p.parse_args(argv)))
     if a.reference is None:  # the test set is for final figures only: a card's, or when asked for
         a.reference = "test" if a.card else "train"
@@ -73,6 +84,8 @@ def parse(argv: list[str] | None = None) -> Args:
 
 
 K = 3  # precision and recall's k-NN balls: each set needs k + 1 samples (a point is its own nearest neighbour)
+# SyntheticMNIST's RuntimeError when its filter cannot fill the classes
+UNMET_FILTER = re.compile(r"Only \d+ of \d+ ")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -81,6 +94,38 @@ def main(argv: list[str] | None = None) -> int:
     except (ValueError, FileNotFoundError, ConnectionError) as e:  # bad input: a generator, labeller or setting
         print(f"error: {e}", file=sys.stderr)
         return 2
+    except RuntimeError as e:  # the filter could not fill its classes: the run failed, the input was well formed
+        if not UNMET_FILTER.match(str(e)):  # anything else is a bug or the machine: its traceback
+            raise
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+
+
+def _is_reference(labeller: str | None) -> bool:
+    """Whether ``labeller`` (as --labeller takes it; None: the default) is the reference classifier, the one that
+    measures."""
+    from ganaug._hub import DEFAULT_CLASSIFIER
+
+    if labeller is None or labeller == "reference":
+        return True
+    path = Path(labeller).expanduser()
+    return path.is_dir() and path.resolve() == DEFAULT_CLASSIFIER.resolve()
+
+
+def _check_paths(a: Args) -> str | None:
+    """What is wrong with --json and --card, checked before anything is computed; None if nothing."""
+    if a.json:
+        out = Path(a.json)
+        if out.is_dir():
+            return f"--json {a.json} is a folder; give a file name."
+        if not out.parent.is_dir():
+            return f"--json {a.json}: there is no folder {out.parent}; create it first, or give another path."
+        if out.exists() and not a.overwrite:
+            return f"--json {a.json} already exists; give another file, or --overwrite to replace it."
+    if a.card and not Path(a.card).is_file():
+        return (f"--card {a.card}: no model card there; render one first (scripts/train_gan.py writes a release's), "
+                "or give an existing card.")
+    return None
 
 
 def _main(argv: list[str] | None = None) -> int:
@@ -116,6 +161,10 @@ def _main(argv: list[str] | None = None) -> int:
         print(f"error: --reference train needs 2 x --num-samples of the 60 000 training images (baseline and reference "
               f"apart); pass --num-samples 30000 or fewer, not {a.num_samples}.", file=sys.stderr)
         return 2
+    bad_path = _check_paths(a)
+    if bad_path:
+        print(f"error: {bad_path}", file=sys.stderr)
+        return 2
     import torch
 
     from ganaug import SyntheticMNIST, load_classifier
@@ -127,13 +176,33 @@ def _main(argv: list[str] | None = None) -> int:
     n = a.num_samples
     syn = SyntheticMNIST(n, generator=a.generator, revision=a.revision, labeller=a.labeller, relabel=a.relabel, seed=a.seed,
                          min_confidence=a.min_confidence, truncation=a.truncation, device="cpu", bf16=a.bf16)
+    # the measuring classifier labelled (relabel, unconditional) or filtered the samples: 100% by construction
+    labelled_by_measurer = syn.relabel and _is_reference(a.labeller)
+    # a filter at 0.5 or more keeps only samples whose label is the classifier's argmax; below, it is a measurement
+    filtered_by_measurer = a.min_confidence is not None and a.min_confidence >= 0.5 and _is_reference(a.labeller)
+    settings = {
+        "generator_source": "ganaug default" if a.generator is None else a.generator,
+        **({"generator_revision": a.revision} if a.revision is not None else {}),
+        "num_samples": n, "min_confidence": a.min_confidence, "truncation": syn.truncation, "bf16": a.bf16,
+        "relabel": syn.relabel, "reference": a.reference,
+        # the classifier that labelled or filtered the samples, where one did
+        **({"labeller": a.labeller or "reference"} if syn.relabel or a.min_confidence is not None else {}),
+    }
+    if a.card:  # an entry measured otherwise is refused now, before the figures are computed (and again on writing)
+        from ganaug._hub import check_card_metrics
+
+        check_card_metrics(a.card, a.name, settings, overwrite=a.overwrite)
     g = torch.Generator().manual_seed(a.seed)
     perm = torch.randperm(len(train.data), generator=g)
     real_train = train.data[perm[:n]]
     if a.reference == "train":  # training images the baseline does not use: for choosing settings
         reference = train.data[perm[n:2 * n]]
     else:
-        reference = load_mnist(train=False).data[:n]
+        test = load_mnist(train=False).data
+        # all of it, in order, for 10 000; else a random n: the first and last 5000 come from different writers,
+        # so the first n would be a biased reference
+        reference = test if n >= len(test) else \
+            test[torch.randperm(len(test), generator=torch.Generator().manual_seed(a.seed))[:n]]
     ref_name = "test" if a.reference == "test" else "held-out train"
     f_test = extract_features(clf, reference)
     f_train = extract_features(clf, real_train)
@@ -141,31 +210,41 @@ def _main(argv: list[str] | None = None) -> int:
     fid_real = frechet_distance(f_train, f_test)
     fid_gen = frechet_distance(f_syn, f_test)
     precision, recall = precision_recall(f_test, f_syn, k=K)
-    consistency = class_consistency(clf, syn.data, syn.targets)
+    if labelled_by_measurer:
+        consistency, why = None, "labelled by the measuring classifier"
+    elif filtered_by_measurer:
+        consistency, why = None, (f"by construction: the measuring classifier kept only samples it gives at least "
+                                  f"{a.min_confidence} for their label")
+    else:
+        consistency, why = class_consistency(clf, syn.data, syn.targets), None
     mem, thr = memorisation(syn.data, train.data)
     out = {
-        "generator": a.name, "generator_source": "ganaug default" if a.generator is None else a.generator,
+        "generator": a.name, "generator_source": settings["generator_source"],
         **({"generator_revision": a.revision} if a.revision is not None else {}),
         "num_samples": n, "fid_c": fid_gen, "fid_c_real_train_vs_test": fid_real,
         "fid_c_ratio": fid_gen / fid_real, "precision": precision, "recall": recall,
-        "class_consistency": consistency, "memorisation": mem, "memorisation_threshold": thr,
+        "class_consistency": consistency, **({"class_consistency_note": f"n/a ({why})"} if why else {}),
+        "memorisation": mem, "memorisation_threshold": thr,
         "acceptance_rate": syn.acceptance_rate, "min_confidence": a.min_confidence,
         "truncation": syn.truncation, "bf16": a.bf16, "relabel": syn.relabel, "reference": a.reference,
+        **({"labeller": settings["labeller"]} if "labeller" in settings else {}), "seed": a.seed,
     }
     print(f"[{a.name}] {n} samples, truncation {syn.truncation}{', bf16' if a.bf16 else ''}")
     print(f"  FID-C(generated, {ref_name}) {fid_gen:.3f}   FID-C(real train, {ref_name}) {fid_real:.3f}   "
           f"ratio {fid_gen / fid_real:.1f}")
     print(f"  precision {precision:.3f}  recall {recall:.3f}  (k={K}, reference-classifier features)")
-    print(f"  class consistency {consistency:.2%}   memorisation {mem:.2%} (pixel-L2 threshold {thr:.3f})")
+    shown = f"n/a ({why})" if why else f"{consistency:.2%}"
+    print(f"  class consistency {shown}   memorisation {mem:.2%} (pixel-L2 threshold {thr:.3f})")
     if a.min_confidence is not None or a.labeller is not None or a.relabel:
         print(f"  acceptance rate {syn.acceptance_rate:.2%}")
-    if a.json:
-        with open(a.json, "w") as f:
-            json.dump(out, f, indent=2)
+    if a.json:  # through a temporary file: a failed or interrupted write leaves an old file whole
+        from ganaug._hub import _atomic_write
+
+        _atomic_write(Path(a.json), lambda tmp: Path(tmp).write_text(json.dumps(out, indent=2)))
     if a.card:
         from ganaug._hub import update_card_metrics
 
-        update_card_metrics(a.card, a.name, out)
+        update_card_metrics(a.card, a.name, out, overwrite=a.overwrite)
         print(f"  recorded in {a.card} as {a.name!r}")
     return 0
 

@@ -26,17 +26,30 @@ Add --val to score on 10 000 training images outside the subset instead of the t
 With --per-class or --indices the classifier trains for the protocol's steps for the subset's size
 (scripts/evaluate.py's, for len // 10 images per class); --steps sets another number, and --epochs is for the full
 training set only.
+training.json records the subset's indices only where nothing else the classifier learnt from saw more: a
+--generator or --filter-labeller that records no subset of its own (the shipped models, 'reference', one trained on
+all 60 000) leaves them out, and `indices_omitted` says why; otherwise `indices` is the union of the subset and the
+indices they record. `batch_size` is the batch actually trained on (at most the training set's size).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ganaug.cli import HelpFormatter
+
+if TYPE_CHECKING:
+    import torch
+
+SYNTHETIC, MIN_CONFIDENCE = 5000, 0.9  # --synthetic's and --min-confidence's defaults, where they apply
+# the RuntimeError of SyntheticMNIST's and augmented_samples' filter when it cannot keep enough samples
+UNMET_FILTER = re.compile(r"Only \d+ of \d+ ")
 
 
 @dataclass
@@ -53,9 +66,9 @@ class Args:
     device: str
     generator: str | None
     augmented: bool
-    synthetic: int
+    synthetic: int | None
     filter_labeller: str | None
-    min_confidence: float
+    min_confidence: float | None
     val: bool
     output_dir: str
     overwrite: bool
@@ -87,13 +100,15 @@ def parse(argv: list[str] | None = None) -> Args:
     p.add_argument("--augmented", action="store_true",
                    help="add TrivialAugmentWide copies of the training images instead of a generator's samples (the "
                         "no-GAN control; --synthetic, --filter-labeller and --min-confidence apply as to --generator)")
-    p.add_argument("--synthetic", type=int, default=5000,
+    p.add_argument("--synthetic", type=int, default=None,
                    help="with --generator or --augmented: how many samples (drawn with seed 2000 + --seed); the real "
-                        "images are repeated to about as many, so half of every batch is real on average")
+                        "images are repeated to about as many, so half of every batch is real on average "
+                        f"(default: {SYNTHETIC})")
     p.add_argument("--filter-labeller", default=None,
                    help="with --generator or --augmented: keep only samples to which this classifier (folder or Hub "
                         "repo id) gives at least --min-confidence for their class (SyntheticMNIST's filter)")
-    p.add_argument("--min-confidence", type=float, default=0.9, help="the --filter-labeller threshold")
+    p.add_argument("--min-confidence", type=float, default=None,
+                   help=f"the --filter-labeller threshold (default: {MIN_CONFIDENCE})")
     p.add_argument("--val", action="store_true",
                    help="score on 10 000 training images outside the subset (evaluate.py --val's), not the test set: "
                         "for choosing settings; needs --per-class or --indices")
@@ -110,6 +125,28 @@ def main(argv: list[str] | None = None) -> int:
     except (ValueError, FileNotFoundError, ConnectionError) as e:  # bad input found late (e.g. a model's config)
         print(f"error: {e}", file=sys.stderr)
         return 2
+    except RuntimeError as e:  # the filter could not keep enough samples: the run failed, the input was well formed
+        if not UNMET_FILTER.match(str(e)):  # anything else is a bug or the machine: its traceback
+            raise
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+
+
+def _trained_on(what: str, source: str, subset: torch.Tensor) -> tuple[torch.Tensor | None, str | None]:
+    """(the training indices ``subset`` followed by those that ``source``, the --generator or --filter-labeller,
+    records beyond them, None), or (None, why) where it records no subset: 'reference', the shipped models, one
+    trained on all 60 000 or on what its folder does not say."""
+    import torch
+
+    from ganaug.evaluation import recorded_indices
+
+    if source == "reference":
+        return None, f"the {what} 'reference' was trained on all 60 000 images"
+    rec = recorded_indices(source)
+    if rec is None:
+        return None, (f"the {what} {source!r} records no training subset (no indices in a training.json), so it is "
+                      "taken to have seen all 60 000 images")
+    return torch.cat([subset, torch.unique(rec[~torch.isin(rec, subset)])]), None
 
 
 def _main(argv: list[str] | None = None) -> int:
@@ -117,6 +154,7 @@ def _main(argv: list[str] | None = None) -> int:
     import torch
 
     from ganaug._data import load_mnist
+    from ganaug._hub import _atomic_write
     from ganaug.evaluation import (STEPS, accuracy, augmented_samples, class_balanced_subset, eval_images, half_real,
                                    self_training_set, train_reference_classifier)
     from ganaug.training import check_indices, parse_indices
@@ -128,9 +166,16 @@ def _main(argv: list[str] | None = None) -> int:
         print("error: give either --generator (a GAN's samples) or --augmented (augmented copies), not both.",
               file=sys.stderr)
         return 2
-    if a.generator is None and not a.augmented and a.filter_labeller is not None:
-        print("error: --filter-labeller filters added samples; give --generator or --augmented too.", file=sys.stderr)
+    if a.generator is None and not a.augmented and (a.filter_labeller is not None or a.synthetic is not None):
+        given = "--filter-labeller filters" if a.filter_labeller is not None else "--synthetic counts"
+        print(f"error: {given} added samples; give --generator or --augmented too.", file=sys.stderr)
         return 2
+    if a.min_confidence is not None and a.filter_labeller is None:  # else it would be ignored
+        print("error: --min-confidence is the --filter-labeller threshold; give --filter-labeller (with --generator "
+              "or --augmented) too, or drop --min-confidence.", file=sys.stderr)
+        return 2
+    synthetic = SYNTHETIC if a.synthetic is None else a.synthetic
+    min_confidence = MIN_CONFIDENCE if a.min_confidence is None else a.min_confidence
     if a.val and a.per_class is None and a.indices is None:
         print("error: --val scores on training images outside the subset; give --per-class or --indices (all 60 000 "
               "leave none outside).", file=sys.stderr)
@@ -152,9 +197,9 @@ def _main(argv: list[str] | None = None) -> int:
         print(f"error: {a.output_dir} already holds a classifier (model.safetensors); give another --output-dir, or "
               "--overwrite to replace it.", file=sys.stderr)
         return 2
-    if a.synthetic < 1 or not 0.0 < a.min_confidence < 1.0:
-        print(f"error: --synthetic must be a positive count (got {a.synthetic}) and --min-confidence between 0 "
-              f"and 1 (got {a.min_confidence}).", file=sys.stderr)
+    if synthetic < 1 or not 0.0 < min_confidence < 1.0:
+        print(f"error: --synthetic must be a positive count (got {synthetic}) and --min-confidence between 0 "
+              f"and 1 (got {min_confidence}).", file=sys.stderr)
         return 2
     try:
         chosen = parse_indices(a.indices)
@@ -182,21 +227,28 @@ def _main(argv: list[str] | None = None) -> int:
     n_real, acceptance = len(y), None
     if a.generator is not None:
         try:
-            x, y, acceptance = self_training_set(x, y, a.generator, synthetic=a.synthetic, seed=a.seed,
-                                                 filter_labeller=a.filter_labeller, min_confidence=a.min_confidence,
+            x, y, acceptance = self_training_set(x, y, a.generator, synthetic=synthetic, seed=a.seed,
+                                                 filter_labeller=a.filter_labeller, min_confidence=min_confidence,
                                                  device=a.device)
         except (OSError, ValueError) as e:
             print(f"error: --generator / --filter-labeller: {e}", file=sys.stderr)
             return 2
     elif a.augmented:
         try:
-            xs, ys, acceptance = augmented_samples(x, y, synthetic=a.synthetic, seed=a.seed,
-                                                   filter_labeller=a.filter_labeller, min_confidence=a.min_confidence,
+            xs, ys, acceptance = augmented_samples(x, y, synthetic=synthetic, seed=a.seed,
+                                                   filter_labeller=a.filter_labeller, min_confidence=min_confidence,
                                                    device=a.device)
-        except (OSError, ValueError, RuntimeError) as e:
+        except (OSError, ValueError) as e:  # an unmet filter (RuntimeError) is main's: a failed run, exit 1
             print(f"error: --augmented / --filter-labeller: {e}", file=sys.stderr)
             return 2
         x, y = half_real(x, y, xs, ys)
+    # the training images it learnt from, directly or through the generator and the filter: a subset only if they
+    # too record one (scripts/evaluate.py takes a recorded subset as the classifier's whole training data)
+    # (--val still leaves out the subset alone, as scripts/evaluate.py --val does)
+    learnt, omitted = seen, None
+    for what, source in (("generator", a.generator), ("filter labeller", a.filter_labeller)):
+        if source is not None and omitted is None and len(seen) < len(train.targets):
+            learnt, omitted = _trained_on(what, source, learnt)
     per_class = a.per_class if chosen is None else n_real // 10  # the protocol's steps for a set of this size
     steps = a.steps if a.steps is not None else (
         STEPS.get(per_class, 1000) if per_class is not None else (a.epochs or 5) * (len(x) // a.batch_size))
@@ -205,6 +257,7 @@ def _main(argv: list[str] | None = None) -> int:
               "give a smaller --batch-size, or --steps.", file=sys.stderr)
         return 2
     steps = 5 if a.dry_run else steps
+    batch_size = min(a.batch_size, len(x))  # fit draws a batch from one pass at most: the whole set, if smaller
     model, secs = train_reference_classifier(x, y, steps=steps, seed=a.seed, width=a.width, batch_size=a.batch_size,
                                              lr=a.lr, device=a.device, progress=True)
     model.cpu()
@@ -212,16 +265,18 @@ def _main(argv: list[str] | None = None) -> int:
     acc = accuracy(model, *eval_images(train, test, eval_set, seen, a.subset_seed))
     print(f"{'validation' if a.val else 'test'} accuracy {acc:.4%} after {steps} steps in {secs:.0f} s")
     model.save_pretrained(a.output_dir)
-    with open(f"{a.output_dir}/training.json", "w") as f:
-        json.dump({"command": "python scripts/train_classifier.py " + " ".join(sys.argv[1:]),
-                   f"{eval_set}_accuracy": acc, "train_images": n_real, "steps": steps, "seconds": round(secs, 1),
-                   # a subset's training-set indices: scripts/evaluate.py checks a labeller or teacher against its arm's
-                   **({"indices": seen.tolist()} if len(seen) < len(train.targets) else {}),
-                   **({} if a.generator is None and not a.augmented else
-                      {"generator": a.generator, "augmented": a.augmented, "synthetic": a.synthetic,
-                       "filter_labeller": a.filter_labeller,
-                       "min_confidence": a.min_confidence if a.filter_labeller else None, "acceptance": acceptance})},
-                  f, indent=2)
+    info = {"command": "python scripts/train_classifier.py " + " ".join(sys.argv[1:]),
+            f"{eval_set}_accuracy": acc, "train_images": n_real, "steps": steps, "seconds": round(secs, 1),
+            "batch_size": batch_size, **({"batch_size_asked": a.batch_size} if batch_size != a.batch_size else {}),
+            # a subset's training-set indices: scripts/evaluate.py checks a labeller or teacher against its arm's
+            **({"indices": learnt.tolist()} if omitted is None and len(learnt) < len(train.targets) else {}),
+            **({"indices_omitted": omitted} if omitted is not None else {}),
+            **({} if a.generator is None and not a.augmented else
+               {"generator": a.generator, "augmented": a.augmented, "synthetic": synthetic,
+                "filter_labeller": a.filter_labeller,
+                "min_confidence": min_confidence if a.filter_labeller else None, "acceptance": acceptance})}
+    # through a temporary file: a failed or interrupted write leaves no half-written training.json
+    _atomic_write(Path(a.output_dir) / "training.json", lambda tmp: Path(tmp).write_text(json.dumps(info, indent=2)))
     return 0
 
 

@@ -228,3 +228,191 @@ def test_gen_metrics_refuses_sample_counts_it_would_misreport(tmp_path):
         res = subprocess.run([sys.executable, script, *extra], capture_output=True, text=True, timeout=120)
         assert res.returncode == 2 and said in res.stderr and "Traceback" not in res.stderr, res.stderr[-1000:]
     assert card.read_text() == "---\nlicense: mit\n---\n# x\n"
+
+
+def _gen_metrics():
+    """scripts/gen_metrics.py as a module, to call its main() in this process."""
+    script = Path(__file__).resolve().parent.parent / "scripts" / "gen_metrics.py"
+    sys.path.insert(0, str(script.parent))
+    try:
+        import gen_metrics
+    finally:
+        sys.path.pop(0)
+    return gen_metrics
+
+
+@pytest.fixture
+def cheap_figures(monkeypatch):
+    """gen_metrics.py with stand-in features (8 random ones per image) and memorisation: seconds, not minutes. Returns
+    the image sets whose features were asked for, in order (the reference first)."""
+    import ganaug.metrics as metrics
+
+    asked = []
+
+    def features(classifier, images, batch_size=2000):
+        asked.append(images)
+        return torch.randn(len(images), 8, generator=torch.Generator().manual_seed(len(asked))).double()
+
+    monkeypatch.setattr(metrics, "extract_features", features)
+    monkeypatch.setattr(metrics, "memorisation", lambda samples, train, **kw: (0.0, 1.0))
+    return asked
+
+
+def test_gen_metrics_reference_test_is_a_random_draw_below_10000(tiny_generator_dir, cheap_figures):
+    """--reference test with fewer than 10 000 samples: a random n of the test set drawn by --seed, not the first n
+    (MNIST's first and last 5000 test images come from different writers); 10 000 stay the whole set, in order."""
+    from ganaug._data import load_mnist
+
+    test = load_mnist(train=False).data
+    where = {bytes(img.numpy()): i for i, img in enumerate(test)}
+    main = _gen_metrics().main
+
+    def reference(n, seed):
+        cheap_figures.clear()
+        assert main(["--generator", str(tiny_generator_dir), "--num-samples", str(n), "--reference", "test",
+                     "--seed", str(seed)]) == 0
+        return cheap_figures[0]
+
+    drawn = {seed: [where[bytes(img.numpy())] for img in reference(100, seed)] for seed in (0, 1)}
+    for idx in drawn.values():
+        assert len(set(idx)) == 100 and min(idx) < 5000 <= max(idx)  # both halves of the test set
+    assert drawn[0] != drawn[1] and [where[bytes(img.numpy())] for img in reference(100, 0)] == drawn[0]
+    assert torch.equal(reference(10_000, 3), test)  # the card's figures: the whole test set, as before
+
+
+def test_class_consistency_is_na_where_the_measuring_classifier_chose_the_labels(tmp_path, tiny_seed_generator_dir,
+                                                                                cheap_figures, monkeypatch, capsys):
+    """Samples relabelled, or filtered, by the reference classifier are 100% consistent with it by construction:
+    recorded as null, printed as n/a. A labeller of another's is a measurement."""
+    import ganaug
+    from ganaug import load_classifier
+    from ganaug.models import Generator
+
+    main = _gen_metrics().main
+    shipped = str(Path(ganaug.__file__).parent / "weights" / "classifier")  # the reference classifier, as a folder
+    runs = {"relabel": (["--relabel"], "n/a (labelled by the measuring classifier)"),
+            "filter": (["--min-confidence", "0.9"], "n/a (by construction: the measuring classifier kept only "
+                                                    "samples it gives at least 0.9 for their label)"),
+            "filter-by-folder": (["--min-confidence", "0.9", "--labeller", shipped], "n/a (by construction")}
+    for name, (extra, said) in runs.items():  # the shipped generator: digits the filter accepts
+        out = tmp_path / f"{name}.json"
+        assert main(["--num-samples", "100", "--json", str(out), *extra]) == 0
+        m = json.loads(out.read_text())
+        assert m["class_consistency"] is None and m["class_consistency_note"].startswith("n/a (")
+        assert f"class consistency {said}" in capsys.readouterr().out
+    # an unconditional generator, labelled by the reference classifier: its digits all go to the class the
+    # classifier gives most of this tiny generator's output (it draws much the same image every time)
+    g = Generator.from_pretrained(tiny_seed_generator_dir)
+    with torch.no_grad():
+        top = int(load_classifier()(g(torch.randn(64, g.latent_dim))).argmax(1).mode().values)
+    real = ganaug.SyntheticMNIST
+    monkeypatch.setattr(ganaug, "SyntheticMNIST",
+                        lambda n, **kw: real(n, class_counts=[n if c == top else 0 for c in range(10)], **kw))
+    out = tmp_path / "seed.json"
+    assert main(["--generator", str(tiny_seed_generator_dir), "--labeller", "reference", "--num-samples", "100",
+                 "--json", str(out)]) == 0
+    assert json.loads(out.read_text())["class_consistency"] is None
+    assert "class consistency n/a (labelled by the measuring classifier)" in capsys.readouterr().out
+
+
+def test_gen_metrics_an_unmet_filter_is_one_line_and_exit_1(tmp_path, tiny_generator_dir, capsys):
+    out = tmp_path / "m.json"
+    assert _gen_metrics().main(["--generator", str(tiny_generator_dir), "--num-samples", "100",
+                                "--min-confidence", "0.999", "--json", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: Only 0 of 100 samples accepted") and err.count("\n") == 1 and not out.exists()
+
+
+def test_gen_metrics_checks_its_paths_first_and_writes_json_whole(tmp_path, tiny_generator_dir, cheap_figures,
+                                                                  monkeypatch, capsys):
+    """A --json in no folder and a missing --card are refused before anything is computed; an existing --json is
+    replaced only with --overwrite, through a temporary file."""
+    import ganaug._hub as hub
+
+    main = _gen_metrics().main
+    gen = ["--generator", str(tiny_generator_dir)]
+    for extra, said in ((["--json", str(tmp_path / "nowhere" / "m.json")], "there is no folder"),
+                        (["--json", str(tmp_path)], "is a folder"),
+                        (["--card", str(tmp_path / "README.md"), "--num-samples", "1000"], "no model card there")):
+        assert main(gen + extra) == 2
+        err = capsys.readouterr().err
+        assert err.startswith("error: ") and said in err and cheap_figures == [], err
+    out = tmp_path / "m.json"
+    out.write_text('{"kept": true}')
+    assert main(gen + ["--num-samples", "100", "--json", str(out)]) == 2
+    assert "already exists" in capsys.readouterr().err and out.read_text() == '{"kept": true}' and cheap_figures == []
+    written, real_write = [], hub._atomic_write
+    monkeypatch.setattr(hub, "_atomic_write", lambda path, write: (written.append(Path(path)), real_write(path, write)))
+    assert main(gen + ["--num-samples", "100", "--json", str(out), "--overwrite"]) == 0
+    assert written == [out] and json.loads(out.read_text())["num_samples"] == 100
+
+
+def test_card_entry_is_replaced_only_when_measured_alike_or_asked(tmp_path, tiny_generator_dir, cheap_figures, capsys):
+    """update_card_metrics refuses to replace an entry measured with other settings (naming them) unless
+    overwrite=True; figures measured alike replace it (a re-measure). gen_metrics.py --card refuses before
+    measuring, and --overwrite replaces."""
+    from huggingface_hub import ModelCard
+
+    from ganaug._hub import update_card_metrics
+
+    card = tmp_path / "README.md"
+    card.write_text("---\nlicense: mit\n---\n# gen\n")
+    settings = {"generator_source": "g", "num_samples": 10_000, "min_confidence": None, "truncation": 1.0,
+                "bf16": False, "relabel": False, "reference": "test"}
+    update_card_metrics(card, "t1", {**settings, "fid_c": 1.0})
+    before = card.read_text()
+    for other, said in (({"truncation": 0.8}, "(truncation 1.0 in the card, 0.8 now)"),
+                        ({"num_samples": 5000, "bf16": True}, "(bf16 False in the card, True now; num_samples 10000"),
+                        ({"min_confidence": 0.9, "labeller": "reference"},
+                         "(min_confidence None in the card, 0.9 now; labeller not recorded in the card, 'reference' "
+                         "now)")):
+        with pytest.raises(ValueError, match="already records figures under 't1' measured otherwise") as e:
+            update_card_metrics(card, "t1", {**settings, **other, "fid_c": 2.0})
+        assert said in str(e.value) and card.read_text() == before
+    update_card_metrics(card, "t1", {**settings, "fid_c": 1.5})  # a re-measure
+    assert ModelCard(card.read_text()).data.to_dict()["ganaug_metrics"]["t1"]["fid_c"] == 1.5
+    update_card_metrics(card, "t1", {**settings, "truncation": 0.8, "fid_c": 2.0}, overwrite=True)
+    assert ModelCard(card.read_text()).data.to_dict()["ganaug_metrics"]["t1"]["truncation"] == 0.8
+
+    main = _gen_metrics().main
+    cmd = ["--generator", str(tiny_generator_dir), "--num-samples", "1000", "--card", str(card), "--name", "tiny"]
+    assert main(cmd + ["--truncation", "0.5"]) == 0
+    before = card.read_text()
+    cheap_figures.clear()
+    assert main(cmd + ["--truncation", "0.7"]) == 2
+    err = capsys.readouterr().err
+    assert "truncation 0.5 in the card, 0.7 now" in err and "--overwrite" in err
+    assert card.read_text() == before and cheap_figures == []  # refused before measuring
+    assert main(cmd + ["--truncation", "0.7", "--overwrite"]) == 0
+    assert ModelCard(card.read_text()).data.to_dict()["ganaug_metrics"]["tiny"]["truncation"] == 0.7
+
+
+def test_card_null_class_consistency_shows_as_na_with_the_reason(tmp_path):
+    from ganaug._hub import update_card_metrics
+
+    card = tmp_path / "README.md"
+    card.write_text("---\nlicense: mit\n---\n# gen\n")
+    update_card_metrics(card, "plain", {"num_samples": 100, "fid_c": 1.0, "class_consistency": 0.99})
+    assert "Class consistency is not given" not in card.read_text()
+    update_card_metrics(card, "relabelled", {"num_samples": 100, "fid_c": 1.0, "class_consistency": None,
+                                             "relabel": True, "labeller": "reference"})
+    text = card.read_text()
+    assert "class_consistency: null" in text and "| relabelled | 100 | 1.000 | – | – | – | – | – |" in text
+    assert text.count("Class consistency is not given (–, null in the metadata)") == 1
+    update_card_metrics(card, "plain", {"num_samples": 100, "fid_c": 1.1, "class_consistency": 0.99})
+    assert card.read_text().count("Class consistency is not given") == 1  # rebuilt, not repeated
+
+
+def test_update_card_downstream_refuses_a_repeated_seed(tmp_path):
+    """A seed twice in one entry's rows counted one run twice in the mean and shrank the spread."""
+    from ganaug._hub import update_card_downstream
+
+    card = tmp_path / "README.md"
+    card.write_text("---\nlicense: mit\n---\n# gen\n")
+    rows = [{"arm": "real", "per_class": 10, "seed": s, "accuracy": acc, "steps": 500, "eval_set": "test",
+             "generator": None} for s, acc in ((0, 0.9), (0, 0.9), (1, 0.8))]
+    with pytest.raises(ValueError, match=r"'real, 10 / class' repeat seed 0 \(3 rows, seeds \[0, 0, 1\]\)"):
+        update_card_downstream(card, rows)
+    assert card.read_text() == "---\nlicense: mit\n---\n# gen\n"
+    entries = update_card_downstream(card, rows[1:])
+    assert entries["real, 10 / class"]["seeds"] == [0, 1]

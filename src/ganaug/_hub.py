@@ -506,27 +506,85 @@ def _card_metadata(card_path: str | os.PathLike, key: str, entries: dict[str, An
     return path, card, recorded
 
 
-def update_card_metrics(card_path: str | os.PathLike, name: str, figures: dict[str, Any]) -> None:
+_MISSING = object()  # a setting an entry does not record (written before the setting was)
+
+# how a card entry's figures were measured (gen_metrics.py's settings): an entry is replaced by figures measured
+# the same way (a re-measure) without more ado, by others only when asked to (overwrite)
+METRIC_SETTINGS = ("generator_source", "generator_revision", "truncation", "min_confidence", "relabel", "labeller",
+                   "bf16", "num_samples", "reference")
+
+
+def _card_figures(figures: dict[str, Any]) -> dict[str, Any]:
+    """Figures as a card's metadata records them (floats to 6 decimals)."""
+    return {k: (round(v, 6) if isinstance(v, float) else v) for k, v in figures.items()}
+
+
+def _metric_clashes(card_path: str | os.PathLike, name: str, recorded: dict[str, Any], figures: dict[str, Any],
+                    overwrite: bool) -> None:
+    """A ValueError naming the settings in which ``figures`` differ from the entry ``recorded`` under ``name``
+    (``METRIC_SETTINGS``; one side recording a setting and the other not counts as different), unless ``overwrite``."""
+    before = recorded.get(name)
+    if overwrite or not isinstance(before, dict):
+        return
+    figures = _card_figures(figures)
+
+    def shown(v: Any) -> str:
+        return "not recorded" if v is _MISSING else repr(v)
+
+    clashes = [f"{k} {shown(before.get(k, _MISSING))} in the card, {shown(figures.get(k, _MISSING))} now"
+               for k in METRIC_SETTINGS if before.get(k, _MISSING) != figures.get(k, _MISSING)]
+    if clashes:
+        raise ValueError(f"{card_path} already records figures under {name!r} measured otherwise ({'; '.join(clashes)})"
+                         f"; the card is unchanged. Record these under another name (gen_metrics.py --name), or "
+                         f"replace that entry with --overwrite (overwrite=True).")
+
+
+def check_card_metrics(card_path: str | os.PathLike, name: str, figures: dict[str, Any], *,
+                       overwrite: bool = False) -> None:
+    """What ``update_card_metrics`` would refuse, found before the figures are measured: ``figures`` need hold only
+    the settings (``METRIC_SETTINGS``). Reads the card; writes nothing."""
+    from huggingface_hub import ModelCard
+
+    path = Path(card_path)
+    if not path.is_file():
+        raise FileNotFoundError(f"No model card at {path}; render one with scripts/train_gan.py first.")
+    _metric_clashes(card_path, name, ModelCard(path.read_text()).data.to_dict().get("ganaug_metrics") or {}, figures,
+                    overwrite)
+
+
+def update_card_metrics(card_path: str | os.PathLike, name: str, figures: dict[str, Any], *,
+                        overwrite: bool = False) -> None:
     """Record measured generator figures in a model card: under ``ganaug_metrics[name]`` in its YAML
     metadata, and as the table of its "## Evaluation" section (rebuilt from all recorded entries). Final figures
-    only: measured against the test set (``figures["reference"] == "test"``, as gen_metrics.py records it)."""
+    only: measured against the test set (``figures["reference"] == "test"``, as gen_metrics.py records it).
+
+    An entry already recorded under ``name`` is replaced by figures measured with the same settings
+    (``METRIC_SETTINGS``: a re-measure); measured otherwise, only with ``overwrite``, else a ValueError names the
+    settings that differ and the card is left as it was. A ``class_consistency`` of None (the reference classifier
+    labelled or filtered the samples itself) shows as "–", and the section says why."""
     if figures.get("reference", "test") != "test":
         raise ValueError(f"figures measured against {figures.get('reference')!r} images are for choosing settings; a "
                          "card records final figures, measured against the test set (gen_metrics.py --card).")
-    path, card, recorded = _card_metadata(card_path, "ganaug_metrics",
-                                          {name: {k: (round(v, 6) if isinstance(v, float) else v)
-                                                  for k, v in figures.items()}})
+    path, card, recorded = _card_metadata(card_path, "ganaug_metrics", {name: _card_figures(figures)},
+                                          lambda before: _metric_clashes(card_path, name, before, figures, overwrite))
     head = "| variant | samples | " + " | ".join(label for _, label, _ in _METRIC_COLUMNS) + " |"
     rows = [head, "|---" * (len(_METRIC_COLUMNS) + 2) + "|"]
     for variant, f in recorded.items():
         cells = [fmt.format(f[k]) if isinstance(f.get(k), (int, float)) else "–" for k, _, fmt in _METRIC_COLUMNS]
         rows.append(f"| {variant} | {f.get('num_samples', '–')} | " + " | ".join(cells) + " |")
+    # an entry that records no class consistency on purpose (None): the classifier that measures it chose the labels
+    na = any(isinstance(f, dict) and "class_consistency" in f and f["class_consistency"] is None
+             for f in recorded.values())
     section = (
         "## Evaluation\n"
         "Measured with `scripts/gen_metrics.py` (features of ganaug's reference classifier; FID-C beside its\n"
         "real-train-vs-test value for scale; precision/recall k=3; memorisation: share of samples closer to a\n"
         "training image than the 1st percentile of real nearest-neighbour distances). Also in the metadata\n"
-        "above, `ganaug_metrics`.\n\n" + "\n".join(rows) + "\n"
+        "above, `ganaug_metrics`.\n"
+        + ("Class consistency is not given (–, null in the metadata) where the reference classifier itself labelled\n"
+           "the samples (relabelled, or an unconditional generator) or filtered them (min_confidence 0.5 or more): it is\n"
+           "100% by construction, not a measurement.\n" if na else "")
+        + "\n" + "\n".join(rows) + "\n"
     )
     text = str(card)
     match = re.search(r"^## Evaluation\n.*?(?=^## |\Z)", text, flags=re.M | re.S)
@@ -543,8 +601,6 @@ def update_card_metrics(card_path: str | os.PathLike, name: str, figures: dict[s
         text = text.rstrip() + "\n\n" + section
     _atomic_write(path, lambda tmp: Path(tmp).write_text(text))
 
-
-_MISSING = object()
 
 # how a synthetic arm's samples were drawn: recorded in its card entry (protocol_run's row fields)
 DOWNSTREAM_SAMPLING = ("generator_source", "generator_revision", "truncation", "min_confidence", "relabel", "labeller",
@@ -569,6 +625,13 @@ def update_card_downstream(card_path: str | os.PathLike, rows: list[dict[str, An
     for r in rows:
         size, label = size_label(r["per_class"]), run_label(r)
         groups.setdefault(f"{r['arm']} [{label}], {size}" if label else f"{r['arm']}, {size}", []).append(r)
+    for key, rs in groups.items():  # a seed twice would count one run twice in the mean and shrink the spread
+        seeds = [r["seed"] for r in rs]
+        repeated = sorted({s for s in seeds if seeds.count(s) > 1})
+        if repeated:
+            raise ValueError(f"The rows of {key!r} repeat seed{'s' if len(repeated) > 1 else ''} "
+                             f"{', '.join(map(str, repeated))} ({len(rs)} rows, seeds {sorted(seeds)}): a card "
+                             "records the mean over distinct seeds. Pass each run once; the card is unchanged.")
     entries = {}
     for key, rs in groups.items():
         mean, std = mean_std([r["accuracy"] for r in rs])

@@ -3,7 +3,9 @@
 - ``fid_c``: Fréchet distance between Gaussian fits of penultimate-layer features ("FID-C");
   the matrix square root is scipy's ``linalg.sqrtm`` (as pytorch-fid uses).
 - ``precision_recall``: Kynkäänniemi et al. 2019, k-NN balls (k = 3) in the same features.
-- ``class_consistency``: fraction of samples the classifier assigns to their conditioned label.
+- ``class_consistency``: fraction of samples the classifier assigns to their conditioned label. Not a
+  measurement where that classifier chose the labels (relabelled, an unconditional generator's) or filtered the
+  samples (``min_confidence`` of 0.5 or more): 100% by construction (scripts/gen_metrics.py records null there).
 - ``memorisation``: fraction of samples closer (pixel L2) to their nearest training image than
   the 1st percentile of nearest-neighbour distances among real training images.
 """
@@ -153,7 +155,8 @@ def precision_recall(real_features: torch.Tensor, fake_features: torch.Tensor, k
 
 @torch.inference_mode()
 def class_consistency(classifier: nn.Module, images: torch.Tensor, labels: torch.Tensor, batch_size: int = 2000) -> float:
-    """Fraction of images the classifier assigns to their given label."""
+    """Fraction of images the classifier assigns to their given label (1.0 by construction where this classifier
+    gave the labels, or kept only the images it assigns to them)."""
     images = _as_images(images)
     labels = _labels(labels, len(images))
     dev = next(classifier.parameters()).device

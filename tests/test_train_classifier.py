@@ -1,0 +1,138 @@
+"""scripts/train_classifier.py: what its training.json records, and what it refuses or reports as failed.
+
+(Its first tests, on subsets, self-training and augmented copies, are in test_evaluation.py.)
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+
+ROOT = Path(__file__).resolve().parent.parent
+BASE = ["--per-class", "10", "--width", "4", "--dry-run", "--val"]  # 5 steps; the test set is not loaded
+
+
+def _main():
+    """scripts/train_classifier.py's main(), run in this process."""
+    key = "ganaug_script_train_classifier"
+    if key not in sys.modules:
+        spec = importlib.util.spec_from_file_location(key, ROOT / "scripts" / "train_classifier.py")
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[key] = module  # before exec: its dataclass looks itself up there
+        spec.loader.exec_module(module)
+    return sys.modules[key].main
+
+
+@pytest.fixture(scope="module")
+def subset(mnist_train) -> torch.Tensor:
+    from ganaug.evaluation import class_balanced_subset
+
+    return class_balanced_subset(mnist_train.targets, 10, 0)
+
+
+@pytest.fixture(scope="module")
+def subset_labeller(tmp_path_factory) -> Path:
+    """A labeller trained on the 10-per-class subset only: its training.json records that subset."""
+    out = tmp_path_factory.mktemp("clf10") / "clf"
+    assert _main()(BASE + ["--output-dir", str(out)]) == 0
+    return out
+
+
+def _info(folder: Path) -> dict:
+    return json.loads((folder / "training.json").read_text())
+
+
+def test_indices_only_where_every_model_it_learnt_from_records_a_subset(tmp_path, tiny_generator_dir, subset,
+                                                                        subset_labeller):
+    """A classifier that learnt through a model trained on all 60 000 records no subset (scripts/evaluate.py would
+    take it as a low-data labeller or teacher), and says why; through models trained on a subset, the union."""
+    from ganaug.evaluation import recorded_indices
+
+    main = _main()
+    assert torch.equal(recorded_indices(subset_labeller), subset)
+    # the reference classifier as the filter: it saw all 60 000 images
+    out = tmp_path / "aug-ref"
+    assert main(BASE + ["--augmented", "--synthetic", "200", "--filter-labeller", "reference",
+                        "--output-dir", str(out)]) == 0
+    info = _info(out)
+    assert "indices" not in info and recorded_indices(out) is None
+    assert info["indices_omitted"] == "the filter labeller 'reference' was trained on all 60 000 images"
+    # a generator that records no subset (as the shipped one, trained on all 60 000)
+    out = tmp_path / "gen-full"
+    assert main(BASE + ["--generator", str(tiny_generator_dir), "--synthetic", "60", "--output-dir", str(out)]) == 0
+    info = _info(out)
+    assert "indices" not in info and str(tiny_generator_dir) in info["indices_omitted"]
+    assert "records no training subset" in info["indices_omitted"]
+    # the subset's own labeller as the filter: still the subset alone
+    out = tmp_path / "aug-sub"
+    assert main(BASE + ["--augmented", "--synthetic", "200", "--filter-labeller", str(subset_labeller),
+                        "--min-confidence", "0.01", "--output-dir", str(out)]) == 0
+    assert torch.equal(recorded_indices(out), subset) and "indices_omitted" not in _info(out)
+    # a generator that records the subset and three images outside it, filtered by the subset's labeller: the union
+    gen = tmp_path / "gen-sub"
+    shutil.copytree(tiny_generator_dir, gen)
+    outside = [i for i in range(60_000) if i not in set(subset.tolist())][:3]
+    (gen / "training.json").write_text(json.dumps({"hyperparameters": {"indices": subset.tolist() + outside[::-1]}}))
+    out = tmp_path / "gen-sub-clf"
+    assert main(BASE + ["--generator", str(gen), "--synthetic", "60", "--filter-labeller", str(subset_labeller),
+                        "--min-confidence", "0.01", "--output-dir", str(out)]) == 0
+    assert recorded_indices(out).tolist() == subset.tolist() + outside
+    assert _info(out)["train_images"] == 100  # the real images it trained on directly
+
+
+def test_an_unmet_filter_is_one_line_and_exit_1(tmp_path, tiny_generator_dir, tiny_classifier, capsys):
+    """The filter keeping too few samples is a failed run (exit 1, one line), in both branches that filter."""
+    main = _main()
+    tiny_classifier.save_pretrained(tmp_path / "lab")  # untrained: it gives no sample 0.99
+    for extra in (["--generator", str(tiny_generator_dir), "--synthetic", "60"], ["--augmented", "--synthetic", "10"]):
+        out = tmp_path / "x"
+        assert main(BASE + extra + ["--filter-labeller", str(tmp_path / "lab"), "--min-confidence", "0.99",
+                                    "--output-dir", str(out)]) == 1
+        err = capsys.readouterr().err
+        assert err.startswith("error: Only ") and err.count("\n") == 1 and "min_confidence=0.99" in err, err[-500:]
+        assert not (out / "model.safetensors").exists()
+
+
+def test_refuses_ignored_options_and_records_the_batch_it_trained_on(tmp_path, tiny_generator_dir, monkeypatch,
+                                                                     capsys):
+    """--min-confidence and --synthetic are refused where nothing uses them; training.json records the batch size
+    fit actually drew (capped at the set's size) and is written through a temporary file."""
+    import ganaug._hub as hub
+    import ganaug.evaluation as evaluation
+
+    main = _main()
+    for extra, words in ((["--min-confidence", "0.5"], "--min-confidence is the --filter-labeller threshold"),
+                         (["--synthetic", "7"], "--synthetic counts added samples; give --generator or --augmented"),
+                         (["--generator", str(tiny_generator_dir), "--min-confidence", "0.5"],
+                          "give --filter-labeller")):
+        assert main(BASE + extra + ["--output-dir", str(tmp_path / "x")]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith("error: ") and words in err and not (tmp_path / "x").exists(), err[-500:]
+
+    batches, written = [], []
+    real_affine, real_write = evaluation.random_affine, hub._atomic_write
+
+    def recording_affine(batch, *args, **kwargs):  # the reference recipe augments every batch it trains on
+        batches.append(len(batch))
+        return real_affine(batch, *args, **kwargs)
+
+    def recording_write(path, write):
+        written.append(Path(path).name)
+        return real_write(path, write)
+
+    monkeypatch.setattr(evaluation, "random_affine", recording_affine)
+    monkeypatch.setattr(hub, "_atomic_write", recording_write)
+    assert main(BASE + ["--output-dir", str(tmp_path / "b")]) == 0  # 100 images, --batch-size 128 by default
+    info = _info(tmp_path / "b")
+    assert batches == [100] * 5 and info["batch_size"] == 100 and info["batch_size_asked"] == 128
+    assert written[-1] == "training.json"  # model.safetensors too, by save_pretrained
+    batches.clear()
+    assert main(BASE + ["--batch-size", "32", "--output-dir", str(tmp_path / "c")]) == 0
+    info = _info(tmp_path / "c")
+    assert batches == [32] * 5 and info["batch_size"] == 32 and "batch_size_asked" not in info
