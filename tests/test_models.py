@@ -490,3 +490,12 @@ def test_an_empty_model_name_is_refused_not_taken_for_the_current_folder(saved, 
         with pytest.raises(ValueError, match="empty model name.*unset shell variable.*'.' for the current one"):
             Generator.from_pretrained(empty)
     assert Generator.from_pretrained(".").latent_dim == 8
+
+
+def test_an_override_that_changes_shapes_is_named_not_the_files(tmp_path):
+    Generator(arch="cdcgan", latent_dim=16, num_classes=10, width=4).save_pretrained(tmp_path)
+    with pytest.raises(ValueError, match=r"with \{'latent_dim': 100\}.*Drop the arguments that change the model's "
+                                         r"shapes") as e:
+        Generator.from_pretrained(tmp_path, latent_dim=100)
+    assert "Keep config.json and model.safetensors from the same" not in str(e.value)
+    assert Generator.from_pretrained(tmp_path, truncation=0.7).truncation == 0.7  # one that keeps the shapes loads

@@ -400,6 +400,11 @@ class StrictHubMixin:
                              "save_pretrained() call.") from e
         # the file's names, shapes and dtypes against the model's, before either is read into memory
         problems = _mismatches(expected, header_shapes(weights_path))
+        if problems and overrides:  # the files may well match each other: the override changed the shapes
+            raise ValueError(
+                f"{weights_path} does not fit a {cls.__name__} built from {config_path} with {overrides}: {problems}. "
+                f"Drop the arguments that change the model's shapes (keep to those such as truncation); the saved "
+                f"config is {saved}.")
         if problems:
             raise ValueError(
                 f"{weights_path} does not match the model described by {config_path}: {problems}. "
