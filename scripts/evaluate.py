@@ -72,6 +72,7 @@ class Args:
     output_dir: str
     quick: bool
     card: str | None
+    given: frozenset[str] = frozenset()  # the options the command line gave (dest names), defaults left out
 
 
 def parse(argv: list[str] | None = None) -> Args:
@@ -124,7 +125,12 @@ def parse(argv: list[str] | None = None) -> Args:
                         "card's metadata, under ganaug_downstream: the protocol's own steps (no --steps) and 3 or "
                         "more seeds. Each entry records how its samples were drawn; an entry of the same name drawn "
                         "otherwise is not replaced")
-    return Args(**vars(p.parse_args(argv)))
+    args = p.parse_args(argv)
+    # parsed again onto a namespace that already holds every option: argparse then fills in no default, so what is
+    # still the placeholder was not given (an option given its default value counts as given)
+    unset = object()
+    given = p.parse_args(argv, namespace=argparse.Namespace(**{k: unset for k in vars(args)}))
+    return Args(**vars(args), given=frozenset(k for k, v in vars(given).items() if v is not unset))
 
 
 def _claim(path: Path) -> bool:
@@ -157,9 +163,14 @@ def recorded_mismatches(row: dict, asked: dict) -> list[tuple[str, object, objec
 
     Only keys the row has are compared: rows written before a setting was recorded are taken as they are.
     """
+    def path(value: object) -> object:
+        return os.path.normpath(value) if isinstance(value, str) else value  # runs/x/ and ./runs/x are one folder
+
     def same(key: str, recorded: object, want: object) -> bool:
-        if key in PATH_SETTINGS and isinstance(recorded, str) and isinstance(want, str):
-            return os.path.normpath(recorded) == os.path.normpath(want)  # runs/x/ and ./runs/x are one folder
+        if key in PATH_SETTINGS:
+            return path(recorded) == path(want)
+        if key in PATH_LIST_SETTINGS and isinstance(recorded, list) and isinstance(want, list):
+            return [path(r) for r in recorded] == [path(w) for w in want]
         return recorded == want
 
     return [(k, row.get(k), v) for k, v in asked.items()
@@ -167,12 +178,18 @@ def recorded_mismatches(row: dict, asked: dict) -> list[tuple[str, object, objec
 
 
 PATH_SETTINGS = ("generator_source", "labeller")
+PATH_LIST_SETTINGS = ("teacher_sources",)
 ABSENT_IS_NONE = ("generator_revision",)  # recorded only when given: a row without it drew from an unpinned generator
 # the options behind each recorded setting, for messages
 SETTING_OPTIONS = {"subset_seed": "--subset-seed", "steps": "steps (--steps, or the protocol's per size)",
                    "generator_source": "--generator", "generator_revision": "--generator-revision",
+                   "generator_sha256": "the generator's weights (sha256 of its model.safetensors)",
                    "min_confidence": "--min-confidence",
-                   "truncation": "--truncation", "relabel": "--relabel", "labeller": "--labeller"}
+                   "truncation": "--truncation", "relabel": "--relabel", "labeller": "--labeller",
+                   "labeller_sha256": "the labeller's weights (sha256 of its model.safetensors)",
+                   "teacher_sources": "--teacher", "teacher_sha256": "the teachers' weights (sha256 of their "
+                   "model.safetensors)", "ratio": "--ratio", "label_smoothing": "--label-smoothing",
+                   "temperature": "--temperature"}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -181,11 +198,14 @@ def main(argv: list[str] | None = None) -> int:
     except (ValueError, FileNotFoundError, ConnectionError) as e:  # bad input found late (e.g. in a config file)
         print(f"error: {e}", file=sys.stderr)
         return 2
+    except RuntimeError as e:  # the work failed, not the command line (e.g. a filter that accepts too few samples)
+        print(f"error: {e}", file=sys.stderr)
+        return 1
 
 
 def _main(argv: list[str] | None = None) -> int:
-    from ganaug.evaluation import KD_ARMS, POOL_ARMS, STEPS, SYNTHETIC_AFFINE_ARMS, SYNTHETIC_ARMS, protocol_run, \
-        summarise
+    from ganaug.evaluation import BATCH_SIZE, KD_ARMS, POOL_ARMS, STEPS, SYNTHETIC_AFFINE_ARMS, SYNTHETIC_ARMS, \
+        pool_share, protocol_run, summarise, weights_sha256
 
     a = parse(argv)
     if any(s < 1 for s in a.sizes):
@@ -196,6 +216,38 @@ def _main(argv: list[str] | None = None) -> int:
         print(f"error: --seeds and --subset-seed must be non-negative, got --seeds {' '.join(map(str, a.seeds))} "
               f"--subset-seed {a.subset_seed}.", file=sys.stderr)
         return 2
+    for option, values in (("--sizes", a.sizes), ("--seeds", a.seeds)):
+        repeated = sorted({v for v in values if values.count(v) > 1})
+        if repeated:  # one run each: a repeated seed would count as several seeds in the table and --card
+            print(f"error: {option} {' '.join(map(str, values))} repeats {' '.join(map(str, repeated))}: give each "
+                  "once (each is one run, and a repeated one would be counted again in the table and the card).",
+                  file=sys.stderr)
+            return 2
+    for option, name in (("--generator-id", a.generator_id), ("--teacher-id", a.teacher_id)):
+        if name is not None and (not name or any(sep and sep in name for sep in ("/", os.sep, os.altsep))):
+            print(f"error: {option} names the model in run file names and tables, so it cannot be empty or hold a "
+                  f"path separator (got {name!r}): give a name such as 'sub10-ada'.", file=sys.stderr)
+            return 2
+    if a.quick and a.given & {"sizes", "seeds", "steps"}:
+        opts = " and ".join(f"--{k}" for k in ("sizes", "seeds", "steps") if k in a.given)
+        print(f"error: --quick is a fixed smoke run (10 per class, seed 0, 30 steps), which {opts} would not change: "
+              f"drop {opts}, or drop --quick (--steps 30 gives the smoke run's steps).", file=sys.stderr)
+        return 2
+    # options of arms this command does not run would be ignored: refused, as --generator-revision and
+    # --synthetic-affine are
+    for dests, arms, what in (
+            (("generator", "generator_id", "truncation", "min_confidence", "labeller", "relabel"), SYNTHETIC_ARMS,
+             "how their synthetic samples are drawn and named"),
+            (("teacher_id", "temperature"), KD_ARMS, "their teacher's name and softmax"),
+            (("pool",), POOL_ARMS, "the size of their pool of GAN samples or augmented copies"),
+            (("ratio",), ("gan", "gan+affine") + POOL_ARMS, "the fraction of synthetic or pool items in a batch")):
+        unused = [f"--{d.replace('_', '-')}" for d in dests if d in a.given]
+        if unused and not set(arms) & set(a.arms):
+            opts = " and ".join(unused)
+            print(f"error: {opts} appl{'ies' if len(unused) == 1 else 'y'} to the {', '.join(arms)} arms only "
+                  f"({what}), and --arms {' '.join(a.arms)} has none of them: add one to --arms, or drop {opts}.",
+                  file=sys.stderr)
+            return 2
     kd_arms = [arm for arm in a.arms if arm in KD_ARMS]
     if kd_arms and a.teacher is None:
         print(f"error: the {' and '.join(kd_arms)} arm(s) distil a teacher: add --teacher CLASSIFIER [...] (e.g. "
@@ -220,15 +272,23 @@ def _main(argv: list[str] | None = None) -> int:
     teacher_id = a.teacher_id or "+".join(Path(t).name for t in a.teacher or [])
     from ganaug.datasets import load_classifier
 
-    teachers = []  # loaded once, before any run is claimed (a wrong path costs nothing), and shared by every run
+    teacher_sha256 = []  # each loaded once, before any run is claimed (a wrong path costs nothing)
     for t in a.teacher or []:
         try:
-            teachers.append(load_classifier(t))
+            load_classifier(t)
+            teacher_sha256.append(weights_sha256(t, kind="classifier"))
         except (OSError, ValueError) as e:
             print(f"error: --teacher {t}: {e}", file=sys.stderr)
             return 2
     if not 0 < a.ratio < 1:
         print(f"error: --ratio must be in (0, 1) (the fraction of synthetic items), got {a.ratio}.", file=sys.stderr)
+        return 2
+    pool_arms = [arm for arm in a.arms if arm in POOL_ARMS]
+    if pool_arms and a.pool < pool_share(a.ratio):
+        # fit would put the whole pool in every batch, and fewer pool items than --ratio asks
+        print(f"error: the {' and '.join(pool_arms)} arm(s) take round({BATCH_SIZE} x --ratio {a.ratio:g}) = "
+              f"{pool_share(a.ratio)} pool items into every batch, more than --pool {a.pool} holds: give --pool "
+              f"{pool_share(a.ratio)} or more (the protocol's is 10 000), or a lower --ratio.", file=sys.stderr)
         return 2
     if a.steps is not None and a.steps < 1:
         print(f"error: --steps must be a positive number of classifier steps, got {a.steps}.", file=sys.stderr)
@@ -262,6 +322,7 @@ def _main(argv: list[str] | None = None) -> int:
               f"ORG/NAME and one of the arms {', '.join(SYNTHETIC_ARMS)} with it, or drop it.", file=sys.stderr)
         return 2
     generator = None  # the synthetic arms' generator, loaded once to check it before any run
+    generator_sha256 = labeller_sha256 = None  # their weights, which the runs record
     if set(a.arms) & set(SYNTHETIC_ARMS):
         from ganaug.datasets import load_generator
         from ganaug.models import check_truncation
@@ -278,6 +339,7 @@ def _main(argv: list[str] | None = None) -> int:
             return 2
         try:
             generator = load_generator(a.generator, revision=a.generator_revision)
+            generator_sha256 = weights_sha256(a.generator, kind="generator", revision=a.generator_revision)
         except (OSError, ValueError) as e:
             print(f"error: --generator {a.generator}: {e}", file=sys.stderr)
             return 2
@@ -291,6 +353,7 @@ def _main(argv: list[str] | None = None) -> int:
             except (OSError, ValueError) as e:
                 print(f"error: --labeller {a.labeller}: {e}", file=sys.stderr)
                 return 2
+        labeller_sha256 = weights_sha256(a.labeller or "reference", kind="classifier")
     from tqdm.auto import tqdm
 
     from ganaug._data import load_mnist
@@ -301,17 +364,23 @@ def _main(argv: list[str] | None = None) -> int:
     def asked(size: int, arm: str) -> dict:
         """The settings this command's run of ``arm`` at ``size`` records (as protocol_run writes them) that its
         file name leaves out."""
-        synthetic = arm in SYNTHETIC_ARMS
+        synthetic, kd = arm in SYNTHETIC_ARMS, arm in KD_ARMS
         relabel = synthetic and (a.relabel or not generator.conditional)
         labelled = synthetic and (a.min_confidence is not None or relabel)  # else the labeller is not used
         return {"subset_seed": a.subset_seed, "steps": steps_for(size),
                 "generator_source": ("ganaug default" if a.generator is None else a.generator) if synthetic else None,
                 "generator_revision": a.generator_revision if synthetic else None,
+                "generator_sha256": generator_sha256 if synthetic else None,
                 "min_confidence": a.min_confidence if synthetic else None,
                 "truncation": (a.truncation if a.truncation is not None else generator.truncation) if synthetic
                 else None,
                 "relabel": relabel if synthetic else None,
-                "labeller": (a.labeller or "reference") if labelled else None}
+                "labeller": (a.labeller or "reference") if labelled else None,
+                "labeller_sha256": labeller_sha256 if labelled else None,
+                "teacher_sources": list(a.teacher) if kd else None, "teacher_sha256": teacher_sha256 if kd else None,
+                # in the file name through :g formatting only (0.3 and 0.30000001 are one name)
+                "ratio": a.ratio if arm in ("gan", "gan+affine") + POOL_ARMS else None,
+                "label_smoothing": a.label_smoothing, "temperature": a.temperature if kd else None}
 
     mnist, test = load_mnist(train=True), load_mnist(train=False)
     sizes, seeds = ([10], [0]) if a.quick else (a.sizes, a.seeds)
@@ -375,11 +444,12 @@ def _main(argv: list[str] | None = None) -> int:
                                min_confidence=a.min_confidence,
                                truncation=a.truncation, labeller=a.labeller, relabel=a.relabel, mnist=mnist, test=test,
                                ratio=a.ratio, eval_set="val" if a.val else "test",
-                               synthetic_affine=saffine, teacher=teachers if arm in KD_ARMS else None,
+                               synthetic_affine=saffine, teacher=a.teacher if arm in KD_ARMS else None,
                                teacher_id=teacher_id, temperature=a.temperature, pool=a.pool,
                                label_smoothing=a.label_smoothing)
             if pinned and row.get("generator_source") is not None:  # where it came from, not "Generator"
-                row.update(generator_source=a.generator, generator_revision=a.generator_revision)
+                row.update(generator_source=a.generator, generator_revision=a.generator_revision,
+                           generator_sha256=generator_sha256)
             tmp = path.with_suffix(".json.tmp")
             tmp.write_text(json.dumps(row, indent=2))
             os.replace(tmp, path)  # atomic: an interrupted run leaves no half-written result
@@ -427,7 +497,7 @@ def _plot(rows: list[dict], path: Path, eval_set: str = "test") -> None:
 
     import matplotlib
 
-    from ganaug.evaluation import ALL_ARMS, run_label
+    from ganaug.evaluation import ALL_ARMS, table_labels
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -435,12 +505,13 @@ def _plot(rows: list[dict], path: Path, eval_set: str = "test") -> None:
     fig, ax = plt.subplots(figsize=(10, 5.5))
     # colour = arm, line style and marker = generator, so that 15+ lines stay tellable apart
     colours = dict(zip(ALL_ARMS, plt.get_cmap("tab10").colors))
-    gens = sorted({run_label(r) for r in rows} - {""})
+    labels = table_labels(rows)  # as the table names them: runs of two settings are never one line
+    gens = sorted(set(labels) - {""})
     styles = [("--", "s"), (":", "^"), ("-.", "D"), ((0, (1, 3)), "v"), ((0, (5, 1)), "P")]
     style = {"": ("-", "o"), **{g: styles[i % len(styles)] for i, g in enumerate(gens)}}
-    lines = sorted({(r["arm"], run_label(r)) for r in rows}, key=lambda k: (ALL_ARMS.index(k[0]), k[1]))
+    lines = sorted({(r["arm"], label) for r, label in zip(rows, labels)}, key=lambda k: (ALL_ARMS.index(k[0]), k[1]))
     for arm, gen in lines:
-        mine = [r for r in rows if r["arm"] == arm and run_label(r) == gen]
+        mine = [r for r, label in zip(rows, labels) if r["arm"] == arm and label == gen]
         sizes = sorted({r["per_class"] for r in mine})
         acc = [[100 * r["accuracy"] for r in mine if r["per_class"] == s] for s in sizes]
         ls, marker = style[gen]

@@ -449,13 +449,13 @@ def test_distillation_arms(tmp_path, mnist_train, tiny_generator_dir, tiny_class
     rows = [protocol_run(arm="kd", teacher=[tiny_classifier, tiny_classifier], teacher_id="two", **kw),
             protocol_run(arm="gan+kd", teacher=tiny_classifier, teacher_id="one", generator=tiny_generator_dir,
                          generator_id="tiny", pool=30, ratio=0.25, **kw),
-            protocol_run(arm="trivialaugment+kd", teacher=tiny_classifier, teacher_id="one", pool=30, temperature=1.0,
-                         **kw)]
-    assert [r["pool"] for r in rows] == [None, 30, 30] and rows[1]["ratio"] == 0.25 and rows[0]["ratio"] is None
+            protocol_run(arm="trivialaugment+kd", teacher=tiny_classifier, teacher_id="one", pool=40, temperature=1.0,
+                         **kw)]  # a pool of at least round(64 x 0.5) = 32, the pool items of every batch
+    assert [r["pool"] for r in rows] == [None, 30, 40] and rows[1]["ratio"] == 0.25 and rows[0]["ratio"] is None
     assert rows[1]["generator"] == "tiny" and rows[2]["generator"] is None and rows[0]["teacher"] == "two"
     assert all(0 <= r["accuracy"] <= 1 and r["train_items"] == 100 for r in rows)
     assert [run_label(r) for r in rows] == ["teacher two", "tiny, ratio 0.25, teacher one, pool 30",
-                                            "teacher one, T 1, pool 30"]
+                                            "teacher one, T 1, pool 40"]
     table = summarise(rows)
     assert "| kd [teacher two] |" in table and "| gan+kd [tiny, ratio 0.25, teacher one, pool 30] |" in table
     from ganaug._hub import update_card_downstream
@@ -479,7 +479,8 @@ def test_evaluate_distillation_flags(tmp_path, tiny_classifier):
     cmd = [sys.executable, str(ROOT / "scripts" / "evaluate.py"), "--output-dir", str(tmp_path / "x")]
     for extra, words in ((["--arms", "kd"], "add --teacher"),
                          (["--arms", "affine", "--teacher", str(tmp_path / "lab")], "add one to --arms"),
-                         (["--arms", "kd", "--teacher", str(tmp_path / "lab"), "--pool", "0"], "--pool must be"),
+                         (["--arms", "trivialaugment+kd", "--teacher", str(tmp_path / "lab"), "--pool", "0"],
+                          "--pool must be"),
                          (["--arms", "kd", "--teacher", str(tmp_path / "nope")], f"--teacher {tmp_path / 'nope'}:")):
         bad = subprocess.run(cmd + extra, capture_output=True, text=True, timeout=120)
         assert bad.returncode == 2 and words in bad.stderr and not (tmp_path / "x").exists(), bad.stderr[-500:]
@@ -782,3 +783,234 @@ def test_recorded_indices_of_a_hub_repo(tmp_path, monkeypatch):
     (tmp_path / "training.json").write_text("{not json")
     with pytest.warns(UserWarning, match="not readable JSON"):
         assert recorded_indices("org/sub") is None
+
+
+def test_tables_keep_runs_of_other_settings_apart():
+    # run_label left out truncation, the filter, relabelling, a "reference" labeller, the generator's source and the
+    # subset seed: runs of two settings under one --generator-id were averaged into one cell (n=2)
+    base = {"arm": "gan", "per_class": 10, "generator": "default", "ratio": 0.5, "subset_seed": 0, "truncation": 1.0,
+            "min_confidence": None, "relabel": False, "labeller": None, "generator_source": "ganaug default"}
+    for change, words in (({"truncation": 2.5}, ("default, truncation 1", "default, truncation 2.5")),
+                          ({"generator_source": "runs/b"}, ("default, generator source ganaug default",
+                                                            "default, generator source runs/b")),
+                          ({"relabel": True, "labeller": "reference"}, ("default, drawn labels, no labeller",
+                                                                        "default, relabelled, labeller reference")),
+                          ({"min_confidence": 0.9, "labeller": "reference"},
+                           ("default, no filter, no labeller", "default, min confidence 0.9, labeller reference")),
+                          ({"subset_seed": 1}, ("default, subset seed 0", "default, subset seed 1")),
+                          ({"generator_sha256": "ab" * 32}, ("default, generator sha256 not recorded",
+                                                             "default, generator sha256 abababababab"))):
+        rows = [dict(base, seed=0, accuracy=0.5), dict(base, seed=1, accuracy=0.7, **change)]
+        table = summarise(rows)
+        assert "(n=2)" not in table and all(f"| gan [{w}] |" in table for w in words), table
+    from ganaug.evaluation import table_labels
+
+    # one setting: the labels as before, whatever rows written before a field existed lack
+    rows = [dict(base, seed=i, accuracy=0.5) for i in range(2)]
+    assert table_labels(rows) == ["default", "default"] and "| gan [default] | 50.00 ± 0.00 (n=2) |" in summarise(rows)
+    old = {k: v for k, v in base.items() if k not in ("relabel", "labeller", "generator_source")}
+    assert table_labels([dict(old, seed=i, accuracy=0.5) for i in range(2)]) == ["default", "default"]
+    # a row with no generator_revision drew from an unpinned generator: not told apart from one that says so
+    assert table_labels([dict(base, seed=0, accuracy=0.5), dict(base, seed=1, accuracy=0.5, generator_revision=None)]
+                        ) == ["default", "default"]
+    # real arms: the subset seed only; sampling fields, absent or None, do not split them
+    real = [{"arm": "real", "per_class": 10, "seed": 0, "accuracy": 0.5, "generator": None, "subset_seed": 0},
+            {"arm": "real", "per_class": 10, "seed": 1, "accuracy": 0.5, "generator": None, "subset_seed": 0,
+             "labeller": None, "truncation": None}]
+    assert table_labels(real) == ["", ""] and "| real | 50.00 ± 0.00 (n=2) |" in summarise(real)
+    # distillation: the teachers' folders and weights behind one --teacher-id
+    kd = {"arm": "kd", "per_class": 10, "generator": None, "subset_seed": 0, "teacher": "lab", "temperature": 3.0}
+    rows = [dict(kd, seed=0, accuracy=0.5, teacher_sources=["a/lab"]),
+            dict(kd, seed=1, accuracy=0.5, teacher_sources=["b/lab"])]
+    assert table_labels(rows) == ["teacher lab, teacher sources a/lab", "teacher lab, teacher sources b/lab"]
+
+
+def test_committed_tables_read_the_same():
+    # the labels of single-setting tables are unchanged: results/default-v6/table.md from its runs
+    runs = ROOT / "results" / "default-v6" / "runs"
+    if not runs.is_dir():
+        pytest.skip("results/ is not in this checkout")
+    from ganaug.evaluation import STEPS
+
+    rows = [json.loads(p.read_text()) for p in sorted(runs.glob("*.json"))]
+    rows = [r for r in rows if r["steps"] == STEPS[r["per_class"]] and r.get("eval_set", "test") == "test"]
+    assert summarise(rows) + "\n" == (runs.parent / "table.md").read_text()
+
+
+def test_evaluate_refuses_repeated_sizes_and_seeds(tmp_path, capsys):
+    # --seeds 0 0 0 1 2 passed --card's three-seed rule and recorded seed 0 three times
+    main = _script("evaluate").main
+    out = ["--output-dir", str(tmp_path / "x"), "--arms", "real", "--steps", "2"]
+    for extra, words in ((["--sizes", "10", "--seeds", "0", "0", "1"], "--seeds 0 0 1 repeats 0: give each once"),
+                         (["--sizes", "10", "10", "--seeds", "0"], "--sizes 10 10 repeats 10: give each once")):
+        assert main(out + extra) == 2
+        err = capsys.readouterr().err
+        assert err.startswith("error: ") and words in err and not (tmp_path / "x").exists(), err[-500:]
+
+
+def test_finished_runs_are_reused_only_for_the_same_weights(tmp_path, tiny_generator_dir, tiny_classifier, capsys):
+    """A run's file name names the generator by --generator-id, the teacher by --teacher-id (default: the folders'
+    base names) and --ratio / --temperature through :g: a finished run is reused only for the sources, weights
+    (sha256) and exact values its row records."""
+    import hashlib
+    import shutil
+
+    from ganaug import Classifier, Generator
+    from ganaug._hub import DEFAULT_CLASSIFIER
+
+    def sha(folder: Path) -> str:
+        return hashlib.sha256((folder / "model.safetensors").read_bytes()).hexdigest()
+
+    main = _script("evaluate").main
+    gen, lab = tmp_path / "gen", tmp_path / "a" / "lab"
+    shutil.copytree(tiny_generator_dir, gen)
+    tiny_classifier.save_pretrained(lab)
+    def command(ratio: str = "0.3", temperature: str = "2") -> list[str]:
+        return ["--sizes", "10", "--seeds", "0", "--steps", "2", "--arms", "gan", "kd", "--ratio", ratio,
+                "--temperature", temperature, "--output-dir", str(tmp_path / "x")]
+
+    cmd = command()
+    models = ["--generator", str(gen), "--min-confidence", "0", "--teacher", str(lab)]
+    with pytest.warns(UserWarning, match="reference classifier"):  # the filter's, trained on all 60 000
+        assert main(cmd + models) == 0, capsys.readouterr().err[-2000:]
+    runs = tmp_path / "x" / "runs"
+    gan = json.loads((runs / "gan_10_0_default_r0.3_s2.json").read_text())
+    kd = json.loads((runs / "kd_10_0_none_tlab_T2_s2.json").read_text())
+    assert gan["generator_sha256"] == sha(gen) and gan["labeller_sha256"] == sha(DEFAULT_CLASSIFIER)
+    assert kd["teacher_sources"] == [str(lab)] and kd["teacher_sha256"] == [sha(lab)]
+    mtimes = {p: p.stat().st_mtime for p in runs.glob("*.json")}
+    # the same folders written otherwise: reused
+    assert main(cmd + ["--generator", f"{gen}/", "--min-confidence", "0", "--teacher", f"{lab}/"]) == 0
+    assert {p: p.stat().st_mtime for p in runs.glob("*.json")} == mtimes
+    capsys.readouterr()
+    # values the file name rounds
+    assert main(command("0.3000001", "2.0000001") + models) == 2
+    err = capsys.readouterr().err
+    assert "gan_10_0_default_r0.3_s2.json: --ratio recorded 0.3, asked 0.3000001" in err
+    assert "kd_10_0_none_tlab_T2_s2.json: --temperature recorded 2.0, asked 2.0000001" in err
+    # a teacher of the same name in another folder
+    tiny_classifier.save_pretrained(tmp_path / "b" / "lab")
+    assert main(cmd + models[:-1] + [str(tmp_path / "b" / "lab")]) == 2
+    assert f"--teacher recorded {[str(lab)]!r}, asked {[str(tmp_path / 'b' / 'lab')]!r}" in capsys.readouterr().err
+    # other weights in the same folders
+    torch.manual_seed(5)
+    Generator(arch="cdcgan", latent_dim=16, num_classes=10, width=4).save_pretrained(gen)
+    Classifier(width=4, feature_dim=8).save_pretrained(lab)
+    assert main(cmd + models) == 2
+    err = capsys.readouterr().err
+    assert f"the generator's weights (sha256 of its model.safetensors) recorded {gan['generator_sha256']!r}, asked " \
+           f"{sha(gen)!r}" in err
+    assert f"the teachers' weights (sha256 of their model.safetensors) recorded {kd['teacher_sha256']!r}" in err
+    assert {p: p.stat().st_mtime for p in runs.glob("*.json")} == mtimes
+    # rows written before the fields existed are taken as they are
+    mismatches = _script("evaluate").recorded_mismatches
+    assert mismatches({"teacher": "lab"}, {"teacher_sources": [str(lab)], "teacher_sha256": ["0" * 64]}) == []
+    assert mismatches({"teacher_sources": ["runs/t/"]}, {"teacher_sources": ["./runs/t"]}) == []
+
+
+def test_a_pool_smaller_than_its_batch_share_is_refused(tmp_path, mnist_train, tiny_classifier, capsys):
+    # fit took the whole pool when it held fewer than round(batch_size * ratio) items: a pool of 5 gave batches of
+    # 37 with 5 pool items, not 64 with 32
+    with pytest.raises(ValueError, match="round\\(batch_size x ratio\\) = 32 pool items .* more than the pool's 5: "
+                                         "give pool >= 32"):
+        protocol_run(arm="trivialaugment+kd", per_class=10, seed=0, subset_seed=0, steps=1, mnist=mnist_train,
+                     eval_set="val", teacher=tiny_classifier, pool=5)
+    tiny_classifier.save_pretrained(tmp_path / "lab")
+    main = _script("evaluate").main
+    cmd = ["--sizes", "10", "--seeds", "0", "--steps", "2", "--arms", "trivialaugment+kd", "--teacher",
+           str(tmp_path / "lab"), "--output-dir", str(tmp_path / "x")]
+    for extra, words in ((["--pool", "5"], "round(64 x --ratio 0.5) = 32 pool items into every batch, more than "
+                                           "--pool 5 holds: give --pool 32 or more"),
+                         (["--pool", "20", "--ratio", "0.4"], "= 26 pool items")):
+        assert main(cmd + extra) == 2
+        err = capsys.readouterr().err
+        assert err.startswith("error: ") and words in err and not (tmp_path / "x").exists(), err[-500:]
+
+
+def test_a_failed_run_is_one_error_line(tmp_path, tiny_generator_dir, monkeypatch, capsys):
+    # SyntheticMNIST's "Only N of M samples accepted" came out as a traceback partway through the job list
+    import ganaug.datasets
+
+    def unmet(*args, **kwargs):
+        raise RuntimeError("Only 0 of 100 samples accepted after 16384 candidates (min_confidence=0.99); lower "
+                           "min_confidence.")
+
+    monkeypatch.setattr(ganaug.datasets, "SyntheticMNIST", unmet)
+    main = _script("evaluate").main
+    cmd = ["--sizes", "10", "--seeds", "0", "--steps", "2", "--arms", "real", "gan", "--generator",
+           str(tiny_generator_dir), "--generator-id", "tiny", "--output-dir", str(tmp_path)]
+    assert main(cmd) == 1  # a runtime failure, not a usage error (2)
+    err = capsys.readouterr().err  # after tqdm's progress bar
+    assert err.endswith("\nerror: Only 0 of 100 samples accepted after 16384 candidates (min_confidence=0.99); lower "
+                        "min_confidence.\n") and "Traceback" not in err, err[-500:]
+    runs = tmp_path / "runs"
+    assert [p.name for p in runs.iterdir()] == ["real_10_0_none_s2.json"]  # the finished run kept, no lock left
+
+
+def test_evaluate_refuses_options_its_arms_ignore(tmp_path, tiny_generator_dir, tiny_classifier, capsys):
+    tiny_classifier.save_pretrained(tmp_path / "lab")
+    main = _script("evaluate").main
+    out = ["--output-dir", str(tmp_path / "x")]
+    small = ["--sizes", "10", "--seeds", "0", "--steps", "2"]
+    synthetic = ("to the gan, gan+affine, tstr, gan+kd arms only (how their synthetic samples are drawn and named), "
+                 "and --arms real affine has none of them")
+    for extra, words in (
+            (small + ["--arms", "real", "affine", "--truncation", "0.5"], f"error: --truncation applies {synthetic}"),
+            (small + ["--arms", "real", "affine", "--min-confidence", "0.9", "--relabel"],
+             f"--min-confidence and --relabel apply {synthetic}: add one to --arms, or drop --min-confidence and "
+             "--relabel."),
+            (small + ["--arms", "real", "affine", "--generator", str(tiny_generator_dir)], "--generator applies to"),
+            (small + ["--arms", "real", "affine", "--labeller", "reference"], "--labeller applies to"),
+            (small + ["--arms", "real", "affine", "--generator-id", "mine"], "--generator-id applies to"),
+            (small + ["--arms", "real", "--temperature", "2"], "--temperature applies to the kd, gan+kd, "
+                                                               "trivialaugment+kd arms only (their teacher's name "
+                                                               "and softmax)"),
+            (small + ["--arms", "real", "--teacher-id", "t"], "--teacher-id applies to the kd"),
+            (small + ["--arms", "kd", "--teacher", str(tmp_path / "lab"), "--pool", "40"],
+             "--pool applies to the gan+kd, trivialaugment+kd arms only (the size of their pool of GAN samples or "
+             "augmented copies), and --arms kd has none of them"),
+            (small + ["--arms", "real", "tstr", "--ratio", "0.3"], "--ratio applies to the gan, gan+affine, gan+kd, "
+                                                                   "trivialaugment+kd arms only"),
+            (["--quick", "--arms", "real", "--sizes", "100"], "--quick is a fixed smoke run (10 per class, seed 0, "
+                                                              "30 steps), which --sizes would not change: drop "
+                                                              "--sizes, or drop --quick"),
+            (["--quick", "--arms", "real", "--seeds", "0", "--steps", "30"], "which --seeds and --steps would not "
+                                                                             "change"),
+            (small + ["--arms", "gan", "--generator", str(tiny_generator_dir), "--generator-id", "a/b"],
+             "--generator-id names the model in run file names and tables, so it cannot be empty or hold a path "
+             "separator (got 'a/b')")):
+        assert main(out + extra) == 2, extra
+        err = capsys.readouterr().err
+        assert err.startswith("error: ") and words in err and not (tmp_path / "x").exists(), (extra, err[-500:])
+
+
+
+def test_weights_sha256_is_of_the_file_a_model_loads_from(tmp_path, tiny_generator_dir, tiny_classifier, monkeypatch):
+    import hashlib
+
+    import huggingface_hub
+
+    import ganaug._hub
+    from ganaug._hub import DEFAULT_CLASSIFIER, DEFAULT_GENERATOR
+    from ganaug.evaluation import weights_sha256
+
+    def sha(folder: Path) -> str:
+        return hashlib.sha256((folder / "model.safetensors").read_bytes()).hexdigest()
+
+    assert weights_sha256(None, kind="generator") == sha(DEFAULT_GENERATOR)
+    assert weights_sha256(None, kind="classifier") == weights_sha256("reference", kind="classifier") \
+        == sha(DEFAULT_CLASSIFIER)
+    assert weights_sha256(tiny_generator_dir, kind="generator") == sha(tiny_generator_dir)
+    assert weights_sha256(tiny_classifier, kind="classifier") is None  # an object names no file
+    seen = []
+
+    def download(repo_id, filename, revision=None, **kw):  # a Hub repo: its snapshot's file at the revision
+        seen.append((repo_id, filename, revision))
+        return str(tiny_generator_dir / filename)
+
+    monkeypatch.setattr(huggingface_hub, "hf_hub_download", download)
+    monkeypatch.setattr(ganaug._hub, "_endpoint_reachable", lambda: True)
+    assert weights_sha256("org/gen", kind="generator", revision="v1") == sha(tiny_generator_dir)
+    assert ("org/gen", "config.json", "v1") in seen
+    with pytest.raises(ValueError, match="kind must be"):
+        weights_sha256(None, kind="labeller")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import math
 import numbers
 import os
@@ -14,6 +15,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from ganaug._device import own_global_rng, to_device
+from ganaug._hub import DOWNSTREAM_SAMPLING
 
 __all__ = ["random_affine", "fit", "accuracy", "predict", "class_balanced_subset", "train_reference_classifier",
            "self_training_set", "filtered_samples", "augmented_samples", "half_real", "ensemble_teacher",
@@ -413,6 +415,7 @@ POOL_ARMS = ("gan+kd", "trivialaugment+kd")
 SYNTHETIC_ARMS = ("gan", "gan+affine", "tstr", "gan+kd")  # the arms that draw from a generator
 SYNTHETIC_AFFINE_ARMS = ("gan", "tstr")  # the synthetic arms without augmentation, where synthetic_affine applies
 STEPS = {10: 500, 100: 600, 1000: 1500, 6000: 3000}  # per real-set size (images per class); 6000 ~ all 60 000
+BATCH_SIZE = 64  # the protocol's classifier batch
 VAL_SIZE, VAL_SEED = 10_000, 777  # eval_set="val": this many training images outside the subset
 
 
@@ -447,7 +450,7 @@ def eval_images(mnist, test, eval_set: str, exclude: torch.Tensor, subset_seed: 
     return mnist.data[val_idx].unsqueeze(1).float() / 255, mnist.targets[val_idx]
 
 
-def protocol_run(*, arm: str, per_class: int, seed: int, subset_seed: int, steps: int, batch_size: int = 64,
+def protocol_run(*, arm: str, per_class: int, seed: int, subset_seed: int, steps: int, batch_size: int = BATCH_SIZE,
                  generator=None, generator_id: str = "default", min_confidence: float | None = None,
                  truncation: float | None = None, labeller=None, relabel: bool = False, mnist=None, test=None,
                  ratio: float = 0.5, eval_set: str = "test", synthetic_affine: bool = False,
@@ -475,7 +478,12 @@ def protocol_run(*, arm: str, per_class: int, seed: int, subset_seed: int, steps
     in results: ``kd`` on the real images alone; ``gan+kd`` with a pool of ``pool`` samples of ``generator`` (seed
     1000 + ``seed``; ``labeller`` and ``relabel`` as above) and ``trivialaugment+kd`` with ``pool``
     TrivialAugmentWide copies of the real images instead (the no-GAN control), each making round(``batch_size``
-    x ``ratio``) items of every batch. For an arm of the protocol the teacher must be trained on the subset only.
+    x ``ratio``) items of every batch (so ``pool`` must hold at least that many). For an arm of the protocol the
+    teacher must be trained on the subset only.
+
+    The result records what the models were: the generator's, labeller's and teachers' sources as given and the
+    sha256 of the ``model.safetensors`` each was loaded from (``weights_sha256``; None for a model passed as an
+    object), so that a finished run is reused only for the same weights (scripts/evaluate.py).
 
     The result's ``seconds`` is the classifier's training time; ``data_seconds`` the time before it, spent building
     the arm's data (the subset, sampling and filtering or relabelling synthetic digits, the pool, the teacher).
@@ -495,6 +503,11 @@ def protocol_run(*, arm: str, per_class: int, seed: int, subset_seed: int, steps
                          f"every batch of {batch_size} (got {ratio}).")
     if isinstance(ratio, bool) or not isinstance(ratio, (int, float)) or not 0 < ratio < 1:
         raise ValueError(f"ratio must be a number in (0, 1) (the fraction of synthetic items), got {ratio!r}.")
+    if arm in POOL_ARMS and pool < pool_share(ratio, batch_size):
+        # fit would fill every batch with the whole pool and fewer pool items than asked: the ratio silently moves
+        raise ValueError(f"arm {arm!r} takes round(batch_size x ratio) = {pool_share(ratio, batch_size)} pool items "
+                         f"into every batch of {batch_size}, more than the pool's {pool}: give pool >= "
+                         f"{pool_share(ratio, batch_size)} (the protocol's is 10 000), or a lower ratio.")
     check_label_smoothing(label_smoothing, arm in KD_ARMS)
     if eval_set not in ("test", "val"):
         raise ValueError(f"eval_set must be 'test' or 'val', got {eval_set!r}.")
@@ -574,11 +587,14 @@ def protocol_run(*, arm: str, per_class: int, seed: int, subset_seed: int, steps
     with own_global_rng(seed):  # the initial weights too: torch seeds its global RNG at random in each process
         model = SmallCNN()
     secs = fit(model, x, y, steps=steps, batch_size=batch_size, lr=1e-3, augment=augment, seed=seed, progress=progress,
-               augment_mask=augment_mask, teacher=teacher_fn, pool=pool_x, pool_per_batch=round(batch_size * ratio),
+               augment_mask=augment_mask, teacher=teacher_fn, pool=pool_x, pool_per_batch=pool_share(ratio, batch_size),
                label_smoothing=label_smoothing)
     acc = accuracy(model, x_eval, y_eval)
-    kd = {"teacher": teacher_id, "temperature": temperature,
-          "pool": pool if arm in POOL_ARMS else None} if arm in KD_ARMS else {}
+    kd = {"teacher": teacher_id, "temperature": temperature, "pool": pool if arm in POOL_ARMS else None,
+          # which classifiers teacher_id named: a name (by default the folders' base names) says too little
+          "teacher_sources": [_source_name(t, "reference") for t in members],
+          "teacher_sha256": [weights_sha256(t, kind="classifier") for t in members]} if arm in KD_ARMS else {}
+    labelled = synthetic and (syn.min_confidence is not None or syn.relabel)
     return {"arm": arm, "per_class": per_class, "real_images": int(len(idx)), "seed": seed, "subset_seed": subset_seed,
             "steps": steps, "batch_size": batch_size, "train_items": int(len(y)), "accuracy": acc,
             "seconds": round(secs, 1), "data_seconds": round(data_secs, 1),
@@ -592,12 +608,40 @@ def protocol_run(*, arm: str, per_class: int, seed: int, subset_seed: int, steps
             # what the generator and the labeller were (folders or Hub ids as given), so that a run is only reused
             # for the same ones (scripts/evaluate.py); the labeller only where it labels or filters the samples
             "generator_source": syn.generator_source if synthetic else None,
+            "generator_sha256": weights_sha256(generator, kind="generator") if synthetic else None,
             # below the full set: whether the generator records training on this subset only (False: on more, e.g.
             # the shipped one, trained on all 60 000, an upper bound; or not recorded)
             **({"generator_trained_on_subset": on_subset} if on_subset is not None else {}),
-            "labeller": _source_name(labeller, "reference") if synthetic and (syn.min_confidence is not None
-                                                                             or syn.relabel) else None,
+            "labeller": _source_name(labeller, "reference") if labelled else None,
+            "labeller_sha256": weights_sha256(labeller, kind="classifier") if labelled else None,
             **kd}
+
+
+def pool_share(ratio: float, batch_size: int = BATCH_SIZE) -> int:
+    """How many items of every batch of ``batch_size`` the pool arms (``POOL_ARMS``) draw from their pool."""
+    return round(batch_size * ratio)
+
+
+def weights_sha256(source, *, kind: str, revision: str | None = None) -> str | None:
+    """The sha256 (hex) of the ``model.safetensors`` that ``load_generator`` (``kind="generator"``) or
+    ``load_classifier`` (``kind="classifier"``) loads ``source`` from: for None (or "reference", a classifier) the
+    file shipped with ganaug, for a folder its file, for a Hub repo id the cached snapshot's file at ``revision``.
+    None for a model passed as an object, which names no file."""
+    from ganaug._hub import DEFAULT_CLASSIFIER, DEFAULT_GENERATOR, WEIGHTS_NAME, resolve_files
+
+    if kind not in ("generator", "classifier"):
+        raise ValueError(f"kind must be 'generator' or 'classifier', got {kind!r}.")
+    if isinstance(source, nn.Module):
+        return None
+    if source is None or kind == "classifier" and isinstance(source, str) and source == "reference":
+        file = (DEFAULT_GENERATOR if kind == "generator" else DEFAULT_CLASSIFIER) / WEIGHTS_NAME
+    else:
+        file = resolve_files(source, revision=revision)[1]
+    digest = hashlib.sha256()
+    with open(file, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def _source_name(source, default: str) -> str:
@@ -631,6 +675,73 @@ def run_label(row: dict) -> str:
     return ", ".join(parts)
 
 
+# settings a row records that run_label leaves out: runs of one arm, size and label that differ in one are tabled
+# apart, the differing settings added to their labels. Sampling settings count for the synthetic arms, the teacher's
+# for the distillation arms (synthetic_affine is in run_label already)
+_SAMPLING_SETTINGS = tuple(k for k in DOWNSTREAM_SAMPLING if k != "synthetic_affine") + ("generator_sha256",
+                                                                                         "labeller_sha256")
+_TEACHER_SETTINGS = ("teacher_sources", "teacher_sha256")
+_MISSING = object()  # a field the row lacks: written before the field existed, a value of its own
+_ABSENT_MEANS = {"generator_revision": None}  # except where a row records the field only when it is given
+
+
+def _settings(row: dict) -> dict:
+    """The settings of ``row`` that tell runs under one run_label apart (lists as tuples, so they can be compared)."""
+    keys = ("subset_seed",) + (_SAMPLING_SETTINGS if row.get("generator") else ()) + (
+        _TEACHER_SETTINGS if row.get("teacher") else ())
+    out = {}
+    for k in keys:
+        v = row[k] if k in row else _ABSENT_MEANS.get(k, _MISSING)
+        out[k] = tuple(v) if isinstance(v, list) else v
+    return out
+
+
+def _setting_words(key: str, value) -> str:
+    """A setting as a table label shows it, e.g. "truncation 2.5"."""
+    name = key.replace("_", " ")
+    if value is _MISSING:
+        return f"{name} not recorded"
+    words = {("min_confidence", None): "no filter", ("labeller", None): "no labeller",
+             ("generator_revision", None): "unpinned", ("relabel", True): "relabelled",
+             ("relabel", False): "drawn labels", ("generator_trained_on_subset", True): "generator trained on subset",
+             ("generator_trained_on_subset", False): "generator not trained on subset"}
+    if (key, value) in words:
+        return words[key, value]
+    if key.endswith("sha256"):  # a prefix tells weights apart in a table
+        value = "+".join(v[:12] if isinstance(v, str) else str(v) for v in (value if isinstance(value, tuple)
+                                                                          else (value,)))
+    elif isinstance(value, tuple):
+        value = "+".join(map(str, value))
+    elif isinstance(value, float):
+        value = f"{value:g}" if float(f"{value:g}") == value else repr(value)
+    return f"{name} {value}"
+
+
+def table_labels(rows: list[dict]) -> list[str]:
+    """How results tables and plots name each row's setting: its ``run_label``, and where runs of one arm and size
+    under that label differ in a setting the label leaves out (subset seed, how the synthetic samples were drawn,
+    the generator's, labeller's or teachers' weights and sources), those settings too (e.g. "default, truncation
+    2.5"), so that no cell averages runs of two settings. A field a row lacks (written before it was recorded)
+    counts as a value of its own ("truncation not recorded")."""
+    labels = [run_label(r) for r in rows]
+    settings = [_settings(r) for r in rows]
+    cells: dict[tuple, set] = {}
+    for r, label, s in zip(rows, labels, settings):
+        cells.setdefault((r["arm"], r["per_class"], label), set()).add(tuple(sorted(s.items(), key=lambda kv: kv[0])))
+    telling: dict[tuple, set] = {}  # (arm, label) -> the settings that differ within one of its cells
+    for (arm, _, label), kinds in cells.items():
+        if len(kinds) > 1:
+            values = [dict(k) for k in kinds]
+            telling.setdefault((arm, label), set()).update(
+                key for key in set().union(*values) if len({v.get(key, _MISSING) for v in values}) > 1)
+    out = []
+    for r, label, s in zip(rows, labels, settings):
+        keys = telling.get((r["arm"], label), set())
+        extra = [_setting_words(k, s.get(k, _MISSING)) for k in s if k in keys]
+        out.append(", ".join(([label] if label else []) + extra))
+    return out
+
+
 def size_label(per_class: int) -> str:
     """How results tables and cards name a real-set size."""
     return "all 60 000" if per_class >= 6000 else f"{per_class} / class"
@@ -644,17 +755,19 @@ def mean_std(values: list[float]) -> tuple[float, float]:
 
 
 def summarise(rows: list[dict]) -> str:
-    """Markdown table: mean ± std of accuracy (%) on the rows' eval set, per arm and real-set size."""
+    """Markdown table: mean ± std of accuracy (%) on the rows' eval set, per arm, setting (``table_labels``) and
+    real-set size."""
     sizes = sorted({r["per_class"] for r in rows})
     arms = [a for a in ALL_ARMS if any(r["arm"] == a for r in rows)]
     head = "| arm | " + " | ".join(size_label(s) for s in sizes) + " |"
     lines = [head, "|---" * (len(sizes) + 1) + "|"]
+    labels = table_labels(rows)
     for arm in arms:
-        for gen in sorted({run_label(r) for r in rows if r["arm"] == arm}):
+        for gen in sorted({label for r, label in zip(rows, labels) if r["arm"] == arm}):
             cells = []
             for s in sizes:
-                acc = [100 * r["accuracy"] for r in rows if r["arm"] == arm and r["per_class"] == s
-                       and run_label(r) == gen]
+                acc = [100 * r["accuracy"] for r, label in zip(rows, labels) if r["arm"] == arm and r["per_class"] == s
+                       and label == gen]
                 if not acc:
                     cells.append("–")
                 else:
