@@ -25,7 +25,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -84,8 +83,6 @@ def parse(argv: list[str] | None = None) -> Args:
 
 
 K = 3  # precision and recall's k-NN balls: each set needs k + 1 samples (a point is its own nearest neighbour)
-# SyntheticMNIST's RuntimeError when its filter cannot fill the classes
-UNMET_FILTER = re.compile(r"Only \d+ of \d+ ")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -95,7 +92,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {e}", file=sys.stderr)
         return 2
     except RuntimeError as e:  # the filter could not fill its classes: the run failed, the input was well formed
-        if not UNMET_FILTER.match(str(e)):  # anything else is a bug or the machine: its traceback
+        from ganaug.datasets import UnmetFilterError
+
+        if not isinstance(e, UnmetFilterError):  # anything else is a bug or the machine: its traceback
             raise
         print(f"error: {e}", file=sys.stderr)
         return 1

@@ -36,7 +36,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,8 +47,6 @@ if TYPE_CHECKING:
     import torch
 
 SYNTHETIC, MIN_CONFIDENCE = 5000, 0.9  # --synthetic's and --min-confidence's defaults, where they apply
-# the RuntimeError of SyntheticMNIST's and augmented_samples' filter when it cannot keep enough samples
-UNMET_FILTER = re.compile(r"Only \d+ of \d+ ")
 
 
 @dataclass
@@ -126,7 +123,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {e}", file=sys.stderr)
         return 2
     except RuntimeError as e:  # the filter could not keep enough samples: the run failed, the input was well formed
-        if not UNMET_FILTER.match(str(e)):  # anything else is a bug or the machine: its traceback
+        from ganaug.datasets import UnmetFilterError
+
+        if not isinstance(e, UnmetFilterError):  # anything else is a bug or the machine: its traceback
             raise
         print(f"error: {e}", file=sys.stderr)
         return 1

@@ -208,6 +208,11 @@ def _latents(latent_dim: int, seed: int, epoch: int, stream: int, start: int, st
     return torch.cat(parts)
 
 
+class UnmetFilterError(RuntimeError):
+    """A filter (``min_confidence``, a filter labeller) accepted too few samples to fill what was asked: the run
+    failed, though its input was well formed. Scripts report it in one line."""
+
+
 class SyntheticMNIST(VisionDataset):
     """Labelled digits from a pretrained generator, with torchvision's MNIST interface.
 
@@ -547,7 +552,7 @@ class SyntheticMNIST(VisionDataset):
             while any(have[c] < need[c] for c in wanted):
                 if examined >= limit:
                     short = {CLASSES[c]: need[c] - have[c] for c in need if have[c] < need[c]}
-                    raise RuntimeError(
+                    raise UnmetFilterError(
                         f"Only {sum(have.values())} of {self.num_samples} samples accepted after {examined} candidates "
                         f"(min_confidence={self.min_confidence}); still missing {short}. The generator rarely makes "
                         "those classes (or the filter rejects them): lower min_confidence, ask for fewer of them with "

@@ -15,7 +15,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from ganaug._device import own_global_rng, to_device
-from ganaug._hub import DOWNSTREAM_SAMPLING
+from ganaug._hub import _MISSING, DOWNSTREAM_SAMPLING  # _MISSING: a field a row lacks (written before it existed)
 
 __all__ = ["random_affine", "fit", "accuracy", "predict", "class_balanced_subset", "train_reference_classifier",
            "self_training_set", "filtered_samples", "augmented_samples", "half_real", "ensemble_teacher",
@@ -302,7 +302,9 @@ def augmented_samples(x: torch.Tensor, y: torch.Tensor, *, synthetic: int = 5000
         kept_x.append(xa); kept_y.append(ya)
         drawn, kept = drawn + reps * len(y), kept + len(ya)
         if lab is not None and drawn >= 100 * synthetic and kept < synthetic:
-            raise RuntimeError(f"Only {kept} of {drawn} augmented copies reach min_confidence={min_confidence} under "
+            from ganaug.datasets import UnmetFilterError
+
+            raise UnmetFilterError(f"Only {kept} of {drawn} augmented copies reach min_confidence={min_confidence} under "
                                f"the filter labeller; lower min_confidence or use a better labeller.")
     return torch.cat(kept_x)[:synthetic], torch.cat(kept_y)[:synthetic], None if lab is None else kept / drawn
 
@@ -681,7 +683,6 @@ def run_label(row: dict) -> str:
 _SAMPLING_SETTINGS = tuple(k for k in DOWNSTREAM_SAMPLING if k != "synthetic_affine") + ("generator_sha256",
                                                                                          "labeller_sha256")
 _TEACHER_SETTINGS = ("teacher_sources", "teacher_sha256")
-_MISSING = object()  # a field the row lacks: written before the field existed, a value of its own
 _ABSENT_MEANS = {"generator_revision": None}  # except where a row records the field only when it is given
 
 
