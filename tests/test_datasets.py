@@ -1250,3 +1250,68 @@ def test_a_wrong_model_as_labeller_is_named(tiny_generator_dir):
     assert "Embedding" not in str(caught.value)
     with pytest.raises(TypeError, match=r"^labeller=42: "):
         SyntheticMNIST(20, generator=tiny_generator_dir, device="cpu", labeller=42, relabel=True)
+
+
+@pytest.mark.parametrize("context", ["fork", "spawn"])
+def test_persistent_workers_after_set_epoch_raise_instead_of_serving_old_digits(tiny_generator_dir, context):
+    import copy
+    import multiprocessing
+
+    from torch.utils.data import DataLoader
+
+    if context not in multiprocessing.get_all_start_methods():
+        pytest.skip(f"no {context} here")
+    from torchvision.transforms import PILToTensor
+
+    ds = SyntheticMNIST(32, generator=tiny_generator_dir, device="cpu", transform=PILToTensor())
+    loader = DataLoader(ds, batch_size=16, num_workers=1, persistent_workers=True, multiprocessing_context=context)
+    first = torch.cat([x for x, _ in loader])
+    assert torch.equal(first, ds.data.unsqueeze(1))
+    ds.set_epoch(0)  # the same epoch: nothing moves, the workers stay right
+    assert torch.equal(torch.cat([x for x, _ in loader]), ds.data.unsqueeze(1))
+    ds.set_epoch(1)
+    with pytest.raises(RuntimeError, match=r"epoch 0, but set_epoch\(1\).*persistent_workers=False"):
+        next(iter(loader))
+    # workers that start afresh each epoch (the default) get the new set
+    fresh = torch.cat([x for x, _ in DataLoader(ds, batch_size=16, num_workers=1, multiprocessing_context=context)])
+    assert torch.equal(fresh, ds.data.unsqueeze(1)) and not torch.equal(fresh, first)
+    # a copy is a set of its own: moving the original does not touch a loader over the copy, nor the reverse
+    twin = copy.deepcopy(ds)
+    own = DataLoader(twin, batch_size=16, num_workers=1, persistent_workers=True, multiprocessing_context=context)
+    assert torch.equal(torch.cat([x for x, _ in own]), twin.data.unsqueeze(1))
+    ds.set_epoch(2)
+    assert torch.equal(torch.cat([x for x, _ in own]), twin.data.unsqueeze(1))
+    twin.set_epoch(3)
+    with pytest.raises(RuntimeError, match="persistent_workers"):
+        next(iter(own))
+
+
+def test_a_prefetched_set_is_made_again_when_the_weights_change(tiny_generator_dir):
+    from ganaug import datasets
+
+    eager = SyntheticMNIST(40, generator=tiny_generator_dir, device="cpu")
+    ahead = SyntheticMNIST(40, generator=tiny_generator_dir, device="cpu", prefetch=True)
+    ahead.set_epoch(1)  # epoch 2 is prefetched from the weights as they are now
+    assert ahead._pending["epoch"] == 2
+    with torch.no_grad():
+        for g in (eager.generator, ahead.generator):
+            next(g.parameters()).mul_(1.5)  # e.g. an optimiser step on the generator being trained
+    helper = ahead._pending.get("process")
+    with pytest.warns(UserWarning, match="weights .* changed after this epoch's set was prefetched"):
+        ahead.set_epoch(2)
+    eager.set_epoch(2)
+    assert torch.equal(ahead.data, eager.data)  # the new weights' digits, not the prefetched ones
+    if helper is not None:  # the helper forked with the old weights is gone; the next one has the new ones
+        assert not helper.alive() and ahead._pending["process"] is not helper
+    elif datasets._FORK_OK:
+        pytest.fail("a CPU prefetch on Linux runs in a helper process")
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # unchanged weights: the prefetched set is taken, silently
+        ahead.set_epoch(3)
+        eager.set_epoch(3)
+    assert torch.equal(ahead.data, eager.data)
+    ahead.generator.load_state_dict(eager.generator.state_dict())  # loading weights counts as a change too
+    with pytest.warns(UserWarning, match="prefetch=False"):
+        ahead.set_epoch(4)

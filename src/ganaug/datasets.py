@@ -8,6 +8,7 @@ generation batch size, the device nor DataLoader workers change which digit inde
 from __future__ import annotations
 
 import copy
+import itertools
 import math
 import multiprocessing
 import numbers
@@ -26,7 +27,7 @@ import numpy as np
 import torch
 from PIL import Image
 from torch import nn
-from torch.utils.data import ConcatDataset, Dataset, Sampler, Subset
+from torch.utils.data import ConcatDataset, Dataset, Sampler, Subset, get_worker_info
 from torchvision.datasets import VisionDataset
 from torchvision.datasets.vision import StandardTransform
 
@@ -191,6 +192,10 @@ def _check_fits_in_memory(num_samples: int, what: str = "", advice: str = "ask f
         raise MemoryError(f"{what}{num_samples} digits take {need / 2**30:.1f} GiB (28x28 uint8 images and int64 "
                           f"labels), more than this machine's {total / 2**30:.1f} GiB of memory: {advice}. To train on "
                           "more distinct digits than fit, keep a smaller set and call set_epoch(epoch) each epoch.")
+
+
+def _epoch_cell(epoch: int) -> torch.Tensor:
+    return torch.tensor([epoch], dtype=torch.int64).share_memory_()
 
 
 def _stream_seed(*keys: int) -> int:
@@ -385,6 +390,9 @@ class SyntheticMNIST(VisionDataset):
         self._pending: dict[str, Any] | None = None
         self._worker: _PrefetchProcess | None = None
         self.epoch = 0
+        # the epoch of the set this process holds, in shared memory: a DataLoader worker's copy reads it to learn that
+        # set_epoch has moved the set since it started (persistent workers), instead of serving old digits unawares
+        self._published = _epoch_cell(0)
         self.targets = self._labels()  # the same in every epoch; only the images change
         self.data, self.acceptance_rate = self._make(0)
 
@@ -400,8 +408,12 @@ class SyntheticMNIST(VisionDataset):
         set as it was, ``epoch`` included; call it again to make the new one.
 
         DataLoader workers hold copies of the dataset: with ``persistent_workers=True`` they keep the copy
-        they started with and never see this call, so leave ``persistent_workers`` off (the default) when
-        regenerating.
+        they started with, so leave ``persistent_workers`` off (the default) when regenerating. Such a worker
+        raises a RuntimeError that says so once this call has moved the set, instead of serving the old digits.
+
+        With ``prefetch=True``, a set prefetched before the generator's or labeller's weights changed (a
+        ``load_state_dict``, an optimiser step) is made again with the new ones, with a warning: prefetch saves
+        time only while the weights stay fixed.
         """
         if isinstance(self, _V2_WRAPPER):
             # torchvision's wrap_dataset_for_transforms_v2 makes a subclass that reads its items from the dataset
@@ -426,18 +438,33 @@ class SyntheticMNIST(VisionDataset):
         # retry makes the set again
         self.__dict__.pop("_item_images", None)  # as __setattr__ does for data
         self.__dict__.update(epoch=epoch, data=data, acceptance_rate=rate)
+        self._published[0] = epoch
         if self.prefetch:
             self._start_prefetch(epoch + 1)
 
+    def _inputs_key(self) -> tuple:
+        """What a set made now depends on besides the epoch: the models (which objects, and their weights: a tensor's
+        version counts its in-place changes, such as load_state_dict's and an optimiser step's) and the settings."""
+        key: list[Any] = [self.seed, self.truncation, self.min_confidence, self.relabel, tuple(self.class_counts),
+                          self.batch_size, self.bf16, self.num_samples, str(self.device)]
+        for model in (self.generator, self._net, self.labeller):
+            key.append(id(model))
+            if isinstance(model, nn.Module):
+                key.extend((t.data_ptr(), t._version) for t in itertools.chain(model.parameters(), model.buffers()))
+        return tuple(key)
+
     def _start_prefetch(self, epoch: int) -> None:
+        key = self._inputs_key()
         if self.device.type == "cpu" and _FORK_OK:
+            if self._worker is not None and self._worker.key != key:
+                self._worker.close()  # forked with the old weights or settings
             if self._worker is None or not self._worker.alive():
-                self._worker = _PrefetchProcess(self)
+                self._worker = _PrefetchProcess(self, key)
             self._worker.request(epoch)  # a reply whose request was never marked pending is passed over by result
-            self._pending = {"epoch": epoch, "process": self._worker}
+            self._pending = {"epoch": epoch, "process": self._worker, "key": key}
             return
         # waited on through an Event: after a join interrupted by Ctrl-C, Python 3.11's join returns at once
-        box: dict[str, Any] = {"epoch": epoch, "done": threading.Event()}
+        box: dict[str, Any] = {"epoch": epoch, "done": threading.Event(), "key": key}
 
         def work() -> None:
             try:
@@ -459,6 +486,19 @@ class SyntheticMNIST(VisionDataset):
         set_epoch waits for it again."""
         box = self._pending
         if box is None:
+            return None
+        if box["key"] != self._inputs_key():  # made from weights or settings that have changed since: not this set
+            if "process" in box:
+                box["process"].close()  # no use waiting for it; the next prefetch forks a helper with the new ones
+            else:
+                box["done"].wait()  # the generator is not shared between threads
+                box["thread"].join()
+            self._pending = None
+            if box["epoch"] == epoch:
+                warnings.warn("SyntheticMNIST(prefetch=True): the generator's or labeller's weights (or the set's "
+                              "settings) changed after this epoch's set was prefetched, so it was made again with the "
+                              "new ones, and prefetch saved no time. Prefetch pays off while the weights stay fixed: "
+                              "pass prefetch=False when they change between epochs.", UserWarning, stacklevel=3)
             return None
         if "process" in box:
             worker = box["process"]
@@ -482,9 +522,17 @@ class SyntheticMNIST(VisionDataset):
         state["_pending"] = None
         state["_worker"] = None
         state.pop("_item_images", None)  # a numpy view of data: each process makes its own
+        state.pop("_published_view", None)  # the same, of the epoch cell
         # a compiled module cannot be pickled; workers only read the set, so they get the plain one
         state["_net"] = getattr(self._net, "_orig_mod", self._net)
         return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        cell = state.get("_published")
+        if not isinstance(cell, torch.Tensor) or not cell.is_shared():
+            # a copy (pickle, deepcopy) is a set of its own; a DataLoader worker's (torch's pickler) shares the cell
+            self.__dict__["_published"] = _epoch_cell(self.epoch)
 
     def _labels(self) -> torch.Tensor:
         labels = torch.repeat_interleave(torch.arange(len(CLASSES)), torch.tensor(self.class_counts))
@@ -606,6 +654,16 @@ class SyntheticMNIST(VisionDataset):
         return self.num_samples if data is None else len(data)
 
     def _raw(self, index: int) -> tuple[Image.Image, int]:
+        published = self.__dict__.get("_published_view")
+        if published is None:
+            published = self.__dict__["_published_view"] = self._published.numpy()
+        if published[0] != self.epoch and get_worker_info() is not None:
+            raise RuntimeError(
+                f"This DataLoader worker holds SyntheticMNIST's digits of epoch {self.epoch}, but set_epoch("
+                f"{int(published[0])}) has moved the set since the worker started: workers made with "
+                "persistent_workers=True keep the copy they started with and never see set_epoch. Create the "
+                "DataLoader with persistent_workers=False (the default; its workers then start from the current set "
+                "every epoch), or do not call set_epoch.")
         index = _index(index)
         images = self._images()
         n = len(images) if images is not None else len(self)  # as len(self), without a second lookup of data
@@ -1185,7 +1243,8 @@ class GANAugmentedDataset(Dataset):
     def set_epoch(self, epoch: int) -> None:
         """Regenerate the synthetic part for ``epoch``, also a SyntheticMNIST passed in as ``synthetic=`` (the
         way to mix with ``prefetch=True`` or ``bf16=True``): it is the same object, so it moves to ``epoch`` too.
-        As for SyntheticMNIST, leave the DataLoader's ``persistent_workers`` off: its workers would not see this."""
+        As for SyntheticMNIST, leave the DataLoader's ``persistent_workers`` off: its workers would not see this,
+        and raise a RuntimeError that says so."""
         if self.synthetic is not None and hasattr(self.synthetic, "set_epoch"):
             self.synthetic.set_epoch(epoch)
 
@@ -1311,7 +1370,8 @@ class _PrefetchProcess:
     generator is pickled. Daemonic: at interpreter exit multiprocessing stops it.
     """
 
-    def __init__(self, ds: SyntheticMNIST) -> None:
+    def __init__(self, ds: SyntheticMNIST, key: tuple) -> None:
+        self.key = key  # ds._inputs_key() at the fork: what this helper's copy makes sets from
         ctx = multiprocessing.get_context("fork")
         self.buf = torch.empty_like(ds.data).share_memory_()
         self.conn, child = ctx.Pipe()
@@ -1323,6 +1383,11 @@ class _PrefetchProcess:
 
     def alive(self) -> bool:
         return self._finalizer.alive and self.proc.is_alive()
+
+    def close(self) -> None:
+        """Stop it now, whatever it is making; alive() is False from here on."""
+        self.proc.terminate()
+        self._finalizer()
 
     def request(self, epoch: int) -> None:
         self.conn.send(epoch)
@@ -1341,8 +1406,7 @@ class _PrefetchProcess:
             try:
                 status, done, payload = self.conn.recv()
             except BaseException as e:
-                self.proc.terminate()  # no use waiting for it to finish an epoch
-                self._finalizer()  # closes the pipe; alive() is False from here on
+                self.close()  # no use waiting for it to finish an epoch; closes the pipe
                 if isinstance(e, (EOFError, OSError)):
                     raise RuntimeError(
                         "The SyntheticMNIST prefetch process ended unexpectedly (killed, or out of memory?). "
