@@ -439,14 +439,20 @@ def _main(argv: list[str] | None = None) -> int:
         try:
             # a pinned generator goes in as the model loaded at its revision (protocol_run takes no revision)
             pinned = a.generator_revision is not None
+            kw = {}  # each arm gets the options it uses (protocol_run refuses the others)
+            if arm in SYNTHETIC_ARMS:
+                kw.update(generator=generator if pinned else a.generator, generator_id=a.generator_id,
+                          min_confidence=a.min_confidence, truncation=a.truncation, labeller=a.labeller,
+                          relabel=a.relabel)
+            if arm in ("gan", "gan+affine") + POOL_ARMS:
+                kw.update(ratio=a.ratio)
+            if arm in POOL_ARMS:
+                kw.update(pool=a.pool)
+            if arm in KD_ARMS:
+                kw.update(teacher=a.teacher, teacher_id=teacher_id, temperature=a.temperature)
             row = protocol_run(arm=arm, per_class=s, seed=seed, subset_seed=a.subset_seed, steps=steps_for(s),
-                               generator=generator if pinned else a.generator, generator_id=a.generator_id,
-                               min_confidence=a.min_confidence,
-                               truncation=a.truncation, labeller=a.labeller, relabel=a.relabel, mnist=mnist, test=test,
-                               ratio=a.ratio, eval_set="val" if a.val else "test",
-                               synthetic_affine=saffine, teacher=a.teacher if arm in KD_ARMS else None,
-                               teacher_id=teacher_id, temperature=a.temperature, pool=a.pool,
-                               label_smoothing=a.label_smoothing)
+                               mnist=mnist, test=test, eval_set="val" if a.val else "test", synthetic_affine=saffine,
+                               label_smoothing=a.label_smoothing, **kw)
             if pinned and row.get("generator_source") is not None:  # where it came from, not "Generator"
                 row.update(generator_source=a.generator, generator_revision=a.generator_revision,
                            generator_sha256=generator_sha256)

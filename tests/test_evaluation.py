@@ -91,6 +91,21 @@ def test_protocol_ratio_and_validation_set(mnist_train, tiny_generator_dir):
         protocol_run(arm="real", per_class=6000, seed=0, subset_seed=0, steps=2, mnist=mnist_train, eval_set="val")
 
 
+def test_protocol_refuses_options_its_arm_would_ignore(mnist_train, tiny_generator_dir):
+    kw = dict(per_class=10, seed=0, subset_seed=0, steps=1, mnist=mnist_train, eval_set="val")
+    for arm, extra, named in (("real", {"generator": tiny_generator_dir}, "generator"),
+                              ("affine", {"truncation": 1.6, "min_confidence": 0.9}, "min_confidence and truncation"),
+                              ("trivialaugment", {"relabel": True}, "relabel"),
+                              ("tstr", {"ratio": 0.25}, "ratio"),
+                              ("gan", {"pool": 500}, "pool"),
+                              ("gan", {"temperature": 1.0}, "temperature")):
+        with pytest.raises(ValueError, match=f"^{named} appl.*arm {arm!r} would ignore"):
+            protocol_run(arm=arm, **extra, **kw)
+    # the defaults, given as such (3 for 3.0 too), are not options
+    row = protocol_run(arm="real", ratio=0.5, pool=10_000, temperature=3, relabel=False, generator_id="default", **kw)
+    assert row["generator"] is None and row["ratio"] is None
+
+
 def test_summarise_mean_std():
     rows = [{"arm": "real", "per_class": 10, "accuracy": a, "generator": None} for a in (0.5, 0.7)]
     assert "60.00 ± 14.14 (n=2)" in summarise(rows)
@@ -608,6 +623,16 @@ def test_library_functions_refuse_meaningless_input(mnist_train, tiny_classifier
             class_balanced_subset(mnist_train.targets, bad, 0)  # -1 took 59 990 images
     with pytest.raises(ValueError, match="non-empty 1-D tensor"):
         class_balanced_subset(mnist_train.targets[:, None], 2, 0)
+    for targets in (mnist_train.targets.float(), mnist_train.targets - 1, mnist_train.targets > 4):
+        with pytest.raises(ValueError, match="class indices 0, 1, 2"):  # a float or negative label took no image
+            class_balanced_subset(targets, 2, 0)
+    gappy = torch.tensor([0, 0, 2, 2, 2, 1])
+    with pytest.raises(ValueError, match=r"only \{1: 1\} \(class: images\): ask for at most 1 per class\.$"):
+        class_balanced_subset(gappy, 2, 0)
+    with pytest.raises(ValueError, match="drop the empty classes"):  # class 1 has none
+        class_balanced_subset(torch.tensor([0, 2, 2]), 1, 0)
+    with pytest.raises(ValueError, match="seed must be a non-negative integer"):
+        class_balanced_subset(mnist_train.targets, 2, -1)
     x, y = torch.rand(20, 1, 28, 28), torch.randint(0, 10, (20,))
     for kw, said in [(dict(steps=0, batch_size=4), "steps must be a positive integer"),
                      (dict(steps=2, batch_size=0), "batch_size must be a positive integer"),

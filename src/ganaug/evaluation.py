@@ -161,12 +161,22 @@ def class_balanced_subset(targets: torch.Tensor, per_class: int, seed: int) -> t
     if not isinstance(targets, torch.Tensor) or targets.ndim != 1 or len(targets) == 0:
         raise ValueError("targets must be a non-empty 1-D tensor of class indices (e.g. mnist.targets), got "
                          f"{tuple(targets.shape) if isinstance(targets, torch.Tensor) else type(targets).__name__}.")
-    gen = torch.Generator().manual_seed(seed)
+    if targets.dtype.is_floating_point or targets.dtype.is_complex or targets.dtype == torch.bool \
+            or int(targets.min()) < 0:
+        raise ValueError(f"targets must hold class indices 0, 1, 2, ... (an integer tensor, e.g. mnist.targets); got "
+                         f"dtype {targets.dtype} with values from {targets.min().item()} to {targets.max().item()}.")
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or not 0 <= seed < 2**63:
+        raise ValueError(f"seed must be a non-negative integer, got {seed!r}.")
+    gen = torch.Generator().manual_seed(int(seed))
+    counts = torch.bincount(targets.long())
+    if int(counts.min()) < per_class:
+        short = {c: int(n) for c, n in enumerate(counts.tolist()) if n < per_class}
+        raise ValueError(f"per_class={per_class} takes that many images of every class 0-{len(counts) - 1}, but "
+                         f"targets has only {short} (class: images): ask for at most {int(counts.min())} per class"
+                         + (", or drop the empty classes from the labels" if 0 in short.values() else "") + ".")
     out = []
-    for c in range(int(targets.max()) + 1):
+    for c in range(len(counts)):
         pool = torch.nonzero(targets == c).flatten()
-        if per_class > len(pool):
-            raise ValueError(f"Only {len(pool)} images of class {c}; cannot take {per_class}.")
         out.append(pool[torch.randperm(len(pool), generator=gen)[:per_class]])
     return torch.cat(out).sort().values
 
@@ -511,6 +521,21 @@ def protocol_run(*, arm: str, per_class: int, seed: int, subset_seed: int, steps
                          f"into every batch of {batch_size}, more than the pool's {pool}: give pool >= "
                          f"{pool_share(ratio, batch_size)} (the protocol's is 10 000), or a lower ratio.")
     check_label_smoothing(label_smoothing, arm in KD_ARMS)
+    # options this arm would ignore: refused, so that a run is not recorded as made with settings it never used
+    for names, values, defaults, arms, what in (
+            (("generator", "min_confidence", "truncation", "labeller", "generator_id"),
+             (generator, min_confidence, truncation, labeller, generator_id), (None, None, None, None, "default"),
+             SYNTHETIC_ARMS, "draw from a generator"),
+            (("relabel",), (relabel,), (False,), SYNTHETIC_ARMS, "draw from a generator"),
+            (("ratio",), (ratio,), (0.5,), ("gan", "gan+affine") + POOL_ARMS, "mix synthetic or pool items into a batch"),
+            (("pool",), (pool,), (10_000,), POOL_ARMS, "draw on a pool"),
+            (("temperature", "teacher_id"), (temperature, teacher_id), (3.0, "teacher"), KD_ARMS, "distil a teacher")):
+        unused = [n for n, v, d in zip(names, values, defaults)
+                  if not (v is d or isinstance(v, (numbers.Real, str)) and not isinstance(v, bool) and v == d)]
+        if unused and arm not in arms:
+            raise ValueError(f"{' and '.join(unused)} appl{'ies' if len(unused) == 1 else 'y'} to the arms that {what} "
+                             f"({', '.join(arms)}); arm {arm!r} would ignore {'it' if len(unused) == 1 else 'them'}: "
+                             "leave it out, or choose one of those arms.")
     if eval_set not in ("test", "val"):
         raise ValueError(f"eval_set must be 'test' or 'val', got {eval_set!r}.")
     if synthetic_affine and arm not in SYNTHETIC_AFFINE_ARMS:
