@@ -1315,3 +1315,14 @@ def test_a_prefetched_set_is_made_again_when_the_weights_change(tiny_generator_d
     ahead.generator.load_state_dict(eager.generator.state_dict())  # loading weights counts as a change too
     with pytest.warns(UserWarning, match="prefetch=False"):
         ahead.set_epoch(4)
+
+
+def test_no_two_random_streams_share_a_seed():
+    # SeedSequence pads its entropy with zeros: the label permutation's key (seed, 7) was chunk 0's key of stream 0 at
+    # epoch 7 (seed, 7, 0, 0), so the labels and that chunk's latents came from one torch seed
+    from ganaug.datasets import _LABEL_KEY, _MAIN_STREAM, _chunk_seed, _stream_seed
+
+    for seed in (0, 1, 2**32 - 1):
+        chunks = [_chunk_seed(seed, e, s, k) for e in range(12) for s in [*range(11), _MAIN_STREAM] for k in range(3)]
+        assert len(set(chunks)) == len(chunks)
+        assert _stream_seed(seed, _LABEL_KEY) not in chunks

@@ -42,6 +42,7 @@ CLASSES = ["0 - zero", "1 - one", "2 - two", "3 - three", "4 - four",
 _CHUNK = 4096  # latents are drawn in chunks of this many rows, whatever the batch size
 _LABEL_BATCH = 512  # a filter's labeller reads each chunk in parts of this many, stopping once it has enough
 _MAIN_STREAM = 1_000  # stream id of the plain conditional path; filters use one stream per class
+_LABEL_KEY = 7  # the label permutation is seeded by (seed, _LABEL_KEY)
 
 
 def _no_revision(revision: str | None, what: str, *, loaded: bool = False) -> None:
@@ -202,11 +203,21 @@ def _stream_seed(*keys: int) -> int:
     return int(np.random.SeedSequence([int(k) & 0xFFFFFFFF for k in keys]).generate_state(2, np.uint64)[0] >> 1)
 
 
+def _chunk_seed(seed: int, epoch: int, stream: int, k: int) -> int:
+    """The torch seed of chunk ``k`` of a latent stream."""
+    if (epoch, stream, k) == (_LABEL_KEY, 0, 0):
+        # SeedSequence pads its entropy with zeros, so this chunk's key (seed, 7, 0, 0) is the label permutation's
+        # (seed, 7): a fifth key keeps the two streams apart (until 2026-12-07 they shared a seed; the change moved
+        # only class 0 of the filtered sets of epoch 7, whose candidates stream 0 draws)
+        return _stream_seed(seed, epoch, stream, k, 1)
+    return _stream_seed(seed, epoch, stream, k)
+
+
 def _latents(latent_dim: int, seed: int, epoch: int, stream: int, start: int, stop: int) -> torch.Tensor:
     """Rows [start, stop) of a counter-seeded standard-normal stream (CPU, so any device agrees)."""
     parts = []
     for k in range(start // _CHUNK, (stop - 1) // _CHUNK + 1):
-        g = torch.Generator().manual_seed(_stream_seed(seed, epoch, stream, k))
+        g = torch.Generator().manual_seed(_chunk_seed(seed, epoch, stream, k))
         chunk = torch.randn(_CHUNK, latent_dim, generator=g)
         lo, hi = max(start - k * _CHUNK, 0), min(stop - k * _CHUNK, _CHUNK)
         parts.append(chunk[lo:hi])
@@ -536,7 +547,8 @@ class SyntheticMNIST(VisionDataset):
 
     def _labels(self) -> torch.Tensor:
         labels = torch.repeat_interleave(torch.arange(len(CLASSES)), torch.tensor(self.class_counts))
-        perm = torch.randperm(self.num_samples, generator=torch.Generator().manual_seed(_stream_seed(self.seed, 7)))
+        perm = torch.randperm(self.num_samples,
+                              generator=torch.Generator().manual_seed(_stream_seed(self.seed, _LABEL_KEY)))
         return labels[perm]
 
     @torch.inference_mode()
