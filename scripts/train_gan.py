@@ -57,10 +57,10 @@ class Args:
     bcr: float
     diffaug: str
     ada_target: float | None
-    ada_images: int
+    ada_images: int | None
     indices: str | None
     per_class: int | None
-    subset_seed: int
+    subset_seed: int | None
     data_root: str | None
     seed: int
     device: str
@@ -126,13 +126,14 @@ def parse(argv: list[str] | None = None) -> Args:
     p.add_argument("--ada-target", type=float, default=None,
                    help="adaptive augmentation (ADA): apply each --diffaug op with a probability tuned so that "
                         "the mean sign of D's real logits stays at this value (0.6 in Karras et al. 2020)")
-    p.add_argument("--ada-images", type=int, default=100_000,
-                   help="ADA: real images over which the probability can move from 0 to 1")
+    p.add_argument("--ada-images", type=int, default=None,
+                   help="ADA (with --ada-target): real images over which the probability can move from 0 to 1 "
+                        "(default: 100000)")
     p.add_argument("--indices", default=None, help="file of MNIST training indices to train on")
     p.add_argument("--per-class", type=int, default=None,
                    help="train on the class-balanced subset of this many images per digit that "
                         "scripts/evaluate.py uses (chosen by --subset-seed)")
-    p.add_argument("--subset-seed", type=int, default=0, help="which subset --per-class takes")
+    p.add_argument("--subset-seed", type=int, default=None, help="which subset --per-class takes (default: 0)")
     p.add_argument("--data-root", default=None, help="folder holding MNIST/raw ($GANAUG_DATA, ./data, ../shared/data)")
     p.add_argument("--seed", type=int, default=0, help="initial weights, batch order, latents and augmentation")
     p.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N")
@@ -142,7 +143,9 @@ def parse(argv: list[str] | None = None) -> Args:
     p.add_argument("--overwrite", action="store_true",
                    help="replace a release already in OUTPUT_DIR/generator (its card, with the metrics recorded in "
                         "it, too); without it such a run is refused, unless it resumes that run")
-    p.add_argument("--dry-run", action="store_true", help="a few steps only, to check the set-up")
+    p.add_argument("--dry-run", action="store_true",
+                   help="a few steps only, to check the set-up (its release is marked a dry run in training.json, "
+                        "and the next run into OUTPUT_DIR replaces it)")
     p.add_argument("--grid-every", type=int, default=1, help="epochs between sample grids (small subsets: more)")
     p.add_argument("--bf16", action="store_true",
                    help="bfloat16 autocast (2-3x faster on AMX CPUs and recent GPUs; weights stay fp32). "
@@ -168,6 +171,14 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if a.per_class is not None and a.per_class < 1:
         print(f"error: --per-class must be a positive number of images per digit, got {a.per_class}.", file=sys.stderr)
+        return 2
+    if a.subset_seed is not None and a.per_class is None:
+        print("error: --subset-seed picks which subset --per-class takes: give --per-class N too, or drop it.",
+              file=sys.stderr)
+        return 2
+    if a.ada_images is not None and a.ada_target is None:
+        print("error: --ada-images sets how fast ADA's augmentation probability moves, and ADA is off: give "
+              "--ada-target (e.g. 0.6) too, or drop --ada-images.", file=sys.stderr)
         return 2
     if a.revision and not a.push_to_hub:
         print("error: --revision is the Hub branch to push to: give --push-to-hub REPO_ID too, or drop it.",
@@ -198,14 +209,16 @@ def main(argv: list[str] | None = None) -> int:
             from ganaug.evaluation import class_balanced_subset
 
             targets = load_mnist(train=True, root=a.data_root).targets
-            indices = class_balanced_subset(targets, a.per_class, a.subset_seed).tolist()
+            subset_seed = 0 if a.subset_seed is None else a.subset_seed
+            indices = class_balanced_subset(targets, a.per_class, subset_seed).tolist()
     except (OSError, ValueError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
 
     cfg = TrainConfig(
         preset=a.preset, epochs=a.epochs, batch_size=a.batch_size, lr_g=a.lr_g, lr_d=a.lr_d, ema=a.ema,
-        width=a.width, diffaug=a.diffaug, ada_target=a.ada_target, ada_images=a.ada_images, seed=a.seed,
+        width=a.width, diffaug=a.diffaug, ada_target=a.ada_target,
+        ada_images=TrainConfig.ada_images if a.ada_images is None else a.ada_images, seed=a.seed,
         output_dir=a.output_dir, indices=indices,
         data_root=a.data_root, device=a.device, resume=a.resume, overwrite=a.overwrite,
         max_steps=5 if a.dry_run else None,

@@ -76,15 +76,15 @@ def test_resume_with_a_lower_lr_anneals_and_records_the_phases(tmp_path):
     ck = load_checkpoint(tmp_path / CHECKPOINT_NAME)
     assert [g["lr"] for g in ck["opt_g"]["param_groups"]] == [5e-5]  # the new config, not the checkpoint's
     assert [g["lr"] for g in ck["opt_d"]["param_groups"]] == [1e-4]
-    phases = [{"from_epoch": 0, "to_epoch": 1, "lr_g": 2e-4, "lr_d": 2e-4},
-              {"from_epoch": 1, "to_epoch": 3, "lr_g": 5e-5, "lr_d": 1e-4}]
+    phases = [{"from_epoch": 0, "to_epoch": 1, "lr_g": 2e-4, "lr_d": 2e-4, "bf16": False, "device": "cpu"},
+              {"from_epoch": 1, "to_epoch": 3, "lr_g": 5e-5, "lr_d": 1e-4, "bf16": False, "device": "cpu"}]
     assert ck["phases"] == phases
     hp = json.loads((release / "training.json").read_text())["hyperparameters"]
     assert hp["lr_phases"] == phases and hp["lr_g"] == 5e-5 and hp["epochs"] == 3
     # a plain resume at unchanged rates merges into one phase and writes no lr_phases
     train(_cfg(tmp_path / "same", epochs=3, resume=True), data, progress=False)
     assert load_checkpoint(tmp_path / "same" / CHECKPOINT_NAME)["phases"] == [
-        {"from_epoch": 0, "to_epoch": 3, "lr_g": 2e-4, "lr_d": 2e-4}]
+        {"from_epoch": 0, "to_epoch": 3, "lr_g": 2e-4, "lr_d": 2e-4, "bf16": False, "device": "cpu"}]
     assert "lr_phases" not in json.loads((tmp_path / "same" / "generator" / "training.json").read_text())["hyperparameters"]
 
 
@@ -742,11 +742,12 @@ def test_a_release_is_not_replaced_without_overwrite(tmp_path):
     from ganaug.training import DistillConfig, distill
 
     data = _data(64)
-    release = train(_cfg(tmp_path / "a", epochs=1, max_steps=1), data, progress=False, card_template=TEMPLATE)
+    release = train(_cfg(tmp_path / "a", epochs=1, seed=1), data, progress=False, card_template=TEMPLATE)
     card = (release / "README.md").read_text().replace("ganaug_metrics: {}", "ganaug_metrics: {fid_c: 0.5}")
     (release / "README.md").write_text(card)  # as gen_metrics.py --card records them
     before = (release / "model.safetensors").read_bytes()
-    # a smoke run writes no checkpoint: the next run into the folder replaced its release (and the card's metrics)
+    (tmp_path / "a" / CHECKPOINT_NAME).unlink()  # a release without its checkpoint (deleted, or copied in)
+    # without a checkpoint, the next run into the folder replaced its release (and the card's metrics)
     for kw in ({}, {"resume": True}):
         with pytest.raises(ValueError, match="already holds a released generator.*pass --overwrite.*another "
                                              "--output-dir"):
@@ -1036,3 +1037,156 @@ def test_a_class_head_on_the_unconditional_preset_is_refused(tmp_path):
         train(_cfg(tmp_path, preset="seed", width=None, ema=None, batch_size=16, max_steps=1,
                    discriminator={"aux_classifier": True, "num_classes": 10}), _data(), progress=False)
     assert not any(tmp_path.iterdir())  # refused before anything was written
+
+
+def test_a_generator_path_that_is_not_a_release_is_never_replaced(tmp_path):
+    # the run's release went over whatever OUTPUT_DIR/generator was: the user's own folder was moved aside and deleted
+    data = _data(64)
+    own = tmp_path / "generator"
+    own.mkdir()
+    (own / "notes.txt").write_text("precious")
+    (own / "config.json").write_text("{}")
+    for kw in ({}, {"overwrite": True}, {"resume": True}):
+        with pytest.raises(ValueError, match=r"generator is not a ganaug release \(it holds notes.txt\).*move or "
+                                             r"rename it, or give another --output-dir"):
+            train(_cfg(tmp_path, epochs=1, **kw), data, progress=False)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["generator"]  # refused before training: no checkpoint
+    assert (own / "notes.txt").read_text() == "precious" and (own / "config.json").read_text() == "{}"
+    (own / "notes.txt").unlink()  # release files only, but no weights: not a release either
+    with pytest.raises(ValueError, match=r"it holds config.json but no model.safetensors"):
+        train(_cfg(tmp_path, epochs=1, overwrite=True), data, progress=False)
+    (own / "config.json").unlink()
+    own.rmdir()
+    own.write_text("a file")
+    with pytest.raises(ValueError, match=r"not a ganaug release \(it is a file\)"):
+        train(_cfg(tmp_path, epochs=1), data, progress=False)
+    assert own.read_text() == "a file"
+    own.unlink()
+    own.mkdir()  # an empty folder may be used
+    release = train(_cfg(tmp_path, epochs=1), data, progress=False)
+    assert release == own and (own / "model.safetensors").is_file()
+
+
+def test_torchrun_lecam_resume_equals_an_uninterrupted_run(tmp_path):
+    """Under DDP the LeCam anchors are averaged over the ranks, so rank 0's (the checkpoint's) are every rank's."""
+    root = Path(__file__).resolve().parent.parent
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+
+    def run(out, epochs, *extra):
+        cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node=2", "--master_port=29523",
+               str(root / "scripts" / "train_gan.py"), "--per-class", "10", "--width", "4", "--d-width", "8",
+               "--batch-size", "16", "--lecam", "0.3", "--epochs", str(epochs), "--output-dir", str(out), *extra]
+        res = subprocess.run(cmd, capture_output=True, text=True, timeout=300, env=env)
+        assert res.returncode == 0, res.stdout[-2000:] + res.stderr[-2000:]
+        return res.stdout
+
+    run(tmp_path / "straight", 2)
+    run(tmp_path / "broken", 1)
+    assert "Resumed from epoch 1" in run(tmp_path / "broken", 2, "--resume")
+    a, b = _weights(tmp_path / "straight" / "generator"), _weights(tmp_path / "broken" / "generator")
+    assert all(torch.equal(a[k], b[k]) for k in a)
+
+
+def test_a_resumed_run_records_where_it_started_and_each_phase_s_bf16_and_device(tmp_path, monkeypatch):
+    monkeypatch.setattr(ganaug._device, "native_bf16", lambda device: True)  # no slow-bf16 warning
+    data = _data(64)
+    start = train(_cfg(tmp_path / "start", epochs=1), data, progress=False)
+    out = tmp_path / "run"
+    train(_cfg(out, epochs=1, init_generator=str(start), bf16=True), data, progress=False, card_template=TEMPLATE)
+    # resumed without repeating --init-generator (the checkpoint wins over it) and without --bf16, twice
+    for epochs in (2, 3):
+        train(_cfg(out, epochs=epochs, resume=True), data, progress=False, card_template=TEMPLATE)
+    hp = json.loads((out / "generator" / "training.json").read_text())["hyperparameters"]
+    assert hp["init_generator"] == str(start)
+    assert load_checkpoint(out / CHECKPOINT_NAME)["config"]["init_generator"] == str(start)
+    rates = {"lr_g": 2e-4, "lr_d": 2e-4}
+    assert hp["lr_phases"] == [{"from_epoch": 0, "to_epoch": 1, **rates, "bf16": True, "device": "cpu"},
+                               {"from_epoch": 1, "to_epoch": 3, **rates, "bf16": False, "device": "cpu"}]
+    card = (out / "generator" / "README.md").read_text()
+    assert f"| init_generator | {json.dumps(str(start))} |" in card and "| lr_phases |" in card
+
+
+def test_resume_refuses_other_data(tmp_path):
+    data = _data(64)
+    train(_cfg(tmp_path, epochs=1), data, progress=False)
+    before = (tmp_path / CHECKPOINT_NAME).read_bytes()
+    x, y = data
+    for other in (_data(64, seed=5), (x, (y + 1) % 10), (x[:32], y[:32])):
+        with pytest.raises(ValueError, match=r"was trained on other data \(64 images, sha256 [0-9a-f]{12}\.\.\.\) than "
+                                             r"this run's \(\d+ images.*give the data it was started with"):
+            train(_cfg(tmp_path, epochs=2, resume=True), other, progress=False)
+    assert (tmp_path / CHECKPOINT_NAME).read_bytes() == before
+    train(_cfg(tmp_path, epochs=2, resume=True), (x.clone(), y.int()), progress=False)  # the same data, as a copy
+    assert load_checkpoint(tmp_path / CHECKPOINT_NAME)["epoch"] == 2
+    ck = load_checkpoint(tmp_path / CHECKPOINT_NAME)  # a checkpoint from before the fingerprint still resumes
+    del ck["data"]
+    torch.save(ck, tmp_path / CHECKPOINT_NAME)
+    train(_cfg(tmp_path, epochs=3, resume=True), _data(64, seed=5), progress=False)
+    assert load_checkpoint(tmp_path / CHECKPOINT_NAME)["epoch"] == 3
+
+
+def test_the_divergence_advice_can_be_followed(tmp_path, monkeypatch):
+    data = _data(64)
+    train(_cfg(tmp_path, epochs=1), data, progress=False)
+    _nan_d_loss(monkeypatch)
+    with pytest.raises(RuntimeError, match="lower --lr-g/--lr-d and run again with --resume") as e:
+        train(_cfg(tmp_path, epochs=2, resume=True), data, progress=False)
+    assert "another --seed in another --output-dir" in str(e.value)
+    assert "change --seed, then run again with --resume" not in str(e.value)  # --resume refuses another seed
+    monkeypatch.undo()
+    train(_cfg(tmp_path, epochs=2, resume=True, lr_g=1e-4, lr_d=1e-4), data, progress=False)  # as it says
+    assert load_checkpoint(tmp_path / CHECKPOINT_NAME)["epoch"] == 2
+
+
+def test_a_dry_run_says_why_it_cannot_resume_and_a_real_run_replaces_its_release(tmp_path, capsys):
+    data = _data(64)
+    dry = train(_cfg(tmp_path / "a", epochs=1, max_steps=1), data, progress=False, card_template=TEMPLATE)
+    assert json.loads((dry / "training.json").read_text())["hyperparameters"]["dry_run"] is True
+    assert "| dry_run | true |" in (dry / "README.md").read_text()
+    # the same command without --dry-run (no --overwrite): the dry run's generator is replaced, and it says so
+    release = train(_cfg(tmp_path / "a", epochs=1), data, progress=False)
+    assert "holds a dry run's generator (--dry-run; max_steps): this run replaces it" in capsys.readouterr().out
+    assert "dry_run" not in json.loads((release / "training.json").read_text())["hyperparameters"]
+    with pytest.raises(ValueError, match=r"a smoke run would replace its release without continuing it \(--dry-run; "
+                                         r"max_steps=1\): give the dry run another --output-dir, or drop --dry-run "
+                                         r"\(max_steps\) to continue that run\.") as e:
+        train(_cfg(tmp_path / "a", epochs=2, resume=True, max_steps=1), data, progress=False)  # --resume --dry-run
+    assert "pass --resume" not in str(e.value)  # it was passed
+    # a real release (not a dry run's) stays protected: see test_a_release_is_not_replaced_without_overwrite
+
+
+@pytest.mark.parametrize("argv, said", [
+    (["--subset-seed", "1"], "--subset-seed picks which subset --per-class takes: give --per-class N too"),
+    (["--ada-images", "5000"], "--ada-images sets how fast ADA's augmentation probability moves"),
+    (["--ada-images", "100000", "--diffaug", "translation"], "give --ada-target (e.g. 0.6) too, or drop --ada-images"),
+])
+def test_train_gan_script_refuses_options_it_would_ignore(tmp_path, capsys, argv, said):
+    from test_evaluation import _script
+
+    assert _script("train_gan").main([*argv, "--dry-run", "--output-dir", str(tmp_path / "out")]) == 2
+    assert said in capsys.readouterr().err and not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("kw, match", [
+    (dict(discriminator={"width": 0}), r"discriminator's settings are refused \(--d-width; .*width must be a "
+                                       "positive integer, got 0"),
+    (dict(discriminator={"dropout": 1.5}), r"discriminator's settings are refused \(--d-dropout; .*got 1.5"),
+    (dict(discriminator={"widht": 8}), r"discriminator's settings are refused \(discriminator=.*'widht'"),
+    (dict(lr_g=float("inf")), "lr_g must be a positive learning rate, and finite"),
+    (dict(lr_d=float("inf")), "lr_d must be a positive learning rate, and finite"),
+    (dict(r1_gamma=float("inf")), "r1_gamma must be a number >= 0, and finite"),
+    (dict(mode_seeking=float("inf")), "mode_seeking must be a number >= 0, and finite"),
+    (dict(lecam=float("inf")), "lecam must be a number >= 0, and finite"),
+    (dict(bcr=float("inf")), "bcr must be a number >= 0, and finite"),
+    (dict(ada_images=5000), r"ada_images=5000 sets how fast .*give ada_target too"),
+], ids=["d-width", "d-dropout", "d-typo", "lr_g", "lr_d", "r1_gamma", "mode_seeking", "lecam", "bcr", "ada_images"])
+def test_bad_discriminator_and_infinite_settings_are_refused_before_the_data_loads(tmp_path, monkeypatch, kw, match):
+    import ganaug.training
+
+    def no_data(cfg):
+        raise AssertionError("MNIST was loaded before the settings were checked")
+
+    monkeypatch.setattr(ganaug.training, "_load_training_tensors", no_data)
+    with pytest.raises(ValueError, match=match):
+        train(_cfg(tmp_path / "out", **kw), progress=False)
+    assert not (tmp_path / "out").exists()

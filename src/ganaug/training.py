@@ -25,7 +25,7 @@ from torch import nn
 
 from ganaug import __version__
 from ganaug._device import check_device, own_global_rng, seed_global_rng, to_device, warn_if_emulated_bf16
-from ganaug._hub import WEIGHTS_NAME, _atomic_write, _clear_stale, _temp_prefix, _umask
+from ganaug._hub import CONFIG_NAME, WEIGHTS_NAME, _atomic_write, _clear_stale, _temp_prefix, _umask
 from ganaug.evaluation import random_affine
 from ganaug.models import Discriminator, Generator, preset_config
 
@@ -63,7 +63,7 @@ class TrainConfig:
     indices: list[int] | None = None  # train on this subset of the MNIST training set
     data_root: str | None = None
     device: str = "cpu"
-    max_steps: int | None = None  # stop early (smoke runs and tests)
+    max_steps: int | None = None  # stop early (smoke runs and tests): no checkpoint; a release a later run replaces
     max_seconds: float | None = None  # stop at the first epoch end past this much training time (a time budget)
     resume: bool = False
     overwrite: bool = False  # replace a release already in output_dir/generator (else refused, unless resumed)
@@ -287,9 +287,9 @@ def _versions(device: torch.device | str) -> dict:
 
 
 def _non_negative(name: str, value: object, hint: str = "") -> None:
-    """Refuse anything but a real number >= 0 (bools too), naming the setting."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0:
-        raise ValueError(f"{name} must be a number >= 0{hint}, got {value!r}.")
+    """Refuse anything but a finite real number >= 0 (bools too), naming the setting."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < math.inf:
+        raise ValueError(f"{name} must be a number >= 0, and finite{hint}, got {value!r}.")
 
 
 def _python_value(name: str, value: object) -> object:
@@ -381,6 +381,20 @@ def _init_from(G: Generator, src: Generator, source: str) -> None:
     G.load_state_dict(state)
 
 
+D_OPTIONS = {"width": "--d-width", "dropout": "--d-dropout", "arch": "--d-arch", "spectral_norm": "--spectral-norm"}
+
+
+def _fingerprint(x: torch.Tensor, y: torch.Tensor) -> dict:
+    """The training data's count and a hash of its images and labels, as the checkpoint keeps them: a resumed run
+    must train on what the run trained on."""
+    import hashlib
+
+    h = hashlib.sha256()
+    for t in (x, y):
+        h.update(t.detach().cpu().contiguous().numpy().data)
+    return {"images": len(x), "sha256": h.hexdigest()}
+
+
 # what --resume may change: the length, the learning rates (annealing), and how and where the run is computed
 RESUME_MAY_CHANGE = {"epochs", "lr_g", "lr_d", "max_seconds", "max_steps", "grid_every", "device", "bf16", "resume",
                      "output_dir", "data_root", "init_generator", "init_revision", "overwrite", "extra"}
@@ -399,6 +413,8 @@ def _resume_changes(saved: dict, cfg: TrainConfig) -> list[str]:
         return f"{len(v)} indices" if isinstance(v, list) and len(v) > 8 else repr(v)
 
     for k in sorted(names - RESUME_MAY_CHANGE - resolved_from):
+        if k == "ada_images" and old.ada_target is None and cfg.ada_target is None:
+            continue  # unused without ADA (an older checkpoint may hold another; it is refused now)
         a, b = _plain(getattr(old, k)), _plain(getattr(cfg, k))
         if a != b:
             changes.append(f"{k}: {show(a)} then, {show(b)} now")
@@ -426,22 +442,60 @@ def check_indices(indices: list[int], n: int) -> torch.Tensor:
     return idx
 
 
-def _lr_phases(earlier: list[dict], start: int, end: int, lr_g: float, lr_d: float) -> list[dict]:
-    """The learning rates by epoch range, this run's range appended (merged into the last if they match)."""
+def _lr_phases(earlier: list[dict], start: int, end: int, lr_g: float, lr_d: float, bf16: bool | None = None,
+               device: str | None = None) -> list[dict]:
+    """The learning rates, bf16 and device by epoch range, this run's range appended (merged into the last if they
+    match; None: not recorded, as in older checkpoints)."""
     phases = [dict(p) for p in earlier]
     if end <= start:
         return phases
-    if phases and (phases[-1]["lr_g"], phases[-1]["lr_d"]) == (lr_g, lr_d) and phases[-1]["to_epoch"] == start:
+    new = {"from_epoch": start, "to_epoch": end, "lr_g": lr_g, "lr_d": lr_d}
+    new.update({k: v for k, v in (("bf16", bf16), ("device", device)) if v is not None})
+    same = ("lr_g", "lr_d", "bf16", "device")
+    if phases and all(phases[-1].get(k) == new.get(k) for k in same) and phases[-1]["to_epoch"] == start:
         phases[-1]["to_epoch"] = end
     else:
-        phases.append({"from_epoch": start, "to_epoch": end, "lr_g": lr_g, "lr_d": lr_d})
+        phases.append(new)
     return phases
 
 
+RELEASE_FILES = (CONFIG_NAME, WEIGHTS_NAME, "README.md", "training.json")  # what _write_release puts in a release
+
+
+def _not_a_release(release: Path) -> str | None:
+    """Why the existing ``release`` is not a ganaug release that a run may replace, or None: a release's files only
+    (with its weights), or an empty folder. Anything else is the user's own, which the replacement would delete."""
+    if release.is_symlink() or not release.is_dir():
+        return "it is a link" if release.is_symlink() else "it is a file"
+    names = [p.name for p in release.iterdir()]
+    other = sorted(n for n in names if not (n in RELEASE_FILES and (release / n).is_file())
+                   # what a killed atomic write of a release file (e.g. a card's metrics) left: its own debris
+                   and not any(n.startswith(f".{f}.") and n.endswith(".tmp") for f in RELEASE_FILES))
+    if other:
+        return f"it holds {', '.join(other[:5])}{f' and {len(other) - 5} more' if len(other) > 5 else ''}"
+    if names and WEIGHTS_NAME not in names:
+        return f"it holds {', '.join(sorted(names))} but no {WEIGHTS_NAME}"
+    return None
+
+
+def _dry_run_release(release: Path) -> bool:
+    """Whether ``release`` holds a dry run's generator (stopped by max_steps, as its training.json records)."""
+    try:
+        return json.loads((release / "training.json").read_text())["hyperparameters"].get("dry_run") is True
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):  # missing, unreadable or not ganaug's
+        return False
+
+
 def _check_release_target(release: Path, sources: dict[str, str | None], *, replace: bool, hint: str = "") -> None:
-    """Refuse a run that would write ``release`` over a generator it starts from (``sources``: option name ->
-    folder or Hub id), or over an earlier release unless ``replace`` (the weights and the card, with the metrics
-    recorded in it, would be lost)."""
+    """Refuse a run that would write ``release`` over anything but a ganaug release or an empty folder (always), over
+    a generator it starts from (``sources``: option name -> folder or Hub id), or over an earlier release unless
+    ``replace`` or it is a dry run's (the weights and the card, with the metrics recorded in it, would be lost)."""
+    if release.exists() or release.is_symlink():
+        why = _not_a_release(release)
+        if why is not None:
+            raise ValueError(f"{release} is not a ganaug release ({why}), and this run writes its release there, "
+                             "replacing what is there: move or rename it, or give another --output-dir (an empty "
+                             f"{release.name} folder may stay).")
     for option, source in sources.items():
         if source is None:
             continue
@@ -450,7 +504,7 @@ def _check_release_target(release: Path, sources: dict[str, str | None], *, repl
             raise ValueError(f"{option} {str(source)!r} is the release this run writes ({release}): it would be "
                              f"replaced by the run that starts from it. Copy it elsewhere first, or give another "
                              "--output-dir.")
-    if (release / WEIGHTS_NAME).is_file() and not replace:
+    if (release / WEIGHTS_NAME).is_file() and not replace and not _dry_run_release(release):
         raise ValueError(f"{release} already holds a released generator, which this run would replace (with its card "
                          f"and the metrics recorded in it){hint}: pass --overwrite (overwrite=True) to replace it, or "
                          "give another --output-dir.")
@@ -502,8 +556,10 @@ def _train(cfg: TrainConfig, data: tuple[torch.Tensor, torch.Tensor] | None, *, 
                          "the MNIST subset.")
     for name in ("lr_g", "lr_d"):
         value = getattr(cfg, name)
-        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0):
-            raise ValueError(f"{name} must be a positive learning rate (or None for the preset's), got {value!r}.")
+        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))
+                                  or not 0 < value < math.inf):
+            raise ValueError(f"{name} must be a positive learning rate, and finite (or None for the preset's), got "
+                             f"{value!r}.")
     if cfg.ema is not None and (isinstance(cfg.ema, bool) or not isinstance(cfg.ema, (int, float))
                                 or not 0 <= cfg.ema < 1):
         raise ValueError(f"ema must be a decay in [0, 1) (0: no EMA copy; 0.999 is usual), got {cfg.ema!r}.")
@@ -524,6 +580,9 @@ def _train(cfg: TrainConfig, data: tuple[torch.Tensor, torch.Tensor] | None, *, 
             raise ValueError("ada_target tunes how often the diffaug ops apply: give diffaug too, e.g. "
                              "'translation,affine,cutout'.")
         _positive_int("ada_images", cfg.ada_images)
+    elif cfg.ada_images != TrainConfig.ada_images:  # it would be ignored
+        raise ValueError(f"ada_images={cfg.ada_images!r} sets how fast ADA's augmentation probability moves, and ADA "
+                         "is off (ada_target=None): give ada_target too (--ada-target, e.g. 0.6), or drop ada_images.")
     _non_negative("r1_gamma", cfg.r1_gamma, " (0: off; 0.1-10 are usual)")
     if isinstance(cfg.d_warmup, bool) or not isinstance(cfg.d_warmup, int) or cfg.d_warmup < 0:
         raise ValueError(f"d_warmup must be a whole number of steps >= 0 (0: off; one epoch of MNIST at batch 64 is "
@@ -575,12 +634,17 @@ def _train(cfg: TrainConfig, data: tuple[torch.Tensor, torch.Tensor] | None, *, 
         data = _check_data(data, g_classes if g_cond else 0)
     out = Path(cfg.output_dir).expanduser()  # "--output-dir=~/run" (unexpanded by the shell) is $HOME/run, all of it
     ckpt_path = out / CHECKPOINT_NAME
-    if ckpt_path.is_file() and (not cfg.resume or cfg.max_steps is not None):
+    if ckpt_path.is_file() and cfg.max_steps is not None:  # with or without --resume: a dry run cannot continue it
         raise ValueError(
-            f"{out} holds an earlier run's checkpoint ({ckpt_path}), which this run would replace"
-            + (" (and a smoke run would replace its release)" if cfg.max_steps is not None else "")
-            + ": pass --resume (resume=True) to continue that run, or give another --output-dir "
-            "(or delete the folder to start over)."
+            f"{out} holds an earlier run's checkpoint ({ckpt_path}), and a smoke run would replace its release "
+            f"without continuing it (--dry-run; max_steps={cfg.max_steps}): give the dry run another --output-dir, "
+            + ("or drop --dry-run (max_steps) to continue that run." if cfg.resume else
+               "or drop --dry-run (max_steps) and pass --resume (resume=True) to continue that run.")
+        )
+    if ckpt_path.is_file() and not cfg.resume:
+        raise ValueError(
+            f"{out} holds an earlier run's checkpoint ({ckpt_path}), which this run would replace: pass --resume "
+            "(resume=True) to continue that run, or give another --output-dir (or delete the folder to start over)."
         )
     if cfg.init_revision is not None and cfg.init_generator is None:
         raise ValueError(f"init_revision={cfg.init_revision!r} pins init_generator's Hub commit: give --init-generator "
@@ -590,6 +654,9 @@ def _train(cfg: TrainConfig, data: tuple[torch.Tensor, torch.Tensor] | None, *, 
                           replace=cfg.overwrite or resumed,
                           hint=f"; --resume continues from a checkpoint, and there is none at {ckpt_path}"
                           if cfg.resume else "")
+    if rank == 0 and _dry_run_release(out / "generator"):
+        print(f"Note: {out / 'generator'} holds a dry run's generator (--dry-run; max_steps): this run replaces it.",
+              flush=True)
     init = None  # a resumed checkpoint wins over init_generator
     if cfg.init_generator is not None and not resumed:
         from ganaug.datasets import load_generator
@@ -599,11 +666,18 @@ def _train(cfg: TrainConfig, data: tuple[torch.Tensor, torch.Tensor] | None, *, 
     G = Generator(**r["generator"]).to(device)
     if init is not None:
         _init_from(G, init, cfg.init_generator)  # a release that does not fit stops the run before it writes anything
+    try:  # before the data is loaded and the folder made (loading draws nothing from the global RNG: the same D)
+        D = Discriminator(**r["discriminator"]).to(device)
+    except (TypeError, ValueError) as e:
+        name = next((k for k in D_OPTIONS if str(e).startswith(k)), None)
+        raise ValueError(f"The discriminator's settings are refused"
+                         + (f" ({D_OPTIONS[name]}; discriminator={{{name!r}: ...}} in code)" if name else
+                            f" (discriminator={r['discriminator']!r})") + f": {e}") from None
     x, y = data if data is not None else _load_training_tensors(cfg)  # MNIST missing stops the run before it writes
+    fingerprint = _fingerprint(x, y)
     if rank == 0:
         out.mkdir(parents=True, exist_ok=True)
 
-    D = Discriminator(**r["discriminator"]).to(device)
     G_ema = copy.deepcopy(G).eval() if r["ema"] > 0 else None
     opt_g = torch.optim.Adam(G.parameters(), lr=r["lr_g"], betas=tuple(r["betas"]))
     opt_d = torch.optim.Adam(D.parameters(), lr=r["lr_d"], betas=tuple(r["betas"]))
@@ -623,6 +697,16 @@ def _train(cfg: TrainConfig, data: tuple[torch.Tensor, torch.Tensor] | None, *, 
                 f"it was started: only {', '.join(sorted(RESUME_MAY_CHANGE - {'resume', 'extra', 'output_dir'}))} "
                 "may change. Give the settings it was started with, or another --output-dir for a new run."
             )
+        if ck.get("data") is not None and ck["data"] != fingerprint:  # older checkpoints have none
+            raise ValueError(
+                f"{ckpt_path} was trained on other data ({ck['data']['images']} images, sha256 "
+                f"{ck['data']['sha256'][:12]}...) than this run's ({fingerprint['images']} images, sha256 "
+                f"{fingerprint['sha256'][:12]}...). --resume continues a run on its own data: give the data it was "
+                "started with (data=), or another --output-dir for a new run."
+            )
+        if ck.get("config"):  # the checkpoint wins over init_generator: record the release the run started from
+            cfg = dataclasses.replace(cfg, init_generator=ck["config"].get("init_generator"),
+                                      init_revision=ck["config"].get("init_revision"))
         G.load_state_dict(ck["G"])
         D.load_state_dict(ck["D"])
         if G_ema is not None:
@@ -709,8 +793,9 @@ def _train(cfg: TrainConfig, data: tuple[torch.Tensor, torch.Tensor] | None, *, 
             if not (math.isfinite(ld_) and (first + i < cfg.d_warmup or math.isfinite(lg_))):
                 raise RuntimeError(
                     f"Training diverged at step {first + i + 1} (epoch {epoch + 1}): loss_d={ld_}, loss_g={lg_}. "
-                    + (f"The last good checkpoint is kept at {ckpt_path}; lower --lr-g/--lr-d or change --seed, "
-                       "then run again with --resume." if ckpt_path.is_file() else
+                    + (f"The last good checkpoint is kept at {ckpt_path}: lower --lr-g/--lr-d and run again with "
+                       "--resume (the seed cannot change on resume), or start a new run with another --seed in "
+                       "another --output-dir." if ckpt_path.is_file() else
                        "No checkpoint was written yet (the first is at the end of epoch 1): check the data for NaN "
                        "or infinite values, lower --lr-g/--lr-d or change --seed, and run again.")
                 )
@@ -753,6 +838,11 @@ def _train(cfg: TrainConfig, data: tuple[torch.Tensor, torch.Tensor] | None, *, 
             if cfg.lecam > 0:  # the anchors take this step's means first (the paper's order); the first step sets them
                 real_logits, fake_logits = logits[:n].float(), logits[n:].float()
                 means = torch.stack([real_logits.mean(), fake_logits.mean()]).detach()
+                if distributed:  # every rank's anchors the same (the checkpoint keeps rank 0's): the mean over ranks
+                    import torch.distributed as dist
+
+                    dist.all_reduce(means)
+                    means = means / world
                 lecam_anchors = means if lecam_anchors is None else lecam_anchors.lerp(means, 1 - LECAM_DECAY)
                 ld = ld + cfg.lecam * lecam_loss(real_logits, fake_logits, lecam_anchors)
             if cfg.bcr > 0:  # bCR: the same images, shifted by up to 1/8 of their size, must get the same logits
@@ -867,7 +957,8 @@ def _train(cfg: TrainConfig, data: tuple[torch.Tensor, torch.Tensor] | None, *, 
                 "rng": {"torch": torch_states[0], "torch_ranks": torch_states, "noise": noise_states},
                 "ada": ada.clone(),
                 "lecam_anchors": lecam_anchors.cpu() if lecam_anchors is not None else None,
-                "phases": _lr_phases(phases, start_epoch, done_epoch, r["lr_g"], r["lr_d"]),
+                "phases": _lr_phases(phases, start_epoch, done_epoch, r["lr_g"], r["lr_d"], cfg.bf16, cfg.device),
+                "data": fingerprint,
             }
             if not stopped_early:
                 save_checkpoint(ckpt_path, state)
@@ -923,9 +1014,15 @@ def _train(cfg: TrainConfig, data: tuple[torch.Tensor, torch.Tensor] | None, *, 
             hparams.update(lecam=cfg.lecam, lecam_decay=LECAM_DECAY)
         if cfg.bcr > 0:
             hparams.update(bcr=cfg.bcr, bcr_transform="translation by up to 1/8 of the size, zero fill")
-        lr_phases = _lr_phases(phases, start_epoch, epochs_done, r["lr_g"], r["lr_d"])
-        if len(lr_phases) > 1:  # resumed with other learning rates: lr_g/lr_d above are the last phase's
+        lr_phases = _lr_phases(phases, start_epoch, epochs_done, r["lr_g"], r["lr_d"], cfg.bf16, cfg.device)
+        if len(lr_phases) > 1:  # resumed with other learning rates, bf16 or device: those above are the last phase's
             hparams.update(lr_phases=lr_phases)
+        if cfg.max_steps is not None and step >= cfg.max_steps:  # a later run into the folder replaces it
+            hparams.update(max_steps=cfg.max_steps, dry_run=True)
+        devices: list[str] = []  # the phases' devices in order (an older checkpoint's phases did not record theirs)
+        for phase in lr_phases:
+            if not devices or devices[-1] != phase.get("device", "an unrecorded device"):
+                devices.append(phase.get("device", "an unrecorded device"))
         card = None
         if card_template is not None:
             card = render_card(
@@ -938,7 +1035,8 @@ def _train(cfg: TrainConfig, data: tuple[torch.Tensor, torch.Tensor] | None, *, 
                       else "the 60 000 images of the MNIST training set (no test images)") if data is None
                 else f"{len(x)} images given in memory",
                 hyperparameters="\n".join(f"| {k} | {json.dumps(v)} |" for k, v in sorted(hparams.items())),
-                train_time=f"{total_seconds:.0f} s on {cfg.device} ({world} process{'es' if world > 1 else ''})"
+                train_time=f"{total_seconds:.0f} s on {', then '.join(devices or [cfg.device])} "
+                           f"({world} process{'es' if world > 1 else ''})"
                 + (f", of which {elapsed:.0f} s after the last resume" if seconds_before else ""),
                 metrics=json.dumps(cfg.extra.get("metrics", {})),
                 metrics_text=_metrics_text(cfg.extra.get("metrics", {})),
