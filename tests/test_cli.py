@@ -337,3 +337,73 @@ def test_library_warnings_are_given_as_command_line_syntax(capsys, tmp_path, tin
                    "are kept. Add --relabel to label its digits by the labeller, or --min-confidence P to keep only "
                    "those the labeller confirms; else drop --labeller.\n"), err  # once, for the three sets
     assert warnings.showwarning is before  # the caller's is given back
+
+
+def test_paths_in_messages_are_printed_as_given(capsys, tmp_path, monkeypatch):
+    # "seed=" and "truncation=" inside a folder name were rewritten as flags: 'sweep/--seed 2/gen'
+    monkeypatch.chdir(tmp_path)
+    for gen in ("sweep/seed=2/gen", "sweep/truncation=0.5,min_confidence=0.9/gen"):
+        assert main(["sample", "--generator", gen, "--out", str(tmp_path / "g.png")]) == 2
+        err = capsys.readouterr().err
+        assert f"No folder at {gen!r}" in err and "--seed" not in err and "--truncation" not in err, err
+        assert "or leave the option out for the model shipped with ganaug" in err  # the library's own words still are
+    assert main(["sample", "--relabel", "--labeller-revision", "x", "--out", str(tmp_path / "seed=1.png")]) == 2
+    assert "drop --labeller-revision" in capsys.readouterr().err
+
+
+def test_a_download_that_breaks_off_is_one_line_and_exit_status_1(capsys, tmp_path, monkeypatch):
+    # a connection dropped mid-download (httpx2.ReadTimeout) was a traceback
+    import huggingface_hub
+
+    import ganaug._hub
+
+    httpx2 = pytest.importorskip("httpx2")  # huggingface_hub 2.x's HTTP client
+
+    def broken(**kwargs):
+        raise httpx2.ReadTimeout("timed out")
+
+    monkeypatch.setattr(ganaug._hub, "_endpoint_reachable", lambda timeout=3.0: True)
+    monkeypatch.setattr(huggingface_hub, "hf_hub_download", broken)
+    assert main(["sample", "--generator", "org/gen", "--out", str(tmp_path / "g.png")]) == 1  # the work, not the input
+    err = capsys.readouterr().err
+    assert err.startswith("ganaug: error: Downloading config.json of Hub repo 'org/gen' failed (ReadTimeout: timed "
+                          "out). Retry") and "HF_HUB_OFFLINE=1" in err and err.count("\n") == 1, err
+    assert not (tmp_path / "g.png").exists()
+
+
+def test_a_home_folder_that_does_not_exist_is_said(capsys, tmp_path, monkeypatch):
+    # "~nosuch/t.png" made a folder named "~nosuch" here; --generator "~gen" was a RuntimeError traceback
+    monkeypatch.chdir(tmp_path)
+    user = "~ganaug_no_such_user"
+    assert main(["sample", "--out", f"{user}/t.png"]) == 2
+    err = capsys.readouterr().err
+    assert f"--out '{user}/t.png' starts with '{user}', but there is no user" in err and f"./{user}/t.png" in err
+    assert main(["sample", "--out", str(tmp_path / "g.png"), "--idx-dir", user]) == 2
+    assert f"--idx-dir '{user}' starts with" in capsys.readouterr().err
+    assert main(["sample", "--generator", user, "--out", str(tmp_path / "g.png")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"ganaug: error: model '{user}' starts with") and err.count("\n") == 1, err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_empty_revision_is_refused_not_dropped(capsys, tmp_path):
+    # revision="" (--revision "$REV" with REV unset) was dropped: the default branch loaded, or the cache was blamed
+    from ganaug.models import Generator
+
+    cache = tmp_path / "cache" / "models--org--gen"
+    Generator(**{"arch": "cdcgan", "latent_dim": 16, "num_classes": 10, "width": 4}).save_pretrained(
+        cache / "snapshots" / ("a" * 40))
+    (cache / "refs").mkdir()
+    (cache / "refs" / "main").write_text("a" * 40)
+    for blank in ("", " "):
+        with pytest.raises(ValueError, match=r"revision='\s*' is empty \(an unset variable\?\), for 'org/gen'"):
+            Generator.from_pretrained("org/gen", revision=blank, cache_dir=tmp_path / "cache")
+    assert Generator.from_pretrained("org/gen", cache_dir=tmp_path / "cache").width == 4
+    g = ["sample", "--out", str(tmp_path / "g.png")]
+    for cmd in ([*g, "--generator", "org/gen", "--revision", ""], ["demo", "--revision", " "],
+                [*g, "--relabel", "--labeller", "org/lab", "--labeller-revision", ""]):
+        assert main(cmd) == 2
+        flag = cmd[-2]
+        assert f"ganaug: error: {flag} is empty (an unset variable?); give a branch, tag or commit, or leave {flag} " \
+               "out" in capsys.readouterr().err
+    assert not (tmp_path / "g.png").exists()

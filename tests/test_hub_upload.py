@@ -14,15 +14,17 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 import pytest
 import torch
 from safetensors.torch import load_file
 
-from hub_upload_server import UploadHub
+from hub_upload_server import REPO, UploadHub
 from test_hub_olah import TINY, Olah, _client_env, _git, _olah_cli, _run_client
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -65,6 +67,32 @@ print("REPORT " + json.dumps(report))
 """
 
 
+class TreeHub(UploadHub):
+    """``UploadHub`` that also lists a revision's files (GET /api/models/{repo}/tree/{rev}, as the Hub does): the
+    listing ``upload_folder(delete_patterns=...)`` reads, with which push_to_hub removes a release's training.json."""
+
+    def __init__(self, mirrors: Path, token: str) -> None:
+        super().__init__(mirrors, token)
+        hub, base = self, self.httpd.RequestHandlerClass
+
+        class Handler(base):  # type: ignore[misc, valid-type]
+            def do_GET(self) -> None:
+                match = re.fullmatch(rf"/api/models/{REPO}/tree/(?P<rev>[^/]+)", unquote(urlsplit(self.path).path))
+                if match is None:
+                    return super().do_GET()
+                hub.requests.append(("GET", match.group(0)))
+                listing = subprocess.run(["git", "ls-tree", "-r", "-l", match["rev"]], cwd=hub.repo_dir(match["repo"]),
+                                         capture_output=True, text=True)
+                if listing.returncode != 0:
+                    return self._send(404, {"error": f"Revision not found: {match['rev']}"})
+                files = [(meta.split(), path) for meta, path in
+                         (line.split("\t", 1) for line in listing.stdout.splitlines())]
+                self._send(200, [{"type": "file", "path": path, "oid": oid, "size": int(size)}
+                                 for (_, _, oid, size), path in files])
+
+        self.httpd.RequestHandlerClass = Handler
+
+
 def _upload_env(endpoint: str, hf_home: Path) -> dict[str, str]:
     env = _client_env(endpoint, hf_home, offline=False)
     env["HF_TOKEN"] = TOKEN
@@ -78,7 +106,7 @@ def uploaded(tmp_path_factory):
     base = tmp_path_factory.mktemp("upload")
     mirrors = base / "mirrors"
     mirrors.mkdir()
-    with UploadHub(mirrors, token=TOKEN) as hub:
+    with TreeHub(mirrors, token=TOKEN) as hub:
         env = _upload_env(hub.endpoint, base / "hf-home-upload")
         script = base / "pusher.py"
         script.write_text(PUSHER)
@@ -263,3 +291,173 @@ def test_push_release_leaves_the_local_card_as_it_is(tmp_path, monkeypatch):
     assert 'generator="alice/ganaug-mnist")' in hub.cards["alice/ganaug-mnist"]
     assert hub.cards["you/first"].replace("you/first", "<this repo id>") == card
     assert (release / "README.md").read_text() == card
+
+
+# A release that went up with train_gan.py (its training.json), then another model pushed to the same repo.
+REPUSHER = r"""
+import json, sys
+from pathlib import Path
+from ganaug.models import Generator
+from ganaug.training import push_release
+
+release = Path(sys.argv[1])
+Generator(arch="cdcgan", latent_dim=16, num_classes=10, width=4).save_pretrained(release)
+(release / "training.json").write_text(json.dumps({"hyperparameters": {"width": 4}}))
+(release / "samples.png").write_bytes(b"not the model's")
+push_release(release, "org/gen")
+Generator(arch="seed", latent_dim=16, num_classes=0, width=4).push_to_hub("org/gen")
+"""
+
+
+def test_push_to_hub_removes_the_training_record_of_the_release_it_replaces(tmp_path):
+    # the previous release's training.json stayed beside the new weights, describing another run
+    script = tmp_path / "repusher.py"
+    script.write_text(REPUSHER)
+    with TreeHub(tmp_path / "mirrors", token=TOKEN) as hub:
+        done = subprocess.run([sys.executable, str(script), str(tmp_path / "release")],
+                              env=_upload_env(hub.endpoint, tmp_path / "hf-home"), capture_output=True, text=True,
+                              timeout=CLIENT_TIMEOUT)
+        assert done.returncode == 0, done.stderr[-3000:]
+        repo = hub.repo_dir("org/gen")
+    assert "training.json" in _git(repo, "ls-tree", "--name-only", "main~1").split()
+    assert sorted(_git(repo, "ls-tree", "--name-only", "main").split()) == [
+        ".gitattributes", "README.md", "config.json", "model.safetensors"]
+    assert json.loads(_git(repo, "show", "main:config.json"))["arch"] == "seed"
+
+
+def test_a_failed_save_leaves_the_folder_as_it_was(tmp_path, monkeypatch):
+    # the mixin deleted config.json before writing the weights: a full disk left old weights and no config
+    import errno
+
+    import safetensors.torch
+
+    from ganaug.models import Generator
+
+    folder = tmp_path / "gen"
+    Generator(**TINY).save_pretrained(folder)
+    (folder / "notes.txt").write_text("the user's")
+    before = {p.name: p.read_bytes() for p in folder.iterdir()}
+
+    def disk_full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    def interrupted(*args, **kwargs):  # Ctrl-C
+        raise KeyboardInterrupt
+
+    for failure, error in ((disk_full, OSError), (interrupted, KeyboardInterrupt)):
+        monkeypatch.setattr(safetensors.torch, "save_model", failure)
+        with pytest.raises(error):
+            Generator(**{**TINY, "width": 8}).save_pretrained(folder)
+        assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
+        assert [p.name for p in tmp_path.iterdir()] == ["gen"]  # no temporary folder left beside it
+        assert Generator.from_pretrained(folder).width == 4
+    monkeypatch.undo()
+    Generator(**{**TINY, "width": 8}).save_pretrained(folder)
+    assert Generator.from_pretrained(folder).width == 8 and (folder / "notes.txt").read_text() == "the user's"
+
+
+def test_a_resaved_folder_keeps_its_card_and_record_only_for_the_same_model(tmp_path):
+    # the old README.md stayed whatever was saved, even with card= given: its metrics and snippet described another
+    # model, and push_release uploaded it
+    import warnings
+
+    from huggingface_hub import ModelCard
+
+    from ganaug._hub import update_card_metrics
+    from ganaug.models import Generator
+
+    folder = tmp_path / "gen"
+    torch.manual_seed(0)
+    Generator(**TINY).save_pretrained(folder)
+    update_card_metrics(folder / "README.md", "default", {"fid_c": 4.9, "num_samples": 100, "reference": "test"})
+    (folder / "training.json").write_text('{"hyperparameters": {"width": 4}}')
+    (folder / "runs").mkdir()
+    (folder / "runs" / "log.txt").write_text("the user's")
+    card = (folder / "README.md").read_text()
+    os.chmod(folder, 0o750)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        Generator.from_pretrained(folder).save_pretrained(folder)  # the same model: its card and record are true
+    assert (folder / "README.md").read_text() == card and (folder / "training.json").is_file()
+    update_card_metrics(folder / "README.md", "default", {"fid_c": 5.0, "num_samples": 100, "reference": "test"})
+
+    with pytest.warns(UserWarning, match="held the training.json of the model saved there before"):  # other weights
+        Generator(**TINY).save_pretrained(folder, model_card_kwargs={"card": "---\nlicense: mit\n---\n# Mine\n"})
+    assert (folder / "README.md").read_text() == "---\nlicense: mit\n---\n# Mine\n"  # a card given is written
+    assert not (folder / "training.json").exists()
+
+    (folder / "README.md").write_text(card)
+    (folder / "training.json").write_text('{"hyperparameters": {"width": 4}}')
+    with pytest.warns(UserWarning, match="README.md and training.json of the model saved there before.*template card"):
+        Generator(arch="seed", latent_dim=16, num_classes=0, width=4).save_pretrained(folder)
+    new = ModelCard((folder / "README.md").read_text())
+    assert "ganaug_metrics" not in new.data.to_dict() and 'labeller="reference")' in new.text
+    assert sorted(p.name for p in folder.iterdir()) == ["README.md", "config.json", "model.safetensors", "runs"]
+    assert (folder / "runs" / "log.txt").read_text() == "the user's" and folder.stat().st_mode & 0o777 == 0o750
+
+
+def test_a_folder_that_cannot_be_renamed_is_saved_into_in_place(tmp_path, monkeypatch):
+    # a mount point (a container's volume) cannot be swapped for a new folder: the files go in one by one
+    from ganaug.models import Generator
+
+    folder = tmp_path / "volume"
+    Generator(**TINY).save_pretrained(folder)
+    (folder / "training.json").write_text("{}")
+    (folder / "notes.txt").write_text("the user's")
+    inode = folder.stat().st_ino
+    real = os.path.ismount
+    monkeypatch.setattr(os.path, "ismount", lambda p: Path(p) == folder or real(p))
+    with pytest.warns(UserWarning, match="README.md and training.json of the model saved there before"):
+        Generator(arch="seed", latent_dim=16, num_classes=0, width=4).save_pretrained(folder)
+    assert folder.stat().st_ino == inode and not Generator.from_pretrained(folder).conditional
+    assert sorted(p.name for p in folder.iterdir()) == ["README.md", "config.json", "model.safetensors", "notes.txt"]
+    assert 'labeller="reference")' in (folder / "README.md").read_text()
+
+
+def test_the_hub_probe_goes_through_all_proxy(monkeypatch):
+    # with ALL_PROXY only (which the HTTP client honours), ganaug took the Hub for unreachable and served the cache
+    import socket
+
+    from huggingface_hub import constants
+
+    from ganaug._hub import _endpoint_reachable
+
+    closed = socket.socket()
+    closed.bind(("127.0.0.1", 0))
+    hub_port = closed.getsockname()[1]
+    closed.close()  # nothing listens there: only the proxy answers
+    proxy = socket.socket()
+    proxy.bind(("127.0.0.1", 0))
+    proxy.listen(4)
+    for var in [k for k in os.environ if k.lower().endswith("_proxy")]:
+        monkeypatch.delenv(var)
+    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)
+    monkeypatch.setattr(constants, "ENDPOINT", f"https://127.0.0.1:{hub_port}")
+    try:
+        assert not _endpoint_reachable(timeout=2)
+        monkeypatch.setenv("ALL_PROXY", f"http://127.0.0.1:{proxy.getsockname()[1]}")
+        assert _endpoint_reachable(timeout=2)
+        monkeypatch.setenv("NO_PROXY", "127.0.0.1")  # bypassed, as the HTTP client bypasses it
+        assert not _endpoint_reachable(timeout=2)
+    finally:
+        proxy.close()
+
+
+def test_a_download_that_breaks_off_is_a_connection_error_that_says_to_retry(monkeypatch):
+    # a dropped connection mid-download came out as a raw httpx2.ReadTimeout traceback
+    import huggingface_hub
+
+    import ganaug._hub
+    from ganaug.models import Generator
+
+    httpx2 = pytest.importorskip("httpx2")  # huggingface_hub 2.x's HTTP client
+
+    def broken(**kwargs):
+        raise httpx2.ReadTimeout("timed out")
+
+    monkeypatch.setattr(ganaug._hub, "_endpoint_reachable", lambda timeout=3.0: True)
+    monkeypatch.setattr(huggingface_hub, "hf_hub_download", broken)
+    with pytest.raises(ConnectionError, match=r"Downloading config.json of Hub repo 'org/gen@v1' failed .*timed out"
+                                              r"\). Retry, or use a copy in the local cache.*HF_HUB_OFFLINE=1"):
+        Generator.from_pretrained("org/gen", revision="v1")

@@ -7,6 +7,7 @@ import json
 import os
 import re
 import shutil
+import stat
 import tempfile
 from pathlib import Path
 from typing import Any, TypeVar
@@ -60,13 +61,16 @@ def _temp_prefix(path: Path) -> str:
 
 def _clear_stale(path: Path) -> None:
     """Remove the temporary files and folders that writes of ``path`` by processes of this machine no longer running
-    left beside it (``kill -9``, a power cut); those of a running process, or of another machine, are left alone."""
+    left beside it (``kill -9``, a power cut); those of a running process, or of another machine, are left alone. A
+    folder set aside to be replaced (``.tmp.old``) whose replacement never took its place is put back."""
     pattern = re.compile(rf"\.{re.escape(path.name)}\.(\w+)-(\d+)\..*\.tmp(\.old)?")
     for p in path.parent.glob(f".{glob.escape(path.name)}.*.tmp*"):
         m = pattern.fullmatch(p.name)
         if m is None or m.group(1) != _host() or _pid_alive(int(m.group(2))):
             continue
-        if p.is_dir() and not p.is_symlink():
+        if m.group(3) and not path.exists() and not path.is_symlink():
+            os.replace(p, path)  # killed between setting the folder aside and putting the new one in: the old one back
+        elif p.is_dir() and not p.is_symlink():
             shutil.rmtree(p, ignore_errors=True)
         else:
             p.unlink(missing_ok=True)
@@ -89,6 +93,37 @@ def _atomic_write(path: Path, write: Any) -> None:
         raise
 
 
+def _expand_home(path: str | os.PathLike, what: str) -> Path:
+    """``Path(path).expanduser()``, where a "~user" that names no user of this machine is said as such (pathlib raises
+    "Could not determine home directory"; os.path leaves it, and a folder named "~user" was made)."""
+    try:
+        expanded = Path(path).expanduser()
+    except RuntimeError:
+        expanded = Path(path)
+    if str(expanded).startswith("~"):
+        head = str(expanded).split(os.sep, 1)[0]
+        who = f"there is no user {head[1:]!r} here" if len(head) > 1 else "your home folder is not known (set HOME)"
+        raise ValueError(f"{what} {str(path)!r} starts with {head!r}, but {who}. Give the full path, or "
+                         f"./{str(path)} for a folder named {head!r}.")
+    return expanded
+
+
+class _DownloadFailed(ConnectionError):
+    """A download from the Hub broke off (a dropped connection, a read timeout): the work failed, not the input."""
+
+
+def _transport_errors() -> tuple[type[BaseException], ...]:
+    """The network errors of the HTTP client huggingface_hub uses, which hf_hub_download lets through when a download
+    breaks off after it started: httpx2's (huggingface_hub 2.x), httpx's (1.x) or requests' (before). Only a client
+    already imported is looked at: huggingface_hub imports its own."""
+    import sys
+
+    names = {"httpx2": ("RequestError",), "httpx": ("RequestError",),
+             "requests.exceptions": ("ConnectionError", "Timeout", "ChunkedEncodingError")}
+    return tuple(getattr(sys.modules[module], n) for module, ns in names.items() if module in sys.modules
+                 for n in ns if isinstance(getattr(sys.modules[module], n, None), type))
+
+
 def _endpoint_reachable(timeout: float = 3.0) -> bool:
     """One TCP connect to the Hub endpoint (HF_ENDPOINT), or to the proxy that requests to it go through."""
     import socket
@@ -100,7 +135,8 @@ def _endpoint_reachable(timeout: float = 3.0) -> bool:
     if constants.HF_HUB_OFFLINE:
         return False
     url = urlsplit(constants.ENDPOINT)
-    proxy = urllib.request.getproxies().get(url.scheme)
+    proxies = urllib.request.getproxies()
+    proxy = proxies.get(url.scheme) or proxies.get("all")  # ALL_PROXY, which the HTTP client honours too
     if proxy and not urllib.request.proxy_bypass(url.hostname or ""):
         # a proxy that does not answer would have huggingface_hub retry for about 25 s; one that does may reach the
         # Hub (whether it does is the proxy's to say)
@@ -132,7 +168,10 @@ def resolve_files(
         raise ValueError(f"Got an empty model name ({source!r}), e.g. from an unset shell variable in --generator "
                          "\"$GEN\". Pass a save_pretrained folder ('.' for the current one), a Hub repo id, or None "
                          "for the model shipped with ganaug.")
-    path = Path(source).expanduser()
+    if isinstance(revision, str) and not revision.strip():  # dropped, it loaded main (or blamed the cache)
+        raise ValueError(f"revision={revision!r} is empty (an unset variable?), for {str(source)!r}. Give a branch, "
+                         "tag or commit, or drop revision for the default branch.")
+    path = _expand_home(source, "model")
     if path.is_dir():
         looks_like_id = _REPO_ID.match(str(source)) is not None and str(source).count("/") == 1
         if not (path / CONFIG_NAME).is_file():
@@ -210,6 +249,10 @@ def resolve_files(
                 f"Cannot get {name} of Hub repo {where!r}: {why}, "
                 f"and the file is not in the local cache.{folder} {OFFLINE_HELP}"
             ) from e
+        except _transport_errors() as e:  # the Hub answered, then the download broke off
+            raise _DownloadFailed(
+                f"Downloading {name} of Hub repo {where!r} failed ({type(e).__name__}: {e}). Retry, or use a copy in "
+                f"the local cache, if there is one, with HF_HUB_OFFLINE=1 (local_files_only=True).") from e
         except EntryNotFoundError as e:
             if name == WEIGHTS_NAME:
                 raise ValueError(
@@ -313,16 +356,129 @@ def _json_native(value: Any) -> bool:
     return value is None or type(value) in (bool, int, str)
 
 
+CARD_NAME = "README.md"
+TRAINING_NAME = "training.json"  # a training run's record of the weights beside it (scripts/train_gan.py)
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    import filecmp
+
+    return a.is_file() and b.is_file() and filecmp.cmp(a, b, shallow=False)
+
+
+def _carry(src: Path, dst: Path) -> None:
+    """``src`` (a file, link or folder) at ``dst`` too: by hard links, copies where a link cannot be made."""
+
+    def link(s: str, d: str) -> None:
+        try:
+            os.link(s, d, follow_symlinks=False)
+        except OSError:
+            shutil.copy2(s, d, follow_symlinks=False)
+
+    if src.is_dir() and not src.is_symlink():
+        shutil.copytree(src, dst, symlinks=True, copy_function=link)
+    else:
+        link(str(src), str(dst))
+
+
+def _save_folder(folder: Path, write: Any, *, card_given: bool, name: str) -> None:
+    """``write(staging)`` writes a model's folder (config.json, model.safetensors, README.md) into an empty staging
+    folder beside ``folder``, which then takes its place: a write that fails or is interrupted leaves ``folder`` as it
+    was. The rest of what ``folder`` held comes along (hard links). Its card and training.json describe the model saved
+    there before, so they stay only if the same model (config.json and model.safetensors alike) is saved again, and
+    the card not if ``card_given``: another model gets the template card and no training.json, with a warning.
+
+    Where ``folder`` cannot be renamed (a mount point, its parent folder not writable) the staging folder is inside
+    it, and the new files are renamed into place (config.json last)."""
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    inside = folder / ".ganaug-save"  # the staging folder's name where it is made inside ``folder``
+    if folder.is_dir():
+        _clear_stale(inside)  # what a killed in-place save left
+    staging = None
+    if not (folder.is_dir() and os.path.ismount(folder)):
+        _clear_stale(folder)
+        try:
+            staging = Path(tempfile.mkdtemp(prefix=_temp_prefix(folder), suffix=".tmp", dir=folder.parent))
+        except PermissionError:
+            if not folder.is_dir():
+                raise
+    if staging is None:
+        staging = Path(tempfile.mkdtemp(prefix=_temp_prefix(inside), suffix=".tmp", dir=folder))
+    swap, old = staging.parent != folder, None
+    try:
+        write(staging)
+        held = folder.is_dir() and any((folder / n).is_file() for n in (CONFIG_NAME, WEIGHTS_NAME))
+        same = held and all(_same_file(staging / n, folder / n) for n in (CONFIG_NAME, WEIGHTS_NAME))
+        keep = {CARD_NAME: (same or not held) and not card_given, TRAINING_NAME: same or not held}
+        card = folder / CARD_NAME
+        # what the folder said of the model it held, gone with it: said, unless a card was given or it says the same
+        gone = [n for n in (CARD_NAME, TRAINING_NAME) if held and not keep[n] and (folder / n).is_file()
+                and not (n == CARD_NAME and (card_given or card.read_bytes() == (staging / n).read_bytes()))]
+        if gone:
+            import warnings
+
+            warnings.warn(f"{folder} held the {' and '.join(gone)} of the model saved there before (another config "
+                          "or other weights), untrue of this one: "
+                          + (f"the card is replaced by the {name} template card (pass model_card_kwargs="
+                             "{'card': ...} to save it with your own)" if CARD_NAME in gone else "")
+                          + ("; " if len(gone) == 2 else "")
+                          + (f"{TRAINING_NAME} is removed" if TRAINING_NAME in gone else "") + ".", stacklevel=3)
+        if not swap:  # in place: the model's files only
+            (folder / CONFIG_NAME).unlink(missing_ok=True)  # a folder left half-way says so, as one without config
+            os.replace(staging / WEIGHTS_NAME, folder / WEIGHTS_NAME)
+            if not (keep[CARD_NAME] and card.exists()):
+                os.replace(staging / CARD_NAME, card)
+            if not keep[TRAINING_NAME]:
+                (folder / TRAINING_NAME).unlink(missing_ok=True)
+            os.replace(staging / CONFIG_NAME, folder / CONFIG_NAME)
+            return
+        if folder.is_dir():
+            for entry in folder.iterdir():
+                if entry.name in (CONFIG_NAME, WEIGHTS_NAME) or (entry.name in keep and not keep[entry.name]):
+                    continue
+                if entry.name == CARD_NAME:
+                    (staging / CARD_NAME).unlink(missing_ok=True)
+                _carry(entry, staging / entry.name)
+        # mkdtemp makes 0700: the folder's own mode, or the one mkdir would give
+        os.chmod(staging, stat.S_IMODE(folder.stat().st_mode) if folder.is_dir() else 0o777 & ~_umask())
+        try:
+            cwd = Path.cwd()
+        except OSError:
+            cwd = None
+        if folder.exists() and any(folder.iterdir()):  # aside first: a folder is renamed over an empty one only
+            old = Path(f"{staging}.old")
+            os.replace(folder, old)
+        os.replace(staging, folder)
+    except BaseException:
+        if old is not None and not folder.exists():
+            os.replace(old, folder)
+        raise
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)  # gone once in place; inside ``folder``, what it kept of its own
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+    if cwd is not None and cwd.is_relative_to(folder):
+        os.chdir(cwd)  # this process's current folder was (in) the one replaced: the same path, in the new folder
+
+
 class StrictHubMixin:
     """Overrides of the Hub mixin: strict, safetensors-only loading with errors that say what to do,
     atomic weight files, and a model card given as text."""
 
-    def save_pretrained(self, save_directory: str | os.PathLike, *args: Any, **kwargs: Any) -> Any:
+    def save_pretrained(self, save_directory: str | os.PathLike, *, config: dict | None = None,
+                        repo_id: str | None = None, push_to_hub: bool = False,
+                        model_card_kwargs: dict[str, Any] | None = None, **push_to_hub_kwargs: Any) -> str | None:
+        """huggingface_hub's ``save_pretrained``, all or nothing: the files are written into a new folder beside
+        ``save_directory``, which then takes its place, so a save that fails or is interrupted (a full disk, Ctrl-C)
+        leaves the folder as it was. Other files in the folder are kept. Its README.md (card) and training.json (a
+        training run's record) are kept only when the same model (config.json and model.safetensors) is saved again,
+        the card also not when ``model_card_kwargs={"card": ...}`` gives one; another model gets the template card
+        (with a warning if the old one said more) and no training.json, which described the weights it replaces."""
         own = getattr(self, "_hub_mixin_config", None)
         name = type(self).__name__
         # config.json is the model's constructor arguments: another config writes a folder that loads another model
         # (the mixin's push_to_hub passes the model's own config back, which is fine)
-        if kwargs.get("config") is not None and kwargs["config"] != own:
+        if config is not None and config != own:
             raise ValueError(f"save_pretrained(config=...) would write a config.json other than this {name}'s "
                              f"constructor arguments ({own}), and the folder would load another model. Drop config= "
                              f"(the model's own is written), or build the {name} from that config and save it.")
@@ -332,8 +488,18 @@ class StrictHubMixin:
             raise ValueError(f"{name}'s config {', '.join(f'{k}={own[k]!r}' for k in bad)} cannot be written to "
                              "config.json as it is: pass plain int, float, bool, str or None values (e.g. "
                              "int(np.int64(16)), float(np.float32(0.7))) to the constructor.")
-        # "~/m" is the home folder's m, as from_pretrained reads it (it made a folder named "~" here)
-        return super().save_pretrained(Path(save_directory).expanduser(), *args, **kwargs)  # type: ignore[misc]
+        # "~/m" is the home folder's m, as from_pretrained reads it (it made a folder named "~" here); a link to a
+        # folder stays a link, to the new folder
+        folder = Path(os.path.realpath(_expand_home(save_directory, "save_directory")))
+        if folder.exists() and not folder.is_dir():
+            raise FileExistsError(f"save_directory {str(save_directory)!r} is a file; give a folder to save into.")
+        _save_folder(folder, lambda staging: super(StrictHubMixin, self).save_pretrained(  # type: ignore[misc]
+            staging, config=config, model_card_kwargs=model_card_kwargs),
+            card_given="card" in (model_card_kwargs or {}), name=name)
+        if not push_to_hub:
+            return None
+        return self.push_to_hub(repo_id or folder.name, config=config if config is not None else own,
+                                model_card_kwargs=model_card_kwargs, **push_to_hub_kwargs)
 
     @classmethod
     def from_pretrained(  # type: ignore[override]
@@ -441,15 +607,19 @@ class StrictHubMixin:
         return super().generate_model_card(*args, **kwargs)  # type: ignore[misc]
 
     def push_to_hub(self, repo_id: str, *args: Any, model_card_kwargs: dict[str, Any] | None = None,
-                    **kwargs: Any) -> str:
-        """huggingface_hub's ``push_to_hub``; the card it writes names the repo in its usage snippet."""
+                    delete_patterns: list[str] | str | None = None, **kwargs: Any) -> str:
+        """huggingface_hub's ``push_to_hub``; the card it writes names the repo in its usage snippet. The commit also
+        deletes the repo's training.json (a release's record of the run that made the weights this push replaces),
+        besides the files ``delete_patterns`` names."""
         from huggingface_hub import HfApi
 
         if "/" not in repo_id:  # "ganaug-mnist" goes to "<user>/ganaug-mnist", which the card must name
             repo_id = HfApi(token=kwargs.get("token")).create_repo(repo_id, private=kwargs.get("private"),
                                                                     exist_ok=True).repo_id
+        patterns = [delete_patterns] if isinstance(delete_patterns, str) else list(delete_patterns or [])
         return super().push_to_hub(repo_id, *args,  # type: ignore[misc]
-                                   model_card_kwargs={"repo_id": repo_id, **(model_card_kwargs or {})}, **kwargs)
+                                   model_card_kwargs={"repo_id": repo_id, **(model_card_kwargs or {})},
+                                   delete_patterns=[*patterns, TRAINING_NAME], **kwargs)
 
 
 # the default card of a model pushed with push_to_hub (scripts/train_gan.py writes a fuller one, model_cards/template.md)

@@ -7,6 +7,7 @@ import os
 import re
 import sys
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 
 _SEED_TOP = 2 ** 32 - 1  # seeds key 32-bit random streams
@@ -55,11 +56,12 @@ def cmd_sample(a: argparse.Namespace) -> int:
     from PIL import Image
     from torchvision.utils import save_image
 
-    from ganaug._hub import _atomic_write
+    from ganaug._hub import _atomic_write, _expand_home
     from ganaug._idx import export_mnist, idx_files, legacy_files
     from ganaug.datasets import _BYTES_PER_SAMPLE, SyntheticMNIST, _physical_memory
 
-    out = Path(a.out)
+    _no_blank_revisions(a)
+    out = _expand_home(a.out, "--out")  # a "~user" that os.path left as it was: no folder named "~user" is made
     Image.init()  # all of PIL's formats, not only those already imported
     fmt = Image.registered_extensions().get(out.suffix.lower())
     if fmt is None:
@@ -69,6 +71,8 @@ def cmd_sample(a: argparse.Namespace) -> int:
                          "samples.png.")
     if a.idx_dir is not None and not a.idx_dir.strip():  # e.g. --idx-dir "$DIR" with DIR unset
         raise ValueError(f"--idx-dir {a.idx_dir!r} is empty; give a folder, or leave --idx-dir out for the grid only.")
+    if a.idx_dir:
+        _expand_home(a.idx_dir, "--idx-dir")
     for flag, n in (("--num-samples", a.num_samples), ("--test-samples", a.test_samples)):
         if a.idx_dir is None and n is not None:
             raise ValueError(f"{flag} sizes the IDX export: add --idx-dir DIR, or drop {flag}.")
@@ -140,10 +144,19 @@ def cmd_sample(a: argparse.Namespace) -> int:
     return 0
 
 
+def _no_blank_revisions(a: argparse.Namespace) -> None:
+    for flag in ("--revision", "--labeller-revision"):
+        value = getattr(a, flag[2:].replace("-", "_"), None)
+        if value is not None and not value.strip():  # e.g. --revision "$REV" with REV unset: it was dropped
+            raise ValueError(f"{flag} is empty (an unset variable?); give a branch, tag or commit, or leave {flag} "
+                             "out for the default branch.")
+
+
 def cmd_demo(a: argparse.Namespace) -> int:
     from ganaug._data import ENV_VAR, candidate_roots, find_mnist_root
     from ganaug.evaluation import run_demo
 
+    _no_blank_revisions(a)
     for flag, n in (("--per-class", a.per_class), ("--steps", a.steps)):
         if n < 1:
             raise ValueError(f"{flag} must be a positive integer, got {n}.")
@@ -229,6 +242,8 @@ _METAVAR = {"min_confidence": "P"}  # for an argument named without a value ("ad
 # not after a dash or a word: "--seed must" is already a flag
 _AS_FLAG = re.compile(r"(?<![-\w])(" + "|".join(_FLAG_NAMES) + r")(=True\b|=| must\b)")
 _DROP = re.compile(r"\b(drop|add|give) (" + "|".join(_FLAG_NAMES) + r")\b")
+# a value the message quotes (a path, a repo id: 'sweep/seed=2/gen'), as repr() quotes it; not an apostrophe ("repo's")
+_QUOTED = re.compile(r"""(?<!\w)('[^'\n]*'|"[^"\n]*")(?!\w)""")
 # advice for library users that the command line spells otherwise: None is "leave the option out"
 _FILTER_ADVICE = "lower min_confidence, ask for fewer of them with class_counts=, or use a better generator"
 _RATIO_ADVICE = "use a lower ratio"  # GANAugmentedDataset's memory check, reached through demo's --ratio
@@ -257,11 +272,17 @@ def _flag(m: re.Match[str]) -> str:
     return flag + how
 
 
+def _unquoted_sub(pattern: re.Pattern[str], repl: Callable[[re.Match[str]], str], message: str) -> str:
+    """``pattern.sub(repl, message)`` where the match is the message's own words, not inside a value it quotes."""
+    quoted = [m.span() for m in _QUOTED.finditer(message)]
+    return pattern.sub(lambda m: m.group(0) if any(a <= m.start() < b for a, b in quoted) else repl(m), message)
+
+
 def _as_flags(message: str) -> str:
     for library, cli in _CLI_ADVICE.items():
-        message = message.replace(library, cli)
-    message = _AS_FLAG.sub(_flag, message)
-    return _DROP.sub(lambda m: f"{m.group(1)} --" + m.group(2).replace("_", "-"), message)
+        message = _unquoted_sub(re.compile(re.escape(library)), lambda m, cli=cli: cli, message)
+    message = _unquoted_sub(_AS_FLAG, _flag, message)
+    return _unquoted_sub(_DROP, lambda m: f"{m.group(1)} --" + m.group(2).replace("_", "-"), message)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -289,7 +310,9 @@ def _run(a: argparse.Namespace) -> int:
         return 130
     except (ValueError, FileNotFoundError, ConnectionError) as e:  # the command line: an option, a model, the data
         print(f"ganaug: error: {_as_flags(str(e))}", file=sys.stderr)
-        return 2
+        # a download that broke off is the work failing (exit 1); where _hub is not imported, nothing was downloaded
+        hub = sys.modules.get("ganaug._hub")
+        return 1 if hub is not None and isinstance(e, hub._DownloadFailed) else 2
     except (_Failed, OSError) as e:  # the work: a full disk, a folder gone while writing
         print(f"ganaug: error: {_as_flags(str(e))}", file=sys.stderr)
         return 1
