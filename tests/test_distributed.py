@@ -30,14 +30,16 @@ def test_torchrun_two_cpu_processes(tmp_path, port, extra):
     assert Generator.from_pretrained(out / "generator").width == 4
 
 
-def test_torchrun_resume_equals_an_uninterrupted_run(tmp_path):
-    """Each rank's random streams are in the checkpoint: a resumed DDP run ends where an unbroken one does."""
+@pytest.mark.parametrize("options, port", [([], 29521), (["--lecam", "0.3"], 29523)], ids=["plain", "lecam"])
+def test_torchrun_resume_equals_an_uninterrupted_run(tmp_path, options, port):
+    """Each rank's random streams are in the checkpoint: a resumed DDP run ends where an unbroken one does. With
+    --lecam the anchors are averaged over the ranks, so rank 0's (the checkpoint's) are every rank's."""
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
 
     def run(out, epochs, *extra):
-        cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node=2", "--master_port=29521",
+        cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node=2", f"--master_port={port}",
                str(ROOT / "scripts" / "train_gan.py"), "--per-class", "10", "--width", "4", "--d-width", "8",
-               "--batch-size", "16", "--epochs", str(epochs), "--output-dir", str(out), *extra]
+               "--batch-size", "16", "--epochs", str(epochs), "--output-dir", str(out), *options, *extra]
         res = subprocess.run(cmd, capture_output=True, text=True, timeout=300, env=env)
         assert res.returncode == 0, res.stdout[-2000:] + res.stderr[-2000:]
         return res.stdout

@@ -93,6 +93,24 @@ def _atomic_write(path: Path, write: Any) -> None:
         raise
 
 
+def _swap_in(staging: Path, folder: Path) -> None:
+    """Put the finished folder ``staging`` (a sibling of ``folder``) at ``folder``. What is there is set aside first
+    (a folder can be renamed over an empty one only) and removed once the new one is in; if that fails, it goes back.
+    A kill between the two renames leaves it set aside, and ``_clear_stale`` puts it back at the next write."""
+    old = None
+    if folder.exists() and any(folder.iterdir()):
+        old = Path(f"{staging}.old")
+        os.replace(folder, old)
+    try:
+        os.replace(staging, folder)
+    except BaseException:
+        if old is not None and not folder.exists():
+            os.replace(old, folder)
+        raise
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
 def _expand_home(path: str | os.PathLike, what: str) -> Path:
     """``Path(path).expanduser()``, where a "~user" that names no user of this machine is said as such (pathlib raises
     "Could not determine home directory"; os.path leaves it, and a folder named "~user" was made)."""
@@ -404,7 +422,7 @@ def _save_folder(folder: Path, write: Any, *, card_given: bool, name: str) -> No
                 raise
     if staging is None:
         staging = Path(tempfile.mkdtemp(prefix=_temp_prefix(inside), suffix=".tmp", dir=folder))
-    swap, old = staging.parent != folder, None
+    swap = staging.parent != folder
     try:
         write(staging)
         held = folder.is_dir() and any((folder / n).is_file() for n in (CONFIG_NAME, WEIGHTS_NAME))
@@ -445,18 +463,9 @@ def _save_folder(folder: Path, write: Any, *, card_given: bool, name: str) -> No
             cwd = Path.cwd()
         except OSError:
             cwd = None
-        if folder.exists() and any(folder.iterdir()):  # aside first: a folder is renamed over an empty one only
-            old = Path(f"{staging}.old")
-            os.replace(folder, old)
-        os.replace(staging, folder)
-    except BaseException:
-        if old is not None and not folder.exists():
-            os.replace(old, folder)
-        raise
+        _swap_in(staging, folder)
     finally:
         shutil.rmtree(staging, ignore_errors=True)  # gone once in place; inside ``folder``, what it kept of its own
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
     if cwd is not None and cwd.is_relative_to(folder):
         os.chdir(cwd)  # this process's current folder was (in) the one replaced: the same path, in the new folder
 

@@ -25,7 +25,7 @@ from torch import nn
 
 from ganaug import __version__
 from ganaug._device import check_device, own_global_rng, seed_global_rng, to_device, warn_if_emulated_bf16
-from ganaug._hub import CONFIG_NAME, WEIGHTS_NAME, _atomic_write, _clear_stale, _temp_prefix, _umask
+from ganaug._hub import CONFIG_NAME, WEIGHTS_NAME, _atomic_write, _clear_stale, _swap_in, _temp_prefix, _umask
 from ganaug.evaluation import random_affine
 from ganaug.models import Discriminator, Generator, preset_config
 
@@ -250,22 +250,14 @@ def _write_release(model: Generator, release: Path, card: str | None, info: dict
     release.parent.mkdir(parents=True, exist_ok=True)
     _clear_stale(release)  # what a killed write left: its release is written again now
     tmp = Path(tempfile.mkdtemp(prefix=_temp_prefix(release), suffix=".tmp", dir=release.parent))
-    old = None
     try:
         model.save_pretrained(tmp, model_card_kwargs={"card": card} if card else None)
         (tmp / "training.json").write_text(json.dumps(info, indent=2))
         os.chmod(tmp, 0o777 & ~_umask())  # mkdtemp makes 0700; give the folder the mode mkdir would
-        if release.exists():  # aside first: a folder cannot be renamed over a non-empty one
-            old = Path(f"{tmp}.old")
-            os.replace(release, old)
-        os.replace(tmp, release)
+        _swap_in(tmp, release)
     except BaseException:
-        if old is not None and not release.exists():
-            os.replace(old, release)
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
 
 
 def _release_matches(release: Path, epoch: int, step: int) -> bool:
@@ -670,7 +662,7 @@ def _train(cfg: TrainConfig, data: tuple[torch.Tensor, torch.Tensor] | None, *, 
         D = Discriminator(**r["discriminator"]).to(device)
     except (TypeError, ValueError) as e:
         name = next((k for k in D_OPTIONS if str(e).startswith(k)), None)
-        raise ValueError(f"The discriminator's settings are refused"
+        raise ValueError("The discriminator's settings are refused"
                          + (f" ({D_OPTIONS[name]}; discriminator={{{name!r}: ...}} in code)" if name else
                             f" (discriminator={r['discriminator']!r})") + f": {e}") from None
     x, y = data if data is not None else _load_training_tensors(cfg)  # MNIST missing stops the run before it writes
