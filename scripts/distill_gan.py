@@ -28,14 +28,17 @@ CARD_TEMPLATE = Path(__file__).resolve().parent.parent / "model_cards" / "templa
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=HelpFormatter)
-    p.add_argument("--teacher", default=None, help="generator folder or Hub id (default: the shipped generator)")
+    p.add_argument("--teacher", default=None,
+                   help="generator folder or Hub id (default: the shipped generator, whose channels are the default "
+                        "--channels: give narrower ones with it; a student the teacher's own shape is refused)")
     p.add_argument("--revision", default=None, help="the teacher's Hub revision")
     p.add_argument("--channels", type=int, nargs=3, default=[64, 48, 16], metavar=("C7", "C14", "C28"),
                    help="the student's channels at 7x7, 14x14 and 28x28")
     p.add_argument("--steps", type=int, default=6000, help="optimiser steps of the student")
     p.add_argument("--batch-size", type=int, default=128, help="latents (teacher images) per step")
     p.add_argument("--lr", type=float, default=2e-3, help="the student's learning rate")
-    p.add_argument("--seed", type=int, default=0, help="the student's initial weights and the latents")
+    p.add_argument("--seed", type=int, default=0,
+                   help=f"the student's initial weights and the latents, in [0, {2 ** 32 - 1}]")
     p.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N")
     p.add_argument("--max-seconds", type=float, default=None, help="stop early past this many seconds")
     p.add_argument("--output-dir", default="runs/distill", type=os.path.expanduser,
@@ -53,7 +56,17 @@ def main(argv: list[str] | None = None) -> int:
     if not a.lr > 0:
         print(f"error: --lr must be above 0 (the student's Adam rate; default 2e-3), got {a.lr}.", file=sys.stderr)
         return 2
+    if not 0 <= a.seed < 2 ** 32:  # seeds key 32-bit random streams
+        print(f"error: --seed must be in [0, {2 ** 32 - 1}], got {a.seed}.", file=sys.stderr)
+        return 2
     import torch
+
+    kind = a.device.split(":")[0]
+    if (kind == "cuda" and not torch.cuda.is_available()) or (kind == "mps" and not torch.backends.mps.is_available()):
+        # said here: the library's advice (leave the device unset to get cuda) is wrong for this script's default, cpu
+        print(f"error: --device {a.device} was asked for, but this torch sees no {kind.upper()} GPU (no driver, or a "
+              "build without it); give --device cpu (the default).", file=sys.stderr)
+        return 2
 
     from ganaug.training import DistillConfig, distill
 

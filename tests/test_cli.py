@@ -171,15 +171,15 @@ def test_failed_idx_overwrite_keeps_the_old_set_whole(capsys, tmp_path, tiny_gen
     raw = tmp_path / "d" / "MNIST" / "raw"
     before = {f.name: f.read_bytes() for f in raw.iterdir()}
     calls = []
-    real_write = ganaug._idx._atomic_write
+    real_write = ganaug._idx._write
 
-    def second_fails(path, write):  # a disk that fills up on the second file
+    def second_fails(path, array):  # a disk that fills up on the second file
         calls.append(path)
         if len(calls) == 2:
             raise OSError(errno.ENOSPC, "No space left on device", str(path))
-        real_write(path, write)
+        real_write(path, array)
 
-    monkeypatch.setattr(ganaug._idx, "_atomic_write", second_fails)
+    monkeypatch.setattr(ganaug._idx, "_write", second_fails)
     assert main([*g, "--seed", "1", "--overwrite"]) == 1  # the work failed, not the command line
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "No space left on device" in err and "unchanged" in err
@@ -287,6 +287,60 @@ def test_failures_are_one_line_not_tracebacks(capsys, tmp_path, tiny_generator_d
     assert main(g) == 130  # Ctrl-C
     assert capsys.readouterr().err == "ganaug: interrupted\n"
     assert not out.exists() and not list(tmp_path.glob("*.png")) and not list(tmp_path.glob("*.psd"))
+
+
+_KILLED_EXPORT = """
+import os, sys
+import torch
+from ganaug._idx import export_mnist
+
+real = os.replace
+calls = [0]
+
+
+def replace(src, dst):  # SIGKILL before the n-th IDX file goes in under its own name: no cleanup runs
+    if str(dst).endswith("-ubyte"):
+        calls[0] += 1
+        if calls[0] == int(sys.argv[2]):
+            os.kill(os.getpid(), 9)
+    return real(src, dst)
+
+
+os.replace = replace
+export_mnist(sys.argv[1], (torch.full((37, 28, 28), 2, dtype=torch.uint8), torch.full((37,), 2)),
+             (torch.full((11, 28, 28), 2, dtype=torch.uint8), torch.full((11,), 2)))
+"""
+
+
+def test_a_killed_idx_export_leaves_no_mixed_set_and_the_next_export_clears_its_temporaries(tmp_path):
+    # killed between its renames, an export left new images beside the old labels, which torchvision read without
+    # complaint, and its temporaries (".NAME.TOKEN.new", 47 MB for 60 000 digits), which nothing ever removed
+    import subprocess
+    import sys
+
+    from ganaug._idx import export_mnist, idx_files
+
+    def digits(n, value):
+        return torch.full((n, 28, 28), value, dtype=torch.uint8), torch.full((n,), value)
+
+    for n in range(1, 5):
+        root = tmp_path / str(n)
+        export_mnist(root, digits(60, 1), digits(10, 1))
+        killed = subprocess.run([sys.executable, "-c", _KILLED_EXPORT, str(root), str(n)], capture_output=True,
+                                text=True, timeout=300)
+        assert killed.returncode == -9, killed.stderr[-2000:]
+        try:
+            sets = [MNIST(str(root), train=train) for train in (True, False)]
+        except RuntimeError as e:  # a labels file is missing: torchvision refuses the folder
+            assert "Dataset not found" in str(e)
+        else:  # or both splits are one export's
+            values = {v for ds in sets for v in (*ds.data[:, 0, 0].tolist(), *ds.targets.tolist())}
+            assert len(values) == 1 and all(len(ds.data) == len(ds.targets) for ds in sets), (n, values)
+        export_mnist(root, digits(30, 3), digits(5, 3))  # the next export: whole, and the killed one's temporaries gone
+        raw = root / "MNIST" / "raw"
+        names = sorted(p.name for pair in idx_files(root).values() for p in pair)
+        assert sorted(p.name for p in raw.iterdir()) == names
+        assert MNIST(str(root), train=True).targets.tolist() == [3] * 30
 
 
 def test_help_describes_sample_and_gives_the_seed_range(capsys):

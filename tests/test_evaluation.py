@@ -668,7 +668,7 @@ def test_training_functions_give_the_callers_global_rng_back(tmp_path, mnist_tra
         "load_generator": lambda: Generator.from_pretrained(tiny_generator_dir),
         "train": lambda: train(TrainConfig(preset="default", epochs=1, batch_size=32, width=4, seed=0,
                                            output_dir=str(tmp_path / "gan")), (x, y), progress=False),
-        "distill": lambda: distill(DistillConfig(teacher=str(tiny_generator_dir), channels=[8, 8, 4], steps=2,
+        "distill": lambda: distill(DistillConfig(teacher=str(tiny_generator_dir), channels=[8, 4, 4], steps=2,
                                                  batch_size=8, output_dir=str(tmp_path / "distil")), progress=False),
     }
     for name, call in calls.items():

@@ -29,7 +29,7 @@ def test_paths_with_home_are_expanded_by_every_script(tmp_path, monkeypatch):
     assert (a.card, a.json) == (f"{home}/c.md", f"{home}/m.json")
     monkeypatch.chdir(tmp_path)
     main = _script("distill_gan").main
-    assert main(["--teacher", _tiny_teacher(tmp_path), "--channels", "8", "8", "4", "--steps", "1", "--batch-size", "4",
+    assert main(["--teacher", _tiny_teacher(tmp_path), "--channels", "8", "4", "4", "--steps", "1", "--batch-size", "4",
                  "--output-dir=~/d"]) == 0
     assert (tmp_path / "d" / "generator" / "training.json").is_file() and not (tmp_path / "~").exists()
 
@@ -43,7 +43,7 @@ def _tiny_teacher(tmp_path) -> str:
 
 def test_distill_gan_refuses_to_replace_a_release_without_overwrite(tmp_path, capsys):
     main = _script("distill_gan").main
-    args = ["--teacher", _tiny_teacher(tmp_path), "--channels", "8", "8", "4", "--steps", "1", "--batch-size", "4",
+    args = ["--teacher", _tiny_teacher(tmp_path), "--channels", "8", "4", "4", "--steps", "1", "--batch-size", "4",
             "--output-dir", str(tmp_path / "d")]
     assert main(args) == 0
     card = (tmp_path / "d" / "generator" / "README.md").read_text()
@@ -56,6 +56,33 @@ def test_distill_gan_refuses_to_replace_a_release_without_overwrite(tmp_path, ca
     assert main(args + ["--seed", "1", "--overwrite"]) == 0
     assert main(args + ["--init-revision", "v1", "--overwrite"]) == 2
     assert "give --init (a Hub repo id) too" in capsys.readouterr().err
+
+
+def test_distill_gan_refuses_bad_output_dirs_seeds_and_devices(tmp_path, capsys, monkeypatch):
+    # a file as --output-dir (or above it) and an unknown ~user ended in tracebacks; --seed -1 was taken and a huge
+    # one overflowed; --device cuda without a GPU advised leaving the device unset, which here gives cpu
+    import torch
+
+    main = _script("distill_gan").main
+    (tmp_path / "afile").write_text("x")
+    args = ["--teacher", _tiny_teacher(tmp_path), "--channels", "8", "4", "4", "--steps", "1", "--batch-size", "4"]
+    out = ["--output-dir", str(tmp_path / "o")]
+    is_a_file = f"but {str(tmp_path / 'afile')!r} is a file. Give another --output-dir."
+    for extra, words in ((["--output-dir", str(tmp_path / "afile")], is_a_file),
+                         (["--output-dir", str(tmp_path / "afile" / "x")], is_a_file),
+                         (["--output-dir", "~nosuchuser_ganaug/x"], "error: --output-dir '~nosuchuser_ganaug/x' starts "
+                                                                    "with '~nosuchuser_ganaug', but there is no user"),
+                         (out + ["--seed", "-1"], f"error: --seed must be in [0, {2 ** 32 - 1}], got -1."),
+                         (out + ["--seed", str(10 ** 23)], f"error: --seed must be in [0, {2 ** 32 - 1}], got 1000")):
+        assert main(args + extra) == 2
+        err = capsys.readouterr().err
+        assert words in err and "Traceback" not in err, err[-500:]
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    assert main(args + out + ["--device", "cuda"]) == 2
+    err = capsys.readouterr().err
+    assert "error: --device cuda was asked for" in err and "give --device cpu (the default)" in err, err
+    assert "leave device unset" not in err
+    assert not (tmp_path / "o").exists() and (tmp_path / "afile").read_text() == "x"
 
 
 def test_train_gan_overwrite_and_init_revision_reach_the_run(tmp_path, capsys):

@@ -732,7 +732,7 @@ def test_home_in_output_dir_keeps_a_run_in_one_folder(tmp_path, monkeypatch):
     assert (tmp_path / "home" / "run" / CHECKPOINT_NAME).is_file() and (release / "training.json").is_file()
     train(_cfg("~/run", epochs=2, resume=True), _data(64), progress=False)  # resumes from the same checkpoint
     assert load_checkpoint(tmp_path / "home" / "run" / CHECKPOINT_NAME)["epoch"] == 2
-    student = distill(DistillConfig(teacher=str(release), channels=[8, 8, 4], steps=1, batch_size=4,
+    student = distill(DistillConfig(teacher=str(release), channels=[8, 4, 4], steps=1, batch_size=4,
                                     output_dir="~/distil"), progress=False)
     assert student == tmp_path / "home" / "distil" / "generator" and (student / "training.json").is_file()
     assert not (tmp_path / "~").exists()
@@ -758,7 +758,7 @@ def test_a_release_is_not_replaced_without_overwrite(tmp_path):
     train(_cfg(tmp_path / "a", epochs=1, overwrite=True), data, progress=False)
     assert (release / "model.safetensors").read_bytes() != before
 
-    base = {"teacher": str(release), "channels": [8, 8, 4], "steps": 1, "batch_size": 4}
+    base = {"teacher": str(release), "channels": [8, 4, 4], "steps": 1, "batch_size": 4}
     student = distill(DistillConfig(**base, output_dir=str(tmp_path / "d")), progress=False)
 
     def seed():  # of the run whose release the folder holds
@@ -828,7 +828,7 @@ def test_distill_replaces_its_release_whole_or_not_at_all(tmp_path, monkeypatch)
     from ganaug.training import DistillConfig, distill
 
     Generator(latent_dim=16, width=4).save_pretrained(tmp_path / "teacher")
-    base = {"teacher": str(tmp_path / "teacher"), "channels": [8, 8, 4], "steps": 1, "batch_size": 4,
+    base = {"teacher": str(tmp_path / "teacher"), "channels": [8, 4, 4], "steps": 1, "batch_size": 4,
             "output_dir": str(tmp_path / "d")}
     release = distill(DistillConfig(**base), progress=False, card_template=TEMPLATE)
     before = _files(release)
@@ -906,7 +906,7 @@ def test_card_names_the_latent_size_and_what_trained_it(tmp_path):
     assert "from a 16-d standard-normal latent. Trained with `ganaug.training.train` of" in card, card
     assert "memorisation figure" not in card and "`ganaug.metrics.memorisation`" in card
     Generator(latent_dim=16, width=4).save_pretrained(tmp_path / "teacher")
-    assert _script("distill_gan").main(["--teacher", str(tmp_path / "teacher"), "--channels", "8", "8", "4", "--steps",
+    assert _script("distill_gan").main(["--teacher", str(tmp_path / "teacher"), "--channels", "8", "4", "4", "--steps",
                                         "1", "--batch-size", "4", "--output-dir", str(tmp_path / "d")]) == 0
     card = (tmp_path / "d" / "generator" / "README.md").read_text()
     assert "from a 16-d standard-normal latent. Trained with `scripts/distill_gan.py` of" in card, card
@@ -981,6 +981,43 @@ def test_distill_refuses_bad_rates_budgets_channels_and_inits(tmp_path, capsys):
                                         base["output_dir"]]) == 2
     assert "error: max_seconds must be a positive number of seconds" in capsys.readouterr().err
     assert not (tmp_path / "o").exists()
+
+
+def test_distill_refuses_a_student_that_would_be_a_copy_of_its_teacher(tmp_path, capsys):
+    # the default command (the shipped (64, 48, 16) generator into (64, 48, 16) channels) copied every tensor: its
+    # "distilled" release was the teacher itself, at L1 0 from step 1, and no cheaper
+    from test_evaluation import _script
+
+    from ganaug.training import DistillConfig, distill
+
+    Generator(latent_dim=16, width=4).save_pretrained(tmp_path / "teacher")  # channels [8, 8, 4]
+    base = {"teacher": str(tmp_path / "teacher"), "steps": 1, "batch_size": 4, "output_dir": str(tmp_path / "o")}
+    with pytest.raises(ValueError, match=r"every tensor would be copied from .*teacher.*Give narrower --channels, or "
+                                         r"another --teacher \(e.g. results/default-v4/generator"):
+        distill(DistillConfig(**base, channels=[8, 8, 4]), progress=False)
+    assert _script("distill_gan").main(["--output-dir", base["output_dir"], "--steps", "1"]) == 2  # the defaults
+    err = capsys.readouterr().err
+    assert "error: The student (channels [64, 48, 16]) is the teacher's network: every tensor would be copied from " \
+           "the shipped generator" in err and "Traceback" not in err, err
+    assert not (tmp_path / "o").exists()
+    release = distill(DistillConfig(**base, channels=[8, 4, 4]), progress=False)  # narrower: some layers copied
+    assert "up1.weight" not in json.loads((release / "training.json").read_text())["hyperparameters"][
+        "copied_from_teacher"]
+
+
+def test_distill_stopped_by_its_time_budget_records_the_planned_steps(tmp_path):
+    # "steps" recorded the steps run, while the cosine schedule ran over the planned steps, and neither the planned
+    # count nor max_seconds was recorded: the recorded settings did not give the run again
+    from ganaug.training import DistillConfig, distill
+
+    Generator(latent_dim=16, width=4).save_pretrained(tmp_path / "teacher")
+    release = distill(DistillConfig(teacher=str(tmp_path / "teacher"), channels=[8, 4, 4], steps=50, batch_size=4,
+                                    max_seconds=1e-9, output_dir=str(tmp_path / "o")), progress=False,
+                      card_template=TEMPLATE)
+    hp = json.loads((release / "training.json").read_text())["hyperparameters"]
+    assert (hp["steps"], hp["planned_steps"], hp["max_seconds"]) == (1, 50, 1e-9)
+    card = (release / "README.md").read_text()
+    assert "| steps | 1 |" in card and "| planned_steps | 50 |" in card and "| max_seconds | 1e-09 |" in card
 
 
 def test_what_a_killed_release_write_left_is_cleared_by_the_next_write(tmp_path):

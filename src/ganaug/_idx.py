@@ -4,29 +4,33 @@ from __future__ import annotations
 
 import errno
 import os
-import secrets
 import struct
+import tempfile
 from pathlib import Path
 
 import numpy as np
 import torch
 
-from ganaug._hub import _atomic_write
+from ganaug._hub import _atomic_write, _clear_stale, _temp_prefix, _umask
+
+
+def _idx_array(array: torch.Tensor | np.ndarray) -> np.ndarray:
+    a = np.ascontiguousarray(array.numpy() if isinstance(array, torch.Tensor) else array)
+    if a.dtype != np.uint8 or not 1 <= a.ndim <= 3:
+        raise ValueError(f"IDX export takes uint8 arrays of 1 to 3 dimensions, got {a.dtype} of {a.ndim}.")
+    return a
+
+
+def _write(file: str | Path, a: np.ndarray) -> None:
+    with open(file, "wb") as f:
+        f.write(struct.pack(">I", 0x0800 | a.ndim) + struct.pack(f">{a.ndim}I", *a.shape))
+        f.write(a.tobytes())
 
 
 def write_idx(path: str | Path, array: torch.Tensor | np.ndarray) -> None:
     """Write a uint8 array as an IDX file (magic 0x0000 08 ndim, then each dim as big-endian int32)."""
-    a = np.ascontiguousarray(array.numpy() if isinstance(array, torch.Tensor) else array)
-    if a.dtype != np.uint8 or not 1 <= a.ndim <= 3:
-        raise ValueError(f"IDX export takes uint8 arrays of 1 to 3 dimensions, got {a.dtype} of {a.ndim}.")
-    header = struct.pack(">I", 0x0800 | a.ndim) + struct.pack(f">{a.ndim}I", *a.shape)
-
-    def write(tmp: str) -> None:
-        with open(tmp, "wb") as f:
-            f.write(header)
-            f.write(a.tobytes())
-
-    _atomic_write(Path(path), write)
+    a = _idx_array(array)
+    _atomic_write(Path(path), lambda tmp: _write(tmp, a))
 
 
 def idx_files(root: str | Path) -> dict[str, tuple[Path, Path]]:
@@ -47,19 +51,33 @@ def export_mnist(root: str | Path, train: tuple[torch.Tensor, torch.Tensor], tes
     Legacy ``processed/{training,test}.pt`` files, which torchvision would read instead, are removed.
 
     All four files are written under temporary names first and renamed into place only once all are written: a
-    failed export (a full disk) leaves the files there before as a whole set, never new images beside old labels.
+    failed export (a full disk) leaves the files there before as a whole set. Then the old labels files are deleted,
+    and each split's images go in before its labels: an export killed while the files go in leaves a set that lacks
+    a labels file, which torchvision's MNIST(root) refuses ("Dataset not found"), never new images beside old labels
+    (or one split of this export beside one of the last). Export again to replace it whole (``ganaug sample
+    --idx-dir DIR --overwrite``). The temporaries are named as ``_hub``'s writes name theirs (``.NAME.HOST-PID.*.tmp``):
+    those a killed export left are removed by the next export.
     """
     files = idx_files(root)
-    token = secrets.token_hex(4)  # this export's temporary names, apart from another export's
-    written: list[tuple[Path, Path]] = []  # (temporary, final)
+    arrays = {split: (_idx_array(images), _idx_array(labels.to(torch.uint8)))
+              for split, (images, labels) in (("train", train), ("t10k", test))}
+    for path in (path for pair in files.values() for path in pair):
+        if path.is_dir():  # found before anything is written or deleted
+            raise IsADirectoryError(errno.EISDIR, "a folder where an IDX file goes", str(path))
+    raw = files["train"][0].parent
+    raw.mkdir(parents=True, exist_ok=True)
+    written: list[tuple[Path, Path]] = []  # (temporary, final): each split's images, then its labels
     try:
-        for split, (images, labels) in (("train", train), ("t10k", test)):
-            for path, array in zip(files[split], (images, labels.to(torch.uint8))):
-                if path.is_dir():  # found before any file is renamed, which would leave a mixed set
-                    raise IsADirectoryError(errno.EISDIR, "a folder where an IDX file goes", str(path))
-                tmp = path.with_name(f".{path.name}.{token}.new")
-                write_idx(tmp, array)
-                written.append((tmp, path))
+        for split in ("train", "t10k"):
+            for path, a in zip(files[split], arrays[split]):
+                _clear_stale(path)  # what a killed export left (its own cleanup never ran): 47 MB for 60 000 digits
+                fd, tmp = tempfile.mkstemp(prefix=_temp_prefix(path), suffix=".tmp", dir=raw)
+                os.close(fd)
+                written.append((Path(tmp), path))
+                _write(tmp, a)
+                os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; the mode open() would give, as _atomic_write
+        for _, labels in files.values():
+            labels.unlink(missing_ok=True)  # before any images go in: a split is never new images beside old labels
         for tmp, path in written:
             os.replace(tmp, path)
     except BaseException:
@@ -68,4 +86,4 @@ def export_mnist(root: str | Path, train: tuple[torch.Tensor, torch.Tensor], tes
         raise
     for f in legacy_files(root):
         f.unlink(missing_ok=True)
-    return files["train"][0].parent
+    return raw

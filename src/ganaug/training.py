@@ -1065,7 +1065,8 @@ class DistillConfig:
     The student sees no images: each step draws latents (standard normal) and labels, runs the
     teacher on them, and moves the student's images towards the teacher's (mean absolute error).
     The layers whose shapes match the teacher's (label embedding, fc) start from its weights, or,
-    with ``init``, every layer starts from an earlier student (fine-tuning).
+    with ``init``, every layer starts from an earlier student (fine-tuning). Without ``init``, a student
+    whose every layer matches (the teacher's own network) is refused: it would be the teacher again.
 
     ``adversarial`` > 0 adds a GAN term (as in GAN Compression, Li et al. 2020): a discriminator
     (``DISTILL_DISCRIMINATOR``: the shipped teacher's SN projection design without its class head,
@@ -1111,6 +1112,7 @@ def distill(cfg: DistillConfig, *, progress: bool = True, card_template: str | N
 def _distill(cfg: DistillConfig, *, progress: bool, card_template: str | None, script: str) -> Path:
     from tqdm.auto import tqdm
 
+    from ganaug._hub import _expand_home
     from ganaug.datasets import _positive_int, load_generator
 
     for name in ("steps", "batch_size"):
@@ -1130,7 +1132,11 @@ def _distill(cfg: DistillConfig, *, progress: bool, card_template: str | None, s
     if cfg.init_revision is not None and cfg.init is None:
         raise ValueError(f"init_revision={cfg.init_revision!r} pins init's Hub commit: give --init (a Hub repo id) too, "
                          "or drop --init-revision.")
-    out = Path(cfg.output_dir).expanduser()  # "--output-dir=~/run" (unexpanded by the shell) is $HOME/run
+    out = _expand_home(cfg.output_dir, "--output-dir")  # "--output-dir=~/run" (unexpanded by the shell) is $HOME/run
+    file = next((p for p in (out, *out.parents) if p.exists() and not p.is_dir()), None)
+    if file is not None:  # found before the teacher loads, not when the release is written
+        raise ValueError(f"--output-dir {str(cfg.output_dir)!r} needs the folder {str(out)!r}, but {str(file)!r} is a "
+                         "file. Give another --output-dir.")
     _check_release_target(out / "generator", {"--teacher": cfg.teacher, "--init": cfg.init}, replace=cfg.overwrite)
     device = check_device(cfg.device)
     teacher = load_generator(cfg.teacher, revision=cfg.revision).to(device).eval()
@@ -1161,6 +1167,11 @@ def _distill(cfg: DistillConfig, *, progress: bool, card_template: str | None, s
                 if k in t_state and t_state[k].shape == v.shape:
                     v.copy_(t_state[k])
                     copied.append(k)
+        if len(copied) == len(student.state_dict()):  # the teacher's own network: its copy at L1 0, no cheaper
+            raise ValueError(f"The student (channels {list(cfg.channels)}) is the teacher's network: every tensor "
+                             f"would be copied from {cfg.teacher or 'the shipped generator'}, and the release would "
+                             "be that generator again, not a cheaper one. Give narrower --channels, or another "
+                             "--teacher (e.g. results/default-v4/generator, the shipped generator's teacher).")
     opt = torch.optim.Adam(student.parameters(), lr=cfg.lr, betas=(0.9, 0.99))
     D = opt_d = None
     d_args = {**DISTILL_DISCRIMINATOR, **(cfg.discriminator or {})}
@@ -1220,7 +1231,9 @@ def _distill(cfg: DistillConfig, *, progress: bool, card_template: str | None, s
     tail = losses[-max(1, min(100, len(losses) // 10)):]  # the last 10% of steps, at most 100
     last_l1 = sum(tail) / len(tail)
     hparams = {"distilled_from": cfg.teacher or "ganaug's shipped default", "teacher_revision": cfg.revision,
-               "channels": list(cfg.channels), "steps": step, "batch_size": cfg.batch_size, "lr": cfg.lr,
+               # steps run; planned_steps is the cosine schedule's length (more when max_seconds stopped the run)
+               "channels": list(cfg.channels), "steps": step, "planned_steps": cfg.steps,
+               "max_seconds": cfg.max_seconds, "batch_size": cfg.batch_size, "lr": cfg.lr,
                "seed": cfg.seed, "copied_from_teacher": copied, "initial_l1": round(losses[0], 6),
                "final_l1": round(last_l1, 6)}
     if cfg.init is not None:
