@@ -38,14 +38,13 @@ def check_device(device: torch.device | str) -> torch.device:
     if d.type == "cuda":
         if not torch.cuda.is_available():
             raise ValueError(f"device {device!r} was asked for, but this torch sees no CUDA GPU (no driver, or a "
-                             "CPU-only build); use device='cpu', or leave device unset to pick cuda when there is one.")
+                             "CPU-only build): use device='cpu'.")
         if d.index is not None and d.index >= torch.cuda.device_count():
             raise ValueError(f"device {device!r}: this machine has {torch.cuda.device_count()} CUDA device(s), "
                              f"cuda:0 to cuda:{torch.cuda.device_count() - 1}.")
     if d.type == "mps" and not torch.backends.mps.is_available():
         raise ValueError(f"device {device!r} was asked for, but this torch has no MPS (Apple-silicon GPUs on macOS "
-                         "only, and a torch built with it); use device='cpu', or leave device unset to pick cuda when "
-                         "there is one.")
+                         "only, and a torch built with it): use device='cpu'.")
     return d
 
 
