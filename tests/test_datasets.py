@@ -1326,3 +1326,206 @@ def test_no_two_random_streams_share_a_seed():
         chunks = [_chunk_seed(seed, e, s, k) for e in range(12) for s in [*range(11), _MAIN_STREAM] for k in range(3)]
         assert len(set(chunks)) == len(chunks)
         assert _stream_seed(seed, _LABEL_KEY) not in chunks
+
+
+# ---------------------------------------------------------------- audited defects in mixing (each test's first comment)
+def test_a_synthetic_set_with_transforms_of_its_own_must_keep_the_ones_real_applies(mnist_train, tiny_generator_dir):
+    # a SyntheticMNIST with a transform of its own was read as it came: real's target_transform (a binary task here)
+    # never reached synthetic labels, so real's were {0, 1} and synthetic's 0-9, silently
+    from torchvision.datasets import VisionDataset, wrap_dataset_for_transforms_v2
+    from torchvision.transforms import v2
+
+    big = transforms.Lambda(lambda y: int(y >= 5))
+    mnist = copy.copy(mnist_train)
+    mnist.transform, mnist.target_transform = transforms.ToTensor(), big
+    few = Subset(mnist, range(40))
+    aug = transforms.Compose([transforms.RandomAffine(10), transforms.ToTensor()])  # more augmentation for synthetic
+    for syn in (SyntheticMNIST(40, generator=tiny_generator_dir, transform=aug),
+                Subset(SyntheticMNIST(40, generator=tiny_generator_dir, transform=aug), range(40)),
+                wrap_dataset_for_transforms_v2(SyntheticMNIST(40, generator=tiny_generator_dir, transform=aug))):
+        with pytest.raises(ValueError, match="real's labels go through its target_transform .* no target_transform, so "
+                                             "its labels would stay the digits 0-9 .* same target_transform"):
+            GANAugmentedDataset(few, ratio=0.5, synthetic=syn)
+    with pytest.raises(ValueError, match="real's images go through its transform .* has no transform"):
+        GANAugmentedDataset(few, ratio=0.5, synthetic=SyntheticMNIST(40, generator=tiny_generator_dir,
+                                                                     target_transform=big))
+    for syn in (SyntheticMNIST(40, generator=tiny_generator_dir, transform=aug, target_transform=big),  # as told
+                SyntheticMNIST(40, generator=tiny_generator_dir)):  # no transforms: real's are used
+        mixed = GANAugmentedDataset(few, ratio=0.5, synthetic=syn)
+        assert {mixed[j][1] for j in range(len(mixed))} == {0, 1}
+    # a joint transforms of real's that leaves labels alone asks nothing of synthetic's labels; one that maps them does
+
+    class Joint(VisionDataset):
+        def __init__(self, joint):
+            super().__init__(None, transforms=joint)
+
+        def __len__(self):
+            return 20
+
+        def __getitem__(self, i):
+            return self.transforms(Image.fromarray(mnist_train.data[i].numpy(), mode="L"), int(mnist_train.targets[i]))
+
+    to_float = v2.Compose([v2.ToImage(), v2.ToDtype(torch.float32, scale=True)])
+    syn = SyntheticMNIST(40, generator=tiny_generator_dir, transform=to_float)
+    GANAugmentedDataset(Joint(to_float), ratio=0.5, synthetic=syn)
+    with pytest.raises(ValueError, match="real's labels go through"):
+        GANAugmentedDataset(Joint(lambda im, y: (to_float(im), int(y >= 5))), ratio=0.5, synthetic=syn)
+
+
+def test_set_epoch_moves_the_synthetic_sets_inside_a_subset_or_a_concat(mnist_train, tiny_generator_dir):
+    # set_epoch did nothing for synthetic=Subset(SyntheticMNIST(...)), which SyntheticMNIST's own error recommends
+    # ("select items with Subset, which keeps them through set_epoch"), and targets blamed real for it
+    from torchvision.datasets import wrap_dataset_for_transforms_v2
+
+    mnist = copy.copy(mnist_train)
+    mnist.transform = transforms.ToTensor()
+    few = Subset(mnist, range(20))
+    a = SyntheticMNIST(40, generator=tiny_generator_dir, transform=transforms.ToTensor())
+    b = wrap_dataset_for_transforms_v2(SyntheticMNIST(10, generator=tiny_generator_dir, seed=1,
+                                                      transform=transforms.ToTensor()))
+    syn = ConcatDataset([Subset(a, range(10)), Subset(a, range(20, 30)), b])  # a twice: moved once
+    aug = GANAugmentedDataset(few, ratio=0.6, synthetic=syn)
+    j = aug._first_synthetic()
+    before = aug[j][0].clone()
+    moved = []
+    a_set_epoch = a.set_epoch
+    a.set_epoch = lambda e: moved.append(e) or a_set_epoch(e)
+    aug.set_epoch(1)
+    assert moved == [1] and a.epoch == 1 and b._dataset.epoch == 1 and not torch.equal(aug[j][0], before)
+    assert aug.targets.tolist() == [aug[j][1] for j in range(len(aug))]
+
+    class Digits(torch.utils.data.Dataset):  # a set of the user's, with no targets
+        def __len__(self):
+            return 20
+
+        def __getitem__(self, i):
+            return torch.zeros(1, 28, 28), i % 10
+
+    with pytest.raises(AttributeError, match="synthetic= has none"):
+        GANAugmentedDataset(few, ratio=0.5, synthetic=Digits()).targets
+
+
+def test_emnist_with_a_synthetic_transform_of_its_own_is_refused_or_warned_about(mnist_train, tiny_generator_dir):
+    # real's EMNIST transform turns its transposed images upright; given to a synthetic set too, it turned the upright
+    # synthetic digits over, silently
+    from torchvision.datasets import EMNIST
+
+    upright = transforms.Compose([transforms.Lambda(lambda im: im.transpose(Image.Transpose.TRANSPOSE)),
+                                  transforms.PILToTensor()])
+    emnist = EMNIST.__new__(EMNIST)
+    emnist.__dict__.update(copy.copy(mnist_train).__dict__)
+    emnist.data, emnist.targets = mnist_train.data[:20].transpose(1, 2).contiguous(), mnist_train.targets[:20]
+    emnist.transform = upright
+    with pytest.raises(ValueError, match="real is EMNIST.* same image transform as real's.* without transforms"):
+        GANAugmentedDataset(emnist, ratio=0.5, synthetic=SyntheticMNIST(20, generator=tiny_generator_dir,
+                                                                        transform=upright))
+    with pytest.warns(UserWarning, match="real is EMNIST.* same way up"):
+        GANAugmentedDataset(emnist, ratio=0.5, synthetic=SyntheticMNIST(20, generator=tiny_generator_dir,
+                                                                        transform=transforms.PILToTensor()))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no transforms of its own: real's are used, upright as real's
+        GANAugmentedDataset(emnist, ratio=0.5, synthetic=SyntheticMNIST(20, generator=tiny_generator_dir))
+
+
+def test_v2_wrapped_concat_parts_sharing_one_transform_are_accepted(mnist_train, tiny_generator_dir):
+    # each v2 wrapper makes its own StandardTransform of the one transform object: the parts were refused as
+    # "different transforms"
+    from torchvision.datasets import wrap_dataset_for_transforms_v2 as wrap
+    from torchvision.transforms import v2
+
+    t = v2.Compose([v2.ToImage(), v2.ToDtype(torch.float32, scale=True), v2.Lambda(lambda x: x * 2 - 1)])
+    mnist = type(mnist_train)  # given transform= when made, as the v2 wrapper needs
+    parts = [mnist(mnist_train.root, train=train, transform=t) for train in (True, False)]
+    aug = GANAugmentedDataset(ConcatDataset([Subset(wrap(p), range(10)) for p in parts]), ratio=0.5,
+                              generator=tiny_generator_dir)
+    x = aug[aug._first_synthetic()][0]
+    assert torch.equal(x, t(aug.synthetic._raw(0)[0]))  # through t
+    mine = mnist(mnist_train.root, train=True, transform=t)
+    same_but_a_new_lambda = v2.Compose([*t.transforms[:2], v2.Lambda(lambda x: x * 2 - 1)])
+    other = mnist(mnist_train.root, train=False, transform=same_but_a_new_lambda)
+    with pytest.raises(ValueError, match="different transforms"):  # two Lambdas: still not known to agree
+        GANAugmentedDataset(ConcatDataset([Subset(wrap(mine), range(10)), Subset(wrap(other), range(10))]),
+                            ratio=0.5, generator=tiny_generator_dir)
+
+
+def test_ratio_sampler_under_ddp_draws_every_item_in_every_epoch(tiny_generator_dir):
+    # with num_replicas > 1 the tail len(dataset) % num_replicas was cut off: with shuffle=False the same real items
+    # were never drawn; now the order is padded from its start, as DistributedSampler(drop_last=False) does
+    aug = GANAugmentedDataset(_fake_real(100), ratio=0.3, generator=tiny_generator_dir)
+    assert len(aug) == 143
+    for shuffle in (False, True):
+        shards = [RatioSampler(aug, num_replicas=4, rank=r, shuffle=shuffle) for r in range(4)]
+        drawn = [list(s) for s in shards]
+        assert [len(d) for d in drawn] == [len(s) for s in shards] == [36] * 4
+        assert set().union(*drawn) == set(range(len(aug)))
+        for shard in drawn:  # each block, padding included, holds the ratio
+            flags = np.array([aug.is_synthetic(j) for j in shard], dtype=float)
+            c = np.concatenate([[0], np.cumsum(flags)])
+            for length in range(1, len(flags) + 1):
+                assert np.all(np.abs((c[length:] - c[:-length]) - 0.3 * length) <= 1), length
+    one = RatioSampler(aug, seed=5, num_replicas=1, rank=0)  # one process: the order as before, to the item
+    one.set_epoch(3)
+    syn = aug._layout()[0]
+    j = np.arange(len(aug))
+    rng = np.random.default_rng([5, 3])
+    order = np.empty(len(aug), dtype=np.int64)
+    order[~syn], order[syn] = rng.permutation(j[~syn]), rng.permutation(j[syn])
+    assert list(one) == order.tolist()
+
+
+def test_digits_in_another_order_without_targets_refuse_a_class_they_lack_at_once(mnist_train, tiny_generator_dir):
+    # real's classes '1' ... '9' and no targets: a synthetic 0 was accepted, then a bare KeyError mid-epoch
+    from torchvision.datasets import VisionDataset
+
+    class Digits1to9(VisionDataset):
+        classes = [str(d) for d in range(1, 10)]
+
+        def __init__(self):
+            super().__init__(None, transform=transforms.ToTensor())
+            keep = torch.nonzero(mnist_train.targets > 0).flatten()[:20]
+            self.x, self.y = mnist_train.data[keep], (mnist_train.targets[keep] - 1).tolist()
+
+        def __len__(self):
+            return len(self.y)
+
+        def __getitem__(self, i):
+            return self.transform(Image.fromarray(self.x[i].numpy(), mode="L")), self.y[i]
+
+    with pytest.raises(ValueError, match=r"synthetic= holds digits \[0\], which real's classes .* lack"):
+        GANAugmentedDataset(Digits1to9(), ratio=0.5, synthetic=SyntheticMNIST(20, generator=tiny_generator_dir))
+    ok = SyntheticMNIST(27, generator=tiny_generator_dir, class_counts=[0] + [3] * 9)
+    aug = GANAugmentedDataset(Digits1to9(), ratio=0.5, synthetic=ok)
+    assert {aug[j][1] for j in range(len(aug)) if aug.is_synthetic(j)} == set(range(9))
+
+
+def test_images_that_differ_only_in_channels_say_to_add_grayscale(tmp_path, tiny_generator_dir):
+    # an ImageFolder reads grey PNGs as RGB: the message said "give real a transform that makes its images"
+    from torchvision.datasets import ImageFolder
+
+    for d in range(10):
+        (tmp_path / str(d)).mkdir()
+        Image.fromarray(np.full((28, 28), 20 * d, np.uint8), mode="L").save(tmp_path / str(d) / "a.png")
+    for tf in (transforms.ToTensor(), None):
+        with pytest.raises(ValueError, match=r"real yields images with 3 channels .* synthetic items would have 1 .*"
+                                             r"ImageFolder.* transforms.Grayscale\(\)"):
+            GANAugmentedDataset(ImageFolder(str(tmp_path), transform=tf), ratio=0.5, generator=tiny_generator_dir)
+    grey = transforms.Compose([transforms.Grayscale(), transforms.ToTensor()])
+    GANAugmentedDataset(ImageFolder(str(tmp_path), transform=grey), ratio=0.5, generator=tiny_generator_dir)
+
+
+def test_concat_parts_whose_transforms_differ_only_in_dtype_are_refused(mnist_train, tiny_generator_dir):
+    # v2.ToDtype and ConvertImageDtype do not print their dtype: float32 and float16 parts were taken for equal
+    from torchvision.transforms import v2
+
+    def two(t1, t2):
+        a, b = copy.copy(mnist_train), copy.copy(mnist_train)
+        a.transform, b.transform = t1, t2
+        return ConcatDataset([Subset(a, range(10)), Subset(b, range(10, 20))])
+
+    v2_of = lambda dtype: v2.Compose([v2.ToImage(), v2.ToDtype(dtype, scale=True)])  # noqa: E731
+    v1_of = lambda dtype: transforms.Compose([transforms.PILToTensor(), transforms.ConvertImageDtype(dtype)])  # noqa
+    for make in (v2_of, v1_of):
+        assert repr(make(torch.float32)) == repr(make(torch.float16))
+        with pytest.raises(ValueError, match="different transforms"):
+            GANAugmentedDataset(two(make(torch.float32), make(torch.float16)), ratio=0.5, generator=tiny_generator_dir)
+        GANAugmentedDataset(two(make(torch.float32), make(torch.float32)), ratio=0.5, generator=tiny_generator_dir)

@@ -784,16 +784,43 @@ def _prints_settings(t: Any) -> bool:
     return inner is None or isinstance(inner, (str, bytes)) or all(_prints_settings(u) for u in inner)
 
 
+def _same_settings(a: Any, b: Any) -> bool:
+    """Whether two of torchvision's transforms hold equal public attributes, nested transforms compared alike: their
+    repr leaves some out (a dtype, a tensor, a dict: ``v2.ToDtype(torch.float16)`` prints as ``ToDtype()``, as
+    ``ConvertImageDtype`` does)."""
+    if a is b:
+        return True
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, (list, tuple)):
+        return len(a) == len(b) and all(_same_settings(x, y) for x, y in zip(a, b))
+    if isinstance(a, dict):
+        return a.keys() == b.keys() and all(_same_settings(a[k], b[k]) for k in a)
+    if isinstance(a, torch.Tensor):
+        return a.shape == b.shape and a.dtype == b.dtype and bool(torch.equal(a, b))
+    if type(a).__module__.startswith("torchvision.transforms") and callable(a) and not isinstance(a, type):
+        public = [{k: v for k, v in getattr(t, "__dict__", {}).items() if not k.startswith("_")} for t in (a, b)]
+        return _same_settings(*public)
+    try:
+        return bool(a == b)
+    except Exception:  # a comparison that does not give one bool: not known to be equal
+        return False
+
+
 def _same_transform(a: Callable | None, b: Callable | None) -> bool:
-    """One object, or two of torchvision's that are equal by their repr (they print all their settings; a lambda,
-    a function or a transform class of the user's may not, so two of those count as equal only if they are one
-    object)."""
+    """One object, or two of torchvision's that are equal by their repr and their attributes (they print their
+    settings; a lambda, a function or a transform class of the user's may not, so two of those count as equal only if
+    they are one object). Two StandardTransforms (each dataset, each v2 wrapper makes its own) are compared by their
+    two parts."""
     if a is b:
         return True
     if a is None or b is None or type(a) is not type(b):
         return False
+    if isinstance(a, StandardTransform):
+        return _same_transform(a.transform, b.transform) and _same_transform(a.target_transform, b.target_transform)
     text = repr(a)
-    return text == repr(b) and " at 0x" not in text and _prints_settings(a) and _prints_settings(b)
+    return text == repr(b) and " at 0x" not in text and _prints_settings(a) and _prints_settings(b) \
+        and _same_settings(a, b)
 
 
 def _leaf_transforms(leaf: Dataset) -> tuple[Callable | None, Callable | None, Callable | None]:
@@ -968,6 +995,45 @@ def _same_kind(a: Any, b: Any) -> bool:
     return True
 
 
+def _channel_counts(a: Any, b: Any) -> tuple[int, int] | None:
+    """The numbers of channels of two images that differ in nothing else (an ImageFolder reads grey PNGs as RGB): PIL
+    images of one size, or tensors / arrays of one dtype whose shapes differ only in a channel axis ((C, H, W), or
+    (H, W, C)) of 1, 3 or 4; else None."""
+    if isinstance(a, Image.Image) and isinstance(b, Image.Image):
+        na, nb = len(a.getbands()), len(b.getbands())
+        return (na, nb) if a.size == b.size and na != nb else None
+    if type(a) is not type(b) or not isinstance(a, (torch.Tensor, np.ndarray)) or a.dtype != b.dtype \
+            or a.ndim != b.ndim or a.ndim < 3:
+        return None
+    sa, sb = tuple(a.shape), tuple(b.shape)
+    for axis in (a.ndim - 3, a.ndim - 1):
+        na, nb = sa[axis], sb[axis]
+        if na != nb and {na, nb} <= {1, 3, 4} and sa[:axis] + sa[axis + 1:] == sb[:axis] + sb[axis + 1:]:
+            return na, nb
+    return None
+
+
+def _image_and_label_parts(found: tuple[Any, Any, Any]) -> tuple[Any, Any]:
+    """What changes images and what labels, of a ``_leaf_transforms`` triple: the transform and target_transform, or
+    the two parts of a joint StandardTransform (``wrap_dataset_for_transforms_v2``); another joint counts for both."""
+    transform, target_transform, joint = found
+    if isinstance(joint, StandardTransform):
+        return joint.transform, joint.target_transform
+    return (joint, joint) if joint is not None else (transform, target_transform)
+
+
+def _epoch_sets(ds: Dataset | None) -> list[Any]:
+    """The sets under ``ds`` (through Subset and ConcatDataset) that ``set_epoch`` moves, each once: every
+    SyntheticMNIST (a v2 wrapper's set_epoch moves the one it holds), or another dataset with a set_epoch."""
+    found, seen = [], set()
+    for leaf in _leaves(ds) if ds is not None else []:
+        key = id(leaf._dataset if isinstance(leaf, _V2_WRAPPER) else leaf)
+        if callable(getattr(leaf, "set_epoch", None)) and key not in seen:
+            seen.add(key)
+            found.append(leaf)
+    return found
+
+
 class GANAugmentedDataset(Dataset):
     """Every real sample once, plus synthetic ones, so that a fraction ``ratio`` of items are synthetic.
 
@@ -1077,6 +1143,8 @@ class GANAugmentedDataset(Dataset):
                              "digit (0-9) as label, as MNIST's targets do, before real's target_transform. Give real "
                              "targets that are the digits (map them in target_transform instead), or pass "
                              "synthetic=SyntheticMNIST(..., target_transform=...) that labels digits your way.")
+        if synthetic is not None and self.num_synthetic > 0 and not self._syn_plain:
+            self._check_synthetic_transforms(real, synthetic, present)
         if self.num_synthetic > 0 and self._syn_plain:
             # before any digit is made: what a synthetic digit (of a class real has) becomes through real's transforms
             blank = (Image.new("L", (28, 28)), present[0])
@@ -1097,9 +1165,11 @@ class GANAugmentedDataset(Dataset):
                                                                          for c in range(len(CLASSES))]
             synthetic = SyntheticMNIST(self.num_synthetic, generator=generator, seed=seed, class_weights=weights,
                                        revision=revision, device=device)
-        elif synthetic is not None and labels is not None and self.num_synthetic > 0:
-            extra = sorted(set(synthetic.targets[:self.num_synthetic].tolist()) - set(digits_present)) \
-                if isinstance(getattr(synthetic, "targets", None), torch.Tensor) else []
+        elif synthetic is not None and self.num_synthetic > 0:
+            # also where real has no targets: then the digits present are all its classes name
+            syn_labels = _real_labels(synthetic)  # through Subset and ConcatDataset
+            extra = sorted(set(syn_labels[:self.num_synthetic].tolist()) - set(digits_present)) \
+                if syn_labels is not None else []
             if extra and mapping is not None and self._syn_plain and any(d not in mapping for d in extra):
                 raise ValueError(f"synthetic= holds digits {[d for d in extra if d not in mapping]}, which real's "
                                  f"classes ({list(getattr(_leaves(real)[0], 'classes'))}) lack, so they have no label "
@@ -1113,6 +1183,53 @@ class GANAugmentedDataset(Dataset):
         self._raw_source = synthetic._dataset if isinstance(synthetic, _V2_WRAPPER) else synthetic
         if self.num_synthetic > 0 and not self._syn_plain:
             self._check_items_match(first, _quietly(lambda: self[self._first_synthetic()]))
+
+    def _check_synthetic_transforms(self, real: Dataset, synthetic: Dataset, present: list[int]) -> None:
+        """Refuse a ``synthetic=`` read as it is (with transforms of its own, or a Subset) whose SyntheticMNIST lacks a
+        transform or target_transform real applies: its labels would stay digits where real's are mapped, or its
+        images skip real's transform, silently. For EMNIST, refuse synthetic digits put through real's image transform
+        (they are upright, real's images transposed), and warn about another one."""
+        found = _find_all_transforms(real)
+        real_image, real_label = _image_and_label_parts(found)
+        joint = found[2]
+        if joint is not None and not isinstance(joint, StandardTransform):  # does real's joint transforms map labels?
+            try:
+                kept = all(_is_label(y) and int(y) == c for c in present
+                           for _, y in [_quietly(lambda c=c: joint(Image.new("L", (28, 28)), c))])
+            except Exception:  # it takes no PIL digit: that it maps none cannot be told (the item check follows)
+                kept = True
+            real_label = None if kept else real_label
+        read_as_is = ("synthetic= is read as it is (ganaug applies real's transforms only to a SyntheticMNIST given "
+                      "without any of its own)")
+        for leaf in _leaves(synthetic):
+            if not isinstance(leaf, SyntheticMNIST):  # a set of the user's: what its raw items are is not known
+                continue
+            image, label = _image_and_label_parts(_leaf_transforms(leaf))
+            if real_label is not None and label is None:
+                raise ValueError(
+                    f"real's labels go through its target_transform ({real_label!r}), but {read_as_is} and has no "
+                    "target_transform, so its labels would stay the digits 0-9 while real's are mapped. Give the "
+                    "synthetic set the same target_transform (SyntheticMNIST(..., transform=..., target_transform=...);"
+                    " for a Subset, on the SyntheticMNIST inside it), or pass a SyntheticMNIST without transforms so "
+                    "that real's are used for both.")
+            if real_image is not None and image is None:
+                raise ValueError(
+                    f"real's images go through its transform ({real_image!r}), but {read_as_is} and has no transform, "
+                    "so its digits would skip real's. Give the synthetic set a transform too (e.g. real's; for a "
+                    "Subset, on the SyntheticMNIST inside it), or pass a SyntheticMNIST without transforms so that "
+                    "real's are used for both.")
+            if self._transpose and _same_transform(image, real_image):
+                raise ValueError(
+                    "real is EMNIST, whose images torchvision reads transposed, and synthetic= puts its digits, which "
+                    "are upright, through the same image transform as real's, so the two would come out turned "
+                    "differently. Pass a SyntheticMNIST without transforms, so that real's are used and ganaug hands "
+                    "the digits over transposed, as EMNIST stores its own; or give it a transform of its own that "
+                    "leaves them as real's come out.")
+        if self._transpose:
+            warnings.warn("real is EMNIST, whose images torchvision reads transposed, and synthetic= brings its own "
+                          "transform, which gets the digits upright (ganaug transposes them only for real's "
+                          "transforms): check that synthetic and real items come out the same way up, or pass a "
+                          "SyntheticMNIST without transforms so that real's are used for both.", stacklevel=3)
 
     @property
     def transform(self) -> Callable | None:
@@ -1178,10 +1295,14 @@ class GANAugmentedDataset(Dataset):
         for a WeightedRandomSampler. Read from real's ``targets`` (through Subset and ConcatDataset); an
         AttributeError where real has none."""
         real = _real_labels(self.real)
-        syn = getattr(self.synthetic, "targets", None) if self.num_synthetic else torch.empty(0, dtype=torch.long)
-        if real is None or not isinstance(syn, torch.Tensor):
-            raise AttributeError("targets needs int labels in real's targets (as torchvision's datasets have) and "
-                                 "a SyntheticMNIST; read the labels from the items instead.")
+        syn = _real_labels(self.synthetic) if self.num_synthetic else torch.empty(0, dtype=torch.long)
+        if real is None:
+            raise AttributeError("targets needs int labels in real's targets (as torchvision's datasets have); real "
+                                 "has none, so read the labels from the items instead.")
+        if syn is None:
+            raise AttributeError("targets needs the synthetic set's labels in its targets (a SyntheticMNIST, or a "
+                                 "Subset or ConcatDataset of such); synthetic= has none, so read the labels from the "
+                                 "items instead.")
         is_syn, k = map(torch.from_numpy, self._layout())
         j = torch.arange(len(self))
         out = torch.empty(len(self), dtype=torch.long)
@@ -1217,10 +1338,26 @@ class GANAugmentedDataset(Dataset):
                 f"({label!r}). Give it int class labels, or move the label conversion into real's target_transform, "
                 "which synthetic labels then go through too."
             )
+        channels = _channel_counts(img, syn_img) if not _same_kind(syn_img, img) else None
+        if channels is not None:
+            real_c, syn_c = channels
+            fix = ("add transforms.Grayscale() at the start of real's transform, so that real's images are grey as "
+                   "the digits are" + (" (or transforms.Grayscale(num_output_channels=3) for 3-channel images of both)"
+                                       if real_c == 3 and self._syn_plain else "")
+                   if syn_c == 1 else
+                   f"take the channel conversion out of synthetic='s transform, which makes {syn_c} channels, or add "
+                   f"one to real's")
+            raise ValueError(
+                f"real yields images with {real_c} channel{'s' * (real_c > 1)} ({_describe(img)}), but synthetic items "
+                f"would have {syn_c} ({_describe(syn_img)}); they differ in nothing else"
+                + (" (an ImageFolder, for one, reads even grey PNGs as RGB)" if real_c > syn_c else "")
+                + f". To mix them, {fix}.")
         if not _same_kind(syn_img, img):
             how = ("real has no transform that ganaug can find and apply to synthetic digits"
-                   if transform is None and joint is None
-                   else "real's transform gives synthetic digits another kind of image")
+                   if transform is None and joint is None and self._syn_plain
+                   else "real's transform gives synthetic digits another kind of image" if self._syn_plain
+                   else "synthetic= is read as it is, through its own transforms (ganaug applies real's only to a "
+                        "SyntheticMNIST given without any)")
             raise ValueError(
                 f"real yields images that are {_describe(img)}, but synthetic items would be {_describe(syn_img)}: "
                 f"{how}. Give real a transform that makes its images (torchvision's MNIST takes transform=; for a "
@@ -1254,11 +1391,14 @@ class GANAugmentedDataset(Dataset):
 
     def set_epoch(self, epoch: int) -> None:
         """Regenerate the synthetic part for ``epoch``, also a SyntheticMNIST passed in as ``synthetic=`` (the
-        way to mix with ``prefetch=True`` or ``bf16=True``): it is the same object, so it moves to ``epoch`` too.
+        way to mix with ``prefetch=True`` or ``bf16=True``): it is the same object, so it moves to ``epoch`` too, as
+        does every SyntheticMNIST inside a Subset or ConcatDataset passed in (each once) or a v2 wrapper.
         As for SyntheticMNIST, leave the DataLoader's ``persistent_workers`` off: its workers would not see this,
-        and raise a RuntimeError that says so."""
-        if self.synthetic is not None and hasattr(self.synthetic, "set_epoch"):
-            self.synthetic.set_epoch(epoch)
+        and raise a RuntimeError that says so. Where one of several sets fails, those moved before it stay moved;
+        calling again moves the rest."""
+        epoch = _seed_int("epoch", epoch)  # refused before any set moves
+        for ds in _epoch_sets(self.synthetic):
+            ds.set_epoch(epoch)
 
     def __getitem__(self, index: int) -> tuple[Any, Any]:
         total = len(self)
@@ -1290,7 +1430,9 @@ class GANAugmentedDataset(Dataset):
 class RatioSampler(Sampler[int]):
     """Shuffles real and synthetic items separately and interleaves them, so that every run of
     consecutive draws (so every batch) holds the dataset's ratio to within one item. With
-    ``num_replicas`` > 1 each rank gets a disjoint contiguous block of that order (DDP)."""
+    ``num_replicas`` > 1 each rank gets a contiguous block of that order (DDP); as torch's DistributedSampler
+    (``drop_last=False``), the order is padded with its own start to a multiple of ``num_replicas``, so every item is
+    drawn in every epoch and a few twice (the padding continues the interleaving, so each block holds the ratio)."""
 
     def __init__(self, dataset: GANAugmentedDataset, *, shuffle: bool = True, seed: int = 0,
                  num_replicas: int | None = None, rank: int | None = None) -> None:
@@ -1307,11 +1449,12 @@ class RatioSampler(Sampler[int]):
         if isinstance(rank, bool) or not isinstance(rank, numbers.Integral) or not 0 <= rank < num_replicas:
             raise ValueError(f"rank must be an integer in [0, {num_replicas}), got {rank!r}.")
         if len(dataset) < num_replicas:
-            raise ValueError(f"{len(dataset)} items cannot be shared among {num_replicas} ranks (each gets "
-                             f"len(dataset) // num_replicas); use more data or fewer ranks.")
+            raise ValueError(f"{len(dataset)} items cannot be shared among {num_replicas} ranks (some rank would get "
+                             "only copies of other ranks' items); use more data or fewer ranks.")
         self.dataset, self.shuffle, self.seed = dataset, shuffle, _seed_int("seed", seed)
         self.num_replicas, self.rank, self.epoch = num_replicas, rank, 0
-        self.num_samples = len(dataset) // num_replicas  # drop the tail so ranks get equal shares
+        # equal shares as DistributedSampler's: pad by wrapping around rather than leave the same tail out every epoch
+        self.num_samples = -(-len(dataset) // num_replicas)
 
     def set_epoch(self, epoch: int) -> None:
         self.epoch = _seed_int("epoch", epoch)
@@ -1329,6 +1472,8 @@ class RatioSampler(Sampler[int]):
             real_pos, syn_pos = rng.permutation(real_pos), rng.permutation(syn_pos)
         order = np.empty(total, dtype=np.int64)
         order[~syn], order[syn] = real_pos, syn_pos
+        # the layout is periodic in len(dataset), so its start continues its end and the ratio holds across the seam
+        order = np.concatenate([order, order[:self.num_samples * self.num_replicas - total]])
         block = order[self.rank * self.num_samples:(self.rank + 1) * self.num_samples]
         return iter(block.tolist())
 
