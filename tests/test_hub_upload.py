@@ -291,6 +291,8 @@ def test_push_release_leaves_the_local_card_as_it_is(tmp_path, monkeypatch):
     assert 'generator="alice/ganaug-mnist")' in hub.cards["alice/ganaug-mnist"]
     assert hub.cards["you/first"].replace("you/first", "<this repo id>") == card
     assert (release / "README.md").read_text() == card
+    with pytest.raises(ValueError, match="revision='' is empty"):  # create_commit took "" for the default branch
+        push_release(release, "you/first", revision="", token="hf_x")
 
 
 # A release that went up with train_gan.py (its training.json), then another model pushed to the same repo.

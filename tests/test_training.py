@@ -1176,6 +1176,10 @@ def test_a_dry_run_says_why_it_cannot_resume_and_a_real_run_replaces_its_release
     (["--subset-seed", "1"], "--subset-seed picks which subset --per-class takes: give --per-class N too"),
     (["--ada-images", "5000"], "--ada-images sets how fast ADA's augmentation probability moves"),
     (["--ada-images", "100000", "--diffaug", "translation"], "give --ada-target (e.g. 0.6) too, or drop --ada-images"),
+    # an unset variable: the push went to main, and a blank revision without --push-to-hub passed
+    (["--push-to-hub", "you/x", "--revision", ""], "--revision is empty (an unset variable?)"),
+    (["--revision", " "], "--revision is empty (an unset variable?)"),
+    (["--init-revision", ""], "--init-revision is empty (an unset variable?)"),
 ])
 def test_train_gan_script_refuses_options_it_would_ignore(tmp_path, capsys, argv, said):
     from test_evaluation import _script

@@ -1286,6 +1286,9 @@ def push_release(release: str | os.PathLike, repo_id: str, *, revision: str | No
     local one is left as it is. The weights are loaded strictly first, so a broken release is not published. The
     token comes from ``token``, HF_TOKEN, or the usual ``hf auth login``.
     """
+    if revision is not None and not revision.strip():  # create_commit would take "" for the default branch
+        raise ValueError(f"revision={revision!r} is empty (an unset variable?): give the branch to push to, or leave "
+                         "revision out for the default branch.")
     if _dist_info()[0] != 0:
         return None
     from huggingface_hub import CommitOperationAdd, HfApi
