@@ -257,7 +257,7 @@ def _main(argv: list[str] | None = None) -> int:
         return 2
     steps = 5 if a.dry_run else steps
     batch_size = min(a.batch_size, len(x))  # fit draws a batch from one pass at most: the whole set, if smaller
-    model, secs = train_reference_classifier(x, y, steps=steps, seed=a.seed, width=a.width, batch_size=a.batch_size,
+    model, secs = train_reference_classifier(x, y, steps=steps, seed=a.seed, width=a.width, batch_size=batch_size,
                                              lr=a.lr, device=a.device, progress=True)
     model.cpu()
     eval_set = "val" if a.val else "test"

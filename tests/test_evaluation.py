@@ -1039,3 +1039,47 @@ def test_weights_sha256_is_of_the_file_a_model_loads_from(tmp_path, tiny_generat
     assert ("org/gen", "config.json", "v1") in seen
     with pytest.raises(ValueError, match="kind must be"):
         weights_sha256(None, kind="labeller")
+
+
+def test_library_training_helpers_take_what_users_pass_and_refuse_what_they_would_get_wrong(mnist_train, tiny_classifier):
+    from ganaug.evaluation import (augmented_samples, ensemble_teacher, eval_images, fit, fit_loader, half_real)
+    from ganaug.models import SmallCNN
+
+    x8, y = mnist_train.data[:40].unsqueeze(1), mnist_train.targets[:40]
+    # augmented_samples seeded the global RNG and left it so: every caller drew the same numbers afterwards
+    after = []
+    for s in (1, 2):
+        torch.manual_seed(s)
+        augmented_samples(x8.float() / 255, y, synthetic=20, seed=0)
+        after.append(torch.rand(1))
+    assert not torch.equal(*after)
+    # uint8 pool images were fed to the teacher as 0-255 floats; half_real joined uint8 with [0, 1] floats
+    seen = []
+    teach = ensemble_teacher(tiny_classifier, 3.0)
+    fit(SmallCNN(), x8, y, steps=2, batch_size=16, teacher=lambda b: seen.append(float(b.max())) or teach(b),
+        pool=x8, pool_per_batch=8)
+    assert max(seen) <= 1.0
+    xs, _ = half_real(x8, y, torch.rand(40, 1, 28, 28), y)
+    assert xs.max() <= 1.0 and xs.dtype == torch.float32
+    # labels of other integer dtypes and images without their channel axis train
+    for labels in (y.int(), y.to(torch.uint8)):
+        fit(SmallCNN(), x8[:, 0], labels, steps=1, batch_size=8, label_smoothing=0.1)
+    # a batch larger than the set was silently the set's size; a pool share larger than the pool, the pool's size
+    with pytest.raises(ValueError, match="batch_size - pool_per_batch is 64, more than the 40 items"):
+        fit(SmallCNN(), x8, y, steps=1, batch_size=64)
+    with pytest.raises(ValueError, match="pool_per_batch is 8, more than the pool's 3 images"):
+        fit(SmallCNN(), x8, y, steps=1, batch_size=16, teacher=teach, pool=x8[:3], pool_per_batch=8)
+    with pytest.raises(ValueError, match="y must be class indices"):
+        fit(SmallCNN(), x8, y.float(), steps=1, batch_size=8)
+    # fit_loader: steps checked; an iterator (one pass) and dict batches said as such
+    loader = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(x8.float() / 255, y), batch_size=10)
+    for bad in (0, -3, 2.5):
+        with pytest.raises(ValueError, match="steps must be a positive integer"):
+            fit_loader(SmallCNN(), loader, steps=bad)
+    with pytest.raises(ValueError, match="this one is an iterator"):
+        fit_loader(SmallCNN(), iter(loader), steps=10)
+    dicts = torch.utils.data.DataLoader([{"image": x8[i].float() / 255, "label": y[i]} for i in range(4)], batch_size=2)
+    with pytest.raises(ValueError, match=r"batches of \(images, labels\).*dicts with keys \['image', 'label'\]"):
+        fit_loader(SmallCNN(), dicts, steps=1)
+    with pytest.raises(ValueError, match="eval_set must be 'test' or 'val', got 'Test'"):
+        eval_images(mnist_train, mnist_train, "Test", torch.arange(10), 0)

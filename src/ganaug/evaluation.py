@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections.abc
 import hashlib
 import math
 import numbers
@@ -34,6 +35,14 @@ def random_affine(x: torch.Tensor, generator: torch.Generator, degrees: float = 
     theta = to_device(torch.stack([torch.stack([cos, -sin, -tx], 1), torch.stack([sin, cos, -ty], 1)], 1), x.device, x.dtype)
     grid = F.affine_grid(theta, list(x.shape), align_corners=False)
     return F.grid_sample(x, grid, padding_mode="zeros", align_corners=False)
+
+
+def _unit_images(x: torch.Tensor) -> torch.Tensor:
+    """Images (N, 1, 28, 28) in [0, 1] from those given as uint8 0-255 (as predict and the metrics take them, not
+    trained on as 0-255) or without their channel axis (N, 28, 28)."""
+    if x.dtype == torch.uint8:
+        x = x.float().div(255)
+    return x.unsqueeze(1) if x.dim() == 3 else x
 
 
 def fit(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, steps: int, batch_size: int, lr: float = 1e-3,
@@ -74,8 +83,19 @@ def fit(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, steps: int, batch
                          "labels.")
     if schedule not in ("constant", "onecycle"):
         raise ValueError(f"schedule must be 'constant' or 'onecycle', got {schedule!r}.")
-    if x.dtype == torch.uint8:  # as predict and the metrics take them: 0-255 -> [0, 1], not trained on as 0-255
-        x = x.float().div(255)
+    # each batch comes from one pass over x (and one over pool): a larger batch would be silently smaller
+    if batch_size - n_pool > len(x):
+        raise ValueError(f"batch_size - pool_per_batch is {batch_size - n_pool}, more than the {len(x)} items of x, and "
+                         f"fit draws each batch from one pass over them: give batch_size <= {len(x) + n_pool}.")
+    if pool is not None and n_pool > len(pool):
+        raise ValueError(f"pool_per_batch is {n_pool}, more than the pool's {len(pool)} images: give pool_per_batch <= "
+                         f"{len(pool)}, or a larger pool.")
+    if y.dim() == 1:  # class indices; (N, C) rows are target probabilities
+        if y.dtype.is_floating_point or y.dtype == torch.bool:
+            raise ValueError(f"y must be class indices (a 1-D integer tensor) or (N, C) target probabilities, got "
+                             f"{y.dtype} of shape {tuple(y.shape)}.")
+        y = y.long()  # int32 or uint8 labels (cross_entropy and one_hot take int64)
+    x, pool = (None if t is None else _unit_images(t) for t in (x, pool))
     gen = torch.Generator().manual_seed(seed)
     with own_global_rng(seed, device):  # dropout; the caller's RNG state is given back
         model.to(device).train()
@@ -262,6 +282,7 @@ def half_real(x: torch.Tensor, y: torch.Tensor, xs: torch.Tensor, ys: torch.Tens
     """Real images and labels joined by extra ones (``xs``, ``ys``), the real repeated to about as many as the extra,
     so that about half of every batch ``fit`` draws is real."""
     reps = max(1, round(len(ys) / len(y)))
+    x, xs = _unit_images(x), _unit_images(xs)  # uint8 beside floats in [0, 1] became floats of 0-255
     return torch.cat([x.repeat(reps, 1, 1, 1), xs]), torch.cat([y.repeat(reps), ys])
 
 
@@ -305,7 +326,8 @@ def augmented_samples(x: torch.Tensor, y: torch.Tensor, *, synthetic: int = 5000
     reps = -(-synthetic // len(y))
     kept_x, kept_y, drawn, kept = [], [], 0, 0
     while kept < synthetic:
-        xa, ya = _trivial_augment(x.repeat(reps, 1, 1, 1), gen), y.repeat(reps)
+        with own_global_rng():  # _trivial_augment seeds the global RNG: the caller's state is given back
+            xa, ya = _trivial_augment(x.repeat(reps, 1, 1, 1), gen), y.repeat(reps)
         if lab is not None:
             ok = predict(lab, xa)[torch.arange(len(ya)), ya] >= min_confidence
             xa, ya = xa[ok], ya[ok]
@@ -338,7 +360,10 @@ def ensemble_teacher(classifiers, temperature: float = 3.0) -> Callable[[torch.T
 
     @torch.no_grad()  # not inference_mode: the targets are saved for the student's backward pass
     def teacher(x: torch.Tensor) -> torch.Tensor:
-        return torch.stack([torch.cat([torch.softmax(m(x[i:i + 2000]) / temperature, 1)
+        def device_of(m: nn.Module) -> torch.device:  # each member where it is (ids load on the CPU), x where it is
+            return next(m.parameters(), torch.empty(0, device=x.device)).device
+
+        return torch.stack([torch.cat([torch.softmax(m(x[i:i + 2000].to(device_of(m))) / temperature, 1).to(x.device)
                                        for i in range(0, len(x), 2000)]) for m in members]).mean(0)
 
     return teacher
@@ -360,15 +385,27 @@ def self_training_set(x: torch.Tensor, y: torch.Tensor, generator, *, synthetic:
 
 def fit_loader(model: nn.Module, loader, *, steps: int, lr: float = 1e-3, seed: int = 0,
                device: str | torch.device = "cpu") -> float:
-    """Train for exactly ``steps`` batches of a DataLoader (cycled); return seconds."""
+    """Train for exactly ``steps`` batches of a DataLoader (cycled); return seconds. Its batches are (images,
+    labels) pairs, as torchvision's datasets give them."""
+    if isinstance(steps, bool) or not isinstance(steps, numbers.Integral) or steps < 1:
+        raise ValueError(f"steps must be a positive integer, got {steps!r}.")
+    if isinstance(loader, collections.abc.Iterator):  # one pass only, and fit_loader cycles (iter() would draw)
+        raise ValueError("fit_loader cycles its loader, and this one is an iterator (one pass only): give the "
+                         "DataLoader itself, not iter(loader).")
     with own_global_rng(seed, device):  # dropout; the caller's RNG state is given back
         model.to(device).train()
         opt = torch.optim.Adam(model.parameters(), lr=lr)
         t0, step = time.time(), 0
         while step < steps:
             drawn = step
-            for xb, yb in loader:
-                loss = F.cross_entropy(model(xb.to(device)), yb.to(device))
+            for batch in loader:
+                if not (isinstance(batch, (list, tuple)) and len(batch) == 2):
+                    raise ValueError(f"fit_loader takes batches of (images, labels), as torchvision's datasets give "
+                                     f"them; this loader gives {type(batch).__name__}s"
+                                     + (f" with keys {list(batch)[:5]}" if isinstance(batch, dict) else "")
+                                     + ": give it a dataset whose items are (image, label) pairs.")
+                xb, yb = batch
+                loss = F.cross_entropy(model(xb.to(device)), yb.to(device).long())
                 opt.zero_grad(set_to_none=True)
                 loss.backward()
                 opt.step()
@@ -456,6 +493,8 @@ def validation_indices(n: int, subset: torch.Tensor, subset_seed: int) -> torch.
 def eval_images(mnist, test, eval_set: str, exclude: torch.Tensor, subset_seed: int) -> tuple[torch.Tensor, torch.Tensor]:
     """Images (N, 1, 28, 28) in [0, 1] and labels a protocol run is tested on: ``test``'s for ``eval_set="test"``,
     else ``validation_indices`` of ``mnist`` outside ``exclude`` (the training images the classifier saw)."""
+    if eval_set not in ("test", "val"):
+        raise ValueError(f"eval_set must be 'test' or 'val', got {eval_set!r}.")
     if eval_set == "test":
         return test.data.unsqueeze(1).float() / 255, test.targets
     val_idx = validation_indices(len(mnist.targets), exclude, subset_seed)
