@@ -447,6 +447,14 @@ def test_distill_adversarial_fine_tunes_an_earlier_student(tmp_path):
                                     output_dir=str(tmp_path / "adv")), progress=False, card_template=TEMPLATE)
     info = json.loads((release / "training.json").read_text())["hyperparameters"]
     assert info["init"] == str(first) and info["copied_from_teacher"] == ["all (from init)"]
+    # which weights the names stood for (a folder is rewritten, a Hub branch moves)
+    import hashlib
+
+    def sha(folder):
+        return hashlib.sha256((folder / "model.safetensors").read_bytes()).hexdigest()
+
+    assert info["teacher_sha256"] == l1_only["teacher_sha256"] == sha(tmp_path / "teacher")
+    assert info["init_sha256"] == sha(first) and "init_sha256" not in l1_only
     assert info["adversarial"] == 0.05 and info["discriminator"]["arch"] == "projection"
     assert info["discriminator"]["width"] == 8 and info["discriminator"]["spectral_norm"] is True
     # it starts where the first student ended, not from scratch

@@ -26,7 +26,7 @@ from torch import nn
 from ganaug import __version__
 from ganaug._device import check_device, own_global_rng, seed_global_rng, to_device, warn_if_emulated_bf16
 from ganaug._hub import CONFIG_NAME, WEIGHTS_NAME, _atomic_write, _clear_stale, _swap_in, _temp_prefix, _umask
-from ganaug.evaluation import random_affine
+from ganaug.evaluation import random_affine, weights_sha256
 from ganaug.models import Discriminator, Generator, preset_config
 
 __all__ = ["TrainConfig", "train", "DistillConfig", "distill", "diff_augment", "mode_seeking_loss", "lecam_loss",
@@ -1140,6 +1140,8 @@ def _distill(cfg: DistillConfig, *, progress: bool, card_template: str | None, s
     _check_release_target(out / "generator", {"--teacher": cfg.teacher, "--init": cfg.init}, replace=cfg.overwrite)
     device = check_device(cfg.device)
     teacher = load_generator(cfg.teacher, revision=cfg.revision).to(device).eval()
+    # which weights, whatever the name: a Hub branch moves, a folder is rewritten
+    teacher_sha256 = weights_sha256(cfg.teacher, kind="generator", revision=cfg.revision)
     if not teacher.conditional or teacher.arch != "cdcgan":
         raise ValueError("distill needs a class-conditional ('cdcgan') teacher, such as the shipped default.")
     seed_global_rng(cfg.seed, device)
@@ -1148,6 +1150,7 @@ def _distill(cfg: DistillConfig, *, progress: bool, card_template: str | None, s
                         truncation=teacher.truncation).to(device)
     if cfg.init is not None:
         start = load_generator(cfg.init, revision=cfg.init_revision)
+        init_sha256 = weights_sha256(cfg.init, kind="generator", revision=cfg.init_revision)
         if start.arch != "cdcgan":
             raise ValueError(f"init {cfg.init!r} is a {start.arch!r} generator (no channels, no labels); the student "
                              f"is a 'cdcgan' one with channels {list(cfg.channels)}: give a student written by "
@@ -1231,13 +1234,14 @@ def _distill(cfg: DistillConfig, *, progress: bool, card_template: str | None, s
     tail = losses[-max(1, min(100, len(losses) // 10)):]  # the last 10% of steps, at most 100
     last_l1 = sum(tail) / len(tail)
     hparams = {"distilled_from": cfg.teacher or "ganaug's shipped default", "teacher_revision": cfg.revision,
+               "teacher_sha256": teacher_sha256,
                # steps run; planned_steps is the cosine schedule's length (more when max_seconds stopped the run)
                "channels": list(cfg.channels), "steps": step, "planned_steps": cfg.steps,
                "max_seconds": cfg.max_seconds, "batch_size": cfg.batch_size, "lr": cfg.lr,
                "seed": cfg.seed, "copied_from_teacher": copied, "initial_l1": round(losses[0], 6),
                "final_l1": round(last_l1, 6)}
     if cfg.init is not None:
-        hparams["init"] = cfg.init
+        hparams.update(init=cfg.init, init_sha256=init_sha256)
         if cfg.init_revision is not None:
             hparams["init_revision"] = cfg.init_revision
     if D is not None:
