@@ -204,8 +204,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _main(argv: list[str] | None = None) -> int:
-    from ganaug.evaluation import BATCH_SIZE, KD_ARMS, POOL_ARMS, STEPS, SYNTHETIC_AFFINE_ARMS, SYNTHETIC_ARMS, \
-        pool_share, protocol_run, summarise, weights_sha256
+    from ganaug.evaluation import ARM_OPTIONS, BATCH_SIZE, KD_ARMS, POOL_ARMS, RATIO_ARMS, STEPS, \
+        SYNTHETIC_AFFINE_ARMS, SYNTHETIC_ARMS, pool_share, protocol_run, summarise, weights_sha256
 
     a = parse(argv)
     if any(s < 1 for s in a.sizes):
@@ -235,12 +235,7 @@ def _main(argv: list[str] | None = None) -> int:
         return 2
     # options of arms this command does not run would be ignored: refused, as --generator-revision and
     # --synthetic-affine are
-    for dests, arms, what in (
-            (("generator", "generator_id", "truncation", "min_confidence", "labeller", "relabel"), SYNTHETIC_ARMS,
-             "how their synthetic samples are drawn and named"),
-            (("teacher_id", "temperature"), KD_ARMS, "their teacher's name and softmax"),
-            (("pool",), POOL_ARMS, "the size of their pool of GAN samples or augmented copies"),
-            (("ratio",), ("gan", "gan+affine") + POOL_ARMS, "the fraction of synthetic or pool items in a batch")):
+    for dests, arms, what in ARM_OPTIONS:
         unused = [f"--{d.replace('_', '-')}" for d in dests if d in a.given]
         if unused and not set(arms) & set(a.arms):
             opts = " and ".join(unused)
@@ -379,7 +374,7 @@ def _main(argv: list[str] | None = None) -> int:
                 "labeller_sha256": labeller_sha256 if labelled else None,
                 "teacher_sources": list(a.teacher) if kd else None, "teacher_sha256": teacher_sha256 if kd else None,
                 # in the file name through :g formatting only (0.3 and 0.30000001 are one name)
-                "ratio": a.ratio if arm in ("gan", "gan+affine") + POOL_ARMS else None,
+                "ratio": a.ratio if arm in RATIO_ARMS else None,
                 "label_smoothing": a.label_smoothing, "temperature": a.temperature if kd else None}
 
     mnist, test = load_mnist(train=True), load_mnist(train=False)
@@ -393,7 +388,7 @@ def _main(argv: list[str] | None = None) -> int:
 
     def run_path(s: int, arm: str, seed: int) -> Path:
         tag = a.generator_id if arm in SYNTHETIC_ARMS else "none"
-        if arm in ("gan", "gan+affine") + POOL_ARMS and a.ratio != 0.5:
+        if arm in RATIO_ARMS and a.ratio != 0.5:
             tag += f"_r{a.ratio:g}"
         if arm in KD_ARMS:
             tag += f"_t{teacher_id}" + (f"_T{a.temperature:g}" if a.temperature != 3.0 else "") + (
@@ -439,17 +434,11 @@ def _main(argv: list[str] | None = None) -> int:
         try:
             # a pinned generator goes in as the model loaded at its revision (protocol_run takes no revision)
             pinned = a.generator_revision is not None
-            kw = {}  # each arm gets the options it uses (protocol_run refuses the others)
-            if arm in SYNTHETIC_ARMS:
-                kw.update(generator=generator if pinned else a.generator, generator_id=a.generator_id,
-                          min_confidence=a.min_confidence, truncation=a.truncation, labeller=a.labeller,
-                          relabel=a.relabel)
-            if arm in ("gan", "gan+affine") + POOL_ARMS:
-                kw.update(ratio=a.ratio)
-            if arm in POOL_ARMS:
-                kw.update(pool=a.pool)
+            values = {**{n: getattr(a, n) for names, _, _ in ARM_OPTIONS for n in names},
+                      "generator": generator if pinned else a.generator, "teacher_id": teacher_id}
+            kw = {n: values[n] for names, arms, _ in ARM_OPTIONS if arm in arms for n in names}  # its own only
             if arm in KD_ARMS:
-                kw.update(teacher=a.teacher, teacher_id=teacher_id, temperature=a.temperature)
+                kw.update(teacher=a.teacher)
             row = protocol_run(arm=arm, per_class=s, seed=seed, subset_seed=a.subset_seed, steps=steps_for(s),
                                mnist=mnist, test=test, eval_set="val" if a.val else "test", synthetic_affine=saffine,
                                label_smoothing=a.label_smoothing, **kw)

@@ -180,11 +180,13 @@ def main(argv: list[str] | None = None) -> int:
         print("error: --ada-images sets how fast ADA's augmentation probability moves, and ADA is off: give "
               "--ada-target (e.g. 0.6) too, or drop --ada-images.", file=sys.stderr)
         return 2
-    for flag, value in (("--revision", a.revision), ("--init-revision", a.init_revision)):
-        if value is not None and not value.strip():  # e.g. --revision "$REV" with REV unset: it pushed to main
-            print(f"error: {flag} is empty (an unset variable?); give a branch, tag or commit, or leave {flag} out.",
-                  file=sys.stderr)
-            return 2
+    from ganaug.cli import _no_blank_revisions
+
+    try:  # an unset variable: the push went to main
+        _no_blank_revisions(a, ("--revision", "--init-revision"))
+    except ValueError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
     if a.revision is not None and not a.push_to_hub:
         print("error: --revision is the Hub branch to push to: give --push-to-hub REPO_ID too, or drop it.",
               file=sys.stderr)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import collections.abc
 import hashlib
+import inspect
 import math
 import numbers
 import os
@@ -463,6 +464,16 @@ ALL_ARMS = ARMS + KD_ARMS
 POOL_ARMS = ("gan+kd", "trivialaugment+kd")
 SYNTHETIC_ARMS = ("gan", "gan+affine", "tstr", "gan+kd")  # the arms that draw from a generator
 SYNTHETIC_AFFINE_ARMS = ("gan", "tstr")  # the synthetic arms without augmentation, where synthetic_affine applies
+RATIO_ARMS = ("gan", "gan+affine") + POOL_ARMS  # the arms that mix synthetic or pool items into a batch at a ratio
+# protocol_run's options that only some arms use: (the options, those arms, what they set). protocol_run refuses them
+# for another arm, scripts/evaluate.py for a command that runs none of those arms, and passes each arm its own
+ARM_OPTIONS = (
+    (("generator", "min_confidence", "truncation", "labeller", "generator_id", "relabel"), SYNTHETIC_ARMS,
+     "how their synthetic samples are drawn and named"),
+    (("teacher_id", "temperature"), KD_ARMS, "their teacher's name and softmax"),
+    (("pool",), POOL_ARMS, "the size of their pool of GAN samples or augmented copies"),
+    (("ratio",), RATIO_ARMS, "the fraction of synthetic or pool items in a batch"),
+)
 STEPS = {10: 500, 100: 600, 1000: 1500, 6000: 3000}  # per real-set size (images per class); 6000 ~ all 60 000
 BATCH_SIZE = 64  # the protocol's classifier batch
 VAL_SIZE, VAL_SEED = 10_000, 777  # eval_set="val": this many training images outside the subset
@@ -561,19 +572,16 @@ def protocol_run(*, arm: str, per_class: int, seed: int, subset_seed: int, steps
                          f"{pool_share(ratio, batch_size)} (the protocol's is 10 000), or a lower ratio.")
     check_label_smoothing(label_smoothing, arm in KD_ARMS)
     # options this arm would ignore: refused, so that a run is not recorded as made with settings it never used
-    for names, values, defaults, arms, what in (
-            (("generator", "min_confidence", "truncation", "labeller", "generator_id"),
-             (generator, min_confidence, truncation, labeller, generator_id), (None, None, None, None, "default"),
-             SYNTHETIC_ARMS, "draw from a generator"),
-            (("relabel",), (relabel,), (False,), SYNTHETIC_ARMS, "draw from a generator"),
-            (("ratio",), (ratio,), (0.5,), ("gan", "gan+affine") + POOL_ARMS, "mix synthetic or pool items into a batch"),
-            (("pool",), (pool,), (10_000,), POOL_ARMS, "draw on a pool"),
-            (("temperature", "teacher_id"), (temperature, teacher_id), (3.0, "teacher"), KD_ARMS, "distil a teacher")):
-        unused = [n for n, v, d in zip(names, values, defaults)
-                  if not (v is d or isinstance(v, (numbers.Real, str)) and not isinstance(v, bool) and v == d)]
+    passed = dict(generator=generator, min_confidence=min_confidence, truncation=truncation, labeller=labeller,
+                  generator_id=generator_id, relabel=relabel, teacher_id=teacher_id, temperature=temperature, pool=pool,
+                  ratio=ratio)
+    defaults = inspect.signature(protocol_run).parameters
+    for names, arms, what in ARM_OPTIONS:
+        unused = [n for n in names if not (passed[n] is defaults[n].default or isinstance(passed[n], (numbers.Real, str))
+                                           and not isinstance(passed[n], bool) and passed[n] == defaults[n].default)]
         if unused and arm not in arms:
-            raise ValueError(f"{' and '.join(unused)} appl{'ies' if len(unused) == 1 else 'y'} to the arms that {what} "
-                             f"({', '.join(arms)}); arm {arm!r} would ignore {'it' if len(unused) == 1 else 'them'}: "
+            raise ValueError(f"{' and '.join(unused)} appl{'ies' if len(unused) == 1 else 'y'} to the {', '.join(arms)} "
+                             f"arms only ({what}); arm {arm!r} would ignore {'it' if len(unused) == 1 else 'them'}: "
                              "leave it out, or choose one of those arms.")
     if eval_set not in ("test", "val"):
         raise ValueError(f"eval_set must be 'test' or 'val', got {eval_set!r}.")
@@ -669,7 +677,7 @@ def protocol_run(*, arm: str, per_class: int, seed: int, subset_seed: int, steps
             "truncation": syn.truncation if synthetic else None,
             "relabel": syn.relabel if synthetic else None,
             "acceptance_rate": syn.acceptance_rate if synthetic else None,
-            "ratio": ratio if arm in ("gan", "gan+affine") + POOL_ARMS else None, "eval_set": eval_set,
+            "ratio": ratio if arm in RATIO_ARMS else None, "eval_set": eval_set,
             "synthetic_affine": bool(synthetic_affine), "label_smoothing": label_smoothing,
             # what the generator and the labeller were (folders or Hub ids as given), so that a run is only reused
             # for the same ones (scripts/evaluate.py); the labeller only where it labels or filters the samples
