@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 import torch
 from PIL import Image
@@ -184,6 +186,39 @@ def test_failed_idx_overwrite_keeps_the_old_set_whole(capsys, tmp_path, tiny_gen
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "No space left on device" in err and "unchanged" in err
     assert {f.name: f.read_bytes() for f in raw.iterdir()} == before  # no new images beside old labels, no leftovers
+
+
+@pytest.mark.parametrize("nth", range(1, 9))
+def test_a_rename_that_fails_during_an_idx_overwrite_puts_the_old_set_back(tmp_path, monkeypatch, nth):
+    # a rename that failed (not a kill) after the old labels were deleted left them deleted, and new images in
+    import errno
+
+    import ganaug._idx
+    from ganaug._idx import export_mnist
+
+    def digits(n, value):
+        return torch.full((n, 28, 28), value, dtype=torch.uint8), torch.full((n,), value)
+
+    export_mnist(tmp_path, digits(60, 1), digits(10, 1))
+    raw = tmp_path / "MNIST" / "raw"
+    before = {f.name: f.read_bytes() for f in raw.iterdir()}
+    real = os.replace
+    calls = []
+
+    def replace(src, dst):  # 4 old files set aside, then 4 new ones in: the nth of these 8 renames fails
+        calls.append(dst)
+        if len(calls) == nth:
+            raise OSError(errno.EROFS, "Read-only file system", str(dst))
+        return real(src, dst)
+
+    monkeypatch.setattr(ganaug._idx.os, "replace", replace)
+    with pytest.raises(OSError, match="Read-only"):
+        export_mnist(tmp_path, digits(30, 3), digits(5, 3))
+    monkeypatch.setattr(ganaug._idx.os, "replace", real)
+    assert {f.name: f.read_bytes() for f in raw.iterdir()} == before  # the old set, whole, and nothing beside it
+    assert MNIST(str(tmp_path), train=True).targets.tolist() == [1] * 60
+    export_mnist(tmp_path, digits(30, 3), digits(5, 3))  # and the next export goes in
+    assert MNIST(str(tmp_path), train=False).targets.tolist() == [3] * 5
 
 
 def test_idx_test_split_is_no_nearby_seeds_training_split(capsys, tmp_path, tiny_generator_dir):

@@ -51,12 +51,14 @@ def export_mnist(root: str | Path, train: tuple[torch.Tensor, torch.Tensor], tes
     Legacy ``processed/{training,test}.pt`` files, which torchvision would read instead, are removed.
 
     All four files are written under temporary names first and renamed into place only once all are written: a
-    failed export (a full disk) leaves the files there before as a whole set. Then the old labels files are deleted,
-    and each split's images go in before its labels: an export killed while the files go in leaves a set that lacks
-    a labels file, which torchvision's MNIST(root) refuses ("Dataset not found"), never new images beside old labels
-    (or one split of this export beside one of the last). Export again to replace it whole (``ganaug sample
-    --idx-dir DIR --overwrite``). The temporaries are named as ``_hub``'s writes name theirs (``.NAME.HOST-PID.*.tmp``):
-    those a killed export left are removed by the next export.
+    failed export (a full disk) leaves the files there before as a whole set. Then the old files are set aside (the
+    labels first) and each split's images go in before its labels; if a rename fails (a read-only file, a full
+    directory), what went in is taken out and the old files go back, so the old set is still whole. An export killed
+    while the files go in (``kill -9``, a power cut: nothing can put them back) leaves a set that lacks a labels file,
+    which torchvision's MNIST(root) refuses ("Dataset not found"), never new images beside old labels (or one split of
+    this export beside one of the last). Export again to replace it whole (``ganaug sample --idx-dir DIR
+    --overwrite``). The temporaries and the old files set aside are named as ``_hub``'s writes name theirs
+    (``.NAME.HOST-PID.*.tmp``): those a killed export left are removed by the next export.
     """
     files = idx_files(root)
     arrays = {split: (_idx_array(images), _idx_array(labels.to(torch.uint8)))
@@ -66,24 +68,49 @@ def export_mnist(root: str | Path, train: tuple[torch.Tensor, torch.Tensor], tes
             raise IsADirectoryError(errno.EISDIR, "a folder where an IDX file goes", str(path))
     raw = files["train"][0].parent
     raw.mkdir(parents=True, exist_ok=True)
+
+    def temporary(path: Path) -> Path:
+        fd, tmp = tempfile.mkstemp(prefix=_temp_prefix(path), suffix=".tmp", dir=raw)
+        os.close(fd)
+        return Path(tmp)
+
     written: list[tuple[Path, Path]] = []  # (temporary, final): each split's images, then its labels
+    aside: list[tuple[Path, Path]] = []  # (set aside, final): the files there before
+    placed: list[Path] = []  # the finals this export renamed in
     try:
         for split in ("train", "t10k"):
             for path, a in zip(files[split], arrays[split]):
                 _clear_stale(path)  # what a killed export left (its own cleanup never ran): 47 MB for 60 000 digits
-                fd, tmp = tempfile.mkstemp(prefix=_temp_prefix(path), suffix=".tmp", dir=raw)
-                os.close(fd)
-                written.append((Path(tmp), path))
+                tmp = temporary(path)
+                written.append((tmp, path))
                 _write(tmp, a)
                 os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; the mode open() would give, as _atomic_write
-        for _, labels in files.values():
-            labels.unlink(missing_ok=True)  # before any images go in: a split is never new images beside old labels
+        labels_first = [pair[1] for pair in files.values()] + [pair[0] for pair in files.values()]
+        for path in labels_first:  # before any images go in: a split is never new images beside old labels
+            if path.exists() or path.is_symlink():
+                old = temporary(path)
+                try:
+                    os.replace(path, old)
+                except BaseException:
+                    old.unlink()  # the empty file that held the name
+                    raise
+                aside.append((old, path))
         for tmp, path in written:
             os.replace(tmp, path)
+            placed.append(path)
     except BaseException:
+        for path in placed:
+            path.unlink(missing_ok=True)
+        for old, path in aside:
+            try:
+                os.replace(old, path)  # the old set back, whole
+            except OSError:
+                pass  # left under its temporary name: the next export removes it
         for tmp, _ in written:
             tmp.unlink(missing_ok=True)  # those renamed already are gone
         raise
+    for old, _ in aside:
+        old.unlink(missing_ok=True)
     for f in legacy_files(root):
         f.unlink(missing_ok=True)
     return raw
