@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -212,6 +213,8 @@ def test_init_generator_starts_from_a_release_and_must_fit(tmp_path):
     assert not all(torch.allclose(a[k], fresh[k], atol=1e-6) for k in a)  # without it: seed 1's random weights
     hp = json.loads((tmp_path / "b" / "generator" / "training.json").read_text())["hyperparameters"]
     assert hp["init_generator"] == str(first)
+    assert hp["init_sha256"] == hashlib.sha256((first / "model.safetensors").read_bytes()).hexdigest()
+    assert "init_sha256" not in json.loads((tmp_path / "c" / "generator" / "training.json").read_text())["hyperparameters"]
     with pytest.raises(ValueError, match="give the preset and --width it was trained with"):
         train(_cfg(tmp_path / "d", width=8, init_generator=str(first)), data, progress=False)
     assert not (tmp_path / "d").exists()
@@ -1118,11 +1121,17 @@ def test_a_resumed_run_records_where_it_started_and_each_phase_s_bf16_and_device
     start = train(_cfg(tmp_path / "start", epochs=1), data, progress=False)
     out = tmp_path / "run"
     train(_cfg(out, epochs=1, init_generator=str(start), bf16=True), data, progress=False, card_template=TEMPLATE)
+    sha256 = lambda: hashlib.sha256((start / "model.safetensors").read_bytes()).hexdigest()  # noqa: E731
+    started_from = sha256()
+    other = train(_cfg(tmp_path / "other", epochs=1, seed=5), data, progress=False)
+    (start / "model.safetensors").write_bytes((other / "model.safetensors").read_bytes())  # the folder rewritten
+    assert sha256() != started_from
     # resumed without repeating --init-generator (the checkpoint wins over it) and without --bf16, twice
     for epochs in (2, 3):
         train(_cfg(out, epochs=epochs, resume=True), data, progress=False, card_template=TEMPLATE)
     hp = json.loads((out / "generator" / "training.json").read_text())["hyperparameters"]
     assert hp["init_generator"] == str(start)
+    assert hp["init_sha256"] == started_from  # the weights it started from, not what the folder holds now
     assert load_checkpoint(out / CHECKPOINT_NAME)["config"]["init_generator"] == str(start)
     rates = {"lr_g": 2e-4, "lr_d": 2e-4}
     assert hp["lr_phases"] == [{"from_epoch": 0, "to_epoch": 1, **rates, "bf16": True, "device": "cpu"},

@@ -650,10 +650,12 @@ def _train(cfg: TrainConfig, data: tuple[torch.Tensor, torch.Tensor] | None, *, 
         print(f"Note: {out / 'generator'} holds a dry run's generator (--dry-run; max_steps): this run replaces it.",
               flush=True)
     init = None  # a resumed checkpoint wins over init_generator
+    init_sha256 = None  # of the release's model.safetensors: a folder rewritten later, or a Hub branch, names no weights
     if cfg.init_generator is not None and not resumed:
         from ganaug.datasets import load_generator
 
         init = load_generator(cfg.init_generator, revision=cfg.init_revision)
+        init_sha256 = weights_sha256(cfg.init_generator, kind="generator", revision=cfg.init_revision)
     seed_global_rng(cfg.seed, device)
     G = Generator(**r["generator"]).to(device)
     if init is not None:
@@ -699,6 +701,7 @@ def _train(cfg: TrainConfig, data: tuple[torch.Tensor, torch.Tensor] | None, *, 
         if ck.get("config"):  # the checkpoint wins over init_generator: record the release the run started from
             cfg = dataclasses.replace(cfg, init_generator=ck["config"].get("init_generator"),
                                       init_revision=ck["config"].get("init_revision"))
+        init_sha256 = ck.get("init_sha256")  # older checkpoints have none
         G.load_state_dict(ck["G"])
         D.load_state_dict(ck["D"])
         if G_ema is not None:
@@ -938,6 +941,7 @@ def _train(cfg: TrainConfig, data: tuple[torch.Tensor, torch.Tensor] | None, *, 
             state = {
                 "version": __version__,
                 "config": dataclasses.asdict(cfg),
+                "init_sha256": init_sha256,
                 "epoch": done_epoch if not stopped_early else epoch,
                 "step": step,
                 "seconds": seconds_before + time.time() - t0,
@@ -998,6 +1002,8 @@ def _train(cfg: TrainConfig, data: tuple[torch.Tensor, torch.Tensor] | None, *, 
             hparams.update(init_generator=str(cfg.init_generator))
             if cfg.init_revision is not None:
                 hparams.update(init_revision=cfg.init_revision)
+            if init_sha256 is not None:
+                hparams.update(init_sha256=init_sha256)
         if cfg.d_warmup:
             hparams.update(d_warmup=cfg.d_warmup)
         if cfg.mode_seeking > 0:
