@@ -259,6 +259,7 @@ class _FakeHub:
         monkeypatch.setattr(HfApi, "create_branch", lambda api, *a, **kw: None)
         monkeypatch.setattr(HfApi, "upload_folder", upload_folder)
         monkeypatch.setattr(HfApi, "create_commit", create_commit)
+        monkeypatch.setattr(HfApi, "list_repo_files", lambda api, *a, **kw: [".gitattributes"])
 
 
 def test_push_to_hub_card_names_the_repo_the_hub_made(monkeypatch):
@@ -325,6 +326,39 @@ def test_push_to_hub_removes_the_training_record_of_the_release_it_replaces(tmp_
     assert sorted(_git(repo, "ls-tree", "--name-only", "main").split()) == [
         ".gitattributes", "README.md", "config.json", "model.safetensors"]
     assert json.loads(_git(repo, "show", "main:config.json"))["arch"] == "seed"
+
+
+# A release with its training.json pushed, then one without (a save_pretrained folder) to the same repo and branch.
+RELEASE_WITHOUT_RECORD = r"""
+import json, sys
+from pathlib import Path
+from ganaug.models import Generator
+from ganaug.training import push_release
+
+release, bare = Path(sys.argv[1]), Path(sys.argv[2])
+Generator(arch="cdcgan", latent_dim=16, num_classes=10, width=4).save_pretrained(release)
+(release / "training.json").write_text(json.dumps({"hyperparameters": {"width": 4}}))
+push_release(release, "org/gen", revision="v1")
+Generator(arch="cdcgan", latent_dim=16, num_classes=10, width=8).save_pretrained(bare)
+push_release(bare, "org/gen", revision="v1")
+"""
+
+
+def test_push_release_without_a_training_record_removes_the_one_it_replaces(tmp_path):
+    # push_release uploaded only the files the release had: the last release's training.json stayed beside new weights
+    script = tmp_path / "push.py"
+    script.write_text(RELEASE_WITHOUT_RECORD)
+    with TreeHub(tmp_path / "mirrors", token=TOKEN) as hub:
+        done = subprocess.run([sys.executable, str(script), str(tmp_path / "release"), str(tmp_path / "bare")],
+                              env=_upload_env(hub.endpoint, tmp_path / "hf-home"), capture_output=True, text=True,
+                              timeout=CLIENT_TIMEOUT)
+        assert done.returncode == 0, done.stderr[-3000:]
+        repo = hub.repo_dir("org/gen")
+    assert "training.json" in _git(repo, "ls-tree", "--name-only", "v1~1").split()
+    assert sorted(_git(repo, "ls-tree", "--name-only", "v1").split()) == [
+        ".gitattributes", "README.md", "config.json", "model.safetensors"]
+    assert json.loads(_git(repo, "show", "v1:config.json"))["width"] == 8
+    assert _git(repo, "ls-tree", "--name-only", "main").split() == [".gitattributes"]  # the branch only
 
 
 def test_a_failed_save_leaves_the_folder_as_it_was(tmp_path, monkeypatch):

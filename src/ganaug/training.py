@@ -1292,7 +1292,8 @@ def push_release(release: str | os.PathLike, repo_id: str, *, revision: str | No
                  token: str | None = None) -> str | None:
     """Publish a released generator folder in one commit (rank 0 only): ``config.json``, ``model.safetensors``, its
     card (README.md, as is; the Hub checks its metadata before the commit) and ``training.json`` (the run's
-    settings, times and, for a subset, its indices). The uploaded card names ``repo_id`` in its usage snippet; the
+    settings, times and, for a subset, its indices); a release without ``training.json`` deletes the repo's, which
+    described the weights it replaces. The uploaded card names ``repo_id`` in its usage snippet; the
     local one is left as it is. The weights are loaded strictly first, so a broken release is not published. The
     token comes from ``token``, HF_TOKEN, or the usual ``hf auth login``.
     """
@@ -1301,7 +1302,9 @@ def push_release(release: str | os.PathLike, repo_id: str, *, revision: str | No
                          "revision out for the default branch.")
     if _dist_info()[0] != 0:
         return None
-    from huggingface_hub import CommitOperationAdd, HfApi
+    from huggingface_hub import CommitOperationAdd, CommitOperationDelete, HfApi
+
+    from ganaug._hub import TRAINING_NAME
 
     release = Path(release).expanduser()
     Generator.from_pretrained(release)  # config and weights must load, strictly, before anything goes up
@@ -1315,5 +1318,8 @@ def push_release(release: str | os.PathLike, repo_id: str, *, revision: str | No
         for n in files]
     if revision:
         api.create_branch(rid, branch=revision, exist_ok=True)
+    if TRAINING_NAME not in files and TRAINING_NAME in api.list_repo_files(rid, revision=revision):
+        # the record of the run that made the weights this push replaces: it would stay beside them
+        operations.append(CommitOperationDelete(path_in_repo=TRAINING_NAME))
     return str(api.create_commit(repo_id=rid, operations=operations, revision=revision,
                                  commit_message="Upload a ganaug generator (scripts/train_gan.py)"))
