@@ -475,6 +475,32 @@ def test_a_home_folder_that_does_not_exist_is_said(capsys, tmp_path, monkeypatch
     assert list(tmp_path.iterdir()) == []
 
 
+def test_the_library_says_a_home_folder_that_does_not_exist(tmp_path, monkeypatch):
+    # Path.expanduser raised RuntimeError("Could not determine home directory") from these, with no word of the path
+    from ganaug._data import find_mnist_root
+    from ganaug._idx import export_mnist
+    from ganaug.evaluation import recorded_indices
+    from ganaug.training import TrainConfig, push_release, train
+
+    monkeypatch.chdir(tmp_path)
+    user = "~ganaug_no_such_user"
+    digits = (torch.zeros(2, 28, 28, dtype=torch.uint8), torch.zeros(2, dtype=torch.long))
+    calls = {"root": lambda: find_mnist_root(f"{user}/data"),
+             "release": lambda: push_release(f"{user}/gen", "org/gen"),
+             "--output-dir": lambda: train(TrainConfig(output_dir=f"{user}/run", epochs=1), progress=False),
+             "source": lambda: recorded_indices(f"{user}/gen")}
+    calls["root "] = lambda: export_mnist(f"{user}/data", digits, digits)
+    for what, call in calls.items():
+        with pytest.raises(ValueError, match=f"^{what.strip()} '{user}/\\w+' starts with '{user}', but there is no user"):
+            call()
+    monkeypatch.setenv("GANAUG_DATA", f"{user}/data")
+    with pytest.raises(ValueError, match=f"^GANAUG_DATA '{user}/data' starts with"):
+        find_mnist_root()
+    with pytest.raises(ValueError, match=f"^labeller '{user}/clf' starts with"):
+        SyntheticMNIST(10, labeller=f"{user}/clf", labeller_revision="v1", relabel=True)
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_an_empty_revision_is_refused_not_dropped(capsys, tmp_path):
     # revision="" (--revision "$REV" with REV unset) was dropped: the default branch loaded, or the cache was blamed
     from ganaug.models import Generator

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ganaug._hub import _atomic_write, _clear_stale, _temp_prefix, _umask
+from ganaug._hub import _atomic_write, _clear_stale, _expand_home, _temp_prefix, _umask
 
 
 def _idx_array(array: torch.Tensor | np.ndarray) -> np.ndarray:
@@ -35,14 +35,14 @@ def write_idx(path: str | Path, array: torch.Tensor | np.ndarray) -> None:
 
 def idx_files(root: str | Path) -> dict[str, tuple[Path, Path]]:
     """The (images, labels) IDX files of each split under ``root/MNIST/raw``, as torchvision's MNIST(root) reads them."""
-    raw = Path(root).expanduser() / "MNIST" / "raw"
+    raw = _expand_home(root, "root") / "MNIST" / "raw"
     return {split: (raw / f"{split}-images-idx3-ubyte", raw / f"{split}-labels-idx1-ubyte") for split in ("train", "t10k")}
 
 
 def legacy_files(root: str | Path) -> list[Path]:
     """``root/MNIST/processed/{training,test}.pt``: torchvision's MNIST(root) reads these before ``raw/`` when they
     exist (what older torchvision versions wrote), so they would hide an export."""
-    processed = Path(root).expanduser() / "MNIST" / "processed"
+    processed = _expand_home(root, "root") / "MNIST" / "processed"
     return [processed / "training.pt", processed / "test.pt"]
 
 

@@ -32,7 +32,7 @@ from torchvision.datasets import VisionDataset
 from torchvision.datasets.vision import StandardTransform
 
 from ganaug._device import check_device, own_global_rng, warn_if_emulated_bf16
-from ganaug._hub import DEFAULT_CLASSIFIER, DEFAULT_GENERATOR
+from ganaug._hub import DEFAULT_CLASSIFIER, DEFAULT_GENERATOR, _expand_home
 from ganaug.models import Classifier, Generator, check_truncation
 
 __all__ = ["SyntheticMNIST", "GANAugmentedDataset", "RatioSampler", "load_generator", "load_classifier"]
@@ -368,7 +368,7 @@ class SyntheticMNIST(VisionDataset):
                 raise ValueError(f"labeller_revision={labeller_revision!r} pins a labeller, but this dataset uses "
                                  "none: add relabel=True or min_confidence= to use one, or drop labeller_revision.")
             if not isinstance(labeller, (str, os.PathLike)) or labeller == "reference" \
-                    or Path(labeller).expanduser().is_dir():
+                    or _expand_home(labeller, "labeller").is_dir():
                 raise ValueError(f"labeller_revision={labeller_revision!r} pins a Hub repo's commit, but labeller="
                                  f"{labeller!r} is the shipped reference classifier, a local folder or an object: "
                                  "drop labeller_revision, or give the labeller's Hub repo id.")

@@ -17,7 +17,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from ganaug._device import own_global_rng, to_device
-from ganaug._hub import _MISSING, DOWNSTREAM_SAMPLING  # _MISSING: a field a row lacks (written before it existed)
+from ganaug._hub import _MISSING, DOWNSTREAM_SAMPLING, _expand_home  # _MISSING: a field a row lacks (written before it existed)
 
 __all__ = ["random_affine", "fit", "accuracy", "predict", "class_balanced_subset", "train_reference_classifier",
            "self_training_set", "filtered_samples", "augmented_samples", "half_real", "ensemble_teacher",
@@ -215,7 +215,7 @@ def recorded_indices(source, revision: str | None = None) -> torch.Tensor | None
 
     if source is None or isinstance(source, nn.Module) or isinstance(source, str) and source == "reference":
         return None
-    path = Path(source).expanduser()
+    path = _expand_home(source, "source")
     if path.is_dir():
         file = path / "training.json"
         if not file.is_file():

@@ -25,7 +25,8 @@ from torch import nn
 
 from ganaug import __version__
 from ganaug._device import check_device, own_global_rng, seed_global_rng, to_device, warn_if_emulated_bf16
-from ganaug._hub import CONFIG_NAME, WEIGHTS_NAME, _atomic_write, _clear_stale, _swap_in, _temp_prefix, _umask
+from ganaug._hub import (CONFIG_NAME, TRAINING_NAME, WEIGHTS_NAME, _atomic_write, _clear_stale, _expand_home, _swap_in,
+                         _temp_prefix, _umask)
 from ganaug.evaluation import random_affine, weights_sha256
 from ganaug.models import Discriminator, Generator, preset_config
 
@@ -491,7 +492,7 @@ def _check_release_target(release: Path, sources: dict[str, str | None], *, repl
     for option, source in sources.items():
         if source is None:
             continue
-        path = Path(source).expanduser()
+        path = _expand_home(source, option)
         if path.is_dir() and (path.resolve() == release.resolve() or release.resolve() in path.resolve().parents):
             raise ValueError(f"{option} {str(source)!r} is the release this run writes ({release}): it would be "
                              f"replaced by the run that starts from it. Copy it elsewhere first, or give another "
@@ -624,7 +625,7 @@ def _train(cfg: TrainConfig, data: tuple[torch.Tensor, torch.Tensor] | None, *, 
                          "one has none: set aux_weight=0 or leave it None.")
     if data is not None:  # said before anything is written
         data = _check_data(data, g_classes if g_cond else 0)
-    out = Path(cfg.output_dir).expanduser()  # "--output-dir=~/run" (unexpanded by the shell) is $HOME/run, all of it
+    out = _expand_home(cfg.output_dir, "--output-dir")  # "--output-dir=~/run" (unexpanded by the shell) is $HOME/run, all of it
     ckpt_path = out / CHECKPOINT_NAME
     if ckpt_path.is_file() and cfg.max_steps is not None:  # with or without --resume: a dry run cannot continue it
         raise ValueError(
@@ -1118,7 +1119,6 @@ def distill(cfg: DistillConfig, *, progress: bool = True, card_template: str | N
 def _distill(cfg: DistillConfig, *, progress: bool, card_template: str | None, script: str) -> Path:
     from tqdm.auto import tqdm
 
-    from ganaug._hub import _expand_home
     from ganaug.datasets import _positive_int, load_generator
 
     for name in ("steps", "batch_size"):
@@ -1304,9 +1304,7 @@ def push_release(release: str | os.PathLike, repo_id: str, *, revision: str | No
         return None
     from huggingface_hub import CommitOperationAdd, CommitOperationDelete, HfApi
 
-    from ganaug._hub import TRAINING_NAME
-
-    release = Path(release).expanduser()
+    release = _expand_home(release, "release")
     Generator.from_pretrained(release)  # config and weights must load, strictly, before anything goes up
     files = [n for n in ("config.json", "model.safetensors", "README.md", "training.json") if (release / n).is_file()]
     api = HfApi(token=token)
