@@ -1312,9 +1312,60 @@ def test_a_prefetched_set_is_made_again_when_the_weights_change(tiny_generator_d
         ahead.set_epoch(3)
         eager.set_epoch(3)
     assert torch.equal(ahead.data, eager.data)
-    ahead.generator.load_state_dict(eager.generator.state_dict())  # loading weights counts as a change too
+    other = {k: v * 0.5 for k, v in eager.generator.state_dict().items()}
+    for ds in (ahead, eager):
+        ds.generator.load_state_dict(other)  # loading other weights counts as a change too
     with pytest.warns(UserWarning, match="prefetch=False"):
         ahead.set_epoch(4)
+    eager.set_epoch(4)
+    assert torch.equal(ahead.data, eager.data)
+    for ds in (ahead, eager):  # an in-place change through .data leaves the tensors' versions as they were
+        for p in ds.generator.parameters():
+            p.data.mul_(0.9)  # e.g. an EMA update written with .data
+    with pytest.warns(UserWarning, match="prefetch=False"):  # was taken silently: epoch 5 of the old weights
+        ahead.set_epoch(5)
+    eager.set_epoch(5)
+    assert torch.equal(ahead.data, eager.data)
+
+
+def test_the_models_are_fixed_at_construction_and_a_shallow_copy_is_a_set_of_its_own(tiny_generator_dir):
+    # ds.generator = other was taken and ignored (set_epoch ran the first one); copy.copy shared the epoch cell, so
+    # set_epoch on the original made the copy's DataLoader workers refuse it as stale
+    import copy
+
+    from ganaug.models import Generator
+
+    ds = SyntheticMNIST(20, generator=tiny_generator_dir, device="cpu")
+    for name, value in (("generator", Generator.from_pretrained(tiny_generator_dir)), ("labeller", None)):
+        with pytest.raises(AttributeError, match=rf"SyntheticMNIST.{name} is set at construction.*"
+                                                  rf"ds.{name}.load_state_dict"):
+            setattr(ds, name, value)
+    shallow = copy.copy(ds)
+    before = ds.data.clone()
+    ds.set_epoch(1)
+    assert shallow.epoch == 0 and int(shallow._published[0]) == 0 and torch.equal(shallow.data, before)
+    batches = list(torch.utils.data.DataLoader(shallow, batch_size=20, num_workers=1, collate_fn=list))
+    assert len(batches) == 1 and [y for _, y in batches[0]] == shallow.targets.tolist()  # a worker reads the copy
+    shallow.set_epoch(1)
+    assert torch.equal(shallow.data, ds.data) and int(ds._published[0]) == 1
+
+
+def test_a_filter_keeps_copies_of_its_candidates_not_views_of_their_chunk(tiny_generator_dir, monkeypatch):
+    # each kept row was a view of its 4096-candidate chunk, so every chunk that gave one stayed in memory (137x the
+    # set's size for 300 digits at min_confidence=0.5)
+    from ganaug import datasets
+
+    stacked = []
+    real_stack = torch.stack
+
+    def stack(tensors, *args, **kwargs):
+        stacked.extend(t.untyped_storage().nbytes() for t in tensors)
+        return real_stack(tensors, *args, **kwargs)
+
+    monkeypatch.setattr(datasets.torch, "stack", stack)
+    SyntheticMNIST(30, generator=tiny_generator_dir, device="cpu", min_confidence=0.0, labeller="reference")
+    monkeypatch.setattr(datasets.torch, "stack", real_stack)
+    assert len(stacked) == 30 and set(stacked) == {28 * 28}
 
 
 def test_no_two_random_streams_share_a_seed():

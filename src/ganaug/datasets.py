@@ -8,6 +8,7 @@ generation batch size, the device nor DataLoader workers change which digit inde
 from __future__ import annotations
 
 import copy
+import hashlib
 import itertools
 import math
 import multiprocessing
@@ -197,6 +198,16 @@ def _check_fits_in_memory(num_samples: int, what: str = "", advice: str = "ask f
 
 def _epoch_cell(epoch: int) -> torch.Tensor:
     return torch.tensor([epoch], dtype=torch.int64).share_memory_()
+
+
+def _weights_digest(model: nn.Module) -> bytes:
+    """A digest of the values of a model's parameters and buffers. A tensor's version counts in-place changes made
+    through it (load_state_dict, an optimiser step), but not those made through ``.data`` (an EMA update written
+    ``p.data.mul_(...)``): the values show both."""
+    h = hashlib.blake2b(digest_size=16)
+    for t in itertools.chain(model.parameters(), model.buffers()):
+        h.update(t.detach().reshape(-1).contiguous().cpu().view(torch.uint8).numpy())
+    return h.digest()
 
 
 def _stream_seed(*keys: int) -> int:
@@ -454,14 +465,15 @@ class SyntheticMNIST(VisionDataset):
             self._start_prefetch(epoch + 1)
 
     def _inputs_key(self) -> tuple:
-        """What a set made now depends on besides the epoch: the models (which objects, and their weights: a tensor's
-        version counts its in-place changes, such as load_state_dict's and an optimiser step's) and the settings."""
+        """What a set made now depends on besides the epoch: the models (which objects, and the values of their
+        weights) and the settings."""
         key: list[Any] = [self.seed, self.truncation, self.min_confidence, self.relabel, tuple(self.class_counts),
                           self.batch_size, self.bf16, self.num_samples, str(self.device)]
         for model in (self.generator, self._net, self.labeller):
             key.append(id(model))
+        for model in (self.generator, self.labeller):  # _net is the generator, or compiled from it
             if isinstance(model, nn.Module):
-                key.extend((t.data_ptr(), t._version) for t in itertools.chain(model.parameters(), model.buffers()))
+                key.append(_weights_digest(model))
         return tuple(key)
 
     def _start_prefetch(self, epoch: int) -> None:
@@ -544,6 +556,15 @@ class SyntheticMNIST(VisionDataset):
         if not isinstance(cell, torch.Tensor) or not cell.is_shared():
             # a copy (pickle, deepcopy) is a set of its own; a DataLoader worker's (torch's pickler) shares the cell
             self.__dict__["_published"] = _epoch_cell(self.epoch)
+
+    def __copy__(self) -> SyntheticMNIST:
+        """A shallow copy (``copy.copy``): a set of its own, whose ``set_epoch`` moves it alone (it shares the models and
+        the current tensors, as shallow copies do, but not the epoch cell or a prefetch in progress)."""
+        new = type(self).__new__(type(self))
+        new.__dict__.update(self.__getstate__())
+        new.__dict__["_net"] = self._net  # a compiled module may be shared in-process
+        new.__dict__["_published"] = _epoch_cell(self.epoch)
+        return new
 
     def _labels(self) -> torch.Tensor:
         labels = torch.repeat_interleave(torch.arange(len(CLASSES)), torch.tensor(self.class_counts))
@@ -641,7 +662,7 @@ class SyntheticMNIST(VisionDataset):
                     for j in torch.nonzero(conf >= thr).flatten().tolist():
                         c = int(pred[j])
                         if c in need and have[c] < need[c]:
-                            kept[c].append(q[s + j].cpu())
+                            kept[c].append(q[s + j].to("cpu", copy=True))  # a view would keep its whole chunk
                             have[c] += 1
                             if all(have[k] >= need[k] for k in wanted):
                                 examined_here, full = pos + s + j + 1, True
@@ -687,6 +708,13 @@ class SyntheticMNIST(VisionDataset):
     def __setattr__(self, name: str, value: Any) -> None:
         if name == "data":  # the cached view holds the old tensor: let it go now (set_epoch, a hand assignment)
             self.__dict__.pop("_item_images", None)
+        if name in ("generator", "labeller") and "_published" in self.__dict__:  # after __init__
+            # set_epoch ran the generator made at construction, whatever was assigned, and the settings that follow
+            # from it (truncation, labels, whether a labeller is needed) were not checked again
+            raise AttributeError(
+                f"SyntheticMNIST.{name} is set at construction: the set's settings follow from it. Load other weights "
+                f"into it (ds.{name}.load_state_dict(other.state_dict()); set_epoch then uses them), or build a new "
+                f"SyntheticMNIST({name}=...).")
         super().__setattr__(name, value)
 
     def _images(self) -> Any:
@@ -1501,6 +1529,7 @@ def _prefetch_main(conn: Any, ds: SyntheticMNIST, buf: torch.Tensor, parent: int
         try:
             data, rate = ds._make(epoch)
             buf.copy_(data)
+            del data  # the set is in the shared buffer: the helper holds no second copy while it waits
             conn.send(("ok", epoch, rate))
         except BaseException as e:  # sent to the set_epoch that wants this epoch
             try:
