@@ -3,7 +3,7 @@ r"""Generator metrics (FID-C, precision/recall, class consistency, memorisation)
     python scripts/gen_metrics.py                                   # the shipped default, against held-out train
     python scripts/gen_metrics.py --generator runs/seed/generator --labeller reference --name seed
     python scripts/gen_metrics.py --truncation 0.8                  # the truncation trick
-    python scripts/gen_metrics.py --bf16                            # bfloat16 generation (AMX CPUs, GPUs)
+    python scripts/gen_metrics.py --bf16                            # bfloat16 generation (CPUs with AMX/AVX-512 BF16)
     python scripts/gen_metrics.py --card model_cards/default.md --name "default"   # into the card
 Prints the figures and, with --json, writes them. FID-C(real train, real reference) is printed beside
 FID-C(generated, reference) so that its scale is visible. Uses only MNIST training images for
@@ -164,6 +164,13 @@ def _main(argv: list[str] | None = None) -> int:
     if bad_path:
         print(f"error: {bad_path}", file=sys.stderr)
         return 2
+    from ganaug.metrics import _scipy_linalg
+
+    try:  # said now, not after the samples are made and their features taken
+        _scipy_linalg()
+    except ImportError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
     import torch
 
     from ganaug import SyntheticMNIST, load_classifier
@@ -183,7 +190,7 @@ def _main(argv: list[str] | None = None) -> int:
         "generator_source": "ganaug default" if a.generator is None else a.generator,
         **({"generator_revision": a.revision} if a.revision is not None else {}),
         "num_samples": n, "min_confidence": a.min_confidence, "truncation": syn.truncation, "bf16": a.bf16,
-        "relabel": syn.relabel, "reference": a.reference,
+        "relabel": syn.relabel, "reference": a.reference, "seed": a.seed,  # another seed draws other digits
         # the classifier that labelled or filtered the samples, where one did
         **({"labeller": a.labeller or "reference"} if syn.relabel or a.min_confidence is not None else {}),
     }

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 import torch
+from torch import nn
 
 from ganaug.metrics import class_consistency, fid_c, frechet_distance, memorisation, precision_recall
 
@@ -201,7 +202,7 @@ def test_metrics_refuse_inputs_that_would_give_plausible_wrong_figures(tiny_clas
     from ganaug.metrics import extract_features
 
     imgs = torch.rand(40, 1, 28, 28)
-    with pytest.raises(ValueError, match=r"floats down to -0.99.*\(x \+ 1\) / 2"):  # tanh-range images were measured as is
+    with pytest.raises(ValueError, match=r"floats from -0.99.*\(x \+ 1\) / 2"):  # tanh-range images were measured as is
         fid_c(tiny_classifier, imgs * 2 - 1, imgs)
     bad = imgs.clone()
     bad[3, 0, 5, 5] = float("nan")
@@ -217,6 +218,74 @@ def test_metrics_refuse_inputs_that_would_give_plausible_wrong_figures(tiny_clas
         frechet_distance(torch.randn(6, 16), torch.randn(6, 16))
     with pytest.raises(ValueError, match="NaN or infinite features"):
         frechet_distance(torch.full((20, 4), float("nan")), torch.randn(20, 4))
+
+
+def test_metrics_refuse_normalised_images_broken_features_and_bad_arguments(tiny_classifier):
+    # MNIST's Normalize((0.1307,), (0.3081,)) was told to divide by 255, which passed every check with every figure
+    # wrong (FID-C 276 for 3.8); NaN features gave believable precision/recall; memorisation blamed arguments never
+    # passed or took impossible ones; models without features() and labels of one row failed deep inside
+    import numpy as np
+    import pytest
+
+    from ganaug.metrics import extract_features, memorisation
+    from ganaug.models import Discriminator
+
+    imgs = torch.rand(40, 1, 28, 28)
+    normalised = (imgs - 0.1307) / 0.3081
+    with pytest.raises(ValueError, match=r"floats from -0.42.*x \* 0.3081 \+ 0.1307") as e:
+        class_consistency(tiny_classifier, normalised, torch.zeros(40, dtype=torch.long))
+    assert "255" not in str(e.value)
+    with pytest.raises(ValueError, match=r"floats up to 2.*Undo whatever scaled them"):
+        class_consistency(tiny_classifier, imgs * 2.5, torch.zeros(40, dtype=torch.long))
+    with pytest.raises(ValueError, match=r"floats up to 25.*Divide by 255"):
+        class_consistency(tiny_classifier, imgs * 255, torch.zeros(40, dtype=torch.long))
+    feats = extract_features(tiny_classifier, imgs)
+    for broken in (float("nan"), float("inf")):
+        bad = feats.clone()
+        bad[3, 0] = broken
+        with pytest.raises(ValueError, match="precision_recall got NaN or infinite fake_features"):
+            precision_recall(feats, bad)
+    assert precision_recall(feats, feats, k=np.int64(3)) == precision_recall(feats, feats, k=3)
+    with pytest.raises(ValueError, match="same width"):
+        frechet_distance(feats, feats[:, :5])
+    with pytest.raises(ValueError, match=r"frechet_distance takes features \(N, D\).*a is \(40,\)"):
+        frechet_distance(feats[:, 0], feats)
+    train = (torch.rand(30, 28, 28) * 255).to(torch.uint8)
+    with pytest.raises(ValueError, match=r"^train must be .*got \(30, 784\)"):
+        memorisation(imgs, train.reshape(30, -1))
+    for size in (0, -10, 1.5):
+        with pytest.raises(ValueError, match="reference_size must be a whole number of at least 2"):
+            memorisation(imgs, train, reference_size=size)
+    for pct in (0, 150, float("nan")):
+        with pytest.raises(ValueError, match=r"percentile must be in \(0, 100\]"):
+            memorisation(imgs, train, percentile=pct)
+    for model, why in ((nn.Identity(), "without parameters"), (nn.Linear(784, 10), "without features")):
+        with pytest.raises(ValueError, match=f"classifier must be a ganaug.Classifier.*{why}"):
+            extract_features(model, imgs)
+    d = Discriminator(arch="projection", num_classes=10, width=4)
+    with pytest.raises(ValueError, match=r"pass labels as a tensor of shape \(5,\), one per image.*got \(1,\)"):
+        d(imgs[:5], torch.zeros(1, dtype=torch.long))  # spread over the batch before
+    with pytest.raises(ValueError, match=r"class indices in \[0, 10\).*to 12"):
+        d(imgs[:5], torch.tensor([0, 1, 2, 3, 12]))  # an IndexError before
+
+
+def test_fid_without_scipy_says_what_to_install(monkeypatch, capsys):
+    import builtins
+
+    import pytest
+
+    real_import = builtins.__import__
+
+    def no_scipy(name, *args, **kwargs):
+        if name == "scipy" or name.startswith("scipy."):
+            raise ModuleNotFoundError("No module named 'scipy'")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_scipy)
+    with pytest.raises(ImportError, match=r"pip install 'ganaug\[metrics\]'"):
+        frechet_distance(torch.randn(20, 4), torch.randn(20, 4))
+    assert _gen_metrics().main(["--num-samples", "100"]) == 1  # before the samples are made, not after
+    assert capsys.readouterr().err == "error: FID-C needs scipy (its matrix square root): pip install 'ganaug[metrics]'.\n"
 
 
 def test_gen_metrics_refuses_sample_counts_it_would_misreport(tmp_path):
@@ -385,6 +454,11 @@ def test_card_entry_is_replaced_only_when_measured_alike_or_asked(tmp_path, tiny
     assert card.read_text() == before and cheap_figures == []  # refused before measuring
     assert main(cmd + ["--truncation", "0.7", "--overwrite"]) == 0
     assert ModelCard(card.read_text()).data.to_dict()["ganaug_metrics"]["tiny"]["truncation"] == 0.7
+    before = card.read_text()
+    assert main(cmd + ["--truncation", "0.7", "--seed", "1"]) == 2  # other digits: replaced the seed-0 figures silently
+    assert "seed 0 in the card, 1 now" in capsys.readouterr().err and card.read_text() == before
+    assert main(cmd + ["--truncation", "0.7", "--seed", "1", "--overwrite"]) == 0
+    assert ModelCard(card.read_text()).data.to_dict()["ganaug_metrics"]["tiny"]["seed"] == 1
 
 
 def test_card_null_class_consistency_shows_as_na_with_the_reason(tmp_path):

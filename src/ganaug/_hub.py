@@ -695,7 +695,7 @@ _MISSING = object()  # a setting an entry does not record (written before the se
 # how a card entry's figures were measured (gen_metrics.py's settings): an entry is replaced by figures measured
 # the same way (a re-measure) without more ado, by others only when asked to (overwrite)
 METRIC_SETTINGS = ("generator_source", "generator_revision", "truncation", "min_confidence", "relabel", "labeller",
-                   "bf16", "num_samples", "reference")
+                   "bf16", "num_samples", "reference", "seed")
 
 
 def _card_figures(figures: dict[str, Any]) -> dict[str, Any]:
@@ -789,6 +789,8 @@ def update_card_metrics(card_path: str | os.PathLike, name: str, figures: dict[s
 # how a synthetic arm's samples were drawn: recorded in its card entry (protocol_run's row fields)
 DOWNSTREAM_SAMPLING = ("generator_source", "generator_revision", "truncation", "min_confidence", "relabel", "labeller",
                        "synthetic_affine", "generator_trained_on_subset")
+# how any arm's run was made, beside its name: which subset of the training set, and (distillation) which teachers
+DOWNSTREAM_RUN = ("subset_seed", "teacher_sources", "teacher_sha256")
 
 
 def update_card_downstream(card_path: str | os.PathLike, rows: list[dict[str, Any]]) -> dict[str, Any]:
@@ -798,10 +800,12 @@ def update_card_downstream(card_path: str | os.PathLike, rows: list[dict[str, An
     are kept; the card's text is left as written. Returns the entries written.
 
     An entry of a synthetic arm records how the samples were drawn (``DOWNSTREAM_SAMPLING``: the generator's source,
-    truncation, filter, relabelling, labeller, RandomAffine on the synthetic items), which its name may not say. A
+    truncation, filter, relabelling, labeller, RandomAffine on the synthetic items), which its name may not say; every
+    entry records the subset seed, and a distillation arm's its teachers' sources and sha256 (``DOWNSTREAM_RUN``). A
     recorded entry under the same name whose settings differ is not replaced: a ValueError names both, and the
-    card is left as it was."""
-    from .evaluation import mean_std, run_label, size_label
+    card is left as it was. Rows under one name that were made differently (in a setting results tables tell apart)
+    are refused rather than averaged."""
+    from .evaluation import _setting_words, _settings, mean_std, run_label, size_label
 
     if any(r.get("eval_set", "test") != "test" for r in rows):
         raise ValueError("A card records test-set figures; these rows include validation runs (--val).")
@@ -816,6 +820,13 @@ def update_card_downstream(card_path: str | os.PathLike, rows: list[dict[str, An
             raise ValueError(f"The rows of {key!r} repeat seed{'s' if len(repeated) > 1 else ''} "
                              f"{', '.join(map(str, repeated))} ({len(rs)} rows, seeds {sorted(seeds)}): a card "
                              "records the mean over distinct seeds. Pass each run once; the card is unchanged.")
+        made = [_settings(r) for r in rs]
+        differ = sorted({k for m in made for k, v in m.items() if v != made[0].get(k, _MISSING)})
+        if differ:
+            shown = "; ".join(f"{k}: " + " / ".join(sorted({_setting_words(k, m.get(k, _MISSING)) for m in made}))
+                              for k in differ)
+            raise ValueError(f"The rows of {key!r} were made differently ({shown}): a card entry is the mean of one "
+                             "setting's runs. Record each setting from its own command; the card is unchanged.")
     entries = {}
     for key, rs in groups.items():
         mean, std = mean_std([r["accuracy"] for r in rs])
@@ -828,6 +839,8 @@ def update_card_downstream(card_path: str | os.PathLike, rows: list[dict[str, An
             **({k: first.get(k) for k in ("teacher", "temperature", "pool")} if first.get("teacher") else {}),
             **({"label_smoothing": first["label_smoothing"]} if first.get("label_smoothing") else {}),
             **({k: first.get(k) for k in DOWNSTREAM_SAMPLING if k in first} if first.get("generator") else {}),
+            **{k: first[k] for k in DOWNSTREAM_RUN
+               if k in first and (first.get("teacher") or not k.startswith("teacher"))},
         }
 
     def check(recorded: dict[str, Any]) -> None:
@@ -835,7 +848,7 @@ def update_card_downstream(card_path: str | os.PathLike, rows: list[dict[str, An
         # existed are replaced only by rows that lack them too (the runs they were made from)
         clashes = [f"{key!r}: {k} {recorded[key].get(k, 'not recorded')!r} recorded, {entry.get(k, 'not recorded')!r} "
                    "now" for key, entry in entries.items() if isinstance(recorded.get(key), dict)
-                   for k in DOWNSTREAM_SAMPLING if (k in recorded[key] or k in entry)
+                   for k in DOWNSTREAM_SAMPLING + DOWNSTREAM_RUN if (k in recorded[key] or k in entry)
                    and recorded[key].get(k, _MISSING) != entry.get(k, _MISSING)]
         if clashes:
             raise ValueError(f"{card_path} already records figures under these names for samples drawn otherwise "

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import math
+import numbers
 from typing import Iterator
 
 import numpy as np
@@ -41,12 +42,16 @@ def _as_images(images: torch.Tensor, name: str = "images", *, unit_range: bool =
         lo, hi = (float(v) for v in torch.aminmax(images))
         if not (math.isfinite(lo) and math.isfinite(hi)):  # a NaN made scipy's sqrtm run for minutes, then fail
             raise ValueError(f"{name} hold NaN or infinite values: check what made them.")
+        # checked from below first: normalised images (MNIST's Normalize((0.1307,), (0.3081,)) gives -0.42 to 2.82)
+        # are told how to undo it, not to divide by 255, which let them through with every figure wrong
+        if unit_range and lo < -0.1:  # tanh outputs, Normalize((0.5,), (0.5,)), MNIST's Normalize: all figures wrong
+            raise ValueError(f"{name} are floats from {lo:g} to {hi:g}: float images must be in [0, 1]. Undo the "
+                             "normalisation: x * 0.3081 + 0.1307 for MNIST's Normalize((0.1307,), (0.3081,)), "
+                             "(x + 1) / 2 for [-1, 1] images (a tanh output, Normalize((0.5,), (0.5,))).")
         if unit_range and hi > 1.5:  # 0-255 floats would be measured 255 times too far apart
-            raise ValueError(f"{name} are floats up to {hi:g}: float images must be in [0, 1]. Divide by 255, or pass "
-                             "the uint8 tensor (e.g. mnist.data) as it is.")
-        if unit_range and lo < -0.5:  # tanh outputs or Normalize((0.5,), (0.5,)): all figures wrong
-            raise ValueError(f"{name} are floats down to {lo:g}: float images must be in [0, 1]. Map [-1, 1] images "
-                             "(a tanh output, Normalize((0.5,), (0.5,))) with (x + 1) / 2.")
+            raise ValueError(f"{name} are floats up to {hi:g}: float images must be in [0, 1]. "
+                             + ("Divide by 255, or pass the uint8 tensor (e.g. mnist.data) as it is." if hi > 10 else
+                                "Undo whatever scaled them (a Normalize?), or pass the uint8 tensor (e.g. mnist.data)."))
     return (images.unsqueeze(1) if images.ndim == 3 else images).float()
 
 
@@ -67,11 +72,22 @@ def eval_mode(module: nn.Module) -> Iterator[nn.Module]:
         module.train(was_training)
 
 
+def _device_of(classifier: nn.Module, features: bool = False) -> torch.device:
+    """The classifier's device; a ValueError naming the model these metrics take where it is not one."""
+    param = next(classifier.parameters(), None) if isinstance(classifier, nn.Module) else None
+    if param is None or features and not callable(getattr(classifier, "features", None)):
+        raise ValueError(f"classifier must be a ganaug.Classifier (e.g. ganaug.load_classifier('reference')), whose "
+                         f"features() give the penultimate layer; got {type(classifier).__name__}"
+                         + (" without parameters" if param is None and isinstance(classifier, nn.Module) else
+                            " without features()" if param is not None else "") + ".")
+    return param.device
+
+
 @torch.inference_mode()
 def extract_features(classifier: nn.Module, images: torch.Tensor, batch_size: int = 2000) -> torch.Tensor:
     """Penultimate features (N, D) of images (N, 1, 28, 28) in [0, 1] (uint8 (N, 28, 28) accepted)."""
     images = _as_images(images)
-    dev = next(classifier.parameters()).device
+    dev = _device_of(classifier, features=True)
     with eval_mode(classifier):
         feats = [classifier.features(images[i:i + batch_size].to(dev)).double().cpu()  # type: ignore[operator]
                  for i in range(0, len(images), batch_size)]
@@ -80,8 +96,15 @@ def extract_features(classifier: nn.Module, images: torch.Tensor, batch_size: in
 
 def frechet_distance(a: torch.Tensor, b: torch.Tensor) -> float:
     """||mu_a - mu_b||^2 + Tr(S_a + S_b - 2 (S_a S_b)^1/2) for feature sets (N, D)."""
-    from scipy import linalg
-
+    linalg = _scipy_linalg()
+    for name, feats in (("a", a), ("b", b)):
+        if not isinstance(feats, torch.Tensor) or feats.ndim != 2:
+            got = tuple(feats.shape) if isinstance(feats, torch.Tensor) else type(feats).__name__
+            raise ValueError(f"frechet_distance takes features (N, D), e.g. extract_features(classifier, images); "
+                             f"{name} is {got}.")
+    if a.shape[1] != b.shape[1]:
+        raise ValueError(f"frechet_distance needs features of the same width; got {a.shape[1]} and {b.shape[1]} "
+                         "(from two different models?).")
     if min(len(a), len(b)) < 2:
         raise ValueError(f"frechet_distance needs at least 2 feature rows in each set (thousands for a stable "
                          f"figure); got {len(a)} and {len(b)}.")
@@ -111,6 +134,14 @@ def frechet_distance(a: torch.Tensor, b: torch.Tensor) -> float:
     return float(max(((mu1 - mu2) ** 2).sum() + np.trace(s1) + np.trace(s2) - 2 * np.trace(covmean), 0.0))
 
 
+def _scipy_linalg():
+    try:
+        from scipy import linalg
+    except ImportError:
+        raise ImportError("FID-C needs scipy (its matrix square root): pip install 'ganaug[metrics]'.") from None
+    return linalg
+
+
 def fid_c(classifier: nn.Module, images: torch.Tensor, reference: torch.Tensor) -> float:
     """FID-C between two image sets, in the classifier's penultimate features."""
     return frechet_distance(extract_features(classifier, images), extract_features(classifier, reference))
@@ -134,7 +165,7 @@ def _covered(points: torch.Tensor, centres: torch.Tensor, radii: torch.Tensor, c
 
 def precision_recall(real_features: torch.Tensor, fake_features: torch.Tensor, k: int = 3) -> tuple[float, float]:
     """Improved precision and recall (Kynkäänniemi et al. 2019) with k-NN balls."""
-    if isinstance(k, bool) or not isinstance(k, int) or k < 1:
+    if isinstance(k, bool) or not isinstance(k, numbers.Integral) or k < 1:
         raise ValueError(f"k must be a positive whole number of neighbours (3 is usual), got {k!r}.")
     for name, feats in (("real_features", real_features), ("fake_features", fake_features)):
         if not isinstance(feats, torch.Tensor) or feats.ndim != 2:
@@ -146,6 +177,11 @@ def precision_recall(real_features: torch.Tensor, fake_features: torch.Tensor, k
     if min(len(real_features), len(fake_features)) <= k:
         raise ValueError(f"precision_recall needs more than k={k} feature rows in each set (a point is its own nearest "
                          f"neighbour); got {len(real_features)} real and {len(fake_features)} generated.")
+    for name, feats in (("real_features", real_features), ("fake_features", fake_features)):
+        if not bool(torch.isfinite(feats).all()):  # NaN distances fall outside every ball: believable, wrong figures
+            raise ValueError(f"precision_recall got NaN or infinite {name}: check the images or the model that made "
+                             "them.")
+    k = int(k)
     r = real_features.float()
     f = fake_features.float()
     precision = float(_covered(f, r, _kth_nn_radius(r, k)).float().mean())
@@ -159,7 +195,7 @@ def class_consistency(classifier: nn.Module, images: torch.Tensor, labels: torch
     gave the labels, or kept only the images it assigns to them)."""
     images = _as_images(images)
     labels = _labels(labels, len(images))
-    dev = next(classifier.parameters()).device
+    dev = _device_of(classifier)
     with eval_mode(classifier):
         pred = torch.cat([classifier(images[i:i + batch_size].to(dev)).argmax(1).cpu()
                           for i in range(0, len(images), batch_size)])
@@ -189,9 +225,15 @@ def memorisation(samples: torch.Tensor, train: torch.Tensor, *, reference_size: 
                  seed: int = 0) -> tuple[float, float]:
     """(fraction memorised, threshold): samples nearer their nearest training image than the
     ``percentile``-th percentile of nearest-neighbour distances among ``reference_size`` training images."""
+    _as_images(samples, "samples")  # checked here, so the errors name this function's arguments
+    _as_images(train, "train")
     if len(train) < 2:
         raise ValueError(f"memorisation needs at least 2 training images (5000 or more as the reference), got {len(train)}.")
-    _as_images(samples, "samples")  # checked here, so the error names this function's argument
+    if isinstance(reference_size, bool) or not isinstance(reference_size, numbers.Integral) or reference_size < 2:
+        raise ValueError(f"reference_size must be a whole number of at least 2 training images (5000 is usual), got "
+                         f"{reference_size!r}.")
+    if isinstance(percentile, bool) or not isinstance(percentile, numbers.Real) or not 0 < percentile <= 100:
+        raise ValueError(f"percentile must be in (0, 100] (1.0 is usual: the 1st percentile), got {percentile!r}.")
     g = torch.Generator().manual_seed(seed)
     perm = torch.randperm(len(train), generator=g)
     ref = train[perm]  # the reference images come first, so exclude_self skips their own rows

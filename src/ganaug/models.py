@@ -7,6 +7,7 @@ the model's config (saved as ``config.json`` beside ``model.safetensors`` by the
 from __future__ import annotations
 
 import numbers
+from typing import Any
 
 import torch
 import torch.nn.functional as F
@@ -51,6 +52,20 @@ def _compiling() -> bool:
     """Whether torch.compile is tracing (torch.compiler.is_compiling is there from torch 2.3)."""
     check = getattr(getattr(torch, "compiler", None), "is_compiling", None)
     return bool(check()) if check is not None else False
+
+
+def _check_labels(labels: Any, n: int, k: int, model: str, per: str) -> None:
+    """A ValueError that says what to pass, rather than an embedding's IndexError, a concatenation's size error or
+    (a projection discriminator) one label spread over the batch. The range is checked for labels on the CPU only: on
+    a GPU it would make the host wait for it (there an out-of-range label still stops the kernel, with CUDA's
+    device-side assert)."""
+    if not isinstance(labels, torch.Tensor) or labels.dtype not in (torch.int64, torch.int32) or labels.shape != (n,):
+        got = f"{tuple(labels.shape)} {labels.dtype}" if isinstance(labels, torch.Tensor) else type(labels).__name__
+        raise ValueError(f"This {model} is class-conditional: pass labels as a tensor of shape ({n},), one per {per}, "
+                         f"of ints (torch.long) in [0, {k}); got {got}.")
+    if labels.device.type == "cpu" and not _compiling() and n and not 0 <= int(labels.min()) <= int(labels.max()) < k:
+        raise ValueError(f"labels must be class indices in [0, {k}) (one per digit 0-9); got values from "
+                         f"{int(labels.min())} to {int(labels.max())}.")
 
 
 def _count(name: str, value: object, minimum: int = 1) -> None:
@@ -190,20 +205,7 @@ class Generator(
             config["truncation"] = self._truncation
 
     def _check_labels(self, z: torch.Tensor, labels: torch.Tensor | None) -> None:
-        """A ValueError that says what to pass, rather than an embedding's IndexError or a concatenation's size
-        error. The range is checked for labels on the CPU only: on a GPU it would make the host wait for it
-        (there an out-of-range label still stops the kernel, with CUDA's device-side assert)."""
-        k = self.num_classes
-        if not isinstance(labels, torch.Tensor) or labels.dtype not in (torch.int64, torch.int32) \
-                or labels.shape != z.shape[:1]:
-            got = (f"{tuple(labels.shape)} {labels.dtype}" if isinstance(labels, torch.Tensor)
-                   else type(labels).__name__)
-            raise ValueError(f"This generator is class-conditional: pass labels as a tensor of shape ({len(z)},), one "
-                             f"per latent, of ints (torch.long) in [0, {k}); got {got}.")
-        if labels.device.type == "cpu" and not _compiling() and len(labels) \
-                and not 0 <= int(labels.min()) <= int(labels.max()) < k:
-            raise ValueError(f"labels must be class indices in [0, {k}) (one per digit 0-9); got values from "
-                             f"{int(labels.min())} to {int(labels.max())}.")
+        _check_labels(labels, len(z), self.num_classes, "generator", "latent")
 
     def forward(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
         # Activations run in place on each layer's fresh output (autograd allows it: LeakyReLU with a
@@ -312,6 +314,8 @@ class Discriminator(
         if self.arch not in self.CONDITIONAL_ARCHS and labels is not None:  # not ignored, as for Generator
             raise ValueError(f"This discriminator is unconditional (arch {self.arch!r}): it does not read labels: "
                              "call it without them, or use arch 'conditional' or 'projection' for one that does.")
+        if labels is not None:
+            _check_labels(labels, len(x), self.num_classes, "discriminator", "image")
         if self.arch == "conditional":
             x = torch.cat([x, self.label_map(self.embed(labels)).view(-1, 1, 28, 28)], 1)
         h = self.features(x)
