@@ -1580,3 +1580,24 @@ def test_concat_parts_whose_transforms_differ_only_in_dtype_are_refused(mnist_tr
         with pytest.raises(ValueError, match="different transforms"):
             GANAugmentedDataset(two(make(torch.float32), make(torch.float16)), ratio=0.5, generator=tiny_generator_dir)
         GANAugmentedDataset(two(make(torch.float32), make(torch.float32)), ratio=0.5, generator=tiny_generator_dir)
+
+
+def test_a_small_filtered_set_on_the_cpu_generates_only_the_parts_its_labeller_reads(tiny_generator_dir, monkeypatch):
+    # every class generated a whole 4096-candidate chunk before the labeller's early stop: 300 filtered digits took
+    # 10 s, the generator's share of it wasted. The parts are whole batches of the default size, so the same pixels
+    from ganaug import datasets
+
+    kw = dict(generator=tiny_generator_dir, device="cpu", min_confidence=0.0, labeller="reference",
+              class_counts=[3, 0, 0, 3, 0, 0, 0, 0, 0, 0])
+    made = SyntheticMNIST(**kw)
+    rows = []
+    real_run = datasets.SyntheticMNIST._run
+
+    def run(self, z, labels, batch_size):
+        rows.append(len(z))
+        return real_run(self, z, labels, batch_size)
+
+    monkeypatch.setattr(datasets.SyntheticMNIST, "_run", run)
+    again = SyntheticMNIST(**kw)
+    assert rows == [datasets._LABEL_BATCH] * 2  # one part per class, not a chunk
+    assert torch.equal(again.data, made.data) and torch.equal(again.targets, made.targets)

@@ -649,20 +649,28 @@ class SyntheticMNIST(VisionDataset):
                 # in the default batch size, whatever batch_size is: float kernels can round a pixel differently
                 # by batch size, and one grey level can carry a candidate across the threshold, which would move
                 # every later sample of its class
-                q = self._to_uint8(self._run(z, y, _default_batch_size(self.device)))
+                bs = _default_batch_size(self.device)
                 # the labeller reads the chunk in parts and stops once the stream's classes are full: a small set
-                # costs a few parts, not ten chunks (its outputs do not depend on where the parts start)
+                # costs a few parts, not ten chunks (its outputs do not depend on where the parts start). Where a
+                # part is whole batches of the default size (the CPU's 64), the generator makes each part only when
+                # it is read, with the same batches, so the same pixels: a set of 300 took 14 s for ten whole chunks
+                lazy = _LABEL_BATCH % bs == 0
+                q = None if lazy else self._to_uint8(self._run(z, y, bs))
                 examined_here, full = pos + _CHUNK, False
                 for s in range(0, _CHUNK, _LABEL_BATCH):
-                    probs = torch.softmax(self.labeller(q[s:s + _LABEL_BATCH].unsqueeze(1).float().div(255)),
-                                          dim=1).cpu()
+                    if lazy:
+                        part = self._to_uint8(self._run(z[s:s + _LABEL_BATCH],
+                                                        None if y is None else y[s:s + _LABEL_BATCH], bs))
+                    else:
+                        part = q[s:s + _LABEL_BATCH]
+                    probs = torch.softmax(self.labeller(part.unsqueeze(1).float().div(255)), dim=1).cpu()
                     conf, pred = probs.max(1)
                     if per_class:
                         conf, pred = probs[:, stream], torch.full_like(pred, stream)
                     for j in torch.nonzero(conf >= thr).flatten().tolist():
                         c = int(pred[j])
                         if c in need and have[c] < need[c]:
-                            kept[c].append(q[s + j].to("cpu", copy=True))  # a view would keep its whole chunk
+                            kept[c].append(part[j].to("cpu", copy=True))  # a view would keep its whole chunk
                             have[c] += 1
                             if all(have[k] >= need[k] for k in wanted):
                                 examined_here, full = pos + s + j + 1, True
