@@ -38,8 +38,9 @@ def parse(argv: list[str] | None = None) -> Args:
     p.add_argument("--no-compile", dest="compile", action="store_false",
                    help="skip the torch.compile rows (they need a C++ compiler on CPU)")
     p.add_argument("--generator", default=None,
-                   help="generator folder or Hub id for the 'shipped' rows, the dataset and the loader "
-                        "(default: the one shipped in the package)")
+                   help="generator (folder or Hub id) timed first, its rows named by it, and used by the dataset and "
+                        "loader sections, which need a class-conditional one (default: the one shipped in the "
+                        "package, rows [shipped])")
     return Args(**vars(p.parse_args(argv)))
 
 
@@ -67,10 +68,30 @@ def main(argv: list[str] | None = None) -> int:
     a = parse(argv)
     import torch
 
+    from ganaug._device import check_device
     from ganaug.datasets import load_generator
     from ganaug.models import Generator, flops_per_image, preset_config
 
-    dev = torch.device(a.device)
+    bad = [f"{flag} {n}" for flag, values in (("--batch-sizes", a.batch_sizes), ("--repeats", [a.repeats]))
+           for n in values if n < 1]
+    if bad:  # else rows of 0 images/s (or a ZeroDivisionError) as if measured
+        print(f"error: --batch-sizes and --repeats must be at least 1, got {', '.join(bad)}.", file=sys.stderr)
+        return 2
+    try:  # before any timing: a wrong device or generator is said in one line
+        dev = check_device(a.device)
+        shipped = load_generator(a.generator)
+    except (OSError, ValueError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    source = "shipped" if a.generator is None else a.generator  # the rows' label, apart from the presets' rows
+    if a.generator is not None and a.generator in ("shipped", "default preset", "seed"):
+        source += " (--generator)"
+    if not shipped.conditional and not {"dataset", "loader"} <= set(a.skip):
+        print(f"error: --generator {a.generator} is unconditional (its digits carry no label), and the dataset and "
+              "loader sections build SyntheticMNIST from it without a labeller: give a class-conditional generator, "
+              "or add --skip dataset loader.", file=sys.stderr)
+        return 2
+    print(f"generator: {'the one shipped with ganaug' if a.generator is None else a.generator}")
     torch.set_flush_denormal(True)
     print(f"device {dev}, torch {torch.__version__}, threads {torch.get_num_threads()}")
     if dev.type == "cuda":
@@ -82,15 +103,14 @@ def main(argv: list[str] | None = None) -> int:
     ceiling_bf16 = matmul_flops(dev, n, dtype=torch.bfloat16)
     print(f"bf16 matmul {n}^2: {ceiling_bf16 / 1e9:.1f} GFLOP/s (the basis for bf16 rows)")
     flops = {}
-    shipped = load_generator(a.generator)
-    nets = {"shipped": shipped}
+    nets = {source: shipped}
     trained_default = Generator(**preset_config("default")["generator"])
     if trained_default.channels != shipped.channels:  # the shipped one is narrower: also time the trained design
         nets["default preset"] = trained_default
     nets["seed"] = Generator(**preset_config("seed")["generator"])
     for name, g in nets.items():
         g = g.to(dev).eval()
-        z, y = torch.randn(8, 100, device=dev), torch.randint(0, 10, (8,), device=dev)
+        z, y = torch.randn(8, g.latent_dim, device=dev), torch.randint(0, 10, (8,), device=dev)
         f = flops[name] = flops_per_image(g, z, y if g.conditional else None)
         print(f"\n[{name}] {f / 1e6:.1f} MFLOP per image (counted); ceiling {ceiling / f:,.0f} images/s")
         if "generate" in a.skip:
@@ -101,7 +121,7 @@ def main(argv: list[str] | None = None) -> int:
             compiled = torch.compile(copy.deepcopy(cl))
             variants += [("compiled", compiled, False), ("compiled bf16", compiled, True)]
         for bs in a.batch_sizes:
-            z = torch.randn(bs, 100, device=dev)
+            z = torch.randn(bs, g.latent_dim, device=dev)
             y = torch.randint(0, 10, (bs,), device=dev) if g.conditional else None
             for label, net, bf16 in variants:
                 try:
@@ -173,7 +193,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"    prefetch={prefetch!s:5} bf16={bf16!s:5} compile={comp!s:5}: {regen * 1e6:6.1f} us = "
                   f"{regen / base:.2f}x")
             del syn, regen_ds
-        f_default = flops["shipped"]
+        f_default = flops[source]
         floor = mixed + 0.5 * f_default / ceiling  # half the items are synthetic, each regenerated at the ceiling
         print(f"  floor for generation in the same thread at 100% of the fp32 ceiling: {floor * 1e6:.1f} us = "
               f"{floor / base:.2f}x (generation alone costs {f_default / ceiling * 1e6:.1f} us per synthetic image "

@@ -118,7 +118,8 @@ def parse(argv: list[str] | None = None) -> Args:
                         "generator's); not for the kd arms. Own-label TSTR: --arms tstr --truncation 1.6 "
                         "--min-confidence 0.9 --synthetic-affine --label-smoothing 0.2")
     p.add_argument("--output-dir", default="results", type=os.path.expanduser,
-                   help="run files (runs/), table and plot; finished runs are reused")
+                   help="run files (runs/), table and plot (table.md, accuracy.png; _quick, _val and, with --steps N, "
+                        "_sN added to their names); finished runs are reused")
     p.add_argument("--quick", action="store_true", help="smoke run: 10 per class, 1 seed, 30 steps")
     p.add_argument("--card", default=None, metavar="README.md", type=os.path.expanduser,
                    help="record this command's figures (test set; finished runs are read, not rerun) in this model "
@@ -131,6 +132,38 @@ def parse(argv: list[str] | None = None) -> Args:
     unset = object()
     given = p.parse_args(argv, namespace=argparse.Namespace(**{k: unset for k in vars(args)}))
     return Args(**vars(args), given=frozenset(k for k, v in vars(given).items() if v is not unset))
+
+
+RUN_KEYS = ("arm", "per_class", "seed", "steps", "accuracy")  # what every run file of this script holds
+
+
+def _read_run(path: Path) -> dict:
+    """The row of the run file ``path``; a ValueError naming the file where it is not one (empty, cut short, or
+    another JSON file in the runs folder)."""
+    try:
+        row = json.loads(path.read_text())
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+        why = f"it is not readable JSON ({e})"
+    else:
+        if isinstance(row, dict) and all(k in row for k in RUN_KEYS):
+            return row
+        why = f"it holds no run ({', '.join(RUN_KEYS)})"
+    raise ValueError(f"{path} is not a run file of scripts/evaluate.py: {why}. Move it out of {path.parent}, or "
+                     "delete it (a run of this command is then made again).")
+
+
+def _dry_run(source: str) -> str | None:
+    """The error for a classifier folder that scripts/train_classifier.py --dry-run wrote (5 steps, its training.json
+    records dry_run), or None: a smoke test's weights would be taken as a labeller or teacher."""
+    try:
+        info = json.loads((Path(source).expanduser() / "training.json").read_text())
+    except (OSError, ValueError):  # not a folder, no training.json (e.g. a Hub id, 'reference'), not readable
+        return None
+    if not isinstance(info, dict) or info.get("dry_run") is not True:
+        return None
+    return (f"{source} holds a dry run's classifier (scripts/train_classifier.py --dry-run: {info.get('steps')} "
+            "steps), a check of the set-up, not a model: train it without --dry-run (into the same --output-dir, "
+            "which replaces it), or give another classifier.")
 
 
 def _claim(path: Path) -> bool:
@@ -205,7 +238,8 @@ def main(argv: list[str] | None = None) -> int:
 
 def _main(argv: list[str] | None = None) -> int:
     from ganaug.evaluation import ARM_OPTIONS, BATCH_SIZE, KD_ARMS, POOL_ARMS, RATIO_ARMS, STEPS, \
-        SYNTHETIC_AFFINE_ARMS, SYNTHETIC_ARMS, pool_share, protocol_run, summarise, weights_sha256
+        SYNTHETIC_AFFINE_ARMS, SYNTHETIC_ARMS, class_balanced_subset, pool_share, protocol_run, recorded_indices, \
+        summarise, weights_sha256
 
     a = parse(argv)
     if any(s < 1 for s in a.sizes):
@@ -269,6 +303,9 @@ def _main(argv: list[str] | None = None) -> int:
 
     teacher_sha256 = []  # each loaded once, before any run is claimed (a wrong path costs nothing)
     for t in a.teacher or []:
+        if _dry_run(t) is not None:
+            print(f"error: --teacher {_dry_run(t)}", file=sys.stderr)
+            return 2
         try:
             load_classifier(t)
             teacher_sha256.append(weights_sha256(t, kind="classifier"))
@@ -318,6 +355,7 @@ def _main(argv: list[str] | None = None) -> int:
         return 2
     generator = None  # the synthetic arms' generator, loaded once to check it before any run
     generator_sha256 = labeller_sha256 = None  # their weights, which the runs record
+    generator_indices = None  # the training images the generator records (at --generator-revision), if a subset
     if set(a.arms) & set(SYNTHETIC_ARMS):
         from ganaug.datasets import load_generator
         from ganaug.models import check_truncation
@@ -335,12 +373,23 @@ def _main(argv: list[str] | None = None) -> int:
         try:
             generator = load_generator(a.generator, revision=a.generator_revision)
             generator_sha256 = weights_sha256(a.generator, kind="generator", revision=a.generator_revision)
+            # read here, at the pinned revision: protocol_run gets a pinned generator as the model, which records none
+            generator_indices = recorded_indices(a.generator, revision=a.generator_revision)
         except (OSError, ValueError) as e:
             print(f"error: --generator {a.generator}: {e}", file=sys.stderr)
             return 2
         if not generator.conditional and a.labeller is None:
             print(f"error: the generator {a.generator} is unconditional (its digits carry no label): add --labeller "
                   "reference (or a classifier folder) to label them.", file=sys.stderr)
+            return 2
+        if a.labeller is not None and generator.conditional and not a.relabel and a.min_confidence is None:
+            print(f"error: --labeller {a.labeller} would go unused: the generator "
+                  f"{'shipped with ganaug' if a.generator is None else a.generator} is "
+                  "class-conditional and its own labels are kept. Add --relabel (label its digits by the labeller) "
+                  "or --min-confidence P (keep those the labeller confirms), or drop --labeller.", file=sys.stderr)
+            return 2
+        if a.labeller is not None and _dry_run(a.labeller) is not None:
+            print(f"error: --labeller {_dry_run(a.labeller)}", file=sys.stderr)
             return 2
         if a.labeller is not None:
             try:
@@ -349,6 +398,7 @@ def _main(argv: list[str] | None = None) -> int:
                 print(f"error: --labeller {a.labeller}: {e}", file=sys.stderr)
                 return 2
         labeller_sha256 = weights_sha256(a.labeller or "reference", kind="classifier")
+    import torch
     from tqdm.auto import tqdm
 
     from ganaug._data import load_mnist
@@ -384,6 +434,21 @@ def _main(argv: list[str] | None = None) -> int:
         print(f"error: MNIST's training set has only {fewest} images of its rarest digit: give --sizes of at most "
               f"{fewest}, or 6000 for all 60 000 images.", file=sys.stderr)
         return 2
+    # a generator trained on other images than a size's subset would bring more real data than it: refused before any
+    # run (protocol_run refuses a folder's too, but only at its first synthetic run, and cannot see a pinned one's)
+    for s in sizes if generator_indices is not None and set(a.arms) & set(SYNTHETIC_ARMS) else ():
+        if s * 10 >= len(mnist.targets):
+            continue  # the full set: any training image is in it
+        idx = class_balanced_subset(mnist.targets, s, a.subset_seed)
+        outside = int((~torch.isin(generator_indices, idx)).sum())
+        if outside:
+            where = a.generator + (f" at revision {a.generator_revision}" if a.generator_revision else "")
+            print(f"error: the generator {where} was trained on {len(generator_indices)} MNIST training images, "
+                  f"{outside} of them outside the {s}-per-class subset (--subset-seed {a.subset_seed}): its arms would "
+                  "bring more real data than the subset. Give the --subset-seed and --sizes it was trained with (its "
+                  f"training.json records the command), or a generator trained on this subset (scripts/train_gan.py "
+                  f"--per-class {s} --subset-seed {a.subset_seed}).", file=sys.stderr)
+            return 2
     out = Path(a.output_dir)
 
     def run_path(s: int, arm: str, seed: int) -> Path:
@@ -402,12 +467,14 @@ def _main(argv: list[str] | None = None) -> int:
         return out / "runs" / f"{arm}_{s}_{seed}_{tag}{'_val' if a.val else ''}{'_quick' if a.quick else ''}.json"
 
     jobs = [(s, arm, seed) for s in sizes for arm in a.arms for seed in seeds]
+    for path in sorted((out / "runs").glob("*.json")):  # the table reads them all: a stray file is said now
+        _read_run(path)
     # a finished run is reused by its file name, which leaves some settings out: check them in its row first
     stale = []
     for s, arm, seed in jobs:
         path = run_path(s, arm, seed)
         if path.is_file():
-            diff = recorded_mismatches(json.loads(path.read_text()), asked(s, arm))
+            diff = recorded_mismatches(_read_run(path), asked(s, arm))
             if diff:
                 stale.append((path, diff))
     if stale:
@@ -445,6 +512,8 @@ def _main(argv: list[str] | None = None) -> int:
             if pinned and row.get("generator_source") is not None:  # where it came from, not "Generator"
                 row.update(generator_source=a.generator, generator_revision=a.generator_revision,
                            generator_sha256=generator_sha256)
+                if "generator_trained_on_subset" in row:  # below the full set; checked against the subset above
+                    row["generator_trained_on_subset"] = generator_indices is not None
             tmp = path.with_suffix(".json.tmp")
             tmp.write_text(json.dumps(row, indent=2))
             os.replace(tmp, path)  # atomic: an interrupted run leaves no half-written result
@@ -452,7 +521,7 @@ def _main(argv: list[str] | None = None) -> int:
             path.with_suffix(".lock").unlink(missing_ok=True)
         tqdm.write(f"{arm:>15} {s:>5}/class seed {seed}: {row['accuracy']:.2%} ({row['seconds']} s training, "
                    f"{row['data_seconds']} s data)")
-    loaded = {p: json.loads(p.read_text()) for p in sorted((out / "runs").glob("*.json"))}
+    loaded = {p: _read_run(p) for p in sorted((out / "runs").glob("*.json"))}
     rows = [r for r in loaded.values() if r["steps"] == steps_for(r["per_class"])  # the table holds this command's kind of run
             and r.get("eval_set", "test") == ("val" if a.val else "test")]
     # one run per setting and seed: a run made twice under two file names (--quick and --steps 30; the protocol's
@@ -461,7 +530,8 @@ def _main(argv: list[str] | None = None) -> int:
     rows = list({json.dumps({k: v for k, v in r.items() if k not in volatile}, sort_keys=True, default=str): r
                  for r in rows}.values())
     table = summarise(rows)
-    name = ("_quick" if a.quick else "") + ("_val" if a.val else "")
+    # named as the rows were chosen: a --steps command's table is not the protocol's (nor another --steps')
+    name = ("_quick" if a.quick else "") + ("_val" if a.val else "") + (f"_s{a.steps}" if a.steps is not None else "")
     (out / f"table{name}.md").write_text(table + "\n")
     print(table)
     try:

@@ -55,7 +55,7 @@ class Args:
     steps: int | None
     per_class: int | None
     indices: str | None
-    subset_seed: int
+    subset_seed: int | None
     batch_size: int
     lr: float
     width: int
@@ -85,7 +85,8 @@ def parse(argv: list[str] | None = None) -> Args:
                         "scripts/evaluate.py uses (chosen by --subset-seed)")
     p.add_argument("--indices", default=None,
                    help="file of MNIST training indices to train on (as train_gan.py --indices)")
-    p.add_argument("--subset-seed", type=int, default=0, help="which subset --per-class takes")
+    p.add_argument("--subset-seed", type=int, default=None,
+                   help="which subset --per-class takes, and (--val) which images outside it score (default: 0)")
     p.add_argument("--batch-size", type=int, default=128, help="images per step")
     p.add_argument("--lr", type=float, default=3e-3, help="learning rate")
     p.add_argument("--width", type=int, default=32, help="the classifier's channel width")
@@ -112,7 +113,9 @@ def parse(argv: list[str] | None = None) -> Args:
     p.add_argument("--output-dir", default="runs/classifier", help="where the classifier is saved (save_pretrained)")
     p.add_argument("--overwrite", action="store_true",
                    help="replace a classifier already in --output-dir (such as the shipped reference classifier)")
-    p.add_argument("--dry-run", action="store_true", help="a few steps only, to check the set-up")
+    p.add_argument("--dry-run", action="store_true",
+                   help="5 steps only, to check the set-up; training.json records dry_run, and the next run into "
+                        "--output-dir replaces it without --overwrite")
     return Args(**vars(p.parse_args(argv)))
 
 
@@ -129,6 +132,15 @@ def main(argv: list[str] | None = None) -> int:
             raise
         print(f"error: {e}", file=sys.stderr)
         return 1
+
+
+def _dry_run_release(folder: Path) -> bool:
+    """Whether ``folder`` holds a --dry-run's classifier (its training.json records dry_run), which the next run
+    replaces (as scripts/train_gan.py does a dry run's generator)."""
+    try:
+        return json.loads((folder / "training.json").read_text()).get("dry_run") is True
+    except (OSError, ValueError, AttributeError):  # missing, unreadable or not ganaug's
+        return False
 
 
 def _trained_on(what: str, source: str, subset: torch.Tensor) -> tuple[torch.Tensor | None, str | None]:
@@ -153,7 +165,8 @@ def _main(argv: list[str] | None = None) -> int:
     import torch
 
     from ganaug._data import load_mnist
-    from ganaug._hub import _atomic_write
+    from ganaug._device import check_device
+    from ganaug._hub import _atomic_write, _expand_home
     from ganaug.evaluation import (STEPS, accuracy, augmented_samples, class_balanced_subset, eval_images, half_real,
                                    self_training_set, train_reference_classifier)
     from ganaug.training import check_indices, parse_indices
@@ -186,13 +199,34 @@ def _main(argv: list[str] | None = None) -> int:
         print(f"error: --epochs, --steps, --batch-size and --width must be positive and --lr above 0; got "
               f"{', '.join(bad + ([f'--lr {a.lr}'] if not a.lr > 0 else []))}.", file=sys.stderr)
         return 2
+    if a.epochs is not None and a.steps is not None:  # --steps would win, and --epochs be ignored
+        print(f"error: give either --steps (optimizer steps) or --epochs (passes over the training set), not both; "
+              f"got --steps {a.steps} --epochs {a.epochs}.", file=sys.stderr)
+        return 2
+    if a.subset_seed is not None and a.per_class is None and not a.val:
+        print("error: --subset-seed picks which subset --per-class takes (and, with --val, which images outside it "
+              "score): give --per-class N (or --val) too, or drop it.", file=sys.stderr)
+        return 2
+    subset_seed = 0 if a.subset_seed is None else a.subset_seed
     if a.epochs is not None and (a.per_class is not None or a.indices is not None):
         subset = "--per-class" if a.per_class is not None else "--indices"
         print(f"error: --epochs is for the full training set; with {subset} the classifier trains for the "
               "protocol's steps for the subset's size (as scripts/evaluate.py's runs). Give --steps N instead to set "
               "the length.", file=sys.stderr)
         return 2
-    if (Path(a.output_dir) / "model.safetensors").exists() and not a.overwrite:
+    try:
+        check_device(a.device)
+        out = _expand_home(a.output_dir, "--output-dir")
+    except ValueError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    bad = next((p for p in (out, *out.parents) if p.exists() and not p.is_dir()), None)
+    if bad is not None:  # else it trains fully, then fails to save
+        print(f"error: --output-dir needs the folder {str(out)!r}, but {str(bad)!r} is a file. Give another "
+              "--output-dir.", file=sys.stderr)
+        return 2
+    dry_before = _dry_run_release(out)
+    if (out / "model.safetensors").exists() and not a.overwrite and not dry_before:
         print(f"error: {a.output_dir} already holds a classifier (model.safetensors); give another --output-dir, or "
               "--overwrite to replace it.", file=sys.stderr)
         return 2
@@ -205,6 +239,21 @@ def _main(argv: list[str] | None = None) -> int:
     except (OSError, ValueError) as e:
         print(f"error: --indices: {e}", file=sys.stderr)
         return 2
+    if a.generator is not None:  # checked before the data is loaded
+        from ganaug.datasets import load_generator
+
+        try:
+            conditional = load_generator(a.generator).conditional
+        except (OSError, ValueError) as e:
+            print(f"error: --generator {a.generator}: {e}", file=sys.stderr)
+            return 2
+        if not conditional and a.filter_labeller is None:
+            print(f"error: the generator {a.generator} is unconditional (its digits carry no label): give a "
+                  "class-conditional --generator, or add --filter-labeller CLASSIFIER to label its samples (keeping "
+                  "those it gives at least --min-confidence).", file=sys.stderr)
+            return 2
+    if dry_before:
+        print(f"Note: {a.output_dir} holds a dry run's classifier (--dry-run): this run replaces it.")
     train = load_mnist(train=True)
     test = None if a.val else load_mnist(train=False)  # --val: the test set is not even loaded
     x, y = train.data.unsqueeze(1).float() / 255, train.targets
@@ -221,7 +270,7 @@ def _main(argv: list[str] | None = None) -> int:
             print(f"error: --per-class must be between 1 and 5999 (got {a.per_class}); leave it out for all "
                   "60 000 images.", file=sys.stderr)
             return 2
-        idx = class_balanced_subset(y, a.per_class, a.subset_seed)
+        idx = class_balanced_subset(y, a.per_class, subset_seed)
         x, y, seen = x[idx], y[idx], seen[idx]  # seen[idx]: positions in the training set, also after --indices
     n_real, acceptance = len(y), None
     if a.generator is not None:
@@ -261,10 +310,14 @@ def _main(argv: list[str] | None = None) -> int:
                                              lr=a.lr, device=a.device, progress=True)
     model.cpu()
     eval_set = "val" if a.val else "test"
-    acc = accuracy(model, *eval_images(train, test, eval_set, seen, a.subset_seed))
+    acc = accuracy(model, *eval_images(train, test, eval_set, seen, subset_seed))
     print(f"{'validation' if a.val else 'test'} accuracy {acc:.4%} after {steps} steps in {secs:.0f} s")
-    model.save_pretrained(a.output_dir)
+    if dry_before:  # replaced as the note said (save_pretrained would warn of a stale training.json)
+        (out / "training.json").unlink(missing_ok=True)
+    model.save_pretrained(out)
     info = {"command": "python scripts/train_classifier.py " + " ".join(sys.argv[1:]),
+            # a smoke run's classifier: the next run into the folder replaces it, evaluate.py takes it for no model
+            **({"dry_run": True} if a.dry_run else {}),
             f"{eval_set}_accuracy": acc, "train_images": n_real, "steps": steps, "seconds": round(secs, 1),
             "batch_size": batch_size, **({"batch_size_asked": a.batch_size} if batch_size != a.batch_size else {}),
             # a subset's training-set indices: scripts/evaluate.py checks a labeller or teacher against its arm's
@@ -275,7 +328,7 @@ def _main(argv: list[str] | None = None) -> int:
                 "filter_labeller": a.filter_labeller,
                 "min_confidence": min_confidence if a.filter_labeller else None, "acceptance": acceptance})}
     # through a temporary file: a failed or interrupted write leaves no half-written training.json
-    _atomic_write(Path(a.output_dir) / "training.json", lambda tmp: Path(tmp).write_text(json.dumps(info, indent=2)))
+    _atomic_write(out / "training.json", lambda tmp: Path(tmp).write_text(json.dumps(info, indent=2)))
     return 0
 
 

@@ -221,12 +221,17 @@ def test_steps_override_is_checked_and_named(tmp_path):
     bad = subprocess.run(cmd + ["--arms", "real", "gan+affine", "--synthetic-affine"], capture_output=True, text=True,
                          timeout=120)
     assert bad.returncode == 2 and "--synthetic-affine augments" in bad.stderr and not (tmp_path / "x").exists()
+    # the table and plot of --steps runs are named apart too: they replaced the protocol's table.md and accuracy.png
+    (tmp_path / "x").mkdir()
+    (tmp_path / "x" / "table.md").write_text("the protocol's table\n")
     res = subprocess.run(cmd + ["--sizes", "10", "--arms", "real", "--seeds", "0", "--steps", "2"],
                          capture_output=True, text=True, timeout=600)
     assert res.returncode == 0, res.stderr[-2000:]
     row = json.loads((tmp_path / "x" / "runs" / "real_10_0_none_s2.json").read_text())  # apart from protocol runs
     assert row["steps"] == 2 and row["per_class"] == 10
-    assert "| real | " in (tmp_path / "x" / "table.md").read_text()
+    assert "| real | " in (tmp_path / "x" / "table_s2.md").read_text()
+    assert (tmp_path / "x" / "table.md").read_text() == "the protocol's table\n"
+    assert (tmp_path / "x" / "accuracy_s2.png").is_file() and not (tmp_path / "x" / "accuracy.png").exists()
 
 
 def test_card_records_this_commands_test_figures(tmp_path, tiny_generator_dir, monkeypatch, capsys):
@@ -720,7 +725,7 @@ def test_the_table_counts_a_run_made_under_two_names_once(tmp_path):
         res = subprocess.run(base + extra, capture_output=True, text=True, timeout=600)
         assert res.returncode == 0, res.stderr[-2000:]
     assert len(list((tmp_path / "runs").glob("*.json"))) == 2
-    table = (tmp_path / "table.md").read_text()
+    table = (tmp_path / "table_s30.md").read_text()  # the last command's, --steps 30
     assert "(n=1)" in table and "(n=2)" not in table, table
 
 
@@ -1083,3 +1088,37 @@ def test_library_training_helpers_take_what_users_pass_and_refuse_what_they_woul
         fit_loader(SmallCNN(), dicts, steps=1)
     with pytest.raises(ValueError, match="eval_set must be 'test' or 'val', got 'Test'"):
         eval_images(mnist_train, mnist_train, "Test", torch.arange(10), 0)
+
+
+def test_a_card_entry_records_its_subset_seed_and_teachers_and_is_not_replaced_by_other_ones(tmp_path):
+    # entries were keyed by arm, label and size only: figures of another subset seed or other teachers (one --teacher
+    # id for other files) replaced them without a word, and rows of two subset seeds were averaged into one entry
+    from huggingface_hub import ModelCard
+
+    from ganaug._hub import update_card_downstream
+
+    def kd(seed, subset_seed=0, sources=("runs/A/augf-s0",), sha=("a" * 64,), accuracy=0.93):
+        return {"arm": "kd", "per_class": 10, "seed": seed, "subset_seed": subset_seed, "steps": 600,
+                "accuracy": accuracy, "eval_set": "test", "teacher": "augf", "temperature": 3.0, "pool": None,
+                "teacher_sources": list(sources), "teacher_sha256": list(sha), "generator": None}
+
+    card = tmp_path / "README.md"
+    card.write_text("---\nlicense: mit\n---\n\n# card\n")
+    real = {**kd(0), "arm": "real", "teacher": None, "teacher_sources": None, "teacher_sha256": None}
+    entries = update_card_downstream(card, [kd(0), kd(1), real])
+    assert entries["kd [teacher augf], 10 / class"]["subset_seed"] == 0
+    assert entries["kd [teacher augf], 10 / class"]["teacher_sources"] == ["runs/A/augf-s0"]
+    assert entries["real, 10 / class"]["subset_seed"] == 0
+    assert not any(k.startswith("teacher") for k in entries["real, 10 / class"])
+    before = card.read_text()
+    for rows, said in (([kd(0, subset_seed=1, accuracy=0.80)], "subset_seed 0 recorded, 1 now"),
+                       ([kd(0, sources=("runs/B/augf-s0",), sha=("b" * 64,))], "teacher_sources ['runs/A/augf-s0'] "
+                                                                               "recorded, ['runs/B/augf-s0'] now"),
+                       ([kd(0), kd(1, subset_seed=1)], "were made differently (subset_seed: subset seed 0 / subset "
+                                                       "seed 1)")):
+        with pytest.raises(ValueError) as e:
+            update_card_downstream(card, rows)
+        assert said in str(e.value) and card.read_text() == before, str(e.value)
+    update_card_downstream(card, [kd(0, accuracy=0.95), kd(1, accuracy=0.95)])  # the same runs again: replaced
+    recorded = ModelCard(card.read_text()).data.to_dict()["ganaug_downstream"]["kd [teacher augf], 10 / class"]
+    assert recorded["accuracy_mean"] == 0.95

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from test_evaluation import _script  # scripts/<name>.py as a module
 
 
@@ -125,3 +127,112 @@ def test_gen_metrics_card_of_a_release_takes_that_release_only(tmp_path, capsys)
 
     entry = ModelCard(card.read_text()).data.to_dict()["ganaug_metrics"]["own"]
     assert entry["generator_source"] == release + "/" and entry["num_samples"] == 1000
+
+
+def test_evaluate_checks_a_pinned_generators_subset_before_any_run(tmp_path, tiny_generator_dir, mnist_train,
+                                                                   monkeypatch, capsys):
+    # --generator-revision handed protocol_run the loaded model, which records no subset: a generator trained on
+    # other images than the run's subset was not refused, and rows said generator_trained_on_subset: false. A local
+    # folder goes through the pinned path here (the Hub is not reachable from tests): its loaders drop the revision
+    import shutil
+
+    import ganaug.datasets
+    import ganaug.evaluation
+    from ganaug.evaluation import class_balanced_subset
+
+    gen = tmp_path / "gen"
+    shutil.copytree(tiny_generator_dir, gen)
+    subset = class_balanced_subset(mnist_train.targets, 10, 0).tolist()  # train_gan.py --per-class 10
+    (gen / "training.json").write_text(json.dumps({"hyperparameters": {"indices": subset}}))
+    load, sha = ganaug.datasets.load_generator, ganaug.evaluation.weights_sha256
+    revisions = []
+
+    def pinned_load(source=None, *, revision=None, **kw):
+        revisions.append(revision)
+        return load(source, **kw)
+
+    monkeypatch.setattr(ganaug.datasets, "load_generator", pinned_load)
+    monkeypatch.setattr(ganaug.evaluation, "weights_sha256",
+                        lambda source, *, kind, revision=None: sha(source, kind=kind))
+    main = _script("evaluate").main
+    cmd = ["--sizes", "10", "--seeds", "0", "--steps", "2", "--arms", "gan", "--generator", str(gen),
+           "--generator-revision", "v1", "--generator-id", "pinned"]
+    assert main(cmd + ["--subset-seed", "1", "--output-dir", str(tmp_path / "a")]) == 2
+    err = capsys.readouterr().err
+    assert f"error: the generator {gen} at revision v1 was trained on 100 MNIST training images" in err, err[-500:]
+    assert "outside the 10-per-class subset (--subset-seed 1)" in err and err.count("\n") == 1
+    assert "v1" in revisions and not (tmp_path / "a").exists()  # refused before any run
+    assert main(cmd + ["--output-dir", str(tmp_path / "b")]) == 0
+    row = json.loads((tmp_path / "b" / "runs" / "gan_10_0_pinned_s2.json").read_text())
+    assert row["generator_trained_on_subset"] is True
+    assert (row["generator_source"], row["generator_revision"]) == (str(gen), "v1")
+
+
+def test_evaluate_names_a_run_file_it_cannot_read(tmp_path, capsys):
+    # an empty run file said "error: Expecting value: line 1 column 1 (char 0)", and a JSON list a TypeError
+    main = _script("evaluate").main
+    runs = tmp_path / "e" / "runs"
+    runs.mkdir(parents=True)
+    cmd = ["--sizes", "10", "--seeds", "0", "--steps", "2", "--arms", "real", "--output-dir", str(tmp_path / "e")]
+    for name, text in (("real_10_0_none_s2.json", ""), ("notes.json", "[]"), ("other.json", '{"a": 1}'),
+                       ("cut.json", '{"arm": "real", ')):
+        (runs / name).write_text(text)
+        assert main(cmd) == 2, name
+        err = capsys.readouterr().err
+        assert err.startswith(f"error: {runs / name} is not a run file of scripts/evaluate.py") and \
+            f"Move it out of {runs}, or delete it" in err and err.count("\n") == 1, err[-500:]
+        assert [p.name for p in runs.iterdir()] == [name]  # nothing ran
+        (runs / name).unlink()
+
+
+def test_evaluate_refuses_a_labeller_it_would_not_use_and_a_dry_run_classifier(tmp_path, tiny_generator_dir, capsys):
+    # --labeller with a conditional generator and neither --relabel nor --min-confidence was ignored (rows said
+    # labeller null); a classifier of train_classifier.py --dry-run (5 steps) was taken as a teacher or labeller
+    main = _script("evaluate").main
+    small = ["--sizes", "10", "--seeds", "0", "--steps", "2", "--output-dir", str(tmp_path / "e")]
+    gan = ["--arms", "gan", "--generator", str(tiny_generator_dir), "--generator-id", "tiny"]
+    assert main(small + gan + ["--labeller", "reference"]) == 2
+    err = capsys.readouterr().err
+    assert f"error: --labeller reference would go unused: the generator {tiny_generator_dir} is class-conditional" \
+        in err and "Add --relabel" in err and "or drop --labeller" in err and err.count("\n") == 1, err[-500:]
+    clf = tmp_path / "clf"
+    assert _script("train_classifier").main(["--per-class", "10", "--width", "4", "--dry-run", "--val",
+                                             "--output-dir", str(clf)]) == 0
+    capsys.readouterr()
+    for extra, option in ((["--arms", "kd", "--teacher", str(clf)], "--teacher"),
+                          (gan + ["--relabel", "--labeller", str(clf)], "--labeller")):
+        assert main(small + extra) == 2, extra
+        err = capsys.readouterr().err
+        assert err.startswith(f"error: {option} {clf} holds a dry run's classifier (scripts/train_classifier.py "
+                              "--dry-run: 5 steps)") and "train it without --dry-run" in err, err[-500:]
+    assert not (tmp_path / "e").exists()
+
+
+def test_bench_refuses_bad_input_in_one_line_and_names_its_generator(tmp_path, tiny_generator_dir,
+                                                                    tiny_seed_generator_dir, monkeypatch, capsys):
+    # --device foo / cuda without a GPU, a missing generator: tracebacks; an unconditional one failed after the whole
+    # generation section; --repeats 0 and --batch-sizes 0 printed 0 images/s; --generator X's rows said [shipped]
+    import torch
+
+    bench = _script("bench")
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    monkeypatch.setattr(torch, "set_flush_denormal", lambda mode: True)  # process-wide: later tests (hypothesis) need it off
+    fast = ["--skip", "dataset", "loader", "train", "--no-compile", "--batch-sizes", "2", "--repeats", "1"]
+    for extra, words in ((["--device", "foo"], "error: device 'foo' is not a device torch knows"),
+                         (["--device", "cuda"], "error: device 'cuda' was asked for, but this torch sees no CUDA GPU"),
+                         (["--generator", str(tmp_path / "nope")], f"error: No folder at {str(tmp_path / 'nope')!r}"),
+                         (["--repeats", "0"], "error: --batch-sizes and --repeats must be at least 1, got --repeats 0"),
+                         (["--batch-sizes", "0", "8"], "error: --batch-sizes and --repeats must be at least 1, got "
+                                                    "--batch-sizes 0."),
+                         (["--generator", str(tiny_seed_generator_dir), "--skip", "train"],
+                          f"error: --generator {tiny_seed_generator_dir} is unconditional (its digits carry no label), "
+                          "and the dataset and loader sections build SyntheticMNIST")):
+        assert bench.main(fast + extra) == 2, extra
+        captured = capsys.readouterr()
+        assert captured.err.startswith(words) and captured.err.count("\n") == 1, captured.err[-500:]
+        assert "GFLOP/s" not in captured.out  # refused before any timing
+    monkeypatch.setattr(bench, "matmul_flops", lambda *args, **kwargs: 1e9)  # the ceiling's timing is not tested
+    assert bench.main(fast + ["--generator", str(tiny_generator_dir)]) == 0
+    out = capsys.readouterr().out
+    assert f"generator: {tiny_generator_dir}\n" in out and f"\n[{tiny_generator_dir}] " in out
+    assert "[shipped]" not in out

@@ -136,3 +136,50 @@ def test_refuses_ignored_options_and_records_the_batch_it_trained_on(tmp_path, t
     assert main(BASE + ["--batch-size", "32", "--output-dir", str(tmp_path / "c")]) == 0
     info = _info(tmp_path / "c")
     assert batches == [32] * 5 and info["batch_size"] == 32 and "batch_size_asked" not in info
+
+
+def test_refuses_ignored_options_bad_devices_and_output_dirs_before_training(tmp_path, tiny_seed_generator_dir,
+                                                                             monkeypatch, capsys):
+    """--epochs beside --steps and --subset-seed without a subset were ignored; --device foo (or cuda without a GPU)
+    ended in a traceback, and a file as --output-dir after the whole training; an unconditional generator was
+    answered with "Pass labeller='reference'", which this script has no option for."""
+    main = _main()
+    (tmp_path / "afile").write_text("x")
+    out = ["--output-dir", str(tmp_path / "x")]
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    is_a_file = f"but {str(tmp_path / 'afile')!r} is a file. Give another --output-dir."
+    for extra, words in ((out + ["--steps", "3", "--epochs", "2", "--dry-run"],
+                          "give either --steps (optimizer steps) or --epochs (passes over the training set), not both"),
+                         (out + ["--subset-seed", "3", "--dry-run"], "--subset-seed picks which subset --per-class "
+                                                                     "takes (and, with --val, which images outside "
+                                                                     "it score): give --per-class N (or --val) too"),
+                         (BASE + out + ["--device", "foo"], "error: device 'foo' is not a device torch knows"),
+                         (BASE + out + ["--device", "cuda"], "error: device 'cuda' was asked for, but this torch sees "
+                                                             "no CUDA GPU"),
+                         (BASE + ["--output-dir", str(tmp_path / "afile")], is_a_file),
+                         (BASE + ["--output-dir", str(tmp_path / "afile" / "x")], is_a_file),
+                         (BASE + out + ["--generator", str(tiny_seed_generator_dir), "--synthetic", "60"],
+                          "is unconditional (its digits carry no label): give a class-conditional --generator, or add "
+                          "--filter-labeller CLASSIFIER")):
+        assert main(extra) == 2, extra
+        err = capsys.readouterr().err
+        assert err.startswith("error: ") and err.count("\n") == 1 and words in err, err[-500:]
+        assert "labeller='reference'" not in err and not (tmp_path / "x").exists(), err[-500:]
+    assert (tmp_path / "afile").read_text() == "x"
+
+
+def test_a_dry_run_is_marked_and_replaced_by_the_next_run(tmp_path, capsys):
+    """A --dry-run's classifier (5 steps) looked like a real one: the next run was refused ("already holds a
+    classifier") and scripts/evaluate.py took it as a teacher. Its training.json says dry_run; the next run replaces
+    it with a note, as scripts/train_gan.py does a dry run's generator; a real one still needs --overwrite."""
+    main = _main()
+    out = tmp_path / "clf"
+    assert main(BASE + ["--output-dir", str(out)]) == 0
+    assert _info(out)["dry_run"] is True and _info(out)["steps"] == 5
+    capsys.readouterr()
+    real = ["--per-class", "10", "--width", "4", "--val", "--steps", "3", "--output-dir", str(out)]
+    assert main(real) == 0
+    assert f"Note: {out} holds a dry run's classifier (--dry-run): this run replaces it." in capsys.readouterr().out
+    assert "dry_run" not in _info(out) and _info(out)["steps"] == 3
+    assert main(BASE + ["--output-dir", str(out)]) == 2  # a dry run does not replace a real run's classifier
+    assert "already holds a classifier" in capsys.readouterr().err and _info(out)["steps"] == 3
