@@ -1122,3 +1122,81 @@ def test_a_card_entry_records_its_subset_seed_and_teachers_and_is_not_replaced_b
     update_card_downstream(card, [kd(0, accuracy=0.95), kd(1, accuracy=0.95)])  # the same runs again: replaced
     recorded = ModelCard(card.read_text()).data.to_dict()["ganaug_downstream"]["kd [teacher augf], 10 / class"]
     assert recorded["accuracy_mean"] == 0.95
+
+
+def test_tables_keep_runs_of_other_steps_batches_and_eval_sets_apart_and_refuse_a_seed_twice():
+    # rows of 500 and 30 steps (or two batch sizes, or test and validation) were averaged into one cell, a seed given
+    # twice counted twice, and a row of an arm this version does not know vanished
+    base = {"arm": "real", "per_class": 10, "seed": 0, "subset_seed": 0, "steps": 500, "batch_size": 64,
+            "eval_set": "test", "accuracy": 0.8, "generator": None}
+    for key, other, words in (("steps", 30, ("steps 500", "steps 30")), ("batch_size", 8, ("batch size 64",
+                                                                                            "batch size 8")),
+                              ("eval_set", "val", ("eval set test", "eval set val"))):
+        table = summarise([base, {**base, "seed": 1, key: other, "accuracy": 0.2}])
+        assert f"| real [{words[0]}] | 80.00 ± 0.00 (n=1) |" in table and \
+            f"| real [{words[1]}] | 20.00 ± 0.00 (n=1) |" in table, table
+    old = {k: v for k, v in base.items() if k != "eval_set"}  # rows from before eval_set was recorded: test runs
+    assert "| real | 70.00 ± 14.14 (n=2) |" in summarise([base, {**old, "seed": 1, "accuracy": 0.6}])
+    with pytest.raises(ValueError, match=r"The rows of real \[\], 10 / class repeat seed 0: .*Pass each run once"):
+        summarise([base, {**base, "accuracy": 0.6}])
+    assert "| gan-filtered | 99.00 ± 0.00 (n=1) |" in summarise([base, {**base, "arm": "gan-filtered",
+                                                                          "accuracy": 0.99}])
+
+
+def test_protocol_run_refuses_bad_arguments_in_its_own_words(tmp_path, mnist_train, tiny_generator_dir):
+    from torch.utils.data import Subset
+
+    kw = dict(arm="real", per_class=10, seed=0, subset_seed=0, steps=2, mnist=mnist_train, eval_set="val")
+    for change, words in (({"per_class": "10"}, "per_class must be a positive integer, got '10'"),
+                          ({"seed": -1}, r"seed must be an integer in \[0, 2\*\*32\), got -1"),
+                          ({"seed": 1.5}, r"seed must be an integer in \[0, 2\*\*32\), got 1.5"),
+                          ({"subset_seed": 2 ** 32}, r"subset_seed must be an integer in \[0, 2\*\*32\)"),
+                          ({"steps": 0}, "steps must be a positive integer, got 0"),
+                          ({"mnist": Subset(mnist_train, [0, 1])}, "mnist= must be torchvision's MNIST training set "
+                                                                    "as loaded .*got Subset"),
+                          ({"arm": "kd", "teacher": "reference", "temperature": "3"},
+                           "temperature must be a positive number"),
+                          ({"arm": "gan", "generator": str(tmp_path / "nope")}, "No folder at"),
+                          ({"arm": "gan", "generator": tiny_generator_dir, "ratio": 0.004},
+                           r"ratio=0.004 with 100 real items asks for .* = 0 synthetic ones: raise ratio")):
+        with pytest.raises((ValueError, FileNotFoundError), match=words):
+            protocol_run(**{**kw, **change})
+
+
+def test_validation_rows_say_which_models_saw_the_validation_images(tmp_path, mnist_train, tiny_generator_dir):
+    # validation images are training images: the shipped generator and the reference classifier trained on them, and
+    # nothing in the row said so
+    import shutil
+
+    kw = dict(per_class=10, seed=0, subset_seed=0, steps=2, mnist=mnist_train, eval_set="val")
+    assert protocol_run(arm="real", **kw)["val_seen_by"] == []
+    gen = tmp_path / "gen"
+    shutil.copytree(tiny_generator_dir, gen)
+    assert protocol_run(arm="gan", generator=gen, **kw)["val_seen_by"] == ["generator"]  # records no subset
+    subset = class_balanced_subset(mnist_train.targets, 10, 0).tolist()
+    (gen / "training.json").write_text(json.dumps({"hyperparameters": {"indices": subset}}))
+    assert protocol_run(arm="gan", generator=gen, **kw)["val_seen_by"] == []  # trained on the subset only
+    with pytest.warns(UserWarning, match="reference classifier"):
+        row = protocol_run(arm="gan", generator=gen, min_confidence=0.0, **kw)
+    assert row["val_seen_by"] == ["labeller"]
+
+
+def test_the_demo_trains_both_arms_on_whole_batches(monkeypatch, capsys):
+    # the last batch of each pass was partial (100 items at 64: batches of 64 and 36; 200: 64, 64, 64 and 8), so the
+    # arms saw different numbers of images in the same steps while the demo said "batch 64"
+    import ganaug.evaluation
+
+    sizes = {}
+
+    def spy(model, loader, *, steps, seed):
+        batches = iter(loader)
+        sizes[len(loader.dataset)] = [len(next(batches)[1]) for _ in range(len(loader))]
+        return 0.0
+
+    monkeypatch.setattr(ganaug.evaluation, "fit_loader", spy)
+    ganaug.evaluation.run_demo(per_class=10, steps=1, ratio=0.5, device="cpu")
+    assert sizes == {100: [64], 200: [64] * 3}
+    assert "1 steps of batch 64" in capsys.readouterr().out
+    ganaug.evaluation.run_demo(per_class=1, steps=1, ratio=0.5, device="cpu")
+    assert sizes[10] == [10] and sizes[20] == [20]
+    assert "batches of 10 (real only) and 20 (real + synthetic (ratio 0.5))" in capsys.readouterr().out

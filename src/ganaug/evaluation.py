@@ -224,7 +224,11 @@ def recorded_indices(source, revision: str | None = None) -> torch.Tensor | None
         from huggingface_hub import hf_hub_download
         from huggingface_hub.errors import EntryNotFoundError, LocalEntryNotFoundError
 
-        from ganaug._hub import _endpoint_reachable
+        from ganaug._hub import _REPO_ID, _endpoint_reachable, resolve_files
+
+        text = str(source)
+        if not _REPO_ID.match(text) or text.startswith((".", "/", "~")) or text.count("/") > 1:
+            resolve_files(source)  # no such folder, nor a repo id: the loader's error, not the Hub client's
 
         try:
             file = Path(hf_hub_download(repo_id=str(source), filename="training.json", revision=revision,
@@ -441,10 +445,16 @@ def run_demo(*, per_class: int = 10, steps: int = 500, seed: int = 0, ratio: flo
                                                                  revision=revision, device=device),
     }
     results = {}
-    print(f"{len(few)} real training images ({per_class} per class), {steps} steps of batch {batch_size}, "
+    # whole batches only (drop_last), of at most the set's size: a set of 100 at batch 64 gave batches of 64 and 36,
+    # and one of 200 of 64 and 8, so the arms saw different numbers of images in the same steps
+    batches = {name: min(batch_size, len(ds)) for name, ds in arms.items()}
+    shown = (f"batch {batch_size}" if set(batches.values()) == {batch_size} else
+             "batches of " + " and ".join(f"{b} ({name})" for name, b in batches.items()))
+    print(f"{len(few)} real training images ({per_class} per class), {steps} steps of {shown}, "
           f"tested on {len(yt)} real test images")
     for name, ds in arms.items():
-        loader = DataLoader(ds, batch_size=batch_size, shuffle=True, generator=torch.Generator().manual_seed(seed))
+        loader = DataLoader(ds, batch_size=batches[name], shuffle=True, drop_last=True,
+                            generator=torch.Generator().manual_seed(seed))
         with own_global_rng(seed):  # the same initial weights for both arms, and in every run
             model = SmallCNN()
         secs = fit_loader(model, loader, steps=steps, seed=seed)
@@ -547,14 +557,32 @@ def protocol_run(*, arm: str, per_class: int, seed: int, subset_seed: int, steps
     sha256 of the ``model.safetensors`` each was loaded from (``weights_sha256``; None for a model passed as an
     object), so that a finished run is reused only for the same weights (scripts/evaluate.py).
 
+    With ``eval_set="val"`` the result's ``val_seen_by`` lists the models ("generator", "labeller", "teacher") that
+    were trained on validation images, or may have been (a model that records no training subset, such as the shipped
+    generator and the reference classifier, trained on all 60 000): their arms' validation figures can read higher
+    than the test set would, so compare validation rows with the same list.
+
     The result's ``seconds`` is the classifier's training time; ``data_seconds`` the time before it, spent building
     the arm's data (the subset, sampling and filtering or relabelling synthetic digits, the pool, the teacher).
     """
-    from ganaug.datasets import SyntheticMNIST, synthetic_count
+    from ganaug.datasets import SyntheticMNIST, _positive_int, _seed_int, synthetic_count
     from ganaug.models import SmallCNN
 
     if arm not in ALL_ARMS:
         raise ValueError(f"Unknown arm {arm!r}; choose from {ALL_ARMS}.")
+    # said here, in protocol_run's words, rather than as a TypeError deep inside or a seed taken modulo 2**64
+    per_class, steps, batch_size = (_positive_int(n, v) for n, v in
+                                    (("per_class", per_class), ("steps", steps), ("batch_size", batch_size)))
+    seed, subset_seed = _seed_int("seed", seed), _seed_int("subset_seed", subset_seed)
+    if arm in KD_ARMS and (isinstance(temperature, bool) or not isinstance(temperature, numbers.Real)
+                           or not temperature > 0):
+        raise ValueError(f"temperature must be a positive number (3.0 is the protocol's), got {temperature!r}.")
+    for name, ds in (("mnist", mnist), ("test", test)):
+        if ds is not None and not (isinstance(getattr(ds, "data", None), torch.Tensor)
+                                   and isinstance(getattr(ds, "targets", None), torch.Tensor)):
+            raise ValueError(f"{name}= must be torchvision's MNIST {'training' if name == 'mnist' else 'test'} set as "
+                             f"loaded (its .data and .targets tensors), got {type(ds).__name__}: pass the whole set "
+                             "(per_class and subset_seed choose the subset), e.g. ganaug._data.load_mnist(train=True).")
     if (arm in KD_ARMS) != (teacher is not None):
         raise ValueError(f"arm {arm!r} distils a teacher: pass teacher= (a classifier, its folder or Hub id, or a list "
                          f"of them)." if arm in KD_ARMS else
@@ -605,7 +633,8 @@ def protocol_run(*, arm: str, per_class: int, seed: int, subset_seed: int, steps
     # TSTR's classifier sees no real image, so on the full set any may validate it; below it, its subset GAN and
     # labeller saw the subset, so the subset is left out as for the other arms (the same validation images)
     full = per_class * 10 >= len(x_all)
-    x_eval, y_eval = eval_images(mnist, test, eval_set, idx[:0] if arm == "tstr" and full else idx, subset_seed)
+    exclude = idx[:0] if arm == "tstr" and full else idx
+    x_eval, y_eval = eval_images(mnist, test, eval_set, exclude, subset_seed)
     members = teacher if isinstance(teacher, (list, tuple)) else [teacher]
     shipped = [t for t in members if t is None or isinstance(t, str) and t == "reference"]
     if not full and (arm in KD_ARMS and shipped or arm in SYNTHETIC_ARMS and (min_confidence is not None or relabel)
@@ -625,6 +654,18 @@ def protocol_run(*, arm: str, per_class: int, seed: int, subset_seed: int, steps
             on_subset = _trained_on_subset("generator", generator, idx, per_class, subset_seed)
             if min_confidence is not None or relabel or labeller is not None:
                 _trained_on_subset("labeller", labeller, idx, per_class, subset_seed)
+    val_seen_by = None
+    if eval_set == "val":  # validation images are training images: which models saw them (or may have)
+        val_idx = validation_indices(len(mnist.targets), exclude, subset_seed)
+        models = ([("teacher", t) for t in members] if arm in KD_ARMS else []) + (
+            [("generator", generator)] if arm in SYNTHETIC_ARMS else []) + (
+            [("labeller", labeller)] if arm in SYNTHETIC_ARMS and (min_confidence is not None or relabel
+                                                                    or labeller is not None) else [])
+        val_seen_by = []
+        for role, source in models:
+            rec = recorded_indices(source)  # None: trained on all 60 000 (the shipped models), or not recorded
+            if (rec is None or bool(torch.isin(rec, val_idx).any())) and role not in val_seen_by:
+                val_seen_by.append(role)
     augment = None
     synthetic = arm in SYNTHETIC_ARMS
     pool_x, teacher_fn, syn = None, None, None
@@ -644,6 +685,10 @@ def protocol_run(*, arm: str, per_class: int, seed: int, subset_seed: int, steps
                                           torch.Generator().manual_seed(1000 + seed))
     elif synthetic:
         n_syn = len(y) if arm == "tstr" else synthetic_count(len(y), ratio)  # as GANAugmentedDataset mixes
+        if n_syn < 1:
+            raise ValueError(f"ratio={ratio} with {len(y)} real items asks for round(real items x ratio / (1 - ratio)) "
+                             f"= 0 synthetic ones: raise ratio (at least {0.5 / (len(y) + 0.5):.3g} here), or use arm "
+                             "'real'.")
         syn = SyntheticMNIST(n_syn, generator=generator, seed=1000 + seed, device="cpu", min_confidence=min_confidence,
                              truncation=truncation, labeller=labeller, relabel=relabel)
         xs, ys = syn.data.unsqueeze(1).float() / 255, syn.targets
@@ -688,6 +733,9 @@ def protocol_run(*, arm: str, per_class: int, seed: int, subset_seed: int, steps
             **({"generator_trained_on_subset": on_subset} if on_subset is not None else {}),
             "labeller": _source_name(labeller, "reference") if labelled else None,
             "labeller_sha256": weights_sha256(labeller, kind="classifier") if labelled else None,
+            # validation runs: the models that were (or, recording no subset, may have been) trained on the
+            # validation images, which can make the figure read higher than the test set would
+            **({"val_seen_by": val_seen_by} if val_seen_by is not None else {}),
             **kd}
 
 
@@ -755,12 +803,14 @@ def run_label(row: dict) -> str:
 _SAMPLING_SETTINGS = tuple(k for k in DOWNSTREAM_SAMPLING if k != "synthetic_affine") + ("generator_sha256",
                                                                                          "labeller_sha256")
 _TEACHER_SETTINGS = ("teacher_sources", "teacher_sha256")
-_ABSENT_MEANS = {"generator_revision": None}  # except where a row records the field only when it is given
+_RUN_SETTINGS = ("subset_seed", "steps", "batch_size", "eval_set")  # every arm's
+# except where a row records the field only when it is given; rows from before eval_set was recorded are test runs
+_ABSENT_MEANS = {"generator_revision": None, "eval_set": "test"}
 
 
 def _settings(row: dict) -> dict:
     """The settings of ``row`` that tell runs under one run_label apart (lists as tuples, so they can be compared)."""
-    keys = ("subset_seed",) + (_SAMPLING_SETTINGS if row.get("generator") else ()) + (
+    keys = _RUN_SETTINGS + (_SAMPLING_SETTINGS if row.get("generator") else ()) + (
         _TEACHER_SETTINGS if row.get("teacher") else ())
     out = {}
     for k in keys:
@@ -792,10 +842,11 @@ def _setting_words(key: str, value) -> str:
 
 def table_labels(rows: list[dict]) -> list[str]:
     """How results tables and plots name each row's setting: its ``run_label``, and where runs of one arm and size
-    under that label differ in a setting the label leaves out (subset seed, how the synthetic samples were drawn,
-    the generator's, labeller's or teachers' weights and sources), those settings too (e.g. "default, truncation
-    2.5"), so that no cell averages runs of two settings. A field a row lacks (written before it was recorded)
-    counts as a value of its own ("truncation not recorded")."""
+    under that label differ in a setting the label leaves out (subset seed, steps, batch size, eval set, how the
+    synthetic samples were drawn, the generator's, labeller's or teachers' weights and sources), those settings too
+    (e.g. "default, truncation 2.5"), so that no cell averages runs of two settings. A field a row lacks (written
+    before it was recorded) counts as a value of its own ("truncation not recorded"), except an eval set (a test
+    run's)."""
     labels = [run_label(r) for r in rows]
     settings = [_settings(r) for r in rows]
     cells: dict[tuple, set] = {}
@@ -831,7 +882,8 @@ def summarise(rows: list[dict]) -> str:
     """Markdown table: mean ± std of accuracy (%) on the rows' eval set, per arm, setting (``table_labels``) and
     real-set size."""
     sizes = sorted({r["per_class"] for r in rows})
-    arms = [a for a in ALL_ARMS if any(r["arm"] == a for r in rows)]
+    # the protocol's arms in their order, then any other (a row of an arm this version does not know is not dropped)
+    arms = [a for a in ALL_ARMS if any(r["arm"] == a for r in rows)] + sorted({r["arm"] for r in rows} - set(ALL_ARMS))
     head = "| arm | " + " | ".join(size_label(s) for s in sizes) + " |"
     lines = [head, "|---" * (len(sizes) + 1) + "|"]
     labels = table_labels(rows)
@@ -841,6 +893,13 @@ def summarise(rows: list[dict]) -> str:
             for s in sizes:
                 acc = [100 * r["accuracy"] for r, label in zip(rows, labels) if r["arm"] == arm and r["per_class"] == s
                        and label == gen]
+                seeds = [r.get("seed") for r, label in zip(rows, labels) if r["arm"] == arm and r["per_class"] == s
+                         and label == gen]
+                repeated = sorted({x for x in seeds if x is not None and seeds.count(x) > 1})
+                if repeated:  # one run counted twice would weigh in the mean and shrink the spread
+                    raise ValueError(f"The rows of {arm} [{gen}], {size_label(s)} repeat seed"
+                                     f"{'s' if len(repeated) > 1 else ''} {', '.join(map(str, repeated))}: a table cell "
+                                     "is the mean over distinct seeds. Pass each run once.")
                 if not acc:
                     cells.append("–")
                 else:
