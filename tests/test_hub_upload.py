@@ -312,16 +312,21 @@ Generator(arch="seed", latent_dim=16, num_classes=0, width=4).push_to_hub("org/g
 """
 
 
-def test_push_to_hub_removes_the_training_record_of_the_release_it_replaces(tmp_path):
-    # the previous release's training.json stayed beside the new weights, describing another run
-    script = tmp_path / "repusher.py"
-    script.write_text(REPUSHER)
+def _pushed(tmp_path: Path, script_text: str, *args: Path) -> Path:
+    """Run ``script_text`` (which pushes to org/gen) against a TreeHub; the repo's git folder."""
+    script = tmp_path / "push.py"
+    script.write_text(script_text)
     with TreeHub(tmp_path / "mirrors", token=TOKEN) as hub:
-        done = subprocess.run([sys.executable, str(script), str(tmp_path / "release")],
+        done = subprocess.run([sys.executable, str(script), *map(str, args)],
                               env=_upload_env(hub.endpoint, tmp_path / "hf-home"), capture_output=True, text=True,
                               timeout=CLIENT_TIMEOUT)
         assert done.returncode == 0, done.stderr[-3000:]
-        repo = hub.repo_dir("org/gen")
+        return hub.repo_dir("org/gen")
+
+
+def test_push_to_hub_removes_the_training_record_of_the_release_it_replaces(tmp_path):
+    # the previous release's training.json stayed beside the new weights, describing another run
+    repo = _pushed(tmp_path, REPUSHER, tmp_path / "release")
     assert "training.json" in _git(repo, "ls-tree", "--name-only", "main~1").split()
     assert sorted(_git(repo, "ls-tree", "--name-only", "main").split()) == [
         ".gitattributes", "README.md", "config.json", "model.safetensors"]
@@ -346,14 +351,7 @@ push_release(bare, "org/gen", revision="v1")
 
 def test_push_release_without_a_training_record_removes_the_one_it_replaces(tmp_path):
     # push_release uploaded only the files the release had: the last release's training.json stayed beside new weights
-    script = tmp_path / "push.py"
-    script.write_text(RELEASE_WITHOUT_RECORD)
-    with TreeHub(tmp_path / "mirrors", token=TOKEN) as hub:
-        done = subprocess.run([sys.executable, str(script), str(tmp_path / "release"), str(tmp_path / "bare")],
-                              env=_upload_env(hub.endpoint, tmp_path / "hf-home"), capture_output=True, text=True,
-                              timeout=CLIENT_TIMEOUT)
-        assert done.returncode == 0, done.stderr[-3000:]
-        repo = hub.repo_dir("org/gen")
+    repo = _pushed(tmp_path, RELEASE_WITHOUT_RECORD, tmp_path / "release", tmp_path / "bare")
     assert "training.json" in _git(repo, "ls-tree", "--name-only", "v1~1").split()
     assert sorted(_git(repo, "ls-tree", "--name-only", "v1").split()) == [
         ".gitattributes", "README.md", "config.json", "model.safetensors"]
