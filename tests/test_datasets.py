@@ -1601,3 +1601,14 @@ def test_a_small_filtered_set_on_the_cpu_generates_only_the_parts_its_labeller_r
     again = SyntheticMNIST(**kw)
     assert rows == [datasets._LABEL_BATCH] * 2  # one part per class, not a chunk
     assert torch.equal(again.data, made.data) and torch.equal(again.targets, made.targets)
+
+
+def test_the_memory_check_counts_the_sets_prefetch_holds(tiny_generator_dir, monkeypatch):
+    # prefetch=True holds up to three sets (the current one, the shared buffer, the helper's), and the check counted one
+    from ganaug import datasets
+
+    one_set = 1000 * datasets._BYTES_PER_SAMPLE
+    monkeypatch.setattr(datasets, "_physical_memory", lambda: 2 * one_set)  # room for two sets, not three
+    with pytest.raises(MemoryError, match=r"held 3 times with prefetch=True.*or pass prefetch=False"):
+        SyntheticMNIST(1000, generator=tiny_generator_dir, device="cpu", prefetch=True)
+    assert len(SyntheticMNIST(1000, generator=tiny_generator_dir, device="cpu")) == 1000

@@ -185,15 +185,23 @@ def _physical_memory() -> int | None:
         return None
 
 
-def _check_fits_in_memory(num_samples: int, what: str = "", advice: str = "ask for fewer") -> None:
+_PREFETCH_COPIES = 3  # prefetch=True holds the set, the next one in a shared buffer, and the helper's while it works
+
+
+def _check_fits_in_memory(num_samples: int, what: str = "", advice: str = "ask for fewer", *,
+                          prefetch: bool = False) -> None:
     """Refuse, before allocating anything, a set that could not fit in this machine's memory (a SyntheticMNIST holds
-    all its digits): a clear message instead of an allocator's failure, or swapping."""
+    all its digits, and with prefetch up to three sets at once): a clear message instead of an allocator's failure, or
+    swapping."""
     total = _physical_memory()
-    need = num_samples * _BYTES_PER_SAMPLE
+    copies = _PREFETCH_COPIES if prefetch else 1
+    need = num_samples * _BYTES_PER_SAMPLE * copies
     if total is not None and need > total:
+        held = f", held {copies} times with prefetch=True" if prefetch else ""
         raise MemoryError(f"{what}{num_samples} digits take {need / 2**30:.1f} GiB (28x28 uint8 images and int64 "
-                          f"labels), more than this machine's {total / 2**30:.1f} GiB of memory: {advice}. To train on "
-                          "more distinct digits than fit, keep a smaller set and call set_epoch(epoch) each epoch.")
+                          f"labels{held}), more than this machine's {total / 2**30:.1f} GiB of memory: {advice}"
+                          + (", or pass prefetch=False" if prefetch else "") + ". To train on more distinct digits "
+                          "than fit, keep a smaller set and call set_epoch(epoch) each epoch.")
 
 
 def _epoch_cell(epoch: int) -> torch.Tensor:
@@ -339,7 +347,7 @@ class SyntheticMNIST(VisionDataset):
                 if num_samples < 1:
                     raise ValueError(f"class_counts sum to {num_samples}: ask for at least one digit.")
         self.num_samples = _positive_int("num_samples", num_samples)
-        _check_fits_in_memory(self.num_samples)
+        _check_fits_in_memory(self.num_samples, prefetch=prefetch is True or isinstance(prefetch, np.bool_) and prefetch)
         self.device = check_device(device if device is not None else ("cuda" if torch.cuda.is_available() else "cpu"))
         if batch_size is None:
             batch_size = _default_batch_size(self.device)
