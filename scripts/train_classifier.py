@@ -252,6 +252,11 @@ def _main(argv: list[str] | None = None) -> int:
                   "class-conditional --generator, or add --filter-labeller CLASSIFIER to label its samples (keeping "
                   "those it gives at least --min-confidence).", file=sys.stderr)
             return 2
+    if a.filter_labeller is not None and _dry_run_release(Path(a.filter_labeller).expanduser()):
+        print(f"error: --filter-labeller {a.filter_labeller} holds a dry run's classifier (--dry-run), a check of the "
+              "set-up, not a model: train it without --dry-run (into the same --output-dir, which replaces it), or "
+              "give another classifier.", file=sys.stderr)
+        return 2
     if dry_before:
         print(f"Note: {a.output_dir} holds a dry run's classifier (--dry-run): this run replaces it.")
     train = load_mnist(train=True)

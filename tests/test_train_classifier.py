@@ -168,7 +168,7 @@ def test_refuses_ignored_options_bad_devices_and_output_dirs_before_training(tmp
     assert (tmp_path / "afile").read_text() == "x"
 
 
-def test_a_dry_run_is_marked_and_replaced_by_the_next_run(tmp_path, capsys):
+def test_a_dry_run_is_marked_and_replaced_by_the_next_run(tmp_path, tiny_generator_dir, capsys):
     """A --dry-run's classifier (5 steps) looked like a real one: the next run was refused ("already holds a
     classifier") and scripts/evaluate.py took it as a teacher. Its training.json says dry_run; the next run replaces
     it with a note, as scripts/train_gan.py does a dry run's generator; a real one still needs --overwrite."""
@@ -183,3 +183,11 @@ def test_a_dry_run_is_marked_and_replaced_by_the_next_run(tmp_path, capsys):
     assert "dry_run" not in _info(out) and _info(out)["steps"] == 3
     assert main(BASE + ["--output-dir", str(out)]) == 2  # a dry run does not replace a real run's classifier
     assert "already holds a classifier" in capsys.readouterr().err and _info(out)["steps"] == 3
+    dry = tmp_path / "dry"  # nor is a dry run's classifier taken as the filter of a generator's samples
+    assert main(BASE + ["--output-dir", str(dry)]) == 0
+    capsys.readouterr()
+    assert main(["--per-class", "10", "--width", "4", "--val", "--steps", "2", "--generator", str(tiny_generator_dir),
+                 "--filter-labeller", str(dry), "--output-dir", str(tmp_path / "f")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: --filter-labeller {dry} holds a dry run's classifier") and err.count("\n") == 1
+    assert not (tmp_path / "f").exists()
