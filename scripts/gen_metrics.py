@@ -111,6 +111,23 @@ def _is_reference(labeller: str | None) -> bool:
     return path.is_dir() and path.resolve() == DEFAULT_CLASSIFIER.resolve()
 
 
+def _unwritable(path: Path) -> str | None:
+    """Why the file ``path`` cannot be written through a temporary file beside it (as _atomic_write does), or None.
+    Tried, not judged from permission bits (root, read-only mounts)."""
+    import os
+    import tempfile
+
+    from ganaug._hub import _temp_prefix
+
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=_temp_prefix(path), suffix=".tmp", dir=path.parent)
+    except OSError as e:
+        return e.strerror or str(e)
+    os.close(fd)
+    os.unlink(tmp)
+    return None
+
+
 def _check_paths(a: Args) -> str | None:
     """What is wrong with --json and --card, checked before anything is computed; None if nothing."""
     if a.json:
@@ -124,6 +141,10 @@ def _check_paths(a: Args) -> str | None:
     if a.card and not Path(a.card).is_file():
         return (f"--card {a.card}: no model card there; render one first (scripts/train_gan.py writes a release's), "
                 "or give an existing card.")
+    for flag, path in (("--json", a.json), ("--card", a.card)):
+        why = _unwritable(Path(path)) if path else None
+        if why:  # else the figures are measured, then lost to a traceback at the end
+            return f"{flag} {path}: its folder {Path(path).parent} cannot be written ({why}); give another path."
     return None
 
 

@@ -402,7 +402,10 @@ def test_gen_metrics_checks_its_paths_first_and_writes_json_whole(tmp_path, tiny
     gen = ["--generator", str(tiny_generator_dir)]
     for extra, said in ((["--json", str(tmp_path / "nowhere" / "m.json")], "there is no folder"),
                         (["--json", str(tmp_path)], "is a folder"),
-                        (["--card", str(tmp_path / "README.md"), "--num-samples", "1000"], "no model card there")):
+                        (["--card", str(tmp_path / "README.md"), "--num-samples", "1000"], "no model card there"),
+                        # a folder nothing can be written in (root included): a traceback once the figures were made
+                        (["--json", "/proc/ganaug-m.json"], "--json /proc/ganaug-m.json: its folder /proc cannot be "
+                                                            "written")):
         assert main(gen + extra) == 2
         err = capsys.readouterr().err
         assert err.startswith("error: ") and said in err and cheap_figures == [], err
