@@ -246,8 +246,8 @@ def _main(argv: list[str] | None = None) -> int:
         print(f"error: --sizes are real images per class and must be positive, got {' '.join(map(str, a.sizes))}.",
               file=sys.stderr)
         return 2
-    if any(s < 0 for s in a.seeds) or a.subset_seed < 0:
-        print(f"error: --seeds and --subset-seed must be non-negative, got --seeds {' '.join(map(str, a.seeds))} "
+    if any(not 0 <= s < 2**32 for s in [*a.seeds, a.subset_seed]):  # protocol_run refuses them, after MNIST loads
+        print(f"error: --seeds and --subset-seed must be in [0, 2**32), got --seeds {' '.join(map(str, a.seeds))} "
               f"--subset-seed {a.subset_seed}.", file=sys.stderr)
         return 2
     for option, values in (("--sizes", a.sizes), ("--seeds", a.seeds)):
@@ -514,6 +514,17 @@ def _main(argv: list[str] | None = None) -> int:
                            generator_sha256=generator_sha256)
                 if "generator_trained_on_subset" in row:  # below the full set; checked against the subset above
                     row["generator_trained_on_subset"] = generator_indices is not None
+                if generator_indices is not None and "generator" in (row.get("val_seen_by") or []):
+                    # protocol_run saw a model, which records no subset: whether it saw validation images, from the
+                    # indices its release records (protocol_run's validation set: outside the subset; tstr on the
+                    # full set, the only full-set arm it validates, leaves nothing out)
+                    from ganaug.evaluation import validation_indices
+
+                    full = s * 10 >= len(mnist.targets)
+                    kept_out = torch.arange(0) if full else class_balanced_subset(mnist.targets, s, a.subset_seed)
+                    val = validation_indices(len(mnist.targets), kept_out, a.subset_seed)
+                    if not bool(torch.isin(generator_indices, val).any()):
+                        row["val_seen_by"].remove("generator")
             tmp = path.with_suffix(".json.tmp")
             tmp.write_text(json.dumps(row, indent=2))
             os.replace(tmp, path)  # atomic: an interrupted run leaves no half-written result
@@ -574,7 +585,8 @@ def _plot(rows: list[dict], path: Path, eval_set: str = "test") -> None:
     gens = sorted(set(labels) - {""})
     styles = [("--", "s"), (":", "^"), ("-.", "D"), ((0, (1, 3)), "v"), ((0, (5, 1)), "P")]
     style = {"": ("-", "o"), **{g: styles[i % len(styles)] for i, g in enumerate(gens)}}
-    lines = sorted({(r["arm"], label) for r, label in zip(rows, labels)}, key=lambda k: (ALL_ARMS.index(k[0]), k[1]))
+    lines = sorted({(r["arm"], label) for r, label in zip(rows, labels)},  # the protocol's arms first, as the table
+                   key=lambda k: (ALL_ARMS.index(k[0]) if k[0] in ALL_ARMS else len(ALL_ARMS), k[0], k[1]))
     for arm, gen in lines:
         mine = [r for r, label in zip(rows, labels) if r["arm"] == arm and label == gen]
         sizes = sorted({r["per_class"] for r in mine})

@@ -333,8 +333,9 @@ def test_evaluate_checks_its_input_before_any_run(tmp_path, capsys):
                          (["--quick", "--arms", "gan", "--min-confidence", "1.5"], "--min-confidence must be"),
                          (["--sizes", "0", "--arms", "real"], "--sizes are real images per class and must be positive"),
                          (["--sizes", "-10", "--arms", "real"], "must be positive"),
-                         (["--seeds", "-1", "--arms", "real"], "--seeds and --subset-seed must be non-negative"),
-                         (["--subset-seed", "-1", "--arms", "real"], "must be non-negative"),
+                         (["--seeds", "-1", "--arms", "real"], "--seeds and --subset-seed must be in [0, 2**32)"),
+                         (["--subset-seed", "-1", "--arms", "real"], "must be in [0, 2**32)"),
+                         (["--seeds", str(2**32), "--arms", "real"], "must be in [0, 2**32)"),  # refused after MNIST
                          (["--sizes", "5500", "--arms", "real"], "only 5421 images of its rarest digit"),
                          (["--sizes", "7000", "--arms", "real"], "or 6000 for all 60 000")):  # was run as 6000
         assert main(out + extra) == 2
@@ -1122,6 +1123,12 @@ def test_a_card_entry_records_its_subset_seed_and_teachers_and_is_not_replaced_b
     update_card_downstream(card, [kd(0, accuracy=0.95), kd(1, accuracy=0.95)])  # the same runs again: replaced
     recorded = ModelCard(card.read_text()).data.to_dict()["ganaug_downstream"]["kd [teacher augf], 10 / class"]
     assert recorded["accuracy_mean"] == 0.95
+    # an entry written before entries recorded these (every row did already) is re-recorded by the same runs
+    old = tmp_path / "old.md"
+    old.write_text("---\nlicense: mit\n---\n\n# card\n")
+    update_card_downstream(old, [{k: v for k, v in kd(0).items() if k not in ("subset_seed", "teacher_sources",
+                                                                              "teacher_sha256")}])
+    assert update_card_downstream(old, [kd(0)])["kd [teacher augf], 10 / class"]["subset_seed"] == 0
 
 
 def test_tables_keep_runs_of_other_steps_batches_and_eval_sets_apart_and_refuse_a_seed_twice():

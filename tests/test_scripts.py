@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from test_evaluation import _script  # scripts/<name>.py as a module
 
 
@@ -166,6 +168,26 @@ def test_evaluate_checks_a_pinned_generators_subset_before_any_run(tmp_path, tin
     row = json.loads((tmp_path / "b" / "runs" / "gan_10_0_pinned_s2.json").read_text())
     assert row["generator_trained_on_subset"] is True
     assert (row["generator_source"], row["generator_revision"]) == (str(gen), "v1")
+    # validation: the pinned generator trained on the subset only saw no validation image (protocol_run, given the
+    # model, could not tell, and listed it in val_seen_by)
+    assert main(cmd + ["--val", "--output-dir", str(tmp_path / "c")]) == 0
+    row = json.loads(next((tmp_path / "c" / "runs").glob("gan_*.json")).read_text())
+    assert row["val_seen_by"] == [] and row["generator_trained_on_subset"] is True
+
+
+def test_evaluate_tables_and_plots_a_run_of_an_arm_it_does_not_know(tmp_path, capsys):
+    # summarise kept the row, then the plot's sort (ALL_ARMS.index) raised a ValueError: no table file, no card
+    pytest.importorskip("matplotlib")
+    runs = tmp_path / "e" / "runs"
+    runs.mkdir(parents=True)
+    (runs / "gan-filtered_10_0_x_s2.json").write_text(json.dumps(
+        {"arm": "gan-filtered", "per_class": 10, "seed": 0, "subset_seed": 0, "steps": 2, "batch_size": 64,
+         "eval_set": "test", "accuracy": 0.99, "generator": None}))
+    main = _script("evaluate").main
+    assert main(["--sizes", "10", "--seeds", "0", "--steps", "2", "--arms", "real", "--output-dir",
+                 str(tmp_path / "e")]) == 0
+    assert "| gan-filtered | 99.00 ± 0.00 (n=1) |" in (tmp_path / "e" / "table_s2.md").read_text()
+    assert (tmp_path / "e" / "accuracy_s2.png").is_file()
 
 
 def test_evaluate_names_a_run_file_it_cannot_read(tmp_path, capsys):

@@ -844,16 +844,19 @@ def update_card_downstream(card_path: str | os.PathLike, rows: list[dict[str, An
         }
 
     def check(recorded: dict[str, Any]) -> None:
-        # a setting one side records and the other lacks counts as different: entries written before the fields
-        # existed are replaced only by rows that lack them too (the runs they were made from)
+        # a sampling setting one side records and the other lacks counts as different: entries written before the
+        # fields existed are replaced only by rows that lack them too (the runs they were made from). The run
+        # settings (subset seed, teachers) were added to entries after every row recorded them, so an entry without
+        # them (written before 2026-12-07) is compared on the others only
         clashes = [f"{key!r}: {k} {recorded[key].get(k, 'not recorded')!r} recorded, {entry.get(k, 'not recorded')!r} "
                    "now" for key, entry in entries.items() if isinstance(recorded.get(key), dict)
-                   for k in DOWNSTREAM_SAMPLING + DOWNSTREAM_RUN if (k in recorded[key] or k in entry)
+                   for k in DOWNSTREAM_SAMPLING + DOWNSTREAM_RUN
+                   if (k in recorded[key] or k in entry and k not in DOWNSTREAM_RUN)
                    and recorded[key].get(k, _MISSING) != entry.get(k, _MISSING)]
         if clashes:
-            raise ValueError(f"{card_path} already records figures under these names for samples drawn otherwise "
-                             f"({'; '.join(clashes)}). Give this setting its own --generator-id, or delete those "
-                             "entries from the card's ganaug_downstream metadata to replace them.")
+            raise ValueError(f"{card_path} already records figures under these names made otherwise "
+                             f"({'; '.join(clashes)}). Give this setting its own --generator-id (or --teacher-id), or "
+                             "delete those entries from the card's ganaug_downstream metadata to replace them.")
 
     path, card, _ = _card_metadata(card_path, "ganaug_downstream", entries, check)
     text = str(card)
