@@ -401,7 +401,7 @@ def test_demo_ratio_too_large_for_memory_is_a_usage_error_in_flags(capsys, tmp_p
     err = capsys.readouterr().err
     assert err.startswith("ganaug: error: --ratio 0.999999999999999 with 10 real items asks for real items * --ratio "
                           "/ (1 - --ratio) synthetic ones;"), err
-    assert err.endswith("of memory: give a lower --ratio.\n") and err.count("\n") == 1, err
+    assert err.endswith("of memory this process may use: give a lower --ratio.\n") and err.count("\n") == 1, err
     for library in ("ratio=", "use a lower ratio", "set_epoch", "ask for fewer samples", "out of memory"):
         assert library not in err, (library, err)
 

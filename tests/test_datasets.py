@@ -1612,3 +1612,18 @@ def test_the_memory_check_counts_the_sets_prefetch_holds(tiny_generator_dir, mon
     with pytest.raises(MemoryError, match=r"held 3 times with prefetch=True.*or pass prefetch=False"):
         SyntheticMNIST(1000, generator=tiny_generator_dir, device="cpu", prefetch=True)
     assert len(SyntheticMNIST(1000, generator=tiny_generator_dir, device="cpu")) == 1000
+
+
+def test_the_memory_check_reads_a_container_s_limit(tmp_path, monkeypatch):
+    # a container killed a set that fitted the machine's memory but not its cgroup limit: only the machine's was read
+    from ganaug import datasets
+
+    machine = datasets._physical_memory()
+    limit = tmp_path / "memory.max"
+    monkeypatch.setattr(datasets, "_CGROUP_LIMITS", (tmp_path / "absent", limit))
+    for text, expected in (("max\n", machine), (f"{2 ** 20}\n", 2 ** 20), ("9223372036854771712\n", machine)):
+        limit.write_text(text)  # cgroup v2 without a limit; a limit of 1 MiB; cgroup v1 without a limit
+        assert datasets._physical_memory() == expected
+    limit.write_text(f"{2 ** 20}\n")
+    with pytest.raises(MemoryError, match=r"more than the 0.0 GiB of memory this process may use"):
+        SyntheticMNIST(10_000, device="cpu")

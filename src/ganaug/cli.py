@@ -98,7 +98,7 @@ def cmd_sample(a: argparse.Namespace) -> int:
     need, memory = sum(k for _, _, k in sizes) * _BYTES_PER_SAMPLE, _physical_memory()  # the sets are held at once
     if memory is not None and need > memory:
         raise ValueError(f"{' + '.join(f'{k} ({flag})' for flag, _, k in sizes)} digits take {need / 2**30:.1f} GiB, "
-                         f"more than this machine's {memory / 2**30:.1f} GiB of memory; give a smaller "
+                         f"more than the {memory / 2**30:.1f} GiB of memory this process may use; give a smaller "
                          f"{max(sizes, key=lambda s: s[2])[0]}.")
     if not 0 <= a.seed <= _SEED_TOP:
         raise ValueError(f"--seed must be in [0, {_SEED_TOP}], got {a.seed}.")

@@ -177,12 +177,25 @@ def synthetic_count(n_real: int, ratio: float) -> int:
 _BYTES_PER_SAMPLE = 28 * 28 + 8  # a uint8 image and an int64 label
 
 
+# a container's memory limit (cgroup v2, then v1): a process there is killed at it, whatever the machine has
+_CGROUP_LIMITS = (Path("/sys/fs/cgroup/memory.max"), Path("/sys/fs/cgroup/memory/memory.limit_in_bytes"))
+
+
 def _physical_memory() -> int | None:
-    """This machine's memory in bytes, where the OS says (POSIX), else None."""
+    """The memory this process may use, in bytes: the machine's (POSIX), or its container's limit where that is
+    lower (cgroups, Linux); None where neither is known."""
     try:
-        return int(os.sysconf("SC_PAGE_SIZE")) * int(os.sysconf("SC_PHYS_PAGES"))
+        total = int(os.sysconf("SC_PAGE_SIZE")) * int(os.sysconf("SC_PHYS_PAGES"))
     except (AttributeError, ValueError, OSError):
-        return None
+        total = None
+    for file in _CGROUP_LIMITS:
+        try:
+            limit = int(file.read_text().strip())  # "max" (v2) where there is none: a ValueError
+        except (OSError, ValueError):
+            continue
+        if limit > 0 and (total is None or limit < total):  # v1 says "none" with a number near 2**63
+            total = limit
+    return total
 
 
 _PREFETCH_COPIES = 3  # prefetch=True holds the set, the next one in a shared buffer, and the helper's while it works
@@ -199,7 +212,7 @@ def _check_fits_in_memory(num_samples: int, what: str = "", advice: str = "ask f
     if total is not None and need > total:
         held = f", held {copies} times with prefetch=True" if prefetch else ""
         raise MemoryError(f"{what}{num_samples} digits take {need / 2**30:.1f} GiB (28x28 uint8 images and int64 "
-                          f"labels{held}), more than this machine's {total / 2**30:.1f} GiB of memory: {advice}"
+                          f"labels{held}), more than the {total / 2**30:.1f} GiB of memory this process may use: {advice}"
                           + (", or pass prefetch=False" if prefetch else "") + ". To train on more distinct digits "
                           "than fit, keep a smaller set and call set_epoch(epoch) each epoch.")
 
