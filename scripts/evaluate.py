@@ -155,11 +155,10 @@ def _read_run(path: Path) -> dict:
 def _dry_run(source: str) -> str | None:
     """The error for a classifier folder that scripts/train_classifier.py --dry-run wrote (5 steps, its training.json
     records dry_run), or None: a smoke test's weights would be taken as a labeller or teacher."""
-    try:
-        info = json.loads((Path(source).expanduser() / "training.json").read_text())
-    except (OSError, ValueError):  # not a folder, no training.json (e.g. a Hub id, 'reference'), not readable
-        return None
-    if not isinstance(info, dict) or info.get("dry_run") is not True:
+    from ganaug._hub import _dry_run_record
+
+    info = _dry_run_record(source)
+    if info is None:
         return None
     return (f"{source} holds a dry run's classifier (scripts/train_classifier.py --dry-run: {info.get('steps')} "
             "steps), a check of the set-up, not a model: train it without --dry-run (into the same --output-dir, "

@@ -134,15 +134,6 @@ def main(argv: list[str] | None = None) -> int:
         return 1
 
 
-def _dry_run_release(folder: Path) -> bool:
-    """Whether ``folder`` holds a --dry-run's classifier (its training.json records dry_run), which the next run
-    replaces (as scripts/train_gan.py does a dry run's generator)."""
-    try:
-        return json.loads((folder / "training.json").read_text()).get("dry_run") is True
-    except (OSError, ValueError, AttributeError):  # missing, unreadable or not ganaug's
-        return False
-
-
 def _trained_on(what: str, source: str, subset: torch.Tensor) -> tuple[torch.Tensor | None, str | None]:
     """(the training indices ``subset`` followed by those that ``source``, the --generator or --filter-labeller,
     records beyond them, None), or (None, why) where it records no subset: 'reference', the shipped models, one
@@ -166,7 +157,7 @@ def _main(argv: list[str] | None = None) -> int:
 
     from ganaug._data import load_mnist
     from ganaug._device import check_device
-    from ganaug._hub import _atomic_write, _expand_home
+    from ganaug._hub import _atomic_write, _dry_run_record, _expand_home
     from ganaug.evaluation import (STEPS, accuracy, augmented_samples, class_balanced_subset, eval_images, half_real,
                                    self_training_set, train_reference_classifier)
     from ganaug.training import check_indices, parse_indices
@@ -225,7 +216,7 @@ def _main(argv: list[str] | None = None) -> int:
         print(f"error: --output-dir needs the folder {str(out)!r}, but {str(bad)!r} is a file. Give another "
               "--output-dir.", file=sys.stderr)
         return 2
-    dry_before = _dry_run_release(out)
+    dry_before = _dry_run_record(out) is not None  # the next run replaces a dry run's classifier
     if (out / "model.safetensors").exists() and not a.overwrite and not dry_before:
         print(f"error: {a.output_dir} already holds a classifier (model.safetensors); give another --output-dir, or "
               "--overwrite to replace it.", file=sys.stderr)
@@ -252,7 +243,7 @@ def _main(argv: list[str] | None = None) -> int:
                   "class-conditional --generator, or add --filter-labeller CLASSIFIER to label its samples (keeping "
                   "those it gives at least --min-confidence).", file=sys.stderr)
             return 2
-    if a.filter_labeller is not None and _dry_run_release(Path(a.filter_labeller).expanduser()):
+    if a.filter_labeller is not None and _dry_run_record(a.filter_labeller) is not None:
         print(f"error: --filter-labeller {a.filter_labeller} holds a dry run's classifier (--dry-run), a check of the "
               "set-up, not a model: train it without --dry-run (into the same --output-dir, which replaces it), or "
               "give another classifier.", file=sys.stderr)

@@ -378,6 +378,18 @@ CARD_NAME = "README.md"
 TRAINING_NAME = "training.json"  # a training run's record of the weights beside it (scripts/train_gan.py)
 
 
+def _dry_run_record(folder: str | os.PathLike) -> dict | None:
+    """The settings ``folder``'s training.json records if a dry run wrote it (``dry_run: true``: train_gan.py's under
+    ``hyperparameters``, train_classifier.py's at its top level), else None: no such file (a Hub id, 'reference'),
+    not readable, or a real run's. A dry run's weights are a check of the set-up, which the next run replaces."""
+    try:
+        info = json.loads((Path(folder).expanduser() / TRAINING_NAME).read_text())
+    except (OSError, ValueError):
+        return None
+    settings = info.get("hyperparameters", info) if isinstance(info, dict) else None
+    return settings if isinstance(settings, dict) and settings.get("dry_run") is True else None
+
+
 def _same_file(a: Path, b: Path) -> bool:
     import filecmp
 

@@ -25,8 +25,8 @@ from torch import nn
 
 from ganaug import __version__
 from ganaug._device import check_device, own_global_rng, seed_global_rng, to_device, warn_if_emulated_bf16
-from ganaug._hub import (CONFIG_NAME, TRAINING_NAME, WEIGHTS_NAME, _atomic_write, _clear_stale, _expand_home, _swap_in,
-                         _temp_prefix, _umask)
+from ganaug._hub import (CONFIG_NAME, TRAINING_NAME, WEIGHTS_NAME, _atomic_write, _clear_stale, _dry_run_record,
+                         _expand_home, _swap_in, _temp_prefix, _umask)
 from ganaug.evaluation import random_affine, weights_sha256
 from ganaug.models import Discriminator, Generator, preset_config
 
@@ -473,10 +473,7 @@ def _not_a_release(release: Path) -> str | None:
 
 def _dry_run_release(release: Path) -> bool:
     """Whether ``release`` holds a dry run's generator (stopped by max_steps, as its training.json records)."""
-    try:
-        return json.loads((release / "training.json").read_text())["hyperparameters"].get("dry_run") is True
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):  # missing, unreadable or not ganaug's
-        return False
+    return _dry_run_record(release) is not None
 
 
 def _check_release_target(release: Path, sources: dict[str, str | None], *, replace: bool, hint: str = "") -> None:
