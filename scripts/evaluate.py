@@ -372,7 +372,7 @@ def _main(argv: list[str] | None = None) -> int:
         try:
             generator = load_generator(a.generator, revision=a.generator_revision)
             generator_sha256 = weights_sha256(a.generator, kind="generator", revision=a.generator_revision)
-            # read here, at the pinned revision: protocol_run gets a pinned generator as the model, which records none
+            # read here, at the pinned revision, to check every size's subset before any run (below)
             generator_indices = recorded_indices(a.generator, revision=a.generator_revision)
         except (OSError, ValueError) as e:
             print(f"error: --generator {a.generator}: {e}", file=sys.stderr)
@@ -434,7 +434,7 @@ def _main(argv: list[str] | None = None) -> int:
               f"{fewest}, or 6000 for all 60 000 images.", file=sys.stderr)
         return 2
     # a generator trained on other images than a size's subset would bring more real data than it: refused before any
-    # run (protocol_run refuses a folder's too, but only at its first synthetic run, and cannot see a pinned one's)
+    # run (protocol_run refuses it too, but only at its first synthetic run of that size)
     for s in sizes if generator_indices is not None and set(a.arms) & set(SYNTHETIC_ARMS) else ():
         if s * 10 >= len(mnist.targets):
             continue  # the full set: any training image is in it
@@ -498,32 +498,13 @@ def _main(argv: list[str] | None = None) -> int:
         if path.is_file() or not _claim(path):
             continue  # resumable: finished runs are not recomputed; another process has this one
         try:
-            # a pinned generator goes in as the model loaded at its revision (protocol_run takes no revision)
-            pinned = a.generator_revision is not None
-            values = {**{n: getattr(a, n) for names, _, _ in ARM_OPTIONS for n in names},
-                      "generator": generator if pinned else a.generator, "teacher_id": teacher_id}
+            values = {**{n: getattr(a, n) for names, _, _ in ARM_OPTIONS for n in names}, "teacher_id": teacher_id}
             kw = {n: values[n] for names, arms, _ in ARM_OPTIONS if arm in arms for n in names}  # its own only
             if arm in KD_ARMS:
                 kw.update(teacher=a.teacher)
             row = protocol_run(arm=arm, per_class=s, seed=seed, subset_seed=a.subset_seed, steps=steps_for(s),
                                mnist=mnist, test=test, eval_set="val" if a.val else "test", synthetic_affine=saffine,
                                label_smoothing=a.label_smoothing, **kw)
-            if pinned and row.get("generator_source") is not None:  # where it came from, not "Generator"
-                row.update(generator_source=a.generator, generator_revision=a.generator_revision,
-                           generator_sha256=generator_sha256)
-                if "generator_trained_on_subset" in row:  # below the full set; checked against the subset above
-                    row["generator_trained_on_subset"] = generator_indices is not None
-                if generator_indices is not None and "generator" in (row.get("val_seen_by") or []):
-                    # protocol_run saw a model, which records no subset: whether it saw validation images, from the
-                    # indices its release records (protocol_run's validation set: outside the subset; tstr on the
-                    # full set, the only full-set arm it validates, leaves nothing out)
-                    from ganaug.evaluation import validation_indices
-
-                    full = s * 10 >= len(mnist.targets)
-                    kept_out = torch.arange(0) if full else class_balanced_subset(mnist.targets, s, a.subset_seed)
-                    val = validation_indices(len(mnist.targets), kept_out, a.subset_seed)
-                    if not bool(torch.isin(generator_indices, val).any()):
-                        row["val_seen_by"].remove("generator")
             tmp = path.with_suffix(".json.tmp")
             tmp.write_text(json.dumps(row, indent=2))
             os.replace(tmp, path)  # atomic: an interrupted run leaves no half-written result

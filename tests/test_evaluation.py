@@ -1165,7 +1165,11 @@ def test_protocol_run_refuses_bad_arguments_in_its_own_words(tmp_path, mnist_tra
                            "temperature must be a positive number"),
                           ({"arm": "gan", "generator": str(tmp_path / "nope")}, "No folder at"),
                           ({"arm": "gan", "generator": tiny_generator_dir, "ratio": 0.004},
-                           r"ratio=0.004 with 100 real items asks for .* = 0 synthetic ones: raise ratio")):
+                           r"ratio=0.004 with 100 real items asks for .* = 0 synthetic ones: raise ratio"),
+                          ({"arm": "gan", "generator_revision": "v1"},
+                           "generator_revision='v1' pins a Hub generator's commit, but generator= is the one shipped"),
+                          ({"arm": "real", "generator_revision": "v1"},
+                           "generator_revision applies to the gan, gan\\+affine, tstr, gan\\+kd arms only")):
         with pytest.raises((ValueError, FileNotFoundError), match=words):
             protocol_run(**{**kw, **change})
 

@@ -227,6 +227,35 @@ def test_train_script_push_validates_card_and_publishes_to_a_branch(uploaded):
     assert sorted(got) == sorted(want) and all(torch.equal(got[k], want[k]) for k in want)
 
 
+def test_evaluate_checks_and_records_a_pinned_hub_generator_at_its_revision(uploaded):
+    # scripts/evaluate.py --generator-revision through protocol_run(generator_revision=), against the Hub (olah):
+    # org/trained holds train_gan.py --per-class 2's release on branch v1 only (main has no model), and its
+    # training.json there records the 20 images it saw, all in the 7-per-class subset of the same subset seed (the
+    # smallest whose 70 real images fill the protocol's batch of 64), so the row says it trained on the subset and
+    # saw no validation image. Before, protocol_run took the model loaded at v1, which records no subset, and evaluate.py
+    # mended the row afterwards.
+    import hashlib
+
+    env = _client_env(uploaded["olah"].endpoint, uploaded["base"] / "hf-home-eval", offline=False)
+    out = uploaded["base"] / "eval-pinned"
+    cmd = [sys.executable, str(ROOT / "scripts" / "evaluate.py"), "--arms", "gan", "--sizes", "7", "--seeds", "0",
+           "--steps", "2", "--generator", "org/trained", "--generator-revision", "v1", "--generator-id", "trained",
+           "--val", "--output-dir", str(out)]
+    done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=CLIENT_TIMEOUT)
+    assert done.returncode == 0, done.stderr[-3000:]
+    row = json.loads((out / "runs" / "gan_7_0_trained_s2_val.json").read_text())
+    release = uploaded["run_dir"] / "generator" / "model.safetensors"
+    assert (row["generator_source"], row["generator_revision"]) == ("org/trained", "v1"), row
+    assert row["generator_sha256"] == hashlib.sha256(release.read_bytes()).hexdigest()
+    assert row["generator_trained_on_subset"] is True and row["val_seen_by"] == [], row
+    # another subset seed: its 20 images are not the generator's, refused before any run
+    done = subprocess.run(cmd[:-1] + [str(out) + "-s1", "--subset-seed", "1"], env=env, capture_output=True,
+                          text=True, timeout=CLIENT_TIMEOUT)
+    assert done.returncode == 2 and "at revision v1 was trained on 20 MNIST training images" in done.stderr, \
+        done.stderr[-3000:]
+    assert not Path(str(out) + "-s1").exists()
+
+
 class _FakeHub:
     """HfApi's calls stubbed in-process: the Hub names a repo without namespace as the token's user's (alice)."""
 

@@ -248,9 +248,11 @@ def recorded_indices(source, revision: str | None = None) -> torch.Tensor | None
     return None if indices is None else torch.as_tensor(indices, dtype=torch.long).flatten()
 
 
-def _trained_on_subset(what: str, source, idx: torch.Tensor, per_class: int, subset_seed: int) -> bool:
-    """Whether ``source`` records training on images of ``idx`` only; a ValueError if it records others."""
-    rec = recorded_indices(source)
+def _trained_on_subset(what: str, source, idx: torch.Tensor, per_class: int, subset_seed: int,
+                       revision: str | None = None) -> bool:
+    """Whether ``source`` (at ``revision``) records training on images of ``idx`` only; a ValueError if it records
+    others."""
+    rec = recorded_indices(source, revision=revision)
     if rec is None:
         return False
     outside = int((~torch.isin(rec, idx)).sum())
@@ -478,7 +480,8 @@ RATIO_ARMS = ("gan", "gan+affine") + POOL_ARMS  # the arms that mix synthetic or
 # protocol_run's options that only some arms use: (the options, those arms, what they set). protocol_run refuses them
 # for another arm, scripts/evaluate.py for a command that runs none of those arms, and passes each arm its own
 ARM_OPTIONS = (
-    (("generator", "min_confidence", "truncation", "labeller", "generator_id", "relabel"), SYNTHETIC_ARMS,
+    (("generator", "generator_revision", "min_confidence", "truncation", "labeller", "generator_id", "relabel"),
+     SYNTHETIC_ARMS,
      "how their synthetic samples are drawn and named"),
     (("teacher_id", "temperature"), KD_ARMS, "their teacher's name and softmax"),
     (("pool",), POOL_ARMS, "the size of their pool of GAN samples or augmented copies"),
@@ -523,7 +526,8 @@ def eval_images(mnist, test, eval_set: str, exclude: torch.Tensor, subset_seed: 
 
 
 def protocol_run(*, arm: str, per_class: int, seed: int, subset_seed: int, steps: int, batch_size: int = BATCH_SIZE,
-                 generator=None, generator_id: str = "default", min_confidence: float | None = None,
+                 generator=None, generator_revision: str | None = None, generator_id: str = "default",
+                 min_confidence: float | None = None,
                  truncation: float | None = None, labeller=None, relabel: bool = False, mnist=None, test=None,
                  ratio: float = 0.5, eval_set: str = "test", synthetic_affine: bool = False,
                  teacher=None, teacher_id: str = "teacher", temperature: float = 3.0, pool: int = 10_000,
@@ -533,7 +537,9 @@ def protocol_run(*, arm: str, per_class: int, seed: int, subset_seed: int, steps
     ``min_confidence`` turns on SyntheticMNIST's filter (the reference classifier's confidence in the
     conditioned label) for the synthetic arms; ``truncation`` scales their latents (None: the generator's own); ``labeller``
     ("reference") labels the samples of unconditional generators (the ``seed`` preset); ``relabel``
-    labels a conditional generator's samples by the labeller too (see ``SyntheticMNIST``).
+    labels a conditional generator's samples by the labeller too (see ``SyntheticMNIST``). ``generator_revision`` pins
+    the commit of a generator given by Hub repo id: it is loaded, checked against the subset and recorded at that commit
+    (its ``training.json`` there says which images it saw).
     ``ratio`` is the fraction of synthetic items in the mixed arms (``gan``, ``gan+affine``; TSTR uses as
     many synthetic samples as the subset has real ones). ``eval_set="val"`` tests on ``VAL_SIZE`` training
     images outside the subset instead of the test set, for choosing settings without touching the test set
@@ -600,7 +606,7 @@ def protocol_run(*, arm: str, per_class: int, seed: int, subset_seed: int, steps
                          f"{pool_share(ratio, batch_size)} (the protocol's is 10 000), or a lower ratio.")
     check_label_smoothing(label_smoothing, arm in KD_ARMS)
     # options this arm would ignore: refused, so that a run is not recorded as made with settings it never used
-    passed = dict(generator=generator, min_confidence=min_confidence, truncation=truncation, labeller=labeller,
+    passed = dict(generator=generator, generator_revision=generator_revision, min_confidence=min_confidence, truncation=truncation, labeller=labeller,
                   generator_id=generator_id, relabel=relabel, teacher_id=teacher_id, temperature=temperature, pool=pool,
                   ratio=ratio)
     defaults = inspect.signature(protocol_run).parameters
@@ -611,6 +617,10 @@ def protocol_run(*, arm: str, per_class: int, seed: int, subset_seed: int, steps
             raise ValueError(f"{' and '.join(unused)} appl{'ies' if len(unused) == 1 else 'y'} to the {', '.join(arms)} "
                              f"arms only ({what}); arm {arm!r} would ignore {'it' if len(unused) == 1 else 'them'}: "
                              "leave it out, or choose one of those arms.")
+    if generator_revision is not None and (generator is None or isinstance(generator, nn.Module)):
+        raise ValueError(f"generator_revision={generator_revision!r} pins a Hub generator's commit, but generator= is "
+                         f"{'the one shipped with ganaug' if generator is None else 'a model object'}: pass the "
+                         "generator's Hub repo id with it, or drop generator_revision.")
     if eval_set not in ("test", "val"):
         raise ValueError(f"eval_set must be 'test' or 'val', got {eval_set!r}.")
     if synthetic_affine and arm not in SYNTHETIC_AFFINE_ARMS:
@@ -651,7 +661,7 @@ def protocol_run(*, arm: str, per_class: int, seed: int, subset_seed: int, steps
             for t in members:
                 _trained_on_subset("teacher", t, idx, per_class, subset_seed)
         if arm in SYNTHETIC_ARMS:
-            on_subset = _trained_on_subset("generator", generator, idx, per_class, subset_seed)
+            on_subset = _trained_on_subset("generator", generator, idx, per_class, subset_seed, generator_revision)
             if min_confidence is not None or relabel or labeller is not None:
                 _trained_on_subset("labeller", labeller, idx, per_class, subset_seed)
     val_seen_by = None
@@ -663,7 +673,7 @@ def protocol_run(*, arm: str, per_class: int, seed: int, subset_seed: int, steps
                                                                     or labeller is not None) else [])
         val_seen_by = []
         for role, source in models:
-            rec = recorded_indices(source)  # None: trained on all 60 000 (the shipped models), or not recorded
+            rec = recorded_indices(source, revision=generator_revision if role == "generator" else None)  # None: trained on all 60 000 (the shipped models), or not recorded
             if (rec is None or bool(torch.isin(rec, val_idx).any())) and role not in val_seen_by:
                 val_seen_by.append(role)
     augment = None
@@ -675,7 +685,7 @@ def protocol_run(*, arm: str, per_class: int, seed: int, subset_seed: int, steps
         teacher_fn = ensemble_teacher([load_classifier(t, device="cpu").eval() for t in members], temperature)
         augment = random_affine
         if arm == "gan+kd":
-            syn = SyntheticMNIST(pool, generator=generator, seed=1000 + seed, device="cpu",
+            syn = SyntheticMNIST(pool, generator=generator, revision=generator_revision, seed=1000 + seed, device="cpu",
                                  min_confidence=min_confidence, truncation=truncation, labeller=labeller,
                                  relabel=relabel)
             pool_x = syn.data.unsqueeze(1).float() / 255
@@ -689,8 +699,8 @@ def protocol_run(*, arm: str, per_class: int, seed: int, subset_seed: int, steps
             raise ValueError(f"ratio={ratio} with {len(y)} real items asks for round(real items x ratio / (1 - ratio)) "
                              f"= 0 synthetic ones: raise ratio (at least {0.5 / (len(y) + 0.5):.3g} here), or use arm "
                              "'real'.")
-        syn = SyntheticMNIST(n_syn, generator=generator, seed=1000 + seed, device="cpu", min_confidence=min_confidence,
-                             truncation=truncation, labeller=labeller, relabel=relabel)
+        syn = SyntheticMNIST(n_syn, generator=generator, revision=generator_revision, seed=1000 + seed, device="cpu",
+                             min_confidence=min_confidence, truncation=truncation, labeller=labeller, relabel=relabel)
         xs, ys = syn.data.unsqueeze(1).float() / 255, syn.targets
         x, y = (xs, ys) if arm == "tstr" else (torch.cat([x, xs]), torch.cat([y, ys]))
     augment_mask = None
@@ -727,7 +737,10 @@ def protocol_run(*, arm: str, per_class: int, seed: int, subset_seed: int, steps
             # what the generator and the labeller were (folders or Hub ids as given), so that a run is only reused
             # for the same ones (scripts/evaluate.py); the labeller only where it labels or filters the samples
             "generator_source": syn.generator_source if synthetic else None,
-            "generator_sha256": weights_sha256(generator, kind="generator") if synthetic else None,
+            # recorded only when pinned, as before (a row without it drew from an unpinned generator)
+            **({"generator_revision": generator_revision} if synthetic and generator_revision is not None else {}),
+            "generator_sha256": weights_sha256(generator, kind="generator", revision=generator_revision)
+            if synthetic else None,
             # below the full set: whether the generator records training on this subset only (False: on more, e.g.
             # the shipped one, trained on all 60 000, an upper bound; or not recorded)
             **({"generator_trained_on_subset": on_subset} if on_subset is not None else {}),
