@@ -152,19 +152,6 @@ def _read_run(path: Path) -> dict:
                      "delete it (a run of this command is then made again).")
 
 
-def _dry_run(source: str) -> str | None:
-    """The error for a classifier folder that scripts/train_classifier.py --dry-run wrote (5 steps, its training.json
-    records dry_run), or None: a smoke test's weights would be taken as a labeller or teacher."""
-    from ganaug._hub import _dry_run_record
-
-    info = _dry_run_record(source)
-    if info is None:
-        return None
-    return (f"{source} holds a dry run's classifier (scripts/train_classifier.py --dry-run: {info.get('steps')} "
-            "steps), a check of the set-up, not a model: train it without --dry-run (into the same --output-dir, "
-            "which replaces it), or give another classifier.")
-
-
 def _claim(path: Path) -> bool:
     """Take the run at ``path`` for this process (several evaluate.py processes can share a job list).
 
@@ -239,6 +226,7 @@ def _main(argv: list[str] | None = None) -> int:
     from ganaug.evaluation import ARM_OPTIONS, BATCH_SIZE, KD_ARMS, POOL_ARMS, RATIO_ARMS, STEPS, \
         SYNTHETIC_AFFINE_ARMS, SYNTHETIC_ARMS, class_balanced_subset, pool_share, protocol_run, recorded_indices, \
         summarise, weights_sha256
+    from ganaug._hub import _dry_run_refusal
 
     a = parse(argv)
     if any(s < 1 for s in a.sizes):
@@ -302,8 +290,8 @@ def _main(argv: list[str] | None = None) -> int:
 
     teacher_sha256 = []  # each loaded once, before any run is claimed (a wrong path costs nothing)
     for t in a.teacher or []:
-        if _dry_run(t) is not None:
-            print(f"error: --teacher {_dry_run(t)}", file=sys.stderr)
+        if _dry_run_refusal(t, "classifier") is not None:  # a smoke test's weights taken as a teacher
+            print(f"error: --teacher {_dry_run_refusal(t, 'classifier')}", file=sys.stderr)
             return 2
         try:
             load_classifier(t)
@@ -369,6 +357,9 @@ def _main(argv: list[str] | None = None) -> int:
             print(f"error: --min-confidence must be a probability in [0, 1) (0.9 is the usual filter), got "
                   f"{a.min_confidence}.", file=sys.stderr)
             return 2
+        if _dry_run_refusal(a.generator, "generator") is not None:  # its rows would stand for a generator
+            print(f"error: --generator {_dry_run_refusal(a.generator, 'generator')}", file=sys.stderr)
+            return 2
         try:
             generator = load_generator(a.generator, revision=a.generator_revision)
             generator_sha256 = weights_sha256(a.generator, kind="generator", revision=a.generator_revision)
@@ -387,8 +378,8 @@ def _main(argv: list[str] | None = None) -> int:
                   "class-conditional and its own labels are kept. Add --relabel (label its digits by the labeller) "
                   "or --min-confidence P (keep those the labeller confirms), or drop --labeller.", file=sys.stderr)
             return 2
-        if a.labeller is not None and _dry_run(a.labeller) is not None:
-            print(f"error: --labeller {_dry_run(a.labeller)}", file=sys.stderr)
+        if a.labeller is not None and _dry_run_refusal(a.labeller, "classifier") is not None:
+            print(f"error: --labeller {_dry_run_refusal(a.labeller, 'classifier')}", file=sys.stderr)
             return 2
         if a.labeller is not None:
             try:

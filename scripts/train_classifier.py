@@ -157,7 +157,7 @@ def _main(argv: list[str] | None = None) -> int:
 
     from ganaug._data import load_mnist
     from ganaug._device import check_device
-    from ganaug._hub import _atomic_write, _dry_run_record, _expand_home
+    from ganaug._hub import _atomic_write, _dry_run_record, _dry_run_refusal, _expand_home
     from ganaug.evaluation import (STEPS, accuracy, augmented_samples, class_balanced_subset, eval_images, half_real,
                                    self_training_set, train_reference_classifier)
     from ganaug.training import check_indices, parse_indices
@@ -243,11 +243,11 @@ def _main(argv: list[str] | None = None) -> int:
                   "class-conditional --generator, or add --filter-labeller CLASSIFIER to label its samples (keeping "
                   "those it gives at least --min-confidence).", file=sys.stderr)
             return 2
-    if a.filter_labeller is not None and _dry_run_record(a.filter_labeller) is not None:
-        print(f"error: --filter-labeller {a.filter_labeller} holds a dry run's classifier (--dry-run), a check of the "
-              "set-up, not a model: train it without --dry-run (into the same --output-dir, which replaces it), or "
-              "give another classifier.", file=sys.stderr)
-        return 2
+    for flag, source, kind in (("--generator", a.generator, "generator"),
+                               ("--filter-labeller", a.filter_labeller, "classifier")):
+        if _dry_run_refusal(source, kind) is not None:  # a smoke test's weights as the training data's source
+            print(f"error: {flag} {_dry_run_refusal(source, kind)}", file=sys.stderr)
+            return 2
     if dry_before:
         print(f"Note: {a.output_dir} holds a dry run's classifier (--dry-run): this run replaces it.")
     train = load_mnist(train=True)

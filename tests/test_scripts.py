@@ -169,7 +169,7 @@ def test_evaluate_checks_a_pinned_generators_subset_before_any_run(tmp_path, tin
     assert row["generator_trained_on_subset"] is True
     assert (row["generator_source"], row["generator_revision"]) == (str(gen), "v1")
     # validation: the pinned generator trained on the subset only saw no validation image (protocol_run, given the
-    # model, could not tell, and listed it in val_seen_by)
+    # model, could not tell, and listed it in val_seen_by; since 3aaf798 it gets the revision and reads its record)
     assert main(cmd + ["--val", "--output-dir", str(tmp_path / "c")]) == 0
     row = json.loads(next((tmp_path / "c" / "runs").glob("gan_*.json")).read_text())
     assert row["val_seen_by"] == [] and row["generator_trained_on_subset"] is True
@@ -228,6 +228,31 @@ def test_evaluate_refuses_a_labeller_it_would_not_use_and_a_dry_run_classifier(t
         assert err.startswith(f"error: {option} {clf} holds a dry run's classifier (scripts/train_classifier.py "
                               "--dry-run: 5 steps)") and "train it without --dry-run" in err, err[-500:]
     assert not (tmp_path / "e").exists()
+
+
+def test_a_dry_run_generator_is_refused_where_its_figures_or_samples_would_stand_for_a_model(tmp_path, capsys):
+    # train_gan.py --dry-run's release (5 steps, training.json: dry_run) was evaluated into a protocol table, measured
+    # into a card and used as a classifier's training data; its classifier counterpart was refused already
+    release = tmp_path / "r" / "generator"
+    assert _script("train_gan").main(["--dry-run", "--width", "4", "--batch-size", "8", "--output-dir",
+                                      str(tmp_path / "r")]) == 0
+    capsys.readouterr()
+    card = tmp_path / "card.md"
+    card.write_text("---\nlicense: mit\n---\n# a card\n")
+    for script, args in (
+            ("evaluate", ["--quick", "--arms", "gan", "--generator", str(release), "--generator-id", "dry",
+                          "--output-dir", str(tmp_path / "e")]),
+            ("gen_metrics", ["--generator", str(release), "--json", str(tmp_path / "m.json")]),
+            ("gen_metrics", ["--generator", str(release), "--card", str(card)]),
+            ("train_classifier", ["--per-class", "10", "--width", "4", "--val", "--steps", "2", "--generator",
+                                  str(release), "--output-dir", str(tmp_path / "c")])):
+        assert _script(script).main(args) == 2, (script, args)
+        err = capsys.readouterr().err
+        assert err.startswith(f"error: --generator {release} holds a dry run's generator (scripts/train_gan.py "
+                              "--dry-run: 5 steps)") and "train it without --dry-run" in err and \
+            err.count("\n") == 1, err[-500:]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["card.md", "r"]  # nothing written
+    assert card.read_text() == "---\nlicense: mit\n---\n# a card\n"
 
 
 def test_bench_refuses_bad_input_in_one_line_and_names_its_generator(tmp_path, tiny_generator_dir,

@@ -390,6 +390,22 @@ def _dry_run_record(folder: str | os.PathLike) -> dict | None:
     return settings if isinstance(settings, dict) and settings.get("dry_run") is True else None
 
 
+def _dry_run_refusal(source, kind: str) -> str | None:
+    """Why ``source`` is refused as a model to measure or learn from: a folder that ``scripts/train_gan.py --dry-run``
+    (``kind="generator"``) or ``scripts/train_classifier.py --dry-run`` (``kind="classifier"``) wrote, whose weights
+    are a few steps' check of the set-up; None for anything else (a real run's folder, a Hub id, None, 'reference')."""
+    if not isinstance(source, (str, os.PathLike)):
+        return None
+    info = _dry_run_record(source)
+    if info is None:
+        return None
+    script, steps = ("train_gan.py", info.get("max_steps")) if kind == "generator" else \
+        ("train_classifier.py", info.get("steps"))
+    return (f"{source} holds a dry run's {kind} (scripts/{script} --dry-run: {steps} steps), a check of the set-up, "
+            "not a model: train it without --dry-run (into the same --output-dir, which replaces it), or give another "
+            f"{kind}.")
+
+
 def _same_file(a: Path, b: Path) -> bool:
     import filecmp
 
