@@ -1016,6 +1016,26 @@ def test_distill_refuses_a_student_that_would_be_a_copy_of_its_teacher(tmp_path,
         "copied_from_teacher"]
 
 
+def test_distill_refuses_a_dry_runs_teacher(tmp_path, capsys):
+    # train_gan.py --dry-run's release (5 steps) was taken as a teacher, and its student released as a generator
+    from test_evaluation import _script
+
+    from ganaug.training import DistillConfig, distill
+
+    teacher = tmp_path / "r" / "generator"
+    Generator(latent_dim=16, width=4).save_pretrained(teacher)
+    (teacher / "training.json").write_text(json.dumps({"hyperparameters": {"dry_run": True, "max_steps": 5}}))
+    with pytest.raises(ValueError, match=r"--teacher .*generator holds a dry run's generator \(scripts/train_gan.py "
+                                         r"--dry-run: 5 steps\)"):
+        distill(DistillConfig(teacher=str(teacher), channels=[8, 4, 4], steps=1, batch_size=4,
+                              output_dir=str(tmp_path / "o")), progress=False)
+    assert _script("distill_gan").main(["--teacher", str(teacher), "--channels", "8", "4", "4", "--steps", "1",
+                                        "--output-dir", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: --teacher {teacher} holds a dry run's generator") and err.count("\n") == 1, err
+    assert not (tmp_path / "o").exists()
+
+
 def test_distill_stopped_by_its_time_budget_records_the_planned_steps(tmp_path):
     # "steps" recorded the steps run, while the cosine schedule ran over the planned steps, and neither the planned
     # count nor max_seconds was recorded: the recorded settings did not give the run again

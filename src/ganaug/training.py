@@ -26,7 +26,7 @@ from torch import nn
 from ganaug import __version__
 from ganaug._device import check_device, own_global_rng, seed_global_rng, to_device, warn_if_emulated_bf16
 from ganaug._hub import (CONFIG_NAME, TRAINING_NAME, WEIGHTS_NAME, _atomic_write, _clear_stale, _dry_run_record,
-                         _expand_home, _swap_in, _temp_prefix, _umask)
+                         _dry_run_refusal, _expand_home, _swap_in, _temp_prefix, _umask)
 from ganaug.evaluation import random_affine, weights_sha256
 from ganaug.models import Discriminator, Generator, preset_config
 
@@ -1141,6 +1141,8 @@ def _distill(cfg: DistillConfig, *, progress: bool, card_template: str | None, s
         raise ValueError(f"--output-dir {str(cfg.output_dir)!r} needs the folder {str(out)!r}, but {str(file)!r} is a "
                          "file. Give another --output-dir.")
     _check_release_target(out / "generator", {"--teacher": cfg.teacher, "--init": cfg.init}, replace=cfg.overwrite)
+    if _dry_run_refusal(cfg.teacher, "generator") is not None:  # the student would copy a few steps' weights
+        raise ValueError(f"--teacher {_dry_run_refusal(cfg.teacher, 'generator')}")
     device = check_device(cfg.device)
     teacher = load_generator(cfg.teacher, revision=cfg.revision).to(device).eval()
     # which weights, whatever the name: a Hub branch moves, a folder is rewritten
