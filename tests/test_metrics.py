@@ -85,6 +85,44 @@ def test_update_card_metrics_writes_metadata_and_table(tmp_path):
     assert "|\n\nA second draw gives FID-C 1.2.\n\n## Limitations\n- x" in text
 
 
+def test_card_figures_are_also_the_hubs_model_index(tmp_path):
+    # the figures sat in ganaug_* metadata only, which the Hub does not read: a card's evaluation results go in its
+    # model-index (the Hub shows them on the model page). Checked against the spec's required fields
+    # (huggingface/hub-docs modelcard.md); a result of the card's own is kept; a re-recorded entry is not doubled
+    import yaml
+    from huggingface_hub import ModelCard
+
+    from ganaug._hub import update_card_downstream, update_card_metrics
+
+    card = tmp_path / "README.md"
+    card.write_text("---\nlicense: mit\nmodel-index:\n- name: mine\n  results:\n  - task: {type: image-to-text}\n"
+                    "    dataset: {type: own, name: Own}\n    metrics: [{type: bleu, value: 0.3}]\n---\n\n# gen\n")
+    update_card_metrics(card, "default", {"num_samples": 100, "fid_c": 1.5, "fid_c_ratio": 4.9, "precision": 0.85,
+                                          "recall": 0.67, "class_consistency": None, "memorisation": 0.002,
+                                          "reference": "test"})
+    row = {"arm": "tstr", "per_class": 6000, "seed": 0, "subset_seed": 0, "steps": 3000, "batch_size": 64,
+           "accuracy": 0.98, "eval_set": "test", "generator": "v6", "truncation": 1.0, "min_confidence": None,
+           "relabel": False}
+    for accuracy in (0.98, 0.97):  # recorded twice: replaced, not doubled
+        update_card_downstream(card, [dict(row, accuracy=accuracy), dict(row, seed=1, accuracy=accuracy)])
+    index = yaml.safe_load(card.read_text().split("---")[1])["model-index"]
+    assert [m["name"] for m in index] == ["mine"] and len(index) == 1
+    results = {r["task"]["type"]: r for r in index[0]["results"]}
+    assert sorted(results) == ["image-classification", "image-to-text", "unconditional-image-generation"]
+    for r in index[0]["results"]:  # the spec's required fields
+        assert r["task"]["type"] and r["dataset"]["type"] and r["dataset"]["name"], r
+        assert r["metrics"] and all({"type", "value"} <= set(m) for m in r["metrics"]), r
+    samples = results["unconditional-image-generation"]
+    assert samples["dataset"] == {"name": "MNIST", "type": "mnist", "split": "test"}
+    assert {m["type"]: m["value"] for m in samples["metrics"]} == {
+        "fid_c": 1.5, "fid_c_ratio": 4.9, "precision": 0.85, "recall": 0.67, "memorisation": 0.002}  # no None
+    assert all(m["name"].startswith("default: ") for m in samples["metrics"])
+    assert results["image-classification"]["metrics"] == [
+        {"type": "accuracy", "value": 0.97, "name": "tstr [v6], all 60 000: test accuracy, mean of 2 seeds, std 0.0"}]
+    assert results["image-to-text"]["metrics"] == [{"type": "bleu", "value": 0.3}]
+    assert len(ModelCard(card.read_text()).data.eval_results) == 7
+
+
 def test_gen_metrics_reference_train_keeps_the_test_set_out(tmp_path, tiny_generator_dir, monkeypatch):
     """scripts/gen_metrics.py --reference train: figures for choosing settings, without the test set."""
     import ganaug._data as data

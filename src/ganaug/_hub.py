@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import glob
 import json
+import math
 import os
 import re
 import shutil
@@ -751,6 +752,48 @@ def _metric_clashes(card_path: str | os.PathLike, name: str, recorded: dict[str,
                          f"replace that entry with --overwrite (overwrite=True).")
 
 
+# the Hub's structured evaluation results (model-index, shown on the model page), made from the ganaug_* entries. The
+# Hub keys a result by task and dataset, so each kind is one result whose metrics the entries' names tell apart:
+# the sample metrics (figure, its name there) of every ganaug_metrics entry, and every downstream entry's accuracy
+_INDEX_METRICS = (("fid_c", "FID-C (features of ganaug's reference classifier)"),
+                  ("fid_c_ratio", "FID-C / FID-C of real training vs test images"), ("precision", "precision (k=3)"),
+                  ("recall", "recall (k=3)"), ("class_consistency", "class consistency"),
+                  ("memorisation", "memorisation (share of near-copies of training images)"))
+_INDEX_TASKS = {"unconditional-image-generation": "ganaug sample metrics (scripts/gen_metrics.py)",
+                "image-classification": "ganaug downstream protocol: a CNN trained with the samples (scripts/evaluate.py)"}
+_INDEX_MODEL_NAME = "ganaug MNIST generator"  # model-index's name where the card has none
+
+
+def _set_model_index(data) -> None:
+    """Set ``data``'s (a ModelCardData) ``model-index`` from its ``ganaug_metrics`` and ``ganaug_downstream`` entries
+    (all test-set figures), replacing the results ganaug wrote before and keeping any other (a card's own)."""
+    from huggingface_hub import EvalResult
+
+    meta = data.to_dict()
+    own = [r for r in (data.eval_results or []) if r.task_name not in _INDEX_TASKS.values()]
+    test = dict(dataset_type="mnist", dataset_name="MNIST", dataset_split="test")
+
+    def number(v: Any) -> bool:
+        return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+
+    kind = "unconditional-image-generation"
+    results = [EvalResult(task_type=kind, task_name=_INDEX_TASKS[kind], metric_type=key, metric_name=f"{name}: {label}",
+                          metric_value=f[key], **test)
+               for name, f in (meta.get("ganaug_metrics") or {}).items() if isinstance(f, dict)
+               for key, label in _INDEX_METRICS if number(f.get(key))]
+    kind = "image-classification"
+    for name, e in (meta.get("ganaug_downstream") or {}).items():
+        if isinstance(e, dict) and number(e.get("accuracy_mean")):
+            n = len(e["seeds"]) if isinstance(e.get("seeds"), list) else 0
+            std = f", std {e['accuracy_std']}" if number(e.get("accuracy_std")) else ""
+            results.append(EvalResult(task_type=kind, task_name=_INDEX_TASKS[kind], metric_type="accuracy",
+                                      metric_name=f"{name}: test accuracy, mean of {n} seed{'' if n == 1 else 's'}{std}",
+                                      metric_value=e["accuracy_mean"], **test))
+    data.eval_results = own + results or None
+    if data.eval_results and not data.model_name:
+        data.model_name = _INDEX_MODEL_NAME
+
+
 def check_card_metrics(card_path: str | os.PathLike, name: str, figures: dict[str, Any], *,
                        overwrite: bool = False) -> None:
     """What ``update_card_metrics`` would refuse, found before the figures are measured: ``figures`` need hold only
@@ -798,6 +841,7 @@ def update_card_metrics(card_path: str | os.PathLike, name: str, figures: dict[s
            "100% by construction, not a measurement.\n" if na else "")
         + "\n" + "\n".join(rows) + "\n"
     )
+    _set_model_index(card.data)
     text = str(card)
     match = re.search(r"^## Evaluation\n.*?(?=^## |\Z)", text, flags=re.M | re.S)
     if match:  # the heading, its intro and its table are rebuilt; what the section says after the table is kept
@@ -887,6 +931,7 @@ def update_card_downstream(card_path: str | os.PathLike, rows: list[dict[str, An
                              "delete those entries from the card's ganaug_downstream metadata to replace them.")
 
     path, card, _ = _card_metadata(card_path, "ganaug_downstream", entries, check)
+    _set_model_index(card.data)
     text = str(card)
     _atomic_write(path, lambda tmp: Path(tmp).write_text(text))
     return entries
