@@ -290,8 +290,8 @@ def _main(argv: list[str] | None = None) -> int:
 
     teacher_sha256 = []  # each loaded once, before any run is claimed (a wrong path costs nothing)
     for t in a.teacher or []:
-        if _dry_run_refusal(t, "classifier") is not None:  # a smoke test's weights taken as a teacher
-            print(f"error: --teacher {_dry_run_refusal(t, 'classifier')}", file=sys.stderr)
+        if (why := _dry_run_refusal(t, "classifier")) is not None:  # a smoke test's weights taken as a teacher
+            print(f"error: --teacher {why}", file=sys.stderr)
             return 2
         try:
             load_classifier(t)
@@ -357,8 +357,8 @@ def _main(argv: list[str] | None = None) -> int:
             print(f"error: --min-confidence must be a probability in [0, 1) (0.9 is the usual filter), got "
                   f"{a.min_confidence}.", file=sys.stderr)
             return 2
-        if _dry_run_refusal(a.generator, "generator") is not None:  # its rows would stand for a generator
-            print(f"error: --generator {_dry_run_refusal(a.generator, 'generator')}", file=sys.stderr)
+        if (why := _dry_run_refusal(a.generator, "generator")) is not None:  # its rows would stand for a generator
+            print(f"error: --generator {why}", file=sys.stderr)
             return 2
         try:
             generator = load_generator(a.generator, revision=a.generator_revision)
@@ -378,8 +378,8 @@ def _main(argv: list[str] | None = None) -> int:
                   "class-conditional and its own labels are kept. Add --relabel (label its digits by the labeller) "
                   "or --min-confidence P (keep those the labeller confirms), or drop --labeller.", file=sys.stderr)
             return 2
-        if a.labeller is not None and _dry_run_refusal(a.labeller, "classifier") is not None:
-            print(f"error: --labeller {_dry_run_refusal(a.labeller, 'classifier')}", file=sys.stderr)
+        if (why := _dry_run_refusal(a.labeller, "classifier")) is not None:
+            print(f"error: --labeller {why}", file=sys.stderr)
             return 2
         if a.labeller is not None:
             try:

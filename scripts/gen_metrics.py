@@ -179,9 +179,8 @@ def _main(argv: list[str] | None = None) -> int:
             return 2
     from ganaug._hub import _dry_run_refusal
 
-    if (a.card or a.json) and _dry_run_refusal(a.generator, "generator") is not None:  # recorded as a model's figures
-        print(f"error: --generator {_dry_run_refusal(a.generator, 'generator')} (Drop --card and --json to print "
-              "its figures only.)", file=sys.stderr)
+    if (a.card or a.json) and (why := _dry_run_refusal(a.generator, "generator")) is not None:  # as a model's figures
+        print(f"error: --generator {why} (Drop --card and --json to print its figures only.)", file=sys.stderr)
         return 2
     if a.reference == "train" and 2 * a.num_samples > 60_000:
         print(f"error: --reference train needs 2 x --num-samples of the 60 000 training images (baseline and reference "

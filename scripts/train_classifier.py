@@ -245,8 +245,8 @@ def _main(argv: list[str] | None = None) -> int:
             return 2
     for flag, source, kind in (("--generator", a.generator, "generator"),
                                ("--filter-labeller", a.filter_labeller, "classifier")):
-        if _dry_run_refusal(source, kind) is not None:  # a smoke test's weights as the training data's source
-            print(f"error: {flag} {_dry_run_refusal(source, kind)}", file=sys.stderr)
+        if (why := _dry_run_refusal(source, kind)) is not None:  # a smoke test's weights as the training data's source
+            print(f"error: {flag} {why}", file=sys.stderr)
             return 2
     if dry_before:
         print(f"Note: {a.output_dir} holds a dry run's classifier (--dry-run): this run replaces it.")

@@ -481,8 +481,7 @@ RATIO_ARMS = ("gan", "gan+affine") + POOL_ARMS  # the arms that mix synthetic or
 # for another arm, scripts/evaluate.py for a command that runs none of those arms, and passes each arm its own
 ARM_OPTIONS = (
     (("generator", "generator_revision", "min_confidence", "truncation", "labeller", "generator_id", "relabel"),
-     SYNTHETIC_ARMS,
-     "how their synthetic samples are drawn and named"),
+     SYNTHETIC_ARMS, "how their synthetic samples are drawn and named"),
     (("teacher_id", "temperature"), KD_ARMS, "their teacher's name and softmax"),
     (("pool",), POOL_ARMS, "the size of their pool of GAN samples or augmented copies"),
     (("ratio",), RATIO_ARMS, "the fraction of synthetic or pool items in a batch"),
@@ -527,8 +526,8 @@ def eval_images(mnist, test, eval_set: str, exclude: torch.Tensor, subset_seed: 
 
 def protocol_run(*, arm: str, per_class: int, seed: int, subset_seed: int, steps: int, batch_size: int = BATCH_SIZE,
                  generator=None, generator_revision: str | None = None, generator_id: str = "default",
-                 min_confidence: float | None = None,
-                 truncation: float | None = None, labeller=None, relabel: bool = False, mnist=None, test=None,
+                 min_confidence: float | None = None, truncation: float | None = None, labeller=None,
+                 relabel: bool = False, mnist=None, test=None,
                  ratio: float = 0.5, eval_set: str = "test", synthetic_affine: bool = False,
                  teacher=None, teacher_id: str = "teacher", temperature: float = 3.0, pool: int = 10_000,
                  label_smoothing: float = 0.0, progress: bool = False) -> dict:
@@ -606,9 +605,9 @@ def protocol_run(*, arm: str, per_class: int, seed: int, subset_seed: int, steps
                          f"{pool_share(ratio, batch_size)} (the protocol's is 10 000), or a lower ratio.")
     check_label_smoothing(label_smoothing, arm in KD_ARMS)
     # options this arm would ignore: refused, so that a run is not recorded as made with settings it never used
-    passed = dict(generator=generator, generator_revision=generator_revision, min_confidence=min_confidence, truncation=truncation, labeller=labeller,
-                  generator_id=generator_id, relabel=relabel, teacher_id=teacher_id, temperature=temperature, pool=pool,
-                  ratio=ratio)
+    passed = dict(generator=generator, generator_revision=generator_revision, min_confidence=min_confidence,
+                  truncation=truncation, labeller=labeller, generator_id=generator_id, relabel=relabel,
+                  teacher_id=teacher_id, temperature=temperature, pool=pool, ratio=ratio)
     defaults = inspect.signature(protocol_run).parameters
     for names, arms, what in ARM_OPTIONS:
         unused = [n for n in names if not (passed[n] is defaults[n].default or isinstance(passed[n], (numbers.Real, str))
@@ -672,8 +671,8 @@ def protocol_run(*, arm: str, per_class: int, seed: int, subset_seed: int, steps
             [("labeller", labeller)] if arm in SYNTHETIC_ARMS and (min_confidence is not None or relabel
                                                                     or labeller is not None) else [])
         val_seen_by = []
-        for role, source in models:
-            rec = recorded_indices(source, revision=generator_revision if role == "generator" else None)  # None: trained on all 60 000 (the shipped models), or not recorded
+        for role, source in models:  # rec None: trained on all 60 000 (the shipped models), or not recorded
+            rec = recorded_indices(source, revision=generator_revision if role == "generator" else None)
             if (rec is None or bool(torch.isin(rec, val_idx).any())) and role not in val_seen_by:
                 val_seen_by.append(role)
     augment = None

@@ -1141,8 +1141,8 @@ def _distill(cfg: DistillConfig, *, progress: bool, card_template: str | None, s
         raise ValueError(f"--output-dir {str(cfg.output_dir)!r} needs the folder {str(out)!r}, but {str(file)!r} is a "
                          "file. Give another --output-dir.")
     _check_release_target(out / "generator", {"--teacher": cfg.teacher, "--init": cfg.init}, replace=cfg.overwrite)
-    if _dry_run_refusal(cfg.teacher, "generator") is not None:  # the student would copy a few steps' weights
-        raise ValueError(f"--teacher {_dry_run_refusal(cfg.teacher, 'generator')}")
+    if (why := _dry_run_refusal(cfg.teacher, "generator")) is not None:  # the student would copy a few steps' weights
+        raise ValueError(f"--teacher {why}")
     device = check_device(cfg.device)
     teacher = load_generator(cfg.teacher, revision=cfg.revision).to(device).eval()
     # which weights, whatever the name: a Hub branch moves, a folder is rewritten
