@@ -336,6 +336,14 @@ def _main(argv: list[str] | None = None) -> int:
         print(f"error: no model card at {a.card}; give the README.md that scripts/train_gan.py wrote "
               "(e.g. model_cards/default.md).", file=sys.stderr)
         return 2
+    if a.card is not None:  # read now, not after the runs
+        from ganaug._hub import _read_card
+
+        try:
+            _read_card(a.card)
+        except (OSError, ValueError) as e:
+            print(f"error: --card {e}", file=sys.stderr)
+            return 2
     if a.generator_revision is not None and (a.generator is None or not set(a.arms) & set(SYNTHETIC_ARMS)):
         print("error: --generator-revision pins the commit of the synthetic arms' Hub generator: give --generator "
               f"ORG/NAME and one of the arms {', '.join(SYNTHETIC_ARMS)} with it, or drop it.", file=sys.stderr)

@@ -255,6 +255,26 @@ def test_a_dry_run_generator_is_refused_where_its_figures_or_samples_would_stand
     assert card.read_text() == "---\nlicense: mit\n---\n# a card\n"
 
 
+def test_a_card_whose_metadata_huggingface_hub_cannot_read_is_named_before_any_run(tmp_path, capsys):
+    # a hand-edited model-index without task.type: gen_metrics.py said to pass ignore_metadata_errors=True (a Python
+    # argument), and evaluate.py --card trained every run before it failed on the card
+    from ganaug._hub import check_card_metrics
+
+    card = tmp_path / "README.md"
+    card.write_text("---\nlicense: mit\nmodel-index:\n- name: mine\n  results:\n  - task: {name: digits}\n"
+                    "    dataset: {type: mnist, name: MNIST}\n    metrics: [{type: accuracy, value: 0.9}]\n---\n# x\n")
+    before = card.read_text()
+    with pytest.raises(ValueError, match="cannot read the card's YAML metadata .*mend it and run again") as e:
+        check_card_metrics(card, "default", {"reference": "test"})
+    assert "ignore_metadata_errors" not in str(e.value) and "needs task.type" in str(e.value)
+    out = tmp_path / "e"
+    assert _script("evaluate").main(["--sizes", "10", "--arms", "real", "--seeds", "0", "1", "2", "--card", str(card),
+                                     "--output-dir", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: --card {card}: huggingface_hub cannot read") and err.count("\n") == 1, err[-500:]
+    assert not out.exists() and card.read_text() == before
+
+
 def test_bench_refuses_bad_input_in_one_line_and_names_its_generator(tmp_path, tiny_generator_dir,
                                                                     tiny_seed_generator_dir, monkeypatch, capsys):
     # --device foo / cuda without a GPU, a missing generator: tracebacks; an unconditional one failed after the whole

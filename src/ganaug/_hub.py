@@ -700,17 +700,35 @@ _METRIC_COLUMNS = (
 )
 
 
-def _card_metadata(card_path: str | os.PathLike, key: str, entries: dict[str, Any],
-                   check: Any = None) -> tuple[Path, Any, dict]:
-    """Load a model card and merge ``entries`` into its metadata's ``key`` (entries with other names are kept),
-    after ``check(recorded entries)`` if given (it raises to keep the card as it is). Returns the path, the card (not
-    yet written) and the merged entries."""
+def _read_card(card_path: str | os.PathLike) -> Any:
+    """The model card at ``card_path`` as huggingface_hub reads it (a ModelCard). A FileNotFoundError where there is
+    none; a ValueError that says what to mend where its metadata cannot be read (huggingface_hub's own error tells the
+    user to pass a Python argument)."""
     from huggingface_hub import ModelCard
 
     path = Path(card_path)
     if not path.is_file():
         raise FileNotFoundError(f"No model card at {path}; render one with scripts/train_gan.py first.")
-    card = ModelCard(path.read_text())
+    try:
+        return ModelCard(path.read_text())
+    except ValueError as e:
+        why = str(e).split(" Pass `ignore_metadata_errors")[0].rstrip(".")
+        raise ValueError(
+            f"{path}: huggingface_hub cannot read the card's YAML metadata ({why}); mend it and run again (the card is "
+            "unchanged)." + (" Each model-index result needs task.type, dataset.type and dataset.name, and metrics "
+                             "with type and value (https://github.com/huggingface/hub-docs/blob/main/modelcard.md). "
+                             "ganaug writes its own results there from ganaug_metrics and ganaug_downstream, so "
+                             "deleting model-index loses only results written by hand." if "model_index" in why else "")
+        ) from None
+
+
+def _card_metadata(card_path: str | os.PathLike, key: str, entries: dict[str, Any],
+                   check: Any = None) -> tuple[Path, Any, dict]:
+    """Load a model card and merge ``entries`` into its metadata's ``key`` (entries with other names are kept),
+    after ``check(recorded entries)`` if given (it raises to keep the card as it is). Returns the path, the card (not
+    yet written) and the merged entries."""
+    path = Path(card_path)
+    card = _read_card(path)
     before = card.data.to_dict().get(key) or {}
     if check is not None:
         check(before)
@@ -798,12 +816,7 @@ def check_card_metrics(card_path: str | os.PathLike, name: str, figures: dict[st
                        overwrite: bool = False) -> None:
     """What ``update_card_metrics`` would refuse, found before the figures are measured: ``figures`` need hold only
     the settings (``METRIC_SETTINGS``). Reads the card; writes nothing."""
-    from huggingface_hub import ModelCard
-
-    path = Path(card_path)
-    if not path.is_file():
-        raise FileNotFoundError(f"No model card at {path}; render one with scripts/train_gan.py first.")
-    _metric_clashes(card_path, name, ModelCard(path.read_text()).data.to_dict().get("ganaug_metrics") or {}, figures,
+    _metric_clashes(card_path, name, _read_card(card_path).data.to_dict().get("ganaug_metrics") or {}, figures,
                     overwrite)
 
 
