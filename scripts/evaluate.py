@@ -465,14 +465,14 @@ def _main(argv: list[str] | None = None) -> int:
         return out / "runs" / f"{arm}_{s}_{seed}_{tag}{'_val' if a.val else ''}{'_quick' if a.quick else ''}.json"
 
     jobs = [(s, arm, seed) for s in sizes for arm in a.arms for seed in seeds]
-    for path in sorted((out / "runs").glob("*.json")):  # the table reads them all: a stray file is said now
-        _read_run(path)
+    # the table reads them all: a stray file is said now (and read again for the table: other processes add runs)
+    found = {path: _read_run(path) for path in sorted((out / "runs").glob("*.json"))}
     # a finished run is reused by its file name, which leaves some settings out: check them in its row first
     stale = []
     for s, arm, seed in jobs:
         path = run_path(s, arm, seed)
-        if path.is_file():
-            diff = recorded_mismatches(_read_run(path), asked(s, arm))
+        if path in found:
+            diff = recorded_mismatches(found[path], asked(s, arm))
             if diff:
                 stale.append((path, diff))
     if stale:

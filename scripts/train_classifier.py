@@ -157,7 +157,7 @@ def _main(argv: list[str] | None = None) -> int:
 
     from ganaug._data import load_mnist
     from ganaug._device import check_device
-    from ganaug._hub import _atomic_write, _dry_run_record, _dry_run_refusal, _expand_home
+    from ganaug._hub import _atomic_write, _dry_run_record, _dry_run_refusal, _expand_home, _file_in_the_way
     from ganaug.evaluation import (STEPS, accuracy, augmented_samples, class_balanced_subset, eval_images, half_real,
                                    self_training_set, train_reference_classifier)
     from ganaug.training import check_indices, parse_indices
@@ -211,7 +211,7 @@ def _main(argv: list[str] | None = None) -> int:
     except ValueError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
-    bad = next((p for p in (out, *out.parents) if p.exists() and not p.is_dir()), None)
+    bad = _file_in_the_way(out)
     if bad is not None:  # else it trains fully, then fails to save
         print(f"error: --output-dir needs the folder {str(out)!r}, but {str(bad)!r} is a file. Give another "
               "--output-dir.", file=sys.stderr)

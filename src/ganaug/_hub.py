@@ -407,6 +407,11 @@ def _dry_run_refusal(source, kind: str) -> str | None:
             f"{kind}.")
 
 
+def _file_in_the_way(folder: Path) -> Path | None:
+    """The file at ``folder`` or at one of its parents, which would keep the folder from being made; None if none."""
+    return next((p for p in (folder, *folder.parents) if p.exists() and not p.is_dir()), None)
+
+
 def _same_file(a: Path, b: Path) -> bool:
     import filecmp
 

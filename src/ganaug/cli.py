@@ -56,7 +56,7 @@ def cmd_sample(a: argparse.Namespace) -> int:
     from PIL import Image
     from torchvision.utils import save_image
 
-    from ganaug._hub import _atomic_write, _expand_home
+    from ganaug._hub import _atomic_write, _expand_home, _file_in_the_way
     from ganaug._idx import export_mnist, idx_files, legacy_files
     from ganaug.datasets import _BYTES_PER_SAMPLE, SyntheticMNIST, _physical_memory
 
@@ -81,7 +81,7 @@ def cmd_sample(a: argparse.Namespace) -> int:
     raw = idx_files(a.idx_dir)["train"][0].parent if a.idx_dir else None
     for flag, folder in (("--out", out.parent), ("--idx-dir", raw)):
         # a place nothing can be written to is said before any digit is made, and before the grid is written
-        bad = next((p for p in ([folder, *folder.parents] if folder else []) if p.exists() and not p.is_dir()), None)
+        bad = _file_in_the_way(folder) if folder else None
         if bad is not None:
             raise ValueError(f"{flag} needs the folder {str(folder)!r}, but {str(bad)!r} is a file. "
                              f"Give another {flag}.")

@@ -360,7 +360,6 @@ class SyntheticMNIST(VisionDataset):
                 if num_samples < 1:
                     raise ValueError(f"class_counts sum to {num_samples}: ask for at least one digit.")
         self.num_samples = _positive_int("num_samples", num_samples)
-        _check_fits_in_memory(self.num_samples, prefetch=prefetch is True or isinstance(prefetch, np.bool_) and prefetch)
         self.device = check_device(device if device is not None else ("cuda" if torch.cuda.is_available() else "cpu"))
         if batch_size is None:
             batch_size = _default_batch_size(self.device)
@@ -377,6 +376,7 @@ class SyntheticMNIST(VisionDataset):
                            ("prefetch", prefetch), ("compile", compile)):
             if not isinstance(flag, (bool, np.bool_)):  # bf16="False" would be taken as True
                 raise ValueError(f"{name} must be True or False, got {flag!r}.")
+        _check_fits_in_memory(self.num_samples, prefetch=bool(prefetch))
         relabel = bool(relabel)
         self.class_counts = class_counts_from(self.num_samples, class_weights, class_counts, len(CLASSES))
         self.generator_source = "ganaug default" if generator is None else (

@@ -248,11 +248,10 @@ def recorded_indices(source, revision: str | None = None) -> torch.Tensor | None
     return None if indices is None else torch.as_tensor(indices, dtype=torch.long).flatten()
 
 
-def _trained_on_subset(what: str, source, idx: torch.Tensor, per_class: int, subset_seed: int,
-                       revision: str | None = None) -> bool:
-    """Whether ``source`` (at ``revision``) records training on images of ``idx`` only; a ValueError if it records
-    others."""
-    rec = recorded_indices(source, revision=revision)
+def _trained_on_subset(what: str, source, rec: torch.Tensor | None, idx: torch.Tensor, per_class: int,
+                       subset_seed: int) -> bool:
+    """Whether ``source``, whose recorded training indices are ``rec`` (``recorded_indices``), trained on images of
+    ``idx`` only; a ValueError if it records others."""
     if rec is None:
         return False
     outside = int((~torch.isin(rec, idx)).sum())
@@ -654,15 +653,24 @@ def protocol_run(*, arm: str, per_class: int, seed: int, subset_seed: int, steps
                       "trained on the subset (labeller= / teacher=) for a low-data result.", UserWarning, stacklevel=2)
     # a model that records its training subset must have seen this arm's subset only (train_gan.py --per-class N
     # --subset-seed S with another S would give a silent upper bound under a low-data name)
+    read: dict = {}  # each model's training.json read once (a Hub id's is a download), for the subset and val_seen_by
+
+    def indices(source, revision: str | None = None) -> torch.Tensor | None:
+        key = (id(source) if isinstance(source, nn.Module) else source, revision)
+        if key not in read:
+            read[key] = recorded_indices(source, revision=revision)
+        return read[key]
+
     on_subset = None
     if not full:
         if arm in KD_ARMS:
             for t in members:
-                _trained_on_subset("teacher", t, idx, per_class, subset_seed)
+                _trained_on_subset("teacher", t, indices(t), idx, per_class, subset_seed)
         if arm in SYNTHETIC_ARMS:
-            on_subset = _trained_on_subset("generator", generator, idx, per_class, subset_seed, generator_revision)
+            on_subset = _trained_on_subset("generator", generator, indices(generator, generator_revision), idx,
+                                           per_class, subset_seed)
             if min_confidence is not None or relabel or labeller is not None:
-                _trained_on_subset("labeller", labeller, idx, per_class, subset_seed)
+                _trained_on_subset("labeller", labeller, indices(labeller), idx, per_class, subset_seed)
     val_seen_by = None
     if eval_set == "val":  # validation images are training images: which models saw them (or may have)
         val_idx = validation_indices(len(mnist.targets), exclude, subset_seed)
@@ -672,7 +680,7 @@ def protocol_run(*, arm: str, per_class: int, seed: int, subset_seed: int, steps
                                                                     or labeller is not None) else [])
         val_seen_by = []
         for role, source in models:  # rec None: trained on all 60 000 (the shipped models), or not recorded
-            rec = recorded_indices(source, revision=generator_revision if role == "generator" else None)
+            rec = indices(source, generator_revision if role == "generator" else None)
             if (rec is None or bool(torch.isin(rec, val_idx).any())) and role not in val_seen_by:
                 val_seen_by.append(role)
     augment = None

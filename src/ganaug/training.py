@@ -26,7 +26,7 @@ from torch import nn
 from ganaug import __version__
 from ganaug._device import check_device, own_global_rng, seed_global_rng, to_device, warn_if_emulated_bf16
 from ganaug._hub import (CONFIG_NAME, TRAINING_NAME, WEIGHTS_NAME, _atomic_write, _clear_stale, _dry_run_record,
-                         _dry_run_refusal, _expand_home, _swap_in, _temp_prefix, _umask)
+                         _dry_run_refusal, _expand_home, _file_in_the_way, _swap_in, _temp_prefix, _umask)
 from ganaug.evaluation import random_affine, weights_sha256
 from ganaug.models import Discriminator, Generator, preset_config
 
@@ -1136,7 +1136,7 @@ def _distill(cfg: DistillConfig, *, progress: bool, card_template: str | None, s
         raise ValueError(f"init_revision={cfg.init_revision!r} pins init's Hub commit: give --init (a Hub repo id) too, "
                          "or drop --init-revision.")
     out = _expand_home(cfg.output_dir, "--output-dir")  # "--output-dir=~/run" (unexpanded by the shell) is $HOME/run
-    file = next((p for p in (out, *out.parents) if p.exists() and not p.is_dir()), None)
+    file = _file_in_the_way(out)
     if file is not None:  # found before the teacher loads, not when the release is written
         raise ValueError(f"--output-dir {str(cfg.output_dir)!r} needs the folder {str(out)!r}, but {str(file)!r} is a "
                          "file. Give another --output-dir.")
