@@ -27,6 +27,7 @@ class Args:
     repeats: int
     compile: bool
     generator: str | None
+    revision: str | None
 
 
 def parse(argv: list[str] | None = None) -> Args:
@@ -41,6 +42,7 @@ def parse(argv: list[str] | None = None) -> Args:
                    help="generator (folder or Hub id) timed first, its rows named by it, and used by the dataset and "
                         "loader sections, which need a class-conditional one (default: the one shipped in the "
                         "package, rows [shipped])")
+    p.add_argument("--revision", default=None, help="Hub branch, tag or commit of --generator (pin a commit)")
     return Args(**vars(p.parse_args(argv)))
 
 
@@ -70,6 +72,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from ganaug._device import check_device
     from ganaug.datasets import load_generator
+    from ganaug.evaluation import check_pin
     from ganaug.models import Generator, flops_per_image, preset_config
 
     bad = [f"{flag} {n}" for flag, values in (("--batch-sizes", a.batch_sizes), ("--repeats", [a.repeats]))
@@ -79,7 +82,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:  # before any timing: a wrong device or generator is said in one line
         dev = check_device(a.device)
-        shipped = load_generator(a.generator)
+        check_pin("--revision", a.revision, a.generator, "--generator")
+        shipped = load_generator(a.generator, revision=a.revision)
     except (OSError, ValueError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
@@ -91,7 +95,8 @@ def main(argv: list[str] | None = None) -> int:
               "loader sections build SyntheticMNIST from it without a labeller: give a class-conditional generator, "
               "or add --skip dataset loader.", file=sys.stderr)
         return 2
-    print(f"generator: {'the one shipped with ganaug' if a.generator is None else a.generator}")
+    print(f"generator: {'the one shipped with ganaug' if a.generator is None else a.generator}"
+          + (f" at revision {a.revision}" if a.revision is not None else ""))
     torch.set_flush_denormal(True)
     print(f"device {dev}, torch {torch.__version__}, threads {torch.get_num_threads()}")
     if dev.type == "cuda":

@@ -59,6 +59,7 @@ class Args:
     min_confidence: float | None
     truncation: float | None
     labeller: str | None
+    labeller_revision: str | None
     relabel: bool
     ratio: float
     val: bool
@@ -66,6 +67,7 @@ class Args:
     synthetic_affine: bool
     teacher: list[str] | None
     teacher_id: str | None
+    teacher_revision: list[str] | None
     temperature: float
     pool: int
     label_smoothing: float
@@ -93,6 +95,8 @@ def parse(argv: list[str] | None = None) -> Args:
     p.add_argument("--truncation", type=float, default=None,
                    help="latent truncation of the synthetic arms (default: the generator's config)")
     p.add_argument("--labeller", default=None, help="'reference' to label an unconditional generator's samples")
+    p.add_argument("--labeller-revision", default=None,
+                   help="Hub branch, tag or commit of --labeller (a Hub repo id; pin a commit)")
     p.add_argument("--relabel", action="store_true",
                    help="label a conditional generator's samples by the labeller (default: the reference classifier)")
     p.add_argument("--ratio", type=float, default=0.5,
@@ -109,6 +113,9 @@ def parse(argv: list[str] | None = None) -> Args:
                    help="the kd arms' teacher: classifier folders or Hub ids, their softmaxes averaged; for an arm, "
                         "train them on the subset only ('reference', trained on all 60 000, gives a bound)")
     p.add_argument("--teacher-id", default=None, help="name of the teacher in results (default: the folders' names)")
+    p.add_argument("--teacher-revision", nargs="+", default=None, metavar="REV",
+                   help="Hub branch, tag or commit of the --teacher Hub repo ids: one for all of them, or one per "
+                        "--teacher in its order ('-' for a folder or 'reference', which have none)")
     p.add_argument("--temperature", type=float, default=3.0, help="the teacher's softmax temperature")
     p.add_argument("--pool", type=int, default=10_000,
                    help="gan+kd and trivialaugment+kd: pool size (GAN samples or augmented copies), making --ratio "
@@ -198,13 +205,15 @@ def recorded_mismatches(row: dict, asked: dict) -> list[tuple[str, object, objec
 
 PATH_SETTINGS = ("generator_source", "labeller")
 PATH_LIST_SETTINGS = ("teacher_sources",)
-ABSENT_IS_NONE = ("generator_revision",)  # recorded only when given: a row without it drew from an unpinned generator
+# recorded only when given: a row without one loaded that model's default branch (unpinned)
+ABSENT_IS_NONE = ("generator_revision", "labeller_revision", "teacher_revisions")
 # the options behind each recorded setting, for messages
 SETTING_OPTIONS = {"subset_seed": "--subset-seed", "steps": "steps (--steps, or the protocol's per size)",
                    "generator_source": "--generator", "generator_revision": "--generator-revision",
                    "generator_sha256": "the generator's weights (sha256 of its model.safetensors)",
                    "min_confidence": "--min-confidence",
                    "truncation": "--truncation", "relabel": "--relabel", "labeller": "--labeller",
+                   "labeller_revision": "--labeller-revision", "teacher_revisions": "--teacher-revision",
                    "labeller_sha256": "the labeller's weights (sha256 of its model.safetensors)",
                    "teacher_sources": "--teacher", "teacher_sha256": "the teachers' weights (sha256 of their "
                    "model.safetensors)", "ratio": "--ratio", "label_smoothing": "--label-smoothing",
@@ -224,8 +233,8 @@ def main(argv: list[str] | None = None) -> int:
 
 def _main(argv: list[str] | None = None) -> int:
     from ganaug.evaluation import ARM_OPTIONS, BATCH_SIZE, KD_ARMS, POOL_ARMS, RATIO_ARMS, STEPS, \
-        SYNTHETIC_AFFINE_ARMS, SYNTHETIC_ARMS, class_balanced_subset, pool_share, protocol_run, recorded_indices, \
-        summarise, weights_sha256
+        SYNTHETIC_AFFINE_ARMS, SYNTHETIC_ARMS, check_pin, class_balanced_subset, pool_share, protocol_run, \
+        recorded_indices, summarise, weights_sha256
     from ganaug._hub import _dry_run_refusal
 
     a = parse(argv)
@@ -288,14 +297,23 @@ def _main(argv: list[str] | None = None) -> int:
     teacher_id = a.teacher_id or "+".join(Path(t).name for t in a.teacher or [])
     from ganaug.datasets import load_classifier
 
+    pins = [None if r == "-" else r for r in a.teacher_revision or ["-"]]  # one per teacher (None: not pinned)
+    if a.teacher is not None and len(pins) not in (1, len(a.teacher)):
+        print(f"error: --teacher-revision gives {len(pins)} revisions for {len(a.teacher)} --teacher classifiers: give "
+              "one for all of them, or one per --teacher in its order ('-' for a folder or 'reference').",
+              file=sys.stderr)
+        return 2
+    teacher_pins = pins * len(a.teacher) if a.teacher is not None and len(pins) == 1 else pins
+    teacher_pins = teacher_pins if any(r is not None for r in teacher_pins) else None  # as protocol_run records it
     teacher_sha256 = []  # each loaded once, before any run is claimed (a wrong path costs nothing)
-    for t in a.teacher or []:
+    for t, r in zip(a.teacher or [], teacher_pins or [None] * len(a.teacher or [])):
         if (why := _dry_run_refusal(t, "classifier")) is not None:  # a smoke test's weights taken as a teacher
             print(f"error: --teacher {why}", file=sys.stderr)
             return 2
         try:
-            load_classifier(t)
-            teacher_sha256.append(weights_sha256(t, kind="classifier"))
+            check_pin("--teacher-revision", r, t, "--teacher")
+            load_classifier(t, revision=r)
+            teacher_sha256.append(weights_sha256(t, kind="classifier", revision=r))
         except (OSError, ValueError) as e:
             print(f"error: --teacher {t}: {e}", file=sys.stderr)
             return 2
@@ -389,13 +407,14 @@ def _main(argv: list[str] | None = None) -> int:
         if (why := _dry_run_refusal(a.labeller, "classifier")) is not None:
             print(f"error: --labeller {why}", file=sys.stderr)
             return 2
-        if a.labeller is not None:
-            try:
-                load_classifier(a.labeller)
-            except (OSError, ValueError) as e:
-                print(f"error: --labeller {a.labeller}: {e}", file=sys.stderr)
-                return 2
-        labeller_sha256 = weights_sha256(a.labeller or "reference", kind="classifier")
+        try:
+            check_pin("--labeller-revision", a.labeller_revision, a.labeller, "--labeller")
+            if a.labeller is not None:
+                load_classifier(a.labeller, revision=a.labeller_revision)
+        except (OSError, ValueError) as e:
+            print(f"error: --labeller {a.labeller}: {e}" if a.labeller is not None else f"error: {e}", file=sys.stderr)
+            return 2
+        labeller_sha256 = weights_sha256(a.labeller or "reference", kind="classifier", revision=a.labeller_revision)
     import torch
     from tqdm.auto import tqdm
 
@@ -420,7 +439,9 @@ def _main(argv: list[str] | None = None) -> int:
                 "relabel": relabel if synthetic else None,
                 "labeller": (a.labeller or "reference") if labelled else None,
                 "labeller_sha256": labeller_sha256 if labelled else None,
+                "labeller_revision": a.labeller_revision if labelled else None,
                 "teacher_sources": list(a.teacher) if kd else None, "teacher_sha256": teacher_sha256 if kd else None,
+                "teacher_revisions": teacher_pins if kd else None,
                 # in the file name through :g formatting only (0.3 and 0.30000001 are one name)
                 "ratio": a.ratio if arm in RATIO_ARMS else None,
                 "label_smoothing": a.label_smoothing, "temperature": a.temperature if kd else None}
@@ -497,7 +518,8 @@ def _main(argv: list[str] | None = None) -> int:
         if path.is_file() or not _claim(path):
             continue  # resumable: finished runs are not recomputed; another process has this one
         try:
-            values = {**{n: getattr(a, n) for names, _, _ in ARM_OPTIONS for n in names}, "teacher_id": teacher_id}
+            values = {**{n: getattr(a, n) for names, _, _ in ARM_OPTIONS for n in names}, "teacher_id": teacher_id,
+                      "teacher_revision": teacher_pins}
             kw = {n: values[n] for names, arms, _ in ARM_OPTIONS if arm in arms for n in names}  # its own only
             if arm in KD_ARMS:
                 kw.update(teacher=a.teacher)

@@ -37,6 +37,7 @@ class Args:
     generator: str | None
     revision: str | None
     labeller: str | None
+    labeller_revision: str | None
     relabel: bool
     num_samples: int
     seed: int
@@ -55,6 +56,8 @@ def parse(argv: list[str] | None = None) -> Args:
     p.add_argument("--generator", default=None, help="folder or Hub repo id (default: the shipped generator)")
     p.add_argument("--revision", default=None, help="Hub branch, tag or commit of --generator (pin a commit)")
     p.add_argument("--labeller", default=None, help="'reference' for unconditional generators")
+    p.add_argument("--labeller-revision", default=None,
+                   help="Hub branch, tag or commit of --labeller (a Hub repo id; pin a commit)")
     p.add_argument("--relabel", action="store_true",
                    help="label a conditional generator's samples by the labeller (default: the reference classifier)")
     p.add_argument("--num-samples", type=int, default=10_000, help="generated digits measured")
@@ -186,6 +189,13 @@ def _main(argv: list[str] | None = None) -> int:
         print(f"error: --reference train needs 2 x --num-samples of the 60 000 training images (baseline and reference "
               f"apart); pass --num-samples 30000 or fewer, not {a.num_samples}.", file=sys.stderr)
         return 2
+    from ganaug.evaluation import check_pin
+
+    try:  # before the data loads (SyntheticMNIST refuses it too, in its arguments' names)
+        check_pin("--labeller-revision", a.labeller_revision, a.labeller, "--labeller")
+    except ValueError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
     bad_path = _check_paths(a)
     if bad_path:
         print(f"error: {bad_path}", file=sys.stderr)
@@ -206,7 +216,8 @@ def _main(argv: list[str] | None = None) -> int:
     clf = load_classifier()
     train = load_mnist(train=True)
     n = a.num_samples
-    syn = SyntheticMNIST(n, generator=a.generator, revision=a.revision, labeller=a.labeller, relabel=a.relabel, seed=a.seed,
+    syn = SyntheticMNIST(n, generator=a.generator, revision=a.revision, labeller=a.labeller,
+                         labeller_revision=a.labeller_revision, relabel=a.relabel, seed=a.seed,
                          min_confidence=a.min_confidence, truncation=a.truncation, device="cpu", bf16=a.bf16)
     # the measuring classifier labelled (relabel, unconditional) or filtered the samples: 100% by construction
     labelled_by_measurer = syn.relabel and _is_reference(a.labeller)
@@ -219,6 +230,7 @@ def _main(argv: list[str] | None = None) -> int:
         "relabel": syn.relabel, "reference": a.reference, "seed": a.seed,  # another seed draws other digits
         # the classifier that labelled or filtered the samples, where one did
         **({"labeller": a.labeller or "reference"} if syn.relabel or a.min_confidence is not None else {}),
+        **({"labeller_revision": a.labeller_revision} if a.labeller_revision is not None else {}),
     }
     if a.card:  # an entry measured otherwise is refused now, before the figures are computed (and again on writing)
         from ganaug._hub import check_card_metrics
@@ -259,7 +271,7 @@ def _main(argv: list[str] | None = None) -> int:
         "memorisation": mem, "memorisation_threshold": thr,
         "acceptance_rate": syn.acceptance_rate, "min_confidence": a.min_confidence,
         "truncation": syn.truncation, "bf16": a.bf16, "relabel": syn.relabel, "reference": a.reference,
-        **({"labeller": settings["labeller"]} if "labeller" in settings else {}), "seed": a.seed,
+        **{k: settings[k] for k in ("labeller", "labeller_revision") if k in settings}, "seed": a.seed,
     }
     print(f"[{a.name}] {n} samples, truncation {syn.truncation}{', bf16' if a.bf16 else ''}")
     print(f"  FID-C(generated, {ref_name}) {fid_gen:.3f}   FID-C(real train, {ref_name}) {fid_real:.3f}   "

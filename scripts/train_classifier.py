@@ -62,9 +62,11 @@ class Args:
     seed: int
     device: str
     generator: str | None
+    generator_revision: str | None
     augmented: bool
     synthetic: int | None
     filter_labeller: str | None
+    filter_labeller_revision: str | None
     min_confidence: float | None
     val: bool
     output_dir: str
@@ -95,6 +97,8 @@ def parse(argv: list[str] | None = None) -> Args:
     p.add_argument("--generator", default=None,
                    help="add samples of this class-conditional generator (folder or Hub repo id), with the labels they "
                         "were drawn for; for a labeller, one trained on the same subset only")
+    p.add_argument("--generator-revision", default=None,
+                   help="Hub branch, tag or commit of --generator (a Hub repo id; pin a commit)")
     p.add_argument("--augmented", action="store_true",
                    help="add TrivialAugmentWide copies of the training images instead of a generator's samples (the "
                         "no-GAN control; --synthetic, --filter-labeller and --min-confidence apply as to --generator)")
@@ -105,6 +109,8 @@ def parse(argv: list[str] | None = None) -> Args:
     p.add_argument("--filter-labeller", default=None,
                    help="with --generator or --augmented: keep only samples to which this classifier (folder or Hub "
                         "repo id) gives at least --min-confidence for their class (SyntheticMNIST's filter)")
+    p.add_argument("--filter-labeller-revision", default=None,
+                   help="Hub branch, tag or commit of --filter-labeller (a Hub repo id; pin a commit)")
     p.add_argument("--min-confidence", type=float, default=None,
                    help=f"the --filter-labeller threshold (default: {MIN_CONFIDENCE})")
     p.add_argument("--val", action="store_true",
@@ -134,7 +140,8 @@ def main(argv: list[str] | None = None) -> int:
         return 1
 
 
-def _trained_on(what: str, source: str, subset: torch.Tensor) -> tuple[torch.Tensor | None, str | None]:
+def _trained_on(what: str, source: str, subset: torch.Tensor, revision: str | None = None,
+                ) -> tuple[torch.Tensor | None, str | None]:
     """(the training indices ``subset`` followed by those that ``source``, the --generator or --filter-labeller,
     records beyond them, None), or (None, why) where it records no subset: 'reference', the shipped models, one
     trained on all 60 000 or on what its folder does not say."""
@@ -144,7 +151,7 @@ def _trained_on(what: str, source: str, subset: torch.Tensor) -> tuple[torch.Ten
 
     if source == "reference":
         return None, f"the {what} 'reference' was trained on all 60 000 images"
-    rec = recorded_indices(source)
+    rec = recorded_indices(source, revision=revision)
     if rec is None:
         return None, (f"the {what} {source!r} records no training subset (no indices in a training.json), so it is "
                       "taken to have seen all 60 000 images")
@@ -158,8 +165,8 @@ def _main(argv: list[str] | None = None) -> int:
     from ganaug._data import load_mnist
     from ganaug._device import check_device
     from ganaug._hub import _atomic_write, _dry_run_record, _dry_run_refusal, _expand_home, _file_in_the_way
-    from ganaug.evaluation import (STEPS, accuracy, augmented_samples, class_balanced_subset, eval_images, half_real,
-                                   self_training_set, train_reference_classifier)
+    from ganaug.evaluation import (STEPS, accuracy, augmented_samples, check_pin, class_balanced_subset, eval_images,
+                                   half_real, self_training_set, train_reference_classifier)
     from ganaug.training import check_indices, parse_indices
 
     if a.indices and a.per_class:
@@ -176,6 +183,12 @@ def _main(argv: list[str] | None = None) -> int:
     if a.min_confidence is not None and a.filter_labeller is None:  # else it would be ignored
         print("error: --min-confidence is the --filter-labeller threshold; give --filter-labeller (with --generator "
               "or --augmented) too, or drop --min-confidence.", file=sys.stderr)
+        return 2
+    try:  # a revision of a model that is not given, or not on the Hub, would be ignored
+        check_pin("--generator-revision", a.generator_revision, a.generator, "--generator")
+        check_pin("--filter-labeller-revision", a.filter_labeller_revision, a.filter_labeller, "--filter-labeller")
+    except ValueError as e:
+        print(f"error: {e}", file=sys.stderr)
         return 2
     synthetic = SYNTHETIC if a.synthetic is None else a.synthetic
     min_confidence = MIN_CONFIDENCE if a.min_confidence is None else a.min_confidence
@@ -234,7 +247,7 @@ def _main(argv: list[str] | None = None) -> int:
         from ganaug.datasets import load_generator
 
         try:
-            conditional = load_generator(a.generator).conditional
+            conditional = load_generator(a.generator, revision=a.generator_revision).conditional
         except (OSError, ValueError) as e:
             print(f"error: --generator {a.generator}: {e}", file=sys.stderr)
             return 2
@@ -273,7 +286,8 @@ def _main(argv: list[str] | None = None) -> int:
         try:
             x, y, acceptance = self_training_set(x, y, a.generator, synthetic=synthetic, seed=a.seed,
                                                  filter_labeller=a.filter_labeller, min_confidence=min_confidence,
-                                                 device=a.device)
+                                                 device=a.device, generator_revision=a.generator_revision,
+                                                 filter_labeller_revision=a.filter_labeller_revision)
         except (OSError, ValueError) as e:
             print(f"error: --generator / --filter-labeller: {e}", file=sys.stderr)
             return 2
@@ -281,7 +295,7 @@ def _main(argv: list[str] | None = None) -> int:
         try:
             xs, ys, acceptance = augmented_samples(x, y, synthetic=synthetic, seed=a.seed,
                                                    filter_labeller=a.filter_labeller, min_confidence=min_confidence,
-                                                   device=a.device)
+                                                   device=a.device, filter_labeller_revision=a.filter_labeller_revision)
         except (OSError, ValueError) as e:  # an unmet filter (RuntimeError) is main's: a failed run, exit 1
             print(f"error: --augmented / --filter-labeller: {e}", file=sys.stderr)
             return 2
@@ -290,9 +304,10 @@ def _main(argv: list[str] | None = None) -> int:
     # too record one (scripts/evaluate.py takes a recorded subset as the classifier's whole training data)
     # (--val still leaves out the subset alone, as scripts/evaluate.py --val does)
     learnt, omitted = seen, None
-    for what, source in (("generator", a.generator), ("filter labeller", a.filter_labeller)):
+    for what, source, revision in (("generator", a.generator, a.generator_revision),
+                                   ("filter labeller", a.filter_labeller, a.filter_labeller_revision)):
         if source is not None and omitted is None and len(seen) < len(train.targets):
-            learnt, omitted = _trained_on(what, source, learnt)
+            learnt, omitted = _trained_on(what, source, learnt, revision)
     per_class = a.per_class if chosen is None else n_real // 10  # the protocol's steps for a set of this size
     steps = a.steps if a.steps is not None else (
         STEPS.get(per_class, 1000) if per_class is not None else (a.epochs or 5) * (len(x) // a.batch_size))
@@ -322,6 +337,10 @@ def _main(argv: list[str] | None = None) -> int:
             **({} if a.generator is None and not a.augmented else
                {"generator": a.generator, "augmented": a.augmented, "synthetic": synthetic,
                 "filter_labeller": a.filter_labeller,
+                # the Hub commits the two were loaded at, where pinned
+                **({"generator_revision": a.generator_revision} if a.generator_revision is not None else {}),
+                **({"filter_labeller_revision": a.filter_labeller_revision}
+                   if a.filter_labeller_revision is not None else {}),
                 "min_confidence": min_confidence if a.filter_labeller else None, "acceptance": acceptance})}
     # through a temporary file: a failed or interrupted write leaves no half-written training.json
     _atomic_write(out / "training.json", lambda tmp: Path(tmp).write_text(json.dumps(info, indent=2)))

@@ -994,9 +994,11 @@ def test_evaluate_refuses_options_its_arms_ignore(tmp_path, tiny_generator_dir, 
             (small + ["--arms", "real", "affine", "--labeller", "reference"], "--labeller applies to"),
             (small + ["--arms", "real", "affine", "--generator-id", "mine"], "--generator-id applies to"),
             (small + ["--arms", "real", "--temperature", "2"], "--temperature applies to the kd, gan+kd, "
-                                                               "trivialaugment+kd arms only (their teacher's name "
-                                                               "and softmax)"),
+                                                               "trivialaugment+kd arms only (their teacher's name, "
+                                                               "Hub commits and softmax)"),
             (small + ["--arms", "real", "--teacher-id", "t"], "--teacher-id applies to the kd"),
+            (small + ["--arms", "real", "--teacher-revision", "v1"], "--teacher-revision applies to the kd"),
+            (small + ["--arms", "real", "affine", "--labeller-revision", "v1"], "--labeller-revision applies to"),
             (small + ["--arms", "kd", "--teacher", str(tmp_path / "lab"), "--pool", "40"],
              "--pool applies to the gan+kd, trivialaugment+kd arms only (the size of their pool of GAN samples or "
              "augmented copies), and --arms kd has none of them"),
@@ -1211,3 +1213,74 @@ def test_the_demo_trains_both_arms_on_whole_batches(monkeypatch, capsys):
     ganaug.evaluation.run_demo(per_class=1, steps=1, ratio=0.5, device="cpu")
     assert sizes[10] == [10] and sizes[20] == [20]
     assert "batches of 10 (real only) and 20 (real + synthetic (ratio 0.5))" in capsys.readouterr().out
+
+
+def test_protocol_run_loads_checks_and_records_pinned_labellers_and_teachers(mnist_train, tiny_generator_dir,
+                                                                            tmp_path, monkeypatch):
+    # labeller_revision and teacher_revision, as generator_revision: each model is loaded, checked against the subset
+    # and hashed at its pinned commit, and the row records the pin. The fake Hub's org/clf holds a classifier trained
+    # on the 7-per-class subset on branch v1, and another one, recording no subset (all 60 000), on main
+    import hashlib
+
+    import huggingface_hub
+
+    import ganaug._hub
+    from ganaug.evaluation import class_balanced_subset, table_labels
+    from ganaug.models import Classifier
+
+    branches = {}
+    for rev, seed, indices in (("v1", 1, class_balanced_subset(mnist_train.targets, 7, 0).tolist()), ("main", 2, None)):
+        torch.manual_seed(seed)
+        folder = tmp_path / rev
+        Classifier(width=4).save_pretrained(folder)
+        if indices is not None:
+            (folder / "training.json").write_text(json.dumps({"indices": indices}))
+        branches[rev] = folder
+    seen = []
+
+    def download(repo_id, filename, revision=None, **kw):
+        from huggingface_hub.errors import EntryNotFoundError
+
+        seen.append((repo_id, filename, revision))
+        file = branches[revision or "main"] / filename
+        if repo_id != "org/clf" or not file.is_file():
+            raise EntryNotFoundError(f"{repo_id}@{revision} has no {filename}")
+        return str(file)
+
+    monkeypatch.setattr(huggingface_hub, "hf_hub_download", download)
+    monkeypatch.setattr(ganaug._hub, "_endpoint_reachable", lambda: True)
+    sha = {rev: hashlib.sha256((f / "model.safetensors").read_bytes()).hexdigest() for rev, f in branches.items()}
+    kw = dict(per_class=7, seed=0, subset_seed=0, steps=1, mnist=mnist_train, eval_set="val")
+    row = protocol_run(arm="tstr", generator=tiny_generator_dir, labeller="org/clf", labeller_revision="v1",
+                       min_confidence=0.0, **kw)  # the filter keeps every sample of the untrained labeller
+    assert (row["labeller"], row["labeller_revision"], row["labeller_sha256"]) == ("org/clf", "v1", sha["v1"]), row
+    assert row["val_seen_by"] == ["generator"], row  # v1 saw the subset only; the tiny generator records none
+    assert ("org/clf", "training.json", "v1") in seen and ("org/clf", "model.safetensors", "v1") in seen
+    unpinned = protocol_run(arm="tstr", generator=tiny_generator_dir, labeller="org/clf", min_confidence=0.0, **kw)
+    assert "labeller_revision" not in unpinned and unpinned["labeller_sha256"] == sha["main"]
+    assert unpinned["val_seen_by"] == ["generator", "labeller"]  # main records no subset: it may have seen them
+    labels = table_labels([row, unpinned])
+    assert labels[0] != labels[1] and "labeller revision v1" in labels[0] and "labeller unpinned" in labels[1], labels
+    # teachers: one revision for every one, or one per teacher (None: not pinned)
+    t = dict(kw, teacher_id="clf")
+    row = protocol_run(arm="kd", teacher=["org/clf", "org/clf"], teacher_revision="v1", **t)
+    assert row["teacher_revisions"] == ["v1", "v1"] and row["teacher_sha256"] == [sha["v1"]] * 2, row
+    assert row["val_seen_by"] == [], row
+    row = protocol_run(arm="kd", teacher=["org/clf", "org/clf"], teacher_revision=["v1", None], **t)
+    assert row["teacher_revisions"] == ["v1", None] and row["teacher_sha256"] == [sha["v1"], sha["main"]], row
+    assert "teacher_revisions" not in protocol_run(arm="kd", teacher="org/clf", **t)
+    # a pin where there is nothing to pin, or one that does not fit the teachers: refused before any work
+    for call, words in ((dict(arm="tstr", generator=tiny_generator_dir, relabel=True, labeller_revision="v1"),
+                         "labeller_revision='v1' pins a Hub repo's commit, but labeller is not given"),
+                        (dict(arm="tstr", generator=tiny_generator_dir, relabel=True, labeller="reference",
+                              labeller_revision="v1"), "but labeller is 'reference', the classifier shipped"),
+                        (dict(arm="tstr", generator=tiny_generator_dir, relabel=True, labeller=str(branches["v1"]),
+                              labeller_revision="v1"), "but labeller is the local folder"),
+                        (dict(arm="kd", teacher=["org/clf", "reference"], teacher_revision="v1", teacher_id="x"),
+                         "teacher_revision='v1' pins a Hub repo's commit, but teacher is 'reference'"),
+                        (dict(arm="kd", teacher=["org/clf", "org/clf"], teacher_revision=["v1"], teacher_id="x"),
+                         r"one per teacher \(None for one not pinned\): got \['v1'\] for 2 teacher"),
+                        (dict(arm="real", labeller_revision="v1"), "labeller_revision applies to the gan"),
+                        (dict(arm="real", teacher_revision="v1"), "teacher_revision applies to the kd")):
+        with pytest.raises(ValueError, match=words):
+            protocol_run(**call, **kw)

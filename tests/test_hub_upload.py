@@ -67,6 +67,32 @@ print("REPORT " + json.dumps(report))
 """
 
 
+# Runs in a subprocess too: org/clf holds a classifier on main that records no training subset, and on branch v1
+# another one whose training.json records the 2-per-class subset (subset seed 0) that train_gan.py --per-class 2 uses
+CLF_PUSHER = r"""
+import json, sys
+from pathlib import Path
+import torch
+from huggingface_hub import HfApi
+from ganaug._data import load_mnist
+from ganaug.evaluation import class_balanced_subset
+from ganaug.models import Classifier
+
+torch.set_num_threads(1)
+out = Path(sys.argv[1])
+torch.manual_seed(1)
+Classifier(width=4).push_to_hub("org/clf", commit_message="main: a classifier that records no subset")
+torch.manual_seed(2)
+Classifier(width=4).save_pretrained(out / "clf-v1")
+indices = class_balanced_subset(load_mnist(train=True).targets, 2, 0).tolist()
+(out / "clf-v1" / "training.json").write_text(json.dumps({"indices": indices}))
+api = HfApi()
+api.create_branch("org/clf", branch="v1")
+api.upload_folder(folder_path=str(out / "clf-v1"), repo_id="org/clf", revision="v1", commit_message="v1: a subset's")
+print("PUSHED")
+"""
+
+
 class TreeHub(UploadHub):
     """``UploadHub`` that also lists a revision's files (GET /api/models/{repo}/tree/{rev}, as the Hub does): the
     listing ``upload_folder(delete_patterns=...)`` reads, with which push_to_hub removes a release's training.json."""
@@ -136,6 +162,12 @@ def uploaded(tmp_path_factory):
         assert done.returncode == 0, f"train_gan.py --push-to-hub failed\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
         script_requests = hub.requests[len(mixin_requests):]
         script_stdout = done.stdout
+
+        script = base / "clf_pusher.py"
+        script.write_text(CLF_PUSHER)
+        done = subprocess.run([sys.executable, str(script), str(base)], env=env, capture_output=True, text=True,
+                              timeout=CLIENT_TIMEOUT)
+        assert done.returncode == 0 and "PUSHED" in done.stdout, f"{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
 
     server = Olah(cli, mirrors, base)
     try:
@@ -254,6 +286,52 @@ def test_evaluate_checks_and_records_a_pinned_hub_generator_at_its_revision(uplo
     assert done.returncode == 2 and "at revision v1 was trained on 20 MNIST training images" in done.stderr, \
         done.stderr[-3000:]
     assert not Path(str(out) + "-s1").exists()
+
+
+def test_scripts_load_check_and_record_pinned_hub_classifiers_at_their_revision(uploaded):
+    # evaluate.py --labeller-revision / --teacher-revision, train_classifier.py --generator-revision /
+    # --filter-labeller-revision and gen_metrics.py --labeller-revision, against the Hub (olah). org/clf's v1 records
+    # the 2-per-class subset and main records none, so only the pinned loads make the subset checks come out clean
+    import hashlib
+
+    env = _client_env(uploaded["olah"].endpoint, uploaded["base"] / "hf-home-pins", offline=False)
+    v1 = hashlib.sha256((uploaded["base"] / "clf-v1" / "model.safetensors").read_bytes()).hexdigest()
+    out = uploaded["base"] / "eval-pins"
+    cmd = [sys.executable, str(ROOT / "scripts" / "evaluate.py"), "--arms", "tstr", "kd", "--sizes", "7", "--seeds",
+           "0", "--steps", "2", "--val", "--generator", "org/trained", "--generator-revision", "v1", "--generator-id",
+           "trained", "--labeller", "org/clf", "--min-confidence", "0", "--teacher", "org/clf", "--teacher-id", "clf",
+           "--output-dir", str(out)]
+    done = subprocess.run(cmd + ["--labeller-revision", "v1", "--teacher-revision", "v1"], env=env,
+                          capture_output=True, text=True, timeout=CLIENT_TIMEOUT)
+    assert done.returncode == 0, done.stderr[-3000:]
+    tstr = json.loads((out / "runs" / "tstr_7_0_trained_s2_val.json").read_text())
+    assert (tstr["labeller"], tstr["labeller_revision"], tstr["labeller_sha256"]) == ("org/clf", "v1", v1), tstr
+    assert tstr["val_seen_by"] == [], tstr  # the generator and the labeller at v1 saw the subset only
+    kd = json.loads((out / "runs" / "kd_7_0_none_tclf_s2_val.json").read_text())
+    assert (kd["teacher_revisions"], kd["teacher_sha256"], kd["val_seen_by"]) == (["v1"], [v1], []), kd
+    # the same command unpinned loads main, other weights: the finished runs are not reused for it
+    done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=CLIENT_TIMEOUT)
+    assert done.returncode == 2 and "--labeller-revision recorded 'v1', asked None" in done.stderr \
+        and "--teacher-revision recorded ['v1'], asked None" in done.stderr, done.stderr[-3000:]
+
+    clf = uploaded["base"] / "clf-pinned"
+    cmd = [sys.executable, str(ROOT / "scripts" / "train_classifier.py"), "--per-class", "2", "--steps", "2", "--val",
+           "--generator", "org/trained", "--generator-revision", "v1", "--synthetic", "20", "--filter-labeller",
+           "org/clf", "--filter-labeller-revision", "v1", "--min-confidence", "0.01", "--output-dir", str(clf)]
+    done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=CLIENT_TIMEOUT)
+    assert done.returncode == 0, done.stderr[-3000:]
+    info = json.loads((clf / "training.json").read_text())
+    assert (info["generator_revision"], info["filter_labeller_revision"]) == ("v1", "v1"), info
+    assert len(info["indices"]) == 20 and "indices_omitted" not in info, info  # both pinned models saw the subset only
+
+    metrics = uploaded["base"] / "pinned-metrics.json"
+    done = subprocess.run([sys.executable, str(ROOT / "scripts" / "gen_metrics.py"), "--generator", "org/trained",
+                           "--revision", "v1", "--labeller", "org/clf", "--labeller-revision", "v1", "--min-confidence",
+                           "0.01", "--num-samples", "20", "--json", str(metrics)],
+                          env=env, capture_output=True, text=True, timeout=CLIENT_TIMEOUT)
+    assert done.returncode == 0, done.stderr[-3000:]
+    figures = json.loads(metrics.read_text())
+    assert (figures["labeller"], figures["labeller_revision"]) == ("org/clf", "v1"), figures
 
 
 class _FakeHub:

@@ -121,6 +121,22 @@ def test_card_figures_are_also_the_hubs_model_index(tmp_path):
         {"type": "accuracy", "value": 0.97, "name": "tstr [v6], all 60 000: test accuracy, mean of 2 seeds, std 0.0"}]
     assert results["image-to-text"]["metrics"] == [{"type": "bleu", "value": 0.3}]
     assert len(ModelCard(card.read_text()).data.eval_results) == 7
+    # a card written before the writers kept model-index (model_cards/seed.md, the history cards): rebuilt from the
+    # entries it records, the rest left as written; again, it changes nothing
+    from ganaug._hub import refresh_model_index
+
+    text = card.read_text()
+    start = text.index("model-index:\n")
+    end = text.index("\n---\n", start)
+    old, body = text[:start] + text[end + 1:], text[end + 5:]
+    card.write_text(old)
+    assert "model-index" not in old and "image-to-text" not in old
+    assert refresh_model_index(card) == 6  # the card's own result went with its model-index
+    again = card.read_text()
+    assert refresh_model_index(card) == 6 and card.read_text() == again
+    index = yaml.safe_load(again.split("---")[1])["model-index"]
+    assert again.endswith(body) and {m["type"] for r in index[0]["results"] for m in r["metrics"]} == {
+        "fid_c", "fid_c_ratio", "precision", "recall", "memorisation", "accuracy"}
 
 
 def test_gen_metrics_reference_train_keeps_the_test_set_out(tmp_path, tiny_generator_dir, monkeypatch):
@@ -239,8 +255,11 @@ def test_metrics_refuse_inputs_that_would_give_plausible_wrong_figures(tiny_clas
 
     from ganaug.metrics import extract_features
 
-    imgs = torch.rand(40, 1, 28, 28)
-    with pytest.raises(ValueError, match=r"floats from -0.99.*\(x \+ 1\) / 2"):  # tanh-range images were measured as is
+    # drawn apart from the global RNG: its state depends on the tests run before, and about 1 draw in 120 has a
+    # minimum that {:g} prints as -1 (seen 2026-12-07)
+    imgs = torch.rand(40, 1, 28, 28, generator=torch.Generator().manual_seed(0))
+    # tanh-range images were measured as is
+    with pytest.raises(ValueError, match=r"floats from -0\.99\d* to .*\(x \+ 1\) / 2"):
         fid_c(tiny_classifier, imgs * 2 - 1, imgs)
     bad = imgs.clone()
     bad[3, 0, 5, 5] = float("nan")

@@ -288,6 +288,10 @@ def test_bench_refuses_bad_input_in_one_line_and_names_its_generator(tmp_path, t
     for extra, words in ((["--device", "foo"], "error: device 'foo' is not a device torch knows"),
                          (["--device", "cuda"], "error: device 'cuda' was asked for, but this torch sees no CUDA GPU"),
                          (["--generator", str(tmp_path / "nope")], f"error: No folder at {str(tmp_path / 'nope')!r}"),
+                         (["--revision", "v1"], "error: --revision 'v1' pins a Hub repo's commit, but --generator is "
+                                                "not given"),  # it would time the shipped generator, unpinned
+                         (["--generator", str(tiny_generator_dir), "--revision", "v1"],
+                          "error: --revision 'v1' pins a Hub repo's commit, but --generator is the local folder"),
                          (["--repeats", "0"], "error: --batch-sizes and --repeats must be at least 1, got --repeats 0"),
                          (["--batch-sizes", "0", "8"], "error: --batch-sizes and --repeats must be at least 1, got "
                                                     "--batch-sizes 0."),

@@ -111,7 +111,14 @@ def test_refuses_ignored_options_and_records_the_batch_it_trained_on(tmp_path, t
     for extra, words in ((["--min-confidence", "0.5"], "--min-confidence is the --filter-labeller threshold"),
                          (["--synthetic", "7"], "--synthetic counts added samples; give --generator or --augmented"),
                          (["--generator", str(tiny_generator_dir), "--min-confidence", "0.5"],
-                          "give --filter-labeller")):
+                          "give --filter-labeller"),
+                         # a Hub revision of a model that is not given, or of a local folder, would be ignored
+                         (["--generator-revision", "v1"], "--generator-revision 'v1' pins a Hub repo's commit, but "
+                                                          "--generator is not given"),
+                         (["--generator", str(tiny_generator_dir), "--generator-revision", "v1"],
+                          "but --generator is the local folder"),
+                         (["--augmented", "--filter-labeller", "reference", "--filter-labeller-revision", "v1"],
+                          "but --filter-labeller is 'reference', the classifier shipped with ganaug")):
         assert main(BASE + extra + ["--output-dir", str(tmp_path / "x")]) == 2
         err = capsys.readouterr().err
         assert err.startswith("error: ") and words in err and not (tmp_path / "x").exists(), err[-500:]

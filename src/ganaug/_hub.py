@@ -747,6 +747,7 @@ _MISSING = object()  # a setting an entry does not record (written before the se
 # how a card entry's figures were measured (gen_metrics.py's settings): an entry is replaced by figures measured
 # the same way (a re-measure) without more ado, by others only when asked to (overwrite)
 METRIC_SETTINGS = ("generator_source", "generator_revision", "truncation", "min_confidence", "relabel", "labeller",
+                   "labeller_revision",
                    "bf16", "num_samples", "reference", "seed")
 
 
@@ -817,6 +818,18 @@ def _set_model_index(data) -> None:
         data.model_name = _INDEX_MODEL_NAME
 
 
+def refresh_model_index(card_path: str | os.PathLike) -> int:
+    """Rebuild a model card's ``model-index`` from the ``ganaug_metrics`` and ``ganaug_downstream`` entries it records
+    (as the card writers do on every write), for a card written before they did; the rest of the card is unchanged.
+    Returns the number of metrics the index holds."""
+    path = Path(card_path)
+    card = _read_card(path)
+    _set_model_index(card.data)
+    text = str(card)
+    _atomic_write(path, lambda tmp: Path(tmp).write_text(text))
+    return len(card.data.eval_results or [])  # one EvalResult per metric
+
+
 def check_card_metrics(card_path: str | os.PathLike, name: str, figures: dict[str, Any], *,
                        overwrite: bool = False) -> None:
     """What ``update_card_metrics`` would refuse, found before the figures are measured: ``figures`` need hold only
@@ -878,9 +891,9 @@ def update_card_metrics(card_path: str | os.PathLike, name: str, figures: dict[s
 
 # how a synthetic arm's samples were drawn: recorded in its card entry (protocol_run's row fields)
 DOWNSTREAM_SAMPLING = ("generator_source", "generator_revision", "truncation", "min_confidence", "relabel", "labeller",
-                       "synthetic_affine", "generator_trained_on_subset")
+                       "labeller_revision", "synthetic_affine", "generator_trained_on_subset")
 # how any arm's run was made, beside its name: which subset of the training set, and (distillation) which teachers
-DOWNSTREAM_RUN = ("subset_seed", "teacher_sources", "teacher_sha256")
+DOWNSTREAM_RUN = ("subset_seed", "teacher_sources", "teacher_sha256", "teacher_revisions")
 
 
 def update_card_downstream(card_path: str | os.PathLike, rows: list[dict[str, Any]]) -> dict[str, Any]:

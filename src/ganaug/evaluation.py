@@ -248,6 +248,24 @@ def recorded_indices(source, revision: str | None = None) -> torch.Tensor | None
     return None if indices is None else torch.as_tensor(indices, dtype=torch.long).flatten()
 
 
+def check_pin(option: str, revision: str | None, source, what: str) -> None:
+    """Refuse ``revision`` (given as ``option``) for a ``source`` that is no Hub repo id: None or "reference" (a model
+    shipped with ganaug), a local folder or a model object, whose weights have no Hub commit to pin."""
+    if revision is None:
+        return
+    if source is None or isinstance(source, str) and source == "reference":
+        where = "not given" if source is None else "'reference', the classifier shipped with ganaug"
+    elif not isinstance(source, (str, os.PathLike)):
+        where = f"a model object ({type(source).__name__})"
+    elif _expand_home(source, what).is_dir():
+        where = f"the local folder {os.fspath(source)!r}"
+    else:
+        return
+    given = f"{option} {revision!r}" if option.startswith("--") else f"{option}={revision!r}"  # as the user wrote it
+    raise ValueError(f"{given} pins a Hub repo's commit, but {what} is {where}: give {what} as a Hub repo id "
+                     f"('org/name'), or drop {option}.")
+
+
 def _trained_on_subset(what: str, source, rec: torch.Tensor | None, idx: torch.Tensor, per_class: int,
                        subset_seed: int) -> bool:
     """Whether ``source``, whose recorded training indices are ``rec`` (``recorded_indices``), trained on images of
@@ -294,24 +312,30 @@ def half_real(x: torch.Tensor, y: torch.Tensor, xs: torch.Tensor, ys: torch.Tens
 
 def filtered_samples(generator, *, synthetic: int = 5000, seed: int = 0, filter_labeller=None,
                      min_confidence: float = 0.9, device: str | torch.device = "cpu",
+                     generator_revision: str | None = None, filter_labeller_revision: str | None = None,
                      ) -> tuple[torch.Tensor, torch.Tensor, float | None]:
     """``synthetic`` samples (N, 1, 28, 28) in [0, 1] of a class-conditional ``generator``, drawn with seed 2000 +
     ``seed``, with the labels they were drawn for.
 
     ``filter_labeller`` (a classifier or its folder / Hub id) keeps only samples to which it gives at least
     ``min_confidence`` for their class (SyntheticMNIST's filter, which draws until ``synthetic`` are kept).
+    ``generator_revision`` and ``filter_labeller_revision`` pin the Hub commits of the two when given by repo id.
     Returns the images, the labels and the filter's acceptance rate (None without a filter).
     """
     from ganaug.datasets import SyntheticMNIST, load_classifier
 
+    check_pin("filter_labeller_revision", filter_labeller_revision, filter_labeller, "filter_labeller")
     kw = ({} if filter_labeller is None else
-          dict(labeller=load_classifier(filter_labeller, device=device), min_confidence=min_confidence))
-    syn = SyntheticMNIST(synthetic, generator=generator, seed=2000 + seed, device=device, **kw)
+          dict(labeller=load_classifier(filter_labeller, revision=filter_labeller_revision, device=device),
+               min_confidence=min_confidence))
+    syn = SyntheticMNIST(synthetic, generator=generator, revision=generator_revision, seed=2000 + seed, device=device,
+                         **kw)
     return syn.data.unsqueeze(1).float() / 255, syn.targets, syn.acceptance_rate if filter_labeller is not None else None
 
 
 def augmented_samples(x: torch.Tensor, y: torch.Tensor, *, synthetic: int = 5000, seed: int = 0, filter_labeller=None,
                       min_confidence: float = 0.9, device: str | torch.device = "cpu",
+                      filter_labeller_revision: str | None = None,
                       ) -> tuple[torch.Tensor, torch.Tensor, float | None]:
     """``synthetic`` TrivialAugmentWide copies of the images ``x`` (N, 1, 28, 28) in [0, 1], with their labels ``y``:
     the no-GAN counterpart of ``filtered_samples`` (FixMatch's strong augmentation and confidence threshold, on
@@ -319,15 +343,17 @@ def augmented_samples(x: torch.Tensor, y: torch.Tensor, *, synthetic: int = 5000
 
     Copies are made in rounds of whole repeats of ``x`` (drawn with seed 2000 + ``seed``); ``filter_labeller`` (a
     classifier or its folder / Hub id) keeps only copies to which it gives at least ``min_confidence`` for their
-    label, and rounds go on until ``synthetic`` are kept. Returns the images, the labels and the filter's
-    acceptance rate (None without a filter).
+    label, and rounds go on until ``synthetic`` are kept (``filter_labeller_revision``: its Hub commit). Returns the
+    images, the labels and the filter's acceptance rate (None without a filter).
     """
     from ganaug.datasets import load_classifier
 
     if len(y) == 0 or synthetic < 1:
         raise ValueError(f"augmented_samples needs images to copy and a positive count; got {len(y)} images and "
                          f"synthetic={synthetic}.")
-    lab = None if filter_labeller is None else load_classifier(filter_labeller, device=device)
+    check_pin("filter_labeller_revision", filter_labeller_revision, filter_labeller, "filter_labeller")
+    lab = None if filter_labeller is None else load_classifier(filter_labeller, revision=filter_labeller_revision,
+                                                               device=device)
     gen = torch.Generator().manual_seed(2000 + seed)
     reps = -(-synthetic // len(y))
     kept_x, kept_y, drawn, kept = [], [], 0, 0
@@ -377,15 +403,18 @@ def ensemble_teacher(classifiers, temperature: float = 3.0) -> Callable[[torch.T
 
 def self_training_set(x: torch.Tensor, y: torch.Tensor, generator, *, synthetic: int = 5000, seed: int = 0,
                       filter_labeller=None, min_confidence: float = 0.9, device: str | torch.device = "cpu",
+                      generator_revision: str | None = None, filter_labeller_revision: str | None = None,
                       ) -> tuple[torch.Tensor, torch.Tensor, float | None]:
     """Real images (N, 1, 28, 28) in [0, 1] and labels, joined by ``filtered_samples`` of ``generator``: the
     training set of a labeller self-trained through a GAN (``half_real``: about half of every batch real).
 
-    For a subset labeller, ``generator`` should be trained on the same subset only. Returns the images, the labels
-    and the filter's acceptance rate (None without a filter).
+    For a subset labeller, ``generator`` should be trained on the same subset only. The revisions pin the two models'
+    Hub commits. Returns the images, the labels and the filter's acceptance rate (None without a filter).
     """
     xs, ys, acceptance = filtered_samples(generator, synthetic=synthetic, seed=seed, filter_labeller=filter_labeller,
-                                          min_confidence=min_confidence, device=device)
+                                          min_confidence=min_confidence, device=device,
+                                          generator_revision=generator_revision,
+                                          filter_labeller_revision=filter_labeller_revision)
     return (*half_real(x, y, xs, ys), acceptance)
 
 
@@ -479,9 +508,9 @@ RATIO_ARMS = ("gan", "gan+affine") + POOL_ARMS  # the arms that mix synthetic or
 # protocol_run's options that only some arms use: (the options, those arms, what they set). protocol_run refuses them
 # for another arm, scripts/evaluate.py for a command that runs none of those arms, and passes each arm its own
 ARM_OPTIONS = (
-    (("generator", "generator_revision", "min_confidence", "truncation", "labeller", "generator_id", "relabel"),
-     SYNTHETIC_ARMS, "how their synthetic samples are drawn and named"),
-    (("teacher_id", "temperature"), KD_ARMS, "their teacher's name and softmax"),
+    (("generator", "generator_revision", "min_confidence", "truncation", "labeller", "labeller_revision",
+      "generator_id", "relabel"), SYNTHETIC_ARMS, "how their synthetic samples are drawn and named"),
+    (("teacher_id", "teacher_revision", "temperature"), KD_ARMS, "their teacher's name, Hub commits and softmax"),
     (("pool",), POOL_ARMS, "the size of their pool of GAN samples or augmented copies"),
     (("ratio",), RATIO_ARMS, "the fraction of synthetic or pool items in a batch"),
 )
@@ -526,9 +555,10 @@ def eval_images(mnist, test, eval_set: str, exclude: torch.Tensor, subset_seed: 
 def protocol_run(*, arm: str, per_class: int, seed: int, subset_seed: int, steps: int, batch_size: int = BATCH_SIZE,
                  generator=None, generator_revision: str | None = None, generator_id: str = "default",
                  min_confidence: float | None = None, truncation: float | None = None, labeller=None,
-                 relabel: bool = False, mnist=None, test=None,
+                 labeller_revision: str | None = None, relabel: bool = False, mnist=None, test=None,
                  ratio: float = 0.5, eval_set: str = "test", synthetic_affine: bool = False,
-                 teacher=None, teacher_id: str = "teacher", temperature: float = 3.0, pool: int = 10_000,
+                 teacher=None, teacher_id: str = "teacher", teacher_revision: str | list | None = None,
+                 temperature: float = 3.0, pool: int = 10_000,
                  label_smoothing: float = 0.0, progress: bool = False) -> dict:
     """One classifier trained for ``steps`` batches on one arm's data; tested on the real test set (or ``eval_set``).
 
@@ -537,7 +567,9 @@ def protocol_run(*, arm: str, per_class: int, seed: int, subset_seed: int, steps
     ("reference") labels the samples of unconditional generators (the ``seed`` preset); ``relabel``
     labels a conditional generator's samples by the labeller too (see ``SyntheticMNIST``). ``generator_revision`` pins
     the commit of a generator given by Hub repo id: it is loaded, checked against the subset and recorded at that commit
-    (its ``training.json`` there says which images it saw).
+    (its ``training.json`` there says which images it saw); ``labeller_revision`` does the same for a labeller given by
+    Hub repo id, and ``teacher_revision`` for the teachers (one revision for every one, or a list with one per
+    teacher, None for one not pinned). Pinned revisions are recorded (``labeller_revision``, ``teacher_revisions``).
     ``ratio`` is the fraction of synthetic items in the mixed arms (``gan``, ``gan+affine``; TSTR uses as
     many synthetic samples as the subset has real ones). ``eval_set="val"`` tests on ``VAL_SIZE`` training
     images outside the subset instead of the test set, for choosing settings without touching the test set
@@ -605,8 +637,9 @@ def protocol_run(*, arm: str, per_class: int, seed: int, subset_seed: int, steps
     check_label_smoothing(label_smoothing, arm in KD_ARMS)
     # options this arm would ignore: refused, so that a run is not recorded as made with settings it never used
     passed = dict(generator=generator, generator_revision=generator_revision, min_confidence=min_confidence,
-                  truncation=truncation, labeller=labeller, generator_id=generator_id, relabel=relabel,
-                  teacher_id=teacher_id, temperature=temperature, pool=pool, ratio=ratio)
+                  truncation=truncation, labeller=labeller, labeller_revision=labeller_revision,
+                  generator_id=generator_id, relabel=relabel, teacher_id=teacher_id, teacher_revision=teacher_revision,
+                  temperature=temperature, pool=pool, ratio=ratio)
     defaults = inspect.signature(protocol_run).parameters
     for names, arms, what in ARM_OPTIONS:
         unused = [n for n in names if not (passed[n] is defaults[n].default or isinstance(passed[n], (numbers.Real, str))
@@ -619,6 +652,14 @@ def protocol_run(*, arm: str, per_class: int, seed: int, subset_seed: int, steps
         raise ValueError(f"generator_revision={generator_revision!r} pins a Hub generator's commit, but generator= is "
                          f"{'the one shipped with ganaug' if generator is None else 'a model object'}: pass the "
                          "generator's Hub repo id with it, or drop generator_revision.")
+    check_pin("labeller_revision", labeller_revision, labeller, "labeller")
+    members = teacher if isinstance(teacher, (list, tuple)) else [teacher]
+    pins = (teacher_revision if isinstance(teacher_revision, (list, tuple)) else [teacher_revision] * len(members))
+    if len(pins) != len(members) or not all(r is None or isinstance(r, str) for r in pins):
+        raise ValueError(f"teacher_revision must be one revision (str) for every teacher, or a list of one per teacher "
+                         f"(None for one not pinned): got {teacher_revision!r} for {len(members)} teacher(s).")
+    for t, r in zip(members, pins):
+        check_pin("teacher_revision", r, t, "teacher")
     if eval_set not in ("test", "val"):
         raise ValueError(f"eval_set must be 'test' or 'val', got {eval_set!r}.")
     if synthetic_affine and arm not in SYNTHETIC_AFFINE_ARMS:
@@ -643,7 +684,6 @@ def protocol_run(*, arm: str, per_class: int, seed: int, subset_seed: int, steps
     full = per_class * 10 >= len(x_all)
     exclude = idx[:0] if arm == "tstr" and full else idx
     x_eval, y_eval = eval_images(mnist, test, eval_set, exclude, subset_seed)
-    members = teacher if isinstance(teacher, (list, tuple)) else [teacher]
     shipped = [t for t in members if t is None or isinstance(t, str) and t == "reference"]
     if not full and (arm in KD_ARMS and shipped or arm in SYNTHETIC_ARMS and (min_confidence is not None or relabel)
                      and (labeller is None or isinstance(labeller, str) and labeller == "reference")):
@@ -664,23 +704,24 @@ def protocol_run(*, arm: str, per_class: int, seed: int, subset_seed: int, steps
     on_subset = None
     if not full:
         if arm in KD_ARMS:
-            for t in members:
-                _trained_on_subset("teacher", t, indices(t), idx, per_class, subset_seed)
+            for t, r in zip(members, pins):
+                _trained_on_subset("teacher", t, indices(t, r), idx, per_class, subset_seed)
         if arm in SYNTHETIC_ARMS:
             on_subset = _trained_on_subset("generator", generator, indices(generator, generator_revision), idx,
                                            per_class, subset_seed)
             if min_confidence is not None or relabel or labeller is not None:
-                _trained_on_subset("labeller", labeller, indices(labeller), idx, per_class, subset_seed)
+                _trained_on_subset("labeller", labeller, indices(labeller, labeller_revision), idx, per_class,
+                                   subset_seed)
     val_seen_by = None
     if eval_set == "val":  # validation images are training images: which models saw them (or may have)
         val_idx = validation_indices(len(mnist.targets), exclude, subset_seed)
-        models = ([("teacher", t) for t in members] if arm in KD_ARMS else []) + (
-            [("generator", generator)] if arm in SYNTHETIC_ARMS else []) + (
-            [("labeller", labeller)] if arm in SYNTHETIC_ARMS and (min_confidence is not None or relabel
-                                                                    or labeller is not None) else [])
+        models = ([("teacher", t, r) for t, r in zip(members, pins)] if arm in KD_ARMS else []) + (
+            [("generator", generator, generator_revision)] if arm in SYNTHETIC_ARMS else []) + (
+            [("labeller", labeller, labeller_revision)] if arm in SYNTHETIC_ARMS and (
+                min_confidence is not None or relabel or labeller is not None) else [])
         val_seen_by = []
-        for role, source in models:  # rec None: trained on all 60 000 (the shipped models), or not recorded
-            rec = indices(source, generator_revision if role == "generator" else None)
+        for role, source, revision in models:  # rec None: trained on all 60 000 (the shipped models), or not recorded
+            rec = indices(source, revision)
             if (rec is None or bool(torch.isin(rec, val_idx).any())) and role not in val_seen_by:
                 val_seen_by.append(role)
     augment = None
@@ -689,12 +730,13 @@ def protocol_run(*, arm: str, per_class: int, seed: int, subset_seed: int, steps
     if arm in KD_ARMS:
         from ganaug.datasets import load_classifier
 
-        teacher_fn = ensemble_teacher([load_classifier(t, device="cpu").eval() for t in members], temperature)
+        teacher_fn = ensemble_teacher([load_classifier(t, revision=r, device="cpu").eval()
+                                       for t, r in zip(members, pins)], temperature)
         augment = random_affine
         if arm == "gan+kd":
             syn = SyntheticMNIST(pool, generator=generator, revision=generator_revision, seed=1000 + seed, device="cpu",
                                  min_confidence=min_confidence, truncation=truncation, labeller=labeller,
-                                 relabel=relabel)
+                                 labeller_revision=labeller_revision, relabel=relabel)
             pool_x = syn.data.unsqueeze(1).float() / 255
         elif arm == "trivialaugment+kd":  # seeded per run, as the GAN's samples are
             with own_global_rng():
@@ -707,7 +749,8 @@ def protocol_run(*, arm: str, per_class: int, seed: int, subset_seed: int, steps
                              f"= 0 synthetic ones: raise ratio (at least {0.5 / (len(y) + 0.5):.3g} here), or use arm "
                              "'real'.")
         syn = SyntheticMNIST(n_syn, generator=generator, revision=generator_revision, seed=1000 + seed, device="cpu",
-                             min_confidence=min_confidence, truncation=truncation, labeller=labeller, relabel=relabel)
+                             min_confidence=min_confidence, truncation=truncation, labeller=labeller,
+                             labeller_revision=labeller_revision, relabel=relabel)
         xs, ys = syn.data.unsqueeze(1).float() / 255, syn.targets
         x, y = (xs, ys) if arm == "tstr" else (torch.cat([x, xs]), torch.cat([y, ys]))
     augment_mask = None
@@ -729,7 +772,9 @@ def protocol_run(*, arm: str, per_class: int, seed: int, subset_seed: int, steps
     kd = {"teacher": teacher_id, "temperature": temperature, "pool": pool if arm in POOL_ARMS else None,
           # which classifiers teacher_id named: a name (by default the folders' base names) says too little
           "teacher_sources": [_source_name(t, "reference") for t in members],
-          "teacher_sha256": [weights_sha256(t, kind="classifier") for t in members]} if arm in KD_ARMS else {}
+          "teacher_sha256": [weights_sha256(t, kind="classifier", revision=r) for t, r in zip(members, pins)],
+          # recorded only when pinned, as generator_revision (a row without it loaded each teacher's default branch)
+          **({"teacher_revisions": list(pins)} if any(r is not None for r in pins) else {})} if arm in KD_ARMS else {}
     labelled = synthetic and (syn.min_confidence is not None or syn.relabel)
     return {"arm": arm, "per_class": per_class, "real_images": int(len(idx)), "seed": seed, "subset_seed": subset_seed,
             "steps": steps, "batch_size": batch_size, "train_items": int(len(y)), "accuracy": acc,
@@ -752,7 +797,9 @@ def protocol_run(*, arm: str, per_class: int, seed: int, subset_seed: int, steps
             # the shipped one, trained on all 60 000, an upper bound; or not recorded)
             **({"generator_trained_on_subset": on_subset} if on_subset is not None else {}),
             "labeller": _source_name(labeller, "reference") if labelled else None,
-            "labeller_sha256": weights_sha256(labeller, kind="classifier") if labelled else None,
+            "labeller_sha256": weights_sha256(labeller, kind="classifier", revision=labeller_revision)
+            if labelled else None,
+            **({"labeller_revision": labeller_revision} if labelled and labeller_revision is not None else {}),
             # validation runs: the models that were (or, recording no subset, may have been) trained on the
             # validation images, which can make the figure read higher than the test set would
             **({"val_seen_by": val_seen_by} if val_seen_by is not None else {}),
@@ -822,10 +869,11 @@ def run_label(row: dict) -> str:
 # for the distillation arms (synthetic_affine is in run_label already)
 _SAMPLING_SETTINGS = tuple(k for k in DOWNSTREAM_SAMPLING if k != "synthetic_affine") + ("generator_sha256",
                                                                                          "labeller_sha256")
-_TEACHER_SETTINGS = ("teacher_sources", "teacher_sha256")
+_TEACHER_SETTINGS = ("teacher_sources", "teacher_sha256", "teacher_revisions")
 _RUN_SETTINGS = ("subset_seed", "steps", "batch_size", "eval_set")  # every arm's
 # except where a row records the field only when it is given; rows from before eval_set was recorded are test runs
-_ABSENT_MEANS = {"generator_revision": None, "eval_set": "test"}
+_ABSENT_MEANS = {"generator_revision": None, "labeller_revision": None, "teacher_revisions": None,
+                 "eval_set": "test"}
 
 
 def _settings(row: dict) -> dict:
@@ -845,7 +893,8 @@ def _setting_words(key: str, value) -> str:
     if value is _MISSING:
         return f"{name} not recorded"
     words = {("min_confidence", None): "no filter", ("labeller", None): "no labeller",
-             ("generator_revision", None): "unpinned", ("relabel", True): "relabelled",
+             ("generator_revision", None): "unpinned", ("labeller_revision", None): "labeller unpinned",
+             ("teacher_revisions", None): "teachers unpinned", ("relabel", True): "relabelled",
              ("relabel", False): "drawn labels", ("generator_trained_on_subset", True): "generator trained on subset",
              ("generator_trained_on_subset", False): "generator not trained on subset"}
     if (key, value) in words:
