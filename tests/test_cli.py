@@ -440,6 +440,31 @@ def test_paths_in_messages_are_printed_as_given(capsys, tmp_path, monkeypatch):
     assert "drop --labeller-revision" in capsys.readouterr().err
 
 
+def test_unquoted_paths_keep_their_key_value_folders(capsys, tmp_path, monkeypatch):
+    # the library prints some paths without quotes ("{path}/config.json is missing"); a sweep folder named seed=2 in
+    # them was rewritten as a flag: 'sweep/--seed 2/gen/config.json'
+    from ganaug.cli import _as_flags
+
+    advice = "; give min_confidence=0.9, drop seed, or add seed= to pick one. seed must be an integer."
+    flags = "; give --min-confidence 0.9, drop --seed, or add --seed SEED to pick one. --seed must be an integer."
+    for path in ("sweep/seed=2/gen/config.json", "seed=2/gen/config.json", "/tmp/x/ratio=0.5/gen/config.json",
+                 "runs/device=cpu", "sweep/truncation=0.5,min_confidence=0.9/gen", "/tmp/add/seed/relabel=True/g",
+                 "/tmp/drop seed/gen", r"C:\runs\seed=2\gen\config.json", r"runs\device=cpu"):
+        assert _as_flags(f"{path} is missing{advice}") == f"{path} is missing{flags}"
+        assert _as_flags(f"drop seed, not {path}: seed must be set") == f"drop --seed, not {path}: --seed must be set"
+    # end to end: a --generator folder with no config.json, absolute and relative
+    gen = tmp_path / "sweep" / "seed=2" / "gen"
+    gen.mkdir(parents=True)
+    (tmp_path / "sweep" / "device=cpu").mkdir()
+    monkeypatch.chdir(tmp_path)
+    for given, shown in ((str(gen), str(gen / "config.json")),
+                         ("sweep/device=cpu", os.path.join("sweep", "device=cpu", "config.json"))):
+        assert main(["sample", "--generator", given, "--out", str(tmp_path / "g.png")]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith(f"ganaug: error: {shown} is missing."), err
+        assert "--seed" not in err and "--device" not in err, err
+
+
 def test_a_download_that_breaks_off_is_one_line_and_exit_status_1(capsys, tmp_path, monkeypatch):
     # a connection dropped mid-download (httpx2.ReadTimeout) was a traceback
     import huggingface_hub

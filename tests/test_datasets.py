@@ -412,9 +412,24 @@ def test_bad_real(tiny_generator_dir):
         GANAugmentedDataset(TensorDataset(torch.zeros(0, 1, 28, 28), torch.zeros(0)), generator=tiny_generator_dir)
 
 
+def _stored_real(data: np.ndarray):
+    """A real dataset whose items are its ``data``'s images (PIL), with no transform: as torchvision's datasets."""
+    class Real(torch.utils.data.Dataset):
+        def __init__(self):
+            self.data, self.targets, self.transform = data, [i % 10 for i in range(len(data))], None
+
+        def __len__(self):
+            return len(self.data)
+
+        def __getitem__(self, i):
+            return Image.fromarray(self.data[i], mode="L" if self.data[i].ndim == 2 else "RGB"), self.targets[i]
+
+    return Real()
+
+
 def test_image_shape_mismatch(tiny_generator_dir):
-    real = _fake_real(4)
-    real.data = torch.zeros(4, 32, 32, dtype=torch.uint8)
+    # judged by the items real's transforms make (stored at another size, it may resize them): here none does
+    real = _stored_real(np.zeros((4, 32, 32), np.uint8))
     with pytest.raises(ValueError, match="32x32.*28x28"):
         GANAugmentedDataset(real, generator=tiny_generator_dir)
 
@@ -572,8 +587,7 @@ def test_the_item_check_leaves_the_global_rng_alone(tiny_generator_dir):
 
 
 def test_channels_last_real_data_has_its_size_read_right(tiny_generator_dir):
-    real = _fake_real(4)
-    real.data = np.zeros((4, 32, 32, 3), np.uint8)  # as torchvision's CIFAR10
+    real = _stored_real(np.zeros((4, 32, 32, 3), np.uint8))  # as torchvision's CIFAR10
     with pytest.raises(ValueError, match="are 32x32 but"):
         GANAugmentedDataset(real, generator=tiny_generator_dir)
 
@@ -1627,3 +1641,65 @@ def test_the_memory_check_reads_a_container_s_limit(tmp_path, monkeypatch):
     limit.write_text(f"{2 ** 20}\n")
     with pytest.raises(MemoryError, match=r"more than the 0.0 GiB of memory this process may use"):
         SyntheticMNIST(10_000, device="cpu")
+
+
+class _StoredAtAnotherSize(torch.utils.data.Dataset):
+    """Stands for torchvision's USPS: 16x16 digits stored in ``data``, PIL images of mode 'L' through ``transform``."""
+
+    def __init__(self, transform) -> None:
+        self.data = np.zeros((20, 16, 16), np.uint8)
+        self.targets = list(range(10)) * 2
+        self.transform = transform
+
+    def __len__(self) -> int:
+        return len(self.data)
+
+    def __getitem__(self, i: int):
+        return self.transform(Image.fromarray(self.data[i], mode="L")), self.targets[i]
+
+
+def test_the_mixer_checks_its_generator_settings_at_every_ratio_and_judges_sizes_after_reals_transforms(
+        tiny_generator_dir, monkeypatch):
+    # with no synthetic item (ratio 0, or a ratio that rounds to none) a missing generator, a revision of a folder, a
+    # GPU that is not there and a bad seed were taken silently; USPS-like data (16x16) with Resize(28) in its transform
+    # was refused for its stored size, though real's transform brings both kinds of item to 28x28
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    real = TensorDataset(torch.rand(10, 1, 28, 28), torch.arange(10))
+    for kw, words in ((dict(generator="./nope"), "No folder at './nope'"),
+                      (dict(generator=tiny_generator_dir, revision="main"), "is a local folder"),
+                      (dict(device="cuda"), "this torch sees no CUDA GPU"),
+                      (dict(seed=-5), "seed must be an integer in")):
+        with pytest.raises((ValueError, FileNotFoundError), match=words):
+            GANAugmentedDataset(real, ratio=0, **kw)
+    assert len(GANAugmentedDataset(real, ratio=0, generator=tiny_generator_dir)) == 10
+    with pytest.warns(UserWarning, match=r"ratio=0.01 with 10 real items rounds to no synthetic item .* above 0.0476"):
+        assert len(GANAugmentedDataset(real, ratio=0.01, generator=tiny_generator_dir)) == 10
+    mixed = GANAugmentedDataset(_StoredAtAnotherSize(transforms.Compose([transforms.Resize(28), transforms.ToTensor()])),
+                                ratio=0.5, generator=tiny_generator_dir)
+    assert len(mixed) == 40 and mixed[0][0].shape == mixed[39][0].shape == (1, 28, 28)
+    with pytest.raises(ValueError, match="The real images are 16x16 .* add a Resize to real's transform"):
+        GANAugmentedDataset(_StoredAtAnotherSize(transforms.ToTensor()), ratio=0.5, generator=tiny_generator_dir)
+    assert len(GANAugmentedDataset(_StoredAtAnotherSize(transforms.ToTensor()), ratio=0)) == 20  # nothing to mix
+
+
+def test_devices_torch_cannot_use_and_a_root_folder_are_said_in_ganaugs_words(tiny_generator_dir, monkeypatch):
+    # a model object moved to 'cuda' without a GPU gave torch's "Found no NVIDIA driver"; 'xpu' an AssertionError,
+    # 'hpu' a ModuleNotFoundError; SyntheticMNIST("data"), as torchvision's MNIST(root), "num_samples must be a
+    # positive integer, got 'data'"
+    from ganaug import load_classifier, load_generator
+    from ganaug.models import Classifier
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    g, c = Generator.from_pretrained(tiny_generator_dir), Classifier(width=4)
+    for load, model in ((load_generator, g), (load_classifier, c)):
+        with pytest.raises(ValueError, match="device 'cuda' was asked for, but this torch sees no CUDA GPU"):
+            load(model, device="cuda")
+        with pytest.raises(ValueError, match="device 'gpu' is not a device torch knows"):
+            load(model, device="gpu")
+    for device in ("xpu", "hpu"):
+        with pytest.raises(ValueError, match=f"device '{device}' was asked for, but this torch has no working "
+                                             f"'{device}' backend"):
+            SyntheticMNIST(4, generator=tiny_generator_dir, device=device)
+    with pytest.raises(ValueError, match="first argument is num_samples, how many digits to make, not a root folder "
+                                        r"\(got 'data'\)"):
+        SyntheticMNIST("data")

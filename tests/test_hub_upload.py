@@ -556,6 +556,36 @@ def test_a_folder_that_cannot_be_renamed_is_saved_into_in_place(tmp_path, monkey
     assert 'labeller="reference")' in (folder / "README.md").read_text()
 
 
+def test_saving_into_the_folder_a_process_runs_from_keeps_that_folder(tmp_path, monkeypatch):
+    # `cd proj && python save.py` with save_pretrained("."): the folder was swapped for a new one, and the shell that
+    # ran it was left in a deleted folder ("touch: cannot touch 'x': No such file or directory"). Now the files go in
+    # one by one there; from elsewhere the save is still all or nothing (a new folder takes its place)
+    from ganaug.models import Generator
+
+    folder = tmp_path / "proj"
+    Generator(**TINY).save_pretrained(folder)
+    (folder / "sub").mkdir()
+    (folder / "notes.txt").write_text("the user's")
+    inode = folder.stat().st_ino
+    other = Generator(arch="seed", latent_dim=16, num_classes=0, width=4)
+    for cwd, target in ((folder, "."), (folder / "sub", str(folder))):
+        monkeypatch.chdir(cwd)
+        other.save_pretrained(target)
+        assert folder.stat().st_ino == inode and Path.cwd() == cwd, cwd
+        assert not Generator.from_pretrained(folder).conditional and (folder / "notes.txt").read_text() == "the user's"
+        assert sorted(p.name for p in folder.iterdir()) == ["README.md", "config.json", "model.safetensors",
+                                                           "notes.txt", "sub"]
+    monkeypatch.chdir(tmp_path)
+    Generator(**TINY).save_pretrained(folder)
+    assert folder.stat().st_ino != inode and Generator.from_pretrained(folder).conditional
+    # an empty name was the current folder; a file where a parent folder must go gave a bare "File exists"
+    with pytest.raises(ValueError, match="save_directory='' is empty"):
+        other.save_pretrained("")
+    (tmp_path / "afile").write_text("x")
+    with pytest.raises(FileExistsError, match=r"'afile/sub' cannot be made: '.*afile' is a file, not a folder"):
+        other.save_pretrained("afile/sub")
+
+
 def test_the_hub_probe_goes_through_all_proxy(monkeypatch):
     # with ALL_PROXY only (which the HTTP client honours), ganaug took the Hub for unreachable and served the cache
     import socket

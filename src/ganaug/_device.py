@@ -45,6 +45,12 @@ def check_device(device: torch.device | str) -> torch.device:
     if d.type == "mps" and not torch.backends.mps.is_available():
         raise ValueError(f"device {device!r} was asked for, but this torch has no MPS (Apple-silicon GPUs on macOS "
                          "only, and a torch built with it): use device='cpu'.")
+    if d.type not in ("cpu", "cuda", "mps"):  # xpu, hpu, ...: torch.<type>.is_available(), where torch has one
+        available = getattr(getattr(torch, d.type, None), "is_available", None)
+        if not (callable(available) and available()):
+            raise ValueError(f"device {device!r} was asked for, but this torch has no working {d.type!r} backend "
+                             "(no such device here, or a torch built without it): use device='cpu', or 'cuda' on "
+                             "an NVIDIA GPU.")
     return d
 
 

@@ -440,14 +440,20 @@ def _save_folder(folder: Path, write: Any, *, card_given: bool, name: str) -> No
     there before, so they stay only if the same model (config.json and model.safetensors alike) is saved again, and
     the card not if ``card_given``: another model gets the template card and no training.json, with a warning.
 
-    Where ``folder`` cannot be renamed (a mount point, its parent folder not writable) the staging folder is inside
-    it, and the new files are renamed into place (config.json last)."""
+    Where ``folder`` cannot be renamed (a mount point, its parent folder not writable), or should not be (it is, or
+    holds, this process's current folder, and so likely that of the shell or editor that started it, which a new
+    folder would leave in a deleted one), the staging folder is inside it, and the new files are renamed into place
+    (config.json last)."""
     folder.parent.mkdir(parents=True, exist_ok=True)
     inside = folder / ".ganaug-save"  # the staging folder's name where it is made inside ``folder``
     if folder.is_dir():
         _clear_stale(inside)  # what a killed in-place save left
+    try:
+        cwd = Path.cwd()
+    except OSError:  # this process's current folder was deleted
+        cwd = None
     staging = None
-    if not (folder.is_dir() and os.path.ismount(folder)):
+    if not (folder.is_dir() and (os.path.ismount(folder) or cwd is not None and cwd.is_relative_to(folder))):
         _clear_stale(folder)
         try:
             staging = Path(tempfile.mkdtemp(prefix=_temp_prefix(folder), suffix=".tmp", dir=folder.parent))
@@ -493,15 +499,9 @@ def _save_folder(folder: Path, write: Any, *, card_given: bool, name: str) -> No
                 _carry(entry, staging / entry.name)
         # mkdtemp makes 0700: the folder's own mode, or the one mkdir would give
         os.chmod(staging, stat.S_IMODE(folder.stat().st_mode) if folder.is_dir() else 0o777 & ~_umask())
-        try:
-            cwd = Path.cwd()
-        except OSError:
-            cwd = None
         _swap_in(staging, folder)
     finally:
         shutil.rmtree(staging, ignore_errors=True)  # gone once in place; inside ``folder``, what it kept of its own
-    if cwd is not None and cwd.is_relative_to(folder):
-        os.chdir(cwd)  # this process's current folder was (in) the one replaced: the same path, in the new folder
 
 
 class StrictHubMixin:
@@ -513,7 +513,9 @@ class StrictHubMixin:
                         model_card_kwargs: dict[str, Any] | None = None, **push_to_hub_kwargs: Any) -> str | None:
         """huggingface_hub's ``save_pretrained``, all or nothing: the files are written into a new folder beside
         ``save_directory``, which then takes its place, so a save that fails or is interrupted (a full disk, Ctrl-C)
-        leaves the folder as it was. Other files in the folder are kept. Its README.md (card) and training.json (a
+        leaves the folder as it was (saved into the folder it is run from, or a mount point, the files are renamed into
+        place one by one instead, config.json last, so that shells and editors in it are not left in a deleted
+        folder). Other files in the folder are kept. Its README.md (card) and training.json (a
         training run's record) are kept only when the same model (config.json and model.safetensors) is saved again,
         the card also not when ``model_card_kwargs={"card": ...}`` gives one; another model gets the template card
         (with a warning if the old one said more) and no training.json, which described the weights it replaces."""
@@ -533,9 +535,16 @@ class StrictHubMixin:
                              "int(np.int64(16)), float(np.float32(0.7))) to the constructor.")
         # "~/m" is the home folder's m, as from_pretrained reads it (it made a folder named "~" here); a link to a
         # folder stays a link, to the new folder
+        if isinstance(save_directory, str) and not save_directory.strip():  # Path("") is the current folder
+            raise ValueError(f"save_directory={save_directory!r} is empty (an unset variable?); give a folder ('.' for "
+                             "the current one).")
         folder = Path(os.path.realpath(_expand_home(save_directory, "save_directory")))
-        if folder.exists() and not folder.is_dir():
+        bad = _file_in_the_way(folder)
+        if bad == folder:
             raise FileExistsError(f"save_directory {str(save_directory)!r} is a file; give a folder to save into.")
+        if bad is not None:  # mkdir's bare "File exists" named the file only
+            raise FileExistsError(f"save_directory {str(save_directory)!r} cannot be made: {str(bad)!r} is a file, "
+                                  "not a folder. Give another folder, or move that file.")
         _save_folder(folder, lambda staging: super(StrictHubMixin, self).save_pretrained(  # type: ignore[misc]
             staging, config=config, model_card_kwargs=model_card_kwargs),
             card_given="card" in (model_card_kwargs or {}), name=name)

@@ -246,6 +246,10 @@ _AS_FLAG = re.compile(r"(?<![-\w])(" + "|".join(_FLAG_NAMES) + r")(=True\b|=| mu
 _DROP = re.compile(r"\b(drop|add|give) (" + "|".join(_FLAG_NAMES) + r")\b")
 # a value the message quotes (a path, a repo id: 'sweep/seed=2/gen'), as repr() quotes it; not an apostrophe ("repo's")
 _QUOTED = re.compile(r"""(?<!\w)('[^'\n]*'|"[^"\n]*")(?!\w)""")
+# the ends of the word around a match, up to a space or a quote: a word with a / or \ in it is a path the message
+# prints as it is (sweep/seed=2/gen/config.json, C:\runs\device=cpu), whose key=value folders are no arguments
+_WORD_TAIL = re.compile(r"""[^\s'"]*\Z""")
+_WORD_HEAD = re.compile(r"""[^\s'"]*""")
 # advice for library users that the command line spells otherwise: None is "leave the option out"
 _FILTER_ADVICE = "lower min_confidence, ask for fewer of them with class_counts=, or use a better generator"
 _RATIO_ADVICE = "use a lower ratio"  # GANAugmentedDataset's memory check, reached through demo's --ratio
@@ -274,10 +278,21 @@ def _flag(m: re.Match[str]) -> str:
     return flag + how
 
 
+def _in_path(m: re.Match[str]) -> bool:
+    """Whether the match is part of a path: the word it starts or ends in holds a / or a \\."""
+    text = m.group(0)
+    # a match that starts (ends) with a space starts (ends) no word: the word before (after) it is another one
+    before = "" if text[:1].isspace() else _WORD_TAIL.search(m.string, 0, m.start()).group()
+    after = "" if text[-1:].isspace() else _WORD_HEAD.match(m.string, m.end()).group()
+    return any(sep in before + after for sep in "/\\")
+
+
 def _unquoted_sub(pattern: re.Pattern[str], repl: Callable[[re.Match[str]], str], message: str) -> str:
-    """``pattern.sub(repl, message)`` where the match is the message's own words, not inside a value it quotes."""
+    """``pattern.sub(repl, message)`` where the match is the message's own words, not inside a value it quotes nor
+    a path it prints unquoted."""
     quoted = [m.span() for m in _QUOTED.finditer(message)]
-    return pattern.sub(lambda m: m.group(0) if any(a <= m.start() < b for a, b in quoted) else repl(m), message)
+    return pattern.sub(lambda m: m.group(0) if any(a <= m.start() < b for a, b in quoted) or _in_path(m) else repl(m),
+                       message)
 
 
 def _as_flags(message: str) -> str:

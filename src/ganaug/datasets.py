@@ -60,7 +60,7 @@ def load_generator(source: str | os.PathLike | Generator | None = None, *, revis
     if isinstance(source, Generator):  # a private copy: the caller's module keeps its device, dtype and train mode
         _no_revision(revision, "generator", loaded=True)
         # in float32, as a loaded one: a bf16 or float64 module would fail on the float32 latents (bf16=True autocasts)
-        return copy.deepcopy(source).to(device=device, dtype=torch.float32).eval()
+        return copy.deepcopy(source).to(device=check_device(device), dtype=torch.float32).eval()
     if isinstance(source, nn.Module):
         raise TypeError(f"generator must be a ganaug.Generator, a folder or a Hub repo id, not {type(source).__name__}.")
     if source is None:
@@ -79,7 +79,7 @@ def load_classifier(source: str | os.PathLike | Classifier | None = None, *, rev
     """None or "reference": ganaug's shipped reference classifier; else a folder or Hub repo id."""
     if isinstance(source, Classifier):  # a private copy in float32, as for generators
         _no_revision(revision, "classifier", loaded=True)
-        return copy.deepcopy(source).to(device=device, dtype=torch.float32).eval()
+        return copy.deepcopy(source).to(device=check_device(device), dtype=torch.float32).eval()
     if isinstance(source, nn.Module):
         raise TypeError(f"classifier must be a ganaug.Classifier, a folder or a Hub repo id, not "
                         f"{type(source).__name__}.")
@@ -359,6 +359,11 @@ class SyntheticMNIST(VisionDataset):
                     num_samples = 60_000
                 if num_samples < 1:
                     raise ValueError(f"class_counts sum to {num_samples}: ask for at least one digit.")
+        if isinstance(num_samples, (str, os.PathLike)):  # SyntheticMNIST("data"), as torchvision's MNIST(root)
+            raise ValueError(f"SyntheticMNIST's first argument is num_samples, how many digits to make, not a root "
+                             f"folder (got {os.fspath(num_samples)!r}): it makes its digits, so it has no root, "
+                             "download or train/test split. E.g. SyntheticMNIST(60_000, transform=ToTensor()); the rest "
+                             "of its arguments are keyword-only.")
         self.num_samples = _positive_int("num_samples", num_samples)
         self.device = check_device(device if device is not None else ("cuda" if torch.cuda.is_available() else "cpu"))
         if batch_size is None:
@@ -722,10 +727,11 @@ class SyntheticMNIST(VisionDataset):
         if published[0] != self.epoch and get_worker_info() is not None:
             raise RuntimeError(
                 f"This DataLoader worker holds SyntheticMNIST's digits of epoch {self.epoch}, but set_epoch("
-                f"{int(published[0])}) has moved the set since the worker started: workers made with "
-                "persistent_workers=True keep the copy they started with and never see set_epoch. Create the "
-                "DataLoader with persistent_workers=False (the default; its workers then start from the current set "
-                "every epoch), or do not call set_epoch.")
+                f"{int(published[0])}) has moved the set since the worker started: a worker keeps the copy it "
+                "started with and never sees set_epoch. Either set_epoch was called while an iteration was running "
+                "(call it before iter(loader), i.e. before each epoch's for loop, never inside one), or the DataLoader "
+                "has persistent_workers=True, whose workers outlive the epoch: create it with "
+                "persistent_workers=False (the default; its workers then start from the current set every epoch).")
         index = _index(index)
         images = self._images()
         n = len(images) if images is not None else len(self)  # as len(self), without a second lookup of data
@@ -1173,11 +1179,12 @@ class GANAugmentedDataset(Dataset):
                                   "real * ratio / (1 - ratio) synthetic ones; ", "use a lower ratio")
         _find_all_transforms(real)  # parts with different transforms are refused here
         hw = _raw_image_hw(real)
-        if hw is not None and hw != (28, 28):
-            raise ValueError(
-                f"The real images are {hw[0]}x{hw[1]} but the generator makes 28x28 images. Use real data of "
-                "28x28 digits, or a generator trained on images of the real data's size."
-            )
+        # stored at another size: fine where real's transforms bring both kinds of item to one size (checked below,
+        # e.g. USPS's 16x16 digits with Resize(28)), and where nothing synthetic is mixed in
+        other_size = None if hw is None or hw == (28, 28) or self.num_synthetic == 0 else ValueError(
+            f"The real images are {hw[0]}x{hw[1]} but the generator makes 28x28 images, and real's transforms do not "
+            "bring the two to one size. Use real data of 28x28 digits, add a Resize to real's transform (torchvision's "
+            "Resize(28) works on both), or use a generator trained on images of the real data's size.")
         if synthetic is not None and len(synthetic) < self.num_synthetic:
             raise ValueError(
                 f"synthetic holds {len(synthetic)} samples but ratio={ratio} with {n_real} real needs "
@@ -1215,13 +1222,27 @@ class GANAugmentedDataset(Dataset):
                     "If real's images reach its transform in another form (tensors, arrays), pass "
                     "synthetic=SyntheticMNIST(..., transform=...) whose transform makes the same kind of image as "
                     "real's items.") from e
-            self._check_items_match(first, through)
+            try:
+                self._check_items_match(first, through)
+            except ValueError:
+                if other_size is not None:
+                    raise other_size from None
+                raise
+        elif other_size is not None:
+            raise other_size
         if synthetic is None and self.num_synthetic > 0:
             # synthetic digits of the classes real has (balanced over them): a 0-4 task gets no synthetic 5-9
             weights = None if len(digits_present) == len(CLASSES) else [float(c in digits_present)
                                                                          for c in range(len(CLASSES))]
             synthetic = SyntheticMNIST(self.num_synthetic, generator=generator, seed=seed, class_weights=weights,
                                        revision=revision, device=device)
+        elif synthetic is None:  # nothing to mix in: its settings are checked all the same, as at any other ratio
+            _seed_int("seed", seed)
+            load_generator(generator, revision=revision, device=check_device(device) if device is not None else "cpu")
+            if self.ratio > 0:
+                warnings.warn(f"ratio={ratio} with {n_real} real items rounds to no synthetic item (real * ratio / "
+                              f"(1 - ratio) = {n_real * self.ratio / (1 - self.ratio):.2g}): nothing is mixed in. Give "
+                              f"a ratio above {0.5 / (n_real + 0.5):.3g}, or more real items.", stacklevel=2)
         elif synthetic is not None and self.num_synthetic > 0:
             # also where real has no targets: then the digits present are all its classes name
             syn_labels = _real_labels(synthetic)  # through Subset and ConcatDataset
