@@ -30,6 +30,8 @@ training.json records the subset's indices only where nothing else the classifie
 --generator or --filter-labeller that records no subset of its own (the shipped models, 'reference', one trained on
 all 60 000) leaves them out, and `indices_omitted` says why; otherwise `indices` is the union of the subset and the
 indices they record. `batch_size` is the batch actually trained on (at most the training set's size).
+--push-to-hub you/clf10 [--revision v1] publishes the folder (weights, config, card, training.json) for others to pin:
+    python scripts/evaluate.py ... --labeller you/clf10 --labeller-revision <commit sha>
 """
 
 from __future__ import annotations
@@ -72,6 +74,8 @@ class Args:
     output_dir: str
     overwrite: bool
     dry_run: bool
+    push_to_hub: str | None
+    revision: str | None
 
 
 def parse(argv: list[str] | None = None) -> Args:
@@ -122,6 +126,10 @@ def parse(argv: list[str] | None = None) -> Args:
     p.add_argument("--dry-run", action="store_true",
                    help="5 steps only, to check the set-up; training.json records dry_run, and the next run into "
                         "--output-dir replaces it without --overwrite")
+    p.add_argument("--push-to-hub", default=None, metavar="REPO_ID",
+                   help="publish the classifier with its card and training.json (HF_TOKEN or login), e.g. a subset "
+                        "labeller for evaluate.py --labeller / --teacher elsewhere")
+    p.add_argument("--revision", default=None, help="branch to push to")
     return Args(**vars(p.parse_args(argv)))
 
 
@@ -167,8 +175,11 @@ def _main(argv: list[str] | None = None) -> int:
     from ganaug._hub import _atomic_write, _dry_run_record, _dry_run_refusal, _expand_home, _file_in_the_way
     from ganaug.evaluation import (STEPS, accuracy, augmented_samples, check_pin, class_balanced_subset, eval_images,
                                    half_real, self_training_set, train_reference_classifier)
-    from ganaug.training import check_indices, parse_indices
+    from ganaug.training import check_hub_options, check_indices, parse_indices, push_release
 
+    if (why := check_hub_options(a, ("--revision", "--generator-revision", "--filter-labeller-revision"))) is not None:
+        print(f"error: {why}", file=sys.stderr)
+        return 2
     if a.indices and a.per_class:
         print("error: give either --indices or --per-class, not both.", file=sys.stderr)
         return 2
@@ -344,6 +355,17 @@ def _main(argv: list[str] | None = None) -> int:
                 "min_confidence": min_confidence if a.filter_labeller else None, "acceptance": acceptance})}
     # through a temporary file: a failed or interrupted write leaves no half-written training.json
     _atomic_write(out / "training.json", lambda tmp: Path(tmp).write_text(json.dumps(info, indent=2)))
+    if a.push_to_hub and a.dry_run:  # a smoke run's classifier is not worth publishing over a repo's last one
+        print(f"dry run: not pushed to {a.push_to_hub} (the Hub settings were checked; drop --dry-run to publish).")
+    elif a.push_to_hub:
+        try:
+            url = push_release(out, a.push_to_hub, revision=a.revision, kind="classifier")
+        except Exception as e:  # the Hub unreachable or refusing: the trained classifier is kept
+            rev = f" --revision {a.revision}" if a.revision else ""
+            print(f"error: publishing to {a.push_to_hub} failed ({type(e).__name__}: {e}). The classifier is saved in "
+                  f"{out}: publish it later with `hf upload {a.push_to_hub} {out}{rev}`.", file=sys.stderr)
+            return 1
+        print(f"pushed to {url}")
     return 0
 
 

@@ -164,7 +164,7 @@ def main(argv: list[str] | None = None) -> int:
     a = parse(argv)
     import torch
 
-    from ganaug.training import TrainConfig, _dist_info, parse_indices, push_release, train
+    from ganaug.training import TrainConfig, _dist_info, check_hub_options, parse_indices, push_release, train
 
     if a.indices and a.per_class is not None:
         print("error: give either --indices or --per-class, not both.", file=sys.stderr)
@@ -180,35 +180,9 @@ def main(argv: list[str] | None = None) -> int:
         print("error: --ada-images sets how fast ADA's augmentation probability moves, and ADA is off: give "
               "--ada-target (e.g. 0.6) too, or drop --ada-images.", file=sys.stderr)
         return 2
-    from ganaug.cli import _no_blank_revisions
-
-    try:  # an unset variable: the push went to main
-        _no_blank_revisions(a, ("--revision", "--init-revision"))
-    except ValueError as e:
-        print(f"error: {e}", file=sys.stderr)
+    if (why := check_hub_options(a, ("--revision", "--init-revision"))) is not None:  # before hours of training
+        print(f"error: {why}", file=sys.stderr)
         return 2
-    if a.revision is not None and not a.push_to_hub:
-        print("error: --revision is the Hub branch to push to: give --push-to-hub REPO_ID too, or drop it.",
-              file=sys.stderr)
-        return 2
-    if a.push_to_hub:  # before training, which can take hours: the repo id and a token
-        from huggingface_hub import constants, get_token
-        from huggingface_hub.utils import HFValidationError, validate_repo_id
-
-        try:
-            validate_repo_id(a.push_to_hub)
-        except HFValidationError as e:
-            print(f"error: --push-to-hub {a.push_to_hub!r} is not a Hub repo id ({e}); give one such as "
-                  "you/ganaug-mnist.", file=sys.stderr)
-            return 2
-        if get_token() is None:
-            print("error: --push-to-hub needs a Hugging Face token with write access: set HF_TOKEN or run "
-                  "`hf auth login` first (checked now so that training is not wasted).", file=sys.stderr)
-            return 2
-        if constants.HF_HUB_OFFLINE:
-            print("error: --push-to-hub needs the Hub, and HF_HUB_OFFLINE is set: unset it (or drop --push-to-hub) "
-                  "before training (checked now so that training is not wasted).", file=sys.stderr)
-            return 2
     try:
         indices = parse_indices(a.indices)
         if a.per_class is not None:

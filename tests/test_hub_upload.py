@@ -67,28 +67,14 @@ print("REPORT " + json.dumps(report))
 """
 
 
-# Runs in a subprocess too: org/clf holds a classifier on main that records no training subset, and on branch v1
-# another one whose training.json records the 2-per-class subset (subset seed 0) that train_gan.py --per-class 2 uses
+# Runs in a subprocess too: org/clf's main gets a classifier that records no training subset (scripts/
+# train_classifier.py --push-to-hub then puts one trained on the 2-per-class subset on branch v1)
 CLF_PUSHER = r"""
-import json, sys
-from pathlib import Path
 import torch
-from huggingface_hub import HfApi
-from ganaug._data import load_mnist
-from ganaug.evaluation import class_balanced_subset
 from ganaug.models import Classifier
 
-torch.set_num_threads(1)
-out = Path(sys.argv[1])
 torch.manual_seed(1)
 Classifier(width=4).push_to_hub("org/clf", commit_message="main: a classifier that records no subset")
-torch.manual_seed(2)
-Classifier(width=4).save_pretrained(out / "clf-v1")
-indices = class_balanced_subset(load_mnist(train=True).targets, 2, 0).tolist()
-(out / "clf-v1" / "training.json").write_text(json.dumps({"indices": indices}))
-api = HfApi()
-api.create_branch("org/clf", branch="v1")
-api.upload_folder(folder_path=str(out / "clf-v1"), repo_id="org/clf", revision="v1", commit_message="v1: a subset's")
 print("PUSHED")
 """
 
@@ -168,6 +154,13 @@ def uploaded(tmp_path_factory):
         done = subprocess.run([sys.executable, str(script), str(base)], env=env, capture_output=True, text=True,
                               timeout=CLIENT_TIMEOUT)
         assert done.returncode == 0 and "PUSHED" in done.stdout, f"{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
+        # the 2-per-class subset (subset seed 0) that train_gan.py --per-class 2 trained on: recorded in training.json
+        done = subprocess.run(
+            [sys.executable, str(ROOT / "scripts" / "train_classifier.py"), "--per-class", "2", "--steps", "2", "--val",
+             "--width", "4", "--output-dir", str(base / "clf-v1"), "--push-to-hub", "org/clf", "--revision", "v1"],
+            env=env, capture_output=True, text=True, timeout=CLIENT_TIMEOUT, cwd=base)
+        assert done.returncode == 0 and "pushed to" in done.stdout, f"{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
+        clf_requests = [r for r in hub.requests if "org/clf" in r[1]]
 
     server = Olah(cli, mirrors, base)
     try:
@@ -176,6 +169,7 @@ def uploaded(tmp_path_factory):
             "base": base, "mirrors": mirrors, "olah": server, "pushed": pushed,
             "mixin_requests": mixin_requests, "mixin_payloads": mixin_payloads,
             "script_requests": script_requests, "script_stdout": script_stdout, "run_dir": run_dir,
+            "clf_requests": clf_requests,
         }
     finally:
         server.stop()
@@ -291,8 +285,13 @@ def test_evaluate_checks_and_records_a_pinned_hub_generator_at_its_revision(uplo
 def test_scripts_load_check_and_record_pinned_hub_classifiers_at_their_revision(uploaded):
     # evaluate.py --labeller-revision / --teacher-revision, train_classifier.py --generator-revision /
     # --filter-labeller-revision and gen_metrics.py --labeller-revision, against the Hub (olah). org/clf's v1 records
-    # the 2-per-class subset and main records none, so only the pinned loads make the subset checks come out clean
+    # the 2-per-class subset and main records none, so only the pinned loads make the subset checks come out clean.
+    # v1 was published by train_classifier.py --push-to-hub --revision v1: one branch, one commit with the card
     import hashlib
+
+    calls = _calls(uploaded["clf_requests"], "org/clf", "v1")
+    assert calls["branch"] == 1 and calls["commit"] == 1, calls
+    assert calls["put"] == 2, calls  # the repo's two weight files (main's, v1's); v1's training.json goes in its commit
 
     env = _client_env(uploaded["olah"].endpoint, uploaded["base"] / "hf-home-pins", offline=False)
     v1 = hashlib.sha256((uploaded["base"] / "clf-v1" / "model.safetensors").read_bytes()).hexdigest()

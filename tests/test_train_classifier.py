@@ -118,7 +118,11 @@ def test_refuses_ignored_options_and_records_the_batch_it_trained_on(tmp_path, t
                          (["--generator", str(tiny_generator_dir), "--generator-revision", "v1"],
                           "but --generator is the local folder"),
                          (["--augmented", "--filter-labeller", "reference", "--filter-labeller-revision", "v1"],
-                          "but --filter-labeller is 'reference', the classifier shipped with ganaug")):
+                          "but --filter-labeller is 'reference', the classifier shipped with ganaug"),
+                         (["--revision", "v1"], "--revision is the Hub branch to push to: give --push-to-hub"),
+                         (["--push-to-hub", "bad id!"], "--push-to-hub 'bad id!' is not a Hub repo id"),
+                         (["--generator", str(tiny_generator_dir), "--generator-revision", " "],
+                          "--generator-revision is empty (an unset variable?)")):
         assert main(BASE + extra + ["--output-dir", str(tmp_path / "x")]) == 2
         err = capsys.readouterr().err
         assert err.startswith("error: ") and words in err and not (tmp_path / "x").exists(), err[-500:]

@@ -17,6 +17,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 
 import torch
@@ -28,7 +29,7 @@ from ganaug._device import check_device, own_global_rng, seed_global_rng, to_dev
 from ganaug._hub import (CONFIG_NAME, TRAINING_NAME, WEIGHTS_NAME, _atomic_write, _clear_stale, _dry_run_record,
                          _dry_run_refusal, _expand_home, _file_in_the_way, _swap_in, _temp_prefix, _umask)
 from ganaug.evaluation import random_affine, weights_sha256
-from ganaug.models import Discriminator, Generator, preset_config
+from ganaug.models import Classifier, Discriminator, Generator, preset_config
 
 __all__ = ["TrainConfig", "train", "DistillConfig", "distill", "diff_augment", "mode_seeking_loss", "lecam_loss",
            "bcr_loss", "render_card", "load_checkpoint"]
@@ -1287,15 +1288,50 @@ def parse_indices(path: str | os.PathLike | None) -> list[int] | None:
 
 
 
+def check_hub_options(a: Any, revision_flags: tuple[str, ...]) -> str | None:
+    """What is wrong with a training script's Hub options ``a`` (its parsed arguments: push_to_hub, revision and the
+    ``revision_flags``), said before hours of training rather than after; None if nothing is. A revision given empty
+    (an unset variable: it would be dropped), a push branch without a push, and what keeps the push from working (a
+    repo id the Hub refuses, no token, offline mode)."""
+    from huggingface_hub import constants, get_token
+    from huggingface_hub.utils import HFValidationError, validate_repo_id
+
+    from ganaug.cli import _no_blank_revisions
+
+    try:
+        _no_blank_revisions(a, revision_flags)
+    except ValueError as e:
+        return str(e)
+    if a.revision is not None and not a.push_to_hub:
+        return "--revision is the Hub branch to push to: give --push-to-hub REPO_ID too, or drop it."
+    repo_id = a.push_to_hub
+    if not repo_id:
+        return None
+    try:
+        validate_repo_id(repo_id)
+    except HFValidationError as e:
+        return f"--push-to-hub {repo_id!r} is not a Hub repo id ({e}); give one such as you/ganaug-mnist."
+    if get_token() is None:
+        return ("--push-to-hub needs a Hugging Face token with write access: set HF_TOKEN or run `hf auth login` "
+                "first (checked now so that training is not wasted).")
+    if constants.HF_HUB_OFFLINE:
+        return ("--push-to-hub needs the Hub, and HF_HUB_OFFLINE is set: unset it (or drop --push-to-hub) before "
+                "training (checked now so that training is not wasted).")
+    return None
+
+
 def push_release(release: str | os.PathLike, repo_id: str, *, revision: str | None = None,
-                 token: str | None = None) -> str | None:
-    """Publish a released generator folder in one commit (rank 0 only): ``config.json``, ``model.safetensors``, its
-    card (README.md, as is; the Hub checks its metadata before the commit) and ``training.json`` (the run's
-    settings, times and, for a subset, its indices); a release without ``training.json`` deletes the repo's, which
-    described the weights it replaces. The uploaded card names ``repo_id`` in its usage snippet; the
-    local one is left as it is. The weights are loaded strictly first, so a broken release is not published. The
-    token comes from ``token``, HF_TOKEN, or the usual ``hf auth login``.
+                 token: str | None = None, kind: str = "generator") -> str | None:
+    """Publish a released generator folder (``kind="classifier"``: a classifier's, as scripts/train_classifier.py
+    saves it) in one commit (rank 0 only): ``config.json``, ``model.safetensors``, its card (README.md, as is; the
+    Hub checks its metadata before the commit) and ``training.json`` (the run's settings, times and, for a subset,
+    its indices); a release without ``training.json`` deletes the repo's, which described the weights it replaces.
+    The uploaded card names ``repo_id`` in its usage snippet; the local one is left as it is. The weights are loaded
+    strictly first, so a broken release is not published. The token comes from ``token``, HF_TOKEN, or the usual
+    ``hf auth login``.
     """
+    if kind not in ("generator", "classifier"):
+        raise ValueError(f"kind must be 'generator' or 'classifier', got {kind!r}.")
     if revision is not None and not revision.strip():  # create_commit would take "" for the default branch
         raise ValueError(f"revision={revision!r} is empty (an unset variable?): give the branch to push to, or leave "
                          "revision out for the default branch.")
@@ -1304,7 +1340,8 @@ def push_release(release: str | os.PathLike, repo_id: str, *, revision: str | No
     from huggingface_hub import CommitOperationAdd, CommitOperationDelete, HfApi
 
     release = _expand_home(release, "release")
-    Generator.from_pretrained(release)  # config and weights must load, strictly, before anything goes up
+    # config and weights must load, strictly, before anything goes up
+    (Generator if kind == "generator" else Classifier).from_pretrained(release)
     files = [n for n in ("config.json", "model.safetensors", "README.md", "training.json") if (release / n).is_file()]
     api = HfApi(token=token)
     rid = api.create_repo(repo_id, exist_ok=True).repo_id
@@ -1319,4 +1356,5 @@ def push_release(release: str | os.PathLike, repo_id: str, *, revision: str | No
         # the record of the run that made the weights this push replaces: it would stay beside them
         operations.append(CommitOperationDelete(path_in_repo=TRAINING_NAME))
     return str(api.create_commit(repo_id=rid, operations=operations, revision=revision,
-                                 commit_message="Upload a ganaug generator (scripts/train_gan.py)"))
+                                 commit_message=f"Upload a ganaug {kind} (scripts/"
+                                                f"{'train_gan' if kind == 'generator' else 'train_classifier'}.py)"))
