@@ -38,6 +38,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
+import shlex
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -210,9 +212,10 @@ def _main(argv: list[str] | None = None) -> int:
     bad = [f"{name} {value}" for name, value in (("--epochs", a.epochs), ("--steps", a.steps),
                                                  ("--batch-size", a.batch_size), ("--width", a.width))
            if value is not None and value < 1]
-    if bad or not a.lr > 0:
-        print(f"error: --epochs, --steps, --batch-size and --width must be positive and --lr above 0; got "
-              f"{', '.join(bad + ([f'--lr {a.lr}'] if not a.lr > 0 else []))}.", file=sys.stderr)
+    lr_ok = a.lr > 0 and math.isfinite(a.lr)  # inf trained to NaN weights, saved with exit 0
+    if bad or not lr_ok:
+        print(f"error: --epochs, --steps, --batch-size and --width must be positive and --lr a finite number above 0; "
+              f"got {', '.join(bad + ([f'--lr {a.lr}'] if not lr_ok else []))}.", file=sys.stderr)
         return 2
     if a.epochs is not None and a.steps is not None:  # --steps would win, and --epochs be ignored
         print(f"error: give either --steps (optimizer steps) or --epochs (passes over the training set), not both; "
@@ -223,6 +226,10 @@ def _main(argv: list[str] | None = None) -> int:
               "score): give --per-class N (or --val) too, or drop it.", file=sys.stderr)
         return 2
     subset_seed = 0 if a.subset_seed is None else a.subset_seed
+    if not (0 <= a.seed < 2**32 and 0 <= subset_seed < 2**32):  # as evaluate.py: others wrap onto another seed's draws
+        print(f"error: --seed and --subset-seed must be in [0, 2**32), got --seed {a.seed} --subset-seed {subset_seed}.",
+              file=sys.stderr)
+        return 2
     if a.epochs is not None and (a.per_class is not None or a.indices is not None):
         subset = "--per-class" if a.per_class is not None else "--indices"
         print(f"error: --epochs is for the full training set; with {subset} the classifier trains for the "
@@ -331,13 +338,18 @@ def _main(argv: list[str] | None = None) -> int:
     model, secs = train_reference_classifier(x, y, steps=steps, seed=a.seed, width=a.width, batch_size=batch_size,
                                              lr=a.lr, device=a.device, progress=True)
     model.cpu()
+    if not all(bool(torch.isfinite(t).all()) for t in model.state_dict().values()):  # a folder no one can use
+        print(f"error: training diverged: after {steps} steps the classifier's weights hold NaN or infinite values, so "
+              f"nothing was saved to {out}. Lower --lr (now {a.lr:g}), or check the training images.", file=sys.stderr)
+        return 1
     eval_set = "val" if a.val else "test"
     acc = accuracy(model, *eval_images(train, test, eval_set, seen, subset_seed))
     print(f"{'validation' if a.val else 'test'} accuracy {acc:.4%} after {steps} steps in {secs:.0f} s")
     if dry_before:  # replaced as the note said (save_pretrained would warn of a stale training.json)
         (out / "training.json").unlink(missing_ok=True)
     model.save_pretrained(out)
-    info = {"command": "python scripts/train_classifier.py " + " ".join(sys.argv[1:]),
+    # quoted, so that it reruns as is; the arguments main() was given (sys.argv is its caller's when called in-process)
+    info = {"command": "python scripts/train_classifier.py " + shlex.join(sys.argv[1:] if argv is None else argv),
             # a smoke run's classifier: the next run into the folder replaces it, evaluate.py takes it for no model
             **({"dry_run": True} if a.dry_run else {}),
             f"{eval_set}_accuracy": acc, "train_images": n_real, "steps": steps, "seconds": round(secs, 1),
