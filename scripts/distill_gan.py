@@ -17,6 +17,7 @@ fine-tunes an earlier student (the second step of the shipped generator; results
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import sys
 from pathlib import Path
@@ -53,23 +54,38 @@ def main(argv: list[str] | None = None) -> int:
                    help="weight of a GAN term (a discriminator tells the teacher's images from the student's); 0: L1 only")
     p.add_argument("--lr-d", type=float, default=2e-4, help="the discriminator's learning rate, with --adversarial")
     a = p.parse_args(argv)
-    if not a.lr > 0:
-        print(f"error: --lr must be above 0 (the student's Adam rate; default 2e-3), got {a.lr}.", file=sys.stderr)
+    if not 0 < a.lr < math.inf:  # NaN too
+        print(f"error: --lr must be above 0 and finite (the student's Adam rate; default 2e-3), got {a.lr}.",
+              file=sys.stderr)
+        return 2
+    if not 0 < a.lr_d < math.inf:  # at 0 the discriminator never learns, and --adversarial pushes at random
+        print(f"error: --lr-d must be above 0 and finite (the discriminator's Adam rate; default 2e-4), got {a.lr_d}.",
+              file=sys.stderr)
         return 2
     if not 0 <= a.seed < 2 ** 32:  # seeds key 32-bit random streams
         print(f"error: --seed must be in [0, {2 ** 32 - 1}], got {a.seed}.", file=sys.stderr)
         return 2
-    import torch
+    try:
+        import torch
 
-    from ganaug.training import DistillConfig, distill
+        from ganaug.training import DistillConfig, DivergedError, distill
 
-    torch.set_flush_denormal(True)
-    try:  # distill checks its config and loads the teacher (and --init) before its first step
-        release = distill(DistillConfig(**{k: v for k, v in vars(a).items()}), card_template=CARD_TEMPLATE.read_text(),
-                          script="scripts/distill_gan.py")
-    except (ValueError, FileNotFoundError, ConnectionError) as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 2
+        torch.set_flush_denormal(True)
+        try:  # distill checks its config and loads the teacher (and --init) before its first step
+            release = distill(DistillConfig(**{k: v for k, v in vars(a).items()}),
+                              card_template=CARD_TEMPLATE.read_text(), script="scripts/distill_gan.py")
+        except (ValueError, FileNotFoundError, ConnectionError) as e:
+            print(f"error: {e}", file=sys.stderr)
+            return 2
+        except DivergedError as e:  # the work failed (its message says what to change); other RuntimeErrors are bugs
+            print(f"error: {e}", file=sys.stderr)
+            return 1
+    except KeyboardInterrupt:  # Ctrl-C: one line saying how to go on, and the shell's status for SIGINT
+        # the release is written whole at the end, or not at all: an earlier one in OUTPUT_DIR is as it was
+        print("interrupted: distillation keeps no checkpoint (its release is written at the end only), so there is "
+              "nothing to resume; rerun the same command to start again (--max-seconds N stops a run early and still "
+              "writes its release).", file=sys.stderr)
+        return 130
     print(f"generator saved to {release}")
     return 0
 

@@ -23,6 +23,7 @@ Commands (this repo's root):
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import sys
 from dataclasses import dataclass
@@ -135,11 +136,13 @@ def parse(argv: list[str] | None = None) -> Args:
                         "scripts/evaluate.py uses (chosen by --subset-seed)")
     p.add_argument("--subset-seed", type=int, default=None, help="which subset --per-class takes (default: 0)")
     p.add_argument("--data-root", default=None, help="folder holding MNIST/raw ($GANAUG_DATA, ./data, ../shared/data)")
-    p.add_argument("--seed", type=int, default=0, help="initial weights, batch order, latents and augmentation")
+    p.add_argument("--seed", type=int, default=0,
+                   help=f"initial weights, batch order, latents and augmentation, in [0, {2 ** 32 - 1}]")
     p.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N")
     p.add_argument("--output-dir", default="runs/gan", type=os.path.expanduser,
                    help="checkpoint, sample grids and the release (OUTPUT_DIR/generator)")
-    p.add_argument("--resume", action="store_true", help="continue from output-dir/checkpoint.pt")
+    p.add_argument("--resume", action="store_true",
+                   help="continue from output-dir/checkpoint.pt (written at the end of each epoch)")
     p.add_argument("--overwrite", action="store_true",
                    help="replace a release already in OUTPUT_DIR/generator (its card, with the metrics recorded in "
                         "it, too); without it such a run is refused, unless it resumes that run")
@@ -160,12 +163,68 @@ def parse(argv: list[str] | None = None) -> Args:
     return Args(**vars(p.parse_args(argv)))
 
 
+def _interrupted(a: Args, ckpt: Path | None, before: int | None) -> str:
+    """What Ctrl-C leaves and how to go on, in one line. ``before``: the checkpoint's mtime when the run started."""
+    if ckpt is None:  # stopped before the output folder was known
+        return "interrupted before training started: nothing was written; rerun the same command to start."
+    mtime = ckpt.stat().st_mtime_ns if ckpt.is_file() else None
+    # this run's checkpoint: one it wrote, or the one --resume continues (another is an earlier run's, refused)
+    if mtime is not None and (a.resume or mtime != before):
+        from ganaug.training import load_checkpoint
+
+        try:
+            epoch = f" (epoch {load_checkpoint(ckpt)['epoch']} of {a.epochs})"
+        except Exception:  # the epoch is a detail: the advice stands without it
+            epoch = ""
+        return (f"interrupted: the last checkpoint is {ckpt}{epoch}, written at the end of each epoch; rerun the same "
+                f"command{'' if a.resume else ' with --resume'} to continue from it (the epoch under way is trained "
+                "again).")
+    if a.dry_run:
+        return ("interrupted: a dry run (--dry-run) writes no checkpoint, so there is nothing to resume; rerun the "
+                "same command to start again.")
+    return ("interrupted: no checkpoint was written yet (the first is at the end of epoch 1), so there is nothing to "
+            "resume; rerun the same command to start again.")
+
+
 def main(argv: list[str] | None = None) -> int:
     a = parse(argv)
+    seen: list = []  # the checkpoint's path and its mtime at the start, once the output folder is known
+    try:
+        return _main(a, seen)
+    except KeyboardInterrupt:  # Ctrl-C: one line saying how to go on, and the shell's status for SIGINT
+        if os.environ.get("RANK", "0") == "0":  # under torchrun every rank gets it: rank 0 speaks
+            print(_interrupted(a, *(seen or (None, None))), file=sys.stderr)
+        return 130
+
+
+def _main(a: Args, seen: list) -> int:
     import torch
 
-    from ganaug.training import TrainConfig, _dist_info, check_hub_options, parse_indices, push_release, train
+    from ganaug._hub import _expand_home, _file_in_the_way
+    from ganaug.training import (CHECKPOINT_NAME, DivergedError, TrainConfig, _dist_info, check_hub_options,
+                                 parse_indices, push_release, train)
 
+    for flag, seed in (("--seed", a.seed), ("--subset-seed", a.subset_seed)):
+        if seed is not None and not 0 <= seed < 2 ** 32:  # seeds key 32-bit random streams (as evaluate.py's)
+            print(f"error: {flag} must be in [0, {2 ** 32 - 1}], got {seed}.", file=sys.stderr)
+            return 2
+    for flag, lr in (("--lr-g", a.lr_g), ("--lr-d", a.lr_d)):
+        if lr is not None and not 0 < lr < math.inf:  # NaN too: at 0 (or NaN) that network would never train
+            print(f"error: {flag} must be above 0 and finite (an Adam learning rate; leave it out for the preset's), "
+                  f"got {lr}.", file=sys.stderr)
+            return 2
+    try:
+        out = _expand_home(a.output_dir, "--output-dir")
+    except ValueError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    bad = _file_in_the_way(out)
+    if bad is not None:  # else it fails when the folder is made, after the data has loaded
+        print(f"error: --output-dir needs the folder {str(out)!r}, but {str(bad)!r} is a file. Give another "
+              "--output-dir.", file=sys.stderr)
+        return 2
+    ckpt = out / CHECKPOINT_NAME
+    seen[:] = [ckpt, ckpt.stat().st_mtime_ns if ckpt.is_file() else None]  # for what Ctrl-C says
     if a.indices and a.per_class is not None:
         print("error: give either --indices or --per-class, not both.", file=sys.stderr)
         return 2
@@ -216,16 +275,23 @@ def main(argv: list[str] | None = None) -> int:
     except (ValueError, FileNotFoundError, ConnectionError) as e:  # refused before training: settings, data, weights
         print(f"error: {e}", file=sys.stderr)
         return 2
+    except DivergedError as e:  # the work failed (its message says what to change); other RuntimeErrors are bugs
+        print(f"error: {e}", file=sys.stderr)
+        return 1
     if _dist_info()[0] != 0:  # under torchrun only rank 0 writes and publishes the release
         return 0
     print(f"generator saved to {release}")
     if a.push_to_hub and a.dry_run:  # a smoke run's generator is not worth publishing over a repo's last release
         print(f"dry run: not pushed to {a.push_to_hub} (the Hub settings were checked; drop --dry-run to publish).")
     elif a.push_to_hub:
+        rev = f" --revision {a.revision}" if a.revision else ""
         try:
             url = push_release(release, a.push_to_hub, revision=a.revision)
+        except KeyboardInterrupt:  # trained and saved: only the upload is left
+            print(f"interrupted while publishing to {a.push_to_hub}: the generator is saved in {release}; publish it "
+                  f"with `hf upload {a.push_to_hub} {release}{rev}`.", file=sys.stderr)
+            return 130
         except Exception as e:  # the Hub unreachable (an httpx error) or refusing: the trained generator is kept
-            rev = f" --revision {a.revision}" if a.revision else ""
             print(f"error: publishing to {a.push_to_hub} failed ({type(e).__name__}: {e}). The generator is saved in "
                   f"{release}: publish it later with `hf upload {a.push_to_hub} {release}{rev}`.", file=sys.stderr)
             return 1

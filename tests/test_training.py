@@ -331,6 +331,21 @@ def _train_cmd(out: Path, indices: Path, epochs: int, *extra: str) -> list[str]:
             "--batch-size", "16", "--epochs", str(epochs), "--seed", "3", "--output-dir", str(out), *extra]
 
 
+def _signal_once_checkpointed(proc: subprocess.Popen, ckpt: Path, sig: int, settle: float = 0.0) -> None:
+    """Send ``sig`` to a training process once it has written its first checkpoint (``settle`` s later), and wait."""
+    try:
+        deadline = time.monotonic() + 300
+        while not ckpt.exists() and time.monotonic() < deadline and proc.poll() is None:
+            time.sleep(0.02)
+        time.sleep(settle)
+        assert proc.poll() is None, "training finished before it could be interrupted; give it more epochs"
+        os.kill(proc.pid, sig)
+        proc.wait(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+
+
 def test_kill_9_then_resume_matches_an_uninterrupted_run(tmp_path):
     """A real SIGKILL mid-run (train_gan.py in a subprocess), then --resume: same weights as a straight run."""
     indices = tmp_path / "indices.json"
@@ -346,17 +361,7 @@ def test_kill_9_then_resume_matches_an_uninterrupted_run(tmp_path):
     ckpt = out / CHECKPOINT_NAME
     proc = subprocess.Popen(_train_cmd(out, indices, epochs), env=env, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + 300
-        while not ckpt.exists() and time.monotonic() < deadline and proc.poll() is None:
-            time.sleep(0.02)
-        time.sleep(0.3)  # into the next epoch
-        assert proc.poll() is None, "training finished before it could be killed; give it more epochs"
-        os.kill(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=30)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
+    _signal_once_checkpointed(proc, ckpt, signal.SIGKILL, settle=0.3)  # into the next epoch
     assert proc.returncode == -signal.SIGKILL
     assert not (out / "generator" / "model.safetensors").exists()
     ck = load_checkpoint(ckpt)  # the last checkpoint survived the kill intact (written atomically)
@@ -648,7 +653,8 @@ def test_train_gan_script_checks_publishing_before_training(tmp_path):
              (["--revision", "v1"], "--revision is the Hub branch to push to"),
              (["--per-class", "7000"], "error: "),
              (["--push-to-hub", "you/ganaug-mnist", "HF_TOKEN"], "HF_HUB_OFFLINE is set"),  # it failed after training
-             (["--data-root", str(tmp_path / "nowhere")], "the scripts' --data-root"),
+             # the other scripts read $GANAUG_DATA only: the message named "the scripts' --data-root"
+             (["--data-root", str(tmp_path / "nowhere")], "train_gan.py's --data-root"),
              (["--init-generator", str(tmp_path / "missing")], "error: No folder at"),
              (["--diffaug", "translation,foo"], "Unknown DiffAugment policy 'foo'")]  # was said after loading MNIST
     for extra, said in cases:
@@ -1248,3 +1254,254 @@ def test_bad_discriminator_and_infinite_settings_are_refused_before_the_data_loa
     with pytest.raises(ValueError, match=match):
         train(_cfg(tmp_path / "out", **kw), progress=False)
     assert not (tmp_path / "out").exists()
+
+
+# ---------------------------------------------------------------- the scripts' ends: refusals, failures, Ctrl-C
+
+TINY = ["--width", "4", "--batch-size", "8"]
+
+
+def _no_mnist(monkeypatch):
+    """MNIST loading fails the test: what is refused must be refused before the data loads."""
+    import ganaug._data
+
+    def no_data(*args, **kwargs):
+        raise AssertionError("MNIST was loaded before the command line was checked")
+
+    monkeypatch.setattr(ganaug._data, "load_mnist", no_data)
+
+
+def _last_line(err: str) -> str:
+    """stderr's last line, without the progress bar's redraws before it on that line."""
+    return err.rstrip("\n").split("\n")[-1].split("\r")[-1]
+
+
+def test_train_gan_script_refuses_a_file_as_output_dir_before_the_data_loads(tmp_path, capsys, monkeypatch):
+    # a FileExistsError traceback from out.mkdir, once the data had loaded
+    from test_evaluation import _script
+
+    _no_mnist(monkeypatch)
+    afile = tmp_path / "afile"
+    afile.write_text("x")
+    for out in (afile, afile / "x"):
+        assert _script("train_gan").main(["--per-class", "2", "--epochs", "1", *TINY, "--output-dir", str(out)]) == 2
+        assert capsys.readouterr().err == (f"error: --output-dir needs the folder {str(out)!r}, but {str(afile)!r} is "
+                                           "a file. Give another --output-dir.\n")
+    with pytest.raises(ValueError, match=rf"needs the folder .*, but {re.escape(repr(str(afile)))} is a file"):
+        train(_cfg(afile / "x"), progress=False)  # train() too, before the data loads
+    assert afile.read_text() == "x"
+
+
+def test_a_divergence_is_one_error_line_and_exit_1_and_other_runtime_errors_stay_tracebacks(tmp_path, capsys,
+                                                                                             monkeypatch):
+    # "RuntimeError: Training diverged at step 1..." was a traceback (the scripts caught ValueError and the like only)
+    import ganaug.training
+    from test_evaluation import _script
+
+    args = ["--per-class", "1", "--epochs", "2", *TINY, "--output-dir", str(tmp_path / "g")]
+    _nan_d_loss(monkeypatch)
+    assert _script("train_gan").main(args) == 1
+    last = _last_line(capsys.readouterr().err)
+    assert last.startswith("error: Training diverged at step 1 (epoch 1)") and "lower --lr-g/--lr-d" in last, last
+
+    def bug(*args):
+        raise RuntimeError("a bug, not a divergence")
+
+    monkeypatch.setattr(ganaug.training, "d_loss", bug)
+    with pytest.raises(RuntimeError, match="a bug, not a divergence"):
+        _script("train_gan").main(args)
+    monkeypatch.undo()
+    Generator(latent_dim=16, width=4).save_pretrained(tmp_path / "teacher")
+    out = tmp_path / "d"
+    assert _script("distill_gan").main(["--teacher", str(tmp_path / "teacher"), "--channels", "8", "4", "4", "--steps",
+                                        "5", "--batch-size", "4", "--lr", "1e30", "--output-dir", str(out)]) == 1
+    last = _last_line(capsys.readouterr().err)
+    assert re.fullmatch(r"error: Distillation diverged at step \d+ \(loss nan\); lower lr \(--lr\) and run again\.",
+                        last), last
+    assert not (out / "generator").exists()
+    from ganaug.training import DivergedError
+
+    assert issubclass(DivergedError, RuntimeError)  # what code catching the old RuntimeError still catches
+
+
+def _main_or_fail(main, argv):
+    """main(argv), with a KeyboardInterrupt that escapes it failing the test (not ending the pytest session)."""
+    try:
+        return main(argv)
+    except KeyboardInterrupt:
+        pytest.fail("Ctrl-C ended in a KeyboardInterrupt traceback")
+
+
+def test_ctrl_c_says_how_to_go_on_and_exits_130(tmp_path, capsys, monkeypatch):
+    import dataclasses
+
+    import ganaug.training
+    from test_evaluation import _script
+
+    main = _script("train_gan").main
+    real = ganaug.training.train
+    out = tmp_path / "out"
+    args = ["--per-class", "1", "--epochs", "2", *TINY, "--output-dir", str(out)]
+
+    def at_once(cfg, **kwargs):
+        raise KeyboardInterrupt
+
+    def after_epoch_1(cfg, **kwargs):  # Ctrl-C in epoch 2, after the first checkpoint
+        real(dataclasses.replace(cfg, epochs=1), **kwargs)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(ganaug.training, "train", at_once)
+    assert _main_or_fail(main, args) == 130
+    assert capsys.readouterr().err == ("interrupted: no checkpoint was written yet (the first is at the end of epoch "
+                                       "1), so there is nothing to resume; rerun the same command to start again.\n")
+    assert _main_or_fail(main, args[:-1] + [str(tmp_path / "dry"), "--dry-run"]) == 130
+    assert "interrupted: a dry run (--dry-run) writes no checkpoint" in capsys.readouterr().err
+    monkeypatch.setattr(ganaug.training, "train", after_epoch_1)
+    assert _main_or_fail(main, args) == 130
+    assert _last_line(capsys.readouterr().err) == (
+        f"interrupted: the last checkpoint is {out / CHECKPOINT_NAME} (epoch 1 of 2), written at the end of each epoch; "
+        "rerun the same command with --resume to continue from it (the epoch under way is trained again).")
+    monkeypatch.setattr(ganaug.training, "train", at_once)
+    assert _main_or_fail(main, args + ["--resume"]) == 130  # --resume given: the same command again
+    assert "(epoch 1 of 2), written at the end of each epoch; rerun the same command to continue from it" in \
+        capsys.readouterr().err
+    monkeypatch.setattr(ganaug.training, "train", real)
+    assert main(args + ["--resume"]) == 0  # as it says
+    assert "Resumed from epoch 1" in capsys.readouterr().out and load_checkpoint(out / CHECKPOINT_NAME)["epoch"] == 2
+    # distill_gan.py keeps no checkpoint: it says so
+    monkeypatch.setattr(ganaug.training, "distill", at_once)
+    Generator(latent_dim=16, width=4).save_pretrained(tmp_path / "teacher")
+    assert _main_or_fail(_script("distill_gan").main, ["--teacher", str(tmp_path / "teacher"), "--channels", "8", "4",
+                                                       "4", "--output-dir", str(tmp_path / "d")]) == 130
+    assert capsys.readouterr().err == (
+        "interrupted: distillation keeps no checkpoint (its release is written at the end only), so there is nothing "
+        "to resume; rerun the same command to start again (--max-seconds N stops a run early and still writes its "
+        "release).\n")
+
+
+def test_a_real_sigint_mid_run_exits_130_with_one_line(tmp_path):
+    # `timeout -s INT 8 python scripts/train_gan.py ...` printed a KeyboardInterrupt traceback
+    root = Path(__file__).resolve().parents[1]
+    out = tmp_path / "out"
+    with open(tmp_path / "err.txt", "w") as err:
+        proc = subprocess.Popen([sys.executable, str(root / "scripts" / "train_gan.py"), "--per-class", "20", "--epochs",
+                                 "1000", *TINY, "--output-dir", str(out)], env={**os.environ, "OMP_NUM_THREADS": "1"},
+                                stdout=subprocess.DEVNULL, stderr=err)
+        _signal_once_checkpointed(proc, out / CHECKPOINT_NAME, signal.SIGINT)
+    text = (tmp_path / "err.txt").read_text()
+    assert proc.returncode == 130 and "Traceback" not in text, text[-3000:]
+    assert re.fullmatch(rf"interrupted: the last checkpoint is {re.escape(str(out / CHECKPOINT_NAME))} \(epoch \d+ of "
+                        r"1000\), written at the end of each epoch; rerun the same command with --resume to continue "
+                        r"from it \(the epoch under way is trained again\)\.", _last_line(text)), text[-3000:]
+
+
+def test_home_in_indices_is_the_home_folder(tmp_path, capsys, monkeypatch):
+    # "--indices=~/idx.json" (the shell leaves that "~"): "No such file or directory: '~/idx.json'"
+    from test_evaluation import _script
+
+    from ganaug.training import parse_indices
+
+    monkeypatch.setenv("HOME", str(tmp_path))
+    (tmp_path / "idx.json").write_text("[3, 1, 2]")
+    assert parse_indices("~/idx.json") == [3, 1, 2]
+    with pytest.raises(ValueError, match=r"--indices '~nosuchuser_ganaug/i.json' starts with '~nosuchuser_ganaug', "
+                                         r"but there is no user 'nosuchuser_ganaug' here"):
+        parse_indices("~nosuchuser_ganaug/i.json")
+    out = tmp_path / "out"
+    assert _script("train_gan").main(["--indices=~/idx.json", "--dry-run", *TINY, "--output-dir", str(out)]) == 0
+    assert json.loads((out / "generator" / "training.json").read_text())["indices"] == [3, 1, 2]
+
+
+@pytest.mark.parametrize("argv, said", [
+    (["--seed", "-1"], "--seed must be in [0, 4294967295], got -1."),
+    (["--seed", str(2 ** 32)], "--seed must be in [0, 4294967295], got 4294967296."),
+    (["--seed", "18446744073709551616"], "--seed must be in [0, 4294967295], got 18446744073709551616."),
+    (["--per-class", "1", "--subset-seed", "-1"], "--subset-seed must be in [0, 4294967295], got -1."),
+    (["--lr-g", "0"], "--lr-g must be above 0 and finite (an Adam learning rate; leave it out for the preset's), got 0.0."),
+    (["--lr-g=-1e-4"], "--lr-g must be above 0 and finite"),
+    (["--lr-g", "nan"], "--lr-g must be above 0 and finite"),
+    (["--lr-d", "inf"], "--lr-d must be above 0 and finite"),
+    (["--lr-d", "0"], "--lr-d must be above 0 and finite"),
+], ids=["seed-1", "seed2**32", "seed2**64", "subset-seed-1", "lr-g0", "lr-g-neg", "lr-g-nan", "lr-d-inf", "lr-d0"])
+def test_train_gan_script_refuses_seeds_and_rates_before_the_data_loads(tmp_path, capsys, monkeypatch, argv, said):
+    # --seed -1 and 99999999999 were taken and recorded as given, 2**64 overflowed; a rate of 0 or NaN was refused by
+    # train() after --per-class had loaded MNIST, or not at all
+    from test_evaluation import _script
+
+    _no_mnist(monkeypatch)
+    out = tmp_path / "out"
+    assert _script("train_gan").main(["--per-class", "2", *argv, "--dry-run", *TINY, "--output-dir", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: {said}") and err.count("\n") == 1, err
+    assert not out.exists()
+
+
+def test_distill_gan_script_refuses_rates_that_would_not_train(tmp_path, capsys):
+    # --adversarial 0.1 --lr-d 0 ran: its discriminator never trained
+    from test_evaluation import _script
+
+    from ganaug.training import DistillConfig, distill
+
+    Generator(latent_dim=16, width=4).save_pretrained(tmp_path / "teacher")
+    out = tmp_path / "o"
+    base = ["--teacher", str(tmp_path / "teacher"), "--channels", "8", "4", "4", "--steps", "1", "--batch-size", "4",
+            "--output-dir", str(out)]
+    for extra, said in ((["--adversarial", "0.1", "--lr-d", "0"], "error: --lr-d must be above 0 and finite (the "
+                                                                  "discriminator's Adam rate; default 2e-4), got 0.0."),
+                        (["--lr-d", "-1"], "error: --lr-d must be above 0 and finite"),
+                        (["--adversarial", "0.1", "--lr-d", "nan"], "error: --lr-d must be above 0 and finite"),
+                        (["--lr-d", "inf"], "error: --lr-d must be above 0 and finite"),
+                        (["--lr", "inf"], "error: --lr must be above 0 and finite"),
+                        (["--lr", "nan"], "error: --lr must be above 0 and finite")):
+        assert _script("distill_gan").main(base + extra) == 2, extra
+        err = capsys.readouterr().err
+        assert err.startswith(said) and err.count("\n") == 1, err
+    for lr_d in (0.0, -1.0, float("nan"), float("inf")):
+        with pytest.raises(ValueError, match="lr_d must be a positive, finite learning rate"):
+            distill(DistillConfig(teacher=str(tmp_path / "teacher"), channels=[8, 4, 4], steps=1, batch_size=4,
+                                  adversarial=0.1, lr_d=lr_d, output_dir=str(out)), progress=False)
+    assert not out.exists()
+
+
+def test_a_student_records_the_subset_its_teacher_and_init_learnt_from(tmp_path, mnist_train):
+    # a student of a GAN trained on 20 images recorded none: evaluate.py's subset check let it through at another
+    # --subset-seed, while it refuses its teacher there
+    import shutil
+
+    from ganaug.evaluation import _trained_on_subset, class_balanced_subset, recorded_indices
+    from ganaug.training import DistillConfig, distill
+
+    idx0 = class_balanced_subset(mnist_train.targets, 2, 0)  # train_gan.py --per-class 2
+    idx1 = class_balanced_subset(mnist_train.targets, 2, 1)  # ... --subset-seed 1
+    teacher = train(_cfg(tmp_path / "t", epochs=1, batch_size=8, indices=idx0.tolist()), progress=False)
+
+    def student(name, teacher, **kw):
+        return distill(DistillConfig(teacher=str(teacher), channels=[8, 4, 4], steps=2, batch_size=4,
+                                     output_dir=str(tmp_path / name), **kw), progress=False, card_template=TEMPLATE)
+
+    s0 = student("s0", teacher)
+    assert torch.equal(recorded_indices(s0), idx0)
+    assert "the teacher learnt from 20 images of the MNIST training set (their indices are in training.json)" in (
+        s0 / "README.md").read_text()
+    for source in (teacher, s0):  # the student is refused where its teacher is
+        with pytest.raises(ValueError, match="20 of them outside this arm's subset"):
+            _trained_on_subset("generator", source, recorded_indices(source), idx1, 2, 1)
+        assert _trained_on_subset("generator", source, recorded_indices(source), idx0, 2, 0)
+    # fine-tuned from s0 against a teacher of the other subset: both subsets
+    shutil.copytree(teacher, tmp_path / "t1")
+    info = json.loads((tmp_path / "t1" / "training.json").read_text())
+    (tmp_path / "t1" / "training.json").write_text(json.dumps({**info, "indices": idx1.tolist()}))
+    s01 = student("s01", tmp_path / "t1", init=str(s0))
+    assert torch.equal(recorded_indices(s01), torch.unique(torch.cat([idx0, idx1])))
+    assert "the teacher and the init student learnt from 40 images" in (s01 / "README.md").read_text()
+    # a teacher trained on the whole set (it records no subset): nor does its student, with or without a subset init
+    shutil.copytree(teacher, tmp_path / "full")
+    (tmp_path / "full" / "training.json").unlink()
+    for name, kw in (("sf", {}), ("sf0", {"init": str(s0)})):
+        release = student(name, tmp_path / "full", **kw)
+        assert recorded_indices(release) is None and "learnt from" not in (release / "README.md").read_text()
+        info = json.loads((release / "training.json").read_text())
+        assert "indices" not in info
+        assert info.get("indices_omitted") == (None if name == "sf" else f"the teacher {str(tmp_path / 'full')!r} "
+                                               "records no training subset (no indices in a training.json), so it is "
+                                               "taken to have seen all 60 000 images")

@@ -28,15 +28,22 @@ from ganaug import __version__
 from ganaug._device import check_device, own_global_rng, seed_global_rng, to_device, warn_if_emulated_bf16
 from ganaug._hub import (CONFIG_NAME, TRAINING_NAME, WEIGHTS_NAME, _atomic_write, _clear_stale, _dry_run_record,
                          _dry_run_refusal, _expand_home, _file_in_the_way, _swap_in, _temp_prefix, _umask)
-from ganaug.evaluation import random_affine, weights_sha256
+from ganaug.evaluation import random_affine, recorded_indices, weights_sha256
 from ganaug.models import Classifier, Discriminator, Generator, preset_config
 
-__all__ = ["TrainConfig", "train", "DistillConfig", "distill", "diff_augment", "mode_seeking_loss", "lecam_loss",
-           "bcr_loss", "render_card", "load_checkpoint"]
+__all__ = ["TrainConfig", "train", "DistillConfig", "distill", "DivergedError", "diff_augment", "mode_seeking_loss",
+           "lecam_loss", "bcr_loss", "render_card", "load_checkpoint"]
 
 CHECKPOINT_NAME = "checkpoint.pt"
 R1_EVERY = 16  # lazy R1 regularisation interval (StyleGAN2)
 READ_EVERY = 20  # steps between reading the losses back (each read waits for the GPU); divergence is checked then
+
+
+class DivergedError(RuntimeError):
+    """A loss went NaN or infinite: the run failed (its message says what to change), the settings were well formed.
+
+    A RuntimeError, which is what was raised before this class, so that code catching that still catches it; the
+    scripts catch this class only, so that other RuntimeErrors (bugs) still show their traceback."""
 
 
 @dataclass
@@ -624,6 +631,10 @@ def _train(cfg: TrainConfig, data: tuple[torch.Tensor, torch.Tensor] | None, *, 
     if data is not None:  # said before anything is written
         data = _check_data(data, g_classes if g_cond else 0)
     out = _expand_home(cfg.output_dir, "--output-dir")  # "--output-dir=~/run" (unexpanded by the shell) is $HOME/run, all of it
+    file = _file_in_the_way(out)
+    if file is not None:  # found before the data loads, not when the folder is made
+        raise ValueError(f"--output-dir {str(cfg.output_dir)!r} needs the folder {str(out)!r}, but {str(file)!r} is a "
+                         "file. Give another --output-dir.")
     ckpt_path = out / CHECKPOINT_NAME
     if ckpt_path.is_file() and cfg.max_steps is not None:  # with or without --resume: a dry run cannot continue it
         raise ValueError(
@@ -785,7 +796,8 @@ def _train(cfg: TrainConfig, data: tuple[torch.Tensor, torch.Tensor] | None, *, 
         losses.clear()
         for i, (ld_, lg_) in enumerate(values):
             if not (math.isfinite(ld_) and (first + i < cfg.d_warmup or math.isfinite(lg_))):
-                raise RuntimeError(
+                bar.close()  # the error is said on a line of its own, not after the progress bar's
+                raise DivergedError(
                     f"Training diverged at step {first + i + 1} (epoch {epoch + 1}): loss_d={ld_}, loss_g={lg_}. "
                     + (f"The last good checkpoint is kept at {ckpt_path}: lower --lr-g/--lr-d and run again with "
                        "--resume (the seed cannot change on resume), or start a new run with another --seed in "
@@ -1109,6 +1121,8 @@ def distill(cfg: DistillConfig, *, progress: bool = True, card_template: str | N
 
     Seeds torch's global RNG from ``cfg.seed`` and gives the caller's state back at the end, as ``train`` does.
     ``script`` is what the card says the student was trained with (``scripts/distill_gan.py`` passes its path).
+    The release's training.json records the MNIST subset the teacher (and ``cfg.init``) records, their union, as
+    ``indices``; none where either saw the whole set. A loss that goes NaN or infinite raises ``DivergedError``.
     """
     with own_global_rng():
         return _distill(cfg, progress=progress, card_template=card_template, script=script)
@@ -1121,11 +1135,14 @@ def _distill(cfg: DistillConfig, *, progress: bool, card_template: str | None, s
 
     for name in ("steps", "batch_size"):
         _positive_int(name, getattr(cfg, name))
-    for name in ("adversarial", "lr_d"):
-        _non_negative(name, getattr(cfg, name))
+    _non_negative("adversarial", cfg.adversarial)
     if isinstance(cfg.lr, bool) or not isinstance(cfg.lr, (int, float)) or not 0 < cfg.lr < math.inf:
         raise ValueError(f"lr must be a positive, finite learning rate (the student's Adam rate; default 2e-3), got "
                          f"{cfg.lr!r}.")
+    # refused with or without adversarial: at 0 the discriminator never learns and the GAN term pushes at random
+    if isinstance(cfg.lr_d, bool) or not isinstance(cfg.lr_d, (int, float)) or not 0 < cfg.lr_d < math.inf:
+        raise ValueError(f"lr_d must be a positive, finite learning rate (the discriminator's Adam rate, with "
+                         f"adversarial; default 2e-4), got {cfg.lr_d!r}.")
     if cfg.max_seconds is not None and (isinstance(cfg.max_seconds, bool)
                                         or not isinstance(cfg.max_seconds, (int, float)) or not cfg.max_seconds > 0):
         raise ValueError(f"max_seconds must be a positive number of seconds (or None: no limit), got "
@@ -1148,6 +1165,10 @@ def _distill(cfg: DistillConfig, *, progress: bool, card_template: str | None, s
     teacher = load_generator(cfg.teacher, revision=cfg.revision).to(device).eval()
     # which weights, whatever the name: a Hub branch moves, a folder is rewritten
     teacher_sha256 = weights_sha256(cfg.teacher, kind="generator", revision=cfg.revision)
+    # the real images behind the student are the teacher's: the student's training.json records them as a subset
+    # run's does, so that scripts/evaluate.py's subset check refuses it at another subset as it does the teacher
+    indices = recorded_indices(cfg.teacher, revision=cfg.revision)
+    indices_omitted = None  # why a subset the teacher or init records is left out (as train_classifier.py says it)
     if not teacher.conditional or teacher.arch != "cdcgan":
         raise ValueError("distill needs a class-conditional ('cdcgan') teacher, such as the shipped default.")
     seed_global_rng(cfg.seed, device)
@@ -1157,6 +1178,14 @@ def _distill(cfg: DistillConfig, *, progress: bool, card_template: str | None, s
     if cfg.init is not None:
         start = load_generator(cfg.init, revision=cfg.init_revision)
         init_sha256 = weights_sha256(cfg.init, kind="generator", revision=cfg.init_revision)
+        init_indices = recorded_indices(cfg.init, revision=cfg.init_revision)
+        # the student learns from both: the union of their subsets; one that records none saw the whole set, and so
+        # does the student
+        if (indices is None) != (init_indices is None):
+            what, source = ("init", cfg.init) if init_indices is None else ("teacher", cfg.teacher)
+            indices_omitted = (f"the {what} {str(source)!r} records no training subset (no indices in a "
+                               "training.json), so it is taken to have seen all 60 000 images")
+        indices = None if indices is None or init_indices is None else torch.unique(torch.cat([indices, init_indices]))
         if start.arch != "cdcgan":
             raise ValueError(f"init {cfg.init!r} is a {start.arch!r} generator (no channels, no labels); the student "
                              f"is a 'cdcgan' one with channels {list(cfg.channels)}: give a student written by "
@@ -1195,45 +1224,48 @@ def _distill(cfg: DistillConfig, *, progress: bool, card_template: str | None, s
     out.mkdir(parents=True, exist_ok=True)
     t0, losses, d_losses, step = time.time(), [], [], 0
     bar = tqdm(range(cfg.steps), desc="distill", disable=not progress)
-    for step in range(1, cfg.steps + 1):
-        z = torch.randn(cfg.batch_size, teacher.latent_dim, generator=noise).to(device)
-        y = torch.randint(0, teacher.num_classes, (cfg.batch_size,), generator=noise).to(device)
-        with torch.no_grad():
-            target = teacher(z, y)
-        fake = student(z, y)
-        loss = l1 = F.l1_loss(fake, target)
-        if D is not None:  # D: teacher's images real, student's fake (same latents and labels)
-            logits = D(torch.cat([target, fake.detach()]), torch.cat([y, y])).float()
-            ld = d_loss("bce", logits[:cfg.batch_size], logits[cfg.batch_size:])
-            opt_d.zero_grad(set_to_none=True)
-            ld.backward()
-            opt_d.step()
-            lg = g_loss("bce", D(fake, y).float())
-            loss = l1 + cfg.adversarial * lg
-            d_losses.append((ld.item(), lg.item()))
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
-        sched.step()
-        if not torch.isfinite(loss):
-            raise RuntimeError(f"Distillation diverged at step {step} (loss {loss.item()}); lower lr"
-                               f"{' or adversarial' if D is not None else ''} and run again.")
-        losses.append(l1.item())
-        bar.update()
-        if step % 100 == 0:
-            bar.set_postfix(l1=f"{sum(losses[-100:]) / 100:.4f}")
-            if progress and step % 1000 == 0:
-                gan = ""
-                if d_losses:
-                    tail = d_losses[-100:]
-                    gan = (f" loss_d {sum(t[0] for t in tail) / len(tail):.4f}"
-                           f" loss_g {sum(t[1] for t in tail) / len(tail):.4f}")
-                print(f"step {step}/{cfg.steps} l1 {sum(losses[-100:]) / 100:.5f}{gan} "
-                      f"{step * cfg.batch_size / (time.time() - t0):.0f} img/s", flush=True)
-        if cfg.max_seconds is not None and time.time() - t0 >= cfg.max_seconds:
-            print(f"Stopped at step {step} of {cfg.steps}: the time budget of {cfg.max_seconds:g} s is spent.")
-            break
-    bar.close()
+    try:  # the bar closed first: an error (or Ctrl-C) is said on a line of its own
+        for step in range(1, cfg.steps + 1):
+            z = torch.randn(cfg.batch_size, teacher.latent_dim, generator=noise).to(device)
+            y = torch.randint(0, teacher.num_classes, (cfg.batch_size,), generator=noise).to(device)
+            with torch.no_grad():
+                target = teacher(z, y)
+            fake = student(z, y)
+            loss = l1 = F.l1_loss(fake, target)
+            if D is not None:  # D: teacher's images real, student's fake (same latents and labels)
+                logits = D(torch.cat([target, fake.detach()]), torch.cat([y, y])).float()
+                ld = d_loss("bce", logits[:cfg.batch_size], logits[cfg.batch_size:])
+                opt_d.zero_grad(set_to_none=True)
+                ld.backward()
+                opt_d.step()
+                lg = g_loss("bce", D(fake, y).float())
+                loss = l1 + cfg.adversarial * lg
+                d_losses.append((ld.item(), lg.item()))
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            sched.step()
+            if not torch.isfinite(loss):
+                also = ", lr_d (--lr-d) or adversarial (--adversarial)" if D is not None else ""
+                raise DivergedError(f"Distillation diverged at step {step} (loss {loss.item()}); lower lr (--lr){also} "
+                                    "and run again.")
+            losses.append(l1.item())
+            bar.update()
+            if step % 100 == 0:
+                bar.set_postfix(l1=f"{sum(losses[-100:]) / 100:.4f}")
+                if progress and step % 1000 == 0:
+                    gan = ""
+                    if d_losses:
+                        tail = d_losses[-100:]
+                        gan = (f" loss_d {sum(t[0] for t in tail) / len(tail):.4f}"
+                               f" loss_g {sum(t[1] for t in tail) / len(tail):.4f}")
+                    print(f"step {step}/{cfg.steps} l1 {sum(losses[-100:]) / 100:.5f}{gan} "
+                          f"{step * cfg.batch_size / (time.time() - t0):.0f} img/s", flush=True)
+            if cfg.max_seconds is not None and time.time() - t0 >= cfg.max_seconds:
+                print(f"Stopped at step {step} of {cfg.steps}: the time budget of {cfg.max_seconds:g} s is spent.")
+                break
+    finally:
+        bar.close()
     seconds = time.time() - t0
     student = student.cpu().eval()
     release = out / "generator"
@@ -1258,11 +1290,17 @@ def _distill(cfg: DistillConfig, *, progress: bool, card_template: str | None, s
             card_template, preset="distilled", script=script, latent_dim=student.latent_dim,
             data=f"no images: the outputs of {cfg.teacher or 'the shipped default generator'} for random latents "
                  "and labels (knowledge distillation, mean absolute error"
-                 f"{' plus a GAN term against a teacher-vs-student discriminator' if D is not None else ''})",
+                 f"{' plus a GAN term against a teacher-vs-student discriminator' if D is not None else ''})"
+                 + (f"; the teacher{' and the init student' if cfg.init is not None else ''} learnt from "
+                    f"{len(indices)} images of the MNIST training set (their indices are in training.json)"
+                    if indices is not None else ""),
             hyperparameters="\n".join(f"| {k} | {json.dumps(v)} |" for k, v in sorted(hparams.items())),
             train_time=f"{seconds:.0f} s on {cfg.device}", metrics="{}", metrics_text=_metrics_text({}),
             conditional="class-conditional", usage_labeller="", version=__version__)
     _write_release(student, release, card, {"hyperparameters": hparams, "seconds": round(seconds, 1),
+                                            # where train_gan.py's release keeps them (recorded_indices reads both)
+                                            **({"indices": indices.tolist()} if indices is not None else {}),
+                                            **({"indices_omitted": indices_omitted} if indices_omitted else {}),
                                             **_versions(device)})
     return release
 
@@ -1271,7 +1309,8 @@ def parse_indices(path: str | os.PathLike | None) -> list[int] | None:
     """Read a subset of training indices: a JSON list, or one integer per line."""
     if path is None:
         return None
-    text = Path(path).read_text().strip()
+    # "--indices=~/idx.json" (the shell leaves that "~"); an unknown "~user" is said as such
+    text = _expand_home(path, "--indices").read_text().strip()
     try:
         vals = json.loads(text) if text.startswith("[") else [int(t) for t in text.split()]
     except ValueError as e:
