@@ -37,7 +37,7 @@ def parse(argv: list[str] | None = None) -> Args:
     p.add_argument("--skip", nargs="*", default=[], choices=["generate", "dataset", "loader", "train"])
     p.add_argument("--repeats", type=int, default=3, help="timed passes per generation row (best kept) and plain/mix epoch pairs (medians)")
     p.add_argument("--no-compile", dest="compile", action="store_false",
-                   help="skip the torch.compile rows (they need a C++ compiler on CPU)")
+                   help="skip the torch.compile rows (default: they are timed; they need a C++ compiler on CPU)")
     p.add_argument("--generator", default=None,
                    help="generator (folder or Hub id) timed first, its rows named by it, and used by the dataset and "
                         "loader sections, which need a class-conditional one (default: the one shipped in the "

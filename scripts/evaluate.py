@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import sys
 from dataclasses import dataclass
@@ -132,7 +133,8 @@ def parse(argv: list[str] | None = None) -> Args:
                    help="record this command's figures (test set; finished runs are read, not rerun) in this model "
                         "card's metadata, under ganaug_downstream: the protocol's own steps (no --steps) and 3 or "
                         "more seeds. Each entry records how its samples were drawn; an entry of the same name drawn "
-                        "otherwise is not replaced")
+                        "otherwise is not replaced. The card of a release (a folder with config.json) takes the "
+                        "synthetic arms of that release only (--generator that folder), and any baseline arm")
     args = p.parse_args(argv)
     # parsed again onto a namespace that already holds every option: argparse then fills in no default, so what is
     # still the placeholder was not given (an option given its default value counts as given)
@@ -187,16 +189,23 @@ def _claim(path: Path) -> bool:
 def recorded_mismatches(row: dict, asked: dict) -> list[tuple[str, object, object]]:
     """The settings (name, recorded, asked) in which a finished run's ``row`` differs from ``asked``.
 
-    Only keys the row has are compared: rows written before a setting was recorded are taken as they are.
+    Only keys the row has are compared: rows written before a setting was recorded are taken as they are. A model's
+    folder written two ways (relative or absolute, ~, a link) is one setting; a Hub repo id is compared as written.
     """
-    def path(value: object) -> object:
-        return os.path.normpath(value) if isinstance(value, str) else value  # runs/x/ and ./runs/x are one folder
+    from ganaug._hub import _same_source
+
+    def same_path(recorded: object, want: object) -> bool:
+        if not (isinstance(recorded, str) and isinstance(want, str)):
+            return recorded == want
+        if os.path.normpath(recorded) == os.path.normpath(want):  # runs/x/ and ./runs/x are one folder
+            return True
+        return _same_source(recorded, want)  # g1/generator and /tmp/g1/generator, from /tmp: one model
 
     def same(key: str, recorded: object, want: object) -> bool:
         if key in PATH_SETTINGS:
-            return path(recorded) == path(want)
+            return same_path(recorded, want)
         if key in PATH_LIST_SETTINGS and isinstance(recorded, list) and isinstance(want, list):
-            return [path(r) for r in recorded] == [path(w) for w in want]
+            return len(recorded) == len(want) and all(same_path(r, w) for r, w in zip(recorded, want))
         return recorded == want
 
     return [(k, row.get(k), v) for k, v in asked.items()
@@ -235,9 +244,21 @@ def _main(argv: list[str] | None = None) -> int:
     from ganaug.evaluation import ARM_OPTIONS, BATCH_SIZE, KD_ARMS, POOL_ARMS, RATIO_ARMS, STEPS, \
         SYNTHETIC_AFFINE_ARMS, SYNTHETIC_ARMS, check_pin, class_balanced_subset, pool_share, protocol_run, \
         recorded_indices, summarise, weights_sha256
-    from ganaug._hub import _dry_run_refusal
+    from ganaug._hub import _dry_run_refusal, _file_in_the_way
 
     a = parse(argv)
+    # argparse's float takes "nan" and "inf": an infinite temperature ran, as a uniform teacher, under its own name
+    for option, value in (("--temperature", a.temperature), ("--ratio", a.ratio),
+                          ("--label-smoothing", a.label_smoothing), ("--min-confidence", a.min_confidence),
+                          ("--truncation", a.truncation)):
+        if value is not None and not math.isfinite(value):
+            print(f"error: {option} must be a finite number, got {value}.", file=sys.stderr)
+            return 2
+    bad = _file_in_the_way(Path(a.output_dir) / "runs")
+    if bad is not None:  # else the runs folder cannot be made, in a traceback
+        print(f"error: --output-dir needs the folder {str(Path(a.output_dir) / 'runs')!r}, but {str(bad)!r} is a "
+              "file. Give another --output-dir.", file=sys.stderr)
+        return 2
     if any(s < 1 for s in a.sizes):
         print(f"error: --sizes are real images per class and must be positive, got {' '.join(map(str, a.sizes))}.",
               file=sys.stderr)
@@ -362,6 +383,18 @@ def _main(argv: list[str] | None = None) -> int:
         except (OSError, ValueError) as e:
             print(f"error: --card {e}", file=sys.stderr)
             return 2
+        # a release's card takes the synthetic figures of that release only (as gen_metrics.py --card); the arms
+        # without a generator recorded there are its baselines
+        folder = Path(a.card).parent
+        synthetic = [arm for arm in a.arms if arm in SYNTHETIC_ARMS]
+        drawn_from = Path(a.generator).expanduser().resolve() if a.generator is not None else None
+        if synthetic and any((folder / name).is_file() for name in ("config.json", "model.safetensors")) \
+                and drawn_from != folder.resolve():
+            print(f"error: {a.card} is the card of the release in {folder}, and this command's {', '.join(synthetic)} "
+                  f"arm(s) draw from {a.generator or 'the shipped default generator'}: their figures would be "
+                  f"recorded as that release's. Pass --generator {folder} to evaluate the release, or record into "
+                  "another card.", file=sys.stderr)
+            return 2
     if a.generator_revision is not None and (a.generator is None or not set(a.arms) & set(SYNTHETIC_ARMS)):
         print("error: --generator-revision pins the commit of the synthetic arms' Hub generator: give --generator "
               f"ORG/NAME and one of the arms {', '.join(SYNTHETIC_ARMS)} with it, or drop it.", file=sys.stderr)
@@ -464,9 +497,9 @@ def _main(argv: list[str] | None = None) -> int:
             where = a.generator + (f" at revision {a.generator_revision}" if a.generator_revision else "")
             print(f"error: the generator {where} was trained on {len(generator_indices)} MNIST training images, "
                   f"{outside} of them outside the {s}-per-class subset (--subset-seed {a.subset_seed}): its arms would "
-                  "bring more real data than the subset. Give the --subset-seed and --sizes it was trained with (its "
-                  f"training.json records the command), or a generator trained on this subset (scripts/train_gan.py "
-                  f"--per-class {s} --subset-seed {a.subset_seed}).", file=sys.stderr)
+                  "bring more real data than the subset. Give the --subset-seed and --sizes of the subset it was "
+                  "trained on (the indices it records are in its training.json), or a generator trained on this "
+                  f"subset (scripts/train_gan.py --per-class {s} --subset-seed {a.subset_seed}).", file=sys.stderr)
             return 2
     out = Path(a.output_dir)
 

@@ -133,6 +133,13 @@ def _unwritable(path: Path) -> str | None:
 
 def _check_paths(a: Args) -> str | None:
     """What is wrong with --json and --card, checked before anything is computed; None if nothing."""
+    from ganaug._hub import _file_in_the_way
+
+    for flag, path in (("--json", a.json), ("--card", a.card)):
+        bad = _file_in_the_way(Path(path).parent) if path else None
+        if bad is not None:  # else "no folder there; create it", which the file keeps from being done
+            return f"{flag} {path} needs the folder {str(Path(path).parent)!r}, but {str(bad)!r} is a file. " \
+                   f"Give another {flag}."
     if a.json:
         out = Path(a.json)
         if out.is_dir():
@@ -196,6 +203,16 @@ def _main(argv: list[str] | None = None) -> int:
     except ValueError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
+    if a.labeller is not None and not a.relabel and a.min_confidence is None:
+        from ganaug.datasets import load_generator
+
+        # a conditional generator's own labels are kept: the figures would neither use nor record the labeller
+        if load_generator(a.generator, revision=a.revision).conditional:
+            print(f"error: --labeller {a.labeller} would go unused: the generator "
+                  f"{'shipped with ganaug' if a.generator is None else a.generator} is class-conditional and its own "
+                  "labels are kept. Add --relabel (label its digits by the labeller) or --min-confidence P (measure "
+                  "those the labeller confirms), or drop --labeller.", file=sys.stderr)
+            return 2
     bad_path = _check_paths(a)
     if bad_path:
         print(f"error: {bad_path}", file=sys.stderr)

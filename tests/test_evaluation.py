@@ -1164,7 +1164,7 @@ def test_protocol_run_refuses_bad_arguments_in_its_own_words(tmp_path, mnist_tra
                           ({"mnist": Subset(mnist_train, [0, 1])}, "mnist= must be torchvision's MNIST training set "
                                                                     "as loaded .*got Subset"),
                           ({"arm": "kd", "teacher": "reference", "temperature": "3"},
-                           "temperature must be a positive number"),
+                           "temperature must be a positive finite number"),
                           ({"arm": "gan", "generator": str(tmp_path / "nope")}, "No folder at"),
                           ({"arm": "gan", "generator": tiny_generator_dir, "ratio": 0.004},
                            r"ratio=0.004 with 100 real items asks for .* = 0 synthetic ones: raise ratio"),
@@ -1284,3 +1284,111 @@ def test_protocol_run_loads_checks_and_records_pinned_labellers_and_teachers(mni
                         (dict(arm="real", teacher_revision="v1"), "teacher_revision applies to the kd")):
         with pytest.raises(ValueError, match=words):
             protocol_run(**call, **kw)
+
+
+def test_a_model_folder_written_two_ways_is_one_setting(tmp_path, tiny_generator_dir, monkeypatch, capsys):
+    # runs made with --generator /abs/g1/generator were refused to the same command given --generator g1/generator
+    # from /abs ("--generator recorded '/abs/g1/generator', asked 'g1/generator'"), though the weights were the same
+    import os
+    import shutil
+
+    gen = tmp_path / "g1" / "generator"
+    shutil.copytree(tiny_generator_dir, gen)
+    main = _script("evaluate").main
+    cmd = ["--sizes", "10", "--seeds", "0", "--steps", "2", "--val", "--arms", "gan", "--generator-id", "tiny",
+           "--output-dir", str(tmp_path / "e")]
+    assert main(cmd + ["--generator", str(gen)]) == 0, capsys.readouterr().err[-2000:]
+    runs = sorted((tmp_path / "e" / "runs").glob("*.json"))
+    mtimes = [p.stat().st_mtime for p in runs]
+    monkeypatch.chdir(tmp_path)
+    capsys.readouterr()
+    assert main(cmd + ["--generator", "g1/generator"]) == 0, capsys.readouterr().err[-2000:]
+    assert [p.stat().st_mtime for p in runs] == mtimes  # reused, not rerun
+    # relative, absolute, ~ and a link name one folder; another folder, a Hub repo id and the shipped classifier's
+    # name ("reference", though a folder of that name is here) stay other settings
+    mismatches = _script("evaluate").recorded_mismatches
+    for name in ("c1", "t1", "reference"):
+        (tmp_path / name).mkdir()
+    os.symlink(tmp_path / "g1", tmp_path / "link")
+    monkeypatch.setenv("HOME", str(tmp_path))
+    row = {"generator_source": str(gen), "labeller": str(tmp_path / "c1"), "teacher_sources": [str(tmp_path / "t1")]}
+    for asked in ({"generator_source": "g1/generator", "labeller": "~/c1", "teacher_sources": ["./t1/"]},
+                  {"generator_source": "link/generator", "labeller": "c1", "teacher_sources": ["~/t1"]}):
+        assert mismatches(row, asked) == [], asked
+    assert mismatches(row, {"generator_source": "c1", "teacher_sources": ["c1"]}) == [
+        ("generator_source", str(gen), "c1"), ("teacher_sources", [str(tmp_path / "t1")], ["c1"])]
+    assert mismatches({"generator_source": "org/gen"}, {"generator_source": "org/gen2"}) == [
+        ("generator_source", "org/gen", "org/gen2")]
+    assert mismatches({"labeller": str(tmp_path / "reference")}, {"labeller": "reference"}) == [
+        ("labeller", str(tmp_path / "reference"), "reference")]
+
+
+def test_subset_refusals_say_only_what_training_json_holds(tmp_path, mnist_train, tiny_generator_dir, capsys):
+    # both said "its training.json records the command", which a train_gan.py release's does not (nor its per-class
+    # count or subset seed): it records the indices; a train_classifier.py release's records its command too
+    assert _script("train_gan").main(["--width", "4", "--batch-size", "8", "--per-class", "2", "--epochs", "1",
+                                      "--output-dir", str(tmp_path / "g")]) == 0
+    gen = tmp_path / "g" / "generator"
+    info = json.loads((gen / "training.json").read_text())
+    assert len(info["indices"]) == 20 and not {"command", "per_class", "subset_seed"} & set(info)
+    assert not {"command", "per_class", "subset_seed"} & set(info["hyperparameters"])
+    clf = tmp_path / "c"
+    assert _script("train_classifier").main(["--per-class", "2", "--steps", "2", "--width", "4", "--val",
+                                             "--output-dir", str(clf)]) == 0
+    info = json.loads((clf / "training.json").read_text())
+    assert info["command"].startswith("python scripts/train_classifier.py --per-class 2") and len(info["indices"]) == 20
+    capsys.readouterr()
+    assert _script("evaluate").main(["--sizes", "7", "--seeds", "0", "--steps", "2", "--val", "--arms", "gan",
+                                     "--generator", str(gen), "--subset-seed", "1",
+                                     "--output-dir", str(tmp_path / "e")]) == 2
+    err = capsys.readouterr().err
+    assert f"error: the generator {gen} was trained on 20 MNIST training images" in err, err[-500:]
+    assert "the indices it records are in its training.json" in err and "records the command" not in err
+    kw = dict(arm="tstr", per_class=7, seed=0, subset_seed=1, steps=1, mnist=mnist_train, eval_set="val")
+    for model, change in (("generator", dict(generator=gen)),
+                          ("labeller", dict(generator=tiny_generator_dir, labeller=str(clf), relabel=True))):
+        with pytest.raises(ValueError, match=f"{model} .* was trained on 20") as e:
+            protocol_run(**kw, **change)
+        assert "the indices it records are in its training.json; a train_classifier.py release's also records the " \
+               "command that made it" in str(e.value) and "(its training.json records the command)" not in str(e.value)
+
+
+def test_non_finite_numbers_are_refused_up_front(tmp_path, tiny_generator_dir, tiny_classifier, mnist_train, capsys):
+    # --temperature inf ran and was tabled as "kd [teacher c1, T inf]" (a uniform teacher); argparse's float takes
+    # "nan", "inf" and "-inf" for every number option
+    tiny_classifier.save_pretrained(tmp_path / "c1")
+    main = _script("evaluate").main
+    small = ["--sizes", "7", "--seeds", "0", "--steps", "2", "--val", "--output-dir", str(tmp_path / "e")]
+    kd = ["--arms", "kd", "--teacher", str(tmp_path / "c1")]
+    gan = ["--arms", "gan", "--generator", str(tiny_generator_dir)]
+    for extra, option, value in ((kd + ["--temperature", "inf"], "--temperature", "inf"),
+                                 (kd + ["--temperature", "nan"], "--temperature", "nan"),
+                                 (gan + ["--ratio", "nan"], "--ratio", "nan"),
+                                 (gan + ["--label-smoothing", "nan"], "--label-smoothing", "nan"),
+                                 (gan + ["--min-confidence", "nan"], "--min-confidence", "nan"),
+                                 (gan + ["--truncation", "inf"], "--truncation", "inf"),
+                                 (gan + ["--truncation=-inf"], "--truncation", "-inf")):
+        assert main(small + extra) == 2, extra
+        err = capsys.readouterr().err
+        assert err == f"error: {option} must be a finite number, got {value}.\n", err[-500:]
+    assert not (tmp_path / "e").exists()
+    for temperature in (float("inf"), float("nan")):
+        with pytest.raises(ValueError, match="temperature must be a positive finite number"):
+            protocol_run(arm="kd", per_class=7, seed=0, subset_seed=0, steps=1, mnist=mnist_train, eval_set="val",
+                         teacher=str(tmp_path / "c1"), temperature=temperature)
+
+
+def test_an_output_dir_a_file_holds_is_refused_up_front(tmp_path, capsys):
+    # a file at --output-dir (or at its runs/) was a NotADirectoryError traceback (or a FileExistsError one)
+    main = _script("evaluate").main
+    small = ["--sizes", "7", "--seeds", "0", "--steps", "2", "--val", "--arms", "real"]
+    (tmp_path / "afile").write_text("kept")
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "runs").write_text("kept")
+    for out, file in ((tmp_path / "afile", tmp_path / "afile"), (tmp_path / "afile" / "x", tmp_path / "afile"),
+                      (tmp_path / "out", tmp_path / "out" / "runs")):
+        assert main(small + ["--output-dir", str(out)]) == 2
+        err = capsys.readouterr().err
+        assert err == f"error: --output-dir needs the folder {str(out / 'runs')!r}, but {str(file)!r} is a file. " \
+                      "Give another --output-dir.\n", err
+    assert (tmp_path / "afile").read_text() == "kept" and (tmp_path / "out" / "runs").read_text() == "kept"

@@ -550,3 +550,86 @@ def test_update_card_downstream_refuses_a_repeated_seed(tmp_path):
     assert card.read_text() == "---\nlicense: mit\n---\n# gen\n"
     entries = update_card_downstream(card, rows[1:])
     assert entries["real, 10 / class"]["seeds"] == [0, 1]
+
+
+def test_a_card_entry_of_a_folder_written_another_way_is_a_remeasure(tmp_path, monkeypatch):
+    # gen_metrics.py --card refused a re-measure of g1c/generator given as /abs/g1c/generator ("generator_source
+    # 'g1c/generator' in the card, '/abs/g1c/generator' now"); the same for a labeller's folder, and for
+    # evaluate.py --card's entries. A Hub repo id, and another folder, stay other settings
+    import os
+
+    from ganaug._hub import check_card_metrics, update_card_downstream, update_card_metrics
+
+    for name in ("g1c/generator", "c1", "other"):
+        (tmp_path / name).mkdir(parents=True)
+    os.symlink(tmp_path / "g1c", tmp_path / "link")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    card = tmp_path / "README.md"
+    card.write_text("---\nlicense: mit\n---\n# gen\n")
+    settings = {"num_samples": 10_000, "min_confidence": 0.9, "truncation": 1.0, "bf16": False, "relabel": False,
+                "reference": "test", "seed": 0}
+    update_card_metrics(card, "g1c", {**settings, "generator_source": "g1c/generator", "labeller": "c1", "fid_c": 1.0})
+    for generator, labeller in ((str(tmp_path / "g1c" / "generator"), str(tmp_path / "c1")),
+                                ("~/g1c/generator/", "./c1"), ("link/generator", "~/c1")):
+        check_card_metrics(card, "g1c", {**settings, "generator_source": generator, "labeller": labeller})
+    update_card_metrics(card, "g1c", {**settings, "generator_source": str(tmp_path / "g1c" / "generator"),
+                                      "labeller": "c1", "fid_c": 1.5})  # a re-measure
+    before = card.read_text()
+    for generator, labeller, said in (("other", "c1", "generator_source"), ("g1c/generator", "other", "labeller"),
+                                      ("org/g1c", "c1", "generator_source"),  # a Hub repo id: another model
+                                      ("g1c/generator", "reference", "labeller")):
+        with pytest.raises(ValueError, match=f"measured otherwise \\({said} "):
+            update_card_metrics(card, "g1c", {**settings, "generator_source": generator, "labeller": labeller,
+                                              "fid_c": 2.0})
+        assert card.read_text() == before
+    # evaluate.py --card's entries: rows of the same folder written otherwise replace the entry
+    row = {"arm": "gan", "per_class": 10, "steps": 500, "eval_set": "test", "generator": "g1c", "ratio": 0.5,
+           "truncation": 1.0, "min_confidence": None, "relabel": False, "labeller": None, "subset_seed": 0}
+    rows = [dict(row, seed=s, accuracy=0.9, generator_source="g1c/generator") for s in (0, 1, 2)]
+    update_card_downstream(card, rows)
+    update_card_downstream(card, [dict(r, generator_source=str(tmp_path / "link" / "generator")) for r in rows])
+    with pytest.raises(ValueError, match="generator_source '[^']*/link/generator' recorded, 'other' now"):
+        update_card_downstream(card, [dict(r, generator_source="other") for r in rows])
+
+
+def test_gen_metrics_refuses_a_labeller_it_would_not_use(tmp_path, tiny_generator_dir, cheap_figures, capsys):
+    # --labeller with a conditional generator, no --relabel and no --min-confidence ran, printed "acceptance rate
+    # 100.00%" and neither used nor recorded the labeller (evaluate.py refuses the same)
+    from ganaug.models import Classifier
+
+    Classifier(width=4).save_pretrained(tmp_path / "c1")
+    main = _gen_metrics().main
+    out = tmp_path / "m.json"
+    for gen, shown in (([], "shipped with ganaug"),
+                       (["--generator", str(tiny_generator_dir)], str(tiny_generator_dir))):
+        assert main([*gen, "--labeller", str(tmp_path / "c1"), "--num-samples", "50", "--json", str(out)]) == 2
+        err = capsys.readouterr().err
+        assert err == f"error: --labeller {tmp_path / 'c1'} would go unused: the generator {shown} is " \
+                      "class-conditional and its own labels are kept. Add --relabel (label its digits by the labeller) or " \
+                      "--min-confidence P (measure those the labeller confirms), or drop --labeller.\n", err
+    assert not out.exists() and cheap_figures == []
+    # --labeller-revision is still checked first, and a labeller that labels or filters is taken
+    assert main(["--labeller", str(tmp_path / "c1"), "--labeller-revision", "v1", "--num-samples", "50"]) == 2
+    assert "--labeller-revision 'v1' pins a Hub repo's commit, but --labeller is the local folder" in \
+        capsys.readouterr().err
+    import ganaug
+
+    shipped = str(Path(ganaug.__file__).parent / "weights" / "classifier")  # a labeller whose labels fill the classes
+    assert main(["--labeller", shipped, "--relabel", "--num-samples", "50", "--json", str(out)]) == 0
+    m = json.loads(out.read_text())
+    assert m["labeller"] == shipped and m["relabel"] is True
+
+
+def test_gen_metrics_json_and_card_under_a_file_are_refused_first(tmp_path, tiny_generator_dir, cheap_figures, capsys):
+    # --json afile/m.json said "there is no folder afile; create it first", which the file keeps from being done
+    (tmp_path / "afile").write_text("kept")
+    main = _gen_metrics().main
+    for flag, path, n in (("--json", tmp_path / "afile" / "m.json", "50"),
+                          ("--json", tmp_path / "afile" / "x" / "m.json", "50"),
+                          ("--card", tmp_path / "afile" / "README.md", "1000")):
+        assert main(["--generator", str(tiny_generator_dir), "--num-samples", n, flag, str(path)]) == 2
+        err = capsys.readouterr().err
+        assert err == f"error: {flag} {path} needs the folder {str(path.parent)!r}, but {str(tmp_path / 'afile')!r} " \
+                      f"is a file. Give another {flag}.\n", err
+    assert cheap_figures == [] and (tmp_path / "afile").read_text() == "kept"

@@ -307,3 +307,56 @@ def test_bench_refuses_bad_input_in_one_line_and_names_its_generator(tmp_path, t
     out = capsys.readouterr().out
     assert f"generator: {tiny_generator_dir}\n" in out and f"\n[{tiny_generator_dir}] " in out
     assert "[shipped]" not in out
+
+
+def test_evaluate_card_of_a_release_takes_that_release_only(tmp_path, tiny_generator_dir, monkeypatch, capsys):
+    # evaluate.py --card g1/generator/README.md recorded another generator's gan figures as g1's (gen_metrics.py
+    # refused that); refused before MNIST loads, while arms without a generator (the release's baselines) stay allowed
+    import shutil
+
+    import ganaug._data
+
+    release = tmp_path / "g1" / "generator"
+    shutil.copytree(tiny_generator_dir, release)
+    card = release / "README.md"
+    before = card.read_text()
+    loads = []
+
+    def no_mnist(*args, **kwargs):
+        loads.append(kwargs)
+        raise RuntimeError("MNIST would load here")
+
+    monkeypatch.setattr(ganaug._data, "load_mnist", no_mnist)
+    main = _script("evaluate").main
+    base = ["--sizes", "10", "--seeds", "0", "1", "2", "--card", str(card), "--output-dir", str(tmp_path / "e")]
+    for gen, shown in (([], "the shipped default generator"), (["--generator", str(tiny_generator_dir)],
+                                                               str(tiny_generator_dir))):
+        assert main(base + ["--arms", "real", "gan", "tstr", "--generator-id", "ex1", *gen]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith(f"error: {card} is the card of the release in {release}, and this command's gan, tstr "
+                              f"arm(s) draw from {shown}: their figures would be recorded as that release's. Pass "
+                              f"--generator {release}") and err.count("\n") == 1, err[-500:]
+    assert loads == [] and card.read_text() == before and not (tmp_path / "e").exists()
+    # the release itself, however written, and arms without a generator get past the check (to MNIST here)
+    monkeypatch.chdir(tmp_path)
+    for extra in (["--arms", "real", "affine"], ["--arms", "gan", "--generator", "g1/generator/"],
+                  ["--arms", "real", "gan", "--generator", str(release)]):
+        assert main(base + extra) == 1, extra
+        assert capsys.readouterr().err == "error: MNIST would load here\n"
+    assert len(loads) == 3 and card.read_text() == before
+    # a card beside no release takes any generator's figures
+    other = tmp_path / "cards" / "README.md"
+    other.parent.mkdir()
+    other.write_text(before)
+    assert main(base[:-4] + ["--card", str(other), "--output-dir", str(tmp_path / "e"), "--arms", "gan"]) == 1
+    assert capsys.readouterr().err == "error: MNIST would load here\n"
+
+
+def test_bench_help_says_torch_compile_is_on_by_default(monkeypatch, capsys):
+    # --no-compile's help ended "(default: True)": the value of args.compile (the rows are timed), not the flag's
+    monkeypatch.setenv("COLUMNS", "200")  # one line per option
+    with pytest.raises(SystemExit) as e:
+        _script("bench").parse(["--help"])
+    assert e.value.code == 0
+    line = next(line for line in capsys.readouterr().out.splitlines() if line.lstrip().startswith("--no-compile"))
+    assert "(default: True)" not in line and "skip the torch.compile rows (default: they are timed" in line, line

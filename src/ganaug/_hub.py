@@ -760,6 +760,34 @@ METRIC_SETTINGS = ("generator_source", "generator_revision", "truncation", "min_
                    "bf16", "num_samples", "reference", "seed")
 
 
+# settings that name a model as the command took it (a folder or a Hub repo id), and the names of the shipped models
+_SOURCE_SETTINGS = ("generator_source", "labeller")
+_SOURCE_LIST_SETTINGS = ("teacher_sources",)
+_SHIPPED_NAMES = ("ganaug default", "reference")
+
+
+def _same_source(a: Any, b: Any) -> bool:
+    """Whether two recorded model sources name one model: equal as written, or two spellings (relative or absolute,
+    ~, a link) of one existing folder seen from the current directory. A Hub repo id, which names no folder here, and
+    the shipped models' names are compared as written."""
+    if a == b:
+        return True
+    if not (isinstance(a, str) and isinstance(b, str)) or a in _SHIPPED_NAMES or b in _SHIPPED_NAMES:
+        return False
+    real_a, real_b = (os.path.realpath(os.path.expanduser(v)) for v in (a, b))
+    return real_a == real_b and os.path.isdir(real_a)
+
+
+def _same_setting(key: str, a: Any, b: Any) -> bool:
+    """Whether a card entry's setting ``key`` recorded as ``a`` is ``b`` (a model's folder under two spellings is one
+    setting: g1/generator from /tmp and /tmp/g1/generator)."""
+    if key in _SOURCE_SETTINGS:
+        return _same_source(a, b)
+    if key in _SOURCE_LIST_SETTINGS and isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(_same_source(x, y) for x, y in zip(a, b))
+    return a == b
+
+
 def _card_figures(figures: dict[str, Any]) -> dict[str, Any]:
     """Figures as a card's metadata records them (floats to 6 decimals)."""
     return {k: (round(v, 6) if isinstance(v, float) else v) for k, v in figures.items()}
@@ -778,7 +806,7 @@ def _metric_clashes(card_path: str | os.PathLike, name: str, recorded: dict[str,
         return "not recorded" if v is _MISSING else repr(v)
 
     clashes = [f"{k} {shown(before.get(k, _MISSING))} in the card, {shown(figures.get(k, _MISSING))} now"
-               for k in METRIC_SETTINGS if before.get(k, _MISSING) != figures.get(k, _MISSING)]
+               for k in METRIC_SETTINGS if not _same_setting(k, before.get(k, _MISSING), figures.get(k, _MISSING))]
     if clashes:
         raise ValueError(f"{card_path} already records figures under {name!r} measured otherwise ({'; '.join(clashes)})"
                          f"; the card is unchanged. Record these under another name (gen_metrics.py --name), or "
@@ -964,7 +992,7 @@ def update_card_downstream(card_path: str | os.PathLike, rows: list[dict[str, An
                    "now" for key, entry in entries.items() if isinstance(recorded.get(key), dict)
                    for k in DOWNSTREAM_SAMPLING + DOWNSTREAM_RUN
                    if (k in recorded[key] or k in entry and k not in DOWNSTREAM_RUN)
-                   and recorded[key].get(k, _MISSING) != entry.get(k, _MISSING)]
+                   and not _same_setting(k, recorded[key].get(k, _MISSING), entry.get(k, _MISSING))]
         if clashes:
             raise ValueError(f"{card_path} already records figures under these names made otherwise "
                              f"({'; '.join(clashes)}). Give this setting its own --generator-id (or --teacher-id), or "

@@ -277,8 +277,9 @@ def _trained_on_subset(what: str, source, rec: torch.Tensor | None, idx: torch.T
         raise ValueError(
             f"The {what} {source} was trained on {len(rec)} MNIST training images, {outside} of them outside this "
             f"arm's subset ({per_class} per class, subset_seed {subset_seed}; --subset-seed in scripts/evaluate.py): "
-            f"the arm would bring more real data than its subset. Evaluate it with the subset seed it was trained "
-            f"with (its training.json records the command), or train it on this subset "
+            f"the arm would bring more real data than its subset. Evaluate it at the size and subset seed of the "
+            f"subset it was trained on (the indices it records are in its training.json; a train_classifier.py "
+            f"release's also records the command that made it), or train it on this subset "
             f"(scripts/train_gan.py or train_classifier.py --per-class {per_class} --subset-seed {subset_seed}).")
     return True
 
@@ -611,8 +612,8 @@ def protocol_run(*, arm: str, per_class: int, seed: int, subset_seed: int, steps
                                     (("per_class", per_class), ("steps", steps), ("batch_size", batch_size)))
     seed, subset_seed = _seed_int("seed", seed), _seed_int("subset_seed", subset_seed)
     if arm in KD_ARMS and (isinstance(temperature, bool) or not isinstance(temperature, numbers.Real)
-                           or not temperature > 0):
-        raise ValueError(f"temperature must be a positive number (3.0 is the protocol's), got {temperature!r}.")
+                           or not 0 < temperature < math.inf):  # infinite: a uniform teacher, recorded as one
+        raise ValueError(f"temperature must be a positive finite number (3.0 is the protocol's), got {temperature!r}.")
     for name, ds in (("mnist", mnist), ("test", test)):
         if ds is not None and not (isinstance(getattr(ds, "data", None), torch.Tensor)
                                    and isinstance(getattr(ds, "targets", None), torch.Tensor)):
