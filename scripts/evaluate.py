@@ -192,28 +192,12 @@ def recorded_mismatches(row: dict, asked: dict) -> list[tuple[str, object, objec
     Only keys the row has are compared: rows written before a setting was recorded are taken as they are. A model's
     folder written two ways (relative or absolute, ~, a link) is one setting; a Hub repo id is compared as written.
     """
-    from ganaug._hub import _same_source
-
-    def same_path(recorded: object, want: object) -> bool:
-        if not (isinstance(recorded, str) and isinstance(want, str)):
-            return recorded == want
-        if os.path.normpath(recorded) == os.path.normpath(want):  # runs/x/ and ./runs/x are one folder
-            return True
-        return _same_source(recorded, want)  # g1/generator and /tmp/g1/generator, from /tmp: one model
-
-    def same(key: str, recorded: object, want: object) -> bool:
-        if key in PATH_SETTINGS:
-            return same_path(recorded, want)
-        if key in PATH_LIST_SETTINGS and isinstance(recorded, list) and isinstance(want, list):
-            return len(recorded) == len(want) and all(same_path(r, w) for r, w in zip(recorded, want))
-        return recorded == want
+    from ganaug._hub import _same_setting
 
     return [(k, row.get(k), v) for k, v in asked.items()
-            if (k in row or k in ABSENT_IS_NONE) and not same(k, row.get(k), v)]
+            if (k in row or k in ABSENT_IS_NONE) and not _same_setting(k, row.get(k), v)]
 
 
-PATH_SETTINGS = ("generator_source", "labeller")
-PATH_LIST_SETTINGS = ("teacher_sources",)
 # recorded only when given: a row without one loaded that model's default branch (unpinned)
 ABSENT_IS_NONE = ("generator_revision", "labeller_revision", "teacher_revisions")
 # the options behind each recorded setting, for messages
@@ -427,6 +411,10 @@ def _main(argv: list[str] | None = None) -> int:
         except (OSError, ValueError) as e:
             print(f"error: --generator {a.generator}: {e}", file=sys.stderr)
             return 2
+        if a.generator is not None and "generator_id" not in a.given:  # its rows would read as the shipped one's
+            print(f"note: the runs of --generator {a.generator} are named 'default', the shipped generator's name, in "
+                  "run files and tables (which add its source only beside other runs of that name): give "
+                  "--generator-id NAME to name them.", file=sys.stderr)
         if not generator.conditional and a.labeller is None:
             print(f"error: the generator {a.generator} is unconditional (its digits carry no label): add --labeller "
                   "reference (or a classifier folder) to label them.", file=sys.stderr)

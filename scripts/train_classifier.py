@@ -370,10 +370,14 @@ def _main(argv: list[str] | None = None) -> int:
     if a.push_to_hub and a.dry_run:  # a smoke run's classifier is not worth publishing over a repo's last one
         print(f"dry run: not pushed to {a.push_to_hub} (the Hub settings were checked; drop --dry-run to publish).")
     elif a.push_to_hub:
+        rev = f" --revision {a.revision}" if a.revision else ""
         try:
             url = push_release(out, a.push_to_hub, revision=a.revision, kind="classifier")
+        except KeyboardInterrupt:  # trained and saved: only the upload is left (as train_gan.py says)
+            print(f"interrupted while publishing to {a.push_to_hub}: the classifier is saved in {out}; publish it "
+                  f"with `hf upload {a.push_to_hub} {out}{rev}`.", file=sys.stderr)
+            return 130
         except Exception as e:  # the Hub unreachable or refusing: the trained classifier is kept
-            rev = f" --revision {a.revision}" if a.revision else ""
             print(f"error: publishing to {a.push_to_hub} failed ({type(e).__name__}: {e}). The classifier is saved in "
                   f"{out}: publish it later with `hf upload {a.push_to_hub} {out}{rev}`.", file=sys.stderr)
             return 1

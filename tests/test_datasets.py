@@ -1680,6 +1680,16 @@ def test_the_mixer_checks_its_generator_settings_at_every_ratio_and_judges_sizes
     with pytest.raises(ValueError, match="The real images are 16x16 .* add a Resize to real's transform"):
         GANAugmentedDataset(_StoredAtAnotherSize(transforms.ToTensor()), ratio=0.5, generator=tiny_generator_dir)
     assert len(GANAugmentedDataset(_StoredAtAnotherSize(transforms.ToTensor()), ratio=0)) == 20  # nothing to mix
+    # another fault of items that do come out one size is said as such, not as a size mismatch; a synthetic= with a
+    # transform of its own is judged by the items it makes (both were refused for the stored size)
+    wrong_labels = _StoredAtAnotherSize(transforms.Compose([transforms.Resize(28), transforms.ToTensor()]))
+    wrong_labels.targets = [float(t) for t in wrong_labels.targets]
+    with pytest.raises(ValueError, match="its labels are a float"):
+        GANAugmentedDataset(wrong_labels, ratio=0.5, generator=tiny_generator_dir)
+    own = SyntheticMNIST(20, generator=tiny_generator_dir, device="cpu",
+                         transform=transforms.Compose([transforms.Resize(16), transforms.ToTensor()]))
+    mixed = GANAugmentedDataset(_StoredAtAnotherSize(transforms.ToTensor()), ratio=0.5, synthetic=own)
+    assert mixed[0][0].shape == mixed[39][0].shape == (1, 16, 16)
 
 
 def test_devices_torch_cannot_use_and_a_root_folder_are_said_in_ganaugs_words(tiny_generator_dir, monkeypatch):

@@ -774,6 +774,8 @@ def _same_source(a: Any, b: Any) -> bool:
         return True
     if not (isinstance(a, str) and isinstance(b, str)) or a in _SHIPPED_NAMES or b in _SHIPPED_NAMES:
         return False
+    if os.path.normpath(a) == os.path.normpath(b):  # runs/x/ and ./runs/x: one folder, or one repo id
+        return True
     real_a, real_b = (os.path.realpath(os.path.expanduser(v)) for v in (a, b))
     return real_a == real_b and os.path.isdir(real_a)
 

@@ -169,6 +169,14 @@ def class_counts_from(num_samples: int, weights: Sequence[float] | None, counts:
     return out
 
 
+def _item_hw(image: Any) -> tuple[int, ...] | None:
+    """The height and width of an item's image (a PIL image, a tensor or an array), or None if it has none."""
+    if isinstance(image, Image.Image):
+        return (image.height, image.width)
+    shape = getattr(image, "shape", None)
+    return tuple(shape[-2:]) if shape is not None and len(shape) >= 2 else None
+
+
 def synthetic_count(n_real: int, ratio: float) -> int:
     """How many synthetic items make a fraction ``ratio`` of a mix with ``n_real`` real ones."""
     return int(round(n_real * ratio / (1.0 - ratio)))
@@ -1225,11 +1233,10 @@ class GANAugmentedDataset(Dataset):
             try:
                 self._check_items_match(first, through)
             except ValueError:
-                if other_size is not None:
-                    raise other_size from None
+                if other_size is not None and _item_hw(first[0]) != _item_hw(through[0]):
+                    raise other_size from None  # the items differ in size: say why, and how to mend it
                 raise
-        elif other_size is not None:
-            raise other_size
+        # a synthetic= with transforms of its own: the check of its first item below judges the sizes
         if synthetic is None and self.num_synthetic > 0:
             # synthetic digits of the classes real has (balanced over them): a 0-4 task gets no synthetic 5-9
             weights = None if len(digits_present) == len(CLASSES) else [float(c in digits_present)

@@ -1183,8 +1183,9 @@ def _distill(cfg: DistillConfig, *, progress: bool, card_template: str | None, s
         # does the student
         if (indices is None) != (init_indices is None):
             what, source = ("init", cfg.init) if init_indices is None else ("teacher", cfg.teacher)
-            indices_omitted = (f"the {what} {str(source)!r} records no training subset (no indices in a "
-                               "training.json), so it is taken to have seen all 60 000 images")
+            named = "the shipped default generator" if source is None else repr(str(source))
+            indices_omitted = (f"the {what} {named} records no training subset (no indices in a training.json), so "
+                               "it is taken to have seen all 60 000 images")
         indices = None if indices is None or init_indices is None else torch.unique(torch.cat([indices, init_indices]))
         if start.arch != "cdcgan":
             raise ValueError(f"init {cfg.init!r} is a {start.arch!r} generator (no channels, no labels); the student "
