@@ -1392,3 +1392,16 @@ def test_an_output_dir_a_file_holds_is_refused_up_front(tmp_path, capsys):
         assert err == f"error: --output-dir needs the folder {str(out / 'runs')!r}, but {str(file)!r} is a file. " \
                       "Give another --output-dir.\n", err
     assert (tmp_path / "afile").read_text() == "kept" and (tmp_path / "out" / "runs").read_text() == "kept"
+
+
+def test_a_generator_of_ones_own_left_unnamed_is_said_to_take_the_shipped_ones_name(tmp_path, tiny_generator_dir,
+                                                                                   capsys):
+    # --generator X without --generator-id wrote gan_..._default files and "gan [default]" rows, the shipped
+    # generator's name, without a word
+    main = _script("evaluate").main
+    cmd = ["--arms", "gan", "--generator", str(tiny_generator_dir), "--quick", "--output-dir", str(tmp_path / "o")]
+    assert main(cmd) == 0
+    err = capsys.readouterr().err
+    assert f"note: the runs of --generator {tiny_generator_dir} are named 'default'" in err, err[-500:]
+    assert main(cmd + ["--generator-id", "mine"]) == 0
+    assert "note: the runs of" not in capsys.readouterr().err
