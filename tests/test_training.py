@@ -1386,7 +1386,10 @@ def test_a_real_sigint_mid_run_exits_130_with_one_line(tmp_path):
     with open(tmp_path / "err.txt", "w") as err:
         proc = subprocess.Popen([sys.executable, str(root / "scripts" / "train_gan.py"), "--per-class", "20", "--epochs",
                                  "1000", *TINY, "--output-dir", str(out)], env={**os.environ, "OMP_NUM_THREADS": "1"},
-                                stdout=subprocess.DEVNULL, stderr=err)
+                                stdout=subprocess.DEVNULL, stderr=err,
+                                # a shell's background job (`bash .ci/run &`) starts with SIGINT ignored, and so would
+                                # this child, which Python then gives no KeyboardInterrupt: the default, as at a prompt
+                                preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
         _signal_once_checkpointed(proc, out / CHECKPOINT_NAME, signal.SIGINT)
     text = (tmp_path / "err.txt").read_text()
     assert proc.returncode == 130 and "Traceback" not in text, text[-3000:]
