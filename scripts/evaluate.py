@@ -369,11 +369,10 @@ def _main(argv: list[str] | None = None) -> int:
             return 2
         # a release's card takes the synthetic figures of that release only (as gen_metrics.py --card); the arms
         # without a generator recorded there are its baselines
-        folder = Path(a.card).parent
+        from ganaug._hub import _other_release_card
+
         synthetic = [arm for arm in a.arms if arm in SYNTHETIC_ARMS]
-        drawn_from = Path(a.generator).expanduser().resolve() if a.generator is not None else None
-        if synthetic and any((folder / name).is_file() for name in ("config.json", "model.safetensors")) \
-                and drawn_from != folder.resolve():
+        if synthetic and (folder := _other_release_card(a.card, a.generator)) is not None:
             print(f"error: {a.card} is the card of the release in {folder}, and this command's {', '.join(synthetic)} "
                   f"arm(s) draw from {a.generator or 'the shipped default generator'}: their figures would be "
                   f"recorded as that release's. Pass --generator {folder} to evaluate the release, or record into "

@@ -177,17 +177,15 @@ def _main(argv: list[str] | None = None) -> int:
         print("error: --card records final figures, which are measured against the test set; drop --card or "
               "--reference train.", file=sys.stderr)
         return 2
-    if a.card:  # a release's card takes that release's figures only
-        folder = Path(a.card).parent
-        measured = Path(a.generator).expanduser().resolve() if a.generator else None
-        if any((folder / name).is_file() for name in ("config.json", "model.safetensors")) \
-                and measured != folder.resolve():
-            print(f"error: {a.card} is the card of the release in {folder}, and this command measures "
-                  f"{a.generator or 'the shipped default generator'}: its figures would be recorded as that "
-                  f"release's. Pass --generator {folder} to measure the release, or record into another card.",
-                  file=sys.stderr)
-            return 2
-    from ganaug._hub import _dry_run_refusal
+    from ganaug._hub import _dry_run_refusal, _other_release_card
+
+    # a release's card takes that release's figures only
+    if a.card and (folder := _other_release_card(a.card, a.generator)) is not None:
+        print(f"error: {a.card} is the card of the release in {folder}, and this command measures "
+              f"{a.generator or 'the shipped default generator'}: its figures would be recorded as that "
+              f"release's. Pass --generator {folder} to measure the release, or record into another card.",
+              file=sys.stderr)
+        return 2
 
     if (a.card or a.json) and (why := _dry_run_refusal(a.generator, "generator")) is not None:  # as a model's figures
         print(f"error: --generator {why} (Drop --card and --json to print its figures only.)", file=sys.stderr)

@@ -157,14 +157,11 @@ def _trained_on(what: str, source: str, subset: torch.Tensor, revision: str | No
     trained on all 60 000 or on what its folder does not say."""
     import torch
 
-    from ganaug.evaluation import recorded_indices
+    from ganaug.evaluation import no_subset_reason, recorded_indices
 
-    if source == "reference":
-        return None, f"the {what} 'reference' was trained on all 60 000 images"
-    rec = recorded_indices(source, revision=revision)
+    rec = None if source == "reference" else recorded_indices(source, revision=revision)
     if rec is None:
-        return None, (f"the {what} {source!r} records no training subset (no indices in a training.json), so it is "
-                      "taken to have seen all 60 000 images")
+        return None, no_subset_reason(what, source)
     return torch.cat([subset, torch.unique(rec[~torch.isin(rec, subset)])]), None
 
 

@@ -407,6 +407,17 @@ def _dry_run_refusal(source, kind: str) -> str | None:
             f"{kind}.")
 
 
+def _other_release_card(card_path: str | os.PathLike, generator: str | os.PathLike | None) -> Path | None:
+    """The folder of the release whose card ``card_path`` is, where ``generator`` (as the scripts' --generator takes
+    it; None: the shipped one) is another model: figures recorded there would read as that release's. None where the
+    card is beside no release, or ``generator`` is that release (however its path is written)."""
+    folder = Path(card_path).parent
+    if not any((folder / name).is_file() for name in (CONFIG_NAME, WEIGHTS_NAME)):
+        return None
+    drawn_from = Path(generator).expanduser().resolve() if generator is not None else None
+    return None if drawn_from == folder.resolve() else folder
+
+
 def _file_in_the_way(folder: Path) -> Path | None:
     """The file at ``folder`` or at one of its parents, which would keep the folder from being made; None if none."""
     return next((p for p in (folder, *folder.parents) if p.exists() and not p.is_dir()), None)

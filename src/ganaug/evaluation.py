@@ -266,6 +266,17 @@ def check_pin(option: str, revision: str | None, source, what: str) -> None:
                      f"('org/name'), or drop {option}.")
 
 
+def no_subset_reason(what: str, source) -> str:
+    """Why the training data of a model (the ``what``: "teacher", "generator", ...) that records no subset counts as
+    all 60 000 MNIST training images, as a training.json's ``indices_omitted`` says it. ``source`` as given: None for
+    the shipped generator, "reference", a folder or a Hub repo id."""
+    if isinstance(source, str) and source == "reference":
+        return f"the {what} 'reference' was trained on all 60 000 images"
+    named = "the shipped default generator" if source is None else repr(str(source))
+    return (f"the {what} {named} records no training subset (no indices in a training.json), so it is taken to have "
+            "seen all 60 000 images")
+
+
 def _trained_on_subset(what: str, source, rec: torch.Tensor | None, idx: torch.Tensor, per_class: int,
                        subset_seed: int) -> bool:
     """Whether ``source``, whose recorded training indices are ``rec`` (``recorded_indices``), trained on images of

@@ -28,7 +28,7 @@ from ganaug import __version__
 from ganaug._device import check_device, own_global_rng, seed_global_rng, to_device, warn_if_emulated_bf16
 from ganaug._hub import (CONFIG_NAME, TRAINING_NAME, WEIGHTS_NAME, _atomic_write, _clear_stale, _dry_run_record,
                          _dry_run_refusal, _expand_home, _file_in_the_way, _swap_in, _temp_prefix, _umask)
-from ganaug.evaluation import random_affine, recorded_indices, weights_sha256
+from ganaug.evaluation import no_subset_reason, random_affine, recorded_indices, weights_sha256
 from ganaug.models import Classifier, Discriminator, Generator, preset_config
 
 __all__ = ["TrainConfig", "train", "DistillConfig", "distill", "DivergedError", "diff_augment", "mode_seeking_loss",
@@ -1182,10 +1182,8 @@ def _distill(cfg: DistillConfig, *, progress: bool, card_template: str | None, s
         # the student learns from both: the union of their subsets; one that records none saw the whole set, and so
         # does the student
         if (indices is None) != (init_indices is None):
-            what, source = ("init", cfg.init) if init_indices is None else ("teacher", cfg.teacher)
-            named = "the shipped default generator" if source is None else repr(str(source))
-            indices_omitted = (f"the {what} {named} records no training subset (no indices in a training.json), so "
-                               "it is taken to have seen all 60 000 images")
+            indices_omitted = no_subset_reason(*(("init", cfg.init) if init_indices is None
+                                                 else ("teacher", cfg.teacher)))
         indices = None if indices is None or init_indices is None else torch.unique(torch.cat([indices, init_indices]))
         if start.arch != "cdcgan":
             raise ValueError(f"init {cfg.init!r} is a {start.arch!r} generator (no channels, no labels); the student "
