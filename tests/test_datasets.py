@@ -1713,3 +1713,18 @@ def test_devices_torch_cannot_use_and_a_root_folder_are_said_in_ganaugs_words(ti
     with pytest.raises(ValueError, match="first argument is num_samples, how many digits to make, not a root folder "
                                         r"\(got 'data'\)"):
         SyntheticMNIST("data")
+
+
+def test_torchvisions_train_and_download_keywords_and_near_misses_are_said_in_ganaugs_words():
+    # SyntheticMNIST(60_000, train=True) or download=True (torchvision's MNIST habits) and a misspelt keyword gave
+    # Python's bare "SyntheticMNIST.__init__() got an unexpected keyword argument 'train'"
+    with pytest.raises(TypeError, match=r"takes no train=: it makes its digits, so there is no train/test split\. "
+                                        r"Drop train=; .*another seed \(SyntheticMNIST\(10_000, seed=1\)\)"):
+        SyntheticMNIST(4, train=False)
+    with pytest.raises(TypeError, match="takes no download=: there is nothing to download.* Drop download="):
+        SyntheticMNIST(4, download=True)
+    with pytest.raises(TypeError, match="unexpected keyword argument 'min_confidance'. Did you mean min_confidence=?"):
+        SyntheticMNIST(4, min_confidance=0.9)
+    with pytest.raises(TypeError, match=r"unexpected keyword argument 'zzz'. It takes: num_samples, generator, "
+                                        r"revision, seed, .*, root\.$"):
+        SyntheticMNIST(4, zzz=1)

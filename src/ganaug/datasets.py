@@ -269,6 +269,25 @@ class UnmetFilterError(RuntimeError):
     failed, though its input was well formed. Scripts report it in one line."""
 
 
+def _unknown_keyword_message(unknown: Mapping[str, Any]) -> str:
+    """SyntheticMNIST's words for keywords it does not take: torchvision's MNIST habits, and near-misses."""
+    import difflib
+    import inspect
+    name = next(iter(unknown))
+    if name == "train":
+        return ("SyntheticMNIST takes no train=: it makes its digits, so there is no train/test split. Drop train=; "
+                "for a second set independent of the first, give it another seed (SyntheticMNIST(10_000, seed=1)), "
+                "and measure a classifier on real digits (torchvision's MNIST(root, train=False)).")
+    if name == "download":
+        return ("SyntheticMNIST takes no download=: there is nothing to download. The shipped generator is inside "
+                "the package, and generator='org/name' fetches another from the Hugging Face Hub. Drop download=.")
+    known = [p for p in inspect.signature(SyntheticMNIST.__init__).parameters
+             if p not in ("self", "unknown")]
+    close = difflib.get_close_matches(name, known, n=1)
+    hint = f" Did you mean {close[0]}=?" if close else f" It takes: {', '.join(known)}."
+    return f"SyntheticMNIST got an unexpected keyword argument {name!r}.{hint}"
+
+
 class SyntheticMNIST(VisionDataset):
     """Labelled digits from a pretrained generator, with torchvision's MNIST interface.
 
@@ -326,6 +345,9 @@ class SyntheticMNIST(VisionDataset):
             the generator's config recommends (``Generator.truncation``; 1.0 for the shipped one,
             measured in model_cards/default.md).
         root: unused (kept for torchvision's signature); nothing is read or written.
+
+    Any other keyword is refused with a TypeError that says what to use instead: ``train=`` and ``download=``
+    (torchvision's MNIST habits) have no meaning for digits that are made, not read.
     """
 
     classes = CLASSES
@@ -353,7 +375,10 @@ class SyntheticMNIST(VisionDataset):
         prefetch: bool = False,
         compile: bool = False,
         root: str | Path | None = None,
+        **unknown: Any,
     ) -> None:
+        if unknown:
+            raise TypeError(_unknown_keyword_message(unknown))
         super().__init__(root, transform=transform, target_transform=target_transform)
         if class_counts is not None and not isinstance(class_counts, (Sequence, Mapping, torch.Tensor, np.ndarray)):
             class_counts = list(class_counts)  # e.g. a generator: read once, here
