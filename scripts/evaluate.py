@@ -92,7 +92,8 @@ def parse(argv: list[str] | None = None) -> Args:
                    help="Hub branch, tag or commit of --generator (a Hub repo id; pin a commit)")
     p.add_argument("--generator-id", default="default", help="name of the generator in results")
     p.add_argument("--min-confidence", type=float, default=None,
-                   help="keep only synthetic samples the reference classifier gives this confidence in their label")
+                   help="keep only synthetic samples to which the labeller (default: the reference classifier) gives "
+                        "this confidence in their label")
     p.add_argument("--truncation", type=float, default=None,
                    help="latent truncation of the synthetic arms (default: the generator's config)")
     p.add_argument("--labeller", default=None, help="'reference' to label an unconditional generator's samples")
@@ -101,7 +102,8 @@ def parse(argv: list[str] | None = None) -> Args:
     p.add_argument("--relabel", action="store_true",
                    help="label a conditional generator's samples by the labeller (default: the reference classifier)")
     p.add_argument("--ratio", type=float, default=0.5,
-                   help="fraction of synthetic items in the gan and gan+affine arms (0.9: nine synthetic per real)")
+                   help="fraction of synthetic (or --pool) items in the gan, gan+affine, gan+kd and trivialaugment+kd "
+                        "arms (0.9: nine per real)")
     p.add_argument("--val", action="store_true",
                    help="test on 10 000 training images outside each subset, not the test set: for choosing "
                         "settings (sizes below 6000, or any size with --arms tstr)")

@@ -12,7 +12,7 @@ Self-training through a GAN trained on the same subset only: 5000 of its samples
 those to which an earlier labeller (also trained on the subset only) gives >= 0.9 for their class; the real
 images are repeated so that half of every batch is real on average. Repeat with the new labeller as the
 filter for a second round (results/README.md, "Self-training the subset labeller through the GAN"):
-    python scripts/train_classifier.py --per-class 10 --generator runs/sub10 --filter-labeller runs/clf10 \
+    python scripts/train_classifier.py --per-class 10 --generator runs/sub10/generator --filter-labeller runs/clf10 \
         --output-dir runs/clf10-st1
 The no-GAN counterpart: 5000 TrivialAugmentWide copies of the subset's own images (drawn with seed 2000 + --seed)
 in place of the GAN's samples, kept by the same filter. Three of these (seeds 0, 1, 2, each filtered by the

@@ -1,7 +1,8 @@
 r"""Train a ganaug GAN on MNIST (or a subset) and release the generator with its model card.
 
 Commands (this repo's root):
-    # the shipped default generator (class-conditional), 2-core CPU
+    # ours, class-conditional, 2-core CPU (the shipped generator is a distilled copy of a longer-trained one:
+    # README, "The shipped generator", has its commands)
     python scripts/train_gan.py --preset default --epochs 15 --output-dir runs/default
     # the paper's network
     python scripts/train_gan.py --preset seed --epochs 100 --output-dir runs/seed
@@ -9,8 +10,10 @@ Commands (this repo's root):
     python scripts/train_gan.py --indices subset.json --diffaug translation,cutout --epochs 200
     # the subset scripts/evaluate.py uses for 100 images per class (--subset-seed 0)
     python scripts/train_gan.py --per-class 100 --diffaug translation,cutout --epochs 170 --grid-every 10
-    # the shipped generator's teacher: a projection discriminator with spectral normalisation
-    python scripts/train_gan.py --d-width 128 --d-arch projection --spectral-norm --d-dropout 0 --epochs 30 --bf16
+    # the first stage of the shipped generator's teacher: a projection discriminator with spectral normalisation
+    # (then resumed to 40 and 47 epochs; README, "The shipped generator")
+    python scripts/train_gan.py --d-width 128 --d-arch projection --spectral-norm --d-dropout 0 --loss bce \
+        --bf16 --grid-every 5 --epochs 30 --output-dir runs/proj-sn-bce
     # adaptive augmentation (ADA): the ops apply only as often as D's overfitting calls for
     python scripts/train_gan.py --per-class 100 --diffaug translation,affine,cutout --ada-target 0.6 --epochs 500
     # resume after an interruption / publish
@@ -135,7 +138,8 @@ def parse(argv: list[str] | None = None) -> Args:
                    help="train on the class-balanced subset of this many images per digit that "
                         "scripts/evaluate.py uses (chosen by --subset-seed)")
     p.add_argument("--subset-seed", type=int, default=None, help="which subset --per-class takes (default: 0)")
-    p.add_argument("--data-root", default=None, help="folder holding MNIST/raw ($GANAUG_DATA, ./data, ../shared/data)")
+    p.add_argument("--data-root", default=None, help="folder holding MNIST/raw (default: the first of $GANAUG_DATA, ./data, ../shared/data, "
+                        "~/.cache/ganaug/data that holds it)")
     p.add_argument("--seed", type=int, default=0,
                    help=f"initial weights, batch order, latents and augmentation, in [0, {2 ** 32 - 1}]")
     p.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N")

@@ -21,7 +21,7 @@ __all__ = ["Generator", "Discriminator", "Classifier", "SmallCNN", "PRESETS", "p
 IMAGE_SHAPE = (1, 28, 28)
 
 # The two released designs. ``seed`` is the paper's Keras DCGAN, layer for layer;
-# ``default`` is ours: class-conditional, ~5x fewer FLOPs per image than ``seed``.
+# ``default`` is ours: class-conditional, ~7x fewer FLOPs per image than ``seed`` (20.5 against 139.5 MFLOP).
 PRESETS: dict[str, dict[str, dict]] = {
     "seed": {
         "generator": {"arch": "seed", "latent_dim": 100, "num_classes": 0, "width": 128},
