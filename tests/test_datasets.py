@@ -213,6 +213,36 @@ def test_prefetch_process_errors_and_death(tiny_generator_dir, monkeypatch):
     assert torch.equal(ahead.data, eager.data)
 
 
+def test_dropping_a_set_whose_helper_is_busy_is_prompt_and_reaps_it(tiny_generator_dir, monkeypatch):
+    # the helper making an epoch nobody will read was waited for 5 s, then terminated and left a zombie: every set
+    # dropped mid-prefetch (a sweep rebuilding its data, a run ending after its last epoch) stalled 5 s
+    import gc
+
+    from ganaug import datasets
+
+    if not datasets._FORK_OK:
+        pytest.skip("the helper process needs fork (Linux)")
+    real_make = SyntheticMNIST._make
+    parent = os.getpid()
+
+    def make(self, epoch):
+        if epoch == 2 and os.getpid() != parent:
+            time.sleep(60)  # the helper is busy with epoch 2 when its set is dropped
+        return real_make(self, epoch)
+
+    monkeypatch.setattr(SyntheticMNIST, "_make", make)  # before the fork: the helper inherits it
+    ds = SyntheticMNIST(40, generator=tiny_generator_dir, device="cpu", prefetch=True)
+    ds.set_epoch(1)
+    pid = ds._worker.proc.pid
+    time.sleep(0.5)  # the helper has taken epoch 2's request
+    start = time.monotonic()
+    del ds
+    gc.collect()
+    took = time.monotonic() - start
+    assert not os.path.exists(f"/proc/{pid}"), "the helper was left running or a zombie"
+    assert took < 4.5, f"dropping the set waited {took:.1f} s for a helper whose epoch nobody reads"
+
+
 def test_unconditional_needs_labeller(tiny_seed_generator_dir, tiny_classifier):
     with pytest.raises(ValueError, match="unconditional.*labeller"):
         SyntheticMNIST(10, generator=tiny_seed_generator_dir, device="cpu")

@@ -1621,13 +1621,20 @@ def _prefetch_main(conn: Any, ds: SyntheticMNIST, buf: torch.Tensor, parent: int
 
 
 def _close_worker(conn: Any, proc: Any) -> None:
+    """Stop the helper and reap it. An idle helper ends on the message; one still making an epoch that nobody will now
+    read is stopped at once (it holds nothing worth keeping): dropping a set, or ending a program, must not wait for
+    it (it waited 5 s, then left the helper a zombie)."""
     try:
         conn.send(None)
     except (OSError, ValueError):
         pass
-    proc.join(timeout=5)
+    proc.join(timeout=0.5)
     if proc.is_alive():
         proc.terminate()
+        proc.join(timeout=5)
+        if proc.is_alive():
+            proc.kill()
+            proc.join()
     conn.close()
 
 
