@@ -748,6 +748,21 @@ def test_mixing_follows_the_real_classes_and_transforms(mnist_train, tiny_genera
     assert sorted({two[j][1] for j in range(len(two))}) == [0, 1] and sorted(set(two.targets.tolist())) == [3, 5]
     with pytest.raises(AttributeError, match="set it on the real dataset"):
         aug.transform = transforms.ToTensor()  # it would not reach the real items
+    # one set later on the synthetic set whose digits go through real's transforms was ignored, silently: labels
+    # unmapped, pixels not normalised. Refused when read; taken off again, the mix reads as before
+    mine = SyntheticMNIST(50, generator=tiny_generator_dir, class_counts=[10] * 5 + [0] * 5)
+    given = GANAugmentedDataset(low, ratio=0.5, synthetic=mine)
+    for made in (aug, given):
+        assert made.is_synthetic(j)
+        img, label = made[j]
+        for attr in ("transform", "target_transform"):
+            setattr(made.synthetic, attr, (lambda y: 9 - y) if attr == "target_transform" else transforms.ToTensor())
+            with pytest.raises(RuntimeError, match="A transform or target_transform was set on the synthetic "
+                                                   "SyntheticMNIST after the GANAugmentedDataset was built.*Set "
+                                                   "transforms on real"):
+                made[j]
+            setattr(made.synthetic, attr, None)
+            assert torch.equal(made[j][0], img) and made[j][1] == label
     fashion = copy.copy(mnist_train)
     fashion.classes = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag",
                        "Ankle boot"]
@@ -1758,3 +1773,24 @@ def test_torchvisions_train_and_download_keywords_and_near_misses_are_said_in_ga
     with pytest.raises(TypeError, match=r"unexpected keyword argument 'zzz'. It takes: num_samples, generator, "
                                         r"revision, seed, .*, root\.$"):
         SyntheticMNIST(4, zzz=1)
+
+
+def test_integer_0d_tensors_and_arrays_are_taken_as_seeds_epochs_and_counts(tiny_generator_dir):
+    # ds[torch.tensor(3)] worked, but set_epoch(torch.tensor(2)), seed=torch.tensor(3) and
+    # SyntheticMNIST(torch.tensor(20)) were refused as if out of range ("larger or negative values would repeat ...")
+    import numpy as np
+
+    plain = SyntheticMNIST(20, generator=tiny_generator_dir, seed=3)
+    plain.set_epoch(2)
+    for box in (torch.tensor, np.array):
+        ds = SyntheticMNIST(box(20), generator=tiny_generator_dir, seed=box(3))
+        ds.set_epoch(box(2))
+        assert (len(ds), ds.seed, ds.epoch) == (20, 3, 2) and type(ds.seed) is int and type(ds.epoch) is int
+        assert torch.equal(ds.data, plain.data) and torch.equal(ds.targets, plain.targets)
+    for bad in (torch.tensor(2.0), torch.tensor(True), torch.tensor([2]), np.array(2.0)):
+        with pytest.raises(ValueError, match=r"epoch must be an integer in \[0, 2\*\*32\), got .*: give a Python or "
+                                             "NumPy int, or a 0-d integer tensor"):
+            plain.set_epoch(bad)
+    with pytest.raises(ValueError, match="larger or negative values would repeat another value's samples"):
+        plain.set_epoch(torch.tensor(-1))
+    assert plain.epoch == 2

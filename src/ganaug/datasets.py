@@ -117,15 +117,30 @@ def _shown(value: Any) -> str:
     return f"<{type(value).__name__} object>" if isinstance(value, nn.Module) else repr(value)
 
 
+def _scalar(value: Any) -> Any:
+    """An integer 0-d tensor or array (``torch.tensor(3)``, ``np.array(3)``) as its int; anything else as it is."""
+    if isinstance(value, torch.Tensor) and value.dim() == 0 and not (value.is_floating_point() or value.is_complex()
+                                                                     or value.dtype == torch.bool):
+        return int(value.item())
+    if isinstance(value, np.ndarray) and value.ndim == 0 and value.dtype.kind in "iu":
+        return int(value)
+    return value
+
+
 def _seed_int(name: str, value: Any) -> int:
     """Seeds and epochs key 32-bit random streams: refuse what would wrap onto another value's digits."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or not 0 <= value < _SEED_LIMIT:
+    value = _scalar(value)
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise ValueError(f"{name} must be an integer in [0, 2**32), got {value!r} ({type(value).__name__}): give a "
+                         "Python or NumPy int, or a 0-d integer tensor.")
+    if not 0 <= value < _SEED_LIMIT:
         raise ValueError(f"{name} must be an integer in [0, 2**32), got {value!r}; larger or negative values "
                          "would repeat another value's samples.")
     return int(value)
 
 
 def _positive_int(name: str, value: Any) -> int:
+    value = _scalar(value)
     if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value <= 0:
         raise ValueError(f"{name} must be a positive integer, got {value!r}.")
     return int(value)
@@ -1521,7 +1536,15 @@ class GANAugmentedDataset(Dataset):
         if k > index * s // total:  # synthetic slot k - 1
             if not self._syn_plain:
                 return self.synthetic[k - 1]  # type: ignore[index]
-            img, digit = self._raw_source._raw(k - 1)  # type: ignore[union-attr]
+            source = self._raw_source
+            if source.transform is not None or source.target_transform is not None:  # type: ignore[union-attr]
+                raise RuntimeError(
+                    "A transform or target_transform was set on the synthetic SyntheticMNIST after the "
+                    "GANAugmentedDataset was built, when its digits were going through real's transforms; it would "
+                    "be ignored. Set transforms on real (they reach synthetic digits too), or build the "
+                    "GANAugmentedDataset again with synthetic= holding its transforms, which it then checks against "
+                    "real's.")
+            img, digit = source._raw(k - 1)  # type: ignore[union-attr]
             if self._transpose:  # as real's (EMNIST) images are stored, so that real's transforms treat both alike
                 img = img.transpose(Image.Transpose.TRANSPOSE)
             if self._index_of_digit is not None:  # real's classes are digits in another order: its index of this one
