@@ -374,8 +374,8 @@ class SyntheticMNIST(VisionDataset):
         generator: str | os.PathLike | Generator | None = None,
         revision: str | None = None,
         seed: int = 0,
-        class_weights: Sequence[float] | None = None,
-        class_counts: Sequence[int] | None = None,
+        class_weights: Sequence[float] | torch.Tensor | np.ndarray | None = None,
+        class_counts: Sequence[int] | torch.Tensor | np.ndarray | None = None,
         transform: Callable | None = None,
         target_transform: Callable | None = None,
         device: str | torch.device | None = None,
@@ -1162,7 +1162,8 @@ class GANAugmentedDataset(Dataset):
             of its class there, and only real's digits are drawn. Real data whose ``classes`` are not digits is
             refused unless ``synthetic=`` or ``generator=`` is given (then a warning).
         ratio: fraction of synthetic items, in [0, 1).
-        synthetic: a SyntheticMNIST to draw from (at least the needed number of samples); made if None.
+        synthetic: a SyntheticMNIST to draw from (at least the needed number of samples), or a Subset or
+            ConcatDataset of them, or one wrapped by ``wrap_dataset_for_transforms_v2``; made if None.
         generator: generator for the SyntheticMNIST made here (None: the shipped default).
         seed: its seed.
         revision: the Hub commit of ``generator`` (pin it), as for SyntheticMNIST.
@@ -1172,7 +1173,7 @@ class GANAugmentedDataset(Dataset):
     _index_of_digit: dict[int, int] | None = None  # set in __init__; here for objects pickled before it existed
     _transpose = False  # the same
 
-    def __init__(self, real: Dataset, ratio: float = 0.5, *, synthetic: SyntheticMNIST | None = None,
+    def __init__(self, real: Dataset, ratio: float = 0.5, *, synthetic: Dataset | None = None,
                  generator: str | os.PathLike | Generator | None = None, seed: int = 0, revision: str | None = None,
                  device: str | torch.device | None = None) -> None:
         if isinstance(ratio, bool) or not isinstance(ratio, numbers.Real) or not math.isfinite(ratio) \

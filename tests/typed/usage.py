@@ -1,0 +1,87 @@
+"""What a user writes, as the README documents it: type-checked by mypy in tests/test_packaging.py, never run.
+
+ganaug ships py.typed, so a user's type checker reads its annotations; each call here is one the README (or a
+docstring) says works, and mypy must accept it as written.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch.utils.data import ConcatDataset, DataLoader, Dataset, Subset
+from torchvision import datasets, transforms
+
+import ganaug
+from ganaug import (Classifier, GANAugmentedDataset, Generator, RatioSampler, SyntheticMNIST, load_classifier,
+                    load_generator)
+from ganaug.evaluation import ensemble_teacher, fit, protocol_run
+from ganaug.metrics import class_consistency, fid_c, memorisation, precision_recall
+
+root = "data"
+mnist = datasets.MNIST(root, train=True, transform=transforms.ToTensor())
+few = Subset(mnist, [0, 1, 2])
+loader = DataLoader(GANAugmentedDataset(mnist, ratio=0.5), batch_size=128, shuffle=True)
+loader = DataLoader(GANAugmentedDataset(few, ratio=0.5), batch_size=64, shuffle=True)
+
+fake = SyntheticMNIST(num_samples=10_000)
+fake = SyntheticMNIST(generator="someone/their-generator", revision="0123456789abcdef0123456789abcdef01234567")
+fake = SyntheticMNIST(generator="path/to/a/save_pretrained/folder")
+fake = SyntheticMNIST(generator=Path("path/to/folder"), seed=1, device=torch.device("cpu"), batch_size=256)
+fake = SyntheticMNIST(60_000, class_counts=torch.bincount(mnist.targets, minlength=10))
+fake = SyntheticMNIST(60_000, class_counts=np.full(10, 6000))
+fake = SyntheticMNIST(60_000, class_counts=[6000] * 10)
+fake = SyntheticMNIST(class_weights=[0.1] * 10)
+fake = SyntheticMNIST(class_weights=torch.full((10,), 0.1))
+fake = SyntheticMNIST(class_weights=np.full(10, 0.1))
+fake = SyntheticMNIST(60_000, truncation=2.5, relabel=True)
+fake = SyntheticMNIST(60_000, truncation=1.6, min_confidence=0.9, labeller="reference")
+fake = SyntheticMNIST(60_000, labeller=Classifier(), labeller_revision=None)
+fake = SyntheticMNIST(1000, bf16=True, prefetch=True, channels_last=False, compile=False)
+fake = SyntheticMNIST(1000, transform=transforms.ToTensor(), target_transform=lambda y: y)
+fake = SyntheticMNIST(1000, generator=Generator())
+fake.set_epoch(1)
+image, label = fake[0]
+n: int = len(fake)
+rate: float = fake.acceptance_rate
+data: torch.Tensor = fake.data
+targets: torch.Tensor = fake.targets
+classes: list[str] = fake.classes
+generator: Generator = fake.generator
+
+mix = GANAugmentedDataset(few, ratio=0.5, synthetic=SyntheticMNIST(1000, bf16=True, prefetch=True))
+mix = GANAugmentedDataset(few, ratio=0.5, synthetic=Subset(SyntheticMNIST(1000), [0, 1]))
+mix = GANAugmentedDataset(few, ratio=0.5, synthetic=ConcatDataset([SyntheticMNIST(10), SyntheticMNIST(10, seed=1)]))
+mix = GANAugmentedDataset(few, ratio=0.5,
+                          synthetic=datasets.wrap_dataset_for_transforms_v2(SyntheticMNIST(1000)))
+mix = GANAugmentedDataset(few, 0.25, generator="org/name", revision="v1", seed=3, device="cpu")
+mix.set_epoch(2)
+is_syn: bool = mix.is_synthetic(0)
+mix_targets: torch.Tensor = mix.targets
+sampler = RatioSampler(mix, shuffle=True, seed=0, num_replicas=2, rank=1)
+sampler.set_epoch(3)
+loader = DataLoader(mix, batch_size=64, sampler=sampler)
+as_dataset: Dataset = mix
+
+g = Generator.from_pretrained("org/name", revision="v1")
+g = Generator.from_pretrained(Path("folder"))
+g.save_pretrained("folder")
+g.save_pretrained(Path("folder"))
+g = load_generator()
+g = load_generator("org/name", revision="v1", device="cpu")
+g = load_generator(Path("folder"))
+g = load_generator(Generator())
+c: Classifier = load_classifier("reference")
+c = load_classifier(Path("folder"), device=torch.device("cpu"))
+images: torch.Tensor = g(torch.randn(4, g.latent_dim), torch.arange(4))
+
+teacher = ensemble_teacher([c], 3.0)
+teacher = ensemble_teacher(c)
+teacher = ensemble_teacher(["reference", Path("folder")], temperature=2.0)
+seconds: float = fit(c, data, targets, steps=10, batch_size=64, teacher=teacher, label_smoothing=0.1)
+row: dict = protocol_run(arm="tstr", per_class=6000, seed=0, subset_seed=0, steps=3000, generator_revision=None,
+                         labeller_revision=None, teacher_revision=["v1", None])
+fid: float = fid_c(c, data, data)
+precision, recall = precision_recall(torch.zeros(10, 4), torch.zeros(10, 4), k=3)
+consistency: float = class_consistency(c, data, targets)
+version: str = ganaug.__version__
