@@ -73,7 +73,8 @@ def main(argv: list[str] | None = None) -> int:
     from ganaug._device import check_device
     from ganaug.datasets import load_generator
     from ganaug.evaluation import check_pin
-    from ganaug.models import Generator, flops_per_image, preset_config
+    from ganaug.metrics import flops_per_image
+    from ganaug.models import Generator, preset_config
 
     bad = [f"{flag} {n}" for flag, values in (("--batch-sizes", a.batch_sizes), ("--repeats", [a.repeats]))
            for n in values if n < 1]

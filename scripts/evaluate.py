@@ -573,7 +573,7 @@ def _main(argv: list[str] | None = None) -> int:
     except ImportError:
         print("matplotlib is not installed: no plot (pip install matplotlib)")
     if a.card is not None:
-        from ganaug._hub import update_card_downstream
+        from ganaug.evaluation import update_card_downstream
 
         missing = [p.name for p in done if p not in loaded]
         if missing:  # another process still has them

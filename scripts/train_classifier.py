@@ -176,7 +176,9 @@ def _main(argv: list[str] | None = None) -> int:
                                    half_real, self_training_set, train_reference_classifier)
     from ganaug.training import check_hub_options, check_indices, parse_indices, push_release
 
-    if (why := check_hub_options(a, ("--revision", "--generator-revision", "--filter-labeller-revision"))) is not None:
+    why = check_hub_options(a.push_to_hub, a.revision, {"--generator-revision": a.generator_revision,
+                                                        "--filter-labeller-revision": a.filter_labeller_revision})
+    if why is not None:
         print(f"error: {why}", file=sys.stderr)
         return 2
     if a.indices and a.per_class:

@@ -243,7 +243,8 @@ def _main(a: Args, seen: list) -> int:
         print("error: --ada-images sets how fast ADA's augmentation probability moves, and ADA is off: give "
               "--ada-target (e.g. 0.6) too, or drop --ada-images.", file=sys.stderr)
         return 2
-    if (why := check_hub_options(a, ("--revision", "--init-revision"))) is not None:  # before hours of training
+    why = check_hub_options(a.push_to_hub, a.revision, {"--init-revision": a.init_revision})
+    if why is not None:  # before hours of training
         print(f"error: {why}", file=sys.stderr)
         return 2
     try:

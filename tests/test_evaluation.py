@@ -275,7 +275,7 @@ def test_card_records_this_commands_test_figures(tmp_path, tiny_generator_dir, m
     assert "'gan [tiny], 10 / class': truncation" in err and "0.5 now" in err and "its own --generator-id" in err
     assert card.read_text() == before and len(list((tmp_path / "y" / "runs").glob("gan_*.json"))) == 3
     # a setting recorded on one side only counts as different too (entries from before the fields existed)
-    from ganaug._hub import update_card_downstream
+    from ganaug.evaluation import update_card_downstream
 
     other_source = [{**r, "generator_source": "someone/other-generator"} for r in rows]
     with pytest.raises(ValueError, match="generator_source .* recorded, 'someone/other-generator' now"):
@@ -350,7 +350,7 @@ def test_evaluate_checks_its_input_before_any_run(tmp_path, capsys):
 
 
 def test_card_refuses_validation_rows(tmp_path):
-    from ganaug._hub import update_card_downstream
+    from ganaug.evaluation import update_card_downstream
 
     card = tmp_path / "README.md"
     card.write_text("---\nlicense: mit\n---\n\n# gen\n")
@@ -479,7 +479,7 @@ def test_distillation_arms(tmp_path, mnist_train, tiny_generator_dir, tiny_class
                                             "teacher one, T 1, pool 40"]
     table = summarise(rows)
     assert "| kd [teacher two] |" in table and "| gan+kd [tiny, ratio 0.25, teacher one, pool 30] |" in table
-    from ganaug._hub import update_card_downstream
+    from ganaug.evaluation import update_card_downstream
 
     card = tmp_path / "README.md"
     card.write_text("---\nlicense: mit\n---\n\n# card\n")
@@ -558,7 +558,7 @@ def test_fit_label_smoothing_trains_on_smoothed_targets():
 
 
 def test_label_smoothing_in_the_protocol_tables_and_card(tmp_path, mnist_train, tiny_generator_dir, tiny_classifier):
-    from ganaug._hub import update_card_downstream
+    from ganaug.evaluation import update_card_downstream
     from ganaug.evaluation import run_label
 
     kw = dict(arm="tstr", per_class=10, seed=0, subset_seed=0, steps=2, generator=tiny_generator_dir,
@@ -761,7 +761,7 @@ def test_a_subset_model_must_have_seen_the_arms_subset_only(mnist_train, tiny_ge
     # another subset seed the arm would bring more real data than its subset under a low-data name
     import shutil
 
-    from ganaug._hub import update_card_downstream
+    from ganaug.evaluation import update_card_downstream
     from ganaug.evaluation import class_balanced_subset, recorded_indices
 
     gen = tmp_path / "sub10"
@@ -1098,7 +1098,7 @@ def test_a_card_entry_records_its_subset_seed_and_teachers_and_is_not_replaced_b
     # id for other files) replaced them without a word, and rows of two subset seeds were averaged into one entry
     from huggingface_hub import ModelCard
 
-    from ganaug._hub import update_card_downstream
+    from ganaug.evaluation import update_card_downstream
 
     def kd(seed, subset_seed=0, sources=("runs/A/augf-s0",), sha=("a" * 64,), accuracy=0.93):
         return {"arm": "kd", "per_class": 10, "seed": seed, "subset_seed": subset_seed, "steps": 600,

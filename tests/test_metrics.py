@@ -92,7 +92,8 @@ def test_card_figures_are_also_the_hubs_model_index(tmp_path):
     import yaml
     from huggingface_hub import ModelCard
 
-    from ganaug._hub import update_card_downstream, update_card_metrics
+    from ganaug._hub import update_card_metrics
+    from ganaug.evaluation import update_card_downstream
 
     card = tmp_path / "README.md"
     card.write_text("---\nlicense: mit\nmodel-index:\n- name: mine\n  results:\n  - task: {type: image-to-text}\n"
@@ -539,7 +540,7 @@ def test_card_null_class_consistency_shows_as_na_with_the_reason(tmp_path):
 
 def test_update_card_downstream_refuses_a_repeated_seed(tmp_path):
     """A seed twice in one entry's rows counted one run twice in the mean and shrank the spread."""
-    from ganaug._hub import update_card_downstream
+    from ganaug.evaluation import update_card_downstream
 
     card = tmp_path / "README.md"
     card.write_text("---\nlicense: mit\n---\n# gen\n")
@@ -558,7 +559,8 @@ def test_a_card_entry_of_a_folder_written_another_way_is_a_remeasure(tmp_path, m
     # evaluate.py --card's entries. A Hub repo id, and another folder, stay other settings
     import os
 
-    from ganaug._hub import check_card_metrics, update_card_downstream, update_card_metrics
+    from ganaug._hub import check_card_metrics, update_card_metrics
+    from ganaug.evaluation import update_card_downstream
 
     for name in ("g1c/generator", "c1", "other"):
         (tmp_path / name).mkdir(parents=True)

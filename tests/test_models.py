@@ -9,7 +9,8 @@ import pytest
 import torch
 
 from ganaug import Classifier, Discriminator, Generator
-from ganaug.models import PRESETS, flops_per_image, preset_config
+from ganaug.metrics import flops_per_image
+from ganaug.models import PRESETS, preset_config
 
 
 def test_seed_preset_is_the_papers_network():

@@ -1,4 +1,4 @@
-"""Private: where weights come from, and loading them strictly (safetensors only)."""
+"""Private: where weights come from, loading them strictly (safetensors only), and model cards and their metadata."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import shutil
 import stat
 import tempfile
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Mapping, TypeVar
 
 import torch
 
@@ -110,6 +110,16 @@ def _swap_in(staging: Path, folder: Path) -> None:
         raise
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
+
+
+def _blank_revision(revisions: Mapping[str, str | None]) -> str | None:
+    """What is wrong with revision options given empty (e.g. --revision "$REV" with REV unset), which would be dropped:
+    the default branch instead of the one meant; None if none is. ``revisions`` maps each option's name to its value."""
+    for name, value in revisions.items():
+        if value is not None and not value.strip():
+            return (f"{name} is empty (an unset variable?); give a branch, tag or commit, or leave {name} out for the "
+                    "default branch.")
+    return None
 
 
 def _expand_home(path: str | os.PathLike, what: str) -> Path:
@@ -937,82 +947,3 @@ def update_card_metrics(card_path: str | os.PathLike, name: str, figures: dict[s
     else:
         text = text.rstrip() + "\n\n" + section
     _atomic_write(path, lambda tmp: Path(tmp).write_text(text))
-
-
-# how a synthetic arm's samples were drawn: recorded in its card entry (protocol_run's row fields)
-DOWNSTREAM_SAMPLING = ("generator_source", "generator_revision", "truncation", "min_confidence", "relabel", "labeller",
-                       "labeller_revision", "synthetic_affine", "generator_trained_on_subset")
-# how any arm's run was made, beside its name: which subset of the training set, and (distillation) which teachers
-DOWNSTREAM_RUN = ("subset_seed", "teacher_sources", "teacher_sha256", "teacher_revisions")
-
-
-def update_card_downstream(card_path: str | os.PathLike, rows: list[dict[str, Any]]) -> dict[str, Any]:
-    """Record downstream-protocol figures (``scripts/evaluate.py`` runs on the test set) in a model card's
-    YAML metadata, under ``ganaug_downstream``: one entry per arm, real-set size and generator setting,
-    with the mean and standard deviation of test accuracy over the runs' seeds. Entries with other keys
-    are kept; the card's text is left as written. Returns the entries written.
-
-    An entry of a synthetic arm records how the samples were drawn (``DOWNSTREAM_SAMPLING``: the generator's source,
-    truncation, filter, relabelling, labeller, RandomAffine on the synthetic items), which its name may not say; every
-    entry records the subset seed, and a distillation arm's its teachers' sources and sha256 (``DOWNSTREAM_RUN``). A
-    recorded entry under the same name whose settings differ is not replaced: a ValueError names both, and the
-    card is left as it was. Rows under one name that were made differently (in a setting results tables tell apart)
-    are refused rather than averaged."""
-    from .evaluation import _setting_words, _settings, mean_std, run_label, size_label
-
-    if any(r.get("eval_set", "test") != "test" for r in rows):
-        raise ValueError("A card records test-set figures; these rows include validation runs (--val).")
-    groups: dict[str, list[dict[str, Any]]] = {}
-    for r in rows:
-        size, label = size_label(r["per_class"]), run_label(r)
-        groups.setdefault(f"{r['arm']} [{label}], {size}" if label else f"{r['arm']}, {size}", []).append(r)
-    for key, rs in groups.items():  # a seed twice would count one run twice in the mean and shrink the spread
-        seeds = [r["seed"] for r in rs]
-        repeated = sorted({s for s in seeds if seeds.count(s) > 1})
-        if repeated:
-            raise ValueError(f"The rows of {key!r} repeat seed{'s' if len(repeated) > 1 else ''} "
-                             f"{', '.join(map(str, repeated))} ({len(rs)} rows, seeds {sorted(seeds)}): a card "
-                             "records the mean over distinct seeds. Pass each run once; the card is unchanged.")
-        made = [_settings(r) for r in rs]
-        differ = sorted({k for m in made for k, v in m.items() if v != made[0].get(k, _MISSING)})
-        if differ:
-            shown = "; ".join(f"{k}: " + " / ".join(sorted({_setting_words(k, m.get(k, _MISSING)) for m in made}))
-                              for k in differ)
-            raise ValueError(f"The rows of {key!r} were made differently ({shown}): a card entry is the mean of one "
-                             "setting's runs. Record each setting from its own command; the card is unchanged.")
-    entries = {}
-    for key, rs in groups.items():
-        mean, std = mean_std([r["accuracy"] for r in rs])
-        first = rs[0]
-        entries[key] = {
-            "arm": first["arm"], "real_per_class": first["per_class"], "generator": first.get("generator"),
-            "ratio": first.get("ratio"), "steps": first["steps"], "eval_set": "test",
-            "seeds": sorted(r["seed"] for r in rs), "accuracy_mean": round(mean, 6),
-            "accuracy_std": round(std, 6),
-            **({k: first.get(k) for k in ("teacher", "temperature", "pool")} if first.get("teacher") else {}),
-            **({"label_smoothing": first["label_smoothing"]} if first.get("label_smoothing") else {}),
-            **({k: first.get(k) for k in DOWNSTREAM_SAMPLING if k in first} if first.get("generator") else {}),
-            **{k: first[k] for k in DOWNSTREAM_RUN
-               if k in first and (first.get("teacher") or not k.startswith("teacher"))},
-        }
-
-    def check(recorded: dict[str, Any]) -> None:
-        # a sampling setting one side records and the other lacks counts as different: entries written before the
-        # fields existed are replaced only by rows that lack them too (the runs they were made from). The run
-        # settings (subset seed, teachers) were added to entries after every row recorded them, so an entry without
-        # them (written before 2026-12-07) is compared on the others only
-        clashes = [f"{key!r}: {k} {recorded[key].get(k, 'not recorded')!r} recorded, {entry.get(k, 'not recorded')!r} "
-                   "now" for key, entry in entries.items() if isinstance(recorded.get(key), dict)
-                   for k in DOWNSTREAM_SAMPLING + DOWNSTREAM_RUN
-                   if (k in recorded[key] or k in entry and k not in DOWNSTREAM_RUN)
-                   and not _same_setting(k, recorded[key].get(k, _MISSING), entry.get(k, _MISSING))]
-        if clashes:
-            raise ValueError(f"{card_path} already records figures under these names made otherwise "
-                             f"({'; '.join(clashes)}). Give this setting its own --generator-id (or --teacher-id), or "
-                             "delete those entries from the card's ganaug_downstream metadata to replace them.")
-
-    path, card, _ = _card_metadata(card_path, "ganaug_downstream", entries, check)
-    _set_model_index(card.data)
-    text = str(card)
-    _atomic_write(path, lambda tmp: Path(tmp).write_text(text))
-    return entries

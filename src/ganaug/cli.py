@@ -146,12 +146,12 @@ def cmd_sample(a: argparse.Namespace) -> int:
 
 def _no_blank_revisions(a: argparse.Namespace, flags: tuple[str, ...] = ("--revision", "--labeller-revision")) -> None:
     """Refuse a revision option given empty (e.g. --revision "$REV" with REV unset), which would be dropped: the
-    default branch instead of the one meant. Also used by scripts/train_gan.py, whose --revision is a push branch."""
-    for flag in flags:
-        value = getattr(a, flag[2:].replace("-", "_"), None)
-        if value is not None and not value.strip():
-            raise ValueError(f"{flag} is empty (an unset variable?); give a branch, tag or commit, or leave {flag} "
-                             "out for the default branch.")
+    default branch instead of the one meant."""
+    from ganaug._hub import _blank_revision
+
+    why = _blank_revision({flag: getattr(a, flag[2:].replace("-", "_"), None) for flag in flags})
+    if why is not None:
+        raise ValueError(why)
 
 
 def cmd_demo(a: argparse.Namespace) -> int:

@@ -3,39 +3,35 @@
 from __future__ import annotations
 
 import collections.abc
-import hashlib
 import inspect
 import math
 import numbers
 import os
 import time
 import warnings
-from typing import Callable
+from pathlib import Path
+from typing import Any, Callable
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ganaug._device import own_global_rng, to_device
-from ganaug._hub import _MISSING, DOWNSTREAM_SAMPLING, _expand_home  # _MISSING: a field a row lacks (written before it existed)
+from ganaug._augment import random_affine
+from ganaug._device import own_global_rng
+# _MISSING: a field a row lacks (written before it existed)
+from ganaug._hub import _MISSING, _atomic_write, _card_metadata, _same_setting, _set_model_index
+# public here (the scripts and users import them from ganaug.evaluation); training imports them from _provenance
+from ganaug._provenance import check_pin, no_subset_reason, recorded_indices, weights_sha256  # noqa: F401
 
 __all__ = ["random_affine", "fit", "accuracy", "predict", "class_balanced_subset", "train_reference_classifier",
            "self_training_set", "filtered_samples", "augmented_samples", "half_real", "ensemble_teacher",
            "recorded_indices"]
 
-
-def random_affine(x: torch.Tensor, generator: torch.Generator, degrees: float = 10.0, translate: float = 0.1,
-                  scale: tuple[float, float] = (0.9, 1.1)) -> torch.Tensor:
-    """torchvision's RandomAffine(degrees, translate, scale) applied per image to a batch (N, C, H, W)."""
-    n = x.shape[0]
-    u = torch.rand(n, 4, generator=generator)
-    ang = (u[:, 0] * 2 - 1) * math.radians(degrees)
-    s = scale[0] + u[:, 1] * (scale[1] - scale[0])
-    tx, ty = (u[:, 2] * 2 - 1) * translate * 2, (u[:, 3] * 2 - 1) * translate * 2  # grid units: 2 = full width
-    cos, sin = torch.cos(ang) / s, torch.sin(ang) / s
-    theta = to_device(torch.stack([torch.stack([cos, -sin, -tx], 1), torch.stack([sin, cos, -ty], 1)], 1), x.device, x.dtype)
-    grid = F.affine_grid(theta, list(x.shape), align_corners=False)
-    return F.grid_sample(x, grid, padding_mode="zeros", align_corners=False)
+# how a synthetic arm's samples were drawn: recorded in its card entry (protocol_run's row fields)
+DOWNSTREAM_SAMPLING = ("generator_source", "generator_revision", "truncation", "min_confidence", "relabel", "labeller",
+                       "labeller_revision", "synthetic_affine", "generator_trained_on_subset")
+# how any arm's run was made, beside its name: which subset of the training set, and (distillation) which teachers
+DOWNSTREAM_RUN = ("subset_seed", "teacher_sources", "teacher_sha256", "teacher_revisions")
 
 
 def _unit_images(x: torch.Tensor) -> torch.Tensor:
@@ -200,81 +196,6 @@ def class_balanced_subset(targets: torch.Tensor, per_class: int, seed: int) -> t
         pool = torch.nonzero(targets == c).flatten()
         out.append(pool[torch.randperm(len(pool), generator=gen)[:per_class]])
     return torch.cat(out).sort().values
-
-
-def recorded_indices(source, revision: str | None = None) -> torch.Tensor | None:
-    """The MNIST training indices a generator or classifier release records having been trained on, or None.
-
-    A release's ``training.json`` records them for a subset: ``scripts/train_gan.py`` under ``hyperparameters``,
-    ``scripts/train_classifier.py`` at its top level. None: no subset recorded (ganaug's shipped models, a release
-    trained on the whole training set or on ``data=`` of the user's, a model object, a folder or Hub repo without
-    ``training.json``).
-    """
-    import json
-    from pathlib import Path
-
-    if source is None or isinstance(source, nn.Module) or isinstance(source, str) and source == "reference":
-        return None
-    path = _expand_home(source, "source")
-    if path.is_dir():
-        file = path / "training.json"
-        if not file.is_file():
-            return None
-    else:  # a Hub repo id (the model itself was loaded from it already)
-        from huggingface_hub import hf_hub_download
-        from huggingface_hub.errors import EntryNotFoundError, LocalEntryNotFoundError
-
-        from ganaug._hub import _REPO_ID, _endpoint_reachable, resolve_files
-
-        text = str(source)
-        if not _REPO_ID.match(text) or text.startswith((".", "/", "~")) or text.count("/") > 1:
-            resolve_files(source)  # no such folder, nor a repo id: the loader's error, not the Hub client's
-
-        try:
-            file = Path(hf_hub_download(repo_id=str(source), filename="training.json", revision=revision,
-                                        local_files_only=not _endpoint_reachable()))
-        except (EntryNotFoundError, LocalEntryNotFoundError):
-            return None
-    try:
-        info = json.loads(file.read_text())
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
-        warnings.warn(f"{file} is not readable JSON ({e}); which training images {source} saw is unknown, so it "
-                      "is treated as not trained on a subset.", UserWarning, stacklevel=2)
-        return None
-    if not isinstance(info, dict):
-        return None
-    hp = info.get("hyperparameters")
-    indices = hp.get("indices") if isinstance(hp, dict) and "indices" in hp else info.get("indices")
-    return None if indices is None else torch.as_tensor(indices, dtype=torch.long).flatten()
-
-
-def check_pin(option: str, revision: str | None, source, what: str) -> None:
-    """Refuse ``revision`` (given as ``option``) for a ``source`` that is no Hub repo id: None or "reference" (a model
-    shipped with ganaug), a local folder or a model object, whose weights have no Hub commit to pin."""
-    if revision is None:
-        return
-    if source is None or isinstance(source, str) and source == "reference":
-        where = "not given" if source is None else "'reference', the classifier shipped with ganaug"
-    elif not isinstance(source, (str, os.PathLike)):
-        where = f"a model object ({type(source).__name__})"
-    elif _expand_home(source, what).is_dir():
-        where = f"the local folder {os.fspath(source)!r}"
-    else:
-        return
-    given = f"{option} {revision!r}" if option.startswith("--") else f"{option}={revision!r}"  # as the user wrote it
-    raise ValueError(f"{given} pins a Hub repo's commit, but {what} is {where}: give {what} as a Hub repo id "
-                     f"('org/name'), or drop {option}.")
-
-
-def no_subset_reason(what: str, source) -> str:
-    """Why the training data of a model (the ``what``: "teacher", "generator", ...) that records no subset counts as
-    all 60 000 MNIST training images, as a training.json's ``indices_omitted`` says it. ``source`` as given: None for
-    the shipped generator, "reference", a folder or a Hub repo id."""
-    if isinstance(source, str) and source == "reference":
-        return f"the {what} 'reference' was trained on all 60 000 images"
-    named = "the shipped default generator" if source is None else repr(str(source))
-    return (f"the {what} {named} records no training subset (no indices in a training.json), so it is taken to have "
-            "seen all 60 000 images")
 
 
 def _trained_on_subset(what: str, source, rec: torch.Tensor | None, idx: torch.Tensor, per_class: int,
@@ -823,28 +744,6 @@ def pool_share(ratio: float, batch_size: int = BATCH_SIZE) -> int:
     return round(batch_size * ratio)
 
 
-def weights_sha256(source, *, kind: str, revision: str | None = None) -> str | None:
-    """The sha256 (hex) of the ``model.safetensors`` that ``load_generator`` (``kind="generator"``) or
-    ``load_classifier`` (``kind="classifier"``) loads ``source`` from: for None (or "reference", a classifier) the
-    file shipped with ganaug, for a folder its file, for a Hub repo id the cached snapshot's file at ``revision``.
-    None for a model passed as an object, which names no file."""
-    from ganaug._hub import DEFAULT_CLASSIFIER, DEFAULT_GENERATOR, WEIGHTS_NAME, resolve_files
-
-    if kind not in ("generator", "classifier"):
-        raise ValueError(f"kind must be 'generator' or 'classifier', got {kind!r}.")
-    if isinstance(source, nn.Module):
-        return None
-    if source is None or kind == "classifier" and isinstance(source, str) and source == "reference":
-        file = (DEFAULT_GENERATOR if kind == "generator" else DEFAULT_CLASSIFIER) / WEIGHTS_NAME
-    else:
-        file = resolve_files(source, revision=revision)[1]
-    digest = hashlib.sha256()
-    with open(file, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def _source_name(source, default: str) -> str:
     """How a row records a model given as a folder or Hub id (as given), a module (its class) or None (``default``)."""
     if source is None:
@@ -989,3 +888,73 @@ def summarise(rows: list[dict]) -> str:
             name = f"{arm} [{gen}]" if gen else arm
             lines.append(f"| {name} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
+
+
+def update_card_downstream(card_path: str | os.PathLike, rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """Record downstream-protocol figures (``scripts/evaluate.py`` runs on the test set) in a model card's
+    YAML metadata, under ``ganaug_downstream``: one entry per arm, real-set size and generator setting,
+    with the mean and standard deviation of test accuracy over the runs' seeds. Entries with other keys
+    are kept; the card's text is left as written. Returns the entries written.
+
+    An entry of a synthetic arm records how the samples were drawn (``DOWNSTREAM_SAMPLING``: the generator's source,
+    truncation, filter, relabelling, labeller, RandomAffine on the synthetic items), which its name may not say; every
+    entry records the subset seed, and a distillation arm's its teachers' sources and sha256 (``DOWNSTREAM_RUN``). A
+    recorded entry under the same name whose settings differ is not replaced: a ValueError names both, and the
+    card is left as it was. Rows under one name that were made differently (in a setting results tables tell apart)
+    are refused rather than averaged."""
+    if any(r.get("eval_set", "test") != "test" for r in rows):
+        raise ValueError("A card records test-set figures; these rows include validation runs (--val).")
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for r in rows:
+        size, label = size_label(r["per_class"]), run_label(r)
+        groups.setdefault(f"{r['arm']} [{label}], {size}" if label else f"{r['arm']}, {size}", []).append(r)
+    for key, rs in groups.items():  # a seed twice would count one run twice in the mean and shrink the spread
+        seeds = [r["seed"] for r in rs]
+        repeated = sorted({s for s in seeds if seeds.count(s) > 1})
+        if repeated:
+            raise ValueError(f"The rows of {key!r} repeat seed{'s' if len(repeated) > 1 else ''} "
+                             f"{', '.join(map(str, repeated))} ({len(rs)} rows, seeds {sorted(seeds)}): a card "
+                             "records the mean over distinct seeds. Pass each run once; the card is unchanged.")
+        made = [_settings(r) for r in rs]
+        differ = sorted({k for m in made for k, v in m.items() if v != made[0].get(k, _MISSING)})
+        if differ:
+            shown = "; ".join(f"{k}: " + " / ".join(sorted({_setting_words(k, m.get(k, _MISSING)) for m in made}))
+                              for k in differ)
+            raise ValueError(f"The rows of {key!r} were made differently ({shown}): a card entry is the mean of one "
+                             "setting's runs. Record each setting from its own command; the card is unchanged.")
+    entries = {}
+    for key, rs in groups.items():
+        mean, std = mean_std([r["accuracy"] for r in rs])
+        first = rs[0]
+        entries[key] = {
+            "arm": first["arm"], "real_per_class": first["per_class"], "generator": first.get("generator"),
+            "ratio": first.get("ratio"), "steps": first["steps"], "eval_set": "test",
+            "seeds": sorted(r["seed"] for r in rs), "accuracy_mean": round(mean, 6),
+            "accuracy_std": round(std, 6),
+            **({k: first.get(k) for k in ("teacher", "temperature", "pool")} if first.get("teacher") else {}),
+            **({"label_smoothing": first["label_smoothing"]} if first.get("label_smoothing") else {}),
+            **({k: first.get(k) for k in DOWNSTREAM_SAMPLING if k in first} if first.get("generator") else {}),
+            **{k: first[k] for k in DOWNSTREAM_RUN
+               if k in first and (first.get("teacher") or not k.startswith("teacher"))},
+        }
+
+    def check(recorded: dict[str, Any]) -> None:
+        # a sampling setting one side records and the other lacks counts as different: entries written before the
+        # fields existed are replaced only by rows that lack them too (the runs they were made from). The run
+        # settings (subset seed, teachers) were added to entries after every row recorded them, so an entry without
+        # them (written before 2026-12-07) is compared on the others only
+        clashes = [f"{key!r}: {k} {recorded[key].get(k, 'not recorded')!r} recorded, {entry.get(k, 'not recorded')!r} "
+                   "now" for key, entry in entries.items() if isinstance(recorded.get(key), dict)
+                   for k in DOWNSTREAM_SAMPLING + DOWNSTREAM_RUN
+                   if (k in recorded[key] or k in entry and k not in DOWNSTREAM_RUN)
+                   and not _same_setting(k, recorded[key].get(k, _MISSING), entry.get(k, _MISSING))]
+        if clashes:
+            raise ValueError(f"{card_path} already records figures under these names made otherwise "
+                             f"({'; '.join(clashes)}). Give this setting its own --generator-id (or --teacher-id), or "
+                             "delete those entries from the card's ganaug_downstream metadata to replace them.")
+
+    path, card, _ = _card_metadata(card_path, "ganaug_downstream", entries, check)
+    _set_model_index(card.data)
+    text = str(card)
+    _atomic_write(path, lambda tmp: Path(tmp).write_text(text))
+    return entries

@@ -22,7 +22,7 @@ import torch
 from torch import nn
 
 __all__ = ["extract_features", "fid_c", "frechet_distance", "precision_recall", "class_consistency",
-           "memorisation", "nn_distances"]
+           "memorisation", "nn_distances", "flops_per_image"]
 
 
 def _as_images(images: torch.Tensor, name: str = "images", *, unit_range: bool = True) -> torch.Tensor:
@@ -240,3 +240,13 @@ def memorisation(samples: torch.Tensor, train: torch.Tensor, *, reference_size: 
     thr = float(torch.quantile(nn_distances(ref[:reference_size], ref, exclude_self=True), percentile / 100))
     d = nn_distances(samples, train)
     return float((d < thr).float().mean()), thr
+
+
+def flops_per_image(model: nn.Module, *inputs: torch.Tensor) -> float:
+    """FLOPs of one forward pass per image, counted by torch.utils.flop_counter, in eval mode; the model (its mode,
+    BatchNorm statistics) and the global RNG are left as they were."""
+    from torch.utils.flop_counter import FlopCounterMode
+
+    with torch.no_grad(), torch.random.fork_rng(devices=[]), eval_mode(model), FlopCounterMode(display=False) as counter:
+        model(*inputs)
+    return counter.get_total_flops() / inputs[0].shape[0]

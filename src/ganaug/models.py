@@ -16,7 +16,7 @@ from torch import nn
 
 from ganaug._hub import MODEL_CARD, StrictHubMixin
 
-__all__ = ["Generator", "Discriminator", "Classifier", "SmallCNN", "PRESETS", "preset_config", "flops_per_image"]
+__all__ = ["Generator", "Discriminator", "Classifier", "SmallCNN", "PRESETS", "preset_config"]
 
 IMAGE_SHAPE = (1, 28, 28)
 
@@ -401,16 +401,4 @@ class SmallCNN(nn.Module):
         h = self.drop1(torch.flatten(h, 1))
         h = self.drop2(F.relu(self.fc1(h)))  # (N, 128)
         return self.fc2(h)
-
-
-def flops_per_image(model: nn.Module, *inputs: torch.Tensor) -> float:
-    """FLOPs of one forward pass per image, counted by torch.utils.flop_counter, in eval mode; the model (its mode,
-    BatchNorm statistics) and the global RNG are left as they were."""
-    from torch.utils.flop_counter import FlopCounterMode
-
-    from ganaug.metrics import eval_mode
-
-    with torch.no_grad(), torch.random.fork_rng(devices=[]), eval_mode(model), FlopCounterMode(display=False) as counter:
-        model(*inputs)
-    return counter.get_total_flops() / inputs[0].shape[0]
 

@@ -17,7 +17,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Mapping
 
 
 import torch
@@ -25,10 +25,12 @@ import torch.nn.functional as F
 from torch import nn
 
 from ganaug import __version__
+from ganaug._augment import random_affine
 from ganaug._device import check_device, own_global_rng, seed_global_rng, to_device, warn_if_emulated_bf16
-from ganaug._hub import (CONFIG_NAME, TRAINING_NAME, WEIGHTS_NAME, _atomic_write, _clear_stale, _dry_run_record,
-                         _dry_run_refusal, _expand_home, _file_in_the_way, _swap_in, _temp_prefix, _umask)
-from ganaug.evaluation import no_subset_reason, random_affine, recorded_indices, weights_sha256
+from ganaug._hub import (CONFIG_NAME, TRAINING_NAME, WEIGHTS_NAME, _atomic_write, _blank_revision, _clear_stale,
+                         _dry_run_record, _dry_run_refusal, _expand_home, _file_in_the_way, _swap_in, _temp_prefix,
+                         _umask)
+from ganaug._provenance import no_subset_reason, recorded_indices, weights_sha256
 from ganaug.models import Classifier, Discriminator, Generator, preset_config
 
 __all__ = ["TrainConfig", "train", "DistillConfig", "distill", "DivergedError", "diff_augment", "mode_seeking_loss",
@@ -1326,23 +1328,22 @@ def parse_indices(path: str | os.PathLike | None) -> list[int] | None:
 
 
 
-def check_hub_options(a: Any, revision_flags: tuple[str, ...]) -> str | None:
-    """What is wrong with a training script's Hub options ``a`` (its parsed arguments: push_to_hub, revision and the
-    ``revision_flags``), said before hours of training rather than after; None if nothing is. A revision given empty
-    (an unset variable: it would be dropped), a push branch without a push, and what keeps the push from working (a
-    repo id the Hub refuses, no token, offline mode)."""
+def check_hub_options(push_to_hub: str | None, revision: str | None,
+                      other_revisions: Mapping[str, str | None] | None = None) -> str | None:
+    """What is wrong with a training script's Hub options, said before hours of training rather than after; None if
+    nothing is. ``push_to_hub`` / ``revision`` are its --push-to-hub and --revision (the branch to push to),
+    ``other_revisions`` its other revision options by flag ({"--init-revision": ...}). A revision given empty (an
+    unset variable: it would be dropped), a push branch without a push, and what keeps the push from working (a repo
+    id the Hub refuses, no token, offline mode)."""
     from huggingface_hub import constants, get_token
     from huggingface_hub.utils import HFValidationError, validate_repo_id
 
-    from ganaug.cli import _no_blank_revisions
-
-    try:
-        _no_blank_revisions(a, revision_flags)
-    except ValueError as e:
-        return str(e)
-    if a.revision is not None and not a.push_to_hub:
+    why = _blank_revision({"--revision": revision, **(other_revisions or {})})
+    if why is not None:
+        return why
+    if revision is not None and not push_to_hub:
         return "--revision is the Hub branch to push to: give --push-to-hub REPO_ID too, or drop it."
-    repo_id = a.push_to_hub
+    repo_id = push_to_hub
     if not repo_id:
         return None
     try:

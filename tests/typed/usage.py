@@ -84,4 +84,5 @@ row: dict = protocol_run(arm="tstr", per_class=6000, seed=0, subset_seed=0, step
 fid: float = fid_c(c, data, data)
 precision, recall = precision_recall(torch.zeros(10, 4), torch.zeros(10, 4), k=3)
 consistency: float = class_consistency(c, data, targets)
+share, threshold = memorisation(data, data, reference_size=100)
 version: str = ganaug.__version__
