@@ -1794,3 +1794,12 @@ def test_integer_0d_tensors_and_arrays_are_taken_as_seeds_epochs_and_counts(tiny
     with pytest.raises(ValueError, match="larger or negative values would repeat another value's samples"):
         plain.set_epoch(torch.tensor(-1))
     assert plain.epoch == 2
+
+
+def test_a_generator_of_other_than_ten_classes_is_told_what_to_give(tmp_path):
+    # "The generator has 5 classes; MNIST has 10." said what was wrong, not what to do
+    five = Generator(num_classes=5, width=4)
+    with pytest.raises(ValueError, match="The generator has 5 classes; MNIST has 10. SyntheticMNIST makes the ten "
+                                         "digits: give a generator conditioned on 10 classes, or an unconditional one "
+                                         r"\(num_classes=0\) with labeller='reference'"):
+        SyntheticMNIST(4, generator=five)

@@ -1508,3 +1508,21 @@ def test_a_student_records_the_subset_its_teacher_and_init_learnt_from(tmp_path,
         assert info.get("indices_omitted") == (None if name == "sf" else f"the teacher {str(tmp_path / 'full')!r} "
                                                "records no training subset (no indices in a training.json), so it is "
                                                "taken to have seen all 60 000 images")
+
+
+def test_progress_false_prints_no_epoch_lines_and_an_unknown_loss_is_refused(tmp_path, capsys):
+    # train(progress=False) (bench.py's call) still printed a line per epoch; d_loss / g_loss took any string but
+    # "hinge" as BCE
+    from ganaug.training import d_loss, g_loss
+
+    train(_cfg(tmp_path / "quiet", epochs=1), _data(64), progress=False)
+    assert "epoch 1/1" not in capsys.readouterr().out
+    train(_cfg(tmp_path / "loud", epochs=1), _data(64), progress=True)
+    assert "epoch 1/1 step 2 loss_d" in capsys.readouterr().out
+    logits = torch.zeros(4, 1)
+    for loss in ("Hinge", "wgan", ""):
+        with pytest.raises(ValueError, match=f"loss must be 'bce' .* or 'hinge', got {loss!r}"):
+            d_loss(loss, logits, logits)
+        with pytest.raises(ValueError, match="loss must be 'bce'"):
+            g_loss(loss, logits)
+    assert float(d_loss("hinge", logits, logits)) == 2.0 and float(g_loss("bce", logits)) == pytest.approx(0.6931, 1e-4)

@@ -445,7 +445,9 @@ class SyntheticMNIST(VisionDataset):
                 "Pass labeller='reference' (ganaug's reference classifier) or a ganaug.Classifier to label them."
             )
         if self.generator.conditional and self.generator.num_classes != len(CLASSES):
-            raise ValueError(f"The generator has {self.generator.num_classes} classes; MNIST has {len(CLASSES)}.")
+            raise ValueError(f"The generator has {self.generator.num_classes} classes; MNIST has {len(CLASSES)}. "
+                             "SyntheticMNIST makes the ten digits: give a generator conditioned on 10 classes, "
+                             "or an unconditional one (num_classes=0) with labeller='reference'.")
         self.relabel = relabel or not self.generator.conditional
         needs_labeller = self.min_confidence is not None or self.relabel
         if labeller_revision is not None:

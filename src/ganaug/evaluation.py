@@ -10,7 +10,7 @@ import os
 import time
 import warnings
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence, Union
 
 import torch
 import torch.nn.functional as F
@@ -26,6 +26,13 @@ from ganaug._provenance import check_pin, no_subset_reason, recorded_indices, we
 __all__ = ["random_affine", "fit", "accuracy", "predict", "class_balanced_subset", "train_reference_classifier",
            "self_training_set", "filtered_samples", "augmented_samples", "half_real", "ensemble_teacher",
            "recorded_indices"]
+
+if TYPE_CHECKING:
+    from torchvision.datasets import MNIST
+
+# a model as the functions here take it: a module, a save_pretrained folder or Hub repo id, "reference" (the shipped
+# classifier), or None (the shipped generator; no labeller)
+_ModelSource = Union[str, os.PathLike, nn.Module, None]
 
 # how a synthetic arm's samples were drawn: recorded in its card entry (protocol_run's row fields)
 DOWNSTREAM_SAMPLING = ("generator_source", "generator_revision", "truncation", "min_confidence", "relabel", "labeller",
@@ -243,7 +250,8 @@ def half_real(x: torch.Tensor, y: torch.Tensor, xs: torch.Tensor, ys: torch.Tens
     return torch.cat([x.repeat(reps, 1, 1, 1), xs]), torch.cat([y.repeat(reps), ys])
 
 
-def filtered_samples(generator, *, synthetic: int = 5000, seed: int = 0, filter_labeller=None,
+def filtered_samples(generator: _ModelSource, *, synthetic: int = 5000, seed: int = 0,
+                     filter_labeller: _ModelSource = None,
                      min_confidence: float = 0.9, device: str | torch.device = "cpu",
                      generator_revision: str | None = None, filter_labeller_revision: str | None = None,
                      ) -> tuple[torch.Tensor, torch.Tensor, float | None]:
@@ -266,7 +274,8 @@ def filtered_samples(generator, *, synthetic: int = 5000, seed: int = 0, filter_
     return syn.data.unsqueeze(1).float() / 255, syn.targets, syn.acceptance_rate if filter_labeller is not None else None
 
 
-def augmented_samples(x: torch.Tensor, y: torch.Tensor, *, synthetic: int = 5000, seed: int = 0, filter_labeller=None,
+def augmented_samples(x: torch.Tensor, y: torch.Tensor, *, synthetic: int = 5000, seed: int = 0,
+                      filter_labeller: _ModelSource = None,
                       min_confidence: float = 0.9, device: str | torch.device = "cpu",
                       filter_labeller_revision: str | None = None,
                       ) -> tuple[torch.Tensor, torch.Tensor, float | None]:
@@ -306,7 +315,7 @@ def augmented_samples(x: torch.Tensor, y: torch.Tensor, *, synthetic: int = 5000
     return torch.cat(kept_x)[:synthetic], torch.cat(kept_y)[:synthetic], None if lab is None else kept / drawn
 
 
-def ensemble_teacher(classifiers, temperature: float = 3.0) -> Callable[[torch.Tensor], torch.Tensor]:
+def ensemble_teacher(classifiers: _ModelSource | Sequence[_ModelSource], temperature: float = 3.0) -> Callable[[torch.Tensor], torch.Tensor]:
     """A distillation target for ``fit(teacher=)``: images (N, 1, 28, 28) -> the mean over ``classifiers`` (modules,
     in eval mode, on the images' device; or ids as ``protocol_run(teacher=)`` takes them: "reference", a folder, a Hub
     repo id; or one of either) of softmax(logits / ``temperature``)."""
@@ -334,8 +343,8 @@ def ensemble_teacher(classifiers, temperature: float = 3.0) -> Callable[[torch.T
     return teacher
 
 
-def self_training_set(x: torch.Tensor, y: torch.Tensor, generator, *, synthetic: int = 5000, seed: int = 0,
-                      filter_labeller=None, min_confidence: float = 0.9, device: str | torch.device = "cpu",
+def self_training_set(x: torch.Tensor, y: torch.Tensor, generator: _ModelSource, *, synthetic: int = 5000,
+                      seed: int = 0, filter_labeller: _ModelSource = None, min_confidence: float = 0.9, device: str | torch.device = "cpu",
                       generator_revision: str | None = None, filter_labeller_revision: str | None = None,
                       ) -> tuple[torch.Tensor, torch.Tensor, float | None]:
     """Real images (N, 1, 28, 28) in [0, 1] and labels, joined by ``filtered_samples`` of ``generator``: the
@@ -351,7 +360,7 @@ def self_training_set(x: torch.Tensor, y: torch.Tensor, generator, *, synthetic:
     return (*half_real(x, y, xs, ys), acceptance)
 
 
-def fit_loader(model: nn.Module, loader, *, steps: int, lr: float = 1e-3, seed: int = 0,
+def fit_loader(model: nn.Module, loader: Iterable, *, steps: int, lr: float = 1e-3, seed: int = 0,
                device: str | torch.device = "cpu") -> float:
     """Train for exactly ``steps`` batches of a DataLoader (cycled); return seconds. Its batches are (images,
     labels) pairs, as torchvision's datasets give them."""
@@ -387,8 +396,8 @@ def fit_loader(model: nn.Module, loader, *, steps: int, lr: float = 1e-3, seed: 
         return time.time() - t0
 
 
-def run_demo(*, per_class: int = 10, steps: int = 500, seed: int = 0, ratio: float = 0.5, generator=None,
-             batch_size: int = 64, revision: str | None = None, device: str | None = None) -> dict[str, float]:
+def run_demo(*, per_class: int = 10, steps: int = 500, seed: int = 0, ratio: float = 0.5,
+             generator: _ModelSource = None, batch_size: int = 64, revision: str | None = None, device: str | None = None) -> dict[str, float]:
     """The README's main job: a small CNN on ``per_class`` real digits per class, with and without
     synthetic ones mixed in through GANAugmentedDataset; same steps and batch size; prints test accuracy."""
     from torch.utils.data import DataLoader, Subset
@@ -474,7 +483,7 @@ def validation_indices(n: int, subset: torch.Tensor, subset_seed: int) -> torch.
     return rest[order[:VAL_SIZE]]
 
 
-def eval_images(mnist, test, eval_set: str, exclude: torch.Tensor, subset_seed: int) -> tuple[torch.Tensor, torch.Tensor]:
+def eval_images(mnist: MNIST, test: MNIST | None, eval_set: str, exclude: torch.Tensor, subset_seed: int) -> tuple[torch.Tensor, torch.Tensor]:
     """Images (N, 1, 28, 28) in [0, 1] and labels a protocol run is tested on: ``test``'s for ``eval_set="test"``,
     else ``validation_indices`` of ``mnist`` outside ``exclude`` (the training images the classifier saw)."""
     if eval_set not in ("test", "val"):
@@ -486,11 +495,14 @@ def eval_images(mnist, test, eval_set: str, exclude: torch.Tensor, subset_seed: 
 
 
 def protocol_run(*, arm: str, per_class: int, seed: int, subset_seed: int, steps: int, batch_size: int = BATCH_SIZE,
-                 generator=None, generator_revision: str | None = None, generator_id: str = "default",
-                 min_confidence: float | None = None, truncation: float | None = None, labeller=None,
-                 labeller_revision: str | None = None, relabel: bool = False, mnist=None, test=None,
+                 generator: _ModelSource = None, generator_revision: str | None = None,
+                 generator_id: str = "default", min_confidence: float | None = None,
+                 truncation: float | None = None, labeller: _ModelSource = None,
+                 labeller_revision: str | None = None, relabel: bool = False, mnist: MNIST | None = None,
+                 test: MNIST | None = None,
                  ratio: float = 0.5, eval_set: str = "test", synthetic_affine: bool = False,
-                 teacher=None, teacher_id: str = "teacher", teacher_revision: str | list | None = None,
+                 teacher: _ModelSource | Sequence[_ModelSource] = None, teacher_id: str = "teacher",
+                 teacher_revision: str | Sequence[str | None] | None = None,
                  temperature: float = 3.0, pool: int = 10_000,
                  label_smoothing: float = 0.0, progress: bool = False) -> dict:
     """One classifier trained for ``steps`` batches on one arm's data; tested on the real test set (or ``eval_set``).

@@ -45,6 +45,10 @@ def preset_config(name: str) -> dict[str, dict]:
     return {k: dict(v) for k, v in PRESETS[name].items()}
 
 
+# MNIST's pixel mean and standard deviation (torchvision's Normalize((0.1307,), (0.3081,))): the classifiers'
+# input normalisation
+MNIST_MEAN, MNIST_STD = 0.1307, 0.3081
+
 MAX_TRUNCATION = 3.0  # latents scaled further give broken strokes (see SyntheticMNIST's truncation)
 
 
@@ -153,8 +157,6 @@ class Generator(
         if arch == "seed" and num_classes != 0:  # else it would claim labels that its images ignore
             raise ValueError(f"arch='seed' is the paper's unconditional network and takes no label: pass num_classes=0 "
                              f"(got {num_classes}); SyntheticMNIST labels its digits with labeller='reference'.")
-        if latent_dim < 1 or width < 1:
-            raise ValueError("latent_dim and width must be positive integers.")
         if channels is not None:
             if arch != "cdcgan":
                 raise ValueError("channels applies to arch='cdcgan' only; the 'seed' network takes width.")
@@ -366,7 +368,7 @@ class Classifier(
         self.fc = nn.Linear(feature_dim, num_classes)
 
     def features(self, x: torch.Tensor) -> torch.Tensor:
-        return self.body((_unit_pixels(x) - 0.1307) / 0.3081)
+        return self.body((_unit_pixels(x) - MNIST_MEAN) / MNIST_STD)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.fc(self.drop(self.features(x)))
@@ -395,7 +397,7 @@ class SmallCNN(nn.Module):
         self.fc2 = nn.Linear(128, num_classes)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        x = (_unit_pixels(x) - 0.1307) / 0.3081
+        x = (_unit_pixels(x) - MNIST_MEAN) / MNIST_STD
         h = F.relu(self.conv1(x))  # (N, 32, 26, 26)
         h = F.max_pool2d(F.relu(self.conv2(h)), 2)  # (N, 64, 12, 12)
         h = self.drop1(torch.flatten(h, 1))

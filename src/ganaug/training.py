@@ -17,6 +17,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import MappingProxyType
 from typing import Mapping
 
 
@@ -112,7 +113,14 @@ class TrainConfig:
 LOSSES = ("bce", "hinge")
 
 
+def _check_loss(loss: str) -> None:
+    if loss not in ("bce", "hinge"):
+        raise ValueError(f"loss must be 'bce' (non-saturating, with logits) or 'hinge', got {loss!r}.")
+
+
 def d_loss(loss: str, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
+    """The discriminator's loss on its logits for real and fake images: ``loss`` "bce" or "hinge"."""
+    _check_loss(loss)
     if loss == "hinge":
         return F.relu(1 - real).mean() + F.relu(1 + fake).mean()
     return F.binary_cross_entropy_with_logits(real, torch.ones_like(real)) + F.binary_cross_entropy_with_logits(
@@ -121,6 +129,9 @@ def d_loss(loss: str, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
 
 
 def g_loss(loss: str, fake: torch.Tensor) -> torch.Tensor:
+    """The generator's loss on the discriminator's logits for its images: ``loss`` "bce" (non-saturating) or
+    "hinge"."""
+    _check_loss(loss)
     if loss == "hinge":
         return -fake.mean()
     return F.binary_cross_entropy_with_logits(fake, torch.ones_like(fake))  # non-saturating
@@ -517,7 +528,8 @@ def train(cfg: TrainConfig, data: tuple[torch.Tensor, torch.Tensor] | None = Non
     ``data`` (images (N, 1, 28, 28) or (N, 28, 28), float in [0, 1] or uint8 0-255; int labels (N,)) replaces
     MNIST (tests use tiny sets); ``cfg.indices`` then must be None. The run seeds torch's global RNG (initial weights,
     dropout) from ``cfg.seed`` and gives the caller's state back at the end. ``script`` is what the card says the
-    generator was trained with (``scripts/train_gan.py`` passes its path).
+    generator was trained with (``scripts/train_gan.py`` passes its path). ``progress``: a progress bar in each epoch and
+    a line after it (losses, images/s); notes on resuming, stopping early and the release are printed either way.
     """
     with own_global_rng():
         return _train(cfg, data, progress=progress, card_template=card_template, script=script)
@@ -972,12 +984,10 @@ def _train(cfg: TrainConfig, data: tuple[torch.Tensor, torch.Tensor] | None, *, 
             if not stopped_early:
                 save_checkpoint(ckpt_path, state)
             elapsed = time.time() - t0
-            print(
-                f"epoch {done_epoch}/{cfg.epochs} step {step} loss_d {last_losses[0]:.4f} loss_g {last_losses[1]:.4f} "
-                f"{images_seen / max(elapsed, 1e-9):.0f} img/s"
-                + (f" ada_p {float(ada[0]):.3f}" if cfg.ada_target is not None else ""),
-                flush=True,
-            )
+            if progress:
+                print(f"epoch {done_epoch}/{cfg.epochs} step {step} loss_d {last_losses[0]:.4f} loss_g "
+                      f"{last_losses[1]:.4f} {images_seen / max(elapsed, 1e-9):.0f} img/s"
+                      + (f" ada_p {float(ada[0]):.3f}" if cfg.ada_target is not None else ""), flush=True)
         if stopped_early:
             break
         if out_of_time:
@@ -1114,7 +1124,8 @@ class DistillConfig:
 
 
 # the discriminator of the adversarial term: the shipped teacher's real/fake path (it trained stably with bce)
-DISTILL_DISCRIMINATOR = {"arch": "projection", "width": 128, "dropout": 0.0, "spectral_norm": True}
+# (read-only: a run is described by its DistillConfig, not by a module dict changed at run time)
+DISTILL_DISCRIMINATOR = MappingProxyType({"arch": "projection", "width": 128, "dropout": 0.0, "spectral_norm": True})
 
 
 def distill(cfg: DistillConfig, *, progress: bool = True, card_template: str | None = None,

@@ -15,7 +15,8 @@ from torchvision import datasets, transforms
 import ganaug
 from ganaug import (Classifier, GANAugmentedDataset, Generator, RatioSampler, SyntheticMNIST, load_classifier,
                     load_generator)
-from ganaug.evaluation import ensemble_teacher, fit, protocol_run
+from ganaug.evaluation import (augmented_samples, ensemble_teacher, filtered_samples, fit, fit_loader, protocol_run,
+                               self_training_set)
 from ganaug.metrics import class_consistency, fid_c, memorisation, precision_recall
 
 root = "data"
@@ -78,9 +79,16 @@ images: torch.Tensor = g(torch.randn(4, g.latent_dim), torch.arange(4))
 teacher = ensemble_teacher([c], 3.0)
 teacher = ensemble_teacher(c)
 teacher = ensemble_teacher(["reference", Path("folder")], temperature=2.0)
+xs, ys, accepted = filtered_samples(None, synthetic=100, filter_labeller="reference")
+xs, ys, accepted = filtered_samples(Path("folder"), filter_labeller=Path("clf"), generator_revision=None)
+xs, ys, accepted = augmented_samples(data, targets, filter_labeller=c)
+xs, ys, accepted = self_training_set(data, targets, "org/name", generator_revision="v1")
+loader_seconds: float = fit_loader(c, DataLoader(few, batch_size=8), steps=2)
 seconds: float = fit(c, data, targets, steps=10, batch_size=64, teacher=teacher, label_smoothing=0.1)
 row: dict = protocol_run(arm="tstr", per_class=6000, seed=0, subset_seed=0, steps=3000, generator_revision=None,
                          labeller_revision=None, teacher_revision=["v1", None])
+row = protocol_run(arm="gan+kd", per_class=10, seed=0, subset_seed=0, steps=500, generator=Path("g"),
+                   labeller="reference", teacher=["reference", Path("clf"), c], mnist=mnist, test=None)
 fid: float = fid_c(c, data, data)
 precision, recall = precision_recall(torch.zeros(10, 4), torch.zeros(10, 4), k=3)
 consistency: float = class_consistency(c, data, targets)
