@@ -34,6 +34,7 @@ from torchvision.datasets.vision import StandardTransform
 
 from ganaug._device import check_device, own_global_rng, warn_if_emulated_bf16
 from ganaug._hub import DEFAULT_CLASSIFIER, DEFAULT_GENERATOR, _expand_home
+from ganaug._validation import _SEED_LIMIT, _positive_int, _scalar, _seed_int  # noqa: F401
 from ganaug.models import Classifier, Generator, check_truncation
 
 __all__ = ["SyntheticMNIST", "GANAugmentedDataset", "RatioSampler", "load_generator", "load_classifier"]
@@ -91,9 +92,6 @@ def load_classifier(source: str | os.PathLike | Classifier | None = None, *, rev
     return Classifier.from_pretrained(source, revision=revision, map_location=device)
 
 
-_SEED_LIMIT = 2 ** 32
-
-
 def _index(index: Any) -> int:
     """An item index as an int (Python or NumPy ints, 0-d or one-element int tensors); a TypeError otherwise, as
     for a list (a slice or a float is no item index)."""
@@ -115,35 +113,6 @@ def _default_batch_size(device: torch.device) -> int:
 def _shown(value: Any) -> str:
     """An argument for an error message: a model object by its type (its repr prints every layer)."""
     return f"<{type(value).__name__} object>" if isinstance(value, nn.Module) else repr(value)
-
-
-def _scalar(value: Any) -> Any:
-    """An integer 0-d tensor or array (``torch.tensor(3)``, ``np.array(3)``) as its int; anything else as it is."""
-    if isinstance(value, torch.Tensor) and value.dim() == 0 and not (value.is_floating_point() or value.is_complex()
-                                                                     or value.dtype == torch.bool):
-        return int(value.item())
-    if isinstance(value, np.ndarray) and value.ndim == 0 and value.dtype.kind in "iu":
-        return int(value)
-    return value
-
-
-def _seed_int(name: str, value: Any) -> int:
-    """Seeds and epochs key 32-bit random streams: refuse what would wrap onto another value's digits."""
-    value = _scalar(value)
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise ValueError(f"{name} must be an integer in [0, 2**32), got {value!r} ({type(value).__name__}): give a "
-                         "Python or NumPy int, or a 0-d integer tensor.")
-    if not 0 <= value < _SEED_LIMIT:
-        raise ValueError(f"{name} must be an integer in [0, 2**32), got {value!r}; larger or negative values "
-                         "would repeat another value's samples.")
-    return int(value)
-
-
-def _positive_int(name: str, value: Any) -> int:
-    value = _scalar(value)
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value <= 0:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}.")
-    return int(value)
 
 
 def class_counts_from(num_samples: int, weights: Sequence[float] | None, counts: Sequence[int] | None,

@@ -160,7 +160,8 @@ def check_label_smoothing(label_smoothing: float, distils: bool) -> None:
 def predict(model: nn.Module, x: torch.Tensor, batch_size: int = 2000) -> torch.Tensor:
     """Class probabilities (N, C) of images (N, 1, 28, 28) as the model takes them (ganaug's: [0, 1]; uint8 0-255 is
     scaled to [0, 1]); the model is run in eval mode and left in the mode it came in."""
-    from ganaug.metrics import _as_images, eval_mode
+    from ganaug._validation import _as_images
+    from ganaug.metrics import eval_mode
 
     if isinstance(batch_size, bool) or not isinstance(batch_size, numbers.Integral) or batch_size < 1:
         raise ValueError(f"batch_size must be a positive whole number, got {batch_size!r}.")
@@ -173,7 +174,7 @@ def predict(model: nn.Module, x: torch.Tensor, batch_size: int = 2000) -> torch.
 
 def accuracy(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> float:
     """Fraction of images (as ``predict`` takes them) whose predicted class is their label ``y`` (shape (N,))."""
-    from ganaug.metrics import _labels
+    from ganaug._validation import _labels
 
     return float((predict(model, x).argmax(1) == _labels(y, len(x)).cpu()).float().mean())
 
@@ -546,7 +547,8 @@ def protocol_run(*, arm: str, per_class: int, seed: int, subset_seed: int, steps
     The result's ``seconds`` is the classifier's training time; ``data_seconds`` the time before it, spent building
     the arm's data (the subset, sampling and filtering or relabelling synthetic digits, the pool, the teacher).
     """
-    from ganaug.datasets import SyntheticMNIST, _positive_int, _seed_int, synthetic_count
+    from ganaug._validation import _positive_int, _seed_int
+    from ganaug.datasets import SyntheticMNIST, synthetic_count
     from ganaug.models import SmallCNN
 
     if arm not in ALL_ARMS:

@@ -13,7 +13,6 @@
 from __future__ import annotations
 
 import contextlib
-import math
 import numbers
 from typing import Iterator
 
@@ -21,45 +20,10 @@ import numpy as np
 import torch
 from torch import nn
 
+from ganaug._validation import _as_images, _labels
+
 __all__ = ["extract_features", "fid_c", "frechet_distance", "precision_recall", "class_consistency",
            "memorisation", "nn_distances", "flops_per_image"]
-
-
-def _as_images(images: torch.Tensor, name: str = "images", *, unit_range: bool = True) -> torch.Tensor:
-    """uint8 (N, 28, 28) or (N, 1, 28, 28), or float in [0, 1] -> float (N, 1, 28, 28) in [0, 1]; else a ValueError.
-
-    ``unit_range=False`` lets floats outside [0, 1] through (e.g. normalised inputs of a user's own model)."""
-    if not isinstance(images, torch.Tensor) or images.ndim not in (3, 4) or images.shape[-2:] != (28, 28) \
-            or (images.ndim == 4 and images.shape[1] != 1) or len(images) == 0:
-        got = tuple(images.shape) if isinstance(images, torch.Tensor) else type(images).__name__
-        raise ValueError(f"{name} must be a non-empty tensor of 28x28 greyscale images, (N, 28, 28) or (N, 1, 28, 28); "
-                         f"got {got}.")
-    if images.dtype == torch.uint8:
-        images = images.float().div(255)
-    elif not images.is_floating_point():
-        raise ValueError(f"{name} must be uint8 (0-255) or float (0-1), got {images.dtype}.")
-    else:  # one pass for the three checks: a NaN or an infinity shows in the minimum or the maximum
-        lo, hi = (float(v) for v in torch.aminmax(images))
-        if not (math.isfinite(lo) and math.isfinite(hi)):  # a NaN made scipy's sqrtm run for minutes, then fail
-            raise ValueError(f"{name} hold NaN or infinite values: check what made them.")
-        # checked from below first: normalised images (MNIST's Normalize((0.1307,), (0.3081,)) gives -0.42 to 2.82)
-        # are told how to undo it, not to divide by 255, which let them through with every figure wrong
-        if unit_range and lo < -0.1:  # tanh outputs, Normalize((0.5,), (0.5,)), MNIST's Normalize: all figures wrong
-            raise ValueError(f"{name} are floats from {lo:g} to {hi:g}: float images must be in [0, 1]. Undo the "
-                             "normalisation: x * 0.3081 + 0.1307 for MNIST's Normalize((0.1307,), (0.3081,)), "
-                             "(x + 1) / 2 for [-1, 1] images (a tanh output, Normalize((0.5,), (0.5,))).")
-        if unit_range and hi > 1.5:  # 0-255 floats would be measured 255 times too far apart
-            raise ValueError(f"{name} are floats up to {hi:g}: float images must be in [0, 1]. "
-                             + ("Divide by 255, or pass the uint8 tensor (e.g. mnist.data) as it is." if hi > 10 else
-                                "Undo whatever scaled them (a Normalize?), or pass the uint8 tensor (e.g. mnist.data)."))
-    return (images.unsqueeze(1) if images.ndim == 3 else images).float()
-
-
-def _labels(labels: torch.Tensor, n: int) -> torch.Tensor:
-    if not isinstance(labels, torch.Tensor) or labels.shape != (n,):
-        got = tuple(labels.shape) if isinstance(labels, torch.Tensor) else type(labels).__name__
-        raise ValueError(f"labels must be a tensor of shape ({n},), one class index per image; got {got}.")
-    return labels
 
 
 @contextlib.contextmanager

@@ -541,7 +541,7 @@ def _train(cfg: TrainConfig, data: tuple[torch.Tensor, torch.Tensor] | None, *, 
     from torchvision.utils import save_image
     from tqdm.auto import tqdm
 
-    from ganaug.datasets import _positive_int
+    from ganaug._validation import _positive_int
 
     # numpy and torch values (np.float64 rates, np.arange indices) as plain ones: the checkpoint's weights_only load
     # refuses any other type, and the run could not be resumed
@@ -1144,7 +1144,8 @@ def distill(cfg: DistillConfig, *, progress: bool = True, card_template: str | N
 def _distill(cfg: DistillConfig, *, progress: bool, card_template: str | None, script: str) -> Path:
     from tqdm.auto import tqdm
 
-    from ganaug.datasets import _positive_int, load_generator
+    from ganaug._validation import _positive_int
+    from ganaug.datasets import load_generator
 
     for name in ("steps", "batch_size"):
         _positive_int(name, getattr(cfg, name))
