@@ -47,6 +47,14 @@ def test_unknown_preset():
     with pytest.raises(ValueError, match="Unknown preset 'nope'. Choose one of: default, seed"):
         preset_config("nope")
     assert set(PRESETS) >= {"seed", "default"}
+    # the presets are read-only (a change made at run time would describe runs their configs do not); preset_config
+    # gives copies to change
+    for change in (lambda: PRESETS["seed"]["generator"].update(width=1), lambda: PRESETS.update(x={})):
+        with pytest.raises((TypeError, AttributeError)):
+            change()
+    mine = preset_config("default")
+    mine["generator"]["width"] = 1
+    assert preset_config("default")["generator"]["width"] == 32 and PRESETS["default"]["generator"]["width"] == 32
 
 
 def test_save_load_round_trip_exact_files(tmp_path):

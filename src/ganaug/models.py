@@ -7,7 +7,8 @@ the model's config (saved as ``config.json`` beside ``model.safetensors`` by the
 from __future__ import annotations
 
 import numbers
-from typing import Any
+from types import MappingProxyType
+from typing import Any, Mapping
 
 import torch
 import torch.nn.functional as F
@@ -22,7 +23,7 @@ IMAGE_SHAPE = (1, 28, 28)
 
 # The two released designs. ``seed`` is the paper's Keras DCGAN, layer for layer;
 # ``default`` is ours: class-conditional, ~7x fewer FLOPs per image than ``seed`` (20.5 against 139.5 MFLOP).
-PRESETS: dict[str, dict[str, dict]] = {
+_PRESETS = {
     "seed": {
         "generator": {"arch": "seed", "latent_dim": 100, "num_classes": 0, "width": 128},
         "discriminator": {"arch": "seed", "num_classes": 0, "width": 64},
@@ -36,6 +37,10 @@ PRESETS: dict[str, dict[str, dict]] = {
                      "aux_weight": 1.0},
     },
 }
+# read-only: a run is described by its config (preset_config gives copies), never by a module dict changed at run time
+PRESETS: Mapping[str, Mapping[str, Mapping[str, Any]]] = MappingProxyType(
+    {name: MappingProxyType({part: MappingProxyType(args) for part, args in parts.items()})
+     for name, parts in _PRESETS.items()})
 
 
 def preset_config(name: str) -> dict[str, dict]:
