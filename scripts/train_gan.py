@@ -138,7 +138,8 @@ def parse(argv: list[str] | None = None) -> Args:
                    help="train on the class-balanced subset of this many images per digit that "
                         "scripts/evaluate.py uses (chosen by --subset-seed)")
     p.add_argument("--subset-seed", type=int, default=None, help="which subset --per-class takes (default: 0)")
-    p.add_argument("--data-root", default=None, help="folder holding MNIST/raw (default: the first of $GANAUG_DATA, ./data, ../shared/data, "
+    p.add_argument("--data-root", default=None,
+                   help="folder holding MNIST/raw (default: the first of $GANAUG_DATA, ./data, ../shared/data, "
                         "~/.cache/ganaug/data that holds it)")
     p.add_argument("--seed", type=int, default=0,
                    help=f"initial weights, batch order, latents and augmentation, in [0, {2 ** 32 - 1}]")

@@ -89,7 +89,8 @@ def no_subset_reason(what: str, source: str | os.PathLike | None) -> str:
             "seen all 60 000 images")
 
 
-def weights_sha256(source: str | os.PathLike | nn.Module | None, *, kind: str, revision: str | None = None) -> str | None:
+def weights_sha256(source: str | os.PathLike | nn.Module | None, *, kind: str,
+                   revision: str | None = None) -> str | None:
     """The sha256 (hex) of the ``model.safetensors`` that ``load_generator`` (``kind="generator"``) or
     ``load_classifier`` (``kind="classifier"``) loads ``source`` from: for None (or "reference", a classifier) the
     file shipped with ganaug, for a folder its file, for a Hub repo id the cached snapshot's file at ``revision``.

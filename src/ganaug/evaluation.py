@@ -316,7 +316,8 @@ def augmented_samples(x: torch.Tensor, y: torch.Tensor, *, synthetic: int = 5000
     return torch.cat(kept_x)[:synthetic], torch.cat(kept_y)[:synthetic], None if lab is None else kept / drawn
 
 
-def ensemble_teacher(classifiers: _ModelSource | Sequence[_ModelSource], temperature: float = 3.0) -> Callable[[torch.Tensor], torch.Tensor]:
+def ensemble_teacher(classifiers: _ModelSource | Sequence[_ModelSource],
+                     temperature: float = 3.0) -> Callable[[torch.Tensor], torch.Tensor]:
     """A distillation target for ``fit(teacher=)``: images (N, 1, 28, 28) -> the mean over ``classifiers`` (modules,
     in eval mode, on the images' device; or ids as ``protocol_run(teacher=)`` takes them: "reference", a folder, a Hub
     repo id; or one of either) of softmax(logits / ``temperature``)."""
@@ -345,7 +346,8 @@ def ensemble_teacher(classifiers: _ModelSource | Sequence[_ModelSource], tempera
 
 
 def self_training_set(x: torch.Tensor, y: torch.Tensor, generator: _ModelSource, *, synthetic: int = 5000,
-                      seed: int = 0, filter_labeller: _ModelSource = None, min_confidence: float = 0.9, device: str | torch.device = "cpu",
+                      seed: int = 0, filter_labeller: _ModelSource = None, min_confidence: float = 0.9,
+                      device: str | torch.device = "cpu",
                       generator_revision: str | None = None, filter_labeller_revision: str | None = None,
                       ) -> tuple[torch.Tensor, torch.Tensor, float | None]:
     """Real images (N, 1, 28, 28) in [0, 1] and labels, joined by ``filtered_samples`` of ``generator``: the
@@ -398,7 +400,8 @@ def fit_loader(model: nn.Module, loader: Iterable, *, steps: int, lr: float = 1e
 
 
 def run_demo(*, per_class: int = 10, steps: int = 500, seed: int = 0, ratio: float = 0.5,
-             generator: _ModelSource = None, batch_size: int = 64, revision: str | None = None, device: str | None = None) -> dict[str, float]:
+             generator: _ModelSource = None, batch_size: int = 64, revision: str | None = None,
+             device: str | None = None) -> dict[str, float]:
     """The README's main job: a small CNN on ``per_class`` real digits per class, with and without
     synthetic ones mixed in through GANAugmentedDataset; same steps and batch size; prints test accuracy."""
     from torch.utils.data import DataLoader, Subset
@@ -484,7 +487,8 @@ def validation_indices(n: int, subset: torch.Tensor, subset_seed: int) -> torch.
     return rest[order[:VAL_SIZE]]
 
 
-def eval_images(mnist: MNIST, test: MNIST | None, eval_set: str, exclude: torch.Tensor, subset_seed: int) -> tuple[torch.Tensor, torch.Tensor]:
+def eval_images(mnist: MNIST, test: MNIST | None, eval_set: str, exclude: torch.Tensor,
+                subset_seed: int) -> tuple[torch.Tensor, torch.Tensor]:
     """Images (N, 1, 28, 28) in [0, 1] and labels a protocol run is tested on: ``test``'s for ``eval_set="test"``,
     else ``validation_indices`` of ``mnist`` outside ``exclude`` (the training images the classifier saw)."""
     if eval_set not in ("test", "val"):

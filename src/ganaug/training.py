@@ -528,8 +528,8 @@ def train(cfg: TrainConfig, data: tuple[torch.Tensor, torch.Tensor] | None = Non
     ``data`` (images (N, 1, 28, 28) or (N, 28, 28), float in [0, 1] or uint8 0-255; int labels (N,)) replaces
     MNIST (tests use tiny sets); ``cfg.indices`` then must be None. The run seeds torch's global RNG (initial weights,
     dropout) from ``cfg.seed`` and gives the caller's state back at the end. ``script`` is what the card says the
-    generator was trained with (``scripts/train_gan.py`` passes its path). ``progress``: a progress bar in each epoch and
-    a line after it (losses, images/s); notes on resuming, stopping early and the release are printed either way.
+    generator was trained with (``scripts/train_gan.py`` passes its path). ``progress``: a progress bar in each epoch
+    and a line after it (losses, images/s); notes on resuming, stopping early and the release are printed either way.
     """
     with own_global_rng():
         return _train(cfg, data, progress=progress, card_template=card_template, script=script)
