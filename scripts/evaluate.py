@@ -75,6 +75,7 @@ class Args:
     output_dir: str
     quick: bool
     card: str | None
+    device: str
     given: frozenset[str] = frozenset()  # the options the command line gave (dest names), defaults left out
 
 
@@ -131,6 +132,9 @@ def parse(argv: list[str] | None = None) -> Args:
                    help="run files (runs/), table and plot (table.md, accuracy.png; _quick, _val and, with --steps N, "
                         "_sN added to their names); finished runs are reused")
     p.add_argument("--quick", action="store_true", help="smoke run: 10 per class, 1 seed, 30 steps")
+    p.add_argument("--device", default="cpu",
+                   help="where digits are made and classifiers train: cpu, cuda or cuda:N. The recorded figures were "
+                        "made on the CPU; runs elsewhere record their device, and tables keep them apart")
     p.add_argument("--card", default=None, metavar="README.md", type=os.path.expanduser,
                    help="record this command's figures (test set; finished runs are read, not rerun) in this model "
                         "card's metadata, under ganaug_downstream: the protocol's own steps (no --steps) and 3 or "
@@ -201,7 +205,7 @@ def recorded_mismatches(row: dict, asked: dict) -> list[tuple[str, object, objec
 
 
 # recorded only when given: a row without one loaded that model's default branch (unpinned)
-ABSENT_IS_NONE = ("generator_revision", "labeller_revision", "teacher_revisions")
+ABSENT_IS_NONE = ("generator_revision", "labeller_revision", "teacher_revisions", "device")
 # the options behind each recorded setting, for messages
 SETTING_OPTIONS = {"subset_seed": "--subset-seed", "steps": "steps (--steps, or the protocol's per size)",
                    "generator_source": "--generator", "generator_revision": "--generator-revision",
@@ -212,7 +216,7 @@ SETTING_OPTIONS = {"subset_seed": "--subset-seed", "steps": "steps (--steps, or 
                    "labeller_sha256": "the labeller's weights (sha256 of its model.safetensors)",
                    "teacher_sources": "--teacher", "teacher_sha256": "the teachers' weights (sha256 of their "
                    "model.safetensors)", "ratio": "--ratio", "label_smoothing": "--label-smoothing",
-                   "temperature": "--temperature"}
+                   "temperature": "--temperature", "device": "--device (None: the CPU)"}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -240,6 +244,14 @@ def _main(argv: list[str] | None = None) -> int:
         if value is not None and not math.isfinite(value):
             print(f"error: {option} must be a finite number, got {value}.", file=sys.stderr)
             return 2
+    from ganaug._device import check_device
+
+    try:
+        device = check_device(a.device)  # before MNIST loads and any run starts
+    except ValueError as e:
+        print(f"error: --device: {str(e).replace(repr('cpu'), 'cpu').replace('device=cpu', '--device cpu')}",
+              file=sys.stderr)
+        return 2
     bad = _file_in_the_way(Path(a.output_dir) / "runs")
     if bad is not None:  # else the runs folder cannot be made, in a traceback
         print(f"error: --output-dir needs the folder {str(Path(a.output_dir) / 'runs')!r}, but {str(bad)!r} is a "
@@ -466,7 +478,8 @@ def _main(argv: list[str] | None = None) -> int:
                 "teacher_revisions": teacher_pins if kd else None,
                 # in the file name through :g formatting only (0.3 and 0.30000001 are one name)
                 "ratio": a.ratio if arm in RATIO_ARMS else None,
-                "label_smoothing": a.label_smoothing, "temperature": a.temperature if kd else None}
+                "label_smoothing": a.label_smoothing, "temperature": a.temperature if kd else None,
+                "device": device.type if device.type != "cpu" else None}
 
     mnist, test = load_mnist(train=True), load_mnist(train=False)
     sizes, seeds = ([10], [0]) if a.quick else (a.sizes, a.seeds)
@@ -505,6 +518,8 @@ def _main(argv: list[str] | None = None) -> int:
             tag += f"_ls{a.label_smoothing:g}"
         if a.steps is not None:
             tag += f"_s{a.steps}"
+        if device.type != "cpu":  # other kernels, other digits and figures: runs of their own
+            tag += f"_{device.type}"
         return out / "runs" / f"{arm}_{s}_{seed}_{tag}{'_val' if a.val else ''}{'_quick' if a.quick else ''}.json"
 
     jobs = [(s, arm, seed) for s in sizes for arm in a.arms for seed in seeds]
@@ -547,7 +562,7 @@ def _main(argv: list[str] | None = None) -> int:
                 kw.update(teacher=a.teacher)
             row = protocol_run(arm=arm, per_class=s, seed=seed, subset_seed=a.subset_seed, steps=steps_for(s),
                                mnist=mnist, test=test, eval_set="val" if a.val else "test", synthetic_affine=saffine,
-                               label_smoothing=a.label_smoothing, **kw)
+                               label_smoothing=a.label_smoothing, device=device, **kw)
             tmp = path.with_suffix(".json.tmp")
             tmp.write_text(json.dumps(row, indent=2))
             os.replace(tmp, path)  # atomic: an interrupted run leaves no half-written result

@@ -1405,3 +1405,35 @@ def test_a_generator_of_ones_own_left_unnamed_is_said_to_take_the_shipped_ones_n
     assert f"note: the runs of --generator {tiny_generator_dir} are named 'default'" in err, err[-500:]
     assert main(cmd + ["--generator-id", "mine"]) == 0
     assert "note: the runs of" not in capsys.readouterr().err
+
+
+def test_protocol_runs_off_the_cpu_record_their_device_and_are_kept_apart(tmp_path, mnist_train, monkeypatch,
+                                                                          capsys):
+    # protocol_run ran on the CPU whatever device the machine had, and evaluate.py had no --device. Now device= moves
+    # it (synthetic digits, teachers, the classifier); a row made off the CPU records its device, and tables, card
+    # entries and the finished-run check keep it apart from CPU rows, which record none (as every row before)
+    from ganaug.evaluation import update_card_downstream
+
+    kw = dict(arm="real", per_class=10, seed=0, subset_seed=0, steps=2, mnist=mnist_train, eval_set="val")
+    plain, cpu = protocol_run(**kw), protocol_run(device="cpu", **kw)
+    assert "device" not in cpu and cpu["accuracy"] == plain["accuracy"]
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    with pytest.raises(ValueError, match="device 'cuda' was asked for, but this torch sees no CUDA GPU"):
+        protocol_run(device="cuda", **kw)
+    gpu = dict(cpu, device="cuda", accuracy=0.9)
+    table = summarise([cpu, gpu])
+    assert "| real [device cpu] |" in table and "| real [device cuda] | 90.00 ± 0.00 (n=1) |" in table
+    card = tmp_path / "README.md"
+    card.write_text("---\nlicense: mit\n---\n\n# gen\n")
+    test_rows = [dict(cpu, eval_set="test"), dict(gpu, seed=1, eval_set="test")]
+    with pytest.raises(ValueError, match=r"'real, 10 / class' were made differently \(device: "):
+        update_card_downstream(card, test_rows)
+    assert update_card_downstream(card, test_rows[1:])["real, 10 / class"]["device"] == "cuda"
+    mismatches = _script("evaluate").recorded_mismatches
+    assert mismatches({"steps": 2}, {"device": None}) == []  # a row from before: the CPU
+    assert mismatches({"device": "cuda"}, {"device": None}) == [("device", "cuda", None)]
+    main = _script("evaluate").main
+    assert main(["--quick", "--device", "cuda", "--output-dir", str(tmp_path / "r")]) == 2
+    err = capsys.readouterr().err
+    assert err == ("error: --device: device 'cuda' was asked for, but this torch sees no CUDA GPU (no driver, or a "
+                   "CPU-only build): use --device cpu.\n") and not (tmp_path / "r").exists()

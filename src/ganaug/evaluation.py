@@ -38,7 +38,7 @@ _ModelSource = Union[str, os.PathLike, nn.Module, None]
 DOWNSTREAM_SAMPLING = ("generator_source", "generator_revision", "truncation", "min_confidence", "relabel", "labeller",
                        "labeller_revision", "synthetic_affine", "generator_trained_on_subset")
 # how any arm's run was made, beside its name: which subset of the training set, and (distillation) which teachers
-DOWNSTREAM_RUN = ("subset_seed", "teacher_sources", "teacher_sha256", "teacher_revisions")
+DOWNSTREAM_RUN = ("subset_seed", "teacher_sources", "teacher_sha256", "teacher_revisions", "device")
 
 
 def _unit_images(x: torch.Tensor) -> torch.Tensor:
@@ -509,7 +509,8 @@ def protocol_run(*, arm: str, per_class: int, seed: int, subset_seed: int, steps
                  teacher: _ModelSource | Sequence[_ModelSource] = None, teacher_id: str = "teacher",
                  teacher_revision: str | Sequence[str | None] | None = None,
                  temperature: float = 3.0, pool: int = 10_000,
-                 label_smoothing: float = 0.0, progress: bool = False) -> dict:
+                 label_smoothing: float = 0.0, progress: bool = False,
+                 device: str | torch.device = "cpu") -> dict:
     """One classifier trained for ``steps`` batches on one arm's data; tested on the real test set (or ``eval_set``).
 
     ``min_confidence`` turns on SyntheticMNIST's filter (the reference classifier's confidence in the
@@ -550,13 +551,20 @@ def protocol_run(*, arm: str, per_class: int, seed: int, subset_seed: int, steps
 
     The result's ``seconds`` is the classifier's training time; ``data_seconds`` the time before it, spent building
     the arm's data (the subset, sampling and filtering or relabelling synthetic digits, the pool, the teacher).
+
+    ``device`` is where the synthetic digits are made, the teachers run and the classifier trains (the test images
+    are classified there too); the protocol's figures were made on the CPU. A GPU's kernels round differently and its
+    default generation batch differs, so its digits and figures are not the CPU's bit for bit: a row made elsewhere
+    records ``device`` (its type, e.g. "cuda"), and tables keep it apart from CPU rows, which record none.
     """
+    from ganaug._device import check_device
     from ganaug._validation import _positive_int, _seed_int
     from ganaug.datasets import SyntheticMNIST, synthetic_count
     from ganaug.models import SmallCNN
 
     if arm not in ALL_ARMS:
         raise ValueError(f"Unknown arm {arm!r}; choose from {ALL_ARMS}.")
+    device = check_device(device)
     # said here, in protocol_run's words, rather than as a TypeError deep inside or a seed taken modulo 2**64
     per_class, steps, batch_size = (_positive_int(n, v) for n, v in
                                     (("per_class", per_class), ("steps", steps), ("batch_size", batch_size)))
@@ -681,11 +689,11 @@ def protocol_run(*, arm: str, per_class: int, seed: int, subset_seed: int, steps
     if arm in KD_ARMS:
         from ganaug.datasets import load_classifier
 
-        teacher_fn = ensemble_teacher([load_classifier(t, revision=r, device="cpu").eval()
+        teacher_fn = ensemble_teacher([load_classifier(t, revision=r, device=device).eval()
                                        for t, r in zip(members, pins)], temperature)
         augment = random_affine
         if arm == "gan+kd":
-            syn = SyntheticMNIST(pool, generator=generator, revision=generator_revision, seed=1000 + seed, device="cpu",
+            syn = SyntheticMNIST(pool, generator=generator, revision=generator_revision, seed=1000 + seed, device=device,
                                  min_confidence=min_confidence, truncation=truncation, labeller=labeller,
                                  labeller_revision=labeller_revision, relabel=relabel)
             pool_x = syn.data.unsqueeze(1).float() / 255
@@ -699,7 +707,7 @@ def protocol_run(*, arm: str, per_class: int, seed: int, subset_seed: int, steps
             raise ValueError(f"ratio={ratio} with {len(y)} real items asks for round(real items x ratio / (1 - ratio)) "
                              f"= 0 synthetic ones: raise ratio (at least {0.5 / (len(y) + 0.5):.3g} here), or use arm "
                              "'real'.")
-        syn = SyntheticMNIST(n_syn, generator=generator, revision=generator_revision, seed=1000 + seed, device="cpu",
+        syn = SyntheticMNIST(n_syn, generator=generator, revision=generator_revision, seed=1000 + seed, device=device,
                              min_confidence=min_confidence, truncation=truncation, labeller=labeller,
                              labeller_revision=labeller_revision, relabel=relabel)
         xs, ys = syn.data.unsqueeze(1).float() / 255, syn.targets
@@ -718,7 +726,7 @@ def protocol_run(*, arm: str, per_class: int, seed: int, subset_seed: int, steps
         model = SmallCNN()
     secs = fit(model, x, y, steps=steps, batch_size=batch_size, lr=1e-3, augment=augment, seed=seed, progress=progress,
                augment_mask=augment_mask, teacher=teacher_fn, pool=pool_x, pool_per_batch=pool_share(ratio, batch_size),
-               label_smoothing=label_smoothing)
+               label_smoothing=label_smoothing, device=device)
     acc = accuracy(model, x_eval, y_eval)
     kd = {"teacher": teacher_id, "temperature": temperature, "pool": pool if arm in POOL_ARMS else None,
           # which classifiers teacher_id named: a name (by default the folders' base names) says too little
@@ -754,6 +762,8 @@ def protocol_run(*, arm: str, per_class: int, seed: int, subset_seed: int, steps
             # validation runs: the models that were (or, recording no subset, may have been) trained on the
             # validation images, which can make the figure read higher than the test set would
             **({"val_seen_by": val_seen_by} if val_seen_by is not None else {}),
+            # where it ran, recorded off the CPU only (every row before 2026-12-07 ran on the CPU and records none)
+            **({"device": device.type} if device.type != "cpu" else {}),
             **kd}
 
 
@@ -799,10 +809,10 @@ def run_label(row: dict) -> str:
 _SAMPLING_SETTINGS = tuple(k for k in DOWNSTREAM_SAMPLING if k != "synthetic_affine") + ("generator_sha256",
                                                                                          "labeller_sha256")
 _TEACHER_SETTINGS = ("teacher_sources", "teacher_sha256", "teacher_revisions")
-_RUN_SETTINGS = ("subset_seed", "steps", "batch_size", "eval_set")  # every arm's
+_RUN_SETTINGS = ("subset_seed", "steps", "batch_size", "eval_set", "device")  # every arm's
 # except where a row records the field only when it is given; rows from before eval_set was recorded are test runs
 _ABSENT_MEANS = {"generator_revision": None, "labeller_revision": None, "teacher_revisions": None,
-                 "eval_set": "test"}
+                 "eval_set": "test", "device": "cpu"}
 
 
 def _settings(row: dict) -> dict:
@@ -840,11 +850,11 @@ def _setting_words(key: str, value) -> str:
 
 def table_labels(rows: list[dict]) -> list[str]:
     """How results tables and plots name each row's setting: its ``run_label``, and where runs of one arm and size
-    under that label differ in a setting the label leaves out (subset seed, steps, batch size, eval set, how the
-    synthetic samples were drawn, the generator's, labeller's or teachers' weights and sources), those settings too
+    under that label differ in a setting the label leaves out (subset seed, steps, batch size, eval set, device, how
+    the synthetic samples were drawn, the generator's, labeller's or teachers' weights and sources), those settings too
     (e.g. "default, truncation 2.5"), so that no cell averages runs of two settings. A field a row lacks (written
     before it was recorded) counts as a value of its own ("truncation not recorded"), except an eval set (a test
-    run's)."""
+    run's) and a device (the CPU's)."""
     labels = [run_label(r) for r in rows]
     settings = [_settings(r) for r in rows]
     cells: dict[tuple, set] = {}

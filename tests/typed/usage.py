@@ -88,7 +88,8 @@ seconds: float = fit(c, data, targets, steps=10, batch_size=64, teacher=teacher,
 row: dict = protocol_run(arm="tstr", per_class=6000, seed=0, subset_seed=0, steps=3000, generator_revision=None,
                          labeller_revision=None, teacher_revision=["v1", None])
 row = protocol_run(arm="gan+kd", per_class=10, seed=0, subset_seed=0, steps=500, generator=Path("g"),
-                   labeller="reference", teacher=["reference", Path("clf"), c], mnist=mnist, test=None)
+                   labeller="reference", teacher=["reference", Path("clf"), c], mnist=mnist, test=None,
+                   device=torch.device("cuda"))
 fid: float = fid_c(c, data, data)
 precision, recall = precision_recall(torch.zeros(10, 4), torch.zeros(10, 4), k=3)
 consistency: float = class_consistency(c, data, targets)
