@@ -204,7 +204,8 @@ def recorded_mismatches(row: dict, asked: dict) -> list[tuple[str, object, objec
             if (k in row or k in ABSENT_IS_NONE) and not _same_setting(k, row.get(k), v)]
 
 
-# recorded only when given: a row without one loaded that model's default branch (unpinned)
+# recorded only when given: a row without a revision loaded that model's default branch (unpinned), one without a
+# device ran on the CPU
 ABSENT_IS_NONE = ("generator_revision", "labeller_revision", "teacher_revisions", "device")
 # the options behind each recorded setting, for messages
 SETTING_OPTIONS = {"subset_seed": "--subset-seed", "steps": "steps (--steps, or the protocol's per size)",
@@ -249,8 +250,7 @@ def _main(argv: list[str] | None = None) -> int:
     try:
         device = check_device(a.device)  # before MNIST loads and any run starts
     except ValueError as e:
-        print(f"error: --device: {str(e).replace(repr('cpu'), 'cpu').replace('device=cpu', '--device cpu')}",
-              file=sys.stderr)
+        print(f"error: --device: {e}", file=sys.stderr)
         return 2
     bad = _file_in_the_way(Path(a.output_dir) / "runs")
     if bad is not None:  # else the runs folder cannot be made, in a traceback

@@ -1426,9 +1426,15 @@ def test_protocol_runs_off_the_cpu_record_their_device_and_are_kept_apart(tmp_pa
     card = tmp_path / "README.md"
     card.write_text("---\nlicense: mit\n---\n\n# gen\n")
     test_rows = [dict(cpu, eval_set="test"), dict(gpu, seed=1, eval_set="test")]
-    with pytest.raises(ValueError, match=r"'real, 10 / class' were made differently \(device: "):
-        update_card_downstream(card, test_rows)
-    assert update_card_downstream(card, test_rows[1:])["real, 10 / class"]["device"] == "cuda"
+    assert update_card_downstream(card, test_rows[:1])["real, 10 / class"]["accuracy_mean"] == round(cpu["accuracy"], 6)
+    # the GPU's figure is an entry of its own beside the CPU's, not a replacement (nor averaged with it)
+    assert update_card_downstream(card, test_rows[1:])["real, 10 / class, cuda"]["device"] == "cuda"
+    assert set(update_card_downstream(card, test_rows)) == {"real, 10 / class", "real, 10 / class, cuda"}
+    import yaml
+
+    recorded = yaml.safe_load(card.read_text().split("---")[1])["ganaug_downstream"]
+    assert recorded["real, 10 / class"]["accuracy_mean"] == round(cpu["accuracy"], 6) and "device" not in recorded[
+        "real, 10 / class"] and recorded["real, 10 / class, cuda"]["accuracy_mean"] == 0.9
     mismatches = _script("evaluate").recorded_mismatches
     assert mismatches({"steps": 2}, {"device": None}) == []  # a row from before: the CPU
     assert mismatches({"device": "cuda"}, {"device": None}) == [("device", "cuda", None)]
@@ -1436,4 +1442,4 @@ def test_protocol_runs_off_the_cpu_record_their_device_and_are_kept_apart(tmp_pa
     assert main(["--quick", "--device", "cuda", "--output-dir", str(tmp_path / "r")]) == 2
     err = capsys.readouterr().err
     assert err == ("error: --device: device 'cuda' was asked for, but this torch sees no CUDA GPU (no driver, or a "
-                   "CPU-only build): use --device cpu.\n") and not (tmp_path / "r").exists()
+                   "CPU-only build): use device='cpu'.\n") and not (tmp_path / "r").exists()

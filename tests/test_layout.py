@@ -1,5 +1,6 @@
-"""The house's floors (STYLE.md, "The house"): each module imports only from floors below it, so that a responsibility
-is found by its file name and models never depend on what uses them."""
+"""The house's floors: each module imports only from floors below it (private _*.py helpers, then models and
+metrics, datasets, training, evaluation, the CLI), so that a responsibility is found by its file name and models never
+depend on what uses them."""
 
 from __future__ import annotations
 

@@ -29,8 +29,10 @@ def test_the_documented_uses_type_check_and_a_wrong_one_does_not(tmp_path):
     wrong = tmp_path / "wrong.py"
     wrong.write_text("from ganaug import SyntheticMNIST, GANAugmentedDataset\n"
                      "SyntheticMNIST(seed='3')\n"
+                     "SyntheticMNIST(10, sed=1)\n"
                      "GANAugmentedDataset([], ratio='0.5')\n")
     done = _mypy(tmp_path, wrong)
     assert done.returncode == 1
     assert 'Argument "seed" to "SyntheticMNIST" has incompatible type "str"; expected "int"' in done.stdout
+    assert 'Argument "sed" to "SyntheticMNIST" has incompatible type "int"' in done.stdout  # a misspelt keyword
     assert 'Argument "ratio" to "GANAugmentedDataset" has incompatible type "str"; expected "float"' in done.stdout

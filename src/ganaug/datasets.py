@@ -22,7 +22,7 @@ import warnings
 import weakref
 from pathlib import Path
 from collections.abc import Mapping
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any, Callable, Iterator, NoReturn, Sequence
 
 import numpy as np
 import torch
@@ -34,7 +34,7 @@ from torchvision.datasets.vision import StandardTransform
 
 from ganaug._device import check_device, own_global_rng, warn_if_emulated_bf16
 from ganaug._hub import DEFAULT_CLASSIFIER, DEFAULT_GENERATOR, _expand_home
-from ganaug._validation import _SEED_LIMIT, _positive_int, _scalar, _seed_int  # noqa: F401
+from ganaug._validation import _positive_int, _seed_int
 from ganaug.models import Classifier, Generator, check_truncation
 
 __all__ = ["SyntheticMNIST", "GANAugmentedDataset", "RatioSampler", "load_generator", "load_classifier"]
@@ -359,7 +359,7 @@ class SyntheticMNIST(VisionDataset):
         prefetch: bool = False,
         compile: bool = False,
         root: str | Path | None = None,
-        **unknown: Any,
+        **unknown: NoReturn,  # none is taken: a type checker flags any other keyword, and __init__ says what to do
     ) -> None:
         if unknown:
             raise TypeError(_unknown_keyword_message(unknown))

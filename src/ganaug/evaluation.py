@@ -929,13 +929,16 @@ def update_card_downstream(card_path: str | os.PathLike, rows: list[dict[str, An
     entry records the subset seed, and a distillation arm's its teachers' sources and sha256 (``DOWNSTREAM_RUN``). A
     recorded entry under the same name whose settings differ is not replaced: a ValueError names both, and the
     card is left as it was. Rows under one name that were made differently (in a setting results tables tell apart)
-    are refused rather than averaged."""
+    are refused rather than averaged. Rows made off the CPU (``device``) are entries of their own, named with it."""
     if any(r.get("eval_set", "test") != "test" for r in rows):
         raise ValueError("A card records test-set figures; these rows include validation runs (--val).")
     groups: dict[str, list[dict[str, Any]]] = {}
     for r in rows:
         size, label = size_label(r["per_class"]), run_label(r)
-        groups.setdefault(f"{r['arm']} [{label}], {size}" if label else f"{r['arm']}, {size}", []).append(r)
+        key = f"{r['arm']} [{label}], {size}" if label else f"{r['arm']}, {size}"
+        if r.get("device"):  # a GPU's figure is an entry of its own, never the CPU's (which records no device)
+            key += f", {r['device']}"
+        groups.setdefault(key, []).append(r)
     for key, rs in groups.items():  # a seed twice would count one run twice in the mean and shrink the spread
         seeds = [r["seed"] for r in rs]
         repeated = sorted({s for s in seeds if seeds.count(s) > 1})

@@ -114,7 +114,7 @@ LOSSES = ("bce", "hinge")
 
 
 def _check_loss(loss: str) -> None:
-    if loss not in ("bce", "hinge"):
+    if loss not in LOSSES:
         raise ValueError(f"loss must be 'bce' (non-saturating, with logits) or 'hinge', got {loss!r}.")
 
 

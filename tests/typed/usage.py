@@ -1,4 +1,4 @@
-"""What a user writes, as the README documents it: type-checked by mypy in tests/test_packaging.py, never run.
+"""What a user writes, as the README documents it: type-checked by mypy in tests/test_typing.py, never run.
 
 ganaug ships py.typed, so a user's type checker reads its annotations; each call here is one the README (or a
 docstring) says works, and mypy must accept it as written.
