@@ -234,7 +234,7 @@ def main(argv: list[str] | None = None) -> int:
 def _main(argv: list[str] | None = None) -> int:
     from ganaug.evaluation import ARM_OPTIONS, BATCH_SIZE, KD_ARMS, POOL_ARMS, RATIO_ARMS, STEPS, \
         SYNTHETIC_AFFINE_ARMS, SYNTHETIC_ARMS, check_pin, class_balanced_subset, pool_share, protocol_run, \
-        recorded_indices, summarise, weights_sha256
+        recorded_device, recorded_indices, summarise, weights_sha256
     from ganaug._hub import _dry_run_refusal, _file_in_the_way
 
     a = parse(argv)
@@ -479,7 +479,7 @@ def _main(argv: list[str] | None = None) -> int:
                 # in the file name through :g formatting only (0.3 and 0.30000001 are one name)
                 "ratio": a.ratio if arm in RATIO_ARMS else None,
                 "label_smoothing": a.label_smoothing, "temperature": a.temperature if kd else None,
-                "device": device.type if device.type != "cpu" else None}
+                "device": recorded_device(device)}
 
     mnist, test = load_mnist(train=True), load_mnist(train=False)
     sizes, seeds = ([10], [0]) if a.quick else (a.sizes, a.seeds)
@@ -518,8 +518,8 @@ def _main(argv: list[str] | None = None) -> int:
             tag += f"_ls{a.label_smoothing:g}"
         if a.steps is not None:
             tag += f"_s{a.steps}"
-        if device.type != "cpu":  # other kernels, other digits and figures: runs of their own
-            tag += f"_{device.type}"
+        if recorded_device(device):  # other kernels, other digits and figures: runs of their own
+            tag += f"_{recorded_device(device)}"
         return out / "runs" / f"{arm}_{s}_{seed}_{tag}{'_val' if a.val else ''}{'_quick' if a.quick else ''}.json"
 
     jobs = [(s, arm, seed) for s in sizes for arm in a.arms for seed in seeds]

@@ -762,9 +762,15 @@ def protocol_run(*, arm: str, per_class: int, seed: int, subset_seed: int, steps
             # validation runs: the models that were (or, recording no subset, may have been) trained on the
             # validation images, which can make the figure read higher than the test set would
             **({"val_seen_by": val_seen_by} if val_seen_by is not None else {}),
-            # where it ran, recorded off the CPU only (every row before 2026-12-07 ran on the CPU and records none)
-            **({"device": device.type} if device.type != "cpu" else {}),
+            **({"device": recorded_device(device)} if recorded_device(device) else {}),
             **kd}
+
+
+def recorded_device(device: str | torch.device) -> str | None:
+    """What a row records of where it ran: the device's type ("cuda") off the CPU; None (nothing recorded) on it, as
+    every row from before 2026-12-07 ran there."""
+    kind = torch.device(device).type
+    return None if kind == "cpu" else kind
 
 
 def pool_share(ratio: float, batch_size: int = BATCH_SIZE) -> int:
