@@ -4,6 +4,7 @@ r"""Generator metrics (FID-C, precision/recall, class consistency, memorisation)
     python scripts/gen_metrics.py --generator runs/seed/generator --labeller reference --name seed
     python scripts/gen_metrics.py --truncation 0.8                  # the truncation trick
     python scripts/gen_metrics.py --bf16                            # bfloat16 generation (CPUs with AMX/AVX-512 BF16)
+    python scripts/gen_metrics.py --device cuda                     # generate and measure on a GPU
     python scripts/gen_metrics.py --card model_cards/default.md --name "default"   # into the card
 Prints the figures and, with --json, writes them. FID-C(real train, real reference) is printed beside
 FID-C(generated, reference) so that its scale is visible. Uses only MNIST training images for
@@ -16,7 +17,9 @@ that `reference` names. With fewer than 10 000 samples, `--reference test` takes
 recorded as null (n/a) where the reference classifier that measures it labelled the samples itself (`--relabel`, an
 unconditional generator) or filtered them (`--min-confidence` 0.5 or more with the reference labeller): it is 100%
 by construction, not a measurement.
-A card entry (`--card`) measured with other settings under the same `--name`, and an existing `--json` file, are
+Off the CPU (`--device cuda`) the figures record `device`, and a card entry measured on the CPU under the same
+`--name` is not replaced by them without `--overwrite` (a GPU's convolutions round otherwise: the digits differ in
+their last bits). A card entry (`--card`) measured with other settings under the same `--name`, and an existing `--json` file, are
 replaced only with `--overwrite`.
 """
 
@@ -49,6 +52,7 @@ class Args:
     bf16: bool
     reference: str
     overwrite: bool
+    device: str
 
 
 def parse(argv: list[str] | None = None) -> Args:
@@ -72,6 +76,9 @@ def parse(argv: list[str] | None = None) -> Args:
                    help="record the figures in this model card (metadata and table), under --name; the card of a "
                         "release (a folder with config.json) takes the figures of that release only")
     p.add_argument("--bf16", action="store_true", help="generate under bfloat16 autocast")
+    p.add_argument("--device", default="cpu",
+                   help="cpu, cuda or cuda:N: where the digits are generated and the reference classifier and the "
+                        "nearest-neighbour search run (figures made off the CPU record it)")
     p.add_argument("--reference", choices=("test", "train"), default=None,
                    help="real images that FID-C, precision and recall compare against: training images outside the "
                         "real baseline's (for choosing settings; the default) or the test set (final figures; the "
@@ -131,27 +138,27 @@ def _unwritable(path: Path) -> str | None:
     return None
 
 
-def _check_paths(a: Args) -> str | None:
+def _check_paths(json_path: str | None, card: str | None, overwrite: bool) -> str | None:
     """What is wrong with --json and --card, checked before anything is computed; None if nothing."""
     from ganaug._hub import _file_in_the_way
 
-    for flag, path in (("--json", a.json), ("--card", a.card)):
+    for flag, path in (("--json", json_path), ("--card", card)):
         bad = _file_in_the_way(Path(path).parent) if path else None
         if bad is not None:  # else "no folder there; create it", which the file keeps from being done
             return f"{flag} {path} needs the folder {str(Path(path).parent)!r}, but {str(bad)!r} is a file. " \
                    f"Give another {flag}."
-    if a.json:
-        out = Path(a.json)
+    if json_path:
+        out = Path(json_path)
         if out.is_dir():
-            return f"--json {a.json} is a folder; give a file name."
+            return f"--json {json_path} is a folder; give a file name."
         if not out.parent.is_dir():
-            return f"--json {a.json}: there is no folder {out.parent}; create it first, or give another path."
-        if out.exists() and not a.overwrite:
-            return f"--json {a.json} already exists; give another file, or --overwrite to replace it."
-    if a.card and not Path(a.card).is_file():
-        return (f"--card {a.card}: no model card there; render one first (scripts/train_gan.py writes a release's), "
+            return f"--json {json_path}: there is no folder {out.parent}; create it first, or give another path."
+        if out.exists() and not overwrite:
+            return f"--json {json_path} already exists; give another file, or --overwrite to replace it."
+    if card and not Path(card).is_file():
+        return (f"--card {card}: no model card there; render one first (scripts/train_gan.py writes a release's), "
                 "or give an existing card.")
-    for flag, path in (("--json", a.json), ("--card", a.card)):
+    for flag, path in (("--json", json_path), ("--card", card)):
         why = _unwritable(Path(path)) if path else None
         if why:  # else the figures are measured, then lost to a traceback at the end
             return f"{flag} {path}: its folder {Path(path).parent} cannot be written ({why}); give another path."
@@ -194,13 +201,20 @@ def _main(argv: list[str] | None = None) -> int:
         print(f"error: --reference train needs 2 x --num-samples of the 60 000 training images (baseline and reference "
               f"apart); pass --num-samples 30000 or fewer, not {a.num_samples}.", file=sys.stderr)
         return 2
-    from ganaug.evaluation import check_pin
+    from ganaug._device import check_device
+    from ganaug.evaluation import check_pin, recorded_device
 
     try:  # before the data loads (SyntheticMNIST refuses it too, in its arguments' names)
         check_pin("--labeller-revision", a.labeller_revision, a.labeller, "--labeller")
     except ValueError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
+    try:
+        device = check_device(a.device)
+    except ValueError as e:
+        print(f"error: --device: {e}", file=sys.stderr)
+        return 2
+    ran_on = recorded_device(device)  # None on the CPU, as every figure recorded before --device
     if a.labeller is not None and not a.relabel and a.min_confidence is None:
         from ganaug.datasets import load_generator
 
@@ -211,7 +225,7 @@ def _main(argv: list[str] | None = None) -> int:
                   "labels are kept. Add --relabel (label its digits by the labeller) or --min-confidence P (measure "
                   "those the labeller confirms), or drop --labeller.", file=sys.stderr)
             return 2
-    bad_path = _check_paths(a)
+    bad_path = _check_paths(a.json, a.card, a.overwrite)
     if bad_path:
         print(f"error: {bad_path}", file=sys.stderr)
         return 2
@@ -228,12 +242,12 @@ def _main(argv: list[str] | None = None) -> int:
     from ganaug._data import load_mnist
     from ganaug.metrics import class_consistency, extract_features, frechet_distance, memorisation, precision_recall
 
-    clf = load_classifier()
+    clf = load_classifier(device=device)
     train = load_mnist(train=True)
     n = a.num_samples
     syn = SyntheticMNIST(n, generator=a.generator, revision=a.revision, labeller=a.labeller,
                          labeller_revision=a.labeller_revision, relabel=a.relabel, seed=a.seed,
-                         min_confidence=a.min_confidence, truncation=a.truncation, device="cpu", bf16=a.bf16)
+                         min_confidence=a.min_confidence, truncation=a.truncation, device=device, bf16=a.bf16)
     # the measuring classifier labelled (relabel, unconditional) or filtered the samples: 100% by construction
     labelled_by_measurer = syn.relabel and _is_reference(a.labeller)
     # a filter at 0.5 or more keeps only samples whose label is the classifier's argmax; below, it is a measurement
@@ -246,6 +260,7 @@ def _main(argv: list[str] | None = None) -> int:
         # the classifier that labelled or filtered the samples, where one did
         **({"labeller": a.labeller or "reference"} if syn.relabel or a.min_confidence is not None else {}),
         **({"labeller_revision": a.labeller_revision} if a.labeller_revision is not None else {}),
+        **({"device": ran_on} if ran_on is not None else {}),
     }
     if a.card:  # an entry measured otherwise is refused now, before the figures are computed (and again on writing)
         from ganaug._hub import check_card_metrics
@@ -276,7 +291,8 @@ def _main(argv: list[str] | None = None) -> int:
                                   f"{a.min_confidence} for their label")
     else:
         consistency, why = class_consistency(clf, syn.data, syn.targets), None
-    mem, thr = memorisation(syn.data, train.data)
+    # on the device: 60 000 training images against every sample, the heaviest search here
+    mem, thr = memorisation(syn.data.to(device), train.data.to(device))
     out = {
         "generator": a.name, "generator_source": settings["generator_source"],
         **({"generator_revision": a.revision} if a.revision is not None else {}),
@@ -286,9 +302,10 @@ def _main(argv: list[str] | None = None) -> int:
         "memorisation": mem, "memorisation_threshold": thr,
         "acceptance_rate": syn.acceptance_rate, "min_confidence": a.min_confidence,
         "truncation": syn.truncation, "bf16": a.bf16, "relabel": syn.relabel, "reference": a.reference,
-        **{k: settings[k] for k in ("labeller", "labeller_revision") if k in settings}, "seed": a.seed,
+        **{k: settings[k] for k in ("labeller", "labeller_revision", "device") if k in settings}, "seed": a.seed,
     }
-    print(f"[{a.name}] {n} samples, truncation {syn.truncation}{', bf16' if a.bf16 else ''}")
+    print(f"[{a.name}] {n} samples, truncation {syn.truncation}{', bf16' if a.bf16 else ''}"
+          f"{f', on {device}' if ran_on is not None else ''}")
     print(f"  FID-C(generated, {ref_name}) {fid_gen:.3f}   FID-C(real train, {ref_name}) {fid_real:.3f}   "
           f"ratio {fid_gen / fid_real:.1f}")
     print(f"  precision {precision:.3f}  recall {recall:.3f}  (k={K}, reference-classifier features)")

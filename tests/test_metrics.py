@@ -635,3 +635,46 @@ def test_gen_metrics_json_and_card_under_a_file_are_refused_first(tmp_path, tiny
         assert err == f"error: {flag} {path} needs the folder {str(path.parent)!r}, but {str(tmp_path / 'afile')!r} " \
                       f"is a file. Give another {flag}.\n", err
     assert cheap_figures == [] and (tmp_path / "afile").read_text() == "kept"
+
+
+def test_gen_metrics_device_moves_the_work_and_is_recorded_off_the_cpu(tmp_path, tiny_generator_dir, cheap_figures,
+                                                                        monkeypatch, capsys):
+    # gen_metrics.py generated and measured on the CPU whatever the machine had. --device moves the digits, the
+    # reference classifier and the nearest-neighbour search; figures made off the CPU record it (the CPU's record
+    # nothing, as every figure before), so a card entry measured on the CPU is not replaced by a GPU's unasked
+    import ganaug
+    import ganaug._data as data
+    import ganaug.metrics as metrics
+    from ganaug._hub import check_card_metrics
+
+    main = _gen_metrics().main
+    gen = ["--generator", str(tiny_generator_dir), "--num-samples", "100"]
+    asked, real_syn = {}, ganaug.SyntheticMNIST
+    monkeypatch.setattr(ganaug, "SyntheticMNIST", lambda n, **kw: (asked.update(syn=kw["device"]), real_syn(n, **kw))[1])
+    monkeypatch.setattr(metrics, "memorisation",
+                        lambda samples, train, **kw: (asked.update(mem=(samples.device, train.device)), (0.0, 1.0))[1])
+    plain, cpu = tmp_path / "plain.json", tmp_path / "cpu.json"
+    assert main(gen + ["--json", str(plain)]) == 0
+    cheap_figures.clear()  # the stand-in features again
+    assert main(gen + ["--device", "cpu", "--json", str(cpu)]) == 0
+    assert asked == {"syn": torch.device("cpu"), "mem": (torch.device("cpu"), torch.device("cpu"))}
+    recorded = json.loads(cpu.read_text())
+    assert "device" not in recorded and recorded == json.loads(plain.read_text())
+    assert ", on cpu" not in capsys.readouterr().out
+    # a device torch cannot use: refused before MNIST loads or a digit is made
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    monkeypatch.setattr(data, "load_mnist", lambda **kw: pytest.fail("MNIST loaded before --device was checked"))
+    cheap_figures.clear()
+    assert main(gen + ["--device", "cuda", "--json", str(tmp_path / "gpu.json")]) == 2
+    assert capsys.readouterr().err == ("error: --device: device 'cuda' was asked for, but this torch sees no CUDA GPU "
+                                       "(no driver, or a CPU-only build): use device='cpu'.\n")
+    assert cheap_figures == [] and not (tmp_path / "gpu.json").exists()
+    # an entry measured on a GPU and one on the CPU are kept apart under one name
+    card = tmp_path / "README.md"
+    settings = {k: recorded.get(k) for k in ("generator_source", "num_samples", "min_confidence", "truncation", "bf16",
+                                             "relabel", "reference", "seed")}
+    card.write_text("---\nlicense: mit\nganaug_metrics:\n  m:\n" + "".join(
+        f"    {k}: {json.dumps(v)}\n" for k, v in {**settings, "device": "cuda"}.items()) + "---\n# gen\n")
+    with pytest.raises(ValueError, match=r"device 'cuda' in the card, not recorded now"):
+        check_card_metrics(card, "m", settings)
+    check_card_metrics(card, "m", {**settings, "device": "cuda"})  # a re-measure on the GPU

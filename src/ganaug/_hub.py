@@ -778,7 +778,8 @@ _MISSING = object()  # a setting an entry does not record (written before the se
 # the same way (a re-measure) without more ado, by others only when asked to (overwrite)
 METRIC_SETTINGS = ("generator_source", "generator_revision", "truncation", "min_confidence", "relabel", "labeller",
                    "labeller_revision",
-                   "bf16", "num_samples", "reference", "seed")
+                   "bf16", "num_samples", "reference", "seed",
+                   "device")  # recorded off the CPU only (gen_metrics.py --device): absent is the CPU
 
 
 # settings that name a model as the command took it (a folder or a Hub repo id), and the names of the shipped models
