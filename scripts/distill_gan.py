@@ -20,6 +20,7 @@ import argparse
 import math
 import os
 import sys
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from ganaug.cli import HelpFormatter
@@ -27,7 +28,26 @@ from ganaug.cli import HelpFormatter
 CARD_TEMPLATE = Path(__file__).resolve().parent.parent / "model_cards" / "template.md"
 
 
-def main(argv: list[str] | None = None) -> int:
+@dataclass
+class Args:  # DistillConfig's fields, as the command line gives them
+    teacher: str | None
+    revision: str | None
+    channels: list[int]
+    steps: int
+    batch_size: int
+    lr: float
+    seed: int
+    device: str
+    max_seconds: float | None
+    output_dir: str
+    overwrite: bool
+    init: str | None
+    init_revision: str | None
+    adversarial: float
+    lr_d: float
+
+
+def parse(argv: list[str] | None = None) -> Args:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=HelpFormatter)
     p.add_argument("--teacher", default=None,
                    help="generator folder or Hub id (default: the shipped generator, whose channels are the default "
@@ -53,7 +73,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--adversarial", type=float, default=0.0,
                    help="weight of a GAN term (a discriminator tells the teacher's images from the student's); 0: L1 only")
     p.add_argument("--lr-d", type=float, default=2e-4, help="the discriminator's learning rate, with --adversarial")
-    a = p.parse_args(argv)
+    return Args(**vars(p.parse_args(argv)))
+
+
+def main(argv: list[str] | None = None) -> int:
+    a = parse(argv)
     if not 0 < a.lr < math.inf:  # NaN too
         print(f"error: --lr must be above 0 and finite (the student's Adam rate; default 2e-3), got {a.lr}.",
               file=sys.stderr)
@@ -72,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
 
         torch.set_flush_denormal(True)
         try:  # distill checks its config and loads the teacher (and --init) before its first step
-            release = distill(DistillConfig(**{k: v for k, v in vars(a).items()}),
+            release = distill(DistillConfig(**asdict(a)),
                               card_template=CARD_TEMPLATE.read_text(), script="scripts/distill_gan.py")
         except (ValueError, FileNotFoundError, ConnectionError) as e:
             print(f"error: {e}", file=sys.stderr)

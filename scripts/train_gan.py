@@ -168,23 +168,24 @@ def parse(argv: list[str] | None = None) -> Args:
     return Args(**vars(p.parse_args(argv)))
 
 
-def _interrupted(a: Args, ckpt: Path | None, before: int | None) -> str:
-    """What Ctrl-C leaves and how to go on, in one line. ``before``: the checkpoint's mtime when the run started."""
+def _interrupted(ckpt: Path | None, before: int | None, *, resume: bool, epochs: int, dry_run: bool) -> str:
+    """What Ctrl-C leaves and how to go on, in one line. ``before``: the checkpoint's mtime when the run started;
+    ``resume``, ``epochs``, ``dry_run``: the command's --resume, --epochs and --dry-run."""
     if ckpt is None:  # stopped before the output folder was known
         return "interrupted before training started: nothing was written; rerun the same command to start."
     mtime = ckpt.stat().st_mtime_ns if ckpt.is_file() else None
     # this run's checkpoint: one it wrote, or the one --resume continues (another is an earlier run's, refused)
-    if mtime is not None and (a.resume or mtime != before):
+    if mtime is not None and (resume or mtime != before):
         from ganaug.training import load_checkpoint
 
         try:
-            epoch = f" (epoch {load_checkpoint(ckpt)['epoch']} of {a.epochs})"
+            epoch = f" (epoch {load_checkpoint(ckpt)['epoch']} of {epochs})"
         except Exception:  # the epoch is a detail: the advice stands without it
             epoch = ""
         return (f"interrupted: the last checkpoint is {ckpt}{epoch}, written at the end of each epoch; rerun the same "
-                f"command{'' if a.resume else ' with --resume'} to continue from it (the epoch under way is trained "
+                f"command{'' if resume else ' with --resume'} to continue from it (the epoch under way is trained "
                 "again).")
-    if a.dry_run:
+    if dry_run:
         return ("interrupted: a dry run (--dry-run) writes no checkpoint, so there is nothing to resume; rerun the "
                 "same command to start again.")
     return ("interrupted: no checkpoint was written yet (the first is at the end of epoch 1), so there is nothing to "
@@ -198,7 +199,8 @@ def main(argv: list[str] | None = None) -> int:
         return _main(a, seen)
     except KeyboardInterrupt:  # Ctrl-C: one line saying how to go on, and the shell's status for SIGINT
         if os.environ.get("RANK", "0") == "0":  # under torchrun every rank gets it: rank 0 speaks
-            print(_interrupted(a, *(seen or (None, None))), file=sys.stderr)
+            print(_interrupted(*(seen or (None, None)), resume=a.resume, epochs=a.epochs, dry_run=a.dry_run),
+                  file=sys.stderr)
         return 130
 
 
