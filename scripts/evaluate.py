@@ -198,10 +198,10 @@ def recorded_mismatches(row: dict, asked: dict) -> list[tuple[str, object, objec
     Only keys the row has are compared: rows written before a setting was recorded are taken as they are. A model's
     folder written two ways (relative or absolute, ~, a link) is one setting; a Hub repo id is compared as written.
     """
-    from ganaug._hub import _same_setting
+    from ganaug._hub import same_setting
 
     return [(k, row.get(k), v) for k, v in asked.items()
-            if (k in row or k in ABSENT_IS_NONE) and not _same_setting(k, row.get(k), v)]
+            if (k in row or k in ABSENT_IS_NONE) and not same_setting(k, row.get(k), v)]
 
 
 # recorded only when given: a row without a revision loaded that model's default branch (unpinned), one without a
@@ -235,7 +235,7 @@ def _main(argv: list[str] | None = None) -> int:
     from ganaug.evaluation import ARM_OPTIONS, BATCH_SIZE, KD_ARMS, POOL_ARMS, RATIO_ARMS, STEPS, \
         SYNTHETIC_AFFINE_ARMS, SYNTHETIC_ARMS, check_pin, class_balanced_subset, pool_share, protocol_run, \
         recorded_device, recorded_indices, summarise, weights_sha256
-    from ganaug._hub import _dry_run_refusal, _file_in_the_way
+    from ganaug._hub import dry_run_refusal, file_in_the_way
 
     a = parse(argv)
     # argparse's float takes "nan" and "inf": an infinite temperature ran, as a uniform teacher, under its own name
@@ -252,7 +252,7 @@ def _main(argv: list[str] | None = None) -> int:
     except ValueError as e:
         print(f"error: --device: {e}", file=sys.stderr)
         return 2
-    bad = _file_in_the_way(Path(a.output_dir) / "runs")
+    bad = file_in_the_way(Path(a.output_dir) / "runs")
     if bad is not None:  # else the runs folder cannot be made, in a traceback
         print(f"error: --output-dir needs the folder {str(Path(a.output_dir) / 'runs')!r}, but {str(bad)!r} is a "
               "file. Give another --output-dir.", file=sys.stderr)
@@ -326,7 +326,7 @@ def _main(argv: list[str] | None = None) -> int:
     teacher_pins = teacher_pins if any(r is not None for r in teacher_pins) else None  # as protocol_run records it
     teacher_sha256 = []  # each loaded once, before any run is claimed (a wrong path costs nothing)
     for t, r in zip(a.teacher or [], teacher_pins or [None] * len(a.teacher or [])):
-        if (why := _dry_run_refusal(t, "classifier")) is not None:  # a smoke test's weights taken as a teacher
+        if (why := dry_run_refusal(t, "classifier")) is not None:  # a smoke test's weights taken as a teacher
             print(f"error: --teacher {why}", file=sys.stderr)
             return 2
         try:
@@ -374,19 +374,19 @@ def _main(argv: list[str] | None = None) -> int:
               "(e.g. model_cards/default.md).", file=sys.stderr)
         return 2
     if a.card is not None:  # read now, not after the runs
-        from ganaug._hub import _read_card
+        from ganaug._hub import read_card
 
         try:
-            _read_card(a.card)
+            read_card(a.card)
         except (OSError, ValueError) as e:
             print(f"error: --card {e}", file=sys.stderr)
             return 2
         # a release's card takes the synthetic figures of that release only (as gen_metrics.py --card); the arms
         # without a generator recorded there are its baselines
-        from ganaug._hub import _other_release_card
+        from ganaug._hub import other_release_card
 
         synthetic = [arm for arm in a.arms if arm in SYNTHETIC_ARMS]
-        if synthetic and (folder := _other_release_card(a.card, a.generator)) is not None:
+        if synthetic and (folder := other_release_card(a.card, a.generator)) is not None:
             print(f"error: {a.card} is the card of the release in {folder}, and this command's {', '.join(synthetic)} "
                   f"arm(s) draw from {a.generator or 'the shipped default generator'}: their figures would be "
                   f"recorded as that release's. Pass --generator {folder} to evaluate the release, or record into "
@@ -413,7 +413,7 @@ def _main(argv: list[str] | None = None) -> int:
             print(f"error: --min-confidence must be a probability in [0, 1) (0.9 is the usual filter), got "
                   f"{a.min_confidence}.", file=sys.stderr)
             return 2
-        if (why := _dry_run_refusal(a.generator, "generator")) is not None:  # its rows would stand for a generator
+        if (why := dry_run_refusal(a.generator, "generator")) is not None:  # its rows would stand for a generator
             print(f"error: --generator {why}", file=sys.stderr)
             return 2
         try:
@@ -438,7 +438,7 @@ def _main(argv: list[str] | None = None) -> int:
                   "class-conditional and its own labels are kept. Add --relabel (label its digits by the labeller) "
                   "or --min-confidence P (keep those the labeller confirms), or drop --labeller.", file=sys.stderr)
             return 2
-        if (why := _dry_run_refusal(a.labeller, "classifier")) is not None:
+        if (why := dry_run_refusal(a.labeller, "classifier")) is not None:
             print(f"error: --labeller {why}", file=sys.stderr)
             return 2
         try:

@@ -122,15 +122,15 @@ def _is_reference(labeller: str | None) -> bool:
 
 
 def _unwritable(path: Path) -> str | None:
-    """Why the file ``path`` cannot be written through a temporary file beside it (as _atomic_write does), or None.
+    """Why the file ``path`` cannot be written through a temporary file beside it (as atomic_write does), or None.
     Tried, not judged from permission bits (root, read-only mounts)."""
     import os
     import tempfile
 
-    from ganaug._hub import _temp_prefix
+    from ganaug._hub import temp_prefix
 
     try:
-        fd, tmp = tempfile.mkstemp(prefix=_temp_prefix(path), suffix=".tmp", dir=path.parent)
+        fd, tmp = tempfile.mkstemp(prefix=temp_prefix(path), suffix=".tmp", dir=path.parent)
     except OSError as e:
         return e.strerror or str(e)
     os.close(fd)
@@ -140,10 +140,10 @@ def _unwritable(path: Path) -> str | None:
 
 def _check_paths(json_path: str | None, card: str | None, overwrite: bool) -> str | None:
     """What is wrong with --json and --card, checked before anything is computed; None if nothing."""
-    from ganaug._hub import _file_in_the_way
+    from ganaug._hub import file_in_the_way
 
     for flag, path in (("--json", json_path), ("--card", card)):
-        bad = _file_in_the_way(Path(path).parent) if path else None
+        bad = file_in_the_way(Path(path).parent) if path else None
         if bad is not None:  # else "no folder there; create it", which the file keeps from being done
             return f"{flag} {path} needs the folder {str(Path(path).parent)!r}, but {str(bad)!r} is a file. " \
                    f"Give another {flag}."
@@ -184,17 +184,17 @@ def _main(argv: list[str] | None = None) -> int:
         print("error: --card records final figures, which are measured against the test set; drop --card or "
               "--reference train.", file=sys.stderr)
         return 2
-    from ganaug._hub import _dry_run_refusal, _other_release_card
+    from ganaug._hub import dry_run_refusal, other_release_card
 
     # a release's card takes that release's figures only
-    if a.card and (folder := _other_release_card(a.card, a.generator)) is not None:
+    if a.card and (folder := other_release_card(a.card, a.generator)) is not None:
         print(f"error: {a.card} is the card of the release in {folder}, and this command measures "
               f"{a.generator or 'the shipped default generator'}: its figures would be recorded as that "
               f"release's. Pass --generator {folder} to measure the release, or record into another card.",
               file=sys.stderr)
         return 2
 
-    if (a.card or a.json) and (why := _dry_run_refusal(a.generator, "generator")) is not None:  # as a model's figures
+    if (a.card or a.json) and (why := dry_run_refusal(a.generator, "generator")) is not None:  # as a model's figures
         print(f"error: --generator {why} (Drop --card and --json to print its figures only.)", file=sys.stderr)
         return 2
     if a.reference == "train" and 2 * a.num_samples > 60_000:
@@ -229,10 +229,10 @@ def _main(argv: list[str] | None = None) -> int:
     if bad_path:
         print(f"error: {bad_path}", file=sys.stderr)
         return 2
-    from ganaug.metrics import _scipy_linalg
+    from ganaug._validation import scipy_linalg
 
     try:  # said now, not after the samples are made and their features taken
-        _scipy_linalg()
+        scipy_linalg()
     except ImportError as e:
         print(f"error: {e}", file=sys.stderr)
         return 1
@@ -314,9 +314,9 @@ def _main(argv: list[str] | None = None) -> int:
     if a.min_confidence is not None or a.labeller is not None or a.relabel:
         print(f"  acceptance rate {syn.acceptance_rate:.2%}")
     if a.json:  # through a temporary file: a failed or interrupted write leaves an old file whole
-        from ganaug._hub import _atomic_write
+        from ganaug._hub import atomic_write
 
-        _atomic_write(Path(a.json), lambda tmp: Path(tmp).write_text(json.dumps(out, indent=2)))
+        atomic_write(Path(a.json), lambda tmp: Path(tmp).write_text(json.dumps(out, indent=2)))
     if a.card:
         from ganaug._hub import update_card_metrics
 

@@ -171,7 +171,7 @@ def _main(argv: list[str] | None = None) -> int:
 
     from ganaug._data import load_mnist
     from ganaug._device import check_device
-    from ganaug._hub import _atomic_write, _dry_run_record, _dry_run_refusal, _expand_home, _file_in_the_way
+    from ganaug._hub import atomic_write, dry_run_record, dry_run_refusal, expand_home, file_in_the_way
     from ganaug.evaluation import (STEPS, accuracy, augmented_samples, check_pin, class_balanced_subset, eval_images,
                                    half_real, self_training_set, train_reference_classifier)
     from ganaug.training import check_hub_options, check_indices, parse_indices, push_release
@@ -237,16 +237,16 @@ def _main(argv: list[str] | None = None) -> int:
         return 2
     try:
         check_device(a.device)
-        out = _expand_home(a.output_dir, "--output-dir")
+        out = expand_home(a.output_dir, "--output-dir")
     except ValueError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
-    bad = _file_in_the_way(out)
+    bad = file_in_the_way(out)
     if bad is not None:  # else it trains fully, then fails to save
         print(f"error: --output-dir needs the folder {str(out)!r}, but {str(bad)!r} is a file. Give another "
               "--output-dir.", file=sys.stderr)
         return 2
-    dry_before = _dry_run_record(out) is not None  # the next run replaces a dry run's classifier
+    dry_before = dry_run_record(out) is not None  # the next run replaces a dry run's classifier
     if (out / "model.safetensors").exists() and not a.overwrite and not dry_before:
         print(f"error: {a.output_dir} already holds a classifier (model.safetensors); give another --output-dir, or "
               "--overwrite to replace it.", file=sys.stderr)
@@ -275,7 +275,7 @@ def _main(argv: list[str] | None = None) -> int:
             return 2
     for flag, source, kind in (("--generator", a.generator, "generator"),
                                ("--filter-labeller", a.filter_labeller, "classifier")):
-        if (why := _dry_run_refusal(source, kind)) is not None:  # a smoke test's weights as the training data's source
+        if (why := dry_run_refusal(source, kind)) is not None:  # a smoke test's weights as the training data's source
             print(f"error: {flag} {why}", file=sys.stderr)
             return 2
     if dry_before:
@@ -365,7 +365,7 @@ def _main(argv: list[str] | None = None) -> int:
                    if a.filter_labeller_revision is not None else {}),
                 "min_confidence": min_confidence if a.filter_labeller else None, "acceptance": acceptance})}
     # through a temporary file: a failed or interrupted write leaves no half-written training.json
-    _atomic_write(out / "training.json", lambda tmp: Path(tmp).write_text(json.dumps(info, indent=2)))
+    atomic_write(out / "training.json", lambda tmp: Path(tmp).write_text(json.dumps(info, indent=2)))
     if a.push_to_hub and a.dry_run:  # a smoke run's classifier is not worth publishing over a repo's last one
         print(f"dry run: not pushed to {a.push_to_hub} (the Hub settings were checked; drop --dry-run to publish).")
     elif a.push_to_hub:

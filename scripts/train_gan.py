@@ -207,8 +207,9 @@ def main(argv: list[str] | None = None) -> int:
 def _main(a: Args, seen: list) -> int:
     import torch
 
-    from ganaug._hub import _expand_home, _file_in_the_way
-    from ganaug.training import (CHECKPOINT_NAME, DivergedError, TrainConfig, _dist_info, check_hub_options,
+    from ganaug._hub import expand_home, file_in_the_way
+    from ganaug._device import dist_info
+    from ganaug.training import (CHECKPOINT_NAME, DivergedError, TrainConfig, check_hub_options,
                                  parse_indices, push_release, train)
 
     for flag, seed in (("--seed", a.seed), ("--subset-seed", a.subset_seed)):
@@ -221,11 +222,11 @@ def _main(a: Args, seen: list) -> int:
                   f"got {lr}.", file=sys.stderr)
             return 2
     try:
-        out = _expand_home(a.output_dir, "--output-dir")
+        out = expand_home(a.output_dir, "--output-dir")
     except ValueError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
-    bad = _file_in_the_way(out)
+    bad = file_in_the_way(out)
     if bad is not None:  # else it fails when the folder is made, after the data has loaded
         print(f"error: --output-dir needs the folder {str(out)!r}, but {str(bad)!r} is a file. Give another "
               "--output-dir.", file=sys.stderr)
@@ -286,7 +287,7 @@ def _main(a: Args, seen: list) -> int:
     except DivergedError as e:  # the work failed (its message says what to change); other RuntimeErrors are bugs
         print(f"error: {e}", file=sys.stderr)
         return 1
-    if _dist_info()[0] != 0:  # under torchrun only rank 0 writes and publishes the release
+    if dist_info()[0] != 0:  # under torchrun only rank 0 writes and publishes the release
         return 0
     print(f"generator saved to {release}")
     if a.push_to_hub and a.dry_run:  # a smoke run's generator is not worth publishing over a repo's last release

@@ -476,7 +476,7 @@ def test_a_download_that_breaks_off_is_one_line_and_exit_status_1(capsys, tmp_pa
     def broken(**kwargs):
         raise httpx2.ReadTimeout("timed out")
 
-    monkeypatch.setattr(ganaug._hub, "_endpoint_reachable", lambda timeout=3.0: True)
+    monkeypatch.setattr(ganaug._hub, "endpoint_reachable", lambda timeout=3.0: True)
     monkeypatch.setattr(huggingface_hub, "hf_hub_download", broken)
     assert main(["sample", "--generator", "org/gen", "--out", str(tmp_path / "g.png")]) == 1  # the work, not the input
     err = capsys.readouterr().err

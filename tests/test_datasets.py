@@ -1666,8 +1666,8 @@ def test_the_memory_check_counts_the_sets_prefetch_holds(tiny_generator_dir, mon
     # prefetch=True holds up to three sets (the current one, the shared buffer, the helper's), and the check counted one
     from ganaug import datasets
 
-    one_set = 1000 * datasets._BYTES_PER_SAMPLE
-    monkeypatch.setattr(datasets, "_physical_memory", lambda: 2 * one_set)  # room for two sets, not three
+    one_set = 1000 * datasets.BYTES_PER_SAMPLE
+    monkeypatch.setattr(datasets, "physical_memory", lambda: 2 * one_set)  # room for two sets, not three
     with pytest.raises(MemoryError, match=r"held 3 times with prefetch=True.*or pass prefetch=False"):
         SyntheticMNIST(1000, generator=tiny_generator_dir, device="cpu", prefetch=True)
     assert len(SyntheticMNIST(1000, generator=tiny_generator_dir, device="cpu")) == 1000
@@ -1675,14 +1675,14 @@ def test_the_memory_check_counts_the_sets_prefetch_holds(tiny_generator_dir, mon
 
 def test_the_memory_check_reads_a_container_s_limit(tmp_path, monkeypatch):
     # a container killed a set that fitted the machine's memory but not its cgroup limit: only the machine's was read
-    from ganaug import datasets
+    import ganaug._device as device
 
-    machine = datasets._physical_memory()
+    machine = device.physical_memory()
     limit = tmp_path / "memory.max"
-    monkeypatch.setattr(datasets, "_CGROUP_LIMITS", (tmp_path / "absent", limit))
+    monkeypatch.setattr(device, "CGROUP_LIMITS", (tmp_path / "absent", limit))
     for text, expected in (("max\n", machine), (f"{2 ** 20}\n", 2 ** 20), ("9223372036854771712\n", machine)):
         limit.write_text(text)  # cgroup v2 without a limit; a limit of 1 MiB; cgroup v1 without a limit
-        assert datasets._physical_memory() == expected
+        assert device.physical_memory() == expected
     limit.write_text(f"{2 ** 20}\n")
     with pytest.raises(MemoryError, match=r"more than the 0.0 GiB of memory this process may use"):
         SyntheticMNIST(10_000, device="cpu")

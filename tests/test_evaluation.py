@@ -808,7 +808,7 @@ def test_recorded_indices_of_a_hub_repo(tmp_path, monkeypatch):
         return str(files[repo_id])
 
     monkeypatch.setattr(huggingface_hub, "hf_hub_download", download)
-    monkeypatch.setattr(ganaug._hub, "_endpoint_reachable", lambda: True)
+    monkeypatch.setattr(ganaug._hub, "endpoint_reachable", lambda: True)
     assert recorded_indices("org/sub").tolist() == [3, 1, 2]
     assert recorded_indices("org/full") is None  # no training.json: no subset recorded
     (tmp_path / "training.json").write_text("{not json")
@@ -1042,7 +1042,7 @@ def test_weights_sha256_is_of_the_file_a_model_loads_from(tmp_path, tiny_generat
         return str(tiny_generator_dir / filename)
 
     monkeypatch.setattr(huggingface_hub, "hf_hub_download", download)
-    monkeypatch.setattr(ganaug._hub, "_endpoint_reachable", lambda: True)
+    monkeypatch.setattr(ganaug._hub, "endpoint_reachable", lambda: True)
     assert weights_sha256("org/gen", kind="generator", revision="v1") == sha(tiny_generator_dir)
     assert ("org/gen", "config.json", "v1") in seen
     with pytest.raises(ValueError, match="kind must be"):
@@ -1248,7 +1248,7 @@ def test_protocol_run_loads_checks_and_records_pinned_labellers_and_teachers(mni
         return str(file)
 
     monkeypatch.setattr(huggingface_hub, "hf_hub_download", download)
-    monkeypatch.setattr(ganaug._hub, "_endpoint_reachable", lambda: True)
+    monkeypatch.setattr(ganaug._hub, "endpoint_reachable", lambda: True)
     sha = {rev: hashlib.sha256((f / "model.safetensors").read_bytes()).hexdigest() for rev, f in branches.items()}
     kw = dict(per_class=7, seed=0, subset_seed=0, steps=1, mnist=mnist_train, eval_set="val")
     row = protocol_run(arm="tstr", generator=tiny_generator_dir, labeller="org/clf", labeller_revision="v1",

@@ -591,7 +591,7 @@ def test_the_hub_probe_goes_through_all_proxy(monkeypatch):
 
     from huggingface_hub import constants
 
-    from ganaug._hub import _endpoint_reachable
+    from ganaug._hub import endpoint_reachable
 
     closed = socket.socket()
     closed.bind(("127.0.0.1", 0))
@@ -605,11 +605,11 @@ def test_the_hub_probe_goes_through_all_proxy(monkeypatch):
     monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)
     monkeypatch.setattr(constants, "ENDPOINT", f"https://127.0.0.1:{hub_port}")
     try:
-        assert not _endpoint_reachable(timeout=2)
+        assert not endpoint_reachable(timeout=2)
         monkeypatch.setenv("ALL_PROXY", f"http://127.0.0.1:{proxy.getsockname()[1]}")
-        assert _endpoint_reachable(timeout=2)
+        assert endpoint_reachable(timeout=2)
         monkeypatch.setenv("NO_PROXY", "127.0.0.1")  # bypassed, as the HTTP client bypasses it
-        assert not _endpoint_reachable(timeout=2)
+        assert not endpoint_reachable(timeout=2)
     finally:
         proxy.close()
 
@@ -626,7 +626,7 @@ def test_a_download_that_breaks_off_is_a_connection_error_that_says_to_retry(mon
     def broken(**kwargs):
         raise httpx2.ReadTimeout("timed out")
 
-    monkeypatch.setattr(ganaug._hub, "_endpoint_reachable", lambda timeout=3.0: True)
+    monkeypatch.setattr(ganaug._hub, "endpoint_reachable", lambda timeout=3.0: True)
     monkeypatch.setattr(huggingface_hub, "hf_hub_download", broken)
     with pytest.raises(ConnectionError, match=r"Downloading config.json of Hub repo 'org/gen@v1' failed .*timed out"
                                               r"\). Retry, or use a copy in the local cache.*HF_HUB_OFFLINE=1"):

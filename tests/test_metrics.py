@@ -471,8 +471,8 @@ def test_gen_metrics_checks_its_paths_first_and_writes_json_whole(tmp_path, tiny
     out.write_text('{"kept": true}')
     assert main(gen + ["--num-samples", "100", "--json", str(out)]) == 2
     assert "already exists" in capsys.readouterr().err and out.read_text() == '{"kept": true}' and cheap_figures == []
-    written, real_write = [], hub._atomic_write
-    monkeypatch.setattr(hub, "_atomic_write", lambda path, write: (written.append(Path(path)), real_write(path, write)))
+    written, real_write = [], hub.atomic_write
+    monkeypatch.setattr(hub, "atomic_write", lambda path, write: (written.append(Path(path)), real_write(path, write)))
     assert main(gen + ["--num-samples", "100", "--json", str(out), "--overwrite"]) == 0
     assert written == [out] and json.loads(out.read_text())["num_samples"] == 100
 

@@ -384,7 +384,7 @@ def test_the_weights_come_from_the_commit_the_config_came_from(tmp_path, monkeyp
         return str(snap / filename)
 
     monkeypatch.setattr(huggingface_hub, "hf_hub_download", download)
-    monkeypatch.setattr(ganaug._hub, "_endpoint_reachable", lambda: True)
+    monkeypatch.setattr(ganaug._hub, "endpoint_reachable", lambda: True)
     Generator.from_pretrained("org/moving")
     assert asked == [("config.json", None), ("model.safetensors", sha)]
 
@@ -411,7 +411,7 @@ def test_a_proxy_that_does_not_answer_counts_as_offline(monkeypatch):
     monkeypatch.setattr(huggingface_hub.constants, "ENDPOINT", "https://hub.example")
     monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_OFFLINE", False)
     t = time.time()
-    assert ganaug._hub._endpoint_reachable() is False and time.time() - t < 10
+    assert ganaug._hub.endpoint_reachable() is False and time.time() - t < 10
 
 
 def test_generator_latents_of_the_wrong_shape_are_refused():
@@ -482,7 +482,7 @@ def test_save_pretrained_writes_only_a_config_that_describes_the_model(tmp_path)
 
 
 def test_saved_weights_follow_the_umask(tmp_path):
-    # _atomic_write made model.safetensors 0644 whatever the umask: world-readable beside a private config.json
+    # atomic_write made model.safetensors 0644 whatever the umask: world-readable beside a private config.json
     for umask in (0o077, 0o022):
         old = os.umask(umask)
         try:

@@ -132,7 +132,7 @@ def test_refuses_ignored_options_and_records_the_batch_it_trained_on(tmp_path, t
         assert err.startswith("error: ") and words in err and not (tmp_path / "x").exists(), err[-500:]
 
     batches, written = [], []
-    real_affine, real_write = evaluation.random_affine, hub._atomic_write
+    real_affine, real_write = evaluation.random_affine, hub.atomic_write
 
     def recording_affine(batch, *args, **kwargs):  # the reference recipe augments every batch it trains on
         batches.append(len(batch))
@@ -143,7 +143,7 @@ def test_refuses_ignored_options_and_records_the_batch_it_trained_on(tmp_path, t
         return real_write(path, write)
 
     monkeypatch.setattr(evaluation, "random_affine", recording_affine)
-    monkeypatch.setattr(hub, "_atomic_write", recording_write)
+    monkeypatch.setattr(hub, "atomic_write", recording_write)
     assert main(BASE + ["--output-dir", str(tmp_path / "b")]) == 0  # 100 images, --batch-size 128 by default
     info = _info(tmp_path / "b")
     assert batches == [100] * 5 and info["batch_size"] == 100 and info["batch_size_asked"] == 128

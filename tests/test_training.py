@@ -1060,7 +1060,7 @@ def test_distill_stopped_by_its_time_budget_records_the_planned_steps(tmp_path):
 def test_what_a_killed_release_write_left_is_cleared_by_the_next_write(tmp_path):
     # kill -9 between the two renames of _write_release: no cleanup ran, so the hidden temporary folders stay (the
     # new release, complete, and the earlier one set aside) and the release itself is gone
-    from ganaug._hub import _atomic_write
+    from ganaug._hub import atomic_write
     from ganaug.training import _write_release
 
     release = tmp_path / "generator"
@@ -1101,7 +1101,7 @@ t._write_release(Generator(latent_dim=8, width=4), Path({str(release)!r}), None,
 
     stale = tmp_path / f".{CHECKPOINT_NAME}.{_host()}-{int(dead.stdout)}.xyz.tmp"
     stale.write_bytes(b"half a checkpoint")
-    _atomic_write(tmp_path / CHECKPOINT_NAME, lambda p: Path(p).write_bytes(b"ck"))
+    atomic_write(tmp_path / CHECKPOINT_NAME, lambda p: Path(p).write_bytes(b"ck"))
     assert not stale.exists() and (tmp_path / CHECKPOINT_NAME).read_bytes() == b"ck"
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from ganaug._hub import _expand_home
+from ganaug._hub import expand_home
 
 ENV_VAR = "GANAUG_DATA"
 
@@ -14,7 +14,7 @@ def candidate_roots() -> list[Path]:
     """Lookup order: $GANAUG_DATA, ./data, ../shared/data, ~/.cache/ganaug/data."""
     roots = []
     if os.environ.get(ENV_VAR):
-        roots.append(_expand_home(os.environ[ENV_VAR], ENV_VAR))
+        roots.append(expand_home(os.environ[ENV_VAR], ENV_VAR))
     roots += [Path("data"), Path("../shared/data"), Path.home() / ".cache" / "ganaug" / "data"]
     return roots
 
@@ -27,7 +27,7 @@ def _has_mnist(root: Path) -> bool:
 def find_mnist_root(root: str | os.PathLike | None = None, *, download: bool = False) -> Path:
     """Return a folder that holds ``MNIST/raw`` (torchvision layout), or raise saying how to get one."""
     if root is not None:
-        root = _expand_home(root, "root")
+        root = expand_home(root, "root")
         if download or _has_mnist(root):
             return root
         raise FileNotFoundError(

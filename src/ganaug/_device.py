@@ -1,11 +1,14 @@
 """Private: host-to-device copies that do not make the host wait for the GPU; bf16 on CPUs that emulate it; torch's
-global RNG seeded for a block and given back after it."""
+global RNG seeded for a block and given back after it; the memory this process may use; this process's rank under
+torchrun."""
 
 from __future__ import annotations
 
 import contextlib
+import os
 import warnings
 from collections.abc import Iterator
+from pathlib import Path
 
 import torch
 
@@ -112,3 +115,34 @@ def own_global_rng(seed: int | None = None, device: torch.device | str = "cpu") 
         torch.set_rng_state(cpu)
         for i, state in enumerate(cuda):
             torch.cuda.set_rng_state(state, i)
+
+
+BYTES_PER_SAMPLE = 28 * 28 + 8  # a generated digit held in memory: a uint8 image and an int64 label
+
+
+# a container's memory limit (cgroup v2, then v1): a process there is killed at it, whatever the machine has
+CGROUP_LIMITS = (Path("/sys/fs/cgroup/memory.max"), Path("/sys/fs/cgroup/memory/memory.limit_in_bytes"))
+
+
+def physical_memory() -> int | None:
+    """The memory this process may use, in bytes: the machine's (POSIX), or its container's limit where that is
+    lower (cgroups, Linux); None where neither is known."""
+    try:
+        total = int(os.sysconf("SC_PAGE_SIZE")) * int(os.sysconf("SC_PHYS_PAGES"))
+    except (AttributeError, ValueError, OSError):
+        total = None
+    for file in CGROUP_LIMITS:
+        try:
+            limit = int(file.read_text().strip())  # "max" (v2) where there is none: a ValueError
+        except (OSError, ValueError):
+            continue
+        if limit > 0 and (total is None or limit < total):  # v1 says "none" with a number near 2**63
+            total = limit
+    return total
+
+
+def dist_info() -> tuple[int, int, bool]:
+    """(rank, world size, distributed) of this process: torchrun's RANK and WORLD_SIZE, else one process."""
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    rank = int(os.environ.get("RANK", "0"))
+    return rank, world, world > 1

@@ -22,7 +22,7 @@ DEFAULT_GENERATOR = WEIGHTS_DIR / "generator"
 DEFAULT_CLASSIFIER = WEIGHTS_DIR / "classifier"
 CONFIG_NAME = "config.json"
 WEIGHTS_NAME = "model.safetensors"
-_REPO_ID = re.compile(r"^[A-Za-z0-9][\w.-]*(/[\w.-]+)?$")
+REPO_ID_RE = re.compile(r"^[A-Za-z0-9][\w.-]*(/[\w.-]+)?$")
 
 OFFLINE_HELP = (
     "Offline options: the models shipped with ganaug (generator=None, labeller='reference'), a local folder written "
@@ -30,7 +30,7 @@ OFFLINE_HELP = (
 )
 
 
-def _umask() -> int:
+def process_umask() -> int:
     """The process's umask (read by setting it and setting it back: there is no other portable way)."""
     mask = os.umask(0)
     os.umask(mask)
@@ -53,14 +53,14 @@ def _host() -> str:
     return re.sub(r"[^A-Za-z0-9]", "_", socket.gethostname()) or "host"
 
 
-def _temp_prefix(path: Path) -> str:
+def temp_prefix(path: Path) -> str:
     """The hidden temporary name's prefix for writing ``path``: ``.NAME.HOST-PID.``, so that what a killed write
     left (its own cleanup never ran) can be told from a write in progress, on this machine or another sharing the
     folder."""
     return f".{path.name}.{_host()}-{os.getpid()}."
 
 
-def _clear_stale(path: Path) -> None:
+def clear_stale(path: Path) -> None:
     """Remove the temporary files and folders that writes of ``path`` by processes of this machine no longer running
     left beside it (``kill -9``, a power cut); those of a running process, or of another machine, are left alone. A
     folder set aside to be replaced (``.tmp.old``) whose replacement never took its place is put back."""
@@ -77,27 +77,27 @@ def _clear_stale(path: Path) -> None:
             p.unlink(missing_ok=True)
 
 
-def _atomic_write(path: Path, write: Any) -> None:
+def atomic_write(path: Path, write: Any) -> None:
     """Write through a temporary file in the same folder, then rename: readers never see half a file."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    _clear_stale(path)
-    fd, tmp = tempfile.mkstemp(prefix=_temp_prefix(path), suffix=".tmp", dir=path.parent)
+    clear_stale(path)
+    fd, tmp = tempfile.mkstemp(prefix=temp_prefix(path), suffix=".tmp", dir=path.parent)
     os.close(fd)
     try:
         write(tmp)
         # mkstemp makes 0600; give the file the mode open() would (0666 less the umask), as the mixin's config.json
         # and README.md get: a umask of 077 keeps the weights private too
-        os.chmod(tmp, 0o666 & ~_umask())
+        os.chmod(tmp, 0o666 & ~process_umask())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
 
 
-def _swap_in(staging: Path, folder: Path) -> None:
+def swap_in(staging: Path, folder: Path) -> None:
     """Put the finished folder ``staging`` (a sibling of ``folder``) at ``folder``. What is there is set aside first
     (a folder can be renamed over an empty one only) and removed once the new one is in; if that fails, it goes back.
-    A kill between the two renames leaves it set aside, and ``_clear_stale`` puts it back at the next write."""
+    A kill between the two renames leaves it set aside, and ``clear_stale`` puts it back at the next write."""
     old = None
     if folder.exists() and any(folder.iterdir()):
         old = Path(f"{staging}.old")
@@ -112,7 +112,7 @@ def _swap_in(staging: Path, folder: Path) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
-def _blank_revision(revisions: Mapping[str, str | None]) -> str | None:
+def blank_revision(revisions: Mapping[str, str | None]) -> str | None:
     """What is wrong with revision options given empty (e.g. --revision "$REV" with REV unset), which would be dropped:
     the default branch instead of the one meant; None if none is. ``revisions`` maps each option's name to its value."""
     for name, value in revisions.items():
@@ -122,7 +122,7 @@ def _blank_revision(revisions: Mapping[str, str | None]) -> str | None:
     return None
 
 
-def _expand_home(path: str | os.PathLike, what: str) -> Path:
+def expand_home(path: str | os.PathLike, what: str) -> Path:
     """``Path(path).expanduser()``, where a "~user" that names no user of this machine is said as such (pathlib raises
     "Could not determine home directory"; os.path leaves it, and a folder named "~user" was made)."""
     try:
@@ -153,7 +153,7 @@ def _transport_errors() -> tuple[type[BaseException], ...]:
                  for n in ns if isinstance(getattr(sys.modules[module], n, None), type))
 
 
-def _endpoint_reachable(timeout: float = 3.0) -> bool:
+def endpoint_reachable(timeout: float = 3.0) -> bool:
     """One TCP connect to the Hub endpoint (HF_ENDPOINT), or to the proxy that requests to it go through."""
     import socket
     import urllib.request
@@ -200,9 +200,9 @@ def resolve_files(
     if isinstance(revision, str) and not revision.strip():  # dropped, it loaded main (or blamed the cache)
         raise ValueError(f"revision={revision!r} is empty (an unset variable?), for {str(source)!r}. Give a branch, "
                          "tag or commit, or drop revision for the default branch.")
-    path = _expand_home(source, "model")
+    path = expand_home(source, "model")
     if path.is_dir():
-        looks_like_id = _REPO_ID.match(str(source)) is not None and str(source).count("/") == 1
+        looks_like_id = REPO_ID_RE.match(str(source)) is not None and str(source).count("/") == 1
         if not (path / CONFIG_NAME).is_file():
             inner = sorted(p.parent for p in path.glob(f"*/{CONFIG_NAME}"))  # e.g. a training run's generator/
             raise FileNotFoundError(
@@ -220,7 +220,7 @@ def resolve_files(
     text = str(source)
     if path.exists():
         raise ValueError(f"{text} is a file; pass the folder that holds config.json and model.safetensors.")
-    if not _REPO_ID.match(text) or text.startswith((".", "/", "~")) or text.count("/") > 1:
+    if not REPO_ID_RE.match(text) or text.startswith((".", "/", "~")) or text.count("/") > 1:
         raise FileNotFoundError(
             f"No folder at {text!r}, and it is not a Hugging Face repo id ('org/name'). "
             "Pass an existing save_pretrained folder, a repo id, or None for the model shipped with ganaug."
@@ -235,7 +235,7 @@ def resolve_files(
 
     where = f"{text}@{revision}" if revision else text
     asked_local_only = local_files_only
-    if not local_files_only and not _endpoint_reachable():
+    if not local_files_only and not endpoint_reachable():
         # huggingface_hub would retry the connection for about 25 s per file; the cache answers at once
         local_files_only = True
     from huggingface_hub import constants
@@ -389,7 +389,7 @@ CARD_NAME = "README.md"
 TRAINING_NAME = "training.json"  # a training run's record of the weights beside it (scripts/train_gan.py)
 
 
-def _dry_run_record(folder: str | os.PathLike) -> dict | None:
+def dry_run_record(folder: str | os.PathLike) -> dict | None:
     """The settings ``folder``'s training.json records if a dry run wrote it (``dry_run: true``: train_gan.py's under
     ``hyperparameters``, train_classifier.py's at its top level), else None: no such file (a Hub id, 'reference'),
     not readable, or a real run's. A dry run's weights are a check of the set-up, which the next run replaces."""
@@ -401,13 +401,13 @@ def _dry_run_record(folder: str | os.PathLike) -> dict | None:
     return settings if isinstance(settings, dict) and settings.get("dry_run") is True else None
 
 
-def _dry_run_refusal(source, kind: str) -> str | None:
+def dry_run_refusal(source, kind: str) -> str | None:
     """Why ``source`` is refused as a model to measure or learn from: a folder that ``scripts/train_gan.py --dry-run``
     (``kind="generator"``) or ``scripts/train_classifier.py --dry-run`` (``kind="classifier"``) wrote, whose weights
     are a few steps' check of the set-up; None for anything else (a real run's folder, a Hub id, None, 'reference')."""
     if not isinstance(source, (str, os.PathLike)):
         return None
-    info = _dry_run_record(source)
+    info = dry_run_record(source)
     if info is None:
         return None
     script, steps = ("train_gan.py", info.get("max_steps")) if kind == "generator" else \
@@ -417,7 +417,7 @@ def _dry_run_refusal(source, kind: str) -> str | None:
             f"{kind}.")
 
 
-def _other_release_card(card_path: str | os.PathLike, generator: str | os.PathLike | None) -> Path | None:
+def other_release_card(card_path: str | os.PathLike, generator: str | os.PathLike | None) -> Path | None:
     """The folder of the release whose card ``card_path`` is, where ``generator`` (as the scripts' --generator takes
     it; None: the shipped one) is another model: figures recorded there would read as that release's. None where the
     card is beside no release, or ``generator`` is that release (however its path is written)."""
@@ -428,7 +428,7 @@ def _other_release_card(card_path: str | os.PathLike, generator: str | os.PathLi
     return None if drawn_from == folder.resolve() else folder
 
 
-def _file_in_the_way(folder: Path) -> Path | None:
+def file_in_the_way(folder: Path) -> Path | None:
     """The file at ``folder`` or at one of its parents, which would keep the folder from being made; None if none."""
     return next((p for p in (folder, *folder.parents) if p.exists() and not p.is_dir()), None)
 
@@ -468,21 +468,21 @@ def _save_folder(folder: Path, write: Any, *, card_given: bool, name: str) -> No
     folder.parent.mkdir(parents=True, exist_ok=True)
     inside = folder / ".ganaug-save"  # the staging folder's name where it is made inside ``folder``
     if folder.is_dir():
-        _clear_stale(inside)  # what a killed in-place save left
+        clear_stale(inside)  # what a killed in-place save left
     try:
         cwd = Path.cwd()
     except OSError:  # this process's current folder was deleted
         cwd = None
     staging = None
     if not (folder.is_dir() and (os.path.ismount(folder) or cwd is not None and cwd.is_relative_to(folder))):
-        _clear_stale(folder)
+        clear_stale(folder)
         try:
-            staging = Path(tempfile.mkdtemp(prefix=_temp_prefix(folder), suffix=".tmp", dir=folder.parent))
+            staging = Path(tempfile.mkdtemp(prefix=temp_prefix(folder), suffix=".tmp", dir=folder.parent))
         except PermissionError:
             if not folder.is_dir():
                 raise
     if staging is None:
-        staging = Path(tempfile.mkdtemp(prefix=_temp_prefix(inside), suffix=".tmp", dir=folder))
+        staging = Path(tempfile.mkdtemp(prefix=temp_prefix(inside), suffix=".tmp", dir=folder))
     swap = staging.parent != folder
     try:
         write(staging)
@@ -519,8 +519,8 @@ def _save_folder(folder: Path, write: Any, *, card_given: bool, name: str) -> No
                     (staging / CARD_NAME).unlink(missing_ok=True)
                 _carry(entry, staging / entry.name)
         # mkdtemp makes 0700: the folder's own mode, or the one mkdir would give
-        os.chmod(staging, stat.S_IMODE(folder.stat().st_mode) if folder.is_dir() else 0o777 & ~_umask())
-        _swap_in(staging, folder)
+        os.chmod(staging, stat.S_IMODE(folder.stat().st_mode) if folder.is_dir() else 0o777 & ~process_umask())
+        swap_in(staging, folder)
     finally:
         shutil.rmtree(staging, ignore_errors=True)  # gone once in place; inside ``folder``, what it kept of its own
 
@@ -559,8 +559,8 @@ class StrictHubMixin:
         if isinstance(save_directory, str) and not save_directory.strip():  # Path("") is the current folder
             raise ValueError(f"save_directory={save_directory!r} is empty (an unset variable?); give a folder ('.' for "
                              "the current one).")
-        folder = Path(os.path.realpath(_expand_home(save_directory, "save_directory")))
-        bad = _file_in_the_way(folder)
+        folder = Path(os.path.realpath(expand_home(save_directory, "save_directory")))
+        bad = file_in_the_way(folder)
         if bad == folder:
             raise FileExistsError(f"save_directory {str(save_directory)!r} is a file; give a folder to save into.")
         if bad is not None:  # mkdir's bare "File exists" named the file only
@@ -663,7 +663,7 @@ class StrictHubMixin:
     def _save_pretrained(self, save_directory: Path) -> None:
         from safetensors.torch import save_model
 
-        _atomic_write(Path(save_directory) / WEIGHTS_NAME, lambda tmp: save_model(self, tmp))  # type: ignore[arg-type]
+        atomic_write(Path(save_directory) / WEIGHTS_NAME, lambda tmp: save_model(self, tmp))  # type: ignore[arg-type]
 
     def generate_model_card(self, *args: Any, **kwargs: Any):  # type: ignore[no-untyped-def]
         """With ``card=<markdown>`` (via ``model_card_kwargs``), use that rendered card as is; else the class's
@@ -735,7 +735,7 @@ _METRIC_COLUMNS = (
 )
 
 
-def _read_card(card_path: str | os.PathLike) -> Any:
+def read_card(card_path: str | os.PathLike) -> Any:
     """The model card at ``card_path`` as huggingface_hub reads it (a ModelCard). A FileNotFoundError where there is
     none; a ValueError that says what to mend where its metadata cannot be read (huggingface_hub's own error tells the
     user to pass a Python argument)."""
@@ -757,13 +757,13 @@ def _read_card(card_path: str | os.PathLike) -> Any:
         ) from None
 
 
-def _card_metadata(card_path: str | os.PathLike, key: str, entries: dict[str, Any],
+def card_metadata(card_path: str | os.PathLike, key: str, entries: dict[str, Any],
                    check: Any = None) -> tuple[Path, Any, dict]:
     """Load a model card and merge ``entries`` into its metadata's ``key`` (entries with other names are kept),
     after ``check(recorded entries)`` if given (it raises to keep the card as it is). Returns the path, the card (not
     yet written) and the merged entries."""
     path = Path(card_path)
-    card = _read_card(path)
+    card = read_card(path)
     before = card.data.to_dict().get(key) or {}
     if check is not None:
         check(before)
@@ -772,7 +772,7 @@ def _card_metadata(card_path: str | os.PathLike, key: str, entries: dict[str, An
     return path, card, recorded
 
 
-_MISSING = object()  # a setting an entry does not record (written before the setting was)
+MISSING = object()  # a setting an entry does not record (written before the setting was)
 
 # how a card entry's figures were measured (gen_metrics.py's settings): an entry is replaced by figures measured
 # the same way (a re-measure) without more ado, by others only when asked to (overwrite)
@@ -802,7 +802,7 @@ def _same_source(a: Any, b: Any) -> bool:
     return real_a == real_b and os.path.isdir(real_a)
 
 
-def _same_setting(key: str, a: Any, b: Any) -> bool:
+def same_setting(key: str, a: Any, b: Any) -> bool:
     """Whether a card entry's setting ``key`` recorded as ``a`` is ``b`` (a model's folder under two spellings is one
     setting: g1/generator from /tmp and /tmp/g1/generator)."""
     if key in _SOURCE_SETTINGS:
@@ -827,10 +827,10 @@ def _metric_clashes(card_path: str | os.PathLike, name: str, recorded: dict[str,
     figures = _card_figures(figures)
 
     def shown(v: Any) -> str:
-        return "not recorded" if v is _MISSING else repr(v)
+        return "not recorded" if v is MISSING else repr(v)
 
-    clashes = [f"{k} {shown(before.get(k, _MISSING))} in the card, {shown(figures.get(k, _MISSING))} now"
-               for k in METRIC_SETTINGS if not _same_setting(k, before.get(k, _MISSING), figures.get(k, _MISSING))]
+    clashes = [f"{k} {shown(before.get(k, MISSING))} in the card, {shown(figures.get(k, MISSING))} now"
+               for k in METRIC_SETTINGS if not same_setting(k, before.get(k, MISSING), figures.get(k, MISSING))]
     if clashes:
         raise ValueError(f"{card_path} already records figures under {name!r} measured otherwise ({'; '.join(clashes)})"
                          f"; the card is unchanged. Record these under another name (gen_metrics.py --name), or "
@@ -849,7 +849,7 @@ _INDEX_TASKS = {"unconditional-image-generation": "ganaug sample metrics (script
 _INDEX_MODEL_NAME = "ganaug MNIST generator"  # model-index's name where the card has none
 
 
-def _set_model_index(data) -> None:
+def set_model_index(data) -> None:
     """Set ``data``'s (a ModelCardData) ``model-index`` from its ``ganaug_metrics`` and ``ganaug_downstream`` entries
     (all test-set figures), replacing the results ganaug wrote before and keeping any other (a card's own)."""
     from huggingface_hub import EvalResult
@@ -884,10 +884,10 @@ def refresh_model_index(card_path: str | os.PathLike) -> int:
     (as the card writers do on every write), for a card written before they did; the rest of the card is unchanged.
     Returns the number of metrics the index holds."""
     path = Path(card_path)
-    card = _read_card(path)
-    _set_model_index(card.data)
+    card = read_card(path)
+    set_model_index(card.data)
     text = str(card)
-    _atomic_write(path, lambda tmp: Path(tmp).write_text(text))
+    atomic_write(path, lambda tmp: Path(tmp).write_text(text))
     return len(card.data.eval_results or [])  # one EvalResult per metric
 
 
@@ -895,7 +895,7 @@ def check_card_metrics(card_path: str | os.PathLike, name: str, figures: dict[st
                        overwrite: bool = False) -> None:
     """What ``update_card_metrics`` would refuse, found before the figures are measured: ``figures`` need hold only
     the settings (``METRIC_SETTINGS``). Reads the card; writes nothing."""
-    _metric_clashes(card_path, name, _read_card(card_path).data.to_dict().get("ganaug_metrics") or {}, figures,
+    _metric_clashes(card_path, name, read_card(card_path).data.to_dict().get("ganaug_metrics") or {}, figures,
                     overwrite)
 
 
@@ -912,7 +912,7 @@ def update_card_metrics(card_path: str | os.PathLike, name: str, figures: dict[s
     if figures.get("reference", "test") != "test":
         raise ValueError(f"figures measured against {figures.get('reference')!r} images are for choosing settings; a "
                          "card records final figures, measured against the test set (gen_metrics.py --card).")
-    path, card, recorded = _card_metadata(card_path, "ganaug_metrics", {name: _card_figures(figures)},
+    path, card, recorded = card_metadata(card_path, "ganaug_metrics", {name: _card_figures(figures)},
                                           lambda before: _metric_clashes(card_path, name, before, figures, overwrite))
     head = "| variant | samples | " + " | ".join(label for _, label, _ in _METRIC_COLUMNS) + " |"
     rows = [head, "|---" * (len(_METRIC_COLUMNS) + 2) + "|"]
@@ -933,7 +933,7 @@ def update_card_metrics(card_path: str | os.PathLike, name: str, figures: dict[s
            "100% by construction, not a measurement.\n" if na else "")
         + "\n" + "\n".join(rows) + "\n"
     )
-    _set_model_index(card.data)
+    set_model_index(card.data)
     text = str(card)
     match = re.search(r"^## Evaluation\n.*?(?=^## |\Z)", text, flags=re.M | re.S)
     if match:  # the heading, its intro and its table are rebuilt; what the section says after the table is kept
@@ -947,4 +947,4 @@ def update_card_metrics(card_path: str | os.PathLike, name: str, figures: dict[s
         text = text[:match.start()] + section + "\n" + text[match.end():]
     else:
         text = text.rstrip() + "\n\n" + section
-    _atomic_write(path, lambda tmp: Path(tmp).write_text(text))
+    atomic_write(path, lambda tmp: Path(tmp).write_text(text))

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ganaug._hub import _atomic_write, _clear_stale, _expand_home, _temp_prefix, _umask
+from ganaug._hub import atomic_write, clear_stale, expand_home, temp_prefix, process_umask
 
 
 def _idx_array(array: torch.Tensor | np.ndarray) -> np.ndarray:
@@ -30,19 +30,19 @@ def _write(file: str | Path, a: np.ndarray) -> None:
 def write_idx(path: str | Path, array: torch.Tensor | np.ndarray) -> None:
     """Write a uint8 array as an IDX file (magic 0x0000 08 ndim, then each dim as big-endian int32)."""
     a = _idx_array(array)
-    _atomic_write(Path(path), lambda tmp: _write(tmp, a))
+    atomic_write(Path(path), lambda tmp: _write(tmp, a))
 
 
 def idx_files(root: str | Path) -> dict[str, tuple[Path, Path]]:
     """The (images, labels) IDX files of each split under ``root/MNIST/raw``, as torchvision's MNIST(root) reads them."""
-    raw = _expand_home(root, "root") / "MNIST" / "raw"
+    raw = expand_home(root, "root") / "MNIST" / "raw"
     return {split: (raw / f"{split}-images-idx3-ubyte", raw / f"{split}-labels-idx1-ubyte") for split in ("train", "t10k")}
 
 
 def legacy_files(root: str | Path) -> list[Path]:
     """``root/MNIST/processed/{training,test}.pt``: torchvision's MNIST(root) reads these before ``raw/`` when they
     exist (what older torchvision versions wrote), so they would hide an export."""
-    processed = _expand_home(root, "root") / "MNIST" / "processed"
+    processed = expand_home(root, "root") / "MNIST" / "processed"
     return [processed / "training.pt", processed / "test.pt"]
 
 
@@ -70,7 +70,7 @@ def export_mnist(root: str | Path, train: tuple[torch.Tensor, torch.Tensor], tes
     raw.mkdir(parents=True, exist_ok=True)
 
     def temporary(path: Path) -> Path:
-        fd, tmp = tempfile.mkstemp(prefix=_temp_prefix(path), suffix=".tmp", dir=raw)
+        fd, tmp = tempfile.mkstemp(prefix=temp_prefix(path), suffix=".tmp", dir=raw)
         os.close(fd)
         return Path(tmp)
 
@@ -80,11 +80,11 @@ def export_mnist(root: str | Path, train: tuple[torch.Tensor, torch.Tensor], tes
     try:
         for split in ("train", "t10k"):
             for path, a in zip(files[split], arrays[split]):
-                _clear_stale(path)  # what a killed export left (its own cleanup never ran): 47 MB for 60 000 digits
+                clear_stale(path)  # what a killed export left (its own cleanup never ran): 47 MB for 60 000 digits
                 tmp = temporary(path)
                 written.append((tmp, path))
                 _write(tmp, a)
-                os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; the mode open() would give, as _atomic_write
+                os.chmod(tmp, 0o666 & ~process_umask())  # mkstemp makes 0600; the mode open() would give, as atomic_write
         labels_first = [pair[1] for pair in files.values()] + [pair[0] for pair in files.values()]
         for path in labels_first:  # before any images go in: a split is never new images beside old labels
             if path.exists() or path.is_symlink():

@@ -11,7 +11,7 @@ import warnings
 import torch
 from torch import nn
 
-from ganaug._hub import _expand_home
+from ganaug._hub import expand_home
 
 
 def recorded_indices(source: str | os.PathLike | nn.Module | None, revision: str | None = None) -> torch.Tensor | None:
@@ -27,7 +27,7 @@ def recorded_indices(source: str | os.PathLike | nn.Module | None, revision: str
 
     if source is None or isinstance(source, nn.Module) or isinstance(source, str) and source == "reference":
         return None
-    path = _expand_home(source, "source")
+    path = expand_home(source, "source")
     if path.is_dir():
         file = path / "training.json"
         if not file.is_file():
@@ -36,15 +36,15 @@ def recorded_indices(source: str | os.PathLike | nn.Module | None, revision: str
         from huggingface_hub import hf_hub_download
         from huggingface_hub.errors import EntryNotFoundError, LocalEntryNotFoundError
 
-        from ganaug._hub import _REPO_ID, _endpoint_reachable, resolve_files
+        from ganaug._hub import REPO_ID_RE, endpoint_reachable, resolve_files
 
         text = str(source)
-        if not _REPO_ID.match(text) or text.startswith((".", "/", "~")) or text.count("/") > 1:
+        if not REPO_ID_RE.match(text) or text.startswith((".", "/", "~")) or text.count("/") > 1:
             resolve_files(source)  # no such folder, nor a repo id: the loader's error, not the Hub client's
 
         try:
             file = Path(hf_hub_download(repo_id=str(source), filename="training.json", revision=revision,
-                                        local_files_only=not _endpoint_reachable()))
+                                        local_files_only=not endpoint_reachable()))
         except (EntryNotFoundError, LocalEntryNotFoundError):
             return None
     try:
@@ -69,7 +69,7 @@ def check_pin(option: str, revision: str | None, source: str | os.PathLike | nn.
         where = "not given" if source is None else "'reference', the classifier shipped with ganaug"
     elif not isinstance(source, (str, os.PathLike)):
         where = f"a model object ({type(source).__name__})"
-    elif _expand_home(source, what).is_dir():
+    elif expand_home(source, what).is_dir():
         where = f"the local folder {os.fspath(source)!r}"
     else:
         return

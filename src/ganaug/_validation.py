@@ -22,7 +22,7 @@ def _scalar(value: Any) -> Any:
     return value
 
 
-def _seed_int(name: str, value: Any) -> int:
+def seed_int(name: str, value: Any) -> int:
     """Seeds and epochs key 32-bit random streams: refuse what would wrap onto another value's digits."""
     value = _scalar(value)
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
@@ -34,14 +34,14 @@ def _seed_int(name: str, value: Any) -> int:
     return int(value)
 
 
-def _positive_int(name: str, value: Any) -> int:
+def positive_int(name: str, value: Any) -> int:
     value = _scalar(value)
     if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value <= 0:
         raise ValueError(f"{name} must be a positive integer, got {value!r}.")
     return int(value)
 
 
-def _as_images(images: torch.Tensor, name: str = "images", *, unit_range: bool = True) -> torch.Tensor:
+def as_images(images: torch.Tensor, name: str = "images", *, unit_range: bool = True) -> torch.Tensor:
     """uint8 (N, 28, 28) or (N, 1, 28, 28), or float in [0, 1] -> float (N, 1, 28, 28) in [0, 1]; else a ValueError.
 
     ``unit_range=False`` lets floats outside [0, 1] through (e.g. normalised inputs of a user's own model)."""
@@ -71,8 +71,18 @@ def _as_images(images: torch.Tensor, name: str = "images", *, unit_range: bool =
     return (images.unsqueeze(1) if images.ndim == 3 else images).float()
 
 
-def _labels(labels: torch.Tensor, n: int) -> torch.Tensor:
+def check_labels(labels: torch.Tensor, n: int) -> torch.Tensor:
     if not isinstance(labels, torch.Tensor) or labels.shape != (n,):
         got = tuple(labels.shape) if isinstance(labels, torch.Tensor) else type(labels).__name__
         raise ValueError(f"labels must be a tensor of shape ({n},), one class index per image; got {got}.")
     return labels
+
+
+def scipy_linalg():
+    """scipy.linalg, or an ImportError that says what to install (FID-C's matrix square root); scripts ask before
+    they compute anything."""
+    try:
+        from scipy import linalg
+    except ImportError:
+        raise ImportError("FID-C needs scipy (its matrix square root): pip install 'ganaug[metrics]'.") from None
+    return linalg

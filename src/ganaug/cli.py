@@ -56,12 +56,13 @@ def cmd_sample(a: argparse.Namespace) -> int:
     from PIL import Image
     from torchvision.utils import save_image
 
-    from ganaug._hub import _atomic_write, _expand_home, _file_in_the_way
+    from ganaug._hub import atomic_write, expand_home, file_in_the_way
     from ganaug._idx import export_mnist, idx_files, legacy_files
-    from ganaug.datasets import _BYTES_PER_SAMPLE, SyntheticMNIST, _physical_memory
+    from ganaug._device import BYTES_PER_SAMPLE, physical_memory
+    from ganaug.datasets import SyntheticMNIST
 
     _no_blank_revisions(a)
-    out = _expand_home(a.out, "--out")  # a "~user" that os.path left as it was: no folder named "~user" is made
+    out = expand_home(a.out, "--out")  # a "~user" that os.path left as it was: no folder named "~user" is made
     Image.init()  # all of PIL's formats, not only those already imported
     fmt = Image.registered_extensions().get(out.suffix.lower())
     if fmt is None:
@@ -72,7 +73,7 @@ def cmd_sample(a: argparse.Namespace) -> int:
     if a.idx_dir is not None and not a.idx_dir.strip():  # e.g. --idx-dir "$DIR" with DIR unset
         raise ValueError(f"--idx-dir {a.idx_dir!r} is empty; give a folder, or leave --idx-dir out for the grid only.")
     if a.idx_dir:
-        _expand_home(a.idx_dir, "--idx-dir")
+        expand_home(a.idx_dir, "--idx-dir")
     for flag, n in (("--num-samples", a.num_samples), ("--test-samples", a.test_samples)):
         if a.idx_dir is None and n is not None:
             raise ValueError(f"{flag} sizes the IDX export: add --idx-dir DIR, or drop {flag}.")
@@ -81,7 +82,7 @@ def cmd_sample(a: argparse.Namespace) -> int:
     raw = idx_files(a.idx_dir)["train"][0].parent if a.idx_dir else None
     for flag, folder in (("--out", out.parent), ("--idx-dir", raw)):
         # a place nothing can be written to is said before any digit is made, and before the grid is written
-        bad = _file_in_the_way(folder) if folder else None
+        bad = file_in_the_way(folder) if folder else None
         if bad is not None:
             raise ValueError(f"{flag} needs the folder {str(folder)!r}, but {str(bad)!r} is a file. "
                              f"Give another {flag}.")
@@ -95,7 +96,7 @@ def cmd_sample(a: argparse.Namespace) -> int:
     for flag, n, _ in sizes:  # all checked before anything is written
         if n < 1:
             raise ValueError(f"{flag} must be a positive number of samples, got {n}.")
-    need, memory = sum(k for _, _, k in sizes) * _BYTES_PER_SAMPLE, _physical_memory()  # the sets are held at once
+    need, memory = sum(k for _, _, k in sizes) * BYTES_PER_SAMPLE, physical_memory()  # the sets are held at once
     if memory is not None and need > memory:
         raise ValueError(f"{' + '.join(f'{k} ({flag})' for flag, _, k in sizes)} digits take {need / 2**30:.1f} GiB, "
                          f"more than the {memory / 2**30:.1f} GiB of memory this process may use; give a smaller "
@@ -125,7 +126,7 @@ def cmd_sample(a: argparse.Namespace) -> int:
     grid = synthetic(10 * a.per_class, a.seed)
     order = torch.argsort(grid.targets, stable=True)  # a row per class
     try:  # through a temporary file: an interrupted or failed write leaves the old --out whole
-        _atomic_write(out, lambda tmp: save_image(grid.data[order].unsqueeze(1).float() / 255, tmp, format=fmt,
+        atomic_write(out, lambda tmp: save_image(grid.data[order].unsqueeze(1).float() / 255, tmp, format=fmt,
                                                   nrow=a.per_class, padding=1))
     except OSError as e:
         raise _Failed(f"writing --out {str(out)!r} failed ({e}); nothing was replaced. Free space or give another "
@@ -147,9 +148,9 @@ def cmd_sample(a: argparse.Namespace) -> int:
 def _no_blank_revisions(a: argparse.Namespace, flags: tuple[str, ...] = ("--revision", "--labeller-revision")) -> None:
     """Refuse a revision option given empty (e.g. --revision "$REV" with REV unset), which would be dropped: the
     default branch instead of the one meant."""
-    from ganaug._hub import _blank_revision
+    from ganaug._hub import blank_revision
 
-    why = _blank_revision({flag: getattr(a, flag[2:].replace("-", "_"), None) for flag in flags})
+    why = blank_revision({flag: getattr(a, flag[2:].replace("-", "_"), None) for flag in flags})
     if why is not None:
         raise ValueError(why)
 

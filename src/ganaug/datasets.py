@@ -32,9 +32,9 @@ from torch.utils.data import ConcatDataset, Dataset, Sampler, Subset, get_worker
 from torchvision.datasets import VisionDataset
 from torchvision.datasets.vision import StandardTransform
 
-from ganaug._device import check_device, own_global_rng, warn_if_emulated_bf16
-from ganaug._hub import DEFAULT_CLASSIFIER, DEFAULT_GENERATOR, _expand_home
-from ganaug._validation import _positive_int, _seed_int
+from ganaug._device import BYTES_PER_SAMPLE, check_device, own_global_rng, physical_memory, warn_if_emulated_bf16
+from ganaug._hub import DEFAULT_CLASSIFIER, DEFAULT_GENERATOR, expand_home
+from ganaug._validation import positive_int, seed_int
 from ganaug.models import Classifier, Generator, check_truncation
 
 __all__ = ["SyntheticMNIST", "GANAugmentedDataset", "RatioSampler", "load_generator", "load_classifier"]
@@ -166,30 +166,6 @@ def synthetic_count(n_real: int, ratio: float) -> int:
     return int(round(n_real * ratio / (1.0 - ratio)))
 
 
-_BYTES_PER_SAMPLE = 28 * 28 + 8  # a uint8 image and an int64 label
-
-
-# a container's memory limit (cgroup v2, then v1): a process there is killed at it, whatever the machine has
-_CGROUP_LIMITS = (Path("/sys/fs/cgroup/memory.max"), Path("/sys/fs/cgroup/memory/memory.limit_in_bytes"))
-
-
-def _physical_memory() -> int | None:
-    """The memory this process may use, in bytes: the machine's (POSIX), or its container's limit where that is
-    lower (cgroups, Linux); None where neither is known."""
-    try:
-        total = int(os.sysconf("SC_PAGE_SIZE")) * int(os.sysconf("SC_PHYS_PAGES"))
-    except (AttributeError, ValueError, OSError):
-        total = None
-    for file in _CGROUP_LIMITS:
-        try:
-            limit = int(file.read_text().strip())  # "max" (v2) where there is none: a ValueError
-        except (OSError, ValueError):
-            continue
-        if limit > 0 and (total is None or limit < total):  # v1 says "none" with a number near 2**63
-            total = limit
-    return total
-
-
 _PREFETCH_COPIES = 3  # prefetch=True holds the set, the next one in a shared buffer, and the helper's while it works
 
 
@@ -198,9 +174,9 @@ def _check_fits_in_memory(num_samples: int, what: str = "", advice: str = "ask f
     """Refuse, before allocating anything, a set that could not fit in this machine's memory (a SyntheticMNIST holds
     all its digits, and with prefetch up to three sets at once): a clear message instead of an allocator's failure, or
     swapping."""
-    total = _physical_memory()
+    total = physical_memory()
     copies = _PREFETCH_COPIES if prefetch else 1
-    need = num_samples * _BYTES_PER_SAMPLE * copies
+    need = num_samples * BYTES_PER_SAMPLE * copies
     if total is not None and need > total:
         held = f", held {copies} times with prefetch=True" if prefetch else ""
         raise MemoryError(f"{what}{num_samples} digits take {need / 2**30:.1f} GiB (28x28 uint8 images and int64 "
@@ -381,12 +357,12 @@ class SyntheticMNIST(VisionDataset):
                              f"folder (got {os.fspath(num_samples)!r}): it makes its digits, so it has no root, "
                              "download or train/test split. E.g. SyntheticMNIST(60_000, transform=ToTensor()); the rest "
                              "of its arguments are keyword-only.")
-        self.num_samples = _positive_int("num_samples", num_samples)
+        self.num_samples = positive_int("num_samples", num_samples)
         self.device = check_device(device if device is not None else ("cuda" if torch.cuda.is_available() else "cpu"))
         if batch_size is None:
             batch_size = _default_batch_size(self.device)
-        self.batch_size = _positive_int("batch_size", batch_size)
-        self.seed = _seed_int("seed", seed)
+        self.batch_size = positive_int("batch_size", batch_size)
+        self.seed = seed_int("seed", seed)
         if min_confidence is not None and (isinstance(min_confidence, bool)  # False would be a filter at 0.0
                                            or not isinstance(min_confidence, numbers.Real)
                                            or not 0.0 <= float(min_confidence) < 1.0):
@@ -424,7 +400,7 @@ class SyntheticMNIST(VisionDataset):
                 raise ValueError(f"labeller_revision={labeller_revision!r} pins a labeller, but this dataset uses "
                                  "none: add relabel=True or min_confidence= to use one, or drop labeller_revision.")
             if not isinstance(labeller, (str, os.PathLike)) or labeller == "reference" \
-                    or _expand_home(labeller, "labeller").is_dir():
+                    or expand_home(labeller, "labeller").is_dir():
                 raise ValueError(f"labeller_revision={labeller_revision!r} pins a Hub repo's commit, but labeller="
                                  f"{labeller!r} is the shipped reference classifier, a local folder or an object: "
                                  "drop labeller_revision, or give the labeller's Hub repo id.")
@@ -487,7 +463,7 @@ class SyntheticMNIST(VisionDataset):
             # it holds: move that one (run here, the new set would land on the wrapper, and its items stay old)
             self._dataset.set_epoch(epoch)
             return
-        epoch = _seed_int("epoch", epoch)
+        epoch = seed_int("epoch", epoch)
         if epoch == self.epoch:
             if self.prefetch and self._pending is None:  # e.g. set_epoch(0) on a fresh set: make epoch 1 meanwhile
                 self._start_prefetch(epoch + 1)
@@ -1256,7 +1232,7 @@ class GANAugmentedDataset(Dataset):
             synthetic = SyntheticMNIST(self.num_synthetic, generator=generator, seed=seed, class_weights=weights,
                                        revision=revision, device=device)
         elif synthetic is None:  # nothing to mix in: its settings are checked all the same, as at any other ratio
-            _seed_int("seed", seed)
+            seed_int("seed", seed)
             load_generator(generator, revision=revision, device=check_device(device) if device is not None else "cpu")
             if self.ratio > 0:
                 warnings.warn(f"ratio={ratio} with {n_real} real items rounds to no synthetic item (real * ratio / "
@@ -1493,7 +1469,7 @@ class GANAugmentedDataset(Dataset):
         As for SyntheticMNIST, leave the DataLoader's ``persistent_workers`` off: its workers would not see this,
         and raise a RuntimeError that says so. Where one of several sets fails, those moved before it stay moved;
         calling again moves the rest."""
-        epoch = _seed_int("epoch", epoch)  # refused before any set moves
+        epoch = seed_int("epoch", epoch)  # refused before any set moves
         for ds in _epoch_sets(self.synthetic):
             ds.set_epoch(epoch)
 
@@ -1550,19 +1526,19 @@ class RatioSampler(Sampler[int]):
             ready = dist.is_available() and dist.is_initialized()
             num_replicas = num_replicas if num_replicas is not None else (dist.get_world_size() if ready else 1)
             rank = rank if rank is not None else (dist.get_rank() if ready else 0)
-        num_replicas = _positive_int("num_replicas", num_replicas)
+        num_replicas = positive_int("num_replicas", num_replicas)
         if isinstance(rank, bool) or not isinstance(rank, numbers.Integral) or not 0 <= rank < num_replicas:
             raise ValueError(f"rank must be an integer in [0, {num_replicas}), got {rank!r}.")
         if len(dataset) < num_replicas:
             raise ValueError(f"{len(dataset)} items cannot be shared among {num_replicas} ranks (some rank would get "
                              "only copies of other ranks' items); use more data or fewer ranks.")
-        self.dataset, self.shuffle, self.seed = dataset, shuffle, _seed_int("seed", seed)
+        self.dataset, self.shuffle, self.seed = dataset, shuffle, seed_int("seed", seed)
         self.num_replicas, self.rank, self.epoch = num_replicas, rank, 0
         # equal shares as DistributedSampler's: pad by wrapping around rather than leave the same tail out every epoch
         self.num_samples = -(-len(dataset) // num_replicas)
 
     def set_epoch(self, epoch: int) -> None:
-        self.epoch = _seed_int("epoch", epoch)
+        self.epoch = seed_int("epoch", epoch)
 
     def __len__(self) -> int:
         return self.num_samples

@@ -18,8 +18,8 @@ from torch import nn
 
 from ganaug._augment import random_affine
 from ganaug._device import own_global_rng
-# _MISSING: a field a row lacks (written before it existed)
-from ganaug._hub import _MISSING, _atomic_write, _card_metadata, _same_setting, _set_model_index
+# MISSING: a field a row lacks (written before it existed)
+from ganaug._hub import MISSING, atomic_write, card_metadata, same_setting, set_model_index
 # public here (the scripts and users import them from ganaug.evaluation); training imports them from _provenance
 from ganaug._provenance import check_pin, no_subset_reason, recorded_indices, weights_sha256  # noqa: F401
 
@@ -160,12 +160,12 @@ def check_label_smoothing(label_smoothing: float, distils: bool) -> None:
 def predict(model: nn.Module, x: torch.Tensor, batch_size: int = 2000) -> torch.Tensor:
     """Class probabilities (N, C) of images (N, 1, 28, 28) as the model takes them (ganaug's: [0, 1]; uint8 0-255 is
     scaled to [0, 1]); the model is run in eval mode and left in the mode it came in."""
-    from ganaug._validation import _as_images
+    from ganaug._validation import as_images
     from ganaug.metrics import eval_mode
 
     if isinstance(batch_size, bool) or not isinstance(batch_size, numbers.Integral) or batch_size < 1:
         raise ValueError(f"batch_size must be a positive whole number, got {batch_size!r}.")
-    x = _as_images(x, unit_range=False)
+    x = as_images(x, unit_range=False)
     dev = next(model.parameters()).device
     with eval_mode(model):
         return torch.cat([torch.softmax(model(x[i:i + batch_size].to(dev)), 1).cpu()
@@ -174,9 +174,9 @@ def predict(model: nn.Module, x: torch.Tensor, batch_size: int = 2000) -> torch.
 
 def accuracy(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> float:
     """Fraction of images (as ``predict`` takes them) whose predicted class is their label ``y`` (shape (N,))."""
-    from ganaug._validation import _labels
+    from ganaug._validation import check_labels
 
-    return float((predict(model, x).argmax(1) == _labels(y, len(x)).cpu()).float().mean())
+    return float((predict(model, x).argmax(1) == check_labels(y, len(x)).cpu()).float().mean())
 
 
 def class_balanced_subset(targets: torch.Tensor, per_class: int, seed: int) -> torch.Tensor:
@@ -558,7 +558,7 @@ def protocol_run(*, arm: str, per_class: int, seed: int, subset_seed: int, steps
     records ``device`` (its type, e.g. "cuda"), and tables keep it apart from CPU rows, which record none.
     """
     from ganaug._device import check_device
-    from ganaug._validation import _positive_int, _seed_int
+    from ganaug._validation import positive_int, seed_int
     from ganaug.datasets import SyntheticMNIST, synthetic_count
     from ganaug.models import SmallCNN
 
@@ -566,9 +566,9 @@ def protocol_run(*, arm: str, per_class: int, seed: int, subset_seed: int, steps
         raise ValueError(f"Unknown arm {arm!r}; choose from {ALL_ARMS}.")
     device = check_device(device)
     # said here, in protocol_run's words, rather than as a TypeError deep inside or a seed taken modulo 2**64
-    per_class, steps, batch_size = (_positive_int(n, v) for n, v in
+    per_class, steps, batch_size = (positive_int(n, v) for n, v in
                                     (("per_class", per_class), ("steps", steps), ("batch_size", batch_size)))
-    seed, subset_seed = _seed_int("seed", seed), _seed_int("subset_seed", subset_seed)
+    seed, subset_seed = seed_int("seed", seed), seed_int("subset_seed", subset_seed)
     if arm in KD_ARMS and (isinstance(temperature, bool) or not isinstance(temperature, numbers.Real)
                            or not 0 < temperature < math.inf):  # infinite: a uniform teacher, recorded as one
         raise ValueError(f"temperature must be a positive finite number (3.0 is the protocol's), got {temperature!r}.")
@@ -827,7 +827,7 @@ def _settings(row: dict) -> dict:
         _TEACHER_SETTINGS if row.get("teacher") else ())
     out = {}
     for k in keys:
-        v = row[k] if k in row else _ABSENT_MEANS.get(k, _MISSING)
+        v = row[k] if k in row else _ABSENT_MEANS.get(k, MISSING)
         out[k] = tuple(v) if isinstance(v, list) else v
     return out
 
@@ -835,7 +835,7 @@ def _settings(row: dict) -> dict:
 def _setting_words(key: str, value) -> str:
     """A setting as a table label shows it, e.g. "truncation 2.5"."""
     name = key.replace("_", " ")
-    if value is _MISSING:
+    if value is MISSING:
         return f"{name} not recorded"
     words = {("min_confidence", None): "no filter", ("labeller", None): "no labeller",
              ("generator_revision", None): "unpinned", ("labeller_revision", None): "labeller unpinned",
@@ -871,11 +871,11 @@ def table_labels(rows: list[dict]) -> list[str]:
         if len(kinds) > 1:
             values = [dict(k) for k in kinds]
             telling.setdefault((arm, label), set()).update(
-                key for key in set().union(*values) if len({v.get(key, _MISSING) for v in values}) > 1)
+                key for key in set().union(*values) if len({v.get(key, MISSING) for v in values}) > 1)
     out = []
     for r, label, s in zip(rows, labels, settings):
         keys = telling.get((r["arm"], label), set())
-        extra = [_setting_words(k, s.get(k, _MISSING)) for k in s if k in keys]
+        extra = [_setting_words(k, s.get(k, MISSING)) for k in s if k in keys]
         out.append(", ".join(([label] if label else []) + extra))
     return out
 
@@ -953,9 +953,9 @@ def update_card_downstream(card_path: str | os.PathLike, rows: list[dict[str, An
                              f"{', '.join(map(str, repeated))} ({len(rs)} rows, seeds {sorted(seeds)}): a card "
                              "records the mean over distinct seeds. Pass each run once; the card is unchanged.")
         made = [_settings(r) for r in rs]
-        differ = sorted({k for m in made for k, v in m.items() if v != made[0].get(k, _MISSING)})
+        differ = sorted({k for m in made for k, v in m.items() if v != made[0].get(k, MISSING)})
         if differ:
-            shown = "; ".join(f"{k}: " + " / ".join(sorted({_setting_words(k, m.get(k, _MISSING)) for m in made}))
+            shown = "; ".join(f"{k}: " + " / ".join(sorted({_setting_words(k, m.get(k, MISSING)) for m in made}))
                               for k in differ)
             raise ValueError(f"The rows of {key!r} were made differently ({shown}): a card entry is the mean of one "
                              "setting's runs. Record each setting from its own command; the card is unchanged.")
@@ -984,14 +984,14 @@ def update_card_downstream(card_path: str | os.PathLike, rows: list[dict[str, An
                    "now" for key, entry in entries.items() if isinstance(recorded.get(key), dict)
                    for k in DOWNSTREAM_SAMPLING + DOWNSTREAM_RUN
                    if (k in recorded[key] or k in entry and k not in DOWNSTREAM_RUN)
-                   and not _same_setting(k, recorded[key].get(k, _MISSING), entry.get(k, _MISSING))]
+                   and not same_setting(k, recorded[key].get(k, MISSING), entry.get(k, MISSING))]
         if clashes:
             raise ValueError(f"{card_path} already records figures under these names made otherwise "
                              f"({'; '.join(clashes)}). Give this setting its own --generator-id (or --teacher-id), or "
                              "delete those entries from the card's ganaug_downstream metadata to replace them.")
 
-    path, card, _ = _card_metadata(card_path, "ganaug_downstream", entries, check)
-    _set_model_index(card.data)
+    path, card, _ = card_metadata(card_path, "ganaug_downstream", entries, check)
+    set_model_index(card.data)
     text = str(card)
-    _atomic_write(path, lambda tmp: Path(tmp).write_text(text))
+    atomic_write(path, lambda tmp: Path(tmp).write_text(text))
     return entries

@@ -20,7 +20,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from ganaug._validation import _as_images, _labels
+from ganaug._validation import as_images, check_labels, scipy_linalg
 
 __all__ = ["extract_features", "fid_c", "frechet_distance", "precision_recall", "class_consistency",
            "memorisation", "nn_distances", "flops_per_image"]
@@ -50,7 +50,7 @@ def _device_of(classifier: nn.Module, features: bool = False) -> torch.device:
 @torch.inference_mode()
 def extract_features(classifier: nn.Module, images: torch.Tensor, batch_size: int = 2000) -> torch.Tensor:
     """Penultimate features (N, D) of images (N, 1, 28, 28) in [0, 1] (uint8 (N, 28, 28) accepted)."""
-    images = _as_images(images)
+    images = as_images(images)
     dev = _device_of(classifier, features=True)
     with eval_mode(classifier):
         feats = [classifier.features(images[i:i + batch_size].to(dev)).double().cpu()  # type: ignore[operator]
@@ -60,7 +60,7 @@ def extract_features(classifier: nn.Module, images: torch.Tensor, batch_size: in
 
 def frechet_distance(a: torch.Tensor, b: torch.Tensor) -> float:
     """||mu_a - mu_b||^2 + Tr(S_a + S_b - 2 (S_a S_b)^1/2) for feature sets (N, D)."""
-    linalg = _scipy_linalg()
+    linalg = scipy_linalg()
     for name, feats in (("a", a), ("b", b)):
         if not isinstance(feats, torch.Tensor) or feats.ndim != 2:
             got = tuple(feats.shape) if isinstance(feats, torch.Tensor) else type(feats).__name__
@@ -96,14 +96,6 @@ def frechet_distance(a: torch.Tensor, b: torch.Tensor) -> float:
                          "samples, thousands for a stable figure.")
     covmean = covmean.real
     return float(max(((mu1 - mu2) ** 2).sum() + np.trace(s1) + np.trace(s2) - 2 * np.trace(covmean), 0.0))
-
-
-def _scipy_linalg():
-    try:
-        from scipy import linalg
-    except ImportError:
-        raise ImportError("FID-C needs scipy (its matrix square root): pip install 'ganaug[metrics]'.") from None
-    return linalg
 
 
 def fid_c(classifier: nn.Module, images: torch.Tensor, reference: torch.Tensor) -> float:
@@ -157,8 +149,8 @@ def precision_recall(real_features: torch.Tensor, fake_features: torch.Tensor, k
 def class_consistency(classifier: nn.Module, images: torch.Tensor, labels: torch.Tensor, batch_size: int = 2000) -> float:
     """Fraction of images the classifier assigns to their given label (1.0 by construction where this classifier
     gave the labels, or kept only the images it assigns to them)."""
-    images = _as_images(images)
-    labels = _labels(labels, len(images))
+    images = as_images(images)
+    labels = check_labels(labels, len(images))
     dev = _device_of(classifier)
     with eval_mode(classifier):
         pred = torch.cat([classifier(images[i:i + batch_size].to(dev)).argmax(1).cpu()
@@ -173,8 +165,8 @@ def nn_distances(queries: torch.Tensor, bank: torch.Tensor, *, exclude_self: boo
     is skipped.
     """
     # each set on its own scale (uint8 0-255 or float 0-1), so mixed inputs are not measured apart
-    q = _as_images(queries, "queries").reshape(len(queries), -1)
-    b = _as_images(bank, "bank").reshape(len(bank), -1)
+    q = as_images(queries, "queries").reshape(len(queries), -1)
+    b = as_images(bank, "bank").reshape(len(bank), -1)
     out = []
     for i in range(0, len(q), chunk):
         d = torch.cdist(q[i:i + chunk], b)
@@ -189,8 +181,8 @@ def memorisation(samples: torch.Tensor, train: torch.Tensor, *, reference_size: 
                  seed: int = 0) -> tuple[float, float]:
     """(fraction memorised, threshold): samples nearer their nearest training image than the
     ``percentile``-th percentile of nearest-neighbour distances among ``reference_size`` training images."""
-    _as_images(samples, "samples")  # checked here, so the errors name this function's arguments
-    _as_images(train, "train")
+    as_images(samples, "samples")  # checked here, so the errors name this function's arguments
+    as_images(train, "train")
     if len(train) < 2:
         raise ValueError(f"memorisation needs at least 2 training images (5000 or more as the reference), got {len(train)}.")
     if isinstance(reference_size, bool) or not isinstance(reference_size, numbers.Integral) or reference_size < 2:

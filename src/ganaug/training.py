@@ -27,10 +27,10 @@ from torch import nn
 
 from ganaug import __version__
 from ganaug._augment import random_affine
-from ganaug._device import check_device, own_global_rng, seed_global_rng, to_device, warn_if_emulated_bf16
-from ganaug._hub import (CONFIG_NAME, TRAINING_NAME, WEIGHTS_NAME, _atomic_write, _blank_revision, _clear_stale,
-                         _dry_run_record, _dry_run_refusal, _expand_home, _file_in_the_way, _swap_in, _temp_prefix,
-                         _umask)
+from ganaug._device import check_device, dist_info, own_global_rng, seed_global_rng, to_device, warn_if_emulated_bf16
+from ganaug._hub import (CONFIG_NAME, TRAINING_NAME, WEIGHTS_NAME, atomic_write, blank_revision, clear_stale,
+                         dry_run_record, dry_run_refusal, expand_home, file_in_the_way, swap_in, temp_prefix,
+                         process_umask)
 from ganaug._provenance import no_subset_reason, recorded_indices, weights_sha256
 from ganaug.models import Classifier, Discriminator, Generator, preset_config
 
@@ -235,7 +235,7 @@ def ema_update(ema: nn.Module, model: nn.Module, decay: float) -> None:
 # ---------------------------------------------------------------- checkpoints
 
 def save_checkpoint(path: Path, state: dict) -> None:
-    _atomic_write(path, lambda tmp: torch.save(state, tmp))
+    atomic_write(path, lambda tmp: torch.save(state, tmp))
 
 
 def load_checkpoint(path: str | os.PathLike) -> dict:
@@ -270,13 +270,13 @@ def _write_release(model: Generator, release: Path, card: str | None, info: dict
     leaves the earlier release (or none) as it was, never new weights beside an old training.json.
     """
     release.parent.mkdir(parents=True, exist_ok=True)
-    _clear_stale(release)  # what a killed write left: its release is written again now
-    tmp = Path(tempfile.mkdtemp(prefix=_temp_prefix(release), suffix=".tmp", dir=release.parent))
+    clear_stale(release)  # what a killed write left: its release is written again now
+    tmp = Path(tempfile.mkdtemp(prefix=temp_prefix(release), suffix=".tmp", dir=release.parent))
     try:
         model.save_pretrained(tmp, model_card_kwargs={"card": card} if card else None)
         (tmp / "training.json").write_text(json.dumps(info, indent=2))
-        os.chmod(tmp, 0o777 & ~_umask())  # mkdtemp makes 0700; give the folder the mode mkdir would
-        _swap_in(tmp, release)
+        os.chmod(tmp, 0o777 & ~process_umask())  # mkdtemp makes 0700; give the folder the mode mkdir would
+        swap_in(tmp, release)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
@@ -363,12 +363,6 @@ def _check_data(data: object, num_classes: int) -> tuple[torch.Tensor, torch.Ten
         raise ValueError(f"data= labels must be class indices in [0, {num_classes}) for this conditional generator, "
                          f"got values from {int(y.min())} to {int(y.max())}.")
     return x, y
-
-
-def _dist_info() -> tuple[int, int, bool]:
-    world = int(os.environ.get("WORLD_SIZE", "1"))
-    rank = int(os.environ.get("RANK", "0"))
-    return rank, world, world > 1
 
 
 def _load_training_tensors(cfg: TrainConfig) -> tuple[torch.Tensor, torch.Tensor]:
@@ -494,7 +488,7 @@ def _not_a_release(release: Path) -> str | None:
 
 def _dry_run_release(release: Path) -> bool:
     """Whether ``release`` holds a dry run's generator (stopped by max_steps, as its training.json records)."""
-    return _dry_run_record(release) is not None
+    return dry_run_record(release) is not None
 
 
 def _check_release_target(release: Path, sources: dict[str, str | None], *, replace: bool, hint: str = "") -> None:
@@ -510,7 +504,7 @@ def _check_release_target(release: Path, sources: dict[str, str | None], *, repl
     for option, source in sources.items():
         if source is None:
             continue
-        path = _expand_home(source, option)
+        path = expand_home(source, option)
         if path.is_dir() and (path.resolve() == release.resolve() or release.resolve() in path.resolve().parents):
             raise ValueError(f"{option} {str(source)!r} is the release this run writes ({release}): it would be "
                              f"replaced by the run that starts from it. Copy it elsewhere first, or give another "
@@ -541,17 +535,17 @@ def _train(cfg: TrainConfig, data: tuple[torch.Tensor, torch.Tensor] | None, *, 
     from torchvision.utils import save_image
     from tqdm.auto import tqdm
 
-    from ganaug._validation import _positive_int
+    from ganaug._validation import positive_int
 
     # numpy and torch values (np.float64 rates, np.arange indices) as plain ones: the checkpoint's weights_only load
     # refuses any other type, and the run could not be resumed
     cfg = dataclasses.replace(cfg, **{f.name: _python_value(f.name, getattr(cfg, f.name))
                                       for f in dataclasses.fields(cfg)})
     for name in ("epochs", "grid_every"):
-        _positive_int(name, getattr(cfg, name))
+        positive_int(name, getattr(cfg, name))
     for name in ("batch_size", "width", "max_steps"):  # None: the preset's (max_steps: no limit)
         if getattr(cfg, name) is not None:
-            _positive_int(name, getattr(cfg, name))
+            positive_int(name, getattr(cfg, name))
     if isinstance(cfg.seed, bool) or not isinstance(cfg.seed, int):
         raise ValueError(f"seed must be a whole number, got {cfg.seed!r}.")
     if cfg.betas is not None and (not isinstance(cfg.betas, (list, tuple)) or len(cfg.betas) != 2 or not all(
@@ -591,7 +585,7 @@ def _train(cfg: TrainConfig, data: tuple[torch.Tensor, torch.Tensor] | None, *, 
         if not cfg.diffaug:
             raise ValueError("ada_target tunes how often the diffaug ops apply: give diffaug too, e.g. "
                              "'translation,affine,cutout'.")
-        _positive_int("ada_images", cfg.ada_images)
+        positive_int("ada_images", cfg.ada_images)
     elif cfg.ada_images != TrainConfig.ada_images:  # it would be ignored
         raise ValueError(f"ada_images={cfg.ada_images!r} sets how fast ADA's augmentation probability moves, and ADA "
                          "is off (ada_target=None): give ada_target too (--ada-target, e.g. 0.6), or drop ada_images.")
@@ -602,7 +596,7 @@ def _train(cfg: TrainConfig, data: tuple[torch.Tensor, torch.Tensor] | None, *, 
     _non_negative("mode_seeking", cfg.mode_seeking, " (0: off; 1 in the MSGAN paper)")
     _non_negative("lecam", cfg.lecam, " (0: off; 0.3 in the LeCam paper, with DiffAugment)")
     _non_negative("bcr", cfg.bcr, " (0: off; 10 in the bCR paper)")
-    rank, world, distributed = _dist_info()
+    rank, world, distributed = dist_info()
     if distributed and cfg.r1_gamma > 0:
         raise ValueError("r1_gamma needs a double backward, which DistributedDataParallel does not support: train "
                          "with R1 in one process, or set r1_gamma=0.")
@@ -644,8 +638,8 @@ def _train(cfg: TrainConfig, data: tuple[torch.Tensor, torch.Tensor] | None, *, 
                          "one has none: set aux_weight=0 or leave it None.")
     if data is not None:  # said before anything is written
         data = _check_data(data, g_classes if g_cond else 0)
-    out = _expand_home(cfg.output_dir, "--output-dir")  # "--output-dir=~/run" (unexpanded by the shell) is $HOME/run, all of it
-    file = _file_in_the_way(out)
+    out = expand_home(cfg.output_dir, "--output-dir")  # "--output-dir=~/run" (unexpanded by the shell) is $HOME/run, all of it
+    file = file_in_the_way(out)
     if file is not None:  # found before the data loads, not when the folder is made
         raise ValueError(f"--output-dir {str(cfg.output_dir)!r} needs the folder {str(out)!r}, but {str(file)!r} is a "
                          "file. Give another --output-dir.")
@@ -1144,11 +1138,11 @@ def distill(cfg: DistillConfig, *, progress: bool = True, card_template: str | N
 def _distill(cfg: DistillConfig, *, progress: bool, card_template: str | None, script: str) -> Path:
     from tqdm.auto import tqdm
 
-    from ganaug._validation import _positive_int
+    from ganaug._validation import positive_int
     from ganaug.datasets import load_generator
 
     for name in ("steps", "batch_size"):
-        _positive_int(name, getattr(cfg, name))
+        positive_int(name, getattr(cfg, name))
     _non_negative("adversarial", cfg.adversarial)
     if isinstance(cfg.lr, bool) or not isinstance(cfg.lr, (int, float)) or not 0 < cfg.lr < math.inf:
         raise ValueError(f"lr must be a positive, finite learning rate (the student's Adam rate; default 2e-3), got "
@@ -1167,13 +1161,13 @@ def _distill(cfg: DistillConfig, *, progress: bool, card_template: str | None, s
     if cfg.init_revision is not None and cfg.init is None:
         raise ValueError(f"init_revision={cfg.init_revision!r} pins init's Hub commit: give --init (a Hub repo id) too, "
                          "or drop --init-revision.")
-    out = _expand_home(cfg.output_dir, "--output-dir")  # "--output-dir=~/run" (unexpanded by the shell) is $HOME/run
-    file = _file_in_the_way(out)
+    out = expand_home(cfg.output_dir, "--output-dir")  # "--output-dir=~/run" (unexpanded by the shell) is $HOME/run
+    file = file_in_the_way(out)
     if file is not None:  # found before the teacher loads, not when the release is written
         raise ValueError(f"--output-dir {str(cfg.output_dir)!r} needs the folder {str(out)!r}, but {str(file)!r} is a "
                          "file. Give another --output-dir.")
     _check_release_target(out / "generator", {"--teacher": cfg.teacher, "--init": cfg.init}, replace=cfg.overwrite)
-    if (why := _dry_run_refusal(cfg.teacher, "generator")) is not None:  # the student would copy a few steps' weights
+    if (why := dry_run_refusal(cfg.teacher, "generator")) is not None:  # the student would copy a few steps' weights
         raise ValueError(f"--teacher {why}")
     device = check_device(cfg.device)
     teacher = load_generator(cfg.teacher, revision=cfg.revision).to(device).eval()
@@ -1323,7 +1317,7 @@ def parse_indices(path: str | os.PathLike | None) -> list[int] | None:
     if path is None:
         return None
     # "--indices=~/idx.json" (the shell leaves that "~"); an unknown "~user" is said as such
-    text = _expand_home(path, "--indices").read_text().strip()
+    text = expand_home(path, "--indices").read_text().strip()
     try:
         vals = json.loads(text) if text.startswith("[") else [int(t) for t in text.split()]
     except ValueError as e:
@@ -1350,7 +1344,7 @@ def check_hub_options(push_to_hub: str | None, revision: str | None,
     from huggingface_hub import constants, get_token
     from huggingface_hub.utils import HFValidationError, validate_repo_id
 
-    why = _blank_revision({"--revision": revision, **(other_revisions or {})})
+    why = blank_revision({"--revision": revision, **(other_revisions or {})})
     if why is not None:
         return why
     if revision is not None and not push_to_hub:
@@ -1386,11 +1380,11 @@ def push_release(release: str | os.PathLike, repo_id: str, *, revision: str | No
     if revision is not None and not revision.strip():  # create_commit would take "" for the default branch
         raise ValueError(f"revision={revision!r} is empty (an unset variable?): give the branch to push to, or leave "
                          "revision out for the default branch.")
-    if _dist_info()[0] != 0:
+    if dist_info()[0] != 0:
         return None
     from huggingface_hub import CommitOperationAdd, CommitOperationDelete, HfApi
 
-    release = _expand_home(release, "release")
+    release = expand_home(release, "release")
     # config and weights must load, strictly, before anything goes up
     (Generator if kind == "generator" else Classifier).from_pretrained(release)
     files = [n for n in ("config.json", "model.safetensors", "README.md", "training.json") if (release / n).is_file()]
