@@ -59,7 +59,7 @@ def test_distill_gan_refuses_to_replace_a_release_without_overwrite(tmp_path, ca
     assert (tmp_path / "d" / "generator" / "README.md").read_text() == card
     assert main(args + ["--seed", "1", "--overwrite"]) == 0
     assert main(args + ["--init-revision", "v1", "--overwrite"]) == 2
-    assert "give --init (a Hub repo id) too" in capsys.readouterr().err
+    assert "give init (--init, a Hub repo id) too, or drop init_revision (--init-revision)" in capsys.readouterr().err
 
 
 def test_distill_gan_refuses_bad_output_dirs_seeds_and_devices(tmp_path, capsys, monkeypatch):
@@ -71,7 +71,8 @@ def test_distill_gan_refuses_bad_output_dirs_seeds_and_devices(tmp_path, capsys,
     (tmp_path / "afile").write_text("x")
     args = ["--teacher", _tiny_teacher(tmp_path), "--channels", "8", "4", "4", "--steps", "1", "--batch-size", "4"]
     out = ["--output-dir", str(tmp_path / "o")]
-    is_a_file = f"but {str(tmp_path / 'afile')!r} is a file. Give another --output-dir."
+    # distill()'s own words: the argument and its flag
+    is_a_file = f"but {str(tmp_path / 'afile')!r} is a file. Give another output_dir (--output-dir)."
     for extra, words in ((["--output-dir", str(tmp_path / "afile")], is_a_file),
                          (["--output-dir", str(tmp_path / "afile" / "x")], is_a_file),
                          (["--output-dir", "~nosuchuser_ganaug/x"], "error: --output-dir '~nosuchuser_ganaug/x' starts "
@@ -100,7 +101,7 @@ def test_train_gan_overwrite_and_init_revision_reach_the_run(tmp_path, capsys):
     assert main(args + ["--overwrite", "--init-generator", str(tmp_path / "r" / "generator")]) == 2
     assert "is the release this run writes" in capsys.readouterr().err
     assert main(args + ["--overwrite", "--init-revision", "v1"]) == 2
-    assert "give --init-generator (a Hub repo id) too" in capsys.readouterr().err
+    assert "give init_generator (--init-generator, a Hub repo id) too" in capsys.readouterr().err
 
 
 def test_evaluate_generator_revision_needs_a_hub_generator(tmp_path, capsys):

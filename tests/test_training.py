@@ -482,7 +482,7 @@ def test_distill_rejects_bad_adversarial_settings(tmp_path):
             "output_dir": str(tmp_path / "o")}
     with pytest.raises(ValueError, match="adversarial must be a number >= 0"):
         distill(DistillConfig(**base, adversarial=-1), progress=False)
-    with pytest.raises(ValueError, match=r"Pass --channels 8 8 4 or another init"):
+    with pytest.raises(ValueError, match=r"Pass channels \[8, 8, 4\] \(--channels 8 8 4\) or another init"):
         distill(DistillConfig(**base, init=str(tmp_path / "other")), progress=False)
     with pytest.raises(ValueError, match="must take labels"):
         distill(DistillConfig(**base, adversarial=0.1, discriminator={"arch": "seed"}), progress=False)
@@ -792,13 +792,15 @@ def test_a_release_is_not_replaced_without_overwrite(tmp_path):
 def test_init_revision_needs_a_hub_id(tmp_path, tiny_generator_dir):
     from ganaug.training import DistillConfig, distill
 
-    with pytest.raises(ValueError, match="init_revision='v1' pins init_generator's Hub commit: give --init-generator"):
+    with pytest.raises(ValueError, match=r"init_revision='v1' pins init_generator's Hub commit: give init_generator "
+                                         r"\(--init-generator"):
         train(_cfg(tmp_path / "a", init_revision="v1"), _data(), progress=False)
     with pytest.raises(ValueError, match="revision='v1' pins a Hub repo's commit, but .* is a local folder"):
         train(_cfg(tmp_path / "a", width=4, init_generator=str(tiny_generator_dir), init_revision="v1"), _data(),
               progress=False)
     base = {"teacher": str(tiny_generator_dir), "channels": [8, 8, 4], "steps": 1, "output_dir": str(tmp_path / "d")}
-    with pytest.raises(ValueError, match="init_revision='v1' pins init's Hub commit: give --init"):
+    with pytest.raises(ValueError, match=r"init_revision='v1' pins init's Hub commit: give init \(--init, a Hub repo "
+                                         r"id\) too, or drop init_revision \(--init-revision\)"):
         distill(DistillConfig(**base, init_revision="v1"), progress=False)
     with pytest.raises(ValueError, match="is a local folder"):
         distill(DistillConfig(**base, init=str(tiny_generator_dir), init_revision="v1"), progress=False)
@@ -1009,8 +1011,8 @@ def test_distill_refuses_a_student_that_would_be_a_copy_of_its_teacher(tmp_path,
 
     Generator(latent_dim=16, width=4).save_pretrained(tmp_path / "teacher")  # channels [8, 8, 4]
     base = {"teacher": str(tmp_path / "teacher"), "steps": 1, "batch_size": 4, "output_dir": str(tmp_path / "o")}
-    with pytest.raises(ValueError, match=r"every tensor would be copied from .*teacher.*Give narrower --channels, or "
-                                         r"another --teacher \(e.g. results/default-v4/generator"):
+    with pytest.raises(ValueError, match=r"every tensor would be copied from .*teacher.*Give narrower channels "
+                                         r"\(--channels\), or another teacher \(--teacher; e.g. results/default-v4/generator"):
         distill(DistillConfig(**base, channels=[8, 8, 4]), progress=False)
     assert _script("distill_gan").main(["--output-dir", base["output_dir"], "--steps", "1"]) == 2  # the defaults
     err = capsys.readouterr().err
@@ -1031,14 +1033,14 @@ def test_distill_refuses_a_dry_runs_teacher(tmp_path, capsys):
     teacher = tmp_path / "r" / "generator"
     Generator(latent_dim=16, width=4).save_pretrained(teacher)
     (teacher / "training.json").write_text(json.dumps({"hyperparameters": {"dry_run": True, "max_steps": 5}}))
-    with pytest.raises(ValueError, match=r"--teacher .*generator holds a dry run's generator \(scripts/train_gan.py "
+    with pytest.raises(ValueError, match=r"teacher \(--teacher\) .*generator holds a dry run's generator \(scripts/train_gan.py "
                                          r"--dry-run: 5 steps\)"):
         distill(DistillConfig(teacher=str(teacher), channels=[8, 4, 4], steps=1, batch_size=4,
                               output_dir=str(tmp_path / "o")), progress=False)
     assert _script("distill_gan").main(["--teacher", str(teacher), "--channels", "8", "4", "4", "--steps", "1",
                                         "--output-dir", str(tmp_path / "o")]) == 2
     err = capsys.readouterr().err
-    assert err.startswith(f"error: --teacher {teacher} holds a dry run's generator") and err.count("\n") == 1, err
+    assert err.startswith(f"error: teacher (--teacher) {teacher} holds a dry run's generator") and err.count("\n") == 1, err
     assert not (tmp_path / "o").exists()
 
 

@@ -61,7 +61,7 @@ def cmd_sample(a: argparse.Namespace) -> int:
     from ganaug._device import BYTES_PER_SAMPLE, physical_memory
     from ganaug.datasets import SyntheticMNIST
 
-    _no_blank_revisions(a)
+    _no_blank_revisions({"--revision": a.revision, "--labeller-revision": a.labeller_revision})
     out = expand_home(a.out, "--out")  # a "~user" that os.path left as it was: no folder named "~user" is made
     Image.init()  # all of PIL's formats, not only those already imported
     fmt = Image.registered_extensions().get(out.suffix.lower())
@@ -145,12 +145,12 @@ def cmd_sample(a: argparse.Namespace) -> int:
     return 0
 
 
-def _no_blank_revisions(a: argparse.Namespace, flags: tuple[str, ...] = ("--revision", "--labeller-revision")) -> None:
-    """Refuse a revision option given empty (e.g. --revision "$REV" with REV unset), which would be dropped: the
-    default branch instead of the one meant."""
+def _no_blank_revisions(revisions: dict[str, str | None]) -> None:
+    """Refuse a revision option (``revisions``: its value by flag) given empty (e.g. --revision "$REV" with REV
+    unset), which would be dropped: the default branch instead of the one meant."""
     from ganaug._hub import blank_revision
 
-    why = blank_revision({flag: getattr(a, flag[2:].replace("-", "_"), None) for flag in flags})
+    why = blank_revision(revisions)
     if why is not None:
         raise ValueError(why)
 
@@ -159,7 +159,7 @@ def cmd_demo(a: argparse.Namespace) -> int:
     from ganaug._data import ENV_VAR, candidate_roots, find_mnist_root
     from ganaug.evaluation import run_demo
 
-    _no_blank_revisions(a)
+    _no_blank_revisions({"--revision": a.revision})
     for flag, n in (("--per-class", a.per_class), ("--steps", a.steps)):
         if n < 1:
             raise ValueError(f"{flag} must be a positive integer, got {n}.")

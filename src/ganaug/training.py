@@ -657,8 +657,8 @@ def _train(cfg: TrainConfig, data: tuple[torch.Tensor, torch.Tensor] | None, *, 
             "(resume=True) to continue that run, or give another --output-dir (or delete the folder to start over)."
         )
     if cfg.init_revision is not None and cfg.init_generator is None:
-        raise ValueError(f"init_revision={cfg.init_revision!r} pins init_generator's Hub commit: give --init-generator "
-                         "(a Hub repo id) too, or drop --init-revision.")
+        raise ValueError(f"init_revision={cfg.init_revision!r} pins init_generator's Hub commit: give init_generator "
+                         "(--init-generator, a Hub repo id) too, or drop init_revision (--init-revision).")
     resumed = cfg.resume and ckpt_path.is_file()  # a resumed run writes its own release again
     _check_release_target(out / "generator", {"--init-generator": cfg.init_generator},
                           replace=cfg.overwrite or resumed,
@@ -1159,16 +1159,16 @@ def _distill(cfg: DistillConfig, *, progress: bool, card_template: str | None, s
             isinstance(c, int) and not isinstance(c, bool) and c > 0 for c in cfg.channels):
         raise ValueError(f"channels must be three positive ints (the 7x7, 14x14 and 28x28 maps), got {cfg.channels!r}.")
     if cfg.init_revision is not None and cfg.init is None:
-        raise ValueError(f"init_revision={cfg.init_revision!r} pins init's Hub commit: give --init (a Hub repo id) too, "
-                         "or drop --init-revision.")
+        raise ValueError(f"init_revision={cfg.init_revision!r} pins init's Hub commit: give init (--init, a Hub repo id) "
+                         "too, or drop init_revision (--init-revision).")
     out = expand_home(cfg.output_dir, "--output-dir")  # "--output-dir=~/run" (unexpanded by the shell) is $HOME/run
     file = file_in_the_way(out)
     if file is not None:  # found before the teacher loads, not when the release is written
-        raise ValueError(f"--output-dir {str(cfg.output_dir)!r} needs the folder {str(out)!r}, but {str(file)!r} is a "
-                         "file. Give another --output-dir.")
+        raise ValueError(f"output_dir (--output-dir) {str(cfg.output_dir)!r} needs the folder {str(out)!r}, but "
+                         f"{str(file)!r} is a file. Give another output_dir (--output-dir).")
     _check_release_target(out / "generator", {"--teacher": cfg.teacher, "--init": cfg.init}, replace=cfg.overwrite)
     if (why := dry_run_refusal(cfg.teacher, "generator")) is not None:  # the student would copy a few steps' weights
-        raise ValueError(f"--teacher {why}")
+        raise ValueError(f"teacher (--teacher) {why}")
     device = check_device(cfg.device)
     teacher = load_generator(cfg.teacher, revision=cfg.revision).to(device).eval()
     # which weights, whatever the name: a Hub branch moves, a folder is rewritten
@@ -1196,13 +1196,14 @@ def _distill(cfg: DistillConfig, *, progress: bool, card_template: str | None, s
         if start.arch != "cdcgan":
             raise ValueError(f"init {cfg.init!r} is a {start.arch!r} generator (no channels, no labels); the student "
                              f"is a 'cdcgan' one with channels {list(cfg.channels)}: give a student written by "
-                             "scripts/distill_gan.py as --init, or drop --init.")
+                             "scripts/distill_gan.py as init (--init), or drop init.")
         if list(start.channels) != list(cfg.channels) \
                 or (start.latent_dim, start.num_classes) != (teacher.latent_dim, teacher.num_classes):
             raise ValueError(f"init {cfg.init!r} has channels {start.channels}, latent {start.latent_dim}, "
                              f"{start.num_classes} classes; the student needs channels {list(cfg.channels)}, latent "
-                             f"{teacher.latent_dim}, {teacher.num_classes} classes. Pass --channels "
-                             f"{' '.join(map(str, start.channels or []))} or another init.")
+                             f"{teacher.latent_dim}, {teacher.num_classes} classes. Pass channels "
+                             f"{list(start.channels or [])} (--channels {' '.join(map(str, start.channels or []))}) or "
+                             "another init.")
         student.load_state_dict(start.state_dict())
         copied = ["all (from init)"]
     else:
@@ -1215,8 +1216,9 @@ def _distill(cfg: DistillConfig, *, progress: bool, card_template: str | None, s
         if len(copied) == len(student.state_dict()):  # the teacher's own network: its copy at L1 0, no cheaper
             raise ValueError(f"The student (channels {list(cfg.channels)}) is the teacher's network: every tensor "
                              f"would be copied from {cfg.teacher or 'the shipped generator'}, and the release would "
-                             "be that generator again, not a cheaper one. Give narrower --channels, or another "
-                             "--teacher (e.g. results/default-v4/generator, the shipped generator's teacher).")
+                             "be that generator again, not a cheaper one. Give narrower channels (--channels), or "
+                             "another teacher (--teacher; e.g. results/default-v4/generator, the shipped generator's "
+                             "teacher).")
     opt = torch.optim.Adam(student.parameters(), lr=cfg.lr, betas=(0.9, 0.99))
     D = opt_d = None
     d_args = {**DISTILL_DISCRIMINATOR, **(cfg.discriminator or {})}
