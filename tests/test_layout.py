@@ -57,3 +57,16 @@ def test_each_module_imports_only_from_floors_below_it(module):
         if not (theirs < mine or theirs == mine == 0):
             wrong.append(f"line {line}: {target} (floor {theirs}) from {module} (floor {mine})")
     assert not wrong, f"{module}.py imports from its own floor or above: " + "; ".join(wrong)
+
+
+SCRIPTS = Path(__file__).resolve().parent.parent / "scripts"
+
+
+@pytest.mark.parametrize("path", sorted(PACKAGE.glob("*.py")) + sorted(SCRIPTS.glob("*.py")), ids=lambda p: p.name)
+def test_no_file_imports_another_modules_private_names(path):
+    # scripts and modules took _atomic_write, _expand_home, ... from _hub, _physical_memory from datasets, _dist_info
+    # from training and _scipy_linalg from metrics (2026-12-07): a leading underscore says "this module's own". What
+    # other files use is named without one, in a private module (_*.py) where it is not public API
+    wrong = [f"line {line}: from {target} import {name}" for line, target, names in _imports(path)
+             for name in names if name.startswith("_") and name != "__version__"]
+    assert not wrong, f"{path.name} imports private names of other modules: " + "; ".join(wrong)
