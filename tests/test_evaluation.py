@@ -184,7 +184,8 @@ def test_train_classifier_val_leaves_the_test_set_alone(tmp_path):
     assert "test_accuracy" not in info and 0 <= info["val_accuracy"] <= 1 and "validation accuracy" in res.stdout
     bad = subprocess.run([sys.executable, script, "--val", "--dry-run", "--output-dir", str(tmp_path / "x")],
                          capture_output=True, text=True, timeout=600)
-    assert bad.returncode == 2 and "--per-class or --indices" in bad.stderr and not (tmp_path / "x").exists()
+    assert bad.returncode == 2 and "give per_class (--per-class) or indices (--indices)" in bad.stderr and \
+        not (tmp_path / "x").exists()
 
 
 def test_train_classifier_self_trains_through_a_generator(tmp_path, tiny_generator_dir, tiny_classifier):
@@ -205,9 +206,10 @@ def test_train_classifier_self_trains_through_a_generator(tmp_path, tiny_generat
     assert info["filter_labeller"] == str(tmp_path / "lab") and info["min_confidence"] == 0.05
     a, b = (load_file(tmp_path / n / "model.safetensors") for n in runs)
     assert any(not torch.equal(a[k], b[k]) for k in a)  # same seed: only the synthetic samples differ
-    for extra, words in ((["--filter-labeller", str(tmp_path / "lab")], "give --generator or --augmented too"),
+    for extra, words in ((["--filter-labeller", str(tmp_path / "lab")],
+                          "give generator (--generator) or augmented=True (--augmented) too"),
                          (["--generator", str(tmp_path / "nope")], "No folder at"),
-                         (["--generator", str(tiny_generator_dir), "--synthetic", "0"], "--synthetic must be"),
+                         (["--generator", str(tiny_generator_dir), "--synthetic", "0"], "got synthetic=0"),
                          (["--generator", str(tiny_generator_dir), "--min-confidence", "1.5"], "--min-confidence")):
         bad = subprocess.run(base + extra + ["--output-dir", str(tmp_path / "x")], capture_output=True, text=True,
                              timeout=600)
@@ -596,11 +598,12 @@ def test_train_classifier_refuses_bad_counts_and_ignored_epochs(tmp_path, capsys
     few = tmp_path / "few.json"
     few.write_text(json.dumps(list(range(0, 300, 3))))
     out = ["--output-dir", str(tmp_path / "x")]
-    for extra, words in ((["--steps", "0"], "got --steps 0"), (["--epochs", "0"], "got --epochs 0"),
-                         (["--batch-size", "0"], "got --batch-size 0"), (["--lr", "-1"], "got --lr -1"),
+    for extra, words in ((["--steps", "0"], "got steps=0"), (["--epochs", "0"], "got epochs=0"),
+                         (["--batch-size", "0"], "got batch_size=0"), (["--lr", "-1"], "got lr=-1.0"),
                          # subsets train for the protocol's steps for their size: --epochs would be ignored
-                         (["--indices", str(few), "--epochs", "1"], "Give --steps N instead"),
-                         (["--per-class", "10", "--epochs", "1"], "with --per-class the classifier trains for")):
+                         (["--indices", str(few), "--epochs", "1"], "Give steps (--steps) instead"),
+                         (["--per-class", "10", "--epochs", "1"], "with per_class (--per-class) the classifier trains "
+                                                                  "for")):
         assert main(out + extra) == 2
         err = capsys.readouterr().err
         assert err.startswith("error: ") and words in err and not (tmp_path / "x").exists(), err[-500:]
@@ -1443,3 +1446,37 @@ def test_protocol_runs_off_the_cpu_record_their_device_and_are_kept_apart(tmp_pa
     err = capsys.readouterr().err
     assert err == ("error: --device: device 'cuda' was asked for, but this torch sees no CUDA GPU (no driver, or a "
                    "CPU-only build): use device='cpu'.\n") and not (tmp_path / "r").exists()
+
+
+def test_train_classifier_from_python_is_the_scripts_run(tmp_path, capsys):
+    # classifier training had no library entry point: scripts/train_classifier.py's _main checked the settings, chose
+    # the subset, added samples, trained, tested and wrote training.json itself. ganaug.evaluation.train_classifier
+    # does it now; the script parses its flags into a ClassifierConfig, and both train the same weights
+    from safetensors.torch import load_file
+
+    from ganaug.evaluation import ClassifierConfig, train_classifier
+
+    kw = dict(per_class=10, width=4, steps=3, val=True)
+    out = train_classifier(ClassifierConfig(**kw, output_dir=str(tmp_path / "py")), progress=False)
+    assert out == tmp_path / "py" and capsys.readouterr().out == ""  # progress=False: no bar, no accuracy line
+    info = json.loads((out / "training.json").read_text())
+    assert info["command"] == "ganaug.evaluation.train_classifier" and info["steps"] == 3 and len(info["indices"]) == 100
+    assert 0 <= info["val_accuracy"] <= 1 and "test_accuracy" not in info
+    assert _script("train_classifier").main(["--per-class", "10", "--width", "4", "--steps", "3", "--val",
+                                             "--output-dir", str(tmp_path / "cli")]) == 0
+    assert "validation accuracy" in capsys.readouterr().out
+    made, by_cli = load_file(out / "model.safetensors"), load_file(tmp_path / "cli" / "model.safetensors")
+    assert made.keys() == by_cli.keys() and all(torch.equal(made[k], by_cli[k]) for k in made)
+    assert json.loads((tmp_path / "cli" / "training.json").read_text())["val_accuracy"] == info["val_accuracy"]
+    # a Python caller is told in its own words (and the flag's), before MNIST loads; nothing is written
+    for bad, said in ((dict(indices=[1, 2]), r"give either indices \(--indices\) or per_class \(--per-class\), not "
+                                             r"both\."),
+                      (dict(steps=2.5), r"got steps=2\.5\."), (dict(lr=float("nan")), r"got lr=nan\."),
+                      (dict(seed=-1), r"got seed=-1, subset_seed=0\."),
+                      (dict(min_confidence=0.9), r"min_confidence \(--min-confidence\) is the filter_labeller's "
+                                                 r"threshold; give filter_labeller \(--filter-labeller\)"),
+                      (dict(generator_revision="v1"), r"generator_revision='v1' pins a Hub repo's commit, but "
+                                                      r"generator \(--generator\) is not given")):
+        with pytest.raises(ValueError, match=said):
+            train_classifier(ClassifierConfig(**{**kw, **bad}, output_dir=str(tmp_path / "bad")), progress=False)
+    assert not (tmp_path / "bad").exists()

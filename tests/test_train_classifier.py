@@ -104,35 +104,39 @@ def test_refuses_ignored_options_and_records_the_batch_it_trained_on(tmp_path, t
                                                                      capsys):
     """--min-confidence and --synthetic are refused where nothing uses them; training.json records the batch size
     fit actually drew (capped at the set's size) and is written through a temporary file."""
-    import ganaug._hub as hub
     import ganaug.evaluation as evaluation
 
     main = _main()
-    for extra, words in ((["--min-confidence", "0.5"], "--min-confidence is the --filter-labeller threshold"),
-                         (["--synthetic", "7"], "--synthetic counts added samples; give --generator or --augmented"),
+    # train_classifier()'s words (the argument, then the flag) or the script's own (the Hub options)
+    for extra, words in ((["--min-confidence", "0.5"], "min_confidence (--min-confidence) is the filter_labeller's "
+                                                       "threshold"),
+                         (["--synthetic", "7"], "synthetic (--synthetic) counts added samples; give generator "
+                                                "(--generator) or augmented=True (--augmented) too"),
                          (["--generator", str(tiny_generator_dir), "--min-confidence", "0.5"],
-                          "give --filter-labeller"),
+                          "give filter_labeller (--filter-labeller)"),
                          # a Hub revision of a model that is not given, or of a local folder, would be ignored
-                         (["--generator-revision", "v1"], "--generator-revision 'v1' pins a Hub repo's commit, but "
-                                                          "--generator is not given"),
+                         (["--generator-revision", "v1"], "generator_revision='v1' pins a Hub repo's commit, but "
+                                                          "generator (--generator) is not given"),
                          (["--generator", str(tiny_generator_dir), "--generator-revision", "v1"],
-                          "but --generator is the local folder"),
+                          "but generator (--generator) is the local folder"),
                          (["--augmented", "--filter-labeller", "reference", "--filter-labeller-revision", "v1"],
-                          "but --filter-labeller is 'reference', the classifier shipped with ganaug"),
+                          "but filter_labeller (--filter-labeller) is 'reference', the classifier shipped with "
+                          "ganaug"),
                          (["--revision", "v1"], "--revision is the Hub branch to push to: give --push-to-hub"),
                          (["--push-to-hub", "bad id!"], "--push-to-hub 'bad id!' is not a Hub repo id"),
                          (["--generator", str(tiny_generator_dir), "--generator-revision", " "],
                           "--generator-revision is empty (an unset variable?)"),
                          # --lr inf trained to NaN weights, saved with exit 0; seeds outside [0, 2**32) were taken
-                         (["--lr", "inf"], "--lr a finite number above 0; got --lr inf"),
-                         (["--seed", "-1"], "--seed and --subset-seed must be in [0, 2**32), got --seed -1"),
-                         (["--subset-seed", str(2**32)], f"got --seed 0 --subset-seed {2**32}")):
+                         (["--lr", "inf"], "lr (--lr) a finite number above 0; got lr=inf"),
+                         (["--seed", "-1"], "seed and subset_seed (--seed, --subset-seed) must be in [0, 2**32), got "
+                                            "seed=-1"),
+                         (["--subset-seed", str(2**32)], f"got seed=0, subset_seed={2**32}")):
         assert main(BASE + extra + ["--output-dir", str(tmp_path / "x")]) == 2
         err = capsys.readouterr().err
         assert err.startswith("error: ") and words in err and not (tmp_path / "x").exists(), err[-500:]
 
     batches, written = [], []
-    real_affine, real_write = evaluation.random_affine, hub.atomic_write
+    real_affine, real_write = evaluation.random_affine, evaluation.atomic_write
 
     def recording_affine(batch, *args, **kwargs):  # the reference recipe augments every batch it trains on
         batches.append(len(batch))
@@ -143,7 +147,7 @@ def test_refuses_ignored_options_and_records_the_batch_it_trained_on(tmp_path, t
         return real_write(path, write)
 
     monkeypatch.setattr(evaluation, "random_affine", recording_affine)
-    monkeypatch.setattr(hub, "atomic_write", recording_write)
+    monkeypatch.setattr(evaluation, "atomic_write", recording_write)  # train_classifier's writer
     assert main(BASE + ["--output-dir", str(tmp_path / "b")]) == 0  # 100 images, --batch-size 128 by default
     info = _info(tmp_path / "b")
     assert batches == [100] * 5 and info["batch_size"] == 100 and info["batch_size_asked"] == 128
@@ -163,20 +167,22 @@ def test_refuses_ignored_options_bad_devices_and_output_dirs_before_training(tmp
     (tmp_path / "afile").write_text("x")
     out = ["--output-dir", str(tmp_path / "x")]
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
-    is_a_file = f"but {str(tmp_path / 'afile')!r} is a file. Give another --output-dir."
+    is_a_file = f"but {str(tmp_path / 'afile')!r} is a file. Give another output_dir (--output-dir)."
     for extra, words in ((out + ["--steps", "3", "--epochs", "2", "--dry-run"],
-                          "give either --steps (optimizer steps) or --epochs (passes over the training set), not both"),
-                         (out + ["--subset-seed", "3", "--dry-run"], "--subset-seed picks which subset --per-class "
-                                                                     "takes (and, with --val, which images outside "
-                                                                     "it score): give --per-class N (or --val) too"),
+                          "give either steps (--steps), optimizer steps, or epochs (--epochs), passes over the "
+                          "training set, not both"),
+                         (out + ["--subset-seed", "3", "--dry-run"], "subset_seed (--subset-seed) picks which subset "
+                                                                     "per_class takes (and, with val, which images "
+                                                                     "outside it score): give per_class (--per-class), "
+                                                                     "or val=True (--val), too"),
                          (BASE + out + ["--device", "foo"], "error: device 'foo' is not a device torch knows"),
                          (BASE + out + ["--device", "cuda"], "error: device 'cuda' was asked for, but this torch sees "
                                                              "no CUDA GPU"),
                          (BASE + ["--output-dir", str(tmp_path / "afile")], is_a_file),
                          (BASE + ["--output-dir", str(tmp_path / "afile" / "x")], is_a_file),
                          (BASE + out + ["--generator", str(tiny_seed_generator_dir), "--synthetic", "60"],
-                          "is unconditional (its digits carry no label): give a class-conditional --generator, or add "
-                          "--filter-labeller CLASSIFIER")):
+                          "is unconditional (its digits carry no label): give a class-conditional generator "
+                          "(--generator), or add a classifier as filter_labeller (--filter-labeller)")):
         assert main(extra) == 2, extra
         err = capsys.readouterr().err
         assert err.startswith("error: ") and err.count("\n") == 1 and words in err, err[-500:]
@@ -195,7 +201,8 @@ def test_a_dry_run_is_marked_and_replaced_by_the_next_run(tmp_path, tiny_generat
     capsys.readouterr()
     real = ["--per-class", "10", "--width", "4", "--val", "--steps", "3", "--output-dir", str(out)]
     assert main(real) == 0
-    assert f"Note: {out} holds a dry run's classifier (--dry-run): this run replaces it." in capsys.readouterr().out
+    assert f"Note: {out} holds a dry run's classifier (dry_run=True (--dry-run)): this run replaces it." in \
+        capsys.readouterr().out
     assert "dry_run" not in _info(out) and _info(out)["steps"] == 3
     assert main(BASE + ["--output-dir", str(out)]) == 2  # a dry run does not replace a real run's classifier
     assert "already holds a classifier" in capsys.readouterr().err and _info(out)["steps"] == 3
@@ -205,7 +212,8 @@ def test_a_dry_run_is_marked_and_replaced_by_the_next_run(tmp_path, tiny_generat
     assert main(["--per-class", "10", "--width", "4", "--val", "--steps", "2", "--generator", str(tiny_generator_dir),
                  "--filter-labeller", str(dry), "--output-dir", str(tmp_path / "f")]) == 2
     err = capsys.readouterr().err
-    assert err.startswith(f"error: --filter-labeller {dry} holds a dry run's classifier") and err.count("\n") == 1
+    assert err.startswith(f"error: filter_labeller (--filter-labeller) {dry} holds a dry run's classifier") and \
+        err.count("\n") == 1
     assert not (tmp_path / "f").exists()
 
 
@@ -218,7 +226,7 @@ def test_a_diverged_classifier_is_not_saved_and_the_command_is_recorded_quoted(t
     assert main(BASE + ["--lr", "1e30", "--output-dir", str(tmp_path / "nan")]) == 1
     err = capsys.readouterr().err
     assert "error: training diverged: after 5 steps the classifier's weights hold NaN or infinite values" in err, err
-    assert "Lower --lr (now 1e+30)" in err and not (tmp_path / "nan").exists()
+    assert "Lower lr (--lr; now 1e+30)" in err and not (tmp_path / "nan").exists()
     out = tmp_path / "a b"
     assert main(BASE + ["--output-dir", str(out)]) == 0
     command = _info(out)["command"]

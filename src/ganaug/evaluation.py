@@ -1,4 +1,5 @@
-"""Training and testing classifiers: the reference classifier's recipe and the downstream protocol."""
+"""Training and testing classifiers: the reference classifier's recipe, a classifier trained and saved from a config
+(train_classifier), and the downstream protocol."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import numbers
 import os
 import time
 import warnings
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence, Union
 
@@ -25,7 +27,7 @@ from ganaug._provenance import check_pin, no_subset_reason, recorded_indices, we
 
 __all__ = ["random_affine", "fit", "accuracy", "predict", "class_balanced_subset", "train_reference_classifier",
            "self_training_set", "filtered_samples", "augmented_samples", "half_real", "ensemble_teacher",
-           "recorded_indices"]
+           "recorded_indices", "ClassifierConfig", "train_classifier"]
 
 if TYPE_CHECKING:
     from torchvision.datasets import MNIST
@@ -995,3 +997,253 @@ def update_card_downstream(card_path: str | os.PathLike, rows: list[dict[str, An
     text = str(card)
     atomic_write(path, lambda tmp: Path(tmp).write_text(text))
     return entries
+
+
+# ---- a classifier trained and saved as a folder: the reference classifier, a subset labeller, a teacher -----------
+
+CLASSIFIER_SYNTHETIC, CLASSIFIER_MIN_CONFIDENCE = 5000, 0.9  # ClassifierConfig's synthetic and min_confidence defaults
+
+
+@dataclass
+class ClassifierConfig:
+    """A classifier of the reference recipe (``train_reference_classifier``) trained on MNIST's training set, or on a
+    subset of it, and saved with ``save_pretrained`` and a ``training.json`` record: the shipped reference classifier,
+    the subset labellers of ``SyntheticMNIST``'s filter (``labeller=``, ``min_confidence=``) and the teachers of the
+    distillation arms are made so (``scripts/train_classifier.py``, whose flags are these fields).
+
+    ``per_class`` takes the protocol's class-balanced subset (``class_balanced_subset``, chosen by ``subset_seed``);
+    ``indices`` a subset of your own. A subset trains for the protocol's steps for its size (``STEPS``) unless
+    ``steps`` is given; ``epochs`` (default 5) is for the full training set only. ``generator`` adds that many
+    (``synthetic``, default 5000) of a generator's samples with the labels they were drawn for (self-training), or
+    ``augmented`` TrivialAugmentWide copies of the training images (the no-GAN control); ``filter_labeller`` keeps those
+    it gives at least ``min_confidence`` (default 0.9) for their class. ``val`` scores on 10 000 training images outside
+    the subset (``eval_images``) instead of the test set, for choosing settings. ``dry_run``: 5 steps only, a check of
+    the set-up that the next run into ``output_dir`` replaces.
+    """
+
+    output_dir: str = "runs/classifier"
+    per_class: int | None = None
+    indices: list[int] | None = None  # MNIST training-set positions (parse_indices reads a file of them)
+    subset_seed: int | None = None  # None: 0, where a subset (or val) uses it
+    epochs: int | None = None
+    steps: int | None = None
+    batch_size: int = 128
+    lr: float = 3e-3
+    width: int = 32
+    seed: int = 0  # initial weights and batch order; added samples are drawn with seed 2000 + seed
+    device: str = "cpu"
+    generator: str | None = None  # a folder or Hub repo id
+    generator_revision: str | None = None
+    augmented: bool = False
+    synthetic: int | None = None  # None: CLASSIFIER_SYNTHETIC, where samples are added
+    filter_labeller: str | None = None  # a classifier's folder or Hub repo id, or 'reference'
+    filter_labeller_revision: str | None = None
+    min_confidence: float | None = None  # None: CLASSIFIER_MIN_CONFIDENCE, where a filter_labeller is given
+    val: bool = False
+    overwrite: bool = False  # replace a classifier already in output_dir
+    dry_run: bool = False
+    data_root: str | None = None  # MNIST's folder (None: the usual places, as load_mnist looks)
+
+
+def _opt(name: str, value: Any = MISSING) -> str:
+    """A ClassifierConfig field as train_classifier's errors name it: the argument, then scripts/train_classifier.py's
+    flag, so that a Python caller and the command line each find their word."""
+    flag = "--" + name.replace("_", "-")
+    return f"{name} ({flag})" if value is MISSING else f"{name}={value!r} ({flag})"
+
+
+def _check_classifier_config(cfg: ClassifierConfig) -> None:
+    """The settings that are wrong, or that nothing would use, as a ValueError: found before MNIST loads."""
+    if cfg.indices is not None and cfg.per_class is not None:
+        raise ValueError(f"give either {_opt('indices')} or {_opt('per_class')}, not both.")
+    if cfg.generator is not None and cfg.augmented:
+        raise ValueError(f"give either {_opt('generator')} for a GAN's samples or {_opt('augmented', True)} for "
+                         "augmented copies, not both.")
+    adds = cfg.generator is not None or cfg.augmented
+    if not adds and (cfg.filter_labeller is not None or cfg.synthetic is not None):
+        given = f"{_opt('filter_labeller')} filters" if cfg.filter_labeller is not None else \
+            f"{_opt('synthetic')} counts"
+        raise ValueError(f"{given} added samples; give {_opt('generator')} or {_opt('augmented', True)} too.")
+    if cfg.min_confidence is not None and cfg.filter_labeller is None:  # else it would be ignored
+        raise ValueError(f"{_opt('min_confidence')} is the filter_labeller's threshold; give {_opt('filter_labeller')} "
+                         "(with generator or augmented) too, or drop min_confidence.")
+    for name in ("generator", "filter_labeller"):  # a revision of a model that is not given, or not on the Hub
+        check_pin(f"{name}_revision", getattr(cfg, f"{name}_revision"), getattr(cfg, name), _opt(name))
+    if cfg.val and cfg.per_class is None and cfg.indices is None:
+        raise ValueError(f"{_opt('val', True)} scores on training images outside the subset; give {_opt('per_class')} "
+                         f"or {_opt('indices')} (all 60 000 leave none outside).")
+    ints = {name: getattr(cfg, name) for name in ("epochs", "steps", "batch_size", "width", "synthetic")}
+    bad = [f"{name}={v!r}" for name, v in ints.items() if v is not None and (
+        isinstance(v, bool) or not isinstance(v, numbers.Integral) or v < 1)]
+    lr_ok = not isinstance(cfg.lr, bool) and isinstance(cfg.lr, numbers.Real) and 0 < cfg.lr < math.inf
+    if bad or not lr_ok:  # lr inf trained to NaN weights
+        raise ValueError("epochs, steps, batch_size, width and synthetic (--epochs, --steps, --batch-size, --width, "
+                         "--synthetic) must be positive whole numbers and lr (--lr) a finite number above 0; got "
+                         f"{', '.join(bad + ([f'lr={cfg.lr!r}'] if not lr_ok else []))}.")
+    if cfg.min_confidence is not None and not (isinstance(cfg.min_confidence, numbers.Real)
+                                               and 0.0 < cfg.min_confidence < 1.0):
+        raise ValueError(f"{_opt('min_confidence')} must be between 0 and 1 (the filter's threshold; default "
+                         f"{CLASSIFIER_MIN_CONFIDENCE}), got {cfg.min_confidence!r}.")
+    if cfg.epochs is not None and cfg.steps is not None:  # steps would win, and epochs be ignored
+        raise ValueError(f"give either {_opt('steps')}, optimizer steps, or {_opt('epochs')}, passes over the "
+                         f"training set, not both; got steps={cfg.steps}, epochs={cfg.epochs}.")
+    if cfg.subset_seed is not None and cfg.per_class is None and not cfg.val:
+        raise ValueError(f"{_opt('subset_seed')} picks which subset per_class takes (and, with val, which images "
+                         f"outside it score): give {_opt('per_class')}, or {_opt('val', True)}, too, or drop it.")
+    seeds = {"seed": cfg.seed, "subset_seed": 0 if cfg.subset_seed is None else cfg.subset_seed}
+    if not all(not isinstance(v, bool) and isinstance(v, numbers.Integral) and 0 <= v < 2**32 for v in seeds.values()):
+        # as evaluate.py's: others wrap onto another seed's draws
+        raise ValueError(f"seed and subset_seed (--seed, --subset-seed) must be in [0, 2**32), got "
+                         f"{', '.join(f'{k}={v!r}' for k, v in seeds.items())}.")
+    if cfg.epochs is not None and (cfg.per_class is not None or cfg.indices is not None):
+        subset = "per_class" if cfg.per_class is not None else "indices"
+        raise ValueError(f"{_opt('epochs')} is for the full training set; with {_opt(subset)} the classifier trains "
+                         f"for the protocol's steps for the subset's size (as scripts/evaluate.py's runs). Give "
+                         f"{_opt('steps')} instead to set the length.")
+    if cfg.per_class is not None and not (not isinstance(cfg.per_class, bool)
+                                          and isinstance(cfg.per_class, numbers.Integral) and 0 < cfg.per_class < 6000):
+        raise ValueError(f"{_opt('per_class')} must be between 1 and 5999 (got {cfg.per_class!r}); leave it out for "
+                         "all 60 000 images.")
+
+
+def _trained_on(what: str, source: str, subset: torch.Tensor, revision: str | None = None,
+                ) -> tuple[torch.Tensor | None, str | None]:
+    """(the training indices ``subset`` followed by those that ``source``, the generator or filter labeller, records
+    beyond them, None), or (None, why) where it records no subset: 'reference', the shipped models, one trained on all
+    60 000 or on what its folder does not say."""
+    rec = None if source == "reference" else recorded_indices(source, revision=revision)
+    if rec is None:
+        return None, no_subset_reason(what, source)
+    return torch.cat([subset, torch.unique(rec[~torch.isin(rec, subset)])]), None
+
+
+def train_classifier(cfg: ClassifierConfig, *, progress: bool = True,
+                     command: str = "ganaug.evaluation.train_classifier") -> Path:
+    """Train the classifier ``cfg`` describes, test it once (on the test set, or with ``cfg.val`` on training images
+    outside the subset), and save it in ``cfg.output_dir``; return that folder.
+
+    The folder holds ``save_pretrained``'s files (``load_classifier`` reads them; ``SyntheticMNIST(labeller=...)``
+    takes the folder) and ``training.json``: ``command`` (``scripts/train_classifier.py`` passes the command line it
+    was given), the accuracy, steps, seconds and batch size, and the training-set ``indices`` the classifier learnt
+    from, directly or through ``cfg.generator`` and ``cfg.filter_labeller``, where that is a subset (else
+    ``indices_omitted`` says why: a model that records no subset of its own), which ``scripts/evaluate.py`` checks a
+    labeller or teacher against. Settings are checked before MNIST loads (a ValueError that names the argument and
+    its flag). A filter that cannot keep enough samples raises ``UnmetFilterError``; weights that train to NaN or
+    infinite values raise ``DivergedError`` and nothing is saved. With ``progress``: a bar and the accuracy line.
+    """
+    import json
+
+    from ganaug._data import load_mnist
+    from ganaug._device import check_device
+    from ganaug._hub import TRAINING_NAME, dry_run_record, dry_run_refusal, expand_home, file_in_the_way
+    from ganaug.datasets import load_generator
+    from ganaug.training import DivergedError, check_indices
+
+    _check_classifier_config(cfg)
+    check_device(cfg.device)
+    out = expand_home(cfg.output_dir, "output_dir")
+    bad = file_in_the_way(out)
+    if bad is not None:  # else it trains fully, then fails to save
+        raise ValueError(f"{_opt('output_dir')} needs the folder {str(out)!r}, but {str(bad)!r} is a file. Give another "
+                         f"{_opt('output_dir')}.")
+    dry_before = dry_run_record(out) is not None  # the next run replaces a dry run's classifier
+    if (out / "model.safetensors").exists() and not cfg.overwrite and not dry_before:
+        raise ValueError(f"{cfg.output_dir} already holds a classifier (model.safetensors); give another "
+                         f"{_opt('output_dir')}, or {_opt('overwrite', True)} to replace it.")
+    synthetic = CLASSIFIER_SYNTHETIC if cfg.synthetic is None else cfg.synthetic
+    min_confidence = CLASSIFIER_MIN_CONFIDENCE if cfg.min_confidence is None else cfg.min_confidence
+    subset_seed = 0 if cfg.subset_seed is None else cfg.subset_seed
+    if cfg.generator is not None:  # checked before the data is loaded
+        try:
+            conditional = load_generator(cfg.generator, revision=cfg.generator_revision).conditional
+        except (OSError, ValueError) as e:
+            raise ValueError(f"{_opt('generator')} {cfg.generator}: {e}") from None
+        if not conditional and cfg.filter_labeller is None:
+            raise ValueError(f"the generator {cfg.generator} is unconditional (its digits carry no label): give a "
+                             f"class-conditional {_opt('generator')}, or add a classifier as {_opt('filter_labeller')} "
+                             "to label its samples (keeping those it gives at least min_confidence).")
+    for name, kind in (("generator", "generator"), ("filter_labeller", "classifier")):
+        if (why := dry_run_refusal(getattr(cfg, name), kind)) is not None:  # a smoke test's weights as the data's source
+            raise ValueError(f"{_opt(name)} {why}")
+    if dry_before:
+        print(f"Note: {cfg.output_dir} holds a dry run's classifier ({_opt('dry_run', True)}): this run replaces it.")
+    train = load_mnist(train=True, root=cfg.data_root)
+    test = None if cfg.val else load_mnist(train=False, root=cfg.data_root)  # val: the test set is not even loaded
+    x, y = train.data.unsqueeze(1).float() / 255, train.targets
+    seen = torch.arange(len(y))  # indices of the training images used
+    if cfg.indices is not None:
+        try:
+            idx = check_indices(cfg.indices, len(y))
+        except ValueError as e:
+            raise ValueError(f"{_opt('indices')}: {e}") from None
+        x, y, seen = x[idx], y[idx], idx
+    if cfg.per_class is not None:
+        idx = class_balanced_subset(y, cfg.per_class, subset_seed)
+        x, y, seen = x[idx], y[idx], seen[idx]  # seen[idx]: positions in the training set, also after indices
+    n_real, acceptance = len(y), None
+    if cfg.generator is not None:
+        try:
+            x, y, acceptance = self_training_set(x, y, cfg.generator, synthetic=synthetic, seed=cfg.seed,
+                                                 filter_labeller=cfg.filter_labeller, min_confidence=min_confidence,
+                                                 device=cfg.device, generator_revision=cfg.generator_revision,
+                                                 filter_labeller_revision=cfg.filter_labeller_revision)
+        except (OSError, ValueError) as e:  # an unmet filter (a RuntimeError) is the run failing: the caller's
+            raise ValueError(f"generator / filter_labeller (--generator / --filter-labeller): {e}") from None
+    elif cfg.augmented:
+        try:
+            xs, ys, acceptance = augmented_samples(x, y, synthetic=synthetic, seed=cfg.seed,
+                                                   filter_labeller=cfg.filter_labeller, min_confidence=min_confidence,
+                                                   device=cfg.device,
+                                                   filter_labeller_revision=cfg.filter_labeller_revision)
+        except (OSError, ValueError) as e:
+            raise ValueError(f"augmented / filter_labeller (--augmented / --filter-labeller): {e}") from None
+        x, y = half_real(x, y, xs, ys)
+    # the training images it learnt from, directly or through the generator and the filter: a subset only if they
+    # too record one (scripts/evaluate.py takes a recorded subset as the classifier's whole training data)
+    # (val still leaves out the subset alone, as scripts/evaluate.py --val does)
+    learnt, omitted = seen, None
+    for what, source, revision in (("generator", cfg.generator, cfg.generator_revision),
+                                   ("filter labeller", cfg.filter_labeller, cfg.filter_labeller_revision)):
+        if source is not None and omitted is None and len(seen) < len(train.targets):
+            learnt, omitted = _trained_on(what, source, learnt, revision)
+    per_class = cfg.per_class if cfg.indices is None else n_real // 10  # the protocol's steps for a set of this size
+    steps = cfg.steps if cfg.steps is not None else (
+        STEPS.get(per_class, 1000) if per_class is not None else (cfg.epochs or 5) * (len(x) // cfg.batch_size))
+    if steps < 1:
+        raise ValueError(f"{cfg.epochs or 5} epoch(s) of {len(x)} images in batches of {cfg.batch_size} make no full "
+                         f"batch; give a smaller {_opt('batch_size')}, or {_opt('steps')}.")
+    steps = 5 if cfg.dry_run else steps
+    batch_size = min(cfg.batch_size, len(x))  # fit draws a batch from one pass at most: the whole set, if smaller
+    model, secs = train_reference_classifier(x, y, steps=steps, seed=cfg.seed, width=cfg.width, batch_size=batch_size,
+                                             lr=cfg.lr, device=cfg.device, progress=progress)
+    model.cpu()
+    if not all(bool(torch.isfinite(t).all()) for t in model.state_dict().values()):  # a folder no one can use
+        raise DivergedError(f"training diverged: after {steps} steps the classifier's weights hold NaN or infinite "
+                            f"values, so nothing was saved to {out}. Lower lr (--lr; now {cfg.lr:g}), or check the "
+                            "training images.")
+    eval_set = "val" if cfg.val else "test"
+    acc = accuracy(model, *eval_images(train, test, eval_set, seen, subset_seed))
+    if progress:
+        print(f"{'validation' if cfg.val else 'test'} accuracy {acc:.4%} after {steps} steps in {secs:.0f} s")
+    if dry_before:  # replaced as the note said (save_pretrained would warn of a stale training.json)
+        (out / TRAINING_NAME).unlink(missing_ok=True)
+    model.save_pretrained(out)
+    info = {"command": command,
+            # a smoke run's classifier: the next run into the folder replaces it, evaluate.py takes it for no model
+            **({"dry_run": True} if cfg.dry_run else {}),
+            f"{eval_set}_accuracy": acc, "train_images": n_real, "steps": steps, "seconds": round(secs, 1),
+            "batch_size": batch_size, **({"batch_size_asked": cfg.batch_size} if batch_size != cfg.batch_size else {}),
+            # a subset's training-set indices: scripts/evaluate.py checks a labeller or teacher against its arm's
+            **({"indices": learnt.tolist()} if omitted is None and len(learnt) < len(train.targets) else {}),
+            **({"indices_omitted": omitted} if omitted is not None else {}),
+            **({} if cfg.generator is None and not cfg.augmented else
+               {"generator": cfg.generator, "augmented": cfg.augmented, "synthetic": synthetic,
+                "filter_labeller": cfg.filter_labeller,
+                # the Hub commits the two were loaded at, where pinned
+                **({"generator_revision": cfg.generator_revision} if cfg.generator_revision is not None else {}),
+                **({"filter_labeller_revision": cfg.filter_labeller_revision}
+                   if cfg.filter_labeller_revision is not None else {}),
+                "min_confidence": min_confidence if cfg.filter_labeller else None, "acceptance": acceptance})}
+    # through a temporary file: a failed or interrupted write leaves no half-written training.json
+    atomic_write(out / TRAINING_NAME, lambda tmp: Path(tmp).write_text(json.dumps(info, indent=2)))
+    return out

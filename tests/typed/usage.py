@@ -15,8 +15,8 @@ from torchvision import datasets, transforms
 import ganaug
 from ganaug import (Classifier, GANAugmentedDataset, Generator, RatioSampler, SyntheticMNIST, load_classifier,
                     load_generator)
-from ganaug.evaluation import (augmented_samples, ensemble_teacher, filtered_samples, fit, fit_loader, protocol_run,
-                               self_training_set)
+from ganaug.evaluation import (ClassifierConfig, augmented_samples, ensemble_teacher, filtered_samples, fit,
+                               fit_loader, protocol_run, self_training_set, train_classifier)
 from ganaug.metrics import class_consistency, fid_c, memorisation, precision_recall
 
 root = "data"
@@ -94,4 +94,8 @@ fid: float = fid_c(c, data, data)
 precision, recall = precision_recall(torch.zeros(10, 4), torch.zeros(10, 4), k=3)
 consistency: float = class_consistency(c, data, targets)
 share, threshold = memorisation(data, data, reference_size=100)
+folder: Path = train_classifier(ClassifierConfig(per_class=10, output_dir="runs/clf10"), progress=False)
+folder = train_classifier(ClassifierConfig(indices=[1, 2, 3], generator="org/gen", generator_revision="v1",
+                                           filter_labeller="reference", min_confidence=0.9, val=True),
+                          command="python my_script.py")
 version: str = ganaug.__version__
