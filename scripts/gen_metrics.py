@@ -240,7 +240,7 @@ def _main(argv: list[str] | None = None) -> int:
 
     from ganaug import SyntheticMNIST, load_classifier
     from ganaug._data import load_mnist
-    from ganaug.metrics import class_consistency, extract_features, frechet_distance, memorisation, precision_recall
+    from ganaug.metrics import sample_figures
 
     clf = load_classifier(device=device)
     train = load_mnist(train=True)
@@ -278,21 +278,14 @@ def _main(argv: list[str] | None = None) -> int:
         reference = test if n >= len(test) else \
             test[torch.randperm(len(test), generator=torch.Generator().manual_seed(a.seed))[:n]]
     ref_name = "test" if a.reference == "test" else "held-out train"
-    f_test = extract_features(clf, reference)
-    f_train = extract_features(clf, real_train)
-    f_syn = extract_features(clf, syn.data)
-    fid_real = frechet_distance(f_train, f_test)
-    fid_gen = frechet_distance(f_syn, f_test)
-    precision, recall = precision_recall(f_test, f_syn, k=K)
-    if labelled_by_measurer:
-        consistency, why = None, "labelled by the measuring classifier"
-    elif filtered_by_measurer:
-        consistency, why = None, (f"by construction: the measuring classifier kept only samples it gives at least "
-                                  f"{a.min_confidence} for their label")
-    else:
-        consistency, why = class_consistency(clf, syn.data, syn.targets), None
-    # on the device: 60 000 training images against every sample, the heaviest search here
-    mem, thr = memorisation(syn.data.to(device), train.data.to(device))
+    why = "labelled by the measuring classifier" if labelled_by_measurer else (
+        f"by construction: the measuring classifier kept only samples it gives at least {a.min_confidence} for their "
+        "label") if filtered_by_measurer else None
+    # the memorisation search on the device: 60 000 training images against every sample, the heaviest one here
+    figures = sample_figures(clf, syn.data.to(device), None if why else syn.targets, reference=reference,
+                             real=real_train, train=train.data.to(device), k=K)
+    fid_gen, fid_real, precision, recall, consistency, mem, thr = (figures[key] for key in (
+        "fid_c", "fid_c_real", "precision", "recall", "class_consistency", "memorisation", "memorisation_threshold"))
     out = {
         "generator": a.name, "generator_source": settings["generator_source"],
         **({"generator_revision": a.revision} if a.revision is not None else {}),

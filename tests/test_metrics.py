@@ -678,3 +678,29 @@ def test_gen_metrics_device_moves_the_work_and_is_recorded_off_the_cpu(tmp_path,
     with pytest.raises(ValueError, match=r"device 'cuda' in the card, not recorded now"):
         check_card_metrics(card, "m", settings)
     check_card_metrics(card, "m", {**settings, "device": "cuda"})  # a re-measure on the GPU
+
+
+def test_sample_figures_gives_gen_metrics_figures_for_any_generators_digits(tiny_classifier, mnist_train):
+    # the figures of a set of samples were put together in scripts/gen_metrics.py only: a user measuring another
+    # generator's digits had to repeat its steps. metrics.sample_figures gives them in one call, each the same as the
+    # function that measures it
+    from ganaug.metrics import extract_features, sample_figures
+
+    x = mnist_train.data
+    samples, reference, real = x[:200], x[200:400], x[400:600]
+    labels = mnist_train.targets[:200]
+    figures = sample_figures(tiny_classifier, samples, labels, reference=reference, real=real, train=x[:1000])
+    f_ref, f_real, f_samples = (extract_features(tiny_classifier, imgs) for imgs in (reference, real, samples))
+    fid, fid_real = frechet_distance(f_samples, f_ref), frechet_distance(f_real, f_ref)
+    assert figures == {"fid_c": fid, "fid_c_real": fid_real, "fid_c_ratio": fid / fid_real,
+                       "precision": precision_recall(f_ref, f_samples, k=3)[0],
+                       "recall": precision_recall(f_ref, f_samples, k=3)[1],
+                       "class_consistency": class_consistency(tiny_classifier, samples, labels),
+                       "memorisation": memorisation(samples, x[:1000])[0],
+                       "memorisation_threshold": memorisation(samples, x[:1000])[1]}
+    assert figures["memorisation"] == 1.0  # the samples are training images: every one a copy
+    # labels=None: a consistency by construction (the measuring classifier chose or filtered the labels) is not one
+    assert sample_figures(tiny_classifier, samples, None, reference=reference, real=real,
+                          train=x[:1000])["class_consistency"] is None
+    with pytest.raises(ValueError, match="samples must be a non-empty tensor"):
+        sample_figures(tiny_classifier, samples[:0], None, reference=reference, real=real, train=x[:1000])

@@ -23,7 +23,7 @@ from torch import nn
 from ganaug._validation import as_images, check_labels, scipy_linalg
 
 __all__ = ["extract_features", "fid_c", "frechet_distance", "precision_recall", "class_consistency",
-           "memorisation", "nn_distances", "flops_per_image"]
+           "memorisation", "nn_distances", "sample_figures", "flops_per_image"]
 
 
 @contextlib.contextmanager
@@ -196,6 +196,37 @@ def memorisation(samples: torch.Tensor, train: torch.Tensor, *, reference_size: 
     thr = float(torch.quantile(nn_distances(ref[:reference_size], ref, exclude_self=True), percentile / 100))
     d = nn_distances(samples, train)
     return float((d < thr).float().mean()), thr
+
+
+def sample_figures(classifier: nn.Module, samples: torch.Tensor, labels: torch.Tensor | None, *,
+                   reference: torch.Tensor, real: torch.Tensor, train: torch.Tensor, k: int = 3,
+                   ) -> dict[str, float | None]:
+    """Every figure ``scripts/gen_metrics.py`` reports of generated ``samples``, in one call, for any generator's
+    digits (images as ``extract_features`` takes them):
+
+    - ``fid_c``: FID-C of the samples against ``reference`` (real images the generator's figures are compared on:
+      the test set for final figures, held-out training images while choosing settings);
+    - ``fid_c_real``: FID-C of ``real`` (real images as many as the samples, not in ``reference``) against the same
+      reference, the scale of ``fid_c`` at that size, and ``fid_c_ratio``, their quotient;
+    - ``precision`` and ``recall`` (``precision_recall`` with ``k``) against the reference;
+    - ``class_consistency`` of ``labels`` (None where ``labels`` is None: give None where ``classifier`` chose the
+      labels or filtered the samples by them, for a figure of 100% by construction);
+    - ``memorisation`` and ``memorisation_threshold``: samples nearer a ``train`` image than training images are to
+      each other (``memorisation``, on the device ``samples`` and ``train`` are on).
+    """
+    for name, images in (("samples", samples), ("reference", reference), ("real", real), ("train", train)):
+        as_images(images, name)  # checked first, so the errors name this function's arguments
+    f_ref = extract_features(classifier, reference)
+    f_real = extract_features(classifier, real)
+    f_samples = extract_features(classifier, samples)
+    fid_real = frechet_distance(f_real, f_ref)
+    fid_gen = frechet_distance(f_samples, f_ref)
+    precision, recall = precision_recall(f_ref, f_samples, k=k)
+    consistency = None if labels is None else class_consistency(classifier, samples, labels)
+    mem, threshold = memorisation(samples, train)
+    return {"fid_c": fid_gen, "fid_c_real": fid_real, "fid_c_ratio": fid_gen / fid_real, "precision": precision,
+            "recall": recall, "class_consistency": consistency, "memorisation": mem,
+            "memorisation_threshold": threshold}
 
 
 def flops_per_image(model: nn.Module, *inputs: torch.Tensor) -> float:

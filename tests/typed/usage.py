@@ -17,7 +17,7 @@ from ganaug import (Classifier, GANAugmentedDataset, Generator, RatioSampler, Sy
                     load_generator)
 from ganaug.evaluation import (ClassifierConfig, augmented_samples, ensemble_teacher, filtered_samples, fit,
                                fit_loader, protocol_run, self_training_set, train_classifier)
-from ganaug.metrics import class_consistency, fid_c, memorisation, precision_recall
+from ganaug.metrics import class_consistency, fid_c, memorisation, precision_recall, sample_figures
 
 root = "data"
 mnist = datasets.MNIST(root, train=True, transform=transforms.ToTensor())
@@ -94,6 +94,8 @@ fid: float = fid_c(c, data, data)
 precision, recall = precision_recall(torch.zeros(10, 4), torch.zeros(10, 4), k=3)
 consistency: float = class_consistency(c, data, targets)
 share, threshold = memorisation(data, data, reference_size=100)
+figures: dict[str, float | None] = sample_figures(c, data, targets, reference=data, real=data, train=data)
+figures = sample_figures(c, data, None, reference=data, real=data, train=data, k=5)
 folder: Path = train_classifier(ClassifierConfig(per_class=10, output_dir="runs/clf10"), progress=False)
 folder = train_classifier(ClassifierConfig(indices=[1, 2, 3], generator="org/gen", generator_revision="v1",
                                            filter_labeller="reference", min_confidence=0.9, val=True),
