@@ -284,13 +284,14 @@ def _main(argv: list[str] | None = None) -> int:
     # the memorisation search on the device: 60 000 training images against every sample, the heaviest one here
     figures = sample_figures(clf, syn.data.to(device), None if why else syn.targets, reference=reference,
                              real=real_train, train=train.data.to(device), k=K)
-    fid_gen, fid_real, precision, recall, consistency, mem, thr = (figures[key] for key in (
-        "fid_c", "fid_c_real", "precision", "recall", "class_consistency", "memorisation", "memorisation_threshold"))
+    fid_gen, fid_real, ratio, precision, recall, consistency, mem, thr = (figures[key] for key in (
+        "fid_c", "fid_c_real", "fid_c_ratio", "precision", "recall", "class_consistency", "memorisation",
+        "memorisation_threshold"))
     out = {
         "generator": a.name, "generator_source": settings["generator_source"],
         **({"generator_revision": a.revision} if a.revision is not None else {}),
         "num_samples": n, "fid_c": fid_gen, "fid_c_real_train_vs_test": fid_real,
-        "fid_c_ratio": fid_gen / fid_real, "precision": precision, "recall": recall,
+        "fid_c_ratio": ratio, "precision": precision, "recall": recall,
         "class_consistency": consistency, **({"class_consistency_note": f"n/a ({why})"} if why else {}),
         "memorisation": mem, "memorisation_threshold": thr,
         "acceptance_rate": syn.acceptance_rate, "min_confidence": a.min_confidence,
@@ -300,7 +301,7 @@ def _main(argv: list[str] | None = None) -> int:
     print(f"[{a.name}] {n} samples, truncation {syn.truncation}{', bf16' if a.bf16 else ''}"
           f"{f', on {device}' if ran_on is not None else ''}")
     print(f"  FID-C(generated, {ref_name}) {fid_gen:.3f}   FID-C(real train, {ref_name}) {fid_real:.3f}   "
-          f"ratio {fid_gen / fid_real:.1f}")
+          f"ratio {ratio:.1f}")
     print(f"  precision {precision:.3f}  recall {recall:.3f}  (k={K}, reference-classifier features)")
     shown = f"n/a ({why})" if why else f"{consistency:.2%}"
     print(f"  class consistency {shown}   memorisation {mem:.2%} (pixel-L2 threshold {thr:.3f})")

@@ -74,6 +74,7 @@ class Args:
     dry_run: bool
     push_to_hub: str | None
     revision: str | None
+    data_root: str | None
 
 
 def parse(argv: list[str] | None = None) -> Args:
@@ -128,6 +129,9 @@ def parse(argv: list[str] | None = None) -> Args:
                    help="publish the classifier with its card and training.json (HF_TOKEN or login), e.g. a subset "
                         "labeller for evaluate.py --labeller / --teacher elsewhere")
     p.add_argument("--revision", default=None, help="branch to push to")
+    p.add_argument("--data-root", default=None,
+                   help="folder holding MNIST/raw (default: the first of $GANAUG_DATA, ./data, ../shared/data, "
+                        "~/.cache/ganaug/data that holds it)")
     return Args(**vars(p.parse_args(argv)))
 
 
@@ -167,7 +171,7 @@ def _main(argv: list[str] | None = None) -> int:
         steps=a.steps, batch_size=a.batch_size, lr=a.lr, width=a.width, seed=a.seed, device=a.device,
         generator=a.generator, generator_revision=a.generator_revision, augmented=a.augmented, synthetic=a.synthetic,
         filter_labeller=a.filter_labeller, filter_labeller_revision=a.filter_labeller_revision,
-        min_confidence=a.min_confidence, val=a.val, overwrite=a.overwrite, dry_run=a.dry_run)
+        min_confidence=a.min_confidence, val=a.val, overwrite=a.overwrite, dry_run=a.dry_run, data_root=a.data_root)
     # quoted, so that it reruns as is; the arguments main() was given (sys.argv is its caller's when called in-process)
     command = "python scripts/train_classifier.py " + shlex.join(sys.argv[1:] if argv is None else argv)
     out = train_classifier(cfg, command=command)

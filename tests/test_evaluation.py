@@ -1475,8 +1475,47 @@ def test_train_classifier_from_python_is_the_scripts_run(tmp_path, capsys):
                       (dict(seed=-1), r"got seed=-1, subset_seed=0\."),
                       (dict(min_confidence=0.9), r"min_confidence \(--min-confidence\) is the filter_labeller's "
                                                  r"threshold; give filter_labeller \(--filter-labeller\)"),
-                      (dict(generator_revision="v1"), r"generator_revision='v1' pins a Hub repo's commit, but "
-                                                      r"generator \(--generator\) is not given")):
+                      (dict(generator_revision="v1"), r"generator_revision='v1' \(--generator-revision\) pins a Hub "
+                                                      r"repo's commit, but generator \(--generator\) is not given")):
         with pytest.raises(ValueError, match=said):
             train_classifier(ClassifierConfig(**{**kw, **bad}, output_dir=str(tmp_path / "bad")), progress=False)
     assert not (tmp_path / "bad").exists()
+
+
+def test_train_classifier_refuses_what_would_crash_late_or_write_in_the_wrong_place(tmp_path, monkeypatch):
+    # an audit of train_classifier (2026-12-07): output_dir="" saved into the current folder; numpy counts passed the
+    # checks, then failed in torch's scheduler, or in json after the weights were saved; val="False" read as True;
+    # indices as a string, and empty indices, failed after MNIST loaded; the revision and device errors named no flag;
+    # a missing filter labeller was advised to pass None "for the model shipped with ganaug"
+    import numpy as np
+
+    import ganaug._data as data
+    from ganaug.evaluation import ClassifierConfig, train_classifier
+
+    kw = dict(per_class=10, width=4, steps=3, val=True)
+    made = train_classifier(ClassifierConfig(per_class=np.int64(10), width=np.int64(4), steps=np.int64(3),
+                                             batch_size=np.int64(16), seed=np.int64(1), subset_seed=np.int64(0),
+                                             val=True, output_dir=str(tmp_path / "np")), progress=False)
+    info = json.loads((made / "training.json").read_text())
+    assert (info["steps"], info["batch_size"], info["train_images"]) == (3, 16, 100) and "batch_size_asked" not in info
+    monkeypatch.setattr(data, "load_mnist", lambda **k: pytest.fail("MNIST loaded before the settings were checked"))
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    monkeypatch.chdir(tmp_path)
+    for bad, said in ((dict(output_dir=""), r"output_dir \(--output-dir\) must name the folder to save the classifier "
+                                            r"in, got ''\."),
+                      (dict(output_dir=None), r"got None\."),
+                      (dict(val="False"), r"val must be True or False \(--val on the command line, or left out\), "
+                                          r"got 'False'\."),
+                      (dict(per_class=None, indices="1,2,3"), r"indices \(--indices\) takes the training-set indices "
+                                                              r"themselves, a list of ints, not '1,2,3'"),
+                      (dict(per_class=None, indices=[]), r"indices \(--indices\): "),
+                      (dict(generator_revision="v1"), r"generator_revision='v1' \(--generator-revision\) pins a Hub "
+                                                      r"repo's commit, but generator \(--generator\) is not given: .*, or "
+                                                      r"drop generator_revision \(--generator-revision\)\."),
+                      (dict(device="cuda"), r"device \(--device\): device 'cuda' was asked for"),
+                      (dict(augmented=True, filter_labeller=str(tmp_path / "nope")),
+                       r"filter_labeller \(--filter-labeller\) .*nope: No folder at .* Pass an existing save_pretrained "
+                       r"folder, a Hub repo id \('reference': the classifier shipped with ganaug\)\.$")):
+        with pytest.raises(ValueError, match=said):
+            train_classifier(ClassifierConfig(**{**kw, "output_dir": str(tmp_path / "bad"), **bad}), progress=False)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["np"]  # nothing written, in the current folder either

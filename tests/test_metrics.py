@@ -704,3 +704,23 @@ def test_sample_figures_gives_gen_metrics_figures_for_any_generators_digits(tiny
                           train=x[:1000])["class_consistency"] is None
     with pytest.raises(ValueError, match="samples must be a non-empty tensor"):
         sample_figures(tiny_classifier, samples[:0], None, reference=reference, real=real, train=x[:1000])
+
+
+def test_sample_figures_refuses_a_real_set_inside_the_reference_and_checks_first(tiny_classifier, mnist_train,
+                                                                                 monkeypatch):
+    # an audit (2026-12-07): real=reference gave fid_c_real near 0 and a ratio of 6e11, silently; k=0 and labels of
+    # the wrong length failed after every feature was taken; a 3-image reference was called "real" in the error
+    import ganaug.metrics as metrics
+    from ganaug.metrics import sample_figures
+
+    x = mnist_train.data
+    kw = dict(reference=x[200:400], real=x[400:600], train=x[:1000])
+    monkeypatch.setattr(metrics, "extract_features", lambda *a, **k: pytest.fail("features taken before the checks"))
+    for bad, said in ((dict(real=x[300:500]), r"100 of the 200 real images are also in reference"),
+                      (dict(real=x[200:400].float() / 255), r"200 of the 200 real images are also in reference"),
+                      (dict(k=0), r"k must be a positive whole number"),
+                      (dict(reference=x[:3]), r"reference must hold more than k=3 images .* got 3\."),
+                      (dict(labels=mnist_train.targets[:5]), r"labels")):
+        labels = bad.pop("labels", mnist_train.targets[:200])
+        with pytest.raises(ValueError, match=said):
+            sample_figures(tiny_classifier, x[:200], labels, **{**kw, **bad})

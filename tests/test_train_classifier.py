@@ -115,8 +115,8 @@ def test_refuses_ignored_options_and_records_the_batch_it_trained_on(tmp_path, t
                          (["--generator", str(tiny_generator_dir), "--min-confidence", "0.5"],
                           "give filter_labeller (--filter-labeller)"),
                          # a Hub revision of a model that is not given, or of a local folder, would be ignored
-                         (["--generator-revision", "v1"], "generator_revision='v1' pins a Hub repo's commit, but "
-                                                          "generator (--generator) is not given"),
+                         (["--generator-revision", "v1"], "generator_revision='v1' (--generator-revision) pins a Hub "
+                                                          "repo's commit, but generator (--generator) is not given"),
                          (["--generator", str(tiny_generator_dir), "--generator-revision", "v1"],
                           "but generator (--generator) is the local folder"),
                          (["--augmented", "--filter-labeller", "reference", "--filter-labeller-revision", "v1"],
@@ -175,9 +175,10 @@ def test_refuses_ignored_options_bad_devices_and_output_dirs_before_training(tmp
                                                                      "per_class takes (and, with val, which images "
                                                                      "outside it score): give per_class (--per-class), "
                                                                      "or val=True (--val), too"),
-                         (BASE + out + ["--device", "foo"], "error: device 'foo' is not a device torch knows"),
-                         (BASE + out + ["--device", "cuda"], "error: device 'cuda' was asked for, but this torch sees "
-                                                             "no CUDA GPU"),
+                         (BASE + out + ["--device", "foo"], "error: device (--device): device 'foo' is not a device "
+                                                            "torch knows"),
+                         (BASE + out + ["--device", "cuda"], "error: device (--device): device 'cuda' was asked for, "
+                                                             "but this torch sees no CUDA GPU"),
                          (BASE + ["--output-dir", str(tmp_path / "afile")], is_a_file),
                          (BASE + ["--output-dir", str(tmp_path / "afile" / "x")], is_a_file),
                          (BASE + out + ["--generator", str(tiny_seed_generator_dir), "--synthetic", "60"],

@@ -60,9 +60,11 @@ def recorded_indices(source: str | os.PathLike | nn.Module | None, revision: str
     return None if indices is None else torch.as_tensor(indices, dtype=torch.long).flatten()
 
 
-def check_pin(option: str, revision: str | None, source: str | os.PathLike | nn.Module | None, what: str) -> None:
+def check_pin(option: str, revision: str | None, source: str | os.PathLike | nn.Module | None, what: str, *,
+              flag: str | None = None) -> None:
     """Refuse ``revision`` (given as ``option``) for a ``source`` that is no Hub repo id: None or "reference" (a model
-    shipped with ganaug), a local folder or a model object, whose weights have no Hub commit to pin."""
+    shipped with ganaug), a local folder or a model object, whose weights have no Hub commit to pin. ``flag``: the
+    command line's name of an ``option`` named as an argument, said beside it."""
     if revision is None:
         return
     if source is None or isinstance(source, str) and source == "reference":
@@ -74,8 +76,9 @@ def check_pin(option: str, revision: str | None, source: str | os.PathLike | nn.
     else:
         return
     given = f"{option} {revision!r}" if option.startswith("--") else f"{option}={revision!r}"  # as the user wrote it
-    raise ValueError(f"{given} pins a Hub repo's commit, but {what} is {where}: give {what} as a Hub repo id "
-                     f"('org/name'), or drop {option}.")
+    named = option if flag is None else f"{option} ({flag})"
+    raise ValueError(f"{given if flag is None else f'{given} ({flag})'} pins a Hub repo's commit, but {what} is "
+                     f"{where}: give {what} as a Hub repo id ('org/name'), or drop {named}.")
 
 
 def no_subset_reason(what: str, source: str | os.PathLike | None) -> str:

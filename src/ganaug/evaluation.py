@@ -9,6 +9,7 @@ import math
 import numbers
 import os
 import time
+import dataclasses
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -1052,8 +1053,40 @@ def _opt(name: str, value: Any = MISSING) -> str:
     return f"{name} ({flag})" if value is MISSING else f"{name}={value!r} ({flag})"
 
 
-def _check_classifier_config(cfg: ClassifierConfig) -> None:
-    """The settings that are wrong, or that nothing would use, as a ValueError: found before MNIST loads."""
+_SHIPPED_ADVICE = "a repo id, or None for the model shipped with ganaug."  # load_generator's, where None is that
+
+
+def _source_error(name: str, source: Any, error: Exception) -> ValueError:
+    """``error``, from loading the model a ClassifierConfig field names, as train_classifier says it: the field and
+    its flag first, and no advice to pass None (which there means no such model, not the shipped one)."""
+    shipped = "a Hub repo id ('reference': the classifier shipped with ganaug)." if name == "filter_labeller" else \
+        "or a Hub repo id."
+    return ValueError(f"{_opt(name)} {source}: {str(error).replace(_SHIPPED_ADVICE, shipped)}")
+
+
+def _check_classifier_config(cfg: ClassifierConfig) -> ClassifierConfig:
+    """The settings that are wrong, or that nothing would use, as a ValueError: found before MNIST loads. Returns the
+    config with its numbers as Python's (a numpy or 0-d tensor count that passed is an int from here on)."""
+    from ganaug._device import check_device
+    from ganaug.training import check_indices
+
+    if not isinstance(cfg.output_dir, (str, os.PathLike)) or not os.fspath(cfg.output_dir).strip():
+        # "" was the current folder: the classifier's files among the user's
+        raise ValueError(f"{_opt('output_dir')} must name the folder to save the classifier in, got "
+                         f"{cfg.output_dir!r}.")
+    for name in ("augmented", "val", "overwrite", "dry_run"):
+        if not isinstance(getattr(cfg, name), bool):  # "False" and "no" read as True
+            raise ValueError(f"{name} must be True or False (--{name.replace('_', '-')} on the command line, or left "
+                             f"out), got {getattr(cfg, name)!r}.")
+    if cfg.indices is not None:
+        if isinstance(cfg.indices, (str, bytes, os.PathLike)):
+            raise ValueError(f"{_opt('indices')} takes the training-set indices themselves, a list of ints, not "
+                             f"{cfg.indices!r}: ganaug.training.parse_indices(path) reads a file of them (the "
+                             "--indices flag's).")
+        try:
+            check_indices(cfg.indices, 60_000)  # MNIST's training set; checked again against the one loaded
+        except ValueError as e:
+            raise ValueError(f"{_opt('indices')}: {e}") from None
     if cfg.indices is not None and cfg.per_class is not None:
         raise ValueError(f"give either {_opt('indices')} or {_opt('per_class')}, not both.")
     if cfg.generator is not None and cfg.augmented:
@@ -1068,7 +1101,8 @@ def _check_classifier_config(cfg: ClassifierConfig) -> None:
         raise ValueError(f"{_opt('min_confidence')} is the filter_labeller's threshold; give {_opt('filter_labeller')} "
                          "(with generator or augmented) too, or drop min_confidence.")
     for name in ("generator", "filter_labeller"):  # a revision of a model that is not given, or not on the Hub
-        check_pin(f"{name}_revision", getattr(cfg, f"{name}_revision"), getattr(cfg, name), _opt(name))
+        check_pin(f"{name}_revision", getattr(cfg, f"{name}_revision"), getattr(cfg, name), _opt(name),
+                  flag=f"--{name.replace('_', '-')}-revision")
     if cfg.val and cfg.per_class is None and cfg.indices is None:
         raise ValueError(f"{_opt('val', True)} scores on training images outside the subset; give {_opt('per_class')} "
                          f"or {_opt('indices')} (all 60 000 leave none outside).")
@@ -1082,8 +1116,8 @@ def _check_classifier_config(cfg: ClassifierConfig) -> None:
                          f"{', '.join(bad + ([f'lr={cfg.lr!r}'] if not lr_ok else []))}.")
     if cfg.min_confidence is not None and not (isinstance(cfg.min_confidence, numbers.Real)
                                                and 0.0 < cfg.min_confidence < 1.0):
-        raise ValueError(f"{_opt('min_confidence')} must be between 0 and 1 (the filter's threshold; default "
-                         f"{CLASSIFIER_MIN_CONFIDENCE}), got {cfg.min_confidence!r}.")
+        raise ValueError(f"{_opt('min_confidence')} must be in (0, 1), 0 and 1 excluded (the filter's threshold; "
+                         f"default {CLASSIFIER_MIN_CONFIDENCE}), got {cfg.min_confidence!r}.")
     if cfg.epochs is not None and cfg.steps is not None:  # steps would win, and epochs be ignored
         raise ValueError(f"give either {_opt('steps')}, optimizer steps, or {_opt('epochs')}, passes over the "
                          f"training set, not both; got steps={cfg.steps}, epochs={cfg.epochs}.")
@@ -1104,6 +1138,16 @@ def _check_classifier_config(cfg: ClassifierConfig) -> None:
                                           and isinstance(cfg.per_class, numbers.Integral) and 0 < cfg.per_class < 6000):
         raise ValueError(f"{_opt('per_class')} must be between 1 and 5999 (got {cfg.per_class!r}); leave it out for "
                          "all 60 000 images.")
+    try:
+        check_device(cfg.device)
+    except ValueError as e:
+        raise ValueError(f"device (--device): {e}") from None
+    # numbers as Python's: a numpy int passed the checks, then failed in torch's scheduler or json after saving
+    ints = ("per_class", "subset_seed", "epochs", "steps", "batch_size", "width", "seed", "synthetic")
+    return dataclasses.replace(
+        cfg, **{name: int(getattr(cfg, name)) for name in ints if getattr(cfg, name) is not None}, lr=float(cfg.lr),
+        min_confidence=None if cfg.min_confidence is None else float(cfg.min_confidence),
+        indices=None if cfg.indices is None else [int(i) for i in torch.as_tensor(cfg.indices).flatten().tolist()])
 
 
 def _trained_on(what: str, source: str, subset: torch.Tensor, revision: str | None = None,
@@ -1127,20 +1171,20 @@ def train_classifier(cfg: ClassifierConfig, *, progress: bool = True,
     was given), the accuracy, steps, seconds and batch size, and the training-set ``indices`` the classifier learnt
     from, directly or through ``cfg.generator`` and ``cfg.filter_labeller``, where that is a subset (else
     ``indices_omitted`` says why: a model that records no subset of its own), which ``scripts/evaluate.py`` checks a
-    labeller or teacher against. Settings are checked before MNIST loads (a ValueError that names the argument and
-    its flag). A filter that cannot keep enough samples raises ``UnmetFilterError``; weights that train to NaN or
-    infinite values raise ``DivergedError`` and nothing is saved. With ``progress``: a bar and the accuracy line.
+    labeller or teacher against. Settings are checked, and the generator and filter labeller loaded, before MNIST
+    loads (a ValueError that names the argument and its flag). A filter that cannot keep enough samples raises
+    ``UnmetFilterError``; weights that train to NaN or infinite values raise ``DivergedError`` and nothing is saved.
+    With ``progress``: a bar and the accuracy line (a note that a dry run's classifier is replaced is printed
+    always, as ``train``'s notes are).
     """
     import json
 
     from ganaug._data import load_mnist
-    from ganaug._device import check_device
     from ganaug._hub import TRAINING_NAME, dry_run_record, dry_run_refusal, expand_home, file_in_the_way
-    from ganaug.datasets import load_generator
+    from ganaug.datasets import load_classifier, load_generator
     from ganaug.training import DivergedError, check_indices
 
-    _check_classifier_config(cfg)
-    check_device(cfg.device)
+    cfg = _check_classifier_config(cfg)
     out = expand_home(cfg.output_dir, "output_dir")
     bad = file_in_the_way(out)
     if bad is not None:  # else it trains fully, then fails to save
@@ -1157,11 +1201,16 @@ def train_classifier(cfg: ClassifierConfig, *, progress: bool = True,
         try:
             conditional = load_generator(cfg.generator, revision=cfg.generator_revision).conditional
         except (OSError, ValueError) as e:
-            raise ValueError(f"{_opt('generator')} {cfg.generator}: {e}") from None
+            raise _source_error("generator", cfg.generator, e) from None
         if not conditional and cfg.filter_labeller is None:
             raise ValueError(f"the generator {cfg.generator} is unconditional (its digits carry no label): give a "
                              f"class-conditional {_opt('generator')}, or add a classifier as {_opt('filter_labeller')} "
                              "to label its samples (keeping those it gives at least min_confidence).")
+    if cfg.filter_labeller is not None:  # loaded now, not after MNIST and the samples
+        try:
+            load_classifier(cfg.filter_labeller, revision=cfg.filter_labeller_revision)
+        except (OSError, ValueError) as e:
+            raise _source_error("filter_labeller", cfg.filter_labeller, e) from None
     for name, kind in (("generator", "generator"), ("filter_labeller", "classifier")):
         if (why := dry_run_refusal(getattr(cfg, name), kind)) is not None:  # a smoke test's weights as the data's source
             raise ValueError(f"{_opt(name)} {why}")

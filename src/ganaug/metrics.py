@@ -206,16 +206,32 @@ def sample_figures(classifier: nn.Module, samples: torch.Tensor, labels: torch.T
 
     - ``fid_c``: FID-C of the samples against ``reference`` (real images the generator's figures are compared on:
       the test set for final figures, held-out training images while choosing settings);
-    - ``fid_c_real``: FID-C of ``real`` (real images as many as the samples, not in ``reference``) against the same
-      reference, the scale of ``fid_c`` at that size, and ``fid_c_ratio``, their quotient;
+    - ``fid_c_real``: FID-C of ``real`` (real images as many as the samples, none of them in ``reference``: that is
+      refused) against the same reference, the scale of ``fid_c`` at that size, and ``fid_c_ratio``, their quotient;
     - ``precision`` and ``recall`` (``precision_recall`` with ``k``) against the reference;
     - ``class_consistency`` of ``labels`` (None where ``labels`` is None: give None where ``classifier`` chose the
       labels or filtered the samples by them, for a figure of 100% by construction);
     - ``memorisation`` and ``memorisation_threshold``: samples nearer a ``train`` image than training images are to
       each other (``memorisation``, on the device ``samples`` and ``train`` are on).
     """
-    for name, images in (("samples", samples), ("reference", reference), ("real", real), ("train", train)):
-        as_images(images, name)  # checked first, so the errors name this function's arguments
+    # checked first, so that the errors name this function's arguments and come before any feature is taken
+    checked = {name: as_images(images, name) for name, images in (("samples", samples), ("reference", reference),
+                                                                   ("real", real))}
+    as_images(train, "train")
+    if isinstance(k, bool) or not isinstance(k, numbers.Integral) or k < 1:
+        raise ValueError(f"k must be a positive whole number of nearest neighbours (3 is usual), got {k!r}.")
+    for name in ("samples", "reference"):
+        if len(checked[name]) <= k:
+            raise ValueError(f"{name} must hold more than k={k} images (precision and recall take each one's {k} "
+                             f"nearest neighbours; FID-C wants thousands), got {len(checked[name])}.")
+    if labels is not None:
+        check_labels(labels, len(samples))
+    seen = {bytes(img.numpy()) for img in checked["reference"].cpu()}
+    shared = sum(bytes(img.numpy()) in seen for img in checked["real"].cpu())
+    if shared:  # a set against itself: fid_c_real near 0 and a ratio in the billions
+        raise ValueError(f"{shared} of the {len(real)} real images are also in reference: fid_c_real, the scale of "
+                         "fid_c, needs real images apart from those compared against (e.g. other training images "
+                         "than the reference's, as gen_metrics.py takes them).")
     f_ref = extract_features(classifier, reference)
     f_real = extract_features(classifier, real)
     f_samples = extract_features(classifier, samples)
@@ -224,7 +240,8 @@ def sample_figures(classifier: nn.Module, samples: torch.Tensor, labels: torch.T
     precision, recall = precision_recall(f_ref, f_samples, k=k)
     consistency = None if labels is None else class_consistency(classifier, samples, labels)
     mem, threshold = memorisation(samples, train)
-    return {"fid_c": fid_gen, "fid_c_real": fid_real, "fid_c_ratio": fid_gen / fid_real, "precision": precision,
+    ratio = fid_gen / fid_real if fid_real > 0 else float("inf")  # 0: real matches reference to the last digit
+    return {"fid_c": fid_gen, "fid_c_real": fid_real, "fid_c_ratio": ratio, "precision": precision,
             "recall": recall, "class_consistency": consistency, "memorisation": mem,
             "memorisation_threshold": threshold}
 
