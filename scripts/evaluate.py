@@ -250,7 +250,9 @@ def _main(argv: list[str] | None = None) -> int:
     try:
         device = check_device(a.device)  # before MNIST loads and any run starts
     except ValueError as e:
-        print(f"error: --device: {e}", file=sys.stderr)
+        from ganaug.cli import as_flags
+
+        print(f"error: --device: {as_flags(str(e))}", file=sys.stderr)  # "use --device 'cpu'", not device='cpu'
         return 2
     bad = file_in_the_way(Path(a.output_dir) / "runs")
     if bad is not None:  # else the runs folder cannot be made, in a traceback

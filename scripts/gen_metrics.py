@@ -212,7 +212,9 @@ def _main(argv: list[str] | None = None) -> int:
     try:
         device = check_device(a.device)
     except ValueError as e:
-        print(f"error: --device: {e}", file=sys.stderr)
+        from ganaug.cli import as_flags
+
+        print(f"error: --device: {as_flags(str(e))}", file=sys.stderr)  # "use --device 'cpu'", not device='cpu'
         return 2
     ran_on = recorded_device(device)  # None on the CPU, as every figure recorded before --device
     if a.labeller is not None and not a.relabel and a.min_confidence is None:

@@ -443,15 +443,15 @@ def test_paths_in_messages_are_printed_as_given(capsys, tmp_path, monkeypatch):
 def test_unquoted_paths_keep_their_key_value_folders(capsys, tmp_path, monkeypatch):
     # the library prints some paths without quotes ("{path}/config.json is missing"); a sweep folder named seed=2 in
     # them was rewritten as a flag: 'sweep/--seed 2/gen/config.json'
-    from ganaug.cli import _as_flags
+    from ganaug.cli import as_flags
 
     advice = "; give min_confidence=0.9, drop seed, or add seed= to pick one. seed must be an integer."
     flags = "; give --min-confidence 0.9, drop --seed, or add --seed SEED to pick one. --seed must be an integer."
     for path in ("sweep/seed=2/gen/config.json", "seed=2/gen/config.json", "/tmp/x/ratio=0.5/gen/config.json",
                  "runs/device=cpu", "sweep/truncation=0.5,min_confidence=0.9/gen", "/tmp/add/seed/relabel=True/g",
                  "/tmp/drop seed/gen", r"C:\runs\seed=2\gen\config.json", r"runs\device=cpu"):
-        assert _as_flags(f"{path} is missing{advice}") == f"{path} is missing{flags}"
-        assert _as_flags(f"drop seed, not {path}: seed must be set") == f"drop --seed, not {path}: --seed must be set"
+        assert as_flags(f"{path} is missing{advice}") == f"{path} is missing{flags}"
+        assert as_flags(f"drop seed, not {path}: seed must be set") == f"drop --seed, not {path}: --seed must be set"
     # end to end: a --generator folder with no config.json, absolute and relative
     gen = tmp_path / "sweep" / "seed=2" / "gen"
     gen.mkdir(parents=True)

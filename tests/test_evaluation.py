@@ -1445,7 +1445,7 @@ def test_protocol_runs_off_the_cpu_record_their_device_and_are_kept_apart(tmp_pa
     assert main(["--quick", "--device", "cuda", "--output-dir", str(tmp_path / "r")]) == 2
     err = capsys.readouterr().err
     assert err == ("error: --device: device 'cuda' was asked for, but this torch sees no CUDA GPU (no driver, or a "
-                   "CPU-only build): use device='cpu'.\n") and not (tmp_path / "r").exists()
+                   "CPU-only build): use --device 'cpu'.\n") and not (tmp_path / "r").exists()
 
 
 def test_train_classifier_from_python_is_the_scripts_run(tmp_path, capsys):

@@ -667,7 +667,7 @@ def test_gen_metrics_device_moves_the_work_and_is_recorded_off_the_cpu(tmp_path,
     cheap_figures.clear()
     assert main(gen + ["--device", "cuda", "--json", str(tmp_path / "gpu.json")]) == 2
     assert capsys.readouterr().err == ("error: --device: device 'cuda' was asked for, but this torch sees no CUDA GPU "
-                                       "(no driver, or a CPU-only build): use device='cpu'.\n")
+                                       "(no driver, or a CPU-only build): use --device 'cpu'.\n")
     assert cheap_figures == [] and not (tmp_path / "gpu.json").exists()
     # an entry measured on a GPU and one on the CPU are kept apart under one name
     card = tmp_path / "README.md"

@@ -296,7 +296,7 @@ def _unquoted_sub(pattern: re.Pattern[str], repl: Callable[[re.Match[str]], str]
                        message)
 
 
-def _as_flags(message: str) -> str:
+def as_flags(message: str) -> str:
     for library, cli in _CLI_ADVICE.items():
         message = _unquoted_sub(re.compile(re.escape(library)), lambda m, cli=cli: cli, message)
     message = _unquoted_sub(_AS_FLAG, _flag, message)
@@ -313,7 +313,7 @@ def main(argv: list[str] | None = None) -> int:
         labeller=); others (torch's) as Python shows them."""
         if not Path(filename).resolve().is_relative_to(_PACKAGE):
             return python_shows(message, category, filename, lineno, file, line)
-        print(f"ganaug: warning: {_as_flags(str(message))}", file=sys.stderr if file is None else file)
+        print(f"ganaug: warning: {as_flags(str(message))}", file=sys.stderr if file is None else file)
 
     with warnings.catch_warnings():  # gives the caller's showwarning back
         warnings.showwarning = show
@@ -327,15 +327,15 @@ def _run(a: argparse.Namespace) -> int:
         print("ganaug: interrupted", file=sys.stderr)
         return 130
     except (ValueError, FileNotFoundError, ConnectionError) as e:  # the command line: an option, a model, the data
-        print(f"ganaug: error: {_as_flags(str(e))}", file=sys.stderr)
+        print(f"ganaug: error: {as_flags(str(e))}", file=sys.stderr)
         # a download that broke off is the work failing (exit 1); where _hub is not imported, nothing was downloaded
         hub = sys.modules.get("ganaug._hub")
         return 1 if hub is not None and isinstance(e, hub._DownloadFailed) else 2
     except (_Failed, OSError) as e:  # the work: a full disk, a folder gone while writing
-        print(f"ganaug: error: {_as_flags(str(e))}", file=sys.stderr)
+        print(f"ganaug: error: {as_flags(str(e))}", file=sys.stderr)
         return 1
     except MemoryError as e:
-        print(f"ganaug: error: out of memory ({_as_flags(str(e)) or 'MemoryError'}); ask for fewer samples.",
+        print(f"ganaug: error: out of memory ({as_flags(str(e)) or 'MemoryError'}); ask for fewer samples.",
               file=sys.stderr)
         return 1
 
