@@ -189,6 +189,13 @@ def test_refuses_ignored_options_bad_devices_and_output_dirs_before_training(tmp
         assert err.startswith("error: ") and err.count("\n") == 1 and words in err, err[-500:]
         assert "labeller='reference'" not in err and not (tmp_path / "x").exists(), err[-500:]
     assert (tmp_path / "afile").read_text() == "x"
+    # --data-root: the flag of ClassifierConfig.data_root (the script had none, so a copy of MNIST elsewhere was unreachable)
+    assert main(BASE + out + ["--data-root", str(tmp_path / "nodata")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: MNIST not found under {tmp_path / 'nodata'}") and "--data-root" in err, err
+    from ganaug._data import find_mnist_root
+
+    assert main(BASE + out + ["--data-root", str(find_mnist_root())]) == 0
 
 
 def test_a_dry_run_is_marked_and_replaced_by_the_next_run(tmp_path, tiny_generator_dir, capsys):
