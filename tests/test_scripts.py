@@ -53,7 +53,8 @@ def test_distill_gan_refuses_to_replace_a_release_without_overwrite(tmp_path, ca
     card = (tmp_path / "d" / "generator" / "README.md").read_text()
     assert main(args + ["--seed", "1"]) == 2  # it replaced the weights and the card (and the metrics recorded in it)
     err = capsys.readouterr().err
-    assert "already holds a released generator" in err and "pass --overwrite" in err and "Traceback" not in err
+    assert "already holds a released generator" in err and "pass overwrite=True (--overwrite)" in err and \
+        "Traceback" not in err
     assert main(args + ["--init", str(tmp_path / "d" / "generator"), "--overwrite"]) == 2
     assert "is the release this run writes" in capsys.readouterr().err
     assert (tmp_path / "d" / "generator" / "README.md").read_text() == card

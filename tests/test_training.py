@@ -766,8 +766,8 @@ def test_a_release_is_not_replaced_without_overwrite(tmp_path):
     (tmp_path / "a" / CHECKPOINT_NAME).unlink()  # a release without its checkpoint (deleted, or copied in)
     # without a checkpoint, the next run into the folder replaced its release (and the card's metrics)
     for kw in ({}, {"resume": True}):
-        with pytest.raises(ValueError, match="already holds a released generator.*pass --overwrite.*another "
-                                             "--output-dir"):
+        with pytest.raises(ValueError, match=r"already holds a released generator.*pass overwrite=True \(--overwrite\)"
+                                             r".*another output_dir \(--output-dir\)"):
             train(_cfg(tmp_path / "a", epochs=1, **kw), data, progress=False)
     with pytest.raises(ValueError, match="is the release this run writes"):  # fine-tuning it in place
         train(_cfg(tmp_path / "a", epochs=1, init_generator=str(release), overwrite=True), data, progress=False)
@@ -1124,7 +1124,7 @@ def test_a_generator_path_that_is_not_a_release_is_never_replaced(tmp_path):
     (own / "config.json").write_text("{}")
     for kw in ({}, {"overwrite": True}, {"resume": True}):
         with pytest.raises(ValueError, match=r"generator is not a ganaug release \(it holds notes.txt\).*move or "
-                                             r"rename it, or give another --output-dir"):
+                                             r"rename it, or give another output_dir \(--output-dir"):
             train(_cfg(tmp_path, epochs=1, **kw), data, progress=False)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["generator"]  # refused before training: no checkpoint
     assert (own / "notes.txt").read_text() == "precious" and (own / "config.json").read_text() == "{}"

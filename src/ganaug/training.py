@@ -493,14 +493,14 @@ def _dry_run_release(release: Path) -> bool:
 
 def _check_release_target(release: Path, sources: dict[str, str | None], *, replace: bool, hint: str = "") -> None:
     """Refuse a run that would write ``release`` over anything but a ganaug release or an empty folder (always), over
-    a generator it starts from (``sources``: option name -> folder or Hub id), or over an earlier release unless
+    a generator it starts from (``sources``: "argument (--flag)" -> folder or Hub id), or over an earlier release unless
     ``replace`` or it is a dry run's (the weights and the card, with the metrics recorded in it, would be lost)."""
     if release.exists() or release.is_symlink():
         why = _not_a_release(release)
         if why is not None:
             raise ValueError(f"{release} is not a ganaug release ({why}), and this run writes its release there, "
-                             "replacing what is there: move or rename it, or give another --output-dir (an empty "
-                             f"{release.name} folder may stay).")
+                             "replacing what is there: move or rename it, or give another output_dir (--output-dir; "
+                             f"an empty {release.name} folder may stay).")
     for option, source in sources.items():
         if source is None:
             continue
@@ -508,11 +508,11 @@ def _check_release_target(release: Path, sources: dict[str, str | None], *, repl
         if path.is_dir() and (path.resolve() == release.resolve() or release.resolve() in path.resolve().parents):
             raise ValueError(f"{option} {str(source)!r} is the release this run writes ({release}): it would be "
                              f"replaced by the run that starts from it. Copy it elsewhere first, or give another "
-                             "--output-dir.")
+                             "output_dir (--output-dir).")
     if (release / WEIGHTS_NAME).is_file() and not replace and not _dry_run_release(release):
         raise ValueError(f"{release} already holds a released generator, which this run would replace (with its card "
-                         f"and the metrics recorded in it){hint}: pass --overwrite (overwrite=True) to replace it, or "
-                         "give another --output-dir.")
+                         f"and the metrics recorded in it){hint}: pass overwrite=True (--overwrite) to replace it, or "
+                         "give another output_dir (--output-dir).")
 
 
 def train(cfg: TrainConfig, data: tuple[torch.Tensor, torch.Tensor] | None = None, *, progress: bool = True,
@@ -641,8 +641,8 @@ def _train(cfg: TrainConfig, data: tuple[torch.Tensor, torch.Tensor] | None, *, 
     out = expand_home(cfg.output_dir, "--output-dir")  # "--output-dir=~/run" (unexpanded by the shell) is $HOME/run, all of it
     file = file_in_the_way(out)
     if file is not None:  # found before the data loads, not when the folder is made
-        raise ValueError(f"--output-dir {str(cfg.output_dir)!r} needs the folder {str(out)!r}, but {str(file)!r} is a "
-                         "file. Give another --output-dir.")
+        raise ValueError(f"output_dir (--output-dir) {str(cfg.output_dir)!r} needs the folder {str(out)!r}, but "
+                         f"{str(file)!r} is a file. Give another output_dir (--output-dir).")
     ckpt_path = out / CHECKPOINT_NAME
     if ckpt_path.is_file() and cfg.max_steps is not None:  # with or without --resume: a dry run cannot continue it
         raise ValueError(
@@ -660,7 +660,7 @@ def _train(cfg: TrainConfig, data: tuple[torch.Tensor, torch.Tensor] | None, *, 
         raise ValueError(f"init_revision={cfg.init_revision!r} pins init_generator's Hub commit: give init_generator "
                          "(--init-generator, a Hub repo id) too, or drop init_revision (--init-revision).")
     resumed = cfg.resume and ckpt_path.is_file()  # a resumed run writes its own release again
-    _check_release_target(out / "generator", {"--init-generator": cfg.init_generator},
+    _check_release_target(out / "generator", {"init_generator (--init-generator)": cfg.init_generator},
                           replace=cfg.overwrite or resumed,
                           hint=f"; --resume continues from a checkpoint, and there is none at {ckpt_path}"
                           if cfg.resume else "")
@@ -1166,7 +1166,8 @@ def _distill(cfg: DistillConfig, *, progress: bool, card_template: str | None, s
     if file is not None:  # found before the teacher loads, not when the release is written
         raise ValueError(f"output_dir (--output-dir) {str(cfg.output_dir)!r} needs the folder {str(out)!r}, but "
                          f"{str(file)!r} is a file. Give another output_dir (--output-dir).")
-    _check_release_target(out / "generator", {"--teacher": cfg.teacher, "--init": cfg.init}, replace=cfg.overwrite)
+    _check_release_target(out / "generator", {"teacher (--teacher)": cfg.teacher, "init (--init)": cfg.init},
+                          replace=cfg.overwrite)
     if (why := dry_run_refusal(cfg.teacher, "generator")) is not None:  # the student would copy a few steps' weights
         raise ValueError(f"teacher (--teacher) {why}")
     device = check_device(cfg.device)
