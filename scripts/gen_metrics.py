@@ -19,8 +19,8 @@ unconditional generator) or filtered them (`--min-confidence` 0.5 or more with t
 by construction, not a measurement.
 Off the CPU (`--device cuda`) the figures record `device`, and a card entry measured on the CPU under the same
 `--name` is not replaced by them without `--overwrite` (a GPU's convolutions round otherwise: the digits differ in
-their last bits). A card entry (`--card`) measured with other settings under the same `--name`, and an existing `--json` file, are
-replaced only with `--overwrite`.
+their last bits). A card entry (`--card`) measured with other settings under the same `--name`, and an existing
+`--json` file, are replaced only with `--overwrite`.
 """
 
 from __future__ import annotations

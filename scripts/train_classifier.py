@@ -32,7 +32,8 @@ all 60 000) leaves them out, and `indices_omitted` says why; otherwise `indices`
 indices they record. `batch_size` is the batch actually trained on (at most the training set's size).
 --push-to-hub you/clf10 [--revision v1] publishes the folder (weights, config, card, training.json) for others to pin:
     python scripts/evaluate.py ... --labeller you/clf10 --labeller-revision <commit sha>
-The same from Python (each flag is a field of the config; --indices takes the list of indices itself):
+The same from Python (each field of the config has a flag of its name; the Hub options are the script's own, and the
+indices field takes the list of indices where --indices takes a file of them):
     from ganaug.evaluation import ClassifierConfig, train_classifier
     train_classifier(ClassifierConfig(per_class=10, output_dir="runs/clf10"))
 """
@@ -47,6 +48,7 @@ from dataclasses import dataclass
 from ganaug.cli import HelpFormatter
 from ganaug.evaluation import CLASSIFIER_MIN_CONFIDENCE as MIN_CONFIDENCE
 from ganaug.evaluation import CLASSIFIER_SYNTHETIC as SYNTHETIC
+from ganaug.evaluation import ClassifierConfig
 
 
 @dataclass
@@ -92,11 +94,12 @@ def parse(argv: list[str] | None = None) -> Args:
                    help="file of MNIST training indices to train on (as train_gan.py --indices)")
     p.add_argument("--subset-seed", type=int, default=None,
                    help="which subset --per-class takes, and (--val) which images outside it score (default: 0)")
-    p.add_argument("--batch-size", type=int, default=128, help="images per step")
-    p.add_argument("--lr", type=float, default=3e-3, help="learning rate")
-    p.add_argument("--width", type=int, default=32, help="the classifier's channel width")
-    p.add_argument("--seed", type=int, default=0, help="initial weights and batch order (samples: seed 2000 + SEED)")
-    p.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N")
+    p.add_argument("--batch-size", type=int, default=ClassifierConfig.batch_size, help="images per step")
+    p.add_argument("--lr", type=float, default=ClassifierConfig.lr, help="learning rate")
+    p.add_argument("--width", type=int, default=ClassifierConfig.width, help="the classifier's channel width")
+    p.add_argument("--seed", type=int, default=ClassifierConfig.seed,
+                   help="initial weights and batch order (samples: seed 2000 + SEED)")
+    p.add_argument("--device", default=ClassifierConfig.device, help="cpu, cuda or cuda:N")
     p.add_argument("--generator", default=None,
                    help="add samples of this class-conditional generator (folder or Hub repo id), with the labels they "
                         "were drawn for; for a labeller, one trained on the same subset only")
@@ -119,7 +122,8 @@ def parse(argv: list[str] | None = None) -> Args:
     p.add_argument("--val", action="store_true",
                    help="score on 10 000 training images outside the subset (evaluate.py --val's), not the test set: "
                         "for choosing settings; needs --per-class or --indices")
-    p.add_argument("--output-dir", default="runs/classifier", help="where the classifier is saved (save_pretrained)")
+    p.add_argument("--output-dir", default=ClassifierConfig.output_dir,
+                   help="where the classifier is saved (save_pretrained)")
     p.add_argument("--overwrite", action="store_true",
                    help="replace a classifier already in --output-dir (such as the shipped reference classifier)")
     p.add_argument("--dry-run", action="store_true",
@@ -153,7 +157,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _main(argv: list[str] | None = None) -> int:
     a = parse(argv)
-    from ganaug.evaluation import ClassifierConfig, train_classifier
+    from ganaug.evaluation import train_classifier
     from ganaug.training import check_hub_options, parse_indices, push_release
 
     why = check_hub_options(a.push_to_hub, a.revision, {"--generator-revision": a.generator_revision,

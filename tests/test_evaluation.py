@@ -1451,7 +1451,9 @@ def test_protocol_runs_off_the_cpu_record_their_device_and_are_kept_apart(tmp_pa
 def test_train_classifier_from_python_is_the_scripts_run(tmp_path, capsys):
     # classifier training had no library entry point: scripts/train_classifier.py's _main checked the settings, chose
     # the subset, added samples, trained, tested and wrote training.json itself. ganaug.evaluation.train_classifier
-    # does it now; the script parses its flags into a ClassifierConfig, and both train the same weights
+    # does it now; the script parses its flags into a ClassifierConfig. (The two agree here by construction, the
+    # script calling the library; that the weights are the old script's was checked by hand, OMP_NUM_THREADS=1,
+    # 2026-12-07: torch.equal in every tensor.)
     from safetensors.torch import load_file
 
     from ganaug.evaluation import ClassifierConfig, train_classifier
@@ -1512,10 +1514,28 @@ def test_train_classifier_refuses_what_would_crash_late_or_write_in_the_wrong_pl
                       (dict(generator_revision="v1"), r"generator_revision='v1' \(--generator-revision\) pins a Hub "
                                                       r"repo's commit, but generator \(--generator\) is not given: .*, or "
                                                       r"drop generator_revision \(--generator-revision\)\."),
-                      (dict(device="cuda"), r"device \(--device\): device 'cuda' was asked for"),
+                      (dict(device="cuda"), r"device 'cuda' was asked for, .*: use device='cpu' \(--device cpu\)\.$"),
+                      (dict(augmented=True, filter_labeller=3), r"filter_labeller \(--filter-labeller\) must be a folder "
+                                                                r"or a Hub repo id, got int\."),
                       (dict(augmented=True, filter_labeller=str(tmp_path / "nope")),
                        r"filter_labeller \(--filter-labeller\) .*nope: No folder at .* Pass an existing save_pretrained "
                        r"folder, a Hub repo id \('reference': the classifier shipped with ganaug\)\.$")):
         with pytest.raises(ValueError, match=said):
             train_classifier(ClassifierConfig(**{**kw, "output_dir": str(tmp_path / "bad"), **bad}), progress=False)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["np"]  # nothing written, in the current folder either
+
+
+def test_train_classifier_takes_the_folder_it_returns_as_a_filter(tmp_path):
+    # a review (2026-12-07): filter_labeller=Path(...), the folder train_classifier returns, trained and saved the
+    # weights, then failed in json (a PosixPath) before training.json: a folder the next run refused. Sources are
+    # recorded as text, and the record is made before anything is written
+    from ganaug.evaluation import ClassifierConfig, train_classifier
+
+    labeller = train_classifier(ClassifierConfig(per_class=10, width=4, steps=3, val=True, output_dir=tmp_path / "l"),
+                                progress=False)
+    assert isinstance(labeller, Path)
+    out = train_classifier(ClassifierConfig(per_class=10, width=4, steps=3, val=True, augmented=True, synthetic=20,
+                                            filter_labeller=labeller, min_confidence=0.01, output_dir=tmp_path / "f"),
+                           progress=False)
+    info = json.loads((out / "training.json").read_text())
+    assert info["filter_labeller"] == str(labeller) and info["augmented"] is True and len(info["indices"]) == 100

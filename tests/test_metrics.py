@@ -662,6 +662,7 @@ def test_gen_metrics_device_moves_the_work_and_is_recorded_off_the_cpu(tmp_path,
     assert "device" not in recorded and recorded == json.loads(plain.read_text())
     assert ", on cpu" not in capsys.readouterr().out
     # a device torch cannot use: refused before MNIST loads or a digit is made
+    real_cuda, real_load = torch.cuda.is_available, data.load_mnist
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
     monkeypatch.setattr(data, "load_mnist", lambda **kw: pytest.fail("MNIST loaded before --device was checked"))
     cheap_figures.clear()
@@ -678,6 +679,17 @@ def test_gen_metrics_device_moves_the_work_and_is_recorded_off_the_cpu(tmp_path,
     with pytest.raises(ValueError, match=r"device 'cuda' in the card, not recorded now"):
         check_card_metrics(card, "m", settings)
     check_card_metrics(card, "m", {**settings, "device": "cuda"})  # a re-measure on the GPU
+    # the record off the CPU, with no GPU here: the CPU's run told it ran elsewhere (recorded_device says "cuda"),
+    # so the branch that records it runs; the figures themselves are the CPU's
+    import ganaug.evaluation as evaluation
+
+    monkeypatch.setattr(torch.cuda, "is_available", real_cuda)
+    monkeypatch.setattr(evaluation, "recorded_device", lambda device: "cuda")
+    off = tmp_path / "off.json"
+    monkeypatch.setattr(data, "load_mnist", real_load)
+    cheap_figures.clear()
+    assert main(gen + ["--json", str(off)]) == 0
+    assert json.loads(off.read_text())["device"] == "cuda" and ", on cpu" in capsys.readouterr().out
 
 
 def test_sample_figures_gives_gen_metrics_figures_for_any_generators_digits(tiny_classifier, mnist_train):

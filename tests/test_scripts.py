@@ -76,8 +76,9 @@ def test_distill_gan_refuses_bad_output_dirs_seeds_and_devices(tmp_path, capsys,
     is_a_file = f"but {str(tmp_path / 'afile')!r} is a file. Give another output_dir (--output-dir)."
     for extra, words in ((["--output-dir", str(tmp_path / "afile")], is_a_file),
                          (["--output-dir", str(tmp_path / "afile" / "x")], is_a_file),
-                         (["--output-dir", "~nosuchuser_ganaug/x"], "error: --output-dir '~nosuchuser_ganaug/x' starts "
-                                                                    "with '~nosuchuser_ganaug', but there is no user"),
+                         (["--output-dir", "~nosuchuser_ganaug/x"], "error: output_dir (--output-dir) "
+                                                                    "'~nosuchuser_ganaug/x' starts with "
+                                                                    "'~nosuchuser_ganaug', but there is no user"),
                          (out + ["--seed", "-1"], f"error: --seed must be in [0, {2 ** 32 - 1}], got -1."),
                          (out + ["--seed", str(10 ** 23)], f"error: --seed must be in [0, {2 ** 32 - 1}], got 1000")):
         assert main(args + extra) == 2

@@ -175,10 +175,10 @@ def test_refuses_ignored_options_bad_devices_and_output_dirs_before_training(tmp
                                                                      "per_class takes (and, with val, which images "
                                                                      "outside it score): give per_class (--per-class), "
                                                                      "or val=True (--val), too"),
-                         (BASE + out + ["--device", "foo"], "error: device (--device): device 'foo' is not a device "
-                                                            "torch knows"),
-                         (BASE + out + ["--device", "cuda"], "error: device (--device): device 'cuda' was asked for, "
-                                                             "but this torch sees no CUDA GPU"),
+                         (BASE + out + ["--device", "foo"], "error: device 'foo' is not a device torch knows"),
+                         (BASE + out + ["--device", "cuda"], "error: device 'cuda' was asked for, but this torch sees "
+                                                             "no CUDA GPU (no driver, or a CPU-only build): use "
+                                                             "device='cpu' (--device cpu)."),
                          (BASE + ["--output-dir", str(tmp_path / "afile")], is_a_file),
                          (BASE + ["--output-dir", str(tmp_path / "afile" / "x")], is_a_file),
                          (BASE + out + ["--generator", str(tiny_seed_generator_dir), "--synthetic", "60"],
@@ -209,7 +209,7 @@ def test_a_dry_run_is_marked_and_replaced_by_the_next_run(tmp_path, tiny_generat
     capsys.readouterr()
     real = ["--per-class", "10", "--width", "4", "--val", "--steps", "3", "--output-dir", str(out)]
     assert main(real) == 0
-    assert f"Note: {out} holds a dry run's classifier (dry_run=True (--dry-run)): this run replaces it." in \
+    assert f"Note: {out} holds a dry run's classifier (dry_run=True, --dry-run): this run replaces it." in \
         capsys.readouterr().out
     assert "dry_run" not in _info(out) and _info(out)["steps"] == 3
     assert main(BASE + ["--output-dir", str(out)]) == 2  # a dry run does not replace a real run's classifier

@@ -137,7 +137,12 @@ def expand_home(path: str | os.PathLike, what: str) -> Path:
     return expanded
 
 
-class _DownloadFailed(ConnectionError):
+# the end of resolve_files's advice for a model that is not there, where None means the shipped model (callers where
+# None means no model, as ClassifierConfig's generator=, replace it)
+SHIPPED_ADVICE = "a repo id, or None for the model shipped with ganaug."
+
+
+class DownloadFailed(ConnectionError):
     """A download from the Hub broke off (a dropped connection, a read timeout): the work failed, not the input."""
 
 
@@ -223,7 +228,7 @@ def resolve_files(
     if not REPO_ID_RE.match(text) or text.startswith((".", "/", "~")) or text.count("/") > 1:
         raise FileNotFoundError(
             f"No folder at {text!r}, and it is not a Hugging Face repo id ('org/name'). "
-            "Pass an existing save_pretrained folder, a repo id, or None for the model shipped with ganaug."
+            f"Pass an existing save_pretrained folder, {SHIPPED_ADVICE}"
         )
     from huggingface_hub import hf_hub_download
     from huggingface_hub.errors import (
@@ -279,7 +284,7 @@ def resolve_files(
                 f"and the file is not in the local cache.{folder} {OFFLINE_HELP}"
             ) from e
         except _transport_errors() as e:  # the Hub answered, then the download broke off
-            raise _DownloadFailed(
+            raise DownloadFailed(
                 f"Downloading {name} of Hub repo {where!r} failed ({type(e).__name__}: {e}). Retry, or use a copy in "
                 f"the local cache, if there is one, with HF_HUB_OFFLINE=1 (local_files_only=True).") from e
         except EntryNotFoundError as e:

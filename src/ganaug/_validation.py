@@ -1,4 +1,5 @@
-"""Private: checks of values users pass (seeds, counts, image tensors), shared by the modules that take them."""
+"""Private: checks of values users pass (seeds, counts, image tensors), shared by the modules that take them, and
+the optional dependency FID-C needs (scipy), asked for before any work."""
 
 from __future__ import annotations
 

@@ -330,7 +330,7 @@ def _run(a: argparse.Namespace) -> int:
         print(f"ganaug: error: {as_flags(str(e))}", file=sys.stderr)
         # a download that broke off is the work failing (exit 1); where _hub is not imported, nothing was downloaded
         hub = sys.modules.get("ganaug._hub")
-        return 1 if hub is not None and isinstance(e, hub._DownloadFailed) else 2
+        return 1 if hub is not None and isinstance(e, hub.DownloadFailed) else 2
     except (_Failed, OSError) as e:  # the work: a full disk, a folder gone while writing
         print(f"ganaug: error: {as_flags(str(e))}", file=sys.stderr)
         return 1

@@ -1053,15 +1053,14 @@ def _opt(name: str, value: Any = MISSING) -> str:
     return f"{name} ({flag})" if value is MISSING else f"{name}={value!r} ({flag})"
 
 
-_SHIPPED_ADVICE = "a repo id, or None for the model shipped with ganaug."  # load_generator's, where None is that
-
-
 def _source_error(name: str, source: Any, error: Exception) -> ValueError:
     """``error``, from loading the model a ClassifierConfig field names, as train_classifier says it: the field and
     its flag first, and no advice to pass None (which there means no such model, not the shipped one)."""
     shipped = "a Hub repo id ('reference': the classifier shipped with ganaug)." if name == "filter_labeller" else \
         "or a Hub repo id."
-    return ValueError(f"{_opt(name)} {source}: {str(error).replace(_SHIPPED_ADVICE, shipped)}")
+    from ganaug._hub import SHIPPED_ADVICE
+
+    return ValueError(f"{_opt(name)} {source}: {str(error).replace(SHIPPED_ADVICE, shipped)}")
 
 
 def _check_classifier_config(cfg: ClassifierConfig) -> ClassifierConfig:
@@ -1087,6 +1086,9 @@ def _check_classifier_config(cfg: ClassifierConfig) -> ClassifierConfig:
             check_indices(cfg.indices, 60_000)  # MNIST's training set; checked again against the one loaded
         except ValueError as e:
             raise ValueError(f"{_opt('indices')}: {e}") from None
+    for name in ("generator", "filter_labeller"):
+        if getattr(cfg, name) is not None and not isinstance(getattr(cfg, name), (str, os.PathLike)):
+            raise ValueError(f"{_opt(name)} must be a folder or a Hub repo id, got {type(getattr(cfg, name)).__name__}.")
     if cfg.indices is not None and cfg.per_class is not None:
         raise ValueError(f"give either {_opt('indices')} or {_opt('per_class')}, not both.")
     if cfg.generator is not None and cfg.augmented:
@@ -1140,14 +1142,17 @@ def _check_classifier_config(cfg: ClassifierConfig) -> ClassifierConfig:
                          "all 60 000 images.")
     try:
         check_device(cfg.device)
-    except ValueError as e:
-        raise ValueError(f"device (--device): {e}") from None
+    except ValueError as e:  # its advice in both spellings
+        raise ValueError(str(e).replace("use device='cpu'", "use device='cpu' (--device cpu)")) from None
     # numbers as Python's: a numpy int passed the checks, then failed in torch's scheduler or json after saving
     ints = ("per_class", "subset_seed", "epochs", "steps", "batch_size", "width", "seed", "synthetic")
     return dataclasses.replace(
         cfg, **{name: int(getattr(cfg, name)) for name in ints if getattr(cfg, name) is not None}, lr=float(cfg.lr),
         min_confidence=None if cfg.min_confidence is None else float(cfg.min_confidence),
-        indices=None if cfg.indices is None else [int(i) for i in torch.as_tensor(cfg.indices).flatten().tolist()])
+        indices=None if cfg.indices is None else [int(i) for i in torch.as_tensor(cfg.indices).flatten().tolist()],
+        # a Path as given (the folder train_classifier returns): recorded in training.json as its text
+        **{name: os.fspath(getattr(cfg, name)) for name in ("generator", "filter_labeller", "output_dir")
+           if getattr(cfg, name) is not None})
 
 
 def _trained_on(what: str, source: str, subset: torch.Tensor, revision: str | None = None,
@@ -1185,7 +1190,7 @@ def train_classifier(cfg: ClassifierConfig, *, progress: bool = True,
     from ganaug.training import DivergedError, check_indices
 
     cfg = _check_classifier_config(cfg)
-    out = expand_home(cfg.output_dir, "output_dir")
+    out = expand_home(cfg.output_dir, _opt("output_dir"))
     bad = file_in_the_way(out)
     if bad is not None:  # else it trains fully, then fails to save
         raise ValueError(f"{_opt('output_dir')} needs the folder {str(out)!r}, but {str(bad)!r} is a file. Give another "
@@ -1215,7 +1220,7 @@ def train_classifier(cfg: ClassifierConfig, *, progress: bool = True,
         if (why := dry_run_refusal(getattr(cfg, name), kind)) is not None:  # a smoke test's weights as the data's source
             raise ValueError(f"{_opt(name)} {why}")
     if dry_before:
-        print(f"Note: {cfg.output_dir} holds a dry run's classifier ({_opt('dry_run', True)}): this run replaces it.")
+        print(f"Note: {cfg.output_dir} holds a dry run's classifier (dry_run=True, --dry-run): this run replaces it.")
     train = load_mnist(train=True, root=cfg.data_root)
     test = None if cfg.val else load_mnist(train=False, root=cfg.data_root)  # val: the test set is not even loaded
     x, y = train.data.unsqueeze(1).float() / 255, train.targets
@@ -1274,9 +1279,6 @@ def train_classifier(cfg: ClassifierConfig, *, progress: bool = True,
     acc = accuracy(model, *eval_images(train, test, eval_set, seen, subset_seed))
     if progress:
         print(f"{'validation' if cfg.val else 'test'} accuracy {acc:.4%} after {steps} steps in {secs:.0f} s")
-    if dry_before:  # replaced as the note said (save_pretrained would warn of a stale training.json)
-        (out / TRAINING_NAME).unlink(missing_ok=True)
-    model.save_pretrained(out)
     info = {"command": command,
             # a smoke run's classifier: the next run into the folder replaces it, evaluate.py takes it for no model
             **({"dry_run": True} if cfg.dry_run else {}),
@@ -1293,6 +1295,10 @@ def train_classifier(cfg: ClassifierConfig, *, progress: bool = True,
                 **({"filter_labeller_revision": cfg.filter_labeller_revision}
                    if cfg.filter_labeller_revision is not None else {}),
                 "min_confidence": min_confidence if cfg.filter_labeller else None, "acceptance": acceptance})}
+    record = json.dumps(info, indent=2)  # made before anything is written: a value json cannot take writes nothing
+    if dry_before:  # replaced as the note said (save_pretrained would warn of a stale training.json)
+        (out / TRAINING_NAME).unlink(missing_ok=True)
+    model.save_pretrained(out)
     # through a temporary file: a failed or interrupted write leaves no half-written training.json
-    atomic_write(out / TRAINING_NAME, lambda tmp: Path(tmp).write_text(json.dumps(info, indent=2)))
+    atomic_write(out / TRAINING_NAME, lambda tmp: Path(tmp).write_text(record))
     return out

@@ -1161,7 +1161,8 @@ def _distill(cfg: DistillConfig, *, progress: bool, card_template: str | None, s
     if cfg.init_revision is not None and cfg.init is None:
         raise ValueError(f"init_revision={cfg.init_revision!r} pins init's Hub commit: give init (--init, a Hub repo id) "
                          "too, or drop init_revision (--init-revision).")
-    out = expand_home(cfg.output_dir, "--output-dir")  # "--output-dir=~/run" (unexpanded by the shell) is $HOME/run
+    # "--output-dir=~/run" (unexpanded by the shell) is $HOME/run
+    out = expand_home(cfg.output_dir, "output_dir (--output-dir)")
     file = file_in_the_way(out)
     if file is not None:  # found before the teacher loads, not when the release is written
         raise ValueError(f"output_dir (--output-dir) {str(cfg.output_dir)!r} needs the folder {str(out)!r}, but "
