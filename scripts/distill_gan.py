@@ -24,6 +24,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from ganaug.cli import HelpFormatter
+from ganaug.training import DistillConfig
 
 CARD_TEMPLATE = Path(__file__).resolve().parent.parent / "model_cards" / "template.md"
 
@@ -53,16 +54,16 @@ def parse(argv: list[str] | None = None) -> Args:
                    help="generator folder or Hub id (default: the shipped generator, whose channels are the default "
                         "--channels: give narrower ones with it; a student the teacher's own shape is refused)")
     p.add_argument("--revision", default=None, help="the teacher's Hub revision")
-    p.add_argument("--channels", type=int, nargs=3, default=[64, 48, 16], metavar=("C7", "C14", "C28"),
+    p.add_argument("--channels", type=int, nargs=3, default=DistillConfig().channels, metavar=("C7", "C14", "C28"),
                    help="the student's channels at 7x7, 14x14 and 28x28")
-    p.add_argument("--steps", type=int, default=6000, help="optimiser steps of the student")
-    p.add_argument("--batch-size", type=int, default=128, help="latents (teacher images) per step")
-    p.add_argument("--lr", type=float, default=2e-3, help="the student's learning rate")
-    p.add_argument("--seed", type=int, default=0,
+    p.add_argument("--steps", type=int, default=DistillConfig.steps, help="optimiser steps of the student")
+    p.add_argument("--batch-size", type=int, default=DistillConfig.batch_size, help="latents (teacher images) per step")
+    p.add_argument("--lr", type=float, default=DistillConfig.lr, help="the student's learning rate")
+    p.add_argument("--seed", type=int, default=DistillConfig.seed,
                    help=f"the student's initial weights and the latents, in [0, {2 ** 32 - 1}]")
-    p.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N")
+    p.add_argument("--device", default=DistillConfig.device, help="cpu, cuda or cuda:N")
     p.add_argument("--max-seconds", type=float, default=None, help="stop early past this many seconds")
-    p.add_argument("--output-dir", default="runs/distill", type=os.path.expanduser,
+    p.add_argument("--output-dir", default=DistillConfig.output_dir, type=os.path.expanduser,
                    help="the released student (OUTPUT_DIR/generator) and its card")
     p.add_argument("--overwrite", action="store_true",
                    help="replace a release already in OUTPUT_DIR/generator (its card, with the metrics recorded in "
@@ -70,9 +71,10 @@ def parse(argv: list[str] | None = None) -> Args:
     p.add_argument("--init", default=None,
                    help="start the student from this generator folder or Hub id (same --channels): fine-tuning")
     p.add_argument("--init-revision", default=None, help="Hub branch, tag or commit of --init (a Hub repo id)")
-    p.add_argument("--adversarial", type=float, default=0.0,
+    p.add_argument("--adversarial", type=float, default=DistillConfig.adversarial,
                    help="weight of a GAN term (a discriminator tells the teacher's images from the student's); 0: L1 only")
-    p.add_argument("--lr-d", type=float, default=2e-4, help="the discriminator's learning rate, with --adversarial")
+    p.add_argument("--lr-d", type=float, default=DistillConfig.lr_d,
+                   help="the discriminator's learning rate, with --adversarial")
     return Args(**vars(p.parse_args(argv)))
 
 
@@ -92,7 +94,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         import torch
 
-        from ganaug.training import DistillConfig, DivergedError, distill
+        from ganaug.training import DivergedError, distill
 
         torch.set_flush_denormal(True)
         try:  # distill checks its config and loads the teacher (and --init) before its first step

@@ -43,7 +43,7 @@ from __future__ import annotations
 import argparse
 import shlex
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 from ganaug.cli import HelpFormatter
 from ganaug.evaluation import CLASSIFIER_MIN_CONFIDENCE as MIN_CONFIDENCE
@@ -170,12 +170,9 @@ def _main(argv: list[str] | None = None) -> int:
     except (OSError, ValueError) as e:
         print(f"error: --indices: {e}", file=sys.stderr)
         return 2
-    cfg = ClassifierConfig(
-        output_dir=a.output_dir, per_class=a.per_class, indices=indices, subset_seed=a.subset_seed, epochs=a.epochs,
-        steps=a.steps, batch_size=a.batch_size, lr=a.lr, width=a.width, seed=a.seed, device=a.device,
-        generator=a.generator, generator_revision=a.generator_revision, augmented=a.augmented, synthetic=a.synthetic,
-        filter_labeller=a.filter_labeller, filter_labeller_revision=a.filter_labeller_revision,
-        min_confidence=a.min_confidence, val=a.val, overwrite=a.overwrite, dry_run=a.dry_run, data_root=a.data_root)
+    # each field of the config is the flag of its name; --indices is a file, the field its list
+    cfg = ClassifierConfig(**{f.name: getattr(a, f.name) for f in fields(ClassifierConfig) if f.name != "indices"},
+                           indices=indices)
     # quoted, so that it reruns as is; the arguments main() was given (sys.argv is its caller's when called in-process)
     command = "python scripts/train_classifier.py " + shlex.join(sys.argv[1:] if argv is None else argv)
     out = train_classifier(cfg, command=command)

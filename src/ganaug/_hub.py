@@ -137,6 +137,22 @@ def expand_home(path: str | os.PathLike, what: str) -> Path:
     return expanded
 
 
+def is_repo_id(text: str) -> bool:
+    """Whether ``text`` can name a Hub repo ('org/name' or 'name'), not a path ('./x', '/x', '~/x', 'a/b/c')."""
+    return bool(REPO_ID_RE.match(text)) and not text.startswith((".", "/", "~")) and text.count("/") <= 1
+
+
+def output_folder(output_dir: str | os.PathLike) -> Path:
+    """``output_dir`` (a run's output_dir, --output-dir on the command line) as the folder it names, "~" expanded; a
+    ValueError naming both where a file stands where the folder or one above it must be (found before any work)."""
+    out = expand_home(output_dir, "output_dir (--output-dir)")  # "--output-dir=~/run" (the shell leaves "~")
+    file = file_in_the_way(out)
+    if file is not None:
+        raise ValueError(f"output_dir (--output-dir) {str(output_dir)!r} needs the folder {str(out)!r}, but "
+                         f"{str(file)!r} is a file. Give another output_dir (--output-dir).")
+    return out
+
+
 # the end of resolve_files's advice for a model that is not there, where None means the shipped model (callers where
 # None means no model, as ClassifierConfig's generator=, replace it)
 SHIPPED_ADVICE = "a repo id, or None for the model shipped with ganaug."
@@ -225,7 +241,7 @@ def resolve_files(
     text = str(source)
     if path.exists():
         raise ValueError(f"{text} is a file; pass the folder that holds config.json and model.safetensors.")
-    if not REPO_ID_RE.match(text) or text.startswith((".", "/", "~")) or text.count("/") > 1:
+    if not is_repo_id(text):
         raise FileNotFoundError(
             f"No folder at {text!r}, and it is not a Hugging Face repo id ('org/name'). "
             f"Pass an existing save_pretrained folder, {SHIPPED_ADVICE}"

@@ -36,10 +36,9 @@ def recorded_indices(source: str | os.PathLike | nn.Module | None, revision: str
         from huggingface_hub import hf_hub_download
         from huggingface_hub.errors import EntryNotFoundError, LocalEntryNotFoundError
 
-        from ganaug._hub import REPO_ID_RE, endpoint_reachable, resolve_files
+        from ganaug._hub import endpoint_reachable, is_repo_id, resolve_files
 
-        text = str(source)
-        if not REPO_ID_RE.match(text) or text.startswith((".", "/", "~")) or text.count("/") > 1:
+        if not is_repo_id(str(source)):
             resolve_files(source)  # no such folder, nor a repo id: the loader's error, not the Hub client's
 
         try:

@@ -254,9 +254,14 @@ def half_real(x: torch.Tensor, y: torch.Tensor, xs: torch.Tensor, ys: torch.Tens
     return torch.cat([x.repeat(reps, 1, 1, 1), xs]), torch.cat([y.repeat(reps), ys])
 
 
-def filtered_samples(generator: _ModelSource, *, synthetic: int = 5000, seed: int = 0,
+# how many samples a labeller's training set adds, and the filter's threshold: the defaults of the functions below and
+# of ClassifierConfig (scripts/train_classifier.py's --synthetic and --min-confidence)
+CLASSIFIER_SYNTHETIC, CLASSIFIER_MIN_CONFIDENCE = 5000, 0.9
+
+
+def filtered_samples(generator: _ModelSource, *, synthetic: int = CLASSIFIER_SYNTHETIC, seed: int = 0,
                      filter_labeller: _ModelSource = None,
-                     min_confidence: float = 0.9, device: str | torch.device = "cpu",
+                     min_confidence: float = CLASSIFIER_MIN_CONFIDENCE, device: str | torch.device = "cpu",
                      generator_revision: str | None = None, filter_labeller_revision: str | None = None,
                      ) -> tuple[torch.Tensor, torch.Tensor, float | None]:
     """``synthetic`` samples (N, 1, 28, 28) in [0, 1] of a class-conditional ``generator``, drawn with seed 2000 +
@@ -278,9 +283,9 @@ def filtered_samples(generator: _ModelSource, *, synthetic: int = 5000, seed: in
     return syn.data.unsqueeze(1).float() / 255, syn.targets, syn.acceptance_rate if filter_labeller is not None else None
 
 
-def augmented_samples(x: torch.Tensor, y: torch.Tensor, *, synthetic: int = 5000, seed: int = 0,
+def augmented_samples(x: torch.Tensor, y: torch.Tensor, *, synthetic: int = CLASSIFIER_SYNTHETIC, seed: int = 0,
                       filter_labeller: _ModelSource = None,
-                      min_confidence: float = 0.9, device: str | torch.device = "cpu",
+                      min_confidence: float = CLASSIFIER_MIN_CONFIDENCE, device: str | torch.device = "cpu",
                       filter_labeller_revision: str | None = None,
                       ) -> tuple[torch.Tensor, torch.Tensor, float | None]:
     """``synthetic`` TrivialAugmentWide copies of the images ``x`` (N, 1, 28, 28) in [0, 1], with their labels ``y``:
@@ -348,8 +353,9 @@ def ensemble_teacher(classifiers: _ModelSource | Sequence[_ModelSource],
     return teacher
 
 
-def self_training_set(x: torch.Tensor, y: torch.Tensor, generator: _ModelSource, *, synthetic: int = 5000,
-                      seed: int = 0, filter_labeller: _ModelSource = None, min_confidence: float = 0.9,
+def self_training_set(x: torch.Tensor, y: torch.Tensor, generator: _ModelSource, *,
+                      synthetic: int = CLASSIFIER_SYNTHETIC, seed: int = 0, filter_labeller: _ModelSource = None,
+                      min_confidence: float = CLASSIFIER_MIN_CONFIDENCE,
                       device: str | torch.device = "cpu",
                       generator_revision: str | None = None, filter_labeller_revision: str | None = None,
                       ) -> tuple[torch.Tensor, torch.Tensor, float | None]:
@@ -1002,7 +1008,6 @@ def update_card_downstream(card_path: str | os.PathLike, rows: list[dict[str, An
 
 # ---- a classifier trained and saved as a folder: the reference classifier, a subset labeller, a teacher -----------
 
-CLASSIFIER_SYNTHETIC, CLASSIFIER_MIN_CONFIDENCE = 5000, 0.9  # ClassifierConfig's synthetic and min_confidence defaults
 
 
 @dataclass
@@ -1046,11 +1051,15 @@ class ClassifierConfig:
     data_root: str | None = None  # MNIST's folder (None: the usual places, as load_mnist looks)
 
 
+def _flag(name: str) -> str:
+    """scripts/train_classifier.py's flag of the ClassifierConfig field ``name``."""
+    return "--" + name.replace("_", "-")
+
+
 def _opt(name: str, value: Any = MISSING) -> str:
     """A ClassifierConfig field as train_classifier's errors name it: the argument, then scripts/train_classifier.py's
     flag, so that a Python caller and the command line each find their word."""
-    flag = "--" + name.replace("_", "-")
-    return f"{name} ({flag})" if value is MISSING else f"{name}={value!r} ({flag})"
+    return f"{name} ({_flag(name)})" if value is MISSING else f"{name}={value!r} ({_flag(name)})"
 
 
 def _source_error(name: str, source: Any, error: Exception) -> ValueError:
@@ -1065,7 +1074,7 @@ def _source_error(name: str, source: Any, error: Exception) -> ValueError:
 
 def _check_classifier_config(cfg: ClassifierConfig) -> ClassifierConfig:
     """The settings that are wrong, or that nothing would use, as a ValueError: found before MNIST loads. Returns the
-    config with its numbers as Python's (a numpy or 0-d tensor count that passed is an int from here on)."""
+    config with its numbers as Python's (a numpy count that passed is an int from here on) and its folders as text."""
     from ganaug._device import check_device
     from ganaug.training import check_indices
 
@@ -1075,15 +1084,15 @@ def _check_classifier_config(cfg: ClassifierConfig) -> ClassifierConfig:
                          f"{cfg.output_dir!r}.")
     for name in ("augmented", "val", "overwrite", "dry_run"):
         if not isinstance(getattr(cfg, name), bool):  # "False" and "no" read as True
-            raise ValueError(f"{name} must be True or False (--{name.replace('_', '-')} on the command line, or left "
+            raise ValueError(f"{name} must be True or False ({_flag(name)} on the command line, or left "
                              f"out), got {getattr(cfg, name)!r}.")
     if cfg.indices is not None:
         if isinstance(cfg.indices, (str, bytes, os.PathLike)):
             raise ValueError(f"{_opt('indices')} takes the training-set indices themselves, a list of ints, not "
                              f"{cfg.indices!r}: ganaug.training.parse_indices(path) reads a file of them (the "
                              "--indices flag's).")
-        try:
-            check_indices(cfg.indices, 60_000)  # MNIST's training set; checked again against the one loaded
+        try:  # MNIST's training set; checked again against the one loaded
+            indices = check_indices(cfg.indices, 60_000).tolist()
         except ValueError as e:
             raise ValueError(f"{_opt('indices')}: {e}") from None
     for name in ("generator", "filter_labeller"):
@@ -1104,7 +1113,7 @@ def _check_classifier_config(cfg: ClassifierConfig) -> ClassifierConfig:
                          "(with generator or augmented) too, or drop min_confidence.")
     for name in ("generator", "filter_labeller"):  # a revision of a model that is not given, or not on the Hub
         check_pin(f"{name}_revision", getattr(cfg, f"{name}_revision"), getattr(cfg, name), _opt(name),
-                  flag=f"--{name.replace('_', '-')}-revision")
+                  flag=_flag(f"{name}_revision"))
     if cfg.val and cfg.per_class is None and cfg.indices is None:
         raise ValueError(f"{_opt('val', True)} scores on training images outside the subset; give {_opt('per_class')} "
                          f"or {_opt('indices')} (all 60 000 leave none outside).")
@@ -1149,7 +1158,7 @@ def _check_classifier_config(cfg: ClassifierConfig) -> ClassifierConfig:
     return dataclasses.replace(
         cfg, **{name: int(getattr(cfg, name)) for name in ints if getattr(cfg, name) is not None}, lr=float(cfg.lr),
         min_confidence=None if cfg.min_confidence is None else float(cfg.min_confidence),
-        indices=None if cfg.indices is None else [int(i) for i in torch.as_tensor(cfg.indices).flatten().tolist()],
+        indices=None if cfg.indices is None else indices,
         # a Path as given (the folder train_classifier returns): recorded in training.json as its text
         **{name: os.fspath(getattr(cfg, name)) for name in ("generator", "filter_labeller", "output_dir")
            if getattr(cfg, name) is not None})
@@ -1185,16 +1194,12 @@ def train_classifier(cfg: ClassifierConfig, *, progress: bool = True,
     import json
 
     from ganaug._data import load_mnist
-    from ganaug._hub import TRAINING_NAME, dry_run_record, dry_run_refusal, expand_home, file_in_the_way
+    from ganaug._hub import TRAINING_NAME, dry_run_record, dry_run_refusal, output_folder
     from ganaug.datasets import load_classifier, load_generator
     from ganaug.training import DivergedError, check_indices
 
     cfg = _check_classifier_config(cfg)
-    out = expand_home(cfg.output_dir, _opt("output_dir"))
-    bad = file_in_the_way(out)
-    if bad is not None:  # else it trains fully, then fails to save
-        raise ValueError(f"{_opt('output_dir')} needs the folder {str(out)!r}, but {str(bad)!r} is a file. Give another "
-                         f"{_opt('output_dir')}.")
+    out = output_folder(cfg.output_dir)  # else it trains fully, then fails to save
     dry_before = dry_run_record(out) is not None  # the next run replaces a dry run's classifier
     if (out / "model.safetensors").exists() and not cfg.overwrite and not dry_before:
         raise ValueError(f"{cfg.output_dir} already holds a classifier (model.safetensors); give another "
@@ -1202,18 +1207,20 @@ def train_classifier(cfg: ClassifierConfig, *, progress: bool = True,
     synthetic = CLASSIFIER_SYNTHETIC if cfg.synthetic is None else cfg.synthetic
     min_confidence = CLASSIFIER_MIN_CONFIDENCE if cfg.min_confidence is None else cfg.min_confidence
     subset_seed = 0 if cfg.subset_seed is None else cfg.subset_seed
-    if cfg.generator is not None:  # checked before the data is loaded
+    # loaded once, before the data, to check them; the samples are drawn and filtered by these modules below
+    generator = labeller = None
+    if cfg.generator is not None:
         try:
-            conditional = load_generator(cfg.generator, revision=cfg.generator_revision).conditional
+            generator = load_generator(cfg.generator, revision=cfg.generator_revision)
         except (OSError, ValueError) as e:
             raise _source_error("generator", cfg.generator, e) from None
-        if not conditional and cfg.filter_labeller is None:
+        if not generator.conditional and cfg.filter_labeller is None:
             raise ValueError(f"the generator {cfg.generator} is unconditional (its digits carry no label): give a "
                              f"class-conditional {_opt('generator')}, or add a classifier as {_opt('filter_labeller')} "
                              "to label its samples (keeping those it gives at least min_confidence).")
-    if cfg.filter_labeller is not None:  # loaded now, not after MNIST and the samples
+    if cfg.filter_labeller is not None:
         try:
-            load_classifier(cfg.filter_labeller, revision=cfg.filter_labeller_revision)
+            labeller = load_classifier(cfg.filter_labeller, revision=cfg.filter_labeller_revision)
         except (OSError, ValueError) as e:
             raise _source_error("filter_labeller", cfg.filter_labeller, e) from None
     for name, kind in (("generator", "generator"), ("filter_labeller", "classifier")):
@@ -1237,18 +1244,15 @@ def train_classifier(cfg: ClassifierConfig, *, progress: bool = True,
     n_real, acceptance = len(y), None
     if cfg.generator is not None:
         try:
-            x, y, acceptance = self_training_set(x, y, cfg.generator, synthetic=synthetic, seed=cfg.seed,
-                                                 filter_labeller=cfg.filter_labeller, min_confidence=min_confidence,
-                                                 device=cfg.device, generator_revision=cfg.generator_revision,
-                                                 filter_labeller_revision=cfg.filter_labeller_revision)
+            x, y, acceptance = self_training_set(x, y, generator, synthetic=synthetic, seed=cfg.seed,
+                                                 filter_labeller=labeller, min_confidence=min_confidence,
+                                                 device=cfg.device)
         except (OSError, ValueError) as e:  # an unmet filter (a RuntimeError) is the run failing: the caller's
             raise ValueError(f"generator / filter_labeller (--generator / --filter-labeller): {e}") from None
     elif cfg.augmented:
         try:
-            xs, ys, acceptance = augmented_samples(x, y, synthetic=synthetic, seed=cfg.seed,
-                                                   filter_labeller=cfg.filter_labeller, min_confidence=min_confidence,
-                                                   device=cfg.device,
-                                                   filter_labeller_revision=cfg.filter_labeller_revision)
+            xs, ys, acceptance = augmented_samples(x, y, synthetic=synthetic, seed=cfg.seed, filter_labeller=labeller,
+                                                   min_confidence=min_confidence, device=cfg.device)
         except (OSError, ValueError) as e:
             raise ValueError(f"augmented / filter_labeller (--augmented / --filter-labeller): {e}") from None
         x, y = half_real(x, y, xs, ys)

@@ -217,7 +217,7 @@ def sample_figures(classifier: nn.Module, samples: torch.Tensor, labels: torch.T
     # checked first, so that the errors name this function's arguments and come before any feature is taken
     checked = {name: as_images(images, name) for name, images in (("samples", samples), ("reference", reference),
                                                                    ("real", real))}
-    as_images(train, "train")
+    train = as_images(train, "train")  # converted once: memorisation reads it as it is (60 000 images, on the device)
     if isinstance(k, bool) or not isinstance(k, numbers.Integral) or k < 1:
         raise ValueError(f"k must be a positive whole number of nearest neighbours (3 is usual), got {k!r}.")
     for name in ("samples", "reference"):

@@ -29,7 +29,7 @@ from ganaug import __version__
 from ganaug._augment import random_affine
 from ganaug._device import check_device, dist_info, own_global_rng, seed_global_rng, to_device, warn_if_emulated_bf16
 from ganaug._hub import (CONFIG_NAME, TRAINING_NAME, WEIGHTS_NAME, atomic_write, blank_revision, clear_stale,
-                         dry_run_record, dry_run_refusal, expand_home, file_in_the_way, swap_in, temp_prefix,
+                         dry_run_record, dry_run_refusal, expand_home, output_folder, swap_in, temp_prefix,
                          process_umask)
 from ganaug._provenance import no_subset_reason, recorded_indices, weights_sha256
 from ganaug.models import Classifier, Discriminator, Generator, preset_config
@@ -638,11 +638,7 @@ def _train(cfg: TrainConfig, data: tuple[torch.Tensor, torch.Tensor] | None, *, 
                          "one has none: set aux_weight=0 or leave it None.")
     if data is not None:  # said before anything is written
         data = _check_data(data, g_classes if g_cond else 0)
-    out = expand_home(cfg.output_dir, "--output-dir")  # "--output-dir=~/run" (unexpanded by the shell) is $HOME/run, all of it
-    file = file_in_the_way(out)
-    if file is not None:  # found before the data loads, not when the folder is made
-        raise ValueError(f"output_dir (--output-dir) {str(cfg.output_dir)!r} needs the folder {str(out)!r}, but "
-                         f"{str(file)!r} is a file. Give another output_dir (--output-dir).")
+    out = output_folder(cfg.output_dir)  # checked before the data loads, not when the folder is made
     ckpt_path = out / CHECKPOINT_NAME
     if ckpt_path.is_file() and cfg.max_steps is not None:  # with or without --resume: a dry run cannot continue it
         raise ValueError(
@@ -1161,12 +1157,7 @@ def _distill(cfg: DistillConfig, *, progress: bool, card_template: str | None, s
     if cfg.init_revision is not None and cfg.init is None:
         raise ValueError(f"init_revision={cfg.init_revision!r} pins init's Hub commit: give init (--init, a Hub repo id) "
                          "too, or drop init_revision (--init-revision).")
-    # "--output-dir=~/run" (unexpanded by the shell) is $HOME/run
-    out = expand_home(cfg.output_dir, "output_dir (--output-dir)")
-    file = file_in_the_way(out)
-    if file is not None:  # found before the teacher loads, not when the release is written
-        raise ValueError(f"output_dir (--output-dir) {str(cfg.output_dir)!r} needs the folder {str(out)!r}, but "
-                         f"{str(file)!r} is a file. Give another output_dir (--output-dir).")
+    out = output_folder(cfg.output_dir)  # checked before the teacher loads, not when the release is written
     _check_release_target(out / "generator", {"teacher (--teacher)": cfg.teacher, "init (--init)": cfg.init},
                           replace=cfg.overwrite)
     if (why := dry_run_refusal(cfg.teacher, "generator")) is not None:  # the student would copy a few steps' weights
