@@ -142,10 +142,11 @@ def is_repo_id(text: str) -> bool:
     return bool(REPO_ID_RE.match(text)) and not text.startswith((".", "/", "~")) and text.count("/") <= 1
 
 
-def output_folder(output_dir: str | os.PathLike) -> Path:
-    """``output_dir`` (a run's output_dir, --output-dir on the command line) as the folder it names, "~" expanded; a
-    ValueError naming both where a file stands where the folder or one above it must be (found before any work)."""
-    out = expand_home(output_dir, "output_dir (--output-dir)")  # "--output-dir=~/run" (the shell leaves "~")
+def output_folder(output_dir: str | os.PathLike, home_label: str = "output_dir (--output-dir)") -> Path:
+    """``output_dir`` (a run's output_dir, --output-dir on the command line) as the folder it names, "~" expanded (an
+    unknown "~user" is said under ``home_label``); a ValueError naming both where a file stands where the folder or one
+    above it must be (found before any work)."""
+    out = expand_home(output_dir, home_label)  # "--output-dir=~/run" (the shell leaves "~")
     file = file_in_the_way(out)
     if file is not None:
         raise ValueError(f"output_dir (--output-dir) {str(output_dir)!r} needs the folder {str(out)!r}, but "

@@ -638,7 +638,7 @@ def _train(cfg: TrainConfig, data: tuple[torch.Tensor, torch.Tensor] | None, *, 
                          "one has none: set aux_weight=0 or leave it None.")
     if data is not None:  # said before anything is written
         data = _check_data(data, g_classes if g_cond else 0)
-    out = output_folder(cfg.output_dir)  # checked before the data loads, not when the folder is made
+    out = output_folder(cfg.output_dir, "--output-dir")  # checked before the data loads, not when the folder is made
     ckpt_path = out / CHECKPOINT_NAME
     if ckpt_path.is_file() and cfg.max_steps is not None:  # with or without --resume: a dry run cannot continue it
         raise ValueError(
