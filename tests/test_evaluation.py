@@ -12,8 +12,8 @@ import pytest
 import torch
 
 from ganaug import SyntheticMNIST
-from ganaug.evaluation import VAL_SIZE, class_balanced_subset, protocol_run, random_affine, self_training_set, \
-    summarise, train_reference_classifier, validation_indices
+from ganaug.evaluation import VAL_SIZE, class_balanced_subset, protocol_run, random_affine, recorded_mismatches, \
+    self_training_set, summarise, train_reference_classifier, validation_indices
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -219,10 +219,10 @@ def test_train_classifier_self_trains_through_a_generator(tmp_path, tiny_generat
 def test_steps_override_is_checked_and_named(tmp_path):
     cmd = [sys.executable, str(ROOT / "scripts" / "evaluate.py"), "--output-dir", str(tmp_path / "x")]
     bad = subprocess.run(cmd + ["--steps", "0"], capture_output=True, text=True, timeout=120)
-    assert bad.returncode == 2 and "--steps must be a positive" in bad.stderr and not (tmp_path / "x").exists()
+    assert bad.returncode == 2 and "steps (--steps) must be a positive" in bad.stderr and not (tmp_path / "x").exists()
     bad = subprocess.run(cmd + ["--arms", "real", "gan+affine", "--synthetic-affine"], capture_output=True, text=True,
                          timeout=120)
-    assert bad.returncode == 2 and "--synthetic-affine augments" in bad.stderr and not (tmp_path / "x").exists()
+    assert bad.returncode == 2 and "synthetic_affine (--synthetic-affine) augments" in bad.stderr and not (tmp_path / "x").exists()
     # the table and plot of --steps runs are named apart too: they replaced the protocol's table.md and accuracy.png
     (tmp_path / "x").mkdir()
     (tmp_path / "x" / "table.md").write_text("the protocol's table\n")
@@ -249,9 +249,9 @@ def test_card_records_this_commands_test_figures(tmp_path, tiny_generator_dir, m
            str(tiny_generator_dir), "--generator-id", "tiny"]  # one arm: each run tests on 10 000 images
     main = _script("evaluate").main
     # a card records the protocol: its steps per size and at least three seeds, never a smoke run's
-    for extra, words in ((["--val"], "drop --card with --val"),
+    for extra, words in ((["--val"], "drop card with val=True (--val)"),
                          (["--card", str(tmp_path / "none.md")], "no model card"),
-                         (["--steps", "2"], "without --steps"), (["--seeds", "0", "1"], "at least 3 seeds")):
+                         (["--steps", "2"], "without steps (--steps)"), (["--seeds", "0", "1"], "at least 3 seeds")):
         assert main(cmd + ["--card", str(card)] + extra) == 2
         assert words in capsys.readouterr().err and not (tmp_path / "x").exists()
     assert card.read_text() == before
@@ -299,22 +299,22 @@ def test_finished_runs_are_reused_only_for_their_settings(tmp_path, tiny_generat
     capsys.readouterr()
     assert main(cmd + ["--subset-seed", "3", "--truncation", "0.5", "--min-confidence", "0.9"]) == 2
     err = capsys.readouterr().err
-    assert "tstr_10_0_tiny_quick.json: --subset-seed recorded 0, asked 3, --min-confidence recorded None, asked 0.9, " \
-           "--truncation recorded 1.0, asked 0.5" in err
-    assert "another --output-dir" in err and "delete those files" in err
+    assert "tstr_10_0_tiny_quick.json: subset_seed (--subset-seed) recorded 0, asked 3, min_confidence (--min-confidence) " \
+           "recorded None, asked 0.9, truncation (--truncation) recorded 1.0, asked 0.5" in err
+    assert "another output_dir (--output-dir)" in err and "delete those files" in err
     other = tmp_path / "gen2"
     other.mkdir()
     for f in tiny_generator_dir.iterdir():  # the same weights in another folder: still another --generator
         (other / f.name).write_bytes(f.read_bytes())
     assert main(cmd + ["--generator", str(other)]) == 2
-    assert f"--generator recorded {str(tiny_generator_dir)!r}, asked {str(other)!r}" in capsys.readouterr().err
+    assert f"generator (--generator) recorded {str(tiny_generator_dir)!r}, asked {str(other)!r}" in capsys.readouterr().err
     assert sorted((tmp_path / "runs").glob("*.json")) == runs and [p.stat().st_mtime for p in runs] == mtimes
     assert main(cmd + ["--generator", str(tiny_generator_dir) + "/"]) == 0  # the same folder, written otherwise
     assert [p.stat().st_mtime for p in runs] == mtimes  # reused, not rerun
 
 
 def test_recorded_mismatches_skip_settings_old_rows_lack():
-    mismatches = _script("evaluate").recorded_mismatches
+    mismatches = recorded_mismatches
     asked = {"subset_seed": 0, "steps": 500, "generator_source": "runs/sub10/generator", "min_confidence": 0.9,
              "truncation": 1.0, "relabel": False, "labeller": "reference"}
     old = {"arm": "gan", "per_class": 10, "seed": 0, "subset_seed": 0, "steps": 500, "generator": "g",
@@ -330,12 +330,12 @@ def test_evaluate_checks_its_input_before_any_run(tmp_path, capsys):
     main = _script("evaluate").main
     out = ["--output-dir", str(tmp_path / "x")]
     for extra, words in ((["--quick", "--arms", "real", "gan", "--generator", "/nonexistent/gen"],
-                          "error: --generator /nonexistent/gen: No folder at"),
-                         (["--quick", "--arms", "real", "tstr", "--truncation", "5"], "error: --truncation:"),
-                         (["--quick", "--arms", "gan", "--min-confidence", "1.5"], "--min-confidence must be"),
-                         (["--sizes", "0", "--arms", "real"], "--sizes are real images per class and must be positive"),
+                          "error: generator (--generator) /nonexistent/gen: No folder at"),
+                         (["--quick", "--arms", "real", "tstr", "--truncation", "5"], "error: truncation (--truncation):"),
+                         (["--quick", "--arms", "gan", "--min-confidence", "1.5"], "min_confidence (--min-confidence) must be"),
+                         (["--sizes", "0", "--arms", "real"], "sizes (--sizes) are real images per class and must be positive"),
                          (["--sizes", "-10", "--arms", "real"], "must be positive"),
-                         (["--seeds", "-1", "--arms", "real"], "--seeds and --subset-seed must be in [0, 2**32)"),
+                         (["--seeds", "-1", "--arms", "real"], "seeds and subset_seed (--seeds, --subset-seed) must be in [0, 2**32)"),
                          (["--subset-seed", "-1", "--arms", "real"], "must be in [0, 2**32)"),
                          (["--seeds", str(2**32), "--arms", "real"], "must be in [0, 2**32)"),  # refused after MNIST
                          (["--sizes", "5500", "--arms", "real"], "only 5421 images of its rarest digit"),
@@ -348,7 +348,7 @@ def test_evaluate_checks_its_input_before_any_run(tmp_path, capsys):
 
     Generator(arch="seed", latent_dim=16, num_classes=0, width=4).save_pretrained(tmp_path / "seed")
     assert main(out + ["--quick", "--arms", "real", "gan", "--generator", str(tmp_path / "seed")]) == 2
-    assert "add --labeller reference" in capsys.readouterr().err and not (tmp_path / "x").exists()
+    assert "give labeller='reference' (--labeller)" in capsys.readouterr().err and not (tmp_path / "x").exists()
 
 
 def test_card_refuses_validation_rows(tmp_path):
@@ -500,11 +500,11 @@ def test_distillation_arms(tmp_path, mnist_train, tiny_generator_dir, tiny_class
 def test_evaluate_distillation_flags(tmp_path, tiny_classifier):
     tiny_classifier.save_pretrained(tmp_path / "lab")
     cmd = [sys.executable, str(ROOT / "scripts" / "evaluate.py"), "--output-dir", str(tmp_path / "x")]
-    for extra, words in ((["--arms", "kd"], "add --teacher"),
-                         (["--arms", "affine", "--teacher", str(tmp_path / "lab")], "add one to --arms"),
+    for extra, words in ((["--arms", "kd"], "give teacher (--teacher)"),
+                         (["--arms", "affine", "--teacher", str(tmp_path / "lab")], "add one to arms (--arms)"),
                          (["--arms", "trivialaugment+kd", "--teacher", str(tmp_path / "lab"), "--pool", "0"],
-                          "--pool must be"),
-                         (["--arms", "kd", "--teacher", str(tmp_path / "nope")], f"--teacher {tmp_path / 'nope'}:")):
+                          "pool (--pool) must be"),
+                         (["--arms", "kd", "--teacher", str(tmp_path / "nope")], f"teacher (--teacher) {tmp_path / 'nope'}:")):
         bad = subprocess.run(cmd + extra, capture_output=True, text=True, timeout=120)
         assert bad.returncode == 2 and words in bad.stderr and not (tmp_path / "x").exists(), bad.stderr[-500:]
     res = subprocess.run(cmd + ["--quick", "--arms", "kd", "trivialaugment+kd", "--teacher", str(tmp_path / "lab"),
@@ -580,7 +580,7 @@ def test_label_smoothing_in_the_protocol_tables_and_card(tmp_path, mnist_train, 
         protocol_run(arm="kd", per_class=10, seed=0, subset_seed=0, steps=1, mnist=mnist_train, eval_set="val",
                      teacher=tiny_classifier, label_smoothing=0.1)
     cmd = [sys.executable, str(ROOT / "scripts" / "evaluate.py"), "--output-dir", str(tmp_path / "x")]
-    for extra, words in ((["--label-smoothing", "1"], "--label-smoothing must be in [0, 1)"),
+    for extra, words in ((["--label-smoothing", "1"], "label_smoothing (--label-smoothing) must be in [0, 1)"),
                          (["--arms", "kd", "--teacher", "nowhere", "--label-smoothing", "0.1"],
                           "run them in a command of their own")):
         bad = subprocess.run(cmd + extra, capture_output=True, text=True, timeout=120)
@@ -875,8 +875,8 @@ def test_evaluate_refuses_repeated_sizes_and_seeds(tmp_path, capsys):
     # --seeds 0 0 0 1 2 passed --card's three-seed rule and recorded seed 0 three times
     main = _script("evaluate").main
     out = ["--output-dir", str(tmp_path / "x"), "--arms", "real", "--steps", "2"]
-    for extra, words in ((["--sizes", "10", "--seeds", "0", "0", "1"], "--seeds 0 0 1 repeats 0: give each once"),
-                         (["--sizes", "10", "10", "--seeds", "0"], "--sizes 10 10 repeats 10: give each once")):
+    for extra, words in ((["--sizes", "10", "--seeds", "0", "0", "1"], "seeds (--seeds) 0 0 1 repeats 0: give each once"),
+                         (["--sizes", "10", "10", "--seeds", "0"], "sizes (--sizes) 10 10 repeats 10: give each once")):
         assert main(out + extra) == 2
         err = capsys.readouterr().err
         assert err.startswith("error: ") and words in err and not (tmp_path / "x").exists(), err[-500:]
@@ -920,12 +920,12 @@ def test_finished_runs_are_reused_only_for_the_same_weights(tmp_path, tiny_gener
     # values the file name rounds
     assert main(command("0.3000001", "2.0000001") + models) == 2
     err = capsys.readouterr().err
-    assert "gan_10_0_default_r0.3_s2.json: --ratio recorded 0.3, asked 0.3000001" in err
-    assert "kd_10_0_none_tlab_T2_s2.json: --temperature recorded 2.0, asked 2.0000001" in err
+    assert "gan_10_0_default_r0.3_s2.json: ratio (--ratio) recorded 0.3, asked 0.3000001" in err
+    assert "kd_10_0_none_tlab_T2_s2.json: temperature (--temperature) recorded 2.0, asked 2.0000001" in err
     # a teacher of the same name in another folder
     tiny_classifier.save_pretrained(tmp_path / "b" / "lab")
     assert main(cmd + models[:-1] + [str(tmp_path / "b" / "lab")]) == 2
-    assert f"--teacher recorded {[str(lab)]!r}, asked {[str(tmp_path / 'b' / 'lab')]!r}" in capsys.readouterr().err
+    assert f"teacher (--teacher) recorded {[str(lab)]!r}, asked {[str(tmp_path / 'b' / 'lab')]!r}" in capsys.readouterr().err
     # other weights in the same folders
     torch.manual_seed(5)
     Generator(arch="cdcgan", latent_dim=16, num_classes=10, width=4).save_pretrained(gen)
@@ -937,7 +937,7 @@ def test_finished_runs_are_reused_only_for_the_same_weights(tmp_path, tiny_gener
     assert f"the teachers' weights (sha256 of their model.safetensors) recorded {kd['teacher_sha256']!r}" in err
     assert {p: p.stat().st_mtime for p in runs.glob("*.json")} == mtimes
     # rows written before the fields existed are taken as they are
-    mismatches = _script("evaluate").recorded_mismatches
+    mismatches = recorded_mismatches
     assert mismatches({"teacher": "lab"}, {"teacher_sources": [str(lab)], "teacher_sha256": ["0" * 64]}) == []
     assert mismatches({"teacher_sources": ["runs/t/"]}, {"teacher_sources": ["./runs/t"]}) == []
 
@@ -953,8 +953,8 @@ def test_a_pool_smaller_than_its_batch_share_is_refused(tmp_path, mnist_train, t
     main = _script("evaluate").main
     cmd = ["--sizes", "10", "--seeds", "0", "--steps", "2", "--arms", "trivialaugment+kd", "--teacher",
            str(tmp_path / "lab"), "--output-dir", str(tmp_path / "x")]
-    for extra, words in ((["--pool", "5"], "round(64 x --ratio 0.5) = 32 pool items into every batch, more than "
-                                           "--pool 5 holds: give --pool 32 or more"),
+    for extra, words in ((["--pool", "5"], "round(64 x ratio 0.5) = 32 pool items into every batch, more than "
+                                           "pool 5 holds: give pool (--pool) 32 or more"),
                          (["--pool", "20", "--ratio", "0.4"], "= 26 pool items")):
         assert main(cmd + extra) == 2
         err = capsys.readouterr().err
@@ -987,34 +987,34 @@ def test_evaluate_refuses_options_its_arms_ignore(tmp_path, tiny_generator_dir, 
     out = ["--output-dir", str(tmp_path / "x")]
     small = ["--sizes", "10", "--seeds", "0", "--steps", "2"]
     synthetic = ("to the gan, gan+affine, tstr, gan+kd arms only (how their synthetic samples are drawn and named), "
-                 "and --arms real affine has none of them")
+                 "and arms (--arms) real affine has none of them")
     for extra, words in (
-            (small + ["--arms", "real", "affine", "--truncation", "0.5"], f"error: --truncation applies {synthetic}"),
+            (small + ["--arms", "real", "affine", "--truncation", "0.5"], f"error: truncation (--truncation) applies {synthetic}"),
             (small + ["--arms", "real", "affine", "--min-confidence", "0.9", "--relabel"],
-             f"--min-confidence and --relabel apply {synthetic}: add one to --arms, or drop --min-confidence and "
-             "--relabel."),
-            (small + ["--arms", "real", "affine", "--generator", str(tiny_generator_dir)], "--generator applies to"),
-            (small + ["--arms", "real", "affine", "--labeller", "reference"], "--labeller applies to"),
-            (small + ["--arms", "real", "affine", "--generator-id", "mine"], "--generator-id applies to"),
-            (small + ["--arms", "real", "--temperature", "2"], "--temperature applies to the kd, gan+kd, "
+             f"min_confidence (--min-confidence) and relabel (--relabel) apply {synthetic}: add one to arms, or drop "
+             "min_confidence (--min-confidence) and relabel (--relabel)."),
+            (small + ["--arms", "real", "affine", "--generator", str(tiny_generator_dir)], "generator (--generator) applies to"),
+            (small + ["--arms", "real", "affine", "--labeller", "reference"], "labeller (--labeller) applies to"),
+            (small + ["--arms", "real", "affine", "--generator-id", "mine"], "generator_id (--generator-id) applies to"),
+            (small + ["--arms", "real", "--temperature", "2"], "temperature (--temperature) applies to the kd, gan+kd, "
                                                                "trivialaugment+kd arms only (their teacher's name, "
                                                                "Hub commits and softmax)"),
-            (small + ["--arms", "real", "--teacher-id", "t"], "--teacher-id applies to the kd"),
-            (small + ["--arms", "real", "--teacher-revision", "v1"], "--teacher-revision applies to the kd"),
-            (small + ["--arms", "real", "affine", "--labeller-revision", "v1"], "--labeller-revision applies to"),
+            (small + ["--arms", "real", "--teacher-id", "t"], "teacher_id (--teacher-id) applies to the kd"),
+            (small + ["--arms", "real", "--teacher-revision", "v1"], "teacher_revision (--teacher-revision) applies to the kd"),
+            (small + ["--arms", "real", "affine", "--labeller-revision", "v1"], "labeller_revision (--labeller-revision) applies to"),
             (small + ["--arms", "kd", "--teacher", str(tmp_path / "lab"), "--pool", "40"],
-             "--pool applies to the gan+kd, trivialaugment+kd arms only (the size of their pool of GAN samples or "
-             "augmented copies), and --arms kd has none of them"),
-            (small + ["--arms", "real", "tstr", "--ratio", "0.3"], "--ratio applies to the gan, gan+affine, gan+kd, "
+             "pool (--pool) applies to the gan+kd, trivialaugment+kd arms only (the size of their pool of GAN samples "
+             "or augmented copies), and arms (--arms) kd has none of them"),
+            (small + ["--arms", "real", "tstr", "--ratio", "0.3"], "ratio (--ratio) applies to the gan, gan+affine, gan+kd, "
                                                                    "trivialaugment+kd arms only"),
-            (["--quick", "--arms", "real", "--sizes", "100"], "--quick is a fixed smoke run (10 per class, seed 0, "
-                                                              "30 steps), which --sizes would not change: drop "
-                                                              "--sizes, or drop --quick"),
-            (["--quick", "--arms", "real", "--seeds", "0", "--steps", "30"], "which --seeds and --steps would not "
-                                                                             "change"),
+            (["--quick", "--arms", "real", "--sizes", "100"], "quick (--quick) is a fixed smoke run (10 per class, "
+                                                              "seed 0, 30 steps), which sizes (--sizes) would not "
+                                                              "change: drop sizes (--sizes), or drop quick"),
+            (["--quick", "--arms", "real", "--seeds", "0", "--steps", "30"], "which seeds (--seeds) and steps (--steps) would "
+                                                                             "not change"),
             (small + ["--arms", "gan", "--generator", str(tiny_generator_dir), "--generator-id", "a/b"],
-             "--generator-id names the model in run file names and tables, so it cannot be empty or hold a path "
-             "separator (got 'a/b')")):
+             "generator_id (--generator-id) names the model in run file names and tables, so it cannot be empty or hold "
+             "a path separator (got 'a/b')")):
         assert main(out + extra) == 2, extra
         err = capsys.readouterr().err
         assert err.startswith("error: ") and words in err and not (tmp_path / "x").exists(), (extra, err[-500:])
@@ -1309,7 +1309,7 @@ def test_a_model_folder_written_two_ways_is_one_setting(tmp_path, tiny_generator
     assert [p.stat().st_mtime for p in runs] == mtimes  # reused, not rerun
     # relative, absolute, ~ and a link name one folder; another folder, a Hub repo id and the shipped classifier's
     # name ("reference", though a folder of that name is here) stay other settings
-    mismatches = _script("evaluate").recorded_mismatches
+    mismatches = recorded_mismatches
     for name in ("c1", "t1", "reference"):
         (tmp_path / name).mkdir()
     os.symlink(tmp_path / "g1", tmp_path / "link")
@@ -1373,7 +1373,7 @@ def test_non_finite_numbers_are_refused_up_front(tmp_path, tiny_generator_dir, t
                                  (gan + ["--truncation=-inf"], "--truncation", "-inf")):
         assert main(small + extra) == 2, extra
         err = capsys.readouterr().err
-        assert err == f"error: {option} must be a finite number, got {value}.\n", err[-500:]
+        assert err == f"error: {option[2:].replace('-', '_')} ({option}) must be a finite number, got {value}.\n", err[-500:]
     assert not (tmp_path / "e").exists()
     for temperature in (float("inf"), float("nan")):
         with pytest.raises(ValueError, match="temperature must be a positive finite number"):
@@ -1392,8 +1392,8 @@ def test_an_output_dir_a_file_holds_is_refused_up_front(tmp_path, capsys):
                       (tmp_path / "out", tmp_path / "out" / "runs")):
         assert main(small + ["--output-dir", str(out)]) == 2
         err = capsys.readouterr().err
-        assert err == f"error: --output-dir needs the folder {str(out / 'runs')!r}, but {str(file)!r} is a file. " \
-                      "Give another --output-dir.\n", err
+        assert err == f"error: output_dir (--output-dir) needs the folder {str(out / 'runs')!r}, but {str(file)!r} is a " \
+                      "file. Give another output_dir.\n", err
     assert (tmp_path / "afile").read_text() == "kept" and (tmp_path / "out" / "runs").read_text() == "kept"
 
 
@@ -1405,7 +1405,7 @@ def test_a_generator_of_ones_own_left_unnamed_is_said_to_take_the_shipped_ones_n
     cmd = ["--arms", "gan", "--generator", str(tiny_generator_dir), "--quick", "--output-dir", str(tmp_path / "o")]
     assert main(cmd) == 0
     err = capsys.readouterr().err
-    assert f"note: the runs of --generator {tiny_generator_dir} are named 'default'" in err, err[-500:]
+    assert f"note: the runs of generator (--generator) {tiny_generator_dir} are named 'default'" in err, err[-500:]
     assert main(cmd + ["--generator-id", "mine"]) == 0
     assert "note: the runs of" not in capsys.readouterr().err
 
@@ -1438,14 +1438,14 @@ def test_protocol_runs_off_the_cpu_record_their_device_and_are_kept_apart(tmp_pa
     recorded = yaml.safe_load(card.read_text().split("---")[1])["ganaug_downstream"]
     assert recorded["real, 10 / class"]["accuracy_mean"] == round(cpu["accuracy"], 6) and "device" not in recorded[
         "real, 10 / class"] and recorded["real, 10 / class, cuda"]["accuracy_mean"] == 0.9
-    mismatches = _script("evaluate").recorded_mismatches
+    mismatches = recorded_mismatches
     assert mismatches({"steps": 2}, {"device": None}) == []  # a row from before: the CPU
     assert mismatches({"device": "cuda"}, {"device": None}) == [("device", "cuda", None)]
     main = _script("evaluate").main
     assert main(["--quick", "--device", "cuda", "--output-dir", str(tmp_path / "r")]) == 2
     err = capsys.readouterr().err
-    assert err == ("error: --device: device 'cuda' was asked for, but this torch sees no CUDA GPU (no driver, or a "
-                   "CPU-only build): use --device 'cpu'.\n") and not (tmp_path / "r").exists()
+    assert err == ("error: device 'cuda' was asked for, but this torch sees no CUDA GPU (no driver, or a "
+                   "CPU-only build): use device='cpu' (--device cpu).\n") and not (tmp_path / "r").exists()
 
 
 def test_train_classifier_from_python_is_the_scripts_run(tmp_path, capsys):
@@ -1539,3 +1539,67 @@ def test_train_classifier_takes_the_folder_it_returns_as_a_filter(tmp_path):
                            progress=False)
     info = json.loads((out / "training.json").read_text())
     assert info["filter_labeller"] == str(labeller) and info["augmented"] is True and len(info["indices"]) == 100
+
+
+def test_run_protocol_from_python_is_the_scripts_run(tmp_path, tiny_generator_dir, monkeypatch, capsys):
+    # the protocol's command had no library entry point: scripts/evaluate.py's _main (about 360 lines) checked the
+    # settings in flags only, loaded the models, scheduled and claimed the runs, and wrote the table, plot and card.
+    # ganaug.evaluation.run_protocol does it now; the script parses its flags into a ProtocolConfig. (The two agree here
+    # by construction, the script calling the library; that the runs are the old script's was checked by hand,
+    # 2026-12-07: --quick --arms real gan, the same rows but for seconds and the same table.)
+    import numpy as np
+
+    import ganaug._data as data
+    from ganaug.evaluation import ProtocolConfig, ProtocolResult, run_protocol
+
+    kw = dict(sizes=[10], seeds=[0], steps=2, val=True, arms=["real", "gan"], generator=str(tiny_generator_dir),
+              generator_id="tiny")
+    result = run_protocol(ProtocolConfig(**kw, output_dir=str(tmp_path / "py")), progress=False)
+    assert isinstance(result, ProtocolResult) and capsys.readouterr().out == ""  # progress=False: no bar, no lines
+    assert [p.name for p in result.runs] == ["real_10_0_none_s2_val.json", "gan_10_0_tiny_s2_val.json"]
+    assert result.table_path == tmp_path / "py" / "table_val_s2.md" and result.card_entries is None
+    assert result.table_path.read_text() == result.table + "\n" and len(result.rows) == 2
+    assert _script("evaluate").main(["--sizes", "10", "--seeds", "0", "--steps", "2", "--val", "--arms", "real", "gan",
+                                     "--generator", str(tiny_generator_dir), "--generator-id", "tiny",
+                                     "--output-dir", str(tmp_path / "cli")]) == 0
+    assert result.table in capsys.readouterr().out
+    for p in result.runs:
+        by_py, by_cli = json.loads(p.read_text()), json.loads((tmp_path / "cli" / "runs" / p.name).read_text())
+        drop = ("seconds", "data_seconds")
+        assert {k: v for k, v in by_py.items() if k not in drop} == {k: v for k, v in by_cli.items() if k not in drop}
+    # reused: a second call trains nothing and gives the same table
+    mtimes = [p.stat().st_mtime for p in result.runs]
+    assert run_protocol(ProtocolConfig(**kw, output_dir=str(tmp_path / "py")), progress=False).table == result.table
+    assert [p.stat().st_mtime for p in result.runs] == mtimes
+    # numpy numbers from a caller's grid are Python's in the runs' names and rows
+    again = run_protocol(ProtocolConfig(sizes=np.array([10]), seeds=[np.int64(0)], steps=np.int64(2), val=True,
+                                        arms=("real",), ratio=None, output_dir=str(tmp_path / "py")), progress=False)
+    assert [p.name for p in again.runs] == ["real_10_0_none_s2_val.json"]
+    # a Python caller is told in its own words (and the flag's), before MNIST loads; nothing is written
+    monkeypatch.setattr(data, "load_mnist", lambda **k: pytest.fail("MNIST loaded before the settings were checked"))
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    small = dict(sizes=[10], seeds=[0], steps=2, arms=["real"], output_dir=str(tmp_path / "bad"))
+    for bad, said in ((dict(ratio=0.5), r"^ratio \(--ratio\) applies to the gan, gan\+affine, gan\+kd, "
+                                        r"trivialaugment\+kd arms only .* and arms \(--arms\) real has none of them"),
+                      (dict(arms=["real", "gan-filtered"]), r"arms \(--arms\): unknown arm\(s\) 'gan-filtered'; choose "
+                                                            r"from real, affine"),
+                      (dict(arms="real"), r"arms \(--arms\) must be a non-empty list, got 'real' \(a list of one: "
+                                          r"\['real'\]\)"),
+                      (dict(sizes="10"), r"sizes \(--sizes\) must be a list of whole numbers, got '10'"),
+                      (dict(seeds=[0.5]), r"seeds \(--seeds\) must be a non-empty list of whole numbers"),
+                      (dict(seeds=[0, 0]), r"seeds \(--seeds\) 0 0 repeats 0: give each once"),
+                      (dict(val="yes"), r"val must be True or False \(--val on the command line, or left out\)"),
+                      (dict(steps=0), r"steps \(--steps\) must be a positive number of classifier steps, got 0\."),
+                      (dict(quick=True), r"quick \(--quick\) is a fixed smoke run .* which sizes \(--sizes\) and "
+                                         r"seeds \(--seeds\) and steps \(--steps\) would not change"),
+                      (dict(arms=["kd"]), r"the kd arm\(s\) distil a teacher: give teacher \(--teacher\)"),
+                      (dict(arms=["kd"], teacher="runs/t"), r"teacher \(--teacher\) must be a non-empty list"),
+                      (dict(label_smoothing=float("nan")), r"label_smoothing \(--label-smoothing\) must be a finite "
+                                                           r"number, got nan\."),
+                      (dict(output_dir=""), r"output_dir \(--output-dir\) must be a path, got ''\."),
+                      (dict(device="cuda"), r"device 'cuda' was asked for, .*: use device='cpu' \(--device cpu\)\.$"),
+                      (dict(card=str(tmp_path / "c.md"), seeds=[0, 1, 2], steps=None),
+                       r"no model card at .*c\.md; give card \(--card\) the README\.md")):
+        with pytest.raises(ValueError, match=said):
+            run_protocol(ProtocolConfig(**{**small, **bad}), progress=False)
+    assert not (tmp_path / "bad").exists()

@@ -310,8 +310,8 @@ def test_scripts_load_check_and_record_pinned_hub_classifiers_at_their_revision(
     assert (kd["teacher_revisions"], kd["teacher_sha256"], kd["val_seen_by"]) == (["v1"], [v1], []), kd
     # the same command unpinned loads main, other weights: the finished runs are not reused for it
     done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=CLIENT_TIMEOUT)
-    assert done.returncode == 2 and "--labeller-revision recorded 'v1', asked None" in done.stderr \
-        and "--teacher-revision recorded ['v1'], asked None" in done.stderr, done.stderr[-3000:]
+    assert done.returncode == 2 and "labeller_revision (--labeller-revision) recorded 'v1', asked None" in done.stderr \
+        and "teacher_revision (--teacher-revision) recorded ['v1'], asked None" in done.stderr, done.stderr[-3000:]
 
     clf = uploaded["base"] / "clf-pinned"
     cmd = [sys.executable, str(ROOT / "scripts" / "train_classifier.py"), "--per-class", "2", "--steps", "2", "--val",

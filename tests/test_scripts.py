@@ -87,7 +87,7 @@ def test_distill_gan_refuses_bad_output_dirs_seeds_and_devices(tmp_path, capsys,
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
     assert main(args + out + ["--device", "cuda"]) == 2
     err = capsys.readouterr().err
-    assert "error: device 'cuda' was asked for" in err and "use device='cpu'." in err, err
+    assert "error: device 'cuda' was asked for" in err and "use device='cpu' (--device cpu)." in err, err
     assert "leave device unset" not in err
     assert not (tmp_path / "o").exists() and (tmp_path / "afile").read_text() == "x"
 
@@ -110,7 +110,7 @@ def test_evaluate_generator_revision_needs_a_hub_generator(tmp_path, capsys):
     main = _script("evaluate").main
     base = ["--quick", "--arms", "gan", "--output-dir", str(tmp_path / "e")]
     assert main(base + ["--generator-revision", "v1"]) == 2
-    assert "--generator-revision pins the commit of the synthetic arms' Hub generator" in capsys.readouterr().err
+    assert "generator_revision (--generator-revision) pins the commit of the synthetic arms' Hub generator" in capsys.readouterr().err
     assert main(base + ["--generator", _tiny_teacher(tmp_path), "--generator-revision", "v1"]) == 2
     assert "is a local folder" in capsys.readouterr().err
     assert not (tmp_path / "e").exists()
@@ -165,7 +165,7 @@ def test_evaluate_checks_a_pinned_generators_subset_before_any_run(tmp_path, tin
     assert main(cmd + ["--subset-seed", "1", "--output-dir", str(tmp_path / "a")]) == 2
     err = capsys.readouterr().err
     assert f"error: the generator {gen} at revision v1 was trained on 100 MNIST training images" in err, err[-500:]
-    assert "outside the 10-per-class subset (--subset-seed 1)" in err and err.count("\n") == 1
+    assert "outside the 10-per-class subset (subset_seed 1)" in err and err.count("\n") == 1
     assert "v1" in revisions and not (tmp_path / "a").exists()  # refused before any run
     assert main(cmd + ["--output-dir", str(tmp_path / "b")]) == 0
     row = json.loads((tmp_path / "b" / "runs" / "gan_10_0_pinned_s2.json").read_text())
@@ -218,14 +218,14 @@ def test_evaluate_refuses_a_labeller_it_would_not_use_and_a_dry_run_classifier(t
     gan = ["--arms", "gan", "--generator", str(tiny_generator_dir), "--generator-id", "tiny"]
     assert main(small + gan + ["--labeller", "reference"]) == 2
     err = capsys.readouterr().err
-    assert f"error: --labeller reference would go unused: the generator {tiny_generator_dir} is class-conditional" \
-        in err and "Add --relabel" in err and "or drop --labeller" in err and err.count("\n") == 1, err[-500:]
+    assert f"error: labeller (--labeller) reference would go unused: the generator {tiny_generator_dir} is " \
+        "class-conditional" in err and "Add relabel=True (--relabel)" in err and "or drop labeller." in err and err.count("\n") == 1, err[-500:]
     clf = tmp_path / "clf"
     assert _script("train_classifier").main(["--per-class", "10", "--width", "4", "--dry-run", "--val",
                                              "--output-dir", str(clf)]) == 0
     capsys.readouterr()
-    for extra, option in ((["--arms", "kd", "--teacher", str(clf)], "--teacher"),
-                          (gan + ["--relabel", "--labeller", str(clf)], "--labeller")):
+    for extra, option in ((["--arms", "kd", "--teacher", str(clf)], "teacher (--teacher)"),
+                          (gan + ["--relabel", "--labeller", str(clf)], "labeller (--labeller)")):
         assert main(small + extra) == 2, extra
         err = capsys.readouterr().err
         assert err.startswith(f"error: {option} {clf} holds a dry run's classifier (scripts/train_classifier.py "
@@ -251,8 +251,8 @@ def test_a_dry_run_generator_is_refused_where_its_figures_or_samples_would_stand
                                   str(release), "--output-dir", str(tmp_path / "c")])):
         assert _script(script).main(args) == 2, (script, args)
         err = capsys.readouterr().err
-        # train_classifier.py says train_classifier()'s words: the argument, then the flag
-        option = "generator (--generator)" if script == "train_classifier" else "--generator"
+        # train_classifier.py and evaluate.py say their library functions' words: the argument, then the flag
+        option = "--generator" if script == "gen_metrics" else "generator (--generator)"
         assert err.startswith(f"error: {option} {release} holds a dry run's generator (scripts/train_gan.py "
                               "--dry-run: 5 steps)") and "train it without --dry-run" in err and \
             err.count("\n") == 1, err[-500:]
@@ -276,7 +276,7 @@ def test_a_card_whose_metadata_huggingface_hub_cannot_read_is_named_before_any_r
     assert _script("evaluate").main(["--sizes", "10", "--arms", "real", "--seeds", "0", "1", "2", "--card", str(card),
                                      "--output-dir", str(out)]) == 2
     err = capsys.readouterr().err
-    assert err.startswith(f"error: --card {card}: huggingface_hub cannot read") and err.count("\n") == 1, err[-500:]
+    assert err.startswith(f"error: card (--card) {card}: huggingface_hub cannot read") and err.count("\n") == 1, err[-500:]
     assert not out.exists() and card.read_text() == before
 
 
@@ -339,8 +339,8 @@ def test_evaluate_card_of_a_release_takes_that_release_only(tmp_path, tiny_gener
         assert main(base + ["--arms", "real", "gan", "tstr", "--generator-id", "ex1", *gen]) == 2
         err = capsys.readouterr().err
         assert err.startswith(f"error: {card} is the card of the release in {release}, and this command's gan, tstr "
-                              f"arm(s) draw from {shown}: their figures would be recorded as that release's. Pass "
-                              f"--generator {release}") and err.count("\n") == 1, err[-500:]
+                              f"arm(s) draw from {shown}: their figures would be recorded as that release's. Give "
+                              f"generator (--generator) {release}") and err.count("\n") == 1, err[-500:]
     assert loads == [] and card.read_text() == before and not (tmp_path / "e").exists()
     # the release itself, however written, and arms without a generator get past the check (to MNIST here)
     monkeypatch.chdir(tmp_path)

@@ -29,8 +29,10 @@ def to_device(t: torch.Tensor, device: torch.device | str, dtype: torch.dtype | 
     return t.pin_memory().to(device, non_blocking=True)
 
 
-def check_device(device: torch.device | str) -> torch.device:
-    """``device`` as a torch.device, or a ValueError that says what to use instead (before any work starts)."""
+def check_device(device: torch.device | str, *, flag: str | None = None) -> torch.device:
+    """``device`` as a torch.device, or a ValueError that says what to use instead (before any work starts). ``flag``:
+    the command-line option that sets it, named beside the argument in the advice (``device='cpu' (--device cpu)``)."""
+    cpu = "device='cpu'" + (f" ({flag} cpu)" if flag else "")
     try:
         d = torch.device(device)
     except (RuntimeError, TypeError) as e:
@@ -41,18 +43,18 @@ def check_device(device: torch.device | str) -> torch.device:
     if d.type == "cuda":
         if not torch.cuda.is_available():
             raise ValueError(f"device {device!r} was asked for, but this torch sees no CUDA GPU (no driver, or a "
-                             "CPU-only build): use device='cpu'.")
+                             f"CPU-only build): use {cpu}.")
         if d.index is not None and d.index >= torch.cuda.device_count():
             raise ValueError(f"device {device!r}: this machine has {torch.cuda.device_count()} CUDA device(s), "
                              f"cuda:0 to cuda:{torch.cuda.device_count() - 1}.")
     if d.type == "mps" and not torch.backends.mps.is_available():
         raise ValueError(f"device {device!r} was asked for, but this torch has no MPS (Apple-silicon GPUs on macOS "
-                         "only, and a torch built with it): use device='cpu'.")
+                         f"only, and a torch built with it): use {cpu}.")
     if d.type not in ("cpu", "cuda", "mps"):  # xpu, hpu, ...: torch.<type>.is_available(), where torch has one
         available = getattr(getattr(torch, d.type, None), "is_available", None)
         if not (callable(available) and available()):
             raise ValueError(f"device {device!r} was asked for, but this torch has no working {d.type!r} backend "
-                             "(no such device here, or a torch built without it): use device='cpu', or 'cuda' on "
+                             f"(no such device here, or a torch built without it): use {cpu}, or 'cuda' on "
                              "an NVIDIA GPU.")
     return d
 

@@ -28,7 +28,8 @@ from ganaug._provenance import check_pin, no_subset_reason, recorded_indices, we
 
 __all__ = ["random_affine", "fit", "accuracy", "predict", "class_balanced_subset", "train_reference_classifier",
            "self_training_set", "filtered_samples", "augmented_samples", "half_real", "ensemble_teacher",
-           "recorded_indices", "ClassifierConfig", "train_classifier"]
+           "recorded_indices", "ClassifierConfig", "train_classifier", "ProtocolConfig", "ProtocolResult",
+           "run_protocol", "recorded_mismatches", "read_run"]
 
 if TYPE_CHECKING:
     from torchvision.datasets import MNIST
@@ -1149,10 +1150,7 @@ def _check_classifier_config(cfg: ClassifierConfig) -> ClassifierConfig:
                                           and isinstance(cfg.per_class, numbers.Integral) and 0 < cfg.per_class < 6000):
         raise ValueError(f"{_opt('per_class')} must be between 1 and 5999 (got {cfg.per_class!r}); leave it out for "
                          "all 60 000 images.")
-    try:
-        check_device(cfg.device)
-    except ValueError as e:  # its advice in both spellings
-        raise ValueError(str(e).replace("use device='cpu'", "use device='cpu' (--device cpu)")) from None
+    check_device(cfg.device, flag="--device")  # its advice in both spellings
     # numbers as Python's: a numpy int passed the checks, then failed in torch's scheduler or json after saving
     ints = ("per_class", "subset_seed", "epochs", "steps", "batch_size", "width", "seed", "synthetic")
     return dataclasses.replace(
@@ -1306,3 +1304,582 @@ def train_classifier(cfg: ClassifierConfig, *, progress: bool = True,
     # through a temporary file: a failed or interrupted write leaves no half-written training.json
     atomic_write(out / TRAINING_NAME, lambda tmp: Path(tmp).write_text(record))
     return out
+
+
+# ---- the protocol as one command: many runs, resumable, shared by processes, tabled (scripts/evaluate.py) ---------
+
+PROTOCOL_SIZES = (10, 100, 1000, 6000)  # ProtocolConfig's real-set sizes (images per class) where none are given
+PROTOCOL_SEEDS = (0, 1, 2)
+QUICK = {"sizes": [10], "seeds": [0], "steps": 30}  # ProtocolConfig(quick=True): a smoke run
+RUN_KEYS = ("arm", "per_class", "seed", "steps", "accuracy")  # what every run file holds
+
+
+@dataclass
+class ProtocolConfig:
+    """One command of the downstream protocol (``run_protocol``; ``scripts/evaluate.py``, whose flags are these fields
+    but ``card``'s type): for each real-set size in ``sizes`` (class-balanced subsets fixed by ``subset_seed``), arm
+    and seed, a ``protocol_run``, its row saved as a run file in ``output_dir``/runs; then the table of every run of
+    this kind there. See ``protocol_run`` for the arms and their settings.
+
+    None means the protocol's own: ``sizes`` (10, 100, 1000, 6000), ``arms`` ``ARMS``, ``seeds`` (0, 1, 2), ``steps``
+    per size (``STEPS``), ``generator_id`` 'default', ``ratio`` 0.5, ``temperature`` 3, ``pool`` 10 000; ``teacher_id``
+    the teachers' folder names joined by '+'. An arm's option given (not None, or True) where no arm of this command
+    uses it is refused, as are ``sizes``, ``seeds`` or ``steps`` with ``quick`` (10 per class, seed 0, 30 steps).
+    ``teacher_revision`` holds one revision for every teacher, or one per teacher ('-' for a folder or 'reference').
+    ``val`` tests on 10 000 training images outside each subset instead of the test set, for choosing settings.
+    ``card`` (a model card's path) records the figures in its metadata (``update_card_downstream``); ``data_root`` is
+    MNIST's folder (None: the usual places, as ``load_mnist`` looks).
+    """
+
+    sizes: list[int] | None = None
+    arms: list[str] | None = None
+    seeds: list[int] | None = None
+    subset_seed: int = 0
+    generator: str | None = None  # a folder or Hub repo id (None: the shipped generator)
+    generator_revision: str | None = None
+    generator_id: str | None = None
+    min_confidence: float | None = None
+    truncation: float | None = None
+    labeller: str | None = None  # a classifier's folder or Hub repo id, or 'reference'
+    labeller_revision: str | None = None
+    relabel: bool = False
+    ratio: float | None = None
+    val: bool = False
+    steps: int | None = None
+    synthetic_affine: bool = False
+    teacher: list[str] | None = None
+    teacher_id: str | None = None
+    teacher_revision: list[str] | None = None
+    temperature: float | None = None
+    pool: int | None = None
+    label_smoothing: float = 0.0
+    output_dir: str = "results"
+    quick: bool = False
+    card: str | None = None
+    device: str = "cpu"
+    data_root: str | None = None
+
+
+@dataclass
+class ProtocolResult:
+    """What ``run_protocol`` made: this command's run files (in job order), the rows its table holds (every run of
+    this kind in the folder), the table (markdown) and where it and the plot (None without matplotlib) were written,
+    and the card entries it recorded (None without ``card``)."""
+
+    runs: list[Path]
+    rows: list[dict]
+    table: str
+    table_path: Path
+    plot_path: Path | None
+    card_entries: dict[str, Any] | None
+
+
+def _given(cfg: ProtocolConfig, name: str) -> bool:
+    """Whether ``name`` was given: None and False are ProtocolConfig's 'not given' (the protocol's own)."""
+    return getattr(cfg, name) is not None and getattr(cfg, name) is not False
+
+
+def _int_list(name: str, values: Any) -> list[int]:
+    if isinstance(values, (str, bytes)) or not isinstance(values, collections.abc.Iterable):
+        raise ValueError(f"{_opt(name)} must be a list of whole numbers, got {values!r}.")
+    values = list(values)
+    if not values or not all(not isinstance(v, bool) and isinstance(v, numbers.Integral) for v in values):
+        raise ValueError(f"{_opt(name)} must be a non-empty list of whole numbers, got {values!r}.")
+    return [int(v) for v in values]
+
+
+def _check_protocol_config(cfg: ProtocolConfig) -> ProtocolConfig:
+    """The settings that are wrong, or that no arm of the command would use, as a ValueError that names the argument
+    and its flag: found before any file is read or model loaded. Returns the config with the protocol's own values
+    where None was given, its numbers as Python's and its paths as text."""
+    from ganaug._device import check_device
+    from ganaug.models import check_truncation
+
+    for name in ("relabel", "val", "synthetic_affine", "quick"):
+        if not isinstance(getattr(cfg, name), bool):  # "False" reads as True
+            raise ValueError(f"{name} must be True or False ({_flag(name)} on the command line, or left out), got "
+                             f"{getattr(cfg, name)!r}.")
+    for name in ("output_dir", "card", "generator", "labeller", "data_root"):
+        v = getattr(cfg, name)
+        if (v is not None or name == "output_dir") and (not isinstance(v, (str, os.PathLike))
+                                                        or not os.fspath(v).strip()):
+            raise ValueError(f"{_opt(name)} must be a path{'' if name in ('output_dir', 'card') else ' or a Hub repo id'}"
+                             f", got {v!r}.")
+    for name in ("teacher", "teacher_revision", "arms"):
+        v = getattr(cfg, name)
+        if v is not None and (isinstance(v, (str, bytes, os.PathLike)) or not isinstance(v, collections.abc.Iterable)
+                              or not list(v)):
+            raise ValueError(f"{_opt(name)} must be a non-empty list, got {v!r} (a list of one: [{v!r}]).")
+        if v is not None and not all(isinstance(x, str if name == "arms" else (str, os.PathLike)) for x in v):
+            raise ValueError(f"{_opt(name)} must hold {'arm names' if name == 'arms' else 'paths or Hub repo ids'}, got "
+                             f"{list(v)!r}.")
+    arms = list(ARMS if cfg.arms is None else cfg.arms)
+    unknown = [arm for arm in arms if arm not in ALL_ARMS]
+    if unknown:
+        raise ValueError(f"{_opt('arms')}: unknown arm(s) {', '.join(map(repr, unknown))}; choose from "
+                         f"{', '.join(ALL_ARMS)}.")
+    if len(set(arms)) < len(arms):
+        raise ValueError(f"{_opt('arms')} {' '.join(arms)} repeats an arm: give each once.")
+    # "nan" and "inf" pass the comparisons below: an infinite temperature ran, as a uniform teacher, under its own name
+    for name in ("temperature", "ratio", "label_smoothing", "min_confidence", "truncation"):
+        v = getattr(cfg, name)
+        if v is not None and (isinstance(v, bool) or not isinstance(v, numbers.Real) or not math.isfinite(v)):
+            raise ValueError(f"{_opt(name)} must be a finite number, got {v}.")
+    check_device(cfg.device, flag="--device")  # before MNIST loads and any run starts
+    sizes = None if cfg.sizes is None else _int_list("sizes", cfg.sizes)
+    seeds = None if cfg.seeds is None else _int_list("seeds", cfg.seeds)
+    if sizes is not None and any(s < 1 for s in sizes):
+        raise ValueError(f"{_opt('sizes')} are real images per class and must be positive, got "
+                         f"{' '.join(map(str, sizes))}.")
+    if any(isinstance(v, bool) or not isinstance(v, numbers.Integral) or not 0 <= v < 2**32
+           for v in [*(seeds or []), cfg.subset_seed]):  # protocol_run refuses them, after MNIST loads
+        raise ValueError(f"seeds and subset_seed (--seeds, --subset-seed) must be in [0, 2**32), got seeds "
+                         f"{' '.join(map(str, seeds or PROTOCOL_SEEDS))}, subset_seed {cfg.subset_seed!r}.")
+    for name, values in (("sizes", sizes), ("seeds", seeds)):
+        repeated = sorted({v for v in values or [] if values.count(v) > 1})
+        if repeated:  # one run each: a repeated seed would count as several seeds in the table and the card
+            raise ValueError(f"{_opt(name)} {' '.join(map(str, values))} repeats {' '.join(map(str, repeated))}: give "
+                             "each once (each is one run, and a repeated one would be counted again in the table and "
+                             "the card).")
+    for name in ("generator_id", "teacher_id"):
+        v = getattr(cfg, name)
+        if v is not None and (not isinstance(v, str) or not v or any(sep and sep in v for sep in ("/", os.sep,
+                                                                                                os.altsep))):
+            raise ValueError(f"{_opt(name)} names the model in run file names and tables, so it cannot be empty or "
+                             f"hold a path separator (got {v!r}): give a name such as 'sub10-ada'.")
+    if cfg.quick and any(_given(cfg, k) for k in QUICK):
+        opts = " and ".join(_opt(k) for k in QUICK if _given(cfg, k))
+        raise ValueError(f"quick (--quick) is a fixed smoke run (10 per class, seed 0, 30 steps), which {opts} would "
+                         f"not change: drop {opts}, or drop quick (steps=30, --steps 30, gives the smoke run's steps).")
+    # options of arms this command does not run would be ignored
+    for names, arm_set, what in ARM_OPTIONS:
+        unused = [_opt(n) for n in names if _given(cfg, n)]
+        if unused and not set(arm_set) & set(arms):
+            opts = " and ".join(unused)
+            raise ValueError(f"{opts} appl{'ies' if len(unused) == 1 else 'y'} to the {', '.join(arm_set)} arms only "
+                             f"({what}), and arms (--arms) {' '.join(arms)} has none of them: add one to arms, or drop "
+                             f"{opts}.")
+    kd_arms = [arm for arm in arms if arm in KD_ARMS]
+    if kd_arms and cfg.teacher is None:
+        raise ValueError(f"the {' and '.join(kd_arms)} arm(s) distil a teacher: give {_opt('teacher')}, classifier "
+                         "folders or Hub ids (e.g. labellers trained by train_classifier on the subset only).")
+    if cfg.teacher is not None and not kd_arms:
+        raise ValueError(f"{_opt('teacher')} labels the batches of the {', '.join(KD_ARMS)} arms only: add one to "
+                         "arms (--arms), or drop teacher.")
+    ratio = 0.5 if cfg.ratio is None else float(cfg.ratio)
+    temperature = 3.0 if cfg.temperature is None else float(cfg.temperature)
+    pool = 10_000 if cfg.pool is None else cfg.pool
+    if isinstance(pool, bool) or not isinstance(pool, numbers.Integral) or pool < 1 or not temperature > 0:
+        raise ValueError(f"{_opt('pool')} must be a positive count (got {pool!r}) and {_opt('temperature')} positive "
+                         f"(got {temperature}).")
+    if not 0 <= cfg.label_smoothing < 1:
+        raise ValueError(f"{_opt('label_smoothing')} must be in [0, 1) (0: one-hot targets), got "
+                         f"{cfg.label_smoothing}.")
+    if cfg.label_smoothing and kd_arms:
+        raise ValueError(f"{_opt('label_smoothing')} smooths labels, and the {' and '.join(kd_arms)} arm(s) train on a "
+                         "teacher's probabilities (soft already; see temperature): run them in a command of their "
+                         "own.")
+    teacher = None if cfg.teacher is None else [os.fspath(t) for t in cfg.teacher]
+    pins = [None if r == "-" else r for r in cfg.teacher_revision or ["-"]]  # one per teacher (None: not pinned)
+    if teacher is not None and len(pins) not in (1, len(teacher)):
+        raise ValueError(f"{_opt('teacher_revision')} gives {len(pins)} revisions for {len(teacher)} teacher "
+                         "classifiers: give one for all of them, or one per teacher in its order ('-' for a folder or "
+                         "'reference').")
+    if not 0 < ratio < 1:
+        raise ValueError(f"{_opt('ratio')} must be in (0, 1) (the fraction of synthetic items), got {ratio}.")
+    pool_arms = [arm for arm in arms if arm in POOL_ARMS]
+    if pool_arms and pool < pool_share(ratio):
+        # fit would put the whole pool in every batch, and fewer pool items than ratio asks
+        raise ValueError(f"the {' and '.join(pool_arms)} arm(s) take round({BATCH_SIZE} x ratio {ratio:g}) = "
+                         f"{pool_share(ratio)} pool items into every batch, more than pool {pool} holds: give "
+                         f"{_opt('pool')} {pool_share(ratio)} or more (the protocol's is 10 000), or a lower ratio "
+                         "(--ratio).")
+    if cfg.steps is not None and (isinstance(cfg.steps, bool) or not isinstance(cfg.steps, numbers.Integral)
+                                  or cfg.steps < 1):
+        raise ValueError(f"{_opt('steps')} must be a positive number of classifier steps, got {cfg.steps!r}.")
+    if cfg.synthetic_affine and not set(SYNTHETIC_AFFINE_ARMS) & set(arms):
+        raise ValueError(f"synthetic_affine (--synthetic-affine) augments the synthetic items of the "
+                         f"{' and '.join(SYNTHETIC_AFFINE_ARMS)} arms: add {' and/or '.join(SYNTHETIC_AFFINE_ARMS)} to "
+                         "arms (--arms) (affine and gan+affine augment every item already).")
+    if cfg.val and any(s * 10 >= 60_000 for s in sizes or PROTOCOL_SIZES) and set(arms) != {"tstr"}:
+        raise ValueError("val (--val) tests on training images outside the subset: give sizes (--sizes) below 6000 "
+                         "(or arms ['tstr'], --arms tstr, whose classifier sees no real image).")
+    if cfg.card is not None and (cfg.val or cfg.quick):
+        raise ValueError(f"card (--card) records test-set figures of the full protocol; drop card with "
+                         f"{_opt('val' if cfg.val else 'quick', True)} (those figures are for choosing settings and "
+                         "smoke runs).")
+    if cfg.card is not None and (cfg.steps is not None or len(seeds or PROTOCOL_SEEDS) < 3):
+        raise ValueError(f"card (--card) records the protocol's figures: its own steps per size and at least 3 seeds; "
+                         "drop card, or run without steps (--steps) and with seeds [0, 1, 2] (--seeds 0 1 2) or more "
+                         f"(got {'steps ' + str(cfg.steps) + ', ' if cfg.steps is not None else ''}"
+                         f"{len(seeds or PROTOCOL_SEEDS)} seed(s)).")
+    synthetic = set(arms) & set(SYNTHETIC_ARMS)
+    if cfg.generator_revision is not None and (cfg.generator is None or not synthetic):
+        raise ValueError(f"{_opt('generator_revision')} pins the commit of the synthetic arms' Hub generator: give "
+                         f"{_opt('generator')} ORG/NAME and one of the arms {', '.join(SYNTHETIC_ARMS)} with it, or "
+                         "drop it.")
+    if synthetic and cfg.truncation is not None:
+        try:
+            check_truncation(cfg.truncation)
+        except ValueError as e:
+            raise ValueError(f"{_opt('truncation')}: {e}") from None
+    if synthetic and cfg.min_confidence is not None and not 0 <= cfg.min_confidence < 1:
+        raise ValueError(f"{_opt('min_confidence')} must be a probability in [0, 1) (0.9 is the usual filter), got "
+                         f"{cfg.min_confidence}.")
+    quick = cfg.quick
+    return dataclasses.replace(
+        cfg, arms=arms, sizes=QUICK["sizes"] if quick else list(sizes or PROTOCOL_SIZES),
+        seeds=QUICK["seeds"] if quick else list(seeds or PROTOCOL_SEEDS), subset_seed=int(cfg.subset_seed),
+        steps=None if cfg.steps is None else int(cfg.steps), ratio=ratio, temperature=temperature, pool=int(pool),
+        generator_id="default" if cfg.generator_id is None else cfg.generator_id,
+        teacher=teacher, teacher_revision=pins if cfg.teacher_revision is not None else None,
+        label_smoothing=float(cfg.label_smoothing),
+        **{name: os.fspath(getattr(cfg, name)) for name in ("output_dir", "card", "generator", "labeller", "data_root")
+           if getattr(cfg, name) is not None})
+
+
+def read_run(path: str | os.PathLike) -> dict:
+    """The row of the run file ``path``; a ValueError naming the file where it is not one (empty, cut short, or
+    another JSON file in the runs folder)."""
+    import json
+
+    path = Path(path)
+    try:
+        row = json.loads(path.read_text())
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+        why = f"it is not readable JSON ({e})"
+    else:
+        if isinstance(row, dict) and all(k in row for k in RUN_KEYS):
+            return row
+        why = f"it holds no run ({', '.join(RUN_KEYS)})"
+    raise ValueError(f"{path} is not a run file of scripts/evaluate.py: {why}. Move it out of {path.parent}, or "
+                     "delete it (a run of this command is then made again).")
+
+
+def _claim(path: Path) -> bool:
+    """Take the run at ``path`` for this process (several processes can share a job list).
+
+    The lock holds the owner's PID; a lock left by a process that died is taken over.
+    """
+    lock = path.with_suffix(".lock")
+    for _ in range(2):
+        try:
+            fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+        except FileExistsError:
+            try:
+                pid = int(lock.read_text() or 0)
+                os.kill(pid, 0)
+                return False  # alive: its run
+            except (ValueError, ProcessLookupError, FileNotFoundError):
+                lock.unlink(missing_ok=True)  # stale
+                continue
+            except PermissionError:
+                return False
+        with os.fdopen(fd, "w") as f:
+            f.write(str(os.getpid()))
+        return True
+    return False
+
+
+def recorded_mismatches(row: dict, asked: dict) -> list[tuple[str, object, object]]:
+    """The settings (name, recorded, asked) in which a finished run's ``row`` differs from ``asked``.
+
+    Only keys the row has are compared, and those whose absence has a meaning (an unpinned model, the CPU): rows
+    written before a setting was recorded are taken as they are. A model's folder written two ways (relative or
+    absolute, ~, a link) is one setting; a Hub repo id is compared as written. ``asked``'s device is as
+    ``recorded_device`` gives it (None: the CPU).
+    """
+    def value(d: dict, k: str) -> Any:
+        v = d[k] if k in d else _ABSENT_MEANS.get(k, MISSING)
+        return _ABSENT_MEANS["device"] if k == "device" and v is None else v
+
+    return [(k, row.get(k), v) for k, v in asked.items()
+            if (rec := value(row, k)) is not MISSING and not same_setting(k, rec, value(asked, k))]
+
+
+# the arguments behind each recorded setting, for the message that refuses a finished run made otherwise
+_SETTING_WORDS = {"steps": "steps (--steps, or the protocol's per size)", "generator_source": "generator (--generator)",
+                  "generator_sha256": "the generator's weights (sha256 of its model.safetensors)",
+                  "labeller_sha256": "the labeller's weights (sha256 of its model.safetensors)",
+                  "teacher_revisions": "teacher_revision (--teacher-revision)", "teacher_sources": "teacher (--teacher)",
+                  "teacher_sha256": "the teachers' weights (sha256 of their model.safetensors)",
+                  "device": "device (--device; None: the CPU)"}
+
+
+def _plot(rows: list[dict], path: Path, eval_set: str = "test") -> None:
+    import statistics
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(10, 5.5))
+    # colour = arm, line style and marker = generator, so that 15+ lines stay tellable apart
+    colours = dict(zip(ALL_ARMS, plt.get_cmap("tab10").colors))
+    labels = table_labels(rows)  # as the table names them: runs of two settings are never one line
+    gens = sorted(set(labels) - {""})
+    styles = [("--", "s"), (":", "^"), ("-.", "D"), ((0, (1, 3)), "v"), ((0, (5, 1)), "P")]
+    style = {"": ("-", "o"), **{g: styles[i % len(styles)] for i, g in enumerate(gens)}}
+    lines = sorted({(r["arm"], label) for r, label in zip(rows, labels)},  # the protocol's arms first, as the table
+                   key=lambda k: (ALL_ARMS.index(k[0]) if k[0] in ALL_ARMS else len(ALL_ARMS), k[0], k[1]))
+    for arm, gen in lines:
+        mine = [r for r, label in zip(rows, labels) if r["arm"] == arm and label == gen]
+        sizes = sorted({r["per_class"] for r in mine})
+        acc = [[100 * r["accuracy"] for r in mine if r["per_class"] == s] for s in sizes]
+        ls, marker = style[gen]
+        ax.errorbar(sizes, [statistics.mean(a) for a in acc],
+                    yerr=[statistics.stdev(a) if len(a) > 1 else 0 for a in acc],
+                    label=f"{arm} [{gen}]" if gen else arm, capsize=3, marker=marker, linestyle=ls,
+                    color=colours.get(arm))
+    ax.set_xscale("log")
+    ax.set_xlabel("real training images per class")
+    ax.set_ylabel(f"{eval_set} accuracy (%)")
+    ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), fontsize=8)
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def run_protocol(cfg: ProtocolConfig, *, progress: bool = True) -> ProtocolResult:
+    """Run the downstream protocol's command ``cfg`` describes: every (size, arm, seed) ``protocol_run`` not finished
+    yet, each saved as a run file in ``cfg.output_dir``/runs (atomically, so an interrupted run leaves none); then the
+    table and plot of every run of this kind in that folder (``table.md``, ``accuracy.png``; ``_quick``, ``_val`` and,
+    with ``steps`` N, ``_sN`` added to their names), and, with ``cfg.card``, its figures in that card's metadata.
+
+    Finished runs are reused: a finished run whose recorded settings differ from ``cfg``'s (another generator's weights
+    under the same ``generator_id``, another ratio that its file name rounds alike, ...) is refused before any run.
+    Several processes can share one job list: each run is claimed with a lock file holding the owner's PID. Settings
+    are checked, and every model loaded, before MNIST loads; a wrong one is a ValueError that names the argument and
+    its flag. A run that fails (a filter that accepts too few samples) raises its RuntimeError; runs finished before
+    it are kept. ``progress``: a bar and one line per run.
+    """
+    import json
+    import sys
+
+    from tqdm.auto import tqdm
+
+    from ganaug._data import load_mnist
+    from ganaug._hub import dry_run_refusal, file_in_the_way, other_release_card, read_card
+    from ganaug.datasets import load_classifier, load_generator
+
+    unnamed = cfg.generator is not None and cfg.generator_id is None
+    cfg = _check_protocol_config(cfg)
+    out = Path(cfg.output_dir)
+    bad = file_in_the_way(out / "runs")
+    if bad is not None:  # else the runs folder cannot be made, in a traceback
+        raise ValueError(f"{_opt('output_dir')} needs the folder {str(out / 'runs')!r}, but {str(bad)!r} is a file. "
+                         "Give another output_dir.")
+    synthetic_arms = [arm for arm in cfg.arms if arm in SYNTHETIC_ARMS]
+    if cfg.card is not None:  # read now, not after the runs
+        if not Path(cfg.card).is_file():
+            raise ValueError(f"no model card at {cfg.card}; give {_opt('card')} the README.md that train_gan wrote "
+                             "(e.g. model_cards/default.md).")
+        try:
+            read_card(cfg.card)
+        except (OSError, ValueError) as e:
+            raise ValueError(f"{_opt('card')} {e}") from None
+        # a release's card takes the synthetic figures of that release only (as gen_metrics.py --card); the arms
+        # without a generator recorded there are its baselines
+        if synthetic_arms and (folder := other_release_card(cfg.card, cfg.generator)) is not None:
+            raise ValueError(f"{cfg.card} is the card of the release in {folder}, and this command's "
+                             f"{', '.join(synthetic_arms)} arm(s) draw from "
+                             f"{cfg.generator or 'the shipped default generator'}: their figures would be recorded as "
+                             f"that release's. Give {_opt('generator')} {folder} to evaluate the release, or record "
+                             "into another card.")
+    teacher_id = cfg.teacher_id or "+".join(Path(t).name for t in cfg.teacher or [])
+    pins = cfg.teacher_revision or [None]
+    teacher_pins = pins * len(cfg.teacher) if cfg.teacher is not None and len(pins) == 1 else pins
+    teacher_pins = teacher_pins if any(r is not None for r in teacher_pins) else None  # as protocol_run records it
+    teacher_sha256 = []  # each loaded once, before any run is claimed (a wrong path costs nothing)
+    for t, r in zip(cfg.teacher or [], teacher_pins or [None] * len(cfg.teacher or [])):
+        if (why := dry_run_refusal(t, "classifier")) is not None:  # a smoke test's weights taken as a teacher
+            raise ValueError(f"{_opt('teacher')} {why}")
+        try:
+            check_pin("teacher_revision", r, t, _opt("teacher"), flag="--teacher-revision")
+            load_classifier(t, revision=r)
+            teacher_sha256.append(weights_sha256(t, kind="classifier", revision=r))
+        except (OSError, ValueError) as e:
+            raise ValueError(f"{_opt('teacher')} {t}: {e}") from None
+    generator = None  # the synthetic arms' generator, loaded once to check it before any run
+    generator_sha256 = labeller_sha256 = None  # their weights, which the runs record
+    generator_indices = None  # the training images the generator records (at its revision), if a subset
+    if synthetic_arms:
+        if (why := dry_run_refusal(cfg.generator, "generator")) is not None:  # its rows would stand for a generator
+            raise ValueError(f"{_opt('generator')} {why}")
+        try:
+            generator = load_generator(cfg.generator, revision=cfg.generator_revision)
+            generator_sha256 = weights_sha256(cfg.generator, kind="generator", revision=cfg.generator_revision)
+            # read here, at the pinned revision, to check every size's subset before any run (below)
+            generator_indices = recorded_indices(cfg.generator, revision=cfg.generator_revision)
+        except (OSError, ValueError) as e:
+            raise ValueError(f"{_opt('generator')} {cfg.generator}: {e}") from None
+        if unnamed:  # its rows would read as the shipped one's
+            print(f"note: the runs of generator (--generator) {cfg.generator} are named 'default', the shipped "
+                  "generator's name, in run files and tables (which add its source only beside other runs of that "
+                  "name): give generator_id (--generator-id) to name them.", file=sys.stderr)
+        if not generator.conditional and cfg.labeller is None:
+            raise ValueError(f"the generator {cfg.generator} is unconditional (its digits carry no label): give "
+                             f"{_opt('labeller', 'reference')} (or a classifier folder) to label them.")
+        if cfg.labeller is not None and generator.conditional and not cfg.relabel and cfg.min_confidence is None:
+            raise ValueError(f"{_opt('labeller')} {cfg.labeller} would go unused: the generator "
+                             f"{'shipped with ganaug' if cfg.generator is None else cfg.generator} is "
+                             f"class-conditional and its own labels are kept. Add {_opt('relabel', True)} (label its "
+                             f"digits by the labeller) or {_opt('min_confidence')} (keep those the labeller confirms), "
+                             "or drop labeller.")
+        if (why := dry_run_refusal(cfg.labeller, "classifier")) is not None:
+            raise ValueError(f"{_opt('labeller')} {why}")
+        try:
+            check_pin("labeller_revision", cfg.labeller_revision, cfg.labeller, _opt("labeller"),
+                      flag="--labeller-revision")
+            if cfg.labeller is not None:
+                load_classifier(cfg.labeller, revision=cfg.labeller_revision)
+        except (OSError, ValueError) as e:
+            raise ValueError(f"{_opt('labeller')} {cfg.labeller}: {e}" if cfg.labeller is not None else str(e)) \
+                from None
+        labeller_sha256 = weights_sha256(cfg.labeller or "reference", kind="classifier",
+                                         revision=cfg.labeller_revision)
+    device = torch.device(cfg.device)
+    ran_on = recorded_device(device)
+
+    def steps_for(size: int) -> int:  # the classifier steps of this command's runs of a size
+        return QUICK["steps"] if cfg.quick else cfg.steps or STEPS.get(size, 1000)
+
+    def asked(size: int, arm: str) -> dict:
+        """The settings this command's run of ``arm`` at ``size`` records (as protocol_run writes them) that its
+        file name leaves out."""
+        synthetic, kd = arm in SYNTHETIC_ARMS, arm in KD_ARMS
+        relabel = synthetic and (cfg.relabel or not generator.conditional)
+        labelled = synthetic and (cfg.min_confidence is not None or relabel)  # else the labeller is not used
+        return {"subset_seed": cfg.subset_seed, "steps": steps_for(size),
+                "generator_source": ("ganaug default" if cfg.generator is None else cfg.generator) if synthetic
+                else None,
+                "generator_revision": cfg.generator_revision if synthetic else None,
+                "generator_sha256": generator_sha256 if synthetic else None,
+                "min_confidence": cfg.min_confidence if synthetic else None,
+                "truncation": (cfg.truncation if cfg.truncation is not None else generator.truncation) if synthetic
+                else None,
+                "relabel": relabel if synthetic else None,
+                "labeller": (cfg.labeller or "reference") if labelled else None,
+                "labeller_sha256": labeller_sha256 if labelled else None,
+                "labeller_revision": cfg.labeller_revision if labelled else None,
+                "teacher_sources": list(cfg.teacher) if kd else None, "teacher_sha256": teacher_sha256 if kd else None,
+                "teacher_revisions": teacher_pins if kd else None,
+                # in the file name through :g formatting only (0.3 and 0.30000001 are one name)
+                "ratio": cfg.ratio if arm in RATIO_ARMS else None,
+                "label_smoothing": cfg.label_smoothing, "temperature": cfg.temperature if kd else None,
+                "device": ran_on}
+
+    mnist = load_mnist(train=True, root=cfg.data_root)
+    test = None if cfg.val else load_mnist(train=False, root=cfg.data_root)  # val: the test set is not even loaded
+    fewest = int(mnist.targets.bincount().min())
+    if any(fewest < s and s * 10 != len(mnist.targets) for s in cfg.sizes):
+        raise ValueError(f"MNIST's training set has only {fewest} images of its rarest digit: give {_opt('sizes')} of "
+                         f"at most {fewest}, or 6000 for all 60 000 images.")
+    # a generator trained on other images than a size's subset would bring more real data than it: refused before any
+    # run (protocol_run refuses it too, but only at its first synthetic run of that size)
+    for s in cfg.sizes if generator_indices is not None and synthetic_arms else ():
+        if s * 10 >= len(mnist.targets):
+            continue  # the full set: any training image is in it
+        outside = int((~torch.isin(generator_indices, class_balanced_subset(mnist.targets, s, cfg.subset_seed))).sum())
+        if outside:
+            where = cfg.generator + (f" at revision {cfg.generator_revision}" if cfg.generator_revision else "")
+            raise ValueError(
+                f"the generator {where} was trained on {len(generator_indices)} MNIST training images, {outside} of "
+                f"them outside the {s}-per-class subset (subset_seed {cfg.subset_seed}): its arms would bring more "
+                "real data than the subset. Give the subset_seed and sizes (--subset-seed, --sizes) of the subset it "
+                "was trained on (the indices it records are in its training.json), or a generator trained on this "
+                f"subset (scripts/train_gan.py --per-class {s} --subset-seed {cfg.subset_seed}).")
+
+    def run_path(s: int, arm: str, seed: int) -> Path:
+        tag = cfg.generator_id if arm in SYNTHETIC_ARMS else "none"
+        if arm in RATIO_ARMS and cfg.ratio != 0.5:
+            tag += f"_r{cfg.ratio:g}"
+        if arm in KD_ARMS:
+            tag += f"_t{teacher_id}" + (f"_T{cfg.temperature:g}" if cfg.temperature != 3.0 else "") + (
+                f"_p{cfg.pool}" if arm in POOL_ARMS else "")
+        if cfg.synthetic_affine and arm in SYNTHETIC_AFFINE_ARMS:
+            tag += "_saffine"
+        if cfg.label_smoothing:
+            tag += f"_ls{cfg.label_smoothing:g}"
+        if cfg.steps is not None:
+            tag += f"_s{cfg.steps}"
+        if ran_on:  # other kernels, other digits and figures: runs of their own
+            tag += f"_{ran_on}"
+        return out / "runs" / f"{arm}_{s}_{seed}_{tag}{'_val' if cfg.val else ''}{'_quick' if cfg.quick else ''}.json"
+
+    jobs = [(s, arm, seed) for s in cfg.sizes for arm in cfg.arms for seed in cfg.seeds]
+    # the table reads them all: a stray file is said now (and read again for the table: other processes add runs)
+    found = {path: read_run(path) for path in sorted((out / "runs").glob("*.json"))}
+    # a finished run is reused by its file name, which leaves some settings out: check them in its row first
+    stale = [(path, diff) for s, arm, seed in jobs if (path := run_path(s, arm, seed)) in found
+             and (diff := recorded_mismatches(found[path], asked(s, arm)))]
+    if stale:
+        lines = [f"  {path}: " + ", ".join(
+            f"{_SETTING_WORDS.get(k, _opt(k))} recorded {rec!r}, asked {want!r}"
+            + (" (the generator's config)" if k == "truncation" and cfg.truncation is None else "")
+            for k, rec, want in diff) for path, diff in stale[:5]]
+        more = [f"  ... and {len(stale) - 5} more"] if len(stale) > 5 else []
+        raise ValueError("\n".join([f"{len(stale)} finished run(s) in {out / 'runs'} were made with other settings "
+                                    "than this command's, and would be reused as if they were its own:", *lines, *more,
+                                    "Give another output_dir (--output-dir) for these settings, or delete those files "
+                                    "to run them again."]))
+    (out / "runs").mkdir(parents=True, exist_ok=True)
+    # each arm's own options only (protocol_run refuses none, but a run's row records what it was given)
+    options = {**{n: getattr(cfg, n) for names, _, _ in ARM_OPTIONS for n in names}, "teacher_id": teacher_id,
+               "teacher_revision": teacher_pins}
+    done: list[Path] = []
+    for s, arm, seed in tqdm(jobs, desc="runs", disable=not progress):
+        path = run_path(s, arm, seed)
+        done.append(path)
+        if path.is_file() or not _claim(path):
+            continue  # resumable: finished runs are not recomputed; another process has this one
+        try:
+            kw = {n: options[n] for names, arms, _ in ARM_OPTIONS if arm in arms for n in names}
+            if arm in KD_ARMS:
+                kw.update(teacher=cfg.teacher)
+            row = protocol_run(arm=arm, per_class=s, seed=seed, subset_seed=cfg.subset_seed, steps=steps_for(s),
+                               mnist=mnist, test=test, eval_set="val" if cfg.val else "test",
+                               synthetic_affine=cfg.synthetic_affine and arm in SYNTHETIC_AFFINE_ARMS,
+                               label_smoothing=cfg.label_smoothing, device=device, **kw)
+            text = json.dumps(row, indent=2)
+            atomic_write(path, lambda tmp: Path(tmp).write_text(text))  # an interrupted run leaves no half-written one
+        finally:
+            path.with_suffix(".lock").unlink(missing_ok=True)
+        if progress:
+            tqdm.write(f"{arm:>15} {s:>5}/class seed {seed}: {row['accuracy']:.2%} ({row['seconds']} s training, "
+                       f"{row['data_seconds']} s data)")
+    loaded = {p: read_run(p) for p in sorted((out / "runs").glob("*.json"))}
+    eval_set = "val" if cfg.val else "test"
+    rows = [r for r in loaded.values() if r["steps"] == steps_for(r["per_class"])  # this command's kind of run
+            and r.get("eval_set", "test") == eval_set]
+    # one run per setting and seed: a run made twice under two file names (quick and steps 30; the protocol's steps
+    # given as steps) must not count as two seeds
+    volatile = ("accuracy", "seconds", "data_seconds")
+    rows = list({json.dumps({k: v for k, v in r.items() if k not in volatile}, sort_keys=True, default=str): r
+                 for r in rows}.values())
+    table = summarise(rows)
+    # named as the rows were chosen: a steps command's table is not the protocol's (nor another steps')
+    name = ("_quick" if cfg.quick else "") + ("_val" if cfg.val else "") + (
+        f"_s{cfg.steps}" if cfg.steps is not None else "")
+    table_path = out / f"table{name}.md"
+    table_path.write_text(table + "\n")
+    plot_path: Path | None = out / f"accuracy{name}.png"
+    try:
+        _plot(rows, plot_path, "validation" if cfg.val else "test")
+    except ImportError:
+        plot_path = None
+    entries = None
+    if cfg.card is not None:
+        missing = [p.name for p in done if p not in loaded]
+        if missing:  # another process still has them
+            raise RuntimeError(f"{len(missing)} of this command's runs are not finished ({', '.join(missing[:3])}...); "
+                               "the card is unchanged. Run the same command again once they are.")
+        try:
+            entries = update_card_downstream(cfg.card, [loaded[p] for p in done])
+        except ValueError as e:  # the finished runs stay: the same command reuses them
+            raise ValueError(f"{e} The finished runs are kept in {out / 'runs'}: the same command reuses them.") \
+                from None
+    return ProtocolResult(runs=done, rows=rows, table=table, table_path=table_path, plot_path=plot_path,
+                          card_entries=entries)

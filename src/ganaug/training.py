@@ -600,7 +600,7 @@ def _train(cfg: TrainConfig, data: tuple[torch.Tensor, torch.Tensor] | None, *, 
     if distributed and cfg.r1_gamma > 0:
         raise ValueError("r1_gamma needs a double backward, which DistributedDataParallel does not support: train "
                          "with R1 in one process, or set r1_gamma=0.")
-    device = check_device(cfg.device)
+    device = check_device(cfg.device, flag="--device")
     if distributed:
         import torch.distributed as dist
 
@@ -1162,7 +1162,7 @@ def _distill(cfg: DistillConfig, *, progress: bool, card_template: str | None, s
                           replace=cfg.overwrite)
     if (why := dry_run_refusal(cfg.teacher, "generator")) is not None:  # the student would copy a few steps' weights
         raise ValueError(f"teacher (--teacher) {why}")
-    device = check_device(cfg.device)
+    device = check_device(cfg.device, flag="--device")
     teacher = load_generator(cfg.teacher, revision=cfg.revision).to(device).eval()
     # which weights, whatever the name: a Hub branch moves, a folder is rewritten
     teacher_sha256 = weights_sha256(cfg.teacher, kind="generator", revision=cfg.revision)

@@ -15,8 +15,9 @@ from torchvision import datasets, transforms
 import ganaug
 from ganaug import (Classifier, GANAugmentedDataset, Generator, RatioSampler, SyntheticMNIST, load_classifier,
                     load_generator)
-from ganaug.evaluation import (ClassifierConfig, augmented_samples, ensemble_teacher, filtered_samples, fit,
-                               fit_loader, protocol_run, self_training_set, train_classifier)
+from ganaug.evaluation import (ClassifierConfig, ProtocolConfig, ProtocolResult, augmented_samples, ensemble_teacher,
+                               filtered_samples, fit, fit_loader, protocol_run, run_protocol, self_training_set,
+                               train_classifier)
 from ganaug.metrics import class_consistency, fid_c, memorisation, precision_recall, sample_figures
 
 root = "data"
@@ -100,4 +101,9 @@ folder: Path = train_classifier(ClassifierConfig(per_class=10, output_dir="runs/
 folder = train_classifier(ClassifierConfig(indices=[1, 2, 3], generator="org/gen", generator_revision="v1",
                                            filter_labeller="reference", min_confidence=0.9, val=True),
                           command="python my_script.py")
+result: ProtocolResult = run_protocol(ProtocolConfig(sizes=[10], arms=["real", "gan"], val=True,
+                                                     output_dir="runs/eval"))
+table: str = result.table
+result = run_protocol(ProtocolConfig(arms=["kd"], teacher=["runs/t10/augf-s0"], teacher_revision=["-"], quick=True),
+                      progress=False)
 version: str = ganaug.__version__
