@@ -129,6 +129,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {e}", file=sys.stderr)
         return 1
     print(result.table)
+    if result.pending:  # claimed by another process sharing the job list
+        names = ", ".join(p.name for p in result.pending[:3]) + (", ..." if len(result.pending) > 3 else "")
+        print(f"note: {len(result.pending)} of this command's runs are still running in another process and are not in "
+              f"the table yet ({names}): run the same command again once they are done.", file=sys.stderr)
     if result.plot_path is None:
         print("matplotlib is not installed: no plot (pip install matplotlib)")
     if result.card_entries is not None:

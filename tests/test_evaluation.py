@@ -1583,8 +1583,8 @@ def test_run_protocol_from_python_is_the_scripts_run(tmp_path, tiny_generator_di
                                         r"trivialaugment\+kd arms only .* and arms \(--arms\) real has none of them"),
                       (dict(arms=["real", "gan-filtered"]), r"arms \(--arms\): unknown arm\(s\) 'gan-filtered'; choose "
                                                             r"from real, affine"),
-                      (dict(arms="real"), r"arms \(--arms\) must be a non-empty list, got 'real' \(a list of one: "
-                                          r"\['real'\]\)"),
+                      (dict(arms="real"), r"arms \(--arms\) must be a list of arm names, got 'real' \(a list of "
+                                          r"one: \['real'\]\)"),
                       (dict(sizes="10"), r"sizes \(--sizes\) must be a list of whole numbers, got '10'"),
                       (dict(seeds=[0.5]), r"seeds \(--seeds\) must be a non-empty list of whole numbers"),
                       (dict(seeds=[0, 0]), r"seeds \(--seeds\) 0 0 repeats 0: give each once"),
@@ -1593,13 +1593,65 @@ def test_run_protocol_from_python_is_the_scripts_run(tmp_path, tiny_generator_di
                       (dict(quick=True), r"quick \(--quick\) is a fixed smoke run .* which sizes \(--sizes\) and "
                                          r"seeds \(--seeds\) and steps \(--steps\) would not change"),
                       (dict(arms=["kd"]), r"the kd arm\(s\) distil a teacher: give teacher \(--teacher\)"),
-                      (dict(arms=["kd"], teacher="runs/t"), r"teacher \(--teacher\) must be a non-empty list"),
+                      (dict(arms=["kd"], teacher="runs/t"), r"teacher \(--teacher\) must be a list of classifier folders"),
                       (dict(label_smoothing=float("nan")), r"label_smoothing \(--label-smoothing\) must be a finite "
                                                            r"number, got nan\."),
-                      (dict(output_dir=""), r"output_dir \(--output-dir\) must be a path, got ''\."),
+                      (dict(output_dir=""), r"output_dir \(--output-dir\) must be a folder, got ''\."),
                       (dict(device="cuda"), r"device 'cuda' was asked for, .*: use device='cpu' \(--device cpu\)\.$"),
                       (dict(card=str(tmp_path / "c.md"), seeds=[0, 1, 2], steps=None),
                        r"no model card at .*c\.md; give card \(--card\) the README\.md")):
         with pytest.raises(ValueError, match=said):
             run_protocol(ProtocolConfig(**{**small, **bad}), progress=False)
+    assert not (tmp_path / "bad").exists()
+
+
+def test_run_protocol_takes_what_a_python_caller_passes_and_refuses_the_rest_in_its_words(tmp_path, tiny_generator_dir,
+                                                                                        monkeypatch):
+    # an audit of run_protocol (2026-12-07): output_dir="~/x" made a folder named "~" in the current one; an iterator
+    # of arms was used up by the checks (no run, no error); label_smoothing=None and generator_revision=5 were
+    # TypeErrors; quick with val was refused for a 6000-per-class size quick does not run; a run another process held
+    # was in ProtocolResult.runs, missing from the table without a word; a wrong data_root was found after the models
+    # loaded; the device error named no flag; a missing teacher was advised to pass None "for the model shipped"
+    import os
+
+    import numpy as np
+
+    import ganaug._data as data
+    from ganaug.evaluation import ProtocolConfig, run_protocol
+
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.chdir(tmp_path)
+    result = run_protocol(ProtocolConfig(quick=True, val=np.bool_(True), arms=iter(["real"]), label_smoothing=None,
+                                         output_dir="~/e"), progress=False)
+    assert result.runs == [tmp_path / "home" / "e" / "runs" / "real_10_0_none_val_quick.json"]
+    assert result.runs[0].is_file() and result.pending == [] and not (tmp_path / "~").exists()
+    assert json.loads(result.runs[0].read_text())["label_smoothing"] == 0.0
+    # a run another live process holds (its lock names a live PID: this one) is pending, not silently left out
+    lock = tmp_path / "home" / "e" / "runs" / "affine_10_0_none_val_quick.lock"
+    lock.write_text(str(os.getpid()))
+    held = run_protocol(ProtocolConfig(quick=True, val=True, arms=["real", "affine"], output_dir="~/e"), progress=False)
+    assert held.pending == [lock.with_suffix(".json")] and [r["arm"] for r in held.rows] == ["real"]
+    lock.unlink()
+    monkeypatch.setattr(data, "load_mnist", lambda **k: pytest.fail("MNIST loaded before the settings were checked"))
+    small = dict(quick=True, val=True, arms=["real"], output_dir=str(tmp_path / "bad"))
+    for bad, said in (
+            (dict(arms=["gan"], generator="org/name", generator_revision=5),
+             r"^generator_revision \(--generator-revision\) must be a Hub branch, tag or commit \(text\), got 5\.$"),
+            (dict(arms=["gan"], generator=str(tiny_generator_dir), generator_revision="main"),
+             r"^generator_revision='main' \(--generator-revision\) pins a Hub repo's commit, but generator "
+             r"\(--generator\) is the local folder"),
+            (dict(arms=["kd"], teacher=[str(tmp_path / "none")]),
+             r"^teacher \(--teacher\) .*none: No folder at .*a Hub repo id \('reference': the classifier shipped "
+             r"with ganaug\)\.$"),
+            (dict(arms=["kd"], teacher=["reference"], teacher_revision=[5]),
+             r"teacher_revision \(--teacher-revision\) must be a non-empty list of Hub branches, tags or commits"),
+            (dict(arms=["gan"], ratio="0.3"), r"^ratio \(--ratio\) must be a finite number, got '0\.3'\.$"),
+            (dict(device="xyz"), r"^device 'xyz' \(--device\) is not a device torch knows"),
+            (dict(device=None), r"^device \(--device\) must be 'cpu', 'cuda', 'cuda:N' or a torch\.device, got None\.$"),
+            (dict(generator_id="a\0b", arms=["gan"]), r"generator_id \(--generator-id\) names the model"),
+            (dict(arms=[]), r"^arms \(--arms\) must be a non-empty list of arm names, got \[\]\.$")):
+        with pytest.raises(ValueError, match=said):
+            run_protocol(ProtocolConfig(**{**small, **bad}), progress=False)
+    with pytest.raises(FileNotFoundError, match=r"^data_root \(--data-root\): MNIST not found under .*nowhere"):
+        run_protocol(ProtocolConfig(**small, data_root=str(tmp_path / "nowhere")), progress=False)
     assert not (tmp_path / "bad").exists()

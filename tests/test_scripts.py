@@ -112,7 +112,7 @@ def test_evaluate_generator_revision_needs_a_hub_generator(tmp_path, capsys):
     assert main(base + ["--generator-revision", "v1"]) == 2
     assert "generator_revision (--generator-revision) pins the commit of the synthetic arms' Hub generator" in capsys.readouterr().err
     assert main(base + ["--generator", _tiny_teacher(tmp_path), "--generator-revision", "v1"]) == 2
-    assert "is a local folder" in capsys.readouterr().err
+    assert "generator (--generator) is the local folder" in capsys.readouterr().err
     assert not (tmp_path / "e").exists()
 
 
@@ -157,6 +157,9 @@ def test_evaluate_checks_a_pinned_generators_subset_before_any_run(tmp_path, tin
         return load(source, **kw)
 
     monkeypatch.setattr(ganaug.datasets, "load_generator", pinned_load)
+    pin = ganaug.evaluation.check_pin  # which refuses a folder's revision before the load
+    monkeypatch.setattr(ganaug.evaluation, "check_pin", lambda option, revision, source, *a, **k:
+                        None if option == "generator_revision" else pin(option, revision, source, *a, **k))
     monkeypatch.setattr(ganaug.evaluation, "weights_sha256",
                         lambda source, *, kind, revision=None: sha(source, kind=kind))
     main = _script("evaluate").main

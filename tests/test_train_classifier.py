@@ -175,7 +175,7 @@ def test_refuses_ignored_options_bad_devices_and_output_dirs_before_training(tmp
                                                                      "per_class takes (and, with val, which images "
                                                                      "outside it score): give per_class (--per-class), "
                                                                      "or val=True (--val), too"),
-                         (BASE + out + ["--device", "foo"], "error: device 'foo' is not a device torch knows"),
+                         (BASE + out + ["--device", "foo"], "error: device 'foo' (--device) is not a device torch knows"),
                          (BASE + out + ["--device", "cuda"], "error: device 'cuda' was asked for, but this torch sees "
                                                              "no CUDA GPU (no driver, or a CPU-only build): use "
                                                              "device='cpu' (--device cpu)."),

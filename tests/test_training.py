@@ -654,7 +654,7 @@ def test_train_gan_script_checks_publishing_before_training(tmp_path):
              (["--per-class", "7000"], "error: "),
              (["--push-to-hub", "you/ganaug-mnist", "HF_TOKEN"], "HF_HUB_OFFLINE is set"),  # it failed after training
              # the other scripts read $GANAUG_DATA only: the message named "the scripts' --data-root"
-             (["--data-root", str(tmp_path / "nowhere")], "train_gan.py's and train_classifier.py's --data-root"),
+             (["--data-root", str(tmp_path / "nowhere")], "point root (the scripts' --data-root)"),
              (["--init-generator", str(tmp_path / "missing")], "error: No folder at"),
              (["--diffaug", "translation,foo"], "Unknown DiffAugment policy 'foo'")]  # was said after loading MNIST
     for extra, said in cases:

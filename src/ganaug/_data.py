@@ -32,8 +32,7 @@ def find_mnist_root(root: str | os.PathLike | None = None, *, download: bool = F
             return root
         raise FileNotFoundError(
             f"MNIST not found under {root} (expected {root / 'MNIST' / 'raw'}). "
-            "Pass download=True (needs internet), or point root (train_gan.py's and train_classifier.py's "
-            "--data-root) or $GANAUG_DATA at a "
+            "Pass download=True (needs internet), or point root (the scripts' --data-root) or $GANAUG_DATA at a "
             "folder holding MNIST/raw."
         )
     for cand in candidate_roots():
@@ -44,7 +43,7 @@ def find_mnist_root(root: str | os.PathLike | None = None, *, download: bool = F
     tried = ", ".join(str(c) for c in candidate_roots())
     raise FileNotFoundError(
         f"MNIST not found (looked in: {tried}). Options: set ${ENV_VAR} to a folder holding MNIST/raw "
-        "(torchvision layout), pass root=... (train_gan.py's and train_classifier.py's --data-root), or pass "
+        "(torchvision layout), pass root=... (the scripts' --data-root), or pass "
         "download=True where the internet is "
         "reachable."
     )

@@ -33,10 +33,15 @@ def check_device(device: torch.device | str, *, flag: str | None = None) -> torc
     """``device`` as a torch.device, or a ValueError that says what to use instead (before any work starts). ``flag``:
     the command-line option that sets it, named beside the argument in the advice (``device='cpu' (--device cpu)``)."""
     cpu = "device='cpu'" + (f" ({flag} cpu)" if flag else "")
+    # torch's own TypeError lists its overloads
+    if not isinstance(device, (str, torch.device, int)) or isinstance(device, bool):
+        raise ValueError(f"device{f' ({flag})' if flag else ''} must be 'cpu', 'cuda', 'cuda:N' or a torch.device, got "
+                         f"{device!r}.")
     try:
         d = torch.device(device)
     except (RuntimeError, TypeError) as e:
-        raise ValueError(f"device {device!r} is not a device torch knows ({e}); use 'cpu', 'cuda' or 'cuda:N'.") from None
+        raise ValueError(f"device {device!r}{f' ({flag})' if flag else ''} is not a device torch knows ({e}); use "
+                         "'cpu', 'cuda' or 'cuda:N'.") from None
     if d.type == "meta":
         raise ValueError(f"device {device!r} holds shapes but no values, so nothing can be generated or trained on it; "
                          "use 'cpu', 'cuda' or 'cuda:N'.")

@@ -1066,8 +1066,8 @@ def _opt(name: str, value: Any = MISSING) -> str:
 def _source_error(name: str, source: Any, error: Exception) -> ValueError:
     """``error``, from loading the model a ClassifierConfig field names, as train_classifier says it: the field and
     its flag first, and no advice to pass None (which there means no such model, not the shipped one)."""
-    shipped = "a Hub repo id ('reference': the classifier shipped with ganaug)." if name == "filter_labeller" else \
-        "or a Hub repo id."
+    shipped = "a Hub repo id ('reference': the classifier shipped with ganaug)." \
+        if name in ("filter_labeller", "teacher") else "or a Hub repo id."
     from ganaug._hub import SHIPPED_ADVICE
 
     return ValueError(f"{_opt(name)} {source}: {str(error).replace(SHIPPED_ADVICE, shipped)}")
@@ -1362,11 +1362,13 @@ class ProtocolConfig:
 
 @dataclass
 class ProtocolResult:
-    """What ``run_protocol`` made: this command's run files (in job order), the rows its table holds (every run of
-    this kind in the folder), the table (markdown) and where it and the plot (None without matplotlib) were written,
-    and the card entries it recorded (None without ``card``)."""
+    """What ``run_protocol`` made: this command's run files (in job order), those of them that another process was
+    still running when the table was made (``pending``: not in the table yet; the same command again tables them), the
+    rows its table holds (every finished run of this kind in the folder), the table (markdown) and where it and the
+    plot (None without matplotlib) were written, and the card entries it recorded (None without ``card``)."""
 
     runs: list[Path]
+    pending: list[Path]
     rows: list[dict]
     table: str
     table_path: Path
@@ -1395,24 +1397,42 @@ def _check_protocol_config(cfg: ProtocolConfig) -> ProtocolConfig:
     from ganaug._device import check_device
     from ganaug.models import check_truncation
 
+    import numpy as np
+
+    from ganaug._hub import expand_home
+
     for name in ("relabel", "val", "synthetic_affine", "quick"):
-        if not isinstance(getattr(cfg, name), bool):  # "False" reads as True
+        if not isinstance(getattr(cfg, name), (bool, np.bool_)):  # "False" reads as True
             raise ValueError(f"{name} must be True or False ({_flag(name)} on the command line, or left out), got "
                              f"{getattr(cfg, name)!r}.")
-    for name in ("output_dir", "card", "generator", "labeller", "data_root"):
+    cfg = dataclasses.replace(cfg, **{name: bool(getattr(cfg, name))
+                                      for name in ("relabel", "val", "synthetic_affine", "quick")})
+    paths = {"output_dir": "a folder", "card": "a model card's path", "data_root": "a folder",
+             "generator": "a folder or a Hub repo id", "labeller": "a folder, a Hub repo id or 'reference'"}
+    for name, what in paths.items():
         v = getattr(cfg, name)
         if (v is not None or name == "output_dir") and (not isinstance(v, (str, os.PathLike))
                                                         or not os.fspath(v).strip()):
-            raise ValueError(f"{_opt(name)} must be a path{'' if name in ('output_dir', 'card') else ' or a Hub repo id'}"
-                             f", got {v!r}.")
-    for name in ("teacher", "teacher_revision", "arms"):
+            raise ValueError(f"{_opt(name)} must be {what}, got {v!r}.")
+    for name in ("generator_revision", "labeller_revision"):
         v = getattr(cfg, name)
-        if v is not None and (isinstance(v, (str, bytes, os.PathLike)) or not isinstance(v, collections.abc.Iterable)
-                              or not list(v)):
-            raise ValueError(f"{_opt(name)} must be a non-empty list, got {v!r} (a list of one: [{v!r}]).")
-        if v is not None and not all(isinstance(x, str if name == "arms" else (str, os.PathLike)) for x in v):
-            raise ValueError(f"{_opt(name)} must hold {'arm names' if name == 'arms' else 'paths or Hub repo ids'}, got "
-                             f"{list(v)!r}.")
+        if v is not None and (not isinstance(v, str) or not v.strip()):
+            raise ValueError(f"{_opt(name)} must be a Hub branch, tag or commit (text), got {v!r}.")
+    lists = {}  # each read once: an iterator would be used up by the checks
+    for name, what in (("teacher", "classifier folders, Hub repo ids or 'reference'"),
+                       ("teacher_revision", "Hub branches, tags or commits ('-' for none)"), ("arms", "arm names")):
+        v = getattr(cfg, name)
+        if v is None:
+            continue
+        if isinstance(v, (str, bytes, os.PathLike)) or not isinstance(v, collections.abc.Iterable):
+            raise ValueError(f"{_opt(name)} must be a list of {what}, got {v!r} (a list of one: [{v!r}]).")
+        lists[name] = list(v)
+        kinds = (str, os.PathLike) if name == "teacher" else str
+        if not lists[name] or not all(isinstance(x, kinds) and str(x).strip() for x in lists[name]):
+            raise ValueError(f"{_opt(name)} must be a non-empty list of {what}, got {lists[name]!r}.")
+    cfg = dataclasses.replace(cfg, **lists)
+    if cfg.label_smoothing is None:  # the protocol's own: one-hot targets
+        cfg = dataclasses.replace(cfg, label_smoothing=0.0)
     arms = list(ARMS if cfg.arms is None else cfg.arms)
     unknown = [arm for arm in arms if arm not in ALL_ARMS]
     if unknown:
@@ -1424,7 +1444,7 @@ def _check_protocol_config(cfg: ProtocolConfig) -> ProtocolConfig:
     for name in ("temperature", "ratio", "label_smoothing", "min_confidence", "truncation"):
         v = getattr(cfg, name)
         if v is not None and (isinstance(v, bool) or not isinstance(v, numbers.Real) or not math.isfinite(v)):
-            raise ValueError(f"{_opt(name)} must be a finite number, got {v}.")
+            raise ValueError(f"{_opt(name)} must be a finite number, got {v!r}.")
     check_device(cfg.device, flag="--device")  # before MNIST loads and any run starts
     sizes = None if cfg.sizes is None else _int_list("sizes", cfg.sizes)
     seeds = None if cfg.seeds is None else _int_list("seeds", cfg.seeds)
@@ -1444,7 +1464,7 @@ def _check_protocol_config(cfg: ProtocolConfig) -> ProtocolConfig:
     for name in ("generator_id", "teacher_id"):
         v = getattr(cfg, name)
         if v is not None and (not isinstance(v, str) or not v or any(sep and sep in v for sep in ("/", os.sep,
-                                                                                                os.altsep))):
+                                                                                                os.altsep, "\0"))):
             raise ValueError(f"{_opt(name)} names the model in run file names and tables, so it cannot be empty or "
                              f"hold a path separator (got {v!r}): give a name such as 'sub10-ada'.")
     if cfg.quick and any(_given(cfg, k) for k in QUICK):
@@ -1501,7 +1521,8 @@ def _check_protocol_config(cfg: ProtocolConfig) -> ProtocolConfig:
         raise ValueError(f"synthetic_affine (--synthetic-affine) augments the synthetic items of the "
                          f"{' and '.join(SYNTHETIC_AFFINE_ARMS)} arms: add {' and/or '.join(SYNTHETIC_AFFINE_ARMS)} to "
                          "arms (--arms) (affine and gan+affine augment every item already).")
-    if cfg.val and any(s * 10 >= 60_000 for s in sizes or PROTOCOL_SIZES) and set(arms) != {"tstr"}:
+    if cfg.val and any(s * 10 >= 60_000 for s in (QUICK["sizes"] if cfg.quick else sizes or PROTOCOL_SIZES)) \
+            and set(arms) != {"tstr"}:
         raise ValueError("val (--val) tests on training images outside the subset: give sizes (--sizes) below 6000 "
                          "(or arms ['tstr'], --arms tstr, whose classifier sees no real image).")
     if cfg.card is not None and (cfg.val or cfg.quick):
@@ -1527,6 +1548,9 @@ def _check_protocol_config(cfg: ProtocolConfig) -> ProtocolConfig:
         raise ValueError(f"{_opt('min_confidence')} must be a probability in [0, 1) (0.9 is the usual filter), got "
                          f"{cfg.min_confidence}.")
     quick = cfg.quick
+    # "~" as the shell would: from Python it made a folder named "~" in the current one
+    folders = {name: str(expand_home(getattr(cfg, name), _opt(name))) for name in ("output_dir", "card", "data_root")
+               if getattr(cfg, name) is not None}
     return dataclasses.replace(
         cfg, arms=arms, sizes=QUICK["sizes"] if quick else list(sizes or PROTOCOL_SIZES),
         seeds=QUICK["seeds"] if quick else list(seeds or PROTOCOL_SEEDS), subset_seed=int(cfg.subset_seed),
@@ -1534,8 +1558,8 @@ def _check_protocol_config(cfg: ProtocolConfig) -> ProtocolConfig:
         generator_id="default" if cfg.generator_id is None else cfg.generator_id,
         teacher=teacher, teacher_revision=pins if cfg.teacher_revision is not None else None,
         label_smoothing=float(cfg.label_smoothing),
-        **{name: os.fspath(getattr(cfg, name)) for name in ("output_dir", "card", "generator", "labeller", "data_root")
-           if getattr(cfg, name) is not None})
+        **{name: os.fspath(getattr(cfg, name)) for name in ("generator", "labeller") if getattr(cfg, name) is not None},
+        **folders)
 
 
 def read_run(path: str | os.PathLike) -> dict:
@@ -1601,7 +1625,8 @@ def recorded_mismatches(row: dict, asked: dict) -> list[tuple[str, object, objec
 _SETTING_WORDS = {"steps": "steps (--steps, or the protocol's per size)", "generator_source": "generator (--generator)",
                   "generator_sha256": "the generator's weights (sha256 of its model.safetensors)",
                   "labeller_sha256": "the labeller's weights (sha256 of its model.safetensors)",
-                  "teacher_revisions": "teacher_revision (--teacher-revision)", "teacher_sources": "teacher (--teacher)",
+                  "teacher_revisions": "teacher_revision (--teacher-revision)",
+                  "teacher_sources": "teacher (--teacher)",
                   "teacher_sha256": "the teachers' weights (sha256 of their model.safetensors)",
                   "device": "device (--device; None: the CPU)"}
 
@@ -1660,7 +1685,7 @@ def run_protocol(cfg: ProtocolConfig, *, progress: bool = True) -> ProtocolResul
 
     from tqdm.auto import tqdm
 
-    from ganaug._data import load_mnist
+    from ganaug._data import find_mnist_root, load_mnist
     from ganaug._hub import dry_run_refusal, file_in_the_way, other_release_card, read_card
     from ganaug.datasets import load_classifier, load_generator
 
@@ -1671,6 +1696,10 @@ def run_protocol(cfg: ProtocolConfig, *, progress: bool = True) -> ProtocolResul
     if bad is not None:  # else the runs folder cannot be made, in a traceback
         raise ValueError(f"{_opt('output_dir')} needs the folder {str(out / 'runs')!r}, but {str(bad)!r} is a file. "
                          "Give another output_dir.")
+    try:  # found now, not after the models load
+        find_mnist_root(cfg.data_root)
+    except FileNotFoundError as e:
+        raise FileNotFoundError(f"{_opt('data_root')}: {e}" if cfg.data_root is not None else str(e)) from None
     synthetic_arms = [arm for arm in cfg.arms if arm in SYNTHETIC_ARMS]
     if cfg.card is not None:  # read now, not after the runs
         if not Path(cfg.card).is_file():
@@ -1701,13 +1730,15 @@ def run_protocol(cfg: ProtocolConfig, *, progress: bool = True) -> ProtocolResul
             load_classifier(t, revision=r)
             teacher_sha256.append(weights_sha256(t, kind="classifier", revision=r))
         except (OSError, ValueError) as e:
-            raise ValueError(f"{_opt('teacher')} {t}: {e}") from None
+            raise _source_error("teacher", t, e) from None
     generator = None  # the synthetic arms' generator, loaded once to check it before any run
     generator_sha256 = labeller_sha256 = None  # their weights, which the runs record
     generator_indices = None  # the training images the generator records (at its revision), if a subset
     if synthetic_arms:
         if (why := dry_run_refusal(cfg.generator, "generator")) is not None:  # its rows would stand for a generator
             raise ValueError(f"{_opt('generator')} {why}")
+        check_pin("generator_revision", cfg.generator_revision, cfg.generator, _opt("generator"),
+                  flag="--generator-revision")
         try:
             generator = load_generator(cfg.generator, revision=cfg.generator_revision)
             generator_sha256 = weights_sha256(cfg.generator, kind="generator", revision=cfg.generator_revision)
@@ -1771,27 +1802,6 @@ def run_protocol(cfg: ProtocolConfig, *, progress: bool = True) -> ProtocolResul
                 "label_smoothing": cfg.label_smoothing, "temperature": cfg.temperature if kd else None,
                 "device": ran_on}
 
-    mnist = load_mnist(train=True, root=cfg.data_root)
-    test = None if cfg.val else load_mnist(train=False, root=cfg.data_root)  # val: the test set is not even loaded
-    fewest = int(mnist.targets.bincount().min())
-    if any(fewest < s and s * 10 != len(mnist.targets) for s in cfg.sizes):
-        raise ValueError(f"MNIST's training set has only {fewest} images of its rarest digit: give {_opt('sizes')} of "
-                         f"at most {fewest}, or 6000 for all 60 000 images.")
-    # a generator trained on other images than a size's subset would bring more real data than it: refused before any
-    # run (protocol_run refuses it too, but only at its first synthetic run of that size)
-    for s in cfg.sizes if generator_indices is not None and synthetic_arms else ():
-        if s * 10 >= len(mnist.targets):
-            continue  # the full set: any training image is in it
-        outside = int((~torch.isin(generator_indices, class_balanced_subset(mnist.targets, s, cfg.subset_seed))).sum())
-        if outside:
-            where = cfg.generator + (f" at revision {cfg.generator_revision}" if cfg.generator_revision else "")
-            raise ValueError(
-                f"the generator {where} was trained on {len(generator_indices)} MNIST training images, {outside} of "
-                f"them outside the {s}-per-class subset (subset_seed {cfg.subset_seed}): its arms would bring more "
-                "real data than the subset. Give the subset_seed and sizes (--subset-seed, --sizes) of the subset it "
-                "was trained on (the indices it records are in its training.json), or a generator trained on this "
-                f"subset (scripts/train_gan.py --per-class {s} --subset-seed {cfg.subset_seed}).")
-
     def run_path(s: int, arm: str, seed: int) -> Path:
         tag = cfg.generator_id if arm in SYNTHETIC_ARMS else "none"
         if arm in RATIO_ARMS and cfg.ratio != 0.5:
@@ -1825,6 +1835,27 @@ def run_protocol(cfg: ProtocolConfig, *, progress: bool = True) -> ProtocolResul
                                     "than this command's, and would be reused as if they were its own:", *lines, *more,
                                     "Give another output_dir (--output-dir) for these settings, or delete those files "
                                     "to run them again."]))
+    mnist = load_mnist(train=True, root=cfg.data_root)
+    test = None if cfg.val else load_mnist(train=False, root=cfg.data_root)  # val: the test set is not even loaded
+    fewest = int(mnist.targets.bincount().min())
+    if any(fewest < s and s * 10 != len(mnist.targets) for s in cfg.sizes):
+        raise ValueError(f"MNIST's training set has only {fewest} images of its rarest digit: give {_opt('sizes')} of "
+                         f"at most {fewest}, or 6000 for all 60 000 images.")
+    # a generator trained on other images than a size's subset would bring more real data than it: refused before any
+    # run (protocol_run refuses it too, but only at its first synthetic run of that size)
+    for s in cfg.sizes if generator_indices is not None and synthetic_arms else ():
+        if s * 10 >= len(mnist.targets):
+            continue  # the full set: any training image is in it
+        outside = int((~torch.isin(generator_indices, class_balanced_subset(mnist.targets, s, cfg.subset_seed))).sum())
+        if outside:
+            where = cfg.generator + (f" at revision {cfg.generator_revision}" if cfg.generator_revision else "")
+            raise ValueError(
+                f"the generator {where} was trained on {len(generator_indices)} MNIST training images, {outside} of "
+                f"them outside the {s}-per-class subset (subset_seed {cfg.subset_seed}): its arms would bring more "
+                "real data than the subset. Give the subset_seed and sizes (--subset-seed, --sizes) of the subset it "
+                "was trained on (the indices it records are in its training.json), or a generator trained on this "
+                f"subset (scripts/train_gan.py --per-class {s} --subset-seed {cfg.subset_seed}).")
+
     (out / "runs").mkdir(parents=True, exist_ok=True)
     # each arm's own options only (protocol_run refuses none, but a run's row records what it was given)
     options = {**{n: getattr(cfg, n) for names, _, _ in ARM_OPTIONS for n in names}, "teacher_id": teacher_id,
@@ -1881,5 +1912,5 @@ def run_protocol(cfg: ProtocolConfig, *, progress: bool = True) -> ProtocolResul
         except ValueError as e:  # the finished runs stay: the same command reuses them
             raise ValueError(f"{e} The finished runs are kept in {out / 'runs'}: the same command reuses them.") \
                 from None
-    return ProtocolResult(runs=done, rows=rows, table=table, table_path=table_path, plot_path=plot_path,
-                          card_entries=entries)
+    return ProtocolResult(runs=done, pending=[p for p in done if p not in loaded], rows=rows, table=table,
+                          table_path=table_path, plot_path=plot_path, card_entries=entries)
