@@ -156,7 +156,8 @@ def output_folder(output_dir: str | os.PathLike, home_label: str = "output_dir (
 
 # the end of resolve_files's advice for a model that is not there, where None means the shipped model (callers where
 # None means no model, as ClassifierConfig's generator=, replace it)
-SHIPPED_ADVICE = "a repo id, or None for the model shipped with ganaug."
+SHIPPED_NONE = "or None for the model shipped with ganaug"  # the command line's word for None: leave the option out
+SHIPPED_ADVICE = f"a repo id, {SHIPPED_NONE}."
 
 
 class DownloadFailed(ConnectionError):

@@ -10,6 +10,8 @@ import warnings
 from collections.abc import Callable
 from pathlib import Path
 
+from ganaug._hub import SHIPPED_NONE
+
 _SEED_TOP = 2 ** 32 - 1  # seeds key 32-bit random streams
 
 
@@ -255,7 +257,7 @@ _WORD_HEAD = re.compile(r"""[^\s'"]*""")
 _FILTER_ADVICE = "lower min_confidence, ask for fewer of them with class_counts=, or use a better generator"
 _RATIO_ADVICE = "use a lower ratio"  # GANAugmentedDataset's memory check, reached through demo's --ratio
 _CLI_ADVICE = {"generator=None": "omit --generator",
-               "or None for the model shipped with ganaug": "or leave the option out for the model shipped with ganaug",
+               SHIPPED_NONE: "or leave the option out for the model shipped with ganaug",
                _FILTER_ADVICE: "lower --min-confidence, or give a better --generator",  # no class_counts here
                "real * ratio / (1 - ratio)": "real items * --ratio / (1 - --ratio)",
                _RATIO_ADVICE: "give a lower --ratio",
