@@ -43,7 +43,8 @@ import os
 import sys
 
 from ganaug.cli import HelpFormatter
-from ganaug.evaluation import ALL_ARMS, ARMS, PROTOCOL_SEEDS, PROTOCOL_SIZES, ProtocolConfig, run_protocol
+from ganaug.evaluation import ALL_ARMS, ARMS, PROTOCOL_SEEDS, PROTOCOL_SIZES, ProtocolConfig, ProtocolResult, \
+    run_protocol
 
 
 def parse(argv: list[str] | None = None) -> ProtocolConfig:
@@ -122,12 +123,23 @@ def main(argv: list[str] | None = None) -> int:
     cfg = parse(argv)
     try:
         result = run_protocol(cfg)
-    except (ValueError, FileNotFoundError, ConnectionError) as e:  # bad input, found before the runs or late
+    except (ValueError, FileNotFoundError, ConnectionError, RuntimeError) as e:
+        if getattr(e, "result", None) is not None:  # the card could not take the figures: the table was made
+            _show(e.result)
         print(f"error: {e}", file=sys.stderr)
-        return 2
-    except RuntimeError as e:  # the work failed, not the command line (e.g. a filter that accepts too few samples)
-        print(f"error: {e}", file=sys.stderr)
-        return 1
+        # bad input, found before the runs or late (e.g. in the card): 2; the work failed (e.g. a filter that accepts
+        # too few samples, or runs another process still has): 1
+        return 1 if isinstance(e, RuntimeError) else 2
+    _show(result)
+    if result.card_entries is not None:
+        print(f"{cfg.card}: ganaug_downstream " + "; ".join(
+            f"{k} {100 * e['accuracy_mean']:.2f} ± {100 * e['accuracy_std']:.2f}"
+            for k, e in result.card_entries.items()))
+    return 0
+
+
+def _show(result: ProtocolResult) -> None:
+    """The table, and what it lacks: runs another process still has, the plot without matplotlib."""
     print(result.table)
     if result.pending:  # claimed by another process sharing the job list
         names = ", ".join(p.name for p in result.pending[:3]) + (", ..." if len(result.pending) > 3 else "")
@@ -135,11 +147,6 @@ def main(argv: list[str] | None = None) -> int:
               f"the table yet ({names}): run the same command again once they are done.", file=sys.stderr)
     if result.plot_path is None:
         print("matplotlib is not installed: no plot (pip install matplotlib)")
-    if result.card_entries is not None:
-        print(f"{cfg.card}: ganaug_downstream " + "; ".join(
-            f"{k} {100 * e['accuracy_mean']:.2f} ± {100 * e['accuracy_std']:.2f}"
-            for k, e in result.card_entries.items()))
-    return 0
 
 
 if __name__ == "__main__":

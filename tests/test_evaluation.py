@@ -273,7 +273,9 @@ def test_card_records_this_commands_test_figures(tmp_path, tiny_generator_dir, m
     before = card.read_text()
     other = cmd[:1] + [str(tmp_path / "y")] + cmd[2:] + ["--truncation", "0.5", "--card", str(card)]
     assert main(other) == 2
-    err = capsys.readouterr().err
+    out, err = capsys.readouterr()
+    # the card refused the figures, and the table of the runs made is shown all the same (as before run_protocol)
+    assert "| gan [tiny" in out and (tmp_path / "y" / "table.md").read_text() in out + "\n"
     assert "'gan [tiny], 10 / class': truncation" in err and "0.5 now" in err and "its own --generator-id" in err
     assert card.read_text() == before and len(list((tmp_path / "y" / "runs").glob("gan_*.json"))) == 3
     # a setting recorded on one side only counts as different too (entries from before the fields existed)

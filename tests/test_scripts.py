@@ -110,7 +110,8 @@ def test_evaluate_generator_revision_needs_a_hub_generator(tmp_path, capsys):
     main = _script("evaluate").main
     base = ["--quick", "--arms", "gan", "--output-dir", str(tmp_path / "e")]
     assert main(base + ["--generator-revision", "v1"]) == 2
-    assert "generator_revision (--generator-revision) pins the commit of the synthetic arms' Hub generator" in capsys.readouterr().err
+    assert "generator_revision='v1' (--generator-revision) pins a Hub repo's commit, but generator (--generator) is " \
+        "not given" in capsys.readouterr().err
     assert main(base + ["--generator", _tiny_teacher(tmp_path), "--generator-revision", "v1"]) == 2
     assert "generator (--generator) is the local folder" in capsys.readouterr().err
     assert not (tmp_path / "e").exists()

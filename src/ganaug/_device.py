@@ -33,6 +33,7 @@ def check_device(device: torch.device | str, *, flag: str | None = None) -> torc
     """``device`` as a torch.device, or a ValueError that says what to use instead (before any work starts). ``flag``:
     the command-line option that sets it, named beside the argument in the advice (``device='cpu' (--device cpu)``)."""
     cpu = "device='cpu'" + (f" ({flag} cpu)" if flag else "")
+    named = f"device {device!r}" + (f" ({flag})" if flag else "")  # as the messages below name it
     # torch's own TypeError lists its overloads
     if not isinstance(device, (str, torch.device, int)) or isinstance(device, bool):
         raise ValueError(f"device{f' ({flag})' if flag else ''} must be 'cpu', 'cuda', 'cuda:N' or a torch.device, got "
@@ -40,17 +41,17 @@ def check_device(device: torch.device | str, *, flag: str | None = None) -> torc
     try:
         d = torch.device(device)
     except (RuntimeError, TypeError) as e:
-        raise ValueError(f"device {device!r}{f' ({flag})' if flag else ''} is not a device torch knows ({e}); use "
+        raise ValueError(f"{named} is not a device torch knows ({e}); use "
                          "'cpu', 'cuda' or 'cuda:N'.") from None
     if d.type == "meta":
-        raise ValueError(f"device {device!r} holds shapes but no values, so nothing can be generated or trained on it; "
+        raise ValueError(f"{named} holds shapes but no values, so nothing can be generated or trained on it; "
                          "use 'cpu', 'cuda' or 'cuda:N'.")
     if d.type == "cuda":
         if not torch.cuda.is_available():
             raise ValueError(f"device {device!r} was asked for, but this torch sees no CUDA GPU (no driver, or a "
                              f"CPU-only build): use {cpu}.")
         if d.index is not None and d.index >= torch.cuda.device_count():
-            raise ValueError(f"device {device!r}: this machine has {torch.cuda.device_count()} CUDA device(s), "
+            raise ValueError(f"{named}: this machine has {torch.cuda.device_count()} CUDA device(s), "
                              f"cuda:0 to cuda:{torch.cuda.device_count() - 1}.")
     if d.type == "mps" and not torch.backends.mps.is_available():
         raise ValueError(f"device {device!r} was asked for, but this torch has no MPS (Apple-silicon GPUs on macOS "

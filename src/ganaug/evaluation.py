@@ -1053,13 +1053,14 @@ class ClassifierConfig:
 
 
 def _flag(name: str) -> str:
-    """scripts/train_classifier.py's flag of the ClassifierConfig field ``name``."""
+    """The command line's flag of a config field ``name`` (ClassifierConfig's in scripts/train_classifier.py,
+    ProtocolConfig's in scripts/evaluate.py)."""
     return "--" + name.replace("_", "-")
 
 
 def _opt(name: str, value: Any = MISSING) -> str:
-    """A ClassifierConfig field as train_classifier's errors name it: the argument, then scripts/train_classifier.py's
-    flag, so that a Python caller and the command line each find their word."""
+    """A config field as train_classifier's and run_protocol's errors name it: the argument, then its script's flag,
+    so that a Python caller and the command line each find their word."""
     return f"{name} ({_flag(name)})" if value is MISSING else f"{name}={value!r} ({_flag(name)})"
 
 
@@ -1316,8 +1317,8 @@ RUN_KEYS = ("arm", "per_class", "seed", "steps", "accuracy")  # what every run f
 
 @dataclass
 class ProtocolConfig:
-    """One command of the downstream protocol (``run_protocol``; ``scripts/evaluate.py``, whose flags are these fields
-    but ``card``'s type): for each real-set size in ``sizes`` (class-balanced subsets fixed by ``subset_seed``), arm
+    """One command of the downstream protocol (``run_protocol``; ``scripts/evaluate.py``, whose flags are these
+    fields): for each real-set size in ``sizes`` (class-balanced subsets fixed by ``subset_seed``), arm
     and seed, a ``protocol_run``, its row saved as a run file in ``output_dir``/runs; then the table of every run of
     this kind there. See ``protocol_run`` for the arms and their settings.
 
@@ -1535,10 +1536,12 @@ def _check_protocol_config(cfg: ProtocolConfig) -> ProtocolConfig:
                          f"(got {'steps ' + str(cfg.steps) + ', ' if cfg.steps is not None else ''}"
                          f"{len(seeds or PROTOCOL_SEEDS)} seed(s)).")
     synthetic = set(arms) & set(SYNTHETIC_ARMS)
-    if cfg.generator_revision is not None and (cfg.generator is None or not synthetic):
-        raise ValueError(f"{_opt('generator_revision')} pins the commit of the synthetic arms' Hub generator: give "
-                         f"{_opt('generator')} ORG/NAME and one of the arms {', '.join(SYNTHETIC_ARMS)} with it, or "
-                         "drop it.")
+    # a revision of a model that is not given, or not on the Hub: before anything loads (a folder is only looked at)
+    check_pin("generator_revision", cfg.generator_revision, cfg.generator, _opt("generator"),
+              flag="--generator-revision")
+    check_pin("labeller_revision", cfg.labeller_revision, cfg.labeller, _opt("labeller"), flag="--labeller-revision")
+    for t, r in zip(teacher or [], pins * len(teacher or []) if len(pins) == 1 else pins):
+        check_pin("teacher_revision", r, t, _opt("teacher"), flag="--teacher-revision")
     if synthetic and cfg.truncation is not None:
         try:
             check_truncation(cfg.truncation)
@@ -1678,7 +1681,9 @@ def run_protocol(cfg: ProtocolConfig, *, progress: bool = True) -> ProtocolResul
     Several processes can share one job list: each run is claimed with a lock file holding the owner's PID. Settings
     are checked, and every model loaded, before MNIST loads; a wrong one is a ValueError that names the argument and
     its flag. A run that fails (a filter that accepts too few samples) raises its RuntimeError; runs finished before
-    it are kept. ``progress``: a bar and one line per run.
+    it are kept. Where the card cannot take the figures (runs another process still has: RuntimeError; an entry of
+    the same name made otherwise: ValueError), the table is written all the same and the error's ``result`` attribute
+    is the ProtocolResult. ``progress``: a bar and one line per run.
     """
     import json
     import sys
@@ -1696,8 +1701,8 @@ def run_protocol(cfg: ProtocolConfig, *, progress: bool = True) -> ProtocolResul
     if bad is not None:  # else the runs folder cannot be made, in a traceback
         raise ValueError(f"{_opt('output_dir')} needs the folder {str(out / 'runs')!r}, but {str(bad)!r} is a file. "
                          "Give another output_dir.")
-    try:  # found now, not after the models load
-        find_mnist_root(cfg.data_root)
+    try:  # found now, not after the models load; the data is read from here
+        data_root = find_mnist_root(cfg.data_root)
     except FileNotFoundError as e:
         raise FileNotFoundError(f"{_opt('data_root')}: {e}" if cfg.data_root is not None else str(e)) from None
     synthetic_arms = [arm for arm in cfg.arms if arm in SYNTHETIC_ARMS]
@@ -1726,7 +1731,6 @@ def run_protocol(cfg: ProtocolConfig, *, progress: bool = True) -> ProtocolResul
         if (why := dry_run_refusal(t, "classifier")) is not None:  # a smoke test's weights taken as a teacher
             raise ValueError(f"{_opt('teacher')} {why}")
         try:
-            check_pin("teacher_revision", r, t, _opt("teacher"), flag="--teacher-revision")
             load_classifier(t, revision=r)
             teacher_sha256.append(weights_sha256(t, kind="classifier", revision=r))
         except (OSError, ValueError) as e:
@@ -1737,8 +1741,6 @@ def run_protocol(cfg: ProtocolConfig, *, progress: bool = True) -> ProtocolResul
     if synthetic_arms:
         if (why := dry_run_refusal(cfg.generator, "generator")) is not None:  # its rows would stand for a generator
             raise ValueError(f"{_opt('generator')} {why}")
-        check_pin("generator_revision", cfg.generator_revision, cfg.generator, _opt("generator"),
-                  flag="--generator-revision")
         try:
             generator = load_generator(cfg.generator, revision=cfg.generator_revision)
             generator_sha256 = weights_sha256(cfg.generator, kind="generator", revision=cfg.generator_revision)
@@ -1761,14 +1763,11 @@ def run_protocol(cfg: ProtocolConfig, *, progress: bool = True) -> ProtocolResul
                              "or drop labeller.")
         if (why := dry_run_refusal(cfg.labeller, "classifier")) is not None:
             raise ValueError(f"{_opt('labeller')} {why}")
-        try:
-            check_pin("labeller_revision", cfg.labeller_revision, cfg.labeller, _opt("labeller"),
-                      flag="--labeller-revision")
-            if cfg.labeller is not None:
+        if cfg.labeller is not None:
+            try:
                 load_classifier(cfg.labeller, revision=cfg.labeller_revision)
-        except (OSError, ValueError) as e:
-            raise ValueError(f"{_opt('labeller')} {cfg.labeller}: {e}" if cfg.labeller is not None else str(e)) \
-                from None
+            except (OSError, ValueError) as e:
+                raise ValueError(f"{_opt('labeller')} {cfg.labeller}: {e}") from None
         labeller_sha256 = weights_sha256(cfg.labeller or "reference", kind="classifier",
                                          revision=cfg.labeller_revision)
     device = torch.device(cfg.device)
@@ -1835,8 +1834,8 @@ def run_protocol(cfg: ProtocolConfig, *, progress: bool = True) -> ProtocolResul
                                     "than this command's, and would be reused as if they were its own:", *lines, *more,
                                     "Give another output_dir (--output-dir) for these settings, or delete those files "
                                     "to run them again."]))
-    mnist = load_mnist(train=True, root=cfg.data_root)
-    test = None if cfg.val else load_mnist(train=False, root=cfg.data_root)  # val: the test set is not even loaded
+    mnist = load_mnist(train=True, root=data_root)
+    test = None if cfg.val else load_mnist(train=False, root=data_root)  # val: the test set is not even loaded
     fewest = int(mnist.targets.bincount().min())
     if any(fewest < s and s * 10 != len(mnist.targets) for s in cfg.sizes):
         raise ValueError(f"MNIST's training set has only {fewest} images of its rarest digit: give {_opt('sizes')} of "
@@ -1901,16 +1900,20 @@ def run_protocol(cfg: ProtocolConfig, *, progress: bool = True) -> ProtocolResul
         _plot(rows, plot_path, "validation" if cfg.val else "test")
     except ImportError:
         plot_path = None
-    entries = None
+    result = ProtocolResult(runs=done, pending=[p for p in done if p not in loaded], rows=rows, table=table,
+                            table_path=table_path, plot_path=plot_path, card_entries=None)
     if cfg.card is not None:
-        missing = [p.name for p in done if p not in loaded]
-        if missing:  # another process still has them
-            raise RuntimeError(f"{len(missing)} of this command's runs are not finished ({', '.join(missing[:3])}...); "
-                               "the card is unchanged. Run the same command again once they are.")
-        try:
-            entries = update_card_downstream(cfg.card, [loaded[p] for p in done])
-        except ValueError as e:  # the finished runs stay: the same command reuses them
-            raise ValueError(f"{e} The finished runs are kept in {out / 'runs'}: the same command reuses them.") \
-                from None
-    return ProtocolResult(runs=done, pending=[p for p in done if p not in loaded], rows=rows, table=table,
-                          table_path=table_path, plot_path=plot_path, card_entries=entries)
+        error: Exception | None = None
+        if result.pending:  # another process still has them
+            error = RuntimeError(f"{len(result.pending)} of this command's runs are not finished "
+                                 f"({', '.join(p.name for p in result.pending[:3])}...); the card is unchanged. Run the "
+                                 "same command again once they are.")
+        else:
+            try:
+                result.card_entries = update_card_downstream(cfg.card, [loaded[p] for p in done])
+            except ValueError as e:  # the finished runs stay: the same command reuses them
+                error = ValueError(f"{e} The finished runs are kept in {out / 'runs'}: the same command reuses them.")
+        if error is not None:
+            error.result = result  # type: ignore[attr-defined]  # the table was made: the command still shows it
+            raise error
+    return result
