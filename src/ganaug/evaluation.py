@@ -1326,7 +1326,8 @@ class ProtocolConfig:
     per size (``STEPS``), ``generator_id`` 'default', ``ratio`` 0.5, ``temperature`` 3, ``pool`` 10 000; ``teacher_id``
     the teachers' folder names joined by '+'. An arm's option given (not None, or True) where no arm of this command
     uses it is refused, as are ``sizes``, ``seeds`` or ``steps`` with ``quick`` (10 per class, seed 0, 30 steps).
-    ``teacher_revision`` holds one revision for every teacher, or one per teacher ('-' for a folder or 'reference').
+    ``teacher_revision`` holds one revision for every teacher, or one per teacher ('-' or None for a folder or
+    'reference').
     ``val`` tests on 10 000 training images outside each subset instead of the test set, for choosing settings.
     ``card`` (a model card's path) records the figures in its metadata (``update_card_downstream``); ``data_root`` is
     MNIST's folder (None: the usual places, as ``load_mnist`` looks).
@@ -1350,7 +1351,7 @@ class ProtocolConfig:
     synthetic_affine: bool = False
     teacher: list[str] | None = None
     teacher_id: str | None = None
-    teacher_revision: list[str] | None = None
+    teacher_revision: list[str | None] | None = None
     temperature: float | None = None
     pool: int | None = None
     label_smoothing: float = 0.0
@@ -1421,7 +1422,8 @@ def _check_protocol_config(cfg: ProtocolConfig) -> ProtocolConfig:
             raise ValueError(f"{_opt(name)} must be a Hub branch, tag or commit (text), got {v!r}.")
     lists = {}  # each read once: an iterator would be used up by the checks
     for name, what in (("teacher", "classifier folders, Hub repo ids or 'reference'"),
-                       ("teacher_revision", "Hub branches, tags or commits ('-' for none)"), ("arms", "arm names")):
+                       ("teacher_revision", "Hub branches, tags or commits ('-' or None for none)"),
+                       ("arms", "arm names")):
         v = getattr(cfg, name)
         if v is None:
             continue
@@ -1429,7 +1431,9 @@ def _check_protocol_config(cfg: ProtocolConfig) -> ProtocolConfig:
             raise ValueError(f"{_opt(name)} must be a list of {what}, got {v!r} (a list of one: [{v!r}]).")
         lists[name] = list(v)
         kinds = (str, os.PathLike) if name == "teacher" else str
-        if not lists[name] or not all(isinstance(x, kinds) and str(x).strip() for x in lists[name]):
+        unpinned = name == "teacher_revision"  # None, as '-': that teacher's revision is not pinned
+        if not lists[name] or not all(isinstance(x, kinds) and str(x).strip() or unpinned and x is None
+                                      for x in lists[name]):
             raise ValueError(f"{_opt(name)} must be a non-empty list of {what}, got {lists[name]!r}.")
     cfg = dataclasses.replace(cfg, **lists)
     if cfg.label_smoothing is None:  # the protocol's own: one-hot targets
@@ -1501,7 +1505,7 @@ def _check_protocol_config(cfg: ProtocolConfig) -> ProtocolConfig:
                          "teacher's probabilities (soft already; see temperature): run them in a command of their "
                          "own.")
     teacher = None if cfg.teacher is None else [os.fspath(t) for t in cfg.teacher]
-    pins = [None if r == "-" else r for r in cfg.teacher_revision or ["-"]]  # one per teacher (None: not pinned)
+    pins = [None if r in ("-", None) else r for r in cfg.teacher_revision or ["-"]]  # None: not pinned
     if teacher is not None and len(pins) not in (1, len(teacher)):
         raise ValueError(f"{_opt('teacher_revision')} gives {len(pins)} revisions for {len(teacher)} teacher "
                          "classifiers: give one for all of them, or one per teacher in its order ('-' for a folder or "
@@ -1540,7 +1544,8 @@ def _check_protocol_config(cfg: ProtocolConfig) -> ProtocolConfig:
     check_pin("generator_revision", cfg.generator_revision, cfg.generator, _opt("generator"),
               flag="--generator-revision")
     check_pin("labeller_revision", cfg.labeller_revision, cfg.labeller, _opt("labeller"), flag="--labeller-revision")
-    for t, r in zip(teacher or [], pins * len(teacher or []) if len(pins) == 1 else pins):
+    pins = pins * len(teacher) if teacher is not None and len(pins) == 1 else pins  # one per teacher
+    for t, r in zip(teacher or [], pins):
         check_pin("teacher_revision", r, t, _opt("teacher"), flag="--teacher-revision")
     if synthetic and cfg.truncation is not None:
         try:
@@ -1559,7 +1564,9 @@ def _check_protocol_config(cfg: ProtocolConfig) -> ProtocolConfig:
         seeds=QUICK["seeds"] if quick else list(seeds or PROTOCOL_SEEDS), subset_seed=int(cfg.subset_seed),
         steps=None if cfg.steps is None else int(cfg.steps), ratio=ratio, temperature=temperature, pool=int(pool),
         generator_id="default" if cfg.generator_id is None else cfg.generator_id,
-        teacher=teacher, teacher_revision=pins if cfg.teacher_revision is not None else None,
+        # as protocol_run records them: one revision per teacher, or None where none is pinned
+        teacher=teacher, teacher_revision=pins if teacher is not None and any(r is not None for r in pins) else None,
+        teacher_id=cfg.teacher_id or ("+".join(Path(t).name for t in teacher) if teacher is not None else None),
         label_smoothing=float(cfg.label_smoothing),
         **{name: os.fspath(getattr(cfg, name)) for name in ("generator", "labeller") if getattr(cfg, name) is not None},
         **folders)
@@ -1722,10 +1729,7 @@ def run_protocol(cfg: ProtocolConfig, *, progress: bool = True) -> ProtocolResul
                              f"{cfg.generator or 'the shipped default generator'}: their figures would be recorded as "
                              f"that release's. Give {_opt('generator')} {folder} to evaluate the release, or record "
                              "into another card.")
-    teacher_id = cfg.teacher_id or "+".join(Path(t).name for t in cfg.teacher or [])
-    pins = cfg.teacher_revision or [None]
-    teacher_pins = pins * len(cfg.teacher) if cfg.teacher is not None and len(pins) == 1 else pins
-    teacher_pins = teacher_pins if any(r is not None for r in teacher_pins) else None  # as protocol_run records it
+    teacher_id, teacher_pins = cfg.teacher_id, cfg.teacher_revision  # filled in and one per teacher, by the check
     teacher_sha256 = []  # each loaded once, before any run is claimed (a wrong path costs nothing)
     for t, r in zip(cfg.teacher or [], teacher_pins or [None] * len(cfg.teacher or [])):
         if (why := dry_run_refusal(t, "classifier")) is not None:  # a smoke test's weights taken as a teacher
@@ -1905,9 +1909,9 @@ def run_protocol(cfg: ProtocolConfig, *, progress: bool = True) -> ProtocolResul
     if cfg.card is not None:
         error: Exception | None = None
         if result.pending:  # another process still has them
-            error = RuntimeError(f"{len(result.pending)} of this command's runs are not finished "
-                                 f"({', '.join(p.name for p in result.pending[:3])}...); the card is unchanged. Run the "
-                                 "same command again once they are.")
+            names = ", ".join(p.name for p in result.pending[:3])
+            error = RuntimeError(f"{len(result.pending)} of this command's runs are not finished ({names}...); the "
+                                 "card is unchanged. Run the same command again once they are.")
         else:
             try:
                 result.card_entries = update_card_downstream(cfg.card, [loaded[p] for p in done])
